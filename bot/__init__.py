@@ -1,0 +1,1 @@
+"""Wiring: settings, the Application, the scheduler and the command line."""

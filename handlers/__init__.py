@@ -1,0 +1,1 @@
+"""Telegram handlers and conversations: parse, authorise, call workflows and store, reply."""

@@ -1,0 +1,1 @@
+"""Persistence on SQLite through aiosqlite: schema, migrations, repositories and the audit trail."""

@@ -1,0 +1,1 @@
+"""The domain: working days, inspection rules as data, deadlines. Pure Python, no I/O, no Telegram."""
