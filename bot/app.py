@@ -1,0 +1,110 @@
+"""Builds the python-telegram-bot Application and runs it until it is told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.persistence import SQLitePersistence
+from bot.settings import Settings
+from handlers import setup
+from handlers.context import InspectApplication, InspectContext, Services, install_services
+from store.database import Database
+from workflows.calendar import WorkingCalendar
+
+log = logging.getLogger(__name__)
+
+#: Runs after every other handler group, so what an update changed is on disk before the next one.
+_PERSIST_GROUP = 1_000
+
+
+async def _persist_now(update: object, context: InspectContext) -> None:
+    """Write conversation states at once: a crash loses nothing a person has already answered."""
+    await context.application.update_persistence()
+
+
+def build_application(settings: Settings, db: Database) -> InspectApplication:
+    context_types = ContextTypes(context=InspectContext)
+    application: InspectApplication = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .persistence(SQLitePersistence(db.state))
+        .context_types(context_types)
+        .rate_limiter(AIORateLimiter())
+        .build()
+    )
+    install_services(
+        application,
+        Services(
+            db=db,
+            calendar=WorkingCalendar(settings.closures),
+            zone=settings.zone,
+            bot_username=settings.bot_username or "",
+        ),
+    )
+    setup.install(application)
+    application.add_handler(TypeHandler(Update, _persist_now), group=_PERSIST_GROUP)
+    return application
+
+
+class StartupError(RuntimeError):
+    """The bot could not start; the message is one line for the operator."""
+
+
+async def serve(settings: Settings) -> None:
+    """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written."""
+    db = await Database.open(settings.db)
+    try:
+        await db.people.ensure_admins(settings.admins)
+        application = build_application(settings, db)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await _initialize(application, settings)
+        try:
+            await setup.after_start(application)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=settings.poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            log.info("inspectbot is running as @%s", application.bot.username)
+            await stop.wait()
+            log.info("stopping")
+            await application.updater.stop()
+            await application.stop()
+        finally:
+            await application.shutdown()
+    finally:
+        await db.close()
+
+
+async def _initialize(application: InspectApplication, settings: Settings) -> None:
+    """getMe happens here: turn the ways it fails into a line an operator understands."""
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        await application.initialize()
+    except InvalidToken as exc:
+        raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from exc
+    except NetworkError as exc:
+        raise StartupError(
+            f"Can't reach the Telegram Bot API at {settings.telegram_api_url} ({exc.message})."
+        ) from exc
+    services: Any = application.bot_data["services"]
+    if not services.bot_username:
+        install_services(application, _with_username(services, application.bot.username))
+
+
+def _with_username(services: Services, username: str) -> Services:
+    from dataclasses import replace
+
+    return replace(services, bot_username=username)

@@ -1,0 +1,103 @@
+"""python-telegram-bot persistence kept in the bot's own SQLite database.
+
+Conversation states and per-user scratch data live beside the cases, so a restart in the middle of a
+conversation carries on where the person was, and there is one file to back up. Values are JSON: handlers
+keep only plain data (strings, numbers, lists, dicts) in `user_data`, never objects. `bot_data` is not
+persisted: it holds the live services (database, calendar) the handlers use.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from store.state import StateRepository
+
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+
+_USER = "user_data"
+_CHAT = "chat_data"
+_BOT = "bot_data"
+_BOT_KEY = "bot"
+
+
+def _conversation_namespace(name: str) -> str:
+    return f"conversation:{name}"
+
+
+class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    """Stores user, chat and bot data and conversation states through `store.state`."""
+
+    def __init__(self, state: StateRepository, update_interval: float = 5) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),
+            update_interval=update_interval,
+        )
+        self._state = state
+
+    async def _load_ids(self, namespace: str) -> dict[int, dict[str, Any]]:
+        rows = await self._state.get_all(namespace)
+        return {int(key): json.loads(value) for key, value in rows.items()}
+
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load_ids(_USER)
+
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return await self._load_ids(_CHAT)
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        rows = await self._state.get_all(_BOT)
+        return dict(json.loads(rows[_BOT_KEY])) if _BOT_KEY in rows else {}
+
+    async def get_callback_data(self) -> None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        rows = await self._state.get_all(_conversation_namespace(name))
+        return {tuple(json.loads(key)): json.loads(value) for key, value in rows.items()}
+
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        namespace, encoded = _conversation_namespace(name), json.dumps(list(key))
+        if new_state is None:
+            await self._state.delete(namespace, encoded)
+        else:
+            await self._state.put(namespace, encoded, json.dumps(new_state))
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        await self._put_or_drop(_USER, user_id, data)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        await self._put_or_drop(_CHAT, chat_id, data)
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        await self._state.put(_BOT, _BOT_KEY, json.dumps(data))
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Arbitrary callback data is off: buttons carry short strings only."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._state.delete(_CHAT, str(chat_id))
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._state.delete(_USER, str(user_id))
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        """Nothing else writes user data, so the copy in memory is current."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        """Nothing else writes chat data, so the copy in memory is current."""
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        """Nothing else writes bot data, so the copy in memory is current."""
+
+    async def flush(self) -> None:
+        """Every update is written when it is made, so there is nothing left to write at shutdown."""
+
+    async def _put_or_drop(self, namespace: str, ident: int, data: dict[str, Any]) -> None:
+        if data:
+            await self._state.put(namespace, str(ident), json.dumps(data))
+        else:
+            await self._state.delete(namespace, str(ident))

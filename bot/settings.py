@@ -1,0 +1,117 @@
+"""Settings from the environment and a `.env` file, checked once at start so a bad one stops the bot early."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_API_URL = "https://api.telegram.org"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line an operator can act on."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr = Field(validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default=DEFAULT_API_URL, validation_alias="TELEGRAM_API_URL")
+    db: Path = Field(default=Path("inspectbot.sqlite3"), validation_alias="INSPECTBOT_DB")
+    admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="INSPECTBOT_ADMINS")
+    tz: str = Field(default="Europe/London", validation_alias="INSPECTBOT_TZ")
+    bot_username: str | None = Field(default=None, validation_alias="INSPECTBOT_BOT_USERNAME")
+    retention_days: int = Field(default=365, ge=1, validation_alias="INSPECTBOT_RETENTION_DAYS")
+    closures: Annotated[list[date], NoDecode] = Field(
+        default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
+    )
+    poll_timeout: int = Field(default=30, ge=0, le=50, validation_alias="INSPECTBOT_POLL_TIMEOUT")
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN.match(value.get_secret_value()):
+            raise ValueError("should look like 123456:ABC-DEF (the token @BotFather gave you)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError("should be an http(s) URL such as https://api.telegram.org")
+        return url.removesuffix("/bot")
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _admins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            for part in parts:
+                if not part.isdigit():
+                    raise ValueError(f"'{part}' is not a Telegram user id (a whole number)")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("closures", mode="before")
+    @classmethod
+    def _closures(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return [date.fromisoformat(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError("should be dates like 2026-12-24, separated by commas") from exc
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    @property
+    def base_url(self) -> str:
+        """What python-telegram-bot appends the token and method to."""
+        return f"{self.telegram_api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"{self.telegram_api_url}/file/bot"
+
+
+_ENV_NAMES = {
+    name: (field.validation_alias if isinstance(field.validation_alias, str) else name.upper())
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        name = _ENV_NAMES.get(field, field)
+        if error["type"] == "missing":
+            hint = " (get a token from @BotFather)" if name == "TELEGRAM_BOT_TOKEN" else ""
+            raise SettingsError(f"{name} is not set{hint}.") from None
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{name} {message}.") from None

@@ -1,0 +1,57 @@
+"""Pieces every step-by-step conversation shares: /cancel, and what to say to input a step didn't expect."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+
+from handlers.context import InspectContext
+from handlers.people import reply
+
+#: user_data keys of unfinished conversations, dropped by /cancel.
+DRAFT_KEYS = ("newcase", "record")
+
+Step = Callable[[Update, InspectContext], Awaitable[int | None]]
+
+
+async def cancel(update: Update, context: InspectContext) -> int:
+    if context.user_data is not None:
+        for key in DRAFT_KEYS:
+            context.user_data.pop(key, None)
+    await reply(update, "Cancelled. Nothing was saved.")
+    return ConversationHandler.END
+
+
+async def nothing_to_cancel(update: Update, context: InspectContext) -> None:
+    await reply(update, "There is nothing to cancel. Send /help to see what I can do.")
+
+
+async def _use_buttons(update: Update, context: InspectContext) -> None:
+    await reply(update, "Please choose one of the buttons above, or send /cancel to stop.")
+
+
+async def _type_it(update: Update, context: InspectContext) -> None:
+    await reply(update, "Please type your answer as text, or send /cancel to stop.")
+
+
+def private_command(name: str, callback: Step) -> CommandHandler[InspectContext, int | None]:
+    return CommandHandler(name, callback, filters=filters.ChatType.PRIVATE)
+
+
+def expect_text(callback: Step) -> MessageHandler[InspectContext, int | None]:
+    return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, callback)
+
+
+def expect_button() -> MessageHandler[InspectContext, None]:
+    """Typing where a button is wanted keeps the step and says so."""
+    return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, _use_buttons)
+
+
+def fallbacks() -> list[BaseHandler[Update, InspectContext, object]]:
+    """/cancel ends any conversation; a sticker or photo where text is wanted gets a nudge."""
+    return [
+        CommandHandler("cancel", cancel),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.TEXT, _type_it),
+    ]

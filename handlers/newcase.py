@@ -1,0 +1,300 @@
+"""/newcase: set up an inspection, one question at a time, or in one line for people who type fast.
+
+One-line form: /newcase KIND "SETTING NAME" FIRST-ONSITE-DAY [LAST-ONSITE-DAY]
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    ConversationHandler,
+)
+
+from handlers.context import InspectContext
+from handlers.conversation import expect_button, expect_text, fallbacks, private_command
+from handlers.parsing import ArgumentError, command_text, split_args
+from handlers.people import current_person, reply
+from handlers.render import case_title, deadline_line, is_mine
+from handlers.timeline import case_timeline
+from store.errors import InvalidInput, PermissionDenied
+from store.models import Case, Person, Role
+from workflows.dates import format_date, parse_date
+from workflows.errors import DateParseError, TimelineError
+from workflows.kinds import KINDS, get_kind
+
+KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM = range(5)
+_DRAFT = "newcase"
+_PREFIX = "nc"
+_NAME_LIMIT = 120
+_USAGE = (
+    'One line: <code>/newcase ch-full "Oak House" 3/3/2026</code> '
+    "(kind, the setting's name in quotes, the first on-site day and, if you know it, the last)."
+)
+_NO_NAMES = "Use the name of the home, agency or local authority only: never a child's name."
+
+
+def _draft(context: InspectContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(_DRAFT, {})
+    return draft
+
+
+def _kind_keyboard() -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(kind.name[:60], callback_data=f"{_PREFIX}:kind:{kind.id}")]
+        for kind in sorted(KINDS.values(), key=lambda k: (k.historical, k.name))
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+async def newcase(update: Update, context: InspectContext) -> int:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    if person.role == Role.PROVIDER:
+        await reply(update, "Only inspectors and managers can set up a case.")
+        return ConversationHandler.END
+    text = command_text(message.text or "").strip()
+    if text:
+        await _one_line(update, context, person, text)
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_DRAFT] = {}
+    await message.reply_text(
+        "What kind of inspection is it? (Send /cancel at any time to stop.)",
+        reply_markup=_kind_keyboard(),
+        do_quote=False,
+    )
+    return KIND
+
+
+async def kind_chosen(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    kind = get_kind(query.data.split(":", 2)[2])
+    _draft(context)["kind"] = kind.id
+    await query.edit_message_text(
+        f"Kind: <b>{escape(kind.name)}</b>.\n\nWhat is the setting called (the home, agency or local "
+        f"authority)? {_NO_NAMES}",
+        parse_mode="HTML",
+    )
+    return SETTING
+
+
+async def setting_typed(update: Update, context: InspectContext) -> int:
+    message = update.effective_message
+    assert message is not None
+    name = " ".join((message.text or "").split())
+    if not name or len(name) > _NAME_LIMIT or not any(ch.isalnum() for ch in name):
+        await reply(update, f"Please send the setting's name in words, up to {_NAME_LIMIT} characters.")
+        return SETTING
+    _draft(context)["setting"] = name
+    await reply(update, "What is the first on-site day? For example 3/3/2026, 3 March 2026 or today.")
+    return FIRST_DAY
+
+
+async def first_day_typed(update: Update, context: InspectContext) -> int:
+    message = update.effective_message
+    assert message is not None
+    try:
+        first = parse_date(message.text or "", context.services.today())
+    except DateParseError as exc:
+        await reply(update, escape(str(exc)))
+        return FIRST_DAY
+    draft = _draft(context)
+    draft["start"] = first.isoformat()
+    kind = get_kind(draft["kind"])
+    if kind.onsite_days > 1:
+        usual = context.services.calendar.add_working_days(first, kind.onsite_days - 1)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(f"Usual: {format_date(usual)}", callback_data=f"{_PREFIX}:last:usual")]]
+        )
+        await message.reply_text(
+            "What is the last on-site day (the day of feedback)? Type a date, or press the button for the "
+            f"usual {kind.onsite_days} days on site.",
+            reply_markup=markup,
+            do_quote=False,
+        )
+        return LAST_DAY
+    draft["end"] = None
+    return await _confirm(update, context)
+
+
+async def last_day_typed(update: Update, context: InspectContext) -> int:
+    message = update.effective_message
+    assert message is not None
+    draft = _draft(context)
+    try:
+        last = parse_date(message.text or "", context.services.today())
+    except DateParseError as exc:
+        await reply(update, escape(str(exc)))
+        return LAST_DAY
+    if last < date.fromisoformat(draft["start"]):
+        await reply(update, "The last on-site day can't be before the first. Please send it again.")
+        return LAST_DAY
+    draft["end"] = last.isoformat()
+    return await _confirm(update, context)
+
+
+async def last_day_usual(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    _draft(context)["end"] = None
+    await query.edit_message_reply_markup(None)
+    return await _confirm(update, context)
+
+
+async def _confirm(update: Update, context: InspectContext) -> int:
+    draft = _draft(context)
+    kind = get_kind(draft["kind"])
+    lines = [
+        "Set up this case?",
+        f"• {escape(kind.name)}",
+        f"• {escape(draft['setting'])}",
+        f"• First on-site day: {format_date(date.fromisoformat(draft['start']))}",
+    ]
+    if draft.get("end"):
+        lines.append(f"• Last on-site day: {format_date(date.fromisoformat(draft['end']))}")
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Set it up", callback_data=f"{_PREFIX}:create"),
+                InlineKeyboardButton("Cancel", callback_data=f"{_PREFIX}:cancel"),
+            ]
+        ]
+    )
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, "\n".join(lines), parse_mode="HTML", reply_markup=markup
+    )
+    return CONFIRM
+
+
+async def create_pressed(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    person = await current_person(update, context)
+    if person is None:
+        return ConversationHandler.END
+    draft = _draft(context)
+    end = date.fromisoformat(draft["end"]) if draft.get("end") else None
+    text = await _create(
+        context, person, draft["kind"], draft["setting"], date.fromisoformat(draft["start"]), end
+    )
+    assert context.user_data is not None
+    context.user_data.pop(_DRAFT, None)
+    await query.edit_message_text(text, parse_mode="HTML")
+    return ConversationHandler.END
+
+
+async def cancel_pressed(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    assert context.user_data is not None
+    context.user_data.pop(_DRAFT, None)
+    await query.edit_message_text("Cancelled. Nothing was saved.")
+    return ConversationHandler.END
+
+
+async def _create(
+    context: InspectContext, person: Person, kind: str, setting: str, first: date, last: date | None
+) -> str:
+    """Create the case and say its reference and first deadlines; a refusal comes back as the text."""
+    services = context.services
+    try:
+        case = await services.db.cases.create(person, kind, setting, first, last)
+    except (InvalidInput, PermissionDenied, TimelineError) as exc:
+        return escape(str(exc))
+    return created_text(case, person, context)
+
+
+def created_text(case: Case, person: Person, context: InspectContext) -> str:
+    services = context.services
+    today = services.today()
+    pending = [d for d in case_timeline(case, services.calendar) if d.recorded is None][:4]
+    lines = [
+        f"Case <b>{case_title(case)}</b> is set up. Its reference is <b>#{case.ref}</b>.",
+        "",
+        "First deadlines:",
+    ]
+    lines += [deadline_line(d, today, services.calendar, is_mine(d, person.role)) for d in pending]
+    lines += ["", f"Invite the provider with <code>/invite provider {case.ref}</code>."]
+    return "\n".join(lines)
+
+
+async def _one_line(update: Update, context: InspectContext, person: Person, text: str) -> None:
+    try:
+        kind, setting, first, last = _parse_one_line(text, context.services.today())
+    except (ArgumentError, DateParseError, TimelineError) as exc:
+        await reply(update, f"{escape(str(exc))}\n{_USAGE}")
+        return
+    await reply(update, await _create(context, person, kind, setting, first, last))
+
+
+def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None]:
+    words = split_args(text)
+    if len(words) < 3:
+        raise ArgumentError("I need the kind, the setting's name and the first on-site day.")
+    kind = get_kind(words[0].lower()).id
+    setting = " ".join(words[1].split())
+    if not setting or len(setting) > _NAME_LIMIT:
+        raise ArgumentError(f"The setting's name must be 1 to {_NAME_LIMIT} characters.")
+    first, last = _two_dates(words[2:], today)
+    if last is not None and last < first:
+        raise ArgumentError("The last on-site day can't be before the first.")
+    return kind, setting, first, last
+
+
+def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
+    """One or two dates, each of one word (3/3/2026) or several (3 March 2026)."""
+    try:
+        return parse_date(" ".join(words), today), None
+    except DateParseError as whole:
+        for cut in range(1, len(words)):
+            try:
+                return parse_date(" ".join(words[:cut]), today), parse_date(" ".join(words[cut:]), today)
+            except DateParseError:
+                continue
+        if len(words) > 1:
+            parse_date(words[0], today)  # says which date is unreadable, if it is the first
+            raise DateParseError(
+                f"I couldn't read '{' '.join(words[1:])}' as a date. Try 3/3/2026 or 3 March 2026."
+            ) from whole
+        raise
+
+
+def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+    return [
+        ConversationHandler(
+            entry_points=[private_command("newcase", newcase)],
+            states={
+                KIND: [CallbackQueryHandler(kind_chosen, pattern=rf"^{_PREFIX}:kind:"), expect_button()],
+                SETTING: [expect_text(setting_typed)],
+                FIRST_DAY: [expect_text(first_day_typed)],
+                LAST_DAY: [
+                    CallbackQueryHandler(last_day_usual, pattern=rf"^{_PREFIX}:last:usual$"),
+                    expect_text(last_day_typed),
+                ],
+                CONFIRM: [
+                    CallbackQueryHandler(create_pressed, pattern=rf"^{_PREFIX}:create$"),
+                    CallbackQueryHandler(cancel_pressed, pattern=rf"^{_PREFIX}:cancel$"),
+                    expect_button(),
+                ],
+            },
+            fallbacks=fallbacks(),
+            name="newcase",
+            persistent=True,
+            allow_reentry=True,
+        ),
+    ]

@@ -1,0 +1,36 @@
+"""Reading what people type: case references and the words of one-line commands."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+#: Phones turn straight quotes into curly ones; one-line commands must still split on them.
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
+_REF = re.compile(r"^(?:case\s*)?#?\s*(\d{1,9})$", re.IGNORECASE)
+
+
+class ArgumentError(ValueError):
+    """What was typed can't be read; the message says what to type instead."""
+
+
+def parse_ref(text: str) -> int | None:
+    """'#12', '12', 'case 12' -> 12; anything else -> None."""
+    match = _REF.match(text.strip())
+    return int(match.group(1)) if match else None
+
+
+def split_args(text: str) -> list[str]:
+    """Split like a shell, so a setting's name can be given in quotes."""
+    try:
+        return shlex.split(text.translate(_QUOTES))
+    except ValueError as exc:
+        raise ArgumentError(
+            'A quote is not closed. Put the name in straight quotes, like "Oak House".'
+        ) from exc
+
+
+def command_text(text: str) -> str:
+    """The text after '/command' (and '/command@botname')."""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) == 2 else ""

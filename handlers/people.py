@@ -1,0 +1,49 @@
+"""Who is asking: private chats only, and only people who were invited."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+
+from handlers.context import InspectContext
+from store.models import Person
+
+NOT_INVITED = (
+    "This bot is by invitation only. If you should have access, ask your Ofsted regulatory inspection "
+    "manager for an invitation link."
+)
+PRIVATE_ONLY = "I only work in a private chat. Open a chat with me directly to ask about inspections."
+
+
+async def current_person(update: Update, context: InspectContext) -> Person | None:
+    """The invited person behind this update, or None (and a polite refusal is sent)."""
+    user = update.effective_user
+    if user is None:
+        return None
+    person = await context.services.db.people.get_by_telegram_id(user.id)
+    if person is None:
+        await reply(update, NOT_INVITED)
+    return person
+
+
+async def reply(update: Update, text: str) -> None:
+    """Answer in the same chat, whether the update was a message or a button press."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(text, do_quote=False)
+
+
+async def refuse_group(update: Update, context: InspectContext) -> None:
+    """In a group the bot says where it works and nothing else, whoever asks."""
+    if update.callback_query is not None:
+        await update.callback_query.answer(PRIVATE_ONLY, show_alert=True)
+        return
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(PRIVATE_ONLY, do_quote=False)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE

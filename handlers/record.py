@@ -1,0 +1,355 @@
+"""/record: what happened on a case (visit ended, draft sent, judgement...), and what that changed.
+
+One-line forms: /record 12 draft_report 2/3/2026, /record 12 judgement inadequate, /record 12 concerns yes
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
+
+from handlers.context import InspectContext
+from handlers.conversation import expect_button, expect_text, fallbacks, private_command
+from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
+from handlers.people import current_person, reply
+from handlers.render import case_title, when
+from handlers.timeline import case_timeline
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Case, Person, Role
+from workflows.dates import format_date, parse_date
+from workflows.deadlines import Deadline
+from workflows.errors import DateParseError, TimelineError
+from workflows.kinds import event_keys, get_kind
+
+CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
+_DRAFT = "record"
+_PREFIX = "rec"
+JUDGEMENT, CONCERNS = "judgement", "concerns"
+_USAGE = (
+    "One line: <code>/record 12 draft_report 2/3/2026</code>, <code>/record 12 judgement good</code> or "
+    "<code>/record 12 concerns yes</code>. Or send /record on its own and I'll ask."
+)
+#: Words people use for what happened, mapped to the keys the rules use.
+ALIASES = {
+    "visit_ended": "end",
+    "ended": "end",
+    "feedback": "end",
+    "started": "start",
+    "draft": "draft_report",
+    "draft_sent": "draft_report",
+    "comments": "provider_comments",
+    "comments_received": "provider_comments",
+    "final": "final_report",
+    "final_sent": "final_report",
+    "published": "publication",
+    "grade": JUDGEMENT,
+    "concern": CONCERNS,
+}
+_EVENT_LABELS = {"start": "First on-site day", "end": "Visit ended (feedback given)"}
+
+
+def _draft(context: InspectContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(_DRAFT, {})
+    return draft
+
+
+def event_label(case_kind: str, key: str) -> str:
+    labels = {m.key: m.label for m in get_kind(case_kind).milestones}
+    return _EVENT_LABELS.get(key) or labels.get(key) or key.replace("_", " ").capitalize()
+
+
+async def record(update: Update, context: InspectContext) -> int:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    if person.role == Role.PROVIDER:
+        await reply(update, "Only the inspector on a case or a manager can record what happened.")
+        return ConversationHandler.END
+    text = command_text(message.text or "").strip()
+    if text:
+        await _one_line(update, context, person, text)
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_DRAFT] = {}
+    cases = [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]
+    if not cases:
+        await reply(update, "You have no open cases.")
+        return ConversationHandler.END
+    if len(cases) == 1:
+        _draft(context)["ref"] = cases[0].ref
+        await _ask_what(update, context, cases[0])
+        return CHOOSE_WHAT
+    rows = [
+        [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{_PREFIX}:case:{c.ref}")]
+        for c in cases[:20]
+    ]
+    await message.reply_text(
+        "Which case? (Send /cancel at any time to stop.)",
+        reply_markup=InlineKeyboardMarkup(rows),
+        do_quote=False,
+    )
+    return CHOOSE_CASE
+
+
+async def case_chosen(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    person = await current_person(update, context)
+    assert query is not None and query.data is not None
+    await query.answer()
+    if person is None:
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, int(query.data.rsplit(":", 1)[1]))
+    except NotFound as exc:
+        await query.edit_message_text(escape(str(exc)), parse_mode="HTML")
+        return ConversationHandler.END
+    _draft(context)["ref"] = case.ref
+    await _ask_what(update, context, case)
+    return CHOOSE_WHAT
+
+
+async def _ask_what(update: Update, context: InspectContext, case: Case) -> None:
+    kind = get_kind(case.kind)
+    keys = ["end", *[m.key for m in kind.milestones if m.key in event_keys(case.kind)]]
+    rows = [
+        [InlineKeyboardButton(event_label(case.kind, k)[:60], callback_data=f"{_PREFIX}:what:{k}")]
+        for k in keys
+    ]
+    if kind.grades:
+        rows.append([InlineKeyboardButton("Judgement", callback_data=f"{_PREFIX}:what:{JUDGEMENT}")])
+    if kind.uses_concerns:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    "Serious or widespread concerns", callback_data=f"{_PREFIX}:what:{CONCERNS}"
+                )
+            ]
+        )
+    text = f"What happened on <b>{case_title(case)}</b>?"
+    markup = InlineKeyboardMarkup(rows)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    else:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
+
+
+async def what_chosen(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    key = query.data.split(":", 2)[2]
+    draft = _draft(context)
+    draft["key"] = key
+    person = await current_person(update, context)
+    if person is None:
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, int(draft["ref"]))
+    except NotFound as exc:
+        await query.edit_message_text(escape(str(exc)), parse_mode="HTML")
+        return ConversationHandler.END
+    if key == JUDGEMENT:
+        rows = [
+            [InlineKeyboardButton(g.replace("_", " ").capitalize(), callback_data=f"{_PREFIX}:grade:{g}")]
+            for g in get_kind(case.kind).grades
+        ]
+        await query.edit_message_text("What was the judgement?", reply_markup=InlineKeyboardMarkup(rows))
+        return CHOOSE_GRADE
+    if key == CONCERNS:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    "Yes, serious or widespread concerns", callback_data=f"{_PREFIX}:grade:yes"
+                ),
+                InlineKeyboardButton("No", callback_data=f"{_PREFIX}:grade:no"),
+            ]
+        ]
+        await query.edit_message_text(
+            "Were there serious or widespread concerns?", reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return CHOOSE_GRADE
+    rows = [
+        [
+            InlineKeyboardButton("Today", callback_data=f"{_PREFIX}:day:today"),
+            InlineKeyboardButton("Yesterday", callback_data=f"{_PREFIX}:day:yesterday"),
+        ]
+    ]
+    await query.edit_message_text(
+        f"{escape(event_label(case.kind, key))}: on what date? Press a button or type it (e.g. 3/3/2026).",
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+    return TYPE_DATE
+
+
+async def date_typed(update: Update, context: InspectContext) -> int:
+    message = update.effective_message
+    assert message is not None
+    try:
+        day = parse_date(message.text or "", context.services.today())
+    except DateParseError as exc:
+        await reply(update, escape(str(exc)))
+        return TYPE_DATE
+    return await _finish(update, context, str(day.isoformat()))
+
+
+async def day_pressed(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    word = query.data.rsplit(":", 1)[1]
+    await query.edit_message_reply_markup(None)
+    return await _finish(update, context, parse_date(word, context.services.today()).isoformat())
+
+
+async def grade_pressed(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return await _finish(update, context, query.data.rsplit(":", 1)[1])
+
+
+async def _finish(update: Update, context: InspectContext, value: str) -> int:
+    """Apply what the conversation gathered; a refusal keeps the step so the person can correct it."""
+    person = await current_person(update, context)
+    if person is None:
+        return ConversationHandler.END
+    draft = _draft(context)
+    ok, text = await apply(context, person, int(draft["ref"]), str(draft["key"]), value)
+    await reply(update, text)
+    if not ok and draft["key"] not in (JUDGEMENT, CONCERNS):
+        return TYPE_DATE
+    assert context.user_data is not None
+    context.user_data.pop(_DRAFT, None)
+    return ConversationHandler.END
+
+
+async def apply(context: InspectContext, person: Person, ref: int, key: str, value: str) -> tuple[bool, str]:
+    """Record one thing and say what it changed downstream. Returns (done, message)."""
+    services = context.services
+    db = services.db
+    key = ALIASES.get(key.lower(), key.lower())
+    try:
+        before_case = await db.cases.get(person, ref)
+        before = case_timeline(before_case, services.calendar)
+        if key == JUDGEMENT:
+            grade = "_".join(value.lower().split())
+            after_case = await db.cases.set_outcome(person, ref, judgement=grade)
+            what = f"judgement: {escape(grade.replace('_', ' '))}"
+        elif key == CONCERNS:
+            flag = _yes_no(value)
+            after_case = await db.cases.set_outcome(person, ref, concerns=flag)
+            what = "serious or widespread concerns" if flag else "no serious or widespread concerns"
+        else:
+            if key not in event_keys(before_case.kind):
+                known = ", ".join(sorted(event_keys(before_case.kind)))
+                return (
+                    False,
+                    f"'{escape(key[:40])}' isn't something I can record for this case. Try one of: {known}.",
+                )
+            day = date.fromisoformat(value)
+            if day > services.today():
+                return False, "That date is in the future. Record things once they have happened."
+            after_case = await db.cases.record_event(person, ref, key, day)
+            what = f"{escape(event_label(before_case.kind, key).lower())} on {format_date(day)}"
+    except NotFound as exc:
+        return False, escape(str(exc)) + " Send /cases to see yours."
+    except (PermissionDenied, InvalidInput, TimelineError, ArgumentError) as exc:
+        return False, escape(str(exc))
+    after = case_timeline(after_case, services.calendar)
+    changes = describe_changes(before, after)
+    lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
+    lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
+    return True, "\n".join(lines)
+
+
+def _yes_no(value: str) -> bool:
+    word = value.strip().lower()
+    if word in {"yes", "y", "true"}:
+        return True
+    if word in {"no", "n", "false"}:
+        return False
+    raise ArgumentError(f"I couldn't read '{value[:20]}' as yes or no.")
+
+
+def describe_changes(before: list[Deadline], after: list[Deadline]) -> list[str]:
+    """Each deadline that moved, appeared, went or was done, as 'Label: old -> new'."""
+    old = {d.key: d for d in before}
+    new = {d.key: d for d in after}
+    lines = []
+    for key, now in new.items():
+        was = old.get(key)
+        if was is None:
+            lines.append(f"• {escape(now.label)}: now due {escape(when(now))}")
+        elif now.recorded is not None and was.recorded != now.recorded:
+            lines.append(f"• {escape(now.label)}: done on {format_date(now.recorded)}")
+        elif (was.due, was.due_until, was.time) != (now.due, now.due_until, now.time):
+            lines.append(f"• {escape(now.label)}: {escape(when(was))} → <b>{escape(when(now))}</b>")
+    for key, was in old.items():
+        if key not in new:
+            lines.append(f"• {escape(was.label)}: no longer applies")
+    return lines
+
+
+async def _one_line(update: Update, context: InspectContext, person: Person, text: str) -> None:
+    try:
+        words = split_args(text)
+    except ArgumentError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    if len(words) < 3:
+        await reply(update, f"I need the case, what happened and when (or the grade). {_USAGE}")
+        return
+    ref = parse_ref(words[0])
+    if ref is None:
+        await reply(update, f"I couldn't read '{escape(words[0][:40])}' as a case number. {_USAGE}")
+        return
+    key = ALIASES.get(words[1].lower(), words[1].lower())
+    rest = " ".join(words[2:])
+    if key not in (JUDGEMENT, CONCERNS):
+        try:
+            rest = parse_date(rest, context.services.today()).isoformat()
+        except DateParseError as exc:
+            await reply(update, escape(str(exc)))
+            return
+    _, message = await apply(context, person, ref, key, rest)
+    await reply(update, message)
+
+
+def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+    return [
+        ConversationHandler(
+            entry_points=[private_command("record", record)],
+            states={
+                CHOOSE_CASE: [
+                    CallbackQueryHandler(case_chosen, pattern=rf"^{_PREFIX}:case:\d+$"),
+                    expect_button(),
+                ],
+                CHOOSE_WHAT: [
+                    CallbackQueryHandler(what_chosen, pattern=rf"^{_PREFIX}:what:[a-z_]+$"),
+                    expect_button(),
+                ],
+                TYPE_DATE: [
+                    CallbackQueryHandler(day_pressed, pattern=rf"^{_PREFIX}:day:(today|yesterday)$"),
+                    expect_text(date_typed),
+                ],
+                CHOOSE_GRADE: [
+                    CallbackQueryHandler(grade_pressed, pattern=rf"^{_PREFIX}:grade:[a-z_]+$"),
+                    expect_button(),
+                ],
+            },
+            fallbacks=fallbacks(),
+            name="record",
+            persistent=True,
+            allow_reentry=True,
+        ),
+    ]

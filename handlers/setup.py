@@ -1,0 +1,82 @@
+"""The handler table: which update goes where, in what order, and the commands Telegram shows."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import cases, due, invite, newcase, record, start
+from handlers.context import InspectApplication, InspectContext
+from handlers.conversation import nothing_to_cancel
+from handlers.people import refuse_group, reply
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("cases", "Your cases and their next deadlines"),
+    BotCommand("due", "Upcoming deadlines of a case"),
+    BotCommand("case", "Everything recorded on a case"),
+    BotCommand("newcase", "Set up an inspection"),
+    BotCommand("record", "Record what happened"),
+    BotCommand("invite", "Invite someone"),
+    BotCommand("help", "What I can do for you"),
+    BotCommand("cancel", "Stop what you are doing"),
+]
+
+#: Outside private chats nothing is handled but this refusal (group 0 comes first, so it wins).
+_NOT_PRIVATE = ~filters.ChatType.PRIVATE
+
+
+async def unknown_command(update: Update, context: InspectContext) -> None:
+    text = (update.effective_message.text or "") if update.effective_message else ""
+    word = html.escape(text.split()[0][:40]) if text.split() else "that"
+    await reply(update, f"I don't know {word}. Send /help to see what I can do.")
+
+
+async def not_text(update: Update, context: InspectContext) -> None:
+    await reply(update, "I can only read text messages. Send /help to see what I can do.")
+
+
+async def stale_button(update: Update, context: InspectContext) -> None:
+    """A button from a finished or cancelled conversation: say so instead of leaving a spinner."""
+    if update.callback_query is not None:
+        await update.callback_query.answer("That button has expired. Please start again.", show_alert=True)
+
+
+async def on_error(update: object, context: InspectContext) -> None:
+    """Log the whole failure for the operator; tell the person plainly, with no technical detail."""
+    log.error("update failed: %r", update, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
+        await context.bot.send_message(
+            update.effective_chat.id,
+            "Sorry, something went wrong on my side. Please try again; "
+            "if it keeps happening, tell your manager.",
+        )
+
+
+def handler_table() -> list[BaseHandler[Update, InspectContext, object]]:
+    return [
+        MessageHandler(_NOT_PRIVATE & (filters.COMMAND | filters.Entity("mention")), refuse_group),
+        *newcase.handlers(),
+        *record.handlers(),
+        *start.handlers(),
+        *cases.handlers(),
+        *invite.handlers(),
+        *due.handlers(),
+        CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE),
+        MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, not_text),
+        CallbackQueryHandler(stale_button),
+    ]
+
+
+def install(application: InspectApplication) -> None:
+    application.add_handlers(handler_table())
+    application.add_error_handler(on_error)
+
+
+async def after_start(application: InspectApplication) -> None:
+    await application.bot.set_my_commands(COMMANDS)

@@ -1,0 +1,88 @@
+"""/start (with or without an invitation code) and /help."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, filters
+
+from handlers.context import InspectContext
+from handlers.people import NOT_INVITED, current_person, reply
+from store.errors import InviteInvalid
+from store.models import Person, Role
+
+_COMMON = [
+    "/cases: your cases, each with its next deadline",
+    "/case 12: everything recorded on case #12",
+    "/due 12: the upcoming deadlines of case #12",
+    "Or just ask: <i>when is the draft due?</i>, <i>when do my comments have to be in?</i>, "
+    "<i>is anything overdue?</i>",
+    "/cancel: stop what you are doing",
+]
+_BY_ROLE: dict[Role, list[str]] = {
+    Role.MANAGER: [
+        "/newcase: set up an inspection",
+        "/record: record what happened (visit ended, draft sent, judgement...)",
+        "/invite: invite an inspector, a provider or another manager",
+    ],
+    Role.INSPECTOR: [
+        "/newcase: set up an inspection",
+        "/record: record what happened (visit ended, draft sent, judgement...)",
+        "/invite provider 12: invite the provider of your case #12",
+    ],
+    Role.PROVIDER: [],
+}
+_ROLE_NAMES = {
+    Role.MANAGER: "a regulatory inspection manager",
+    Role.INSPECTOR: "an inspector",
+    Role.PROVIDER: "a provider",
+}
+
+
+def help_text(person: Person) -> str:
+    lines = _BY_ROLE[person.role] + _COMMON
+    return "Here is what you can do:\n" + "\n".join(f"• {line}" for line in lines)
+
+
+async def start(update: Update, context: InspectContext) -> None:
+    """Join with an invitation code from a deep link, or greet someone already invited."""
+    user = update.effective_user
+    if user is None:
+        return
+    db = context.services.db
+    if context.args:
+        try:
+            person = await db.invites.redeem(context.args[0], user.id, user.first_name)
+        except InviteInvalid as exc:
+            await reply(update, escape(str(exc)))
+            return
+        cases = await db.cases.list_for(person)
+        on = ""
+        if person.role == Role.PROVIDER and cases:
+            on = " for " + ", ".join(f"#{c.ref} {escape(c.setting.name)}" for c in cases)
+        await reply(
+            update,
+            f"Welcome, {escape(person.display_name)}. You have joined as {_ROLE_NAMES[person.role]}{on}.\n\n"
+            + help_text(person),
+        )
+        return
+    found = await db.people.get_by_telegram_id(user.id)
+    if found is None:
+        await reply(update, NOT_INVITED)
+        return
+    await reply(update, f"Hello, {escape(found.display_name)}.\n\n" + help_text(found))
+
+
+async def help_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is not None:
+        await reply(update, help_text(person))
+
+
+def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", help_command, filters=private),
+    ]

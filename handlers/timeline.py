@@ -1,0 +1,32 @@
+"""A stored case's deadlines: the case's dates handed to the rules in `workflows`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from store.models import Case
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import CaseDates, Deadline, compute_timeline, next_deadline, overdue
+from workflows.kinds import get_kind
+
+
+def case_dates(case: Case) -> CaseDates:
+    return CaseDates(
+        start=case.planned_start,
+        end=case.planned_end,
+        records=dict(case.events),
+        judgement=case.judgement,
+        concerns=case.concerns,
+    )
+
+
+def case_timeline(case: Case, calendar: WorkingCalendar) -> list[Deadline]:
+    return compute_timeline(get_kind(case.kind), case_dates(case), calendar)
+
+
+def upcoming(case: Case, calendar: WorkingCalendar, today: date) -> Deadline | None:
+    return next_deadline(case_timeline(case, calendar), today)
+
+
+def late(case: Case, calendar: WorkingCalendar, today: date) -> list[Deadline]:
+    return overdue(case_timeline(case, calendar), today)
