@@ -1,0 +1,96 @@
+"""Dates as British people type and read them: day first, never US order, no ordinals in what we write."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+
+from workflows.errors import DateParseError
+
+_MONTHS: dict[str, int] = {}
+for _number, _name in enumerate(
+    (
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ),
+    start=1,
+):
+    _MONTHS[_name] = _number
+    _MONTHS[_name[:3]] = _number
+_MONTHS["sept"] = 9
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_NUMBERS = {name: i for i, name in enumerate(_WEEKDAYS)} | {
+    name[:3]: i for i, name in enumerate(_WEEKDAYS)
+}
+
+_RELATIVE = {"today": 0, "tomorrow": 1, "yesterday": -1}
+
+_NUMERIC = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_WORDS = re.compile(r"(?:([a-z]+),?\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{2}|\d{4})")
+
+
+def format_date(day: date) -> str:
+    """'Tuesday 3 March 2026': GOV.UK style, no ordinals, no commas."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def format_time(moment: time) -> str:
+    """'9:30am', '5pm', 'midday', 'midnight' (GOV.UK style)."""
+    if moment.hour == 12 and moment.minute == 0:
+        return "midday"
+    if moment.hour == 0 and moment.minute == 0:
+        return "midnight"
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    if moment.minute == 0:
+        return f"{hour}{suffix}"
+    return f"{hour}:{moment.minute:02d}{suffix}"
+
+
+def _error(text: str) -> DateParseError:
+    return DateParseError(f"I couldn't read '{text}' as a date. Try 3/3/2026 or 3 March 2026.")
+
+
+def _year(digits: str) -> int:
+    """Two-digit years are this century: '26' is 2026."""
+    return 2000 + int(digits) if len(digits) == 2 else int(digits)
+
+
+def parse_date(text: str, today: date) -> date:
+    """Read a date typed by a person; day first. Raises DateParseError with the chat-style message.
+
+    Accepts 3/3/2026, 03/03/26, 3-3-2026, 3.3.2026, 3 March 2026, 3 Mar 26, 3rd March 2026,
+    Tuesday 3 March 2026 (the weekday must match), 2026-03-03, today, tomorrow, yesterday.
+    """
+    shown = text.strip()
+    cleaned = re.sub(r"\s+", " ", shown.lower())
+    if cleaned in _RELATIVE:
+        return today + timedelta(days=_RELATIVE[cleaned])
+    weekday: str | None = None
+    if match := _ISO.fullmatch(cleaned):
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+    elif match := _NUMERIC.fullmatch(cleaned):
+        day, month, year = int(match[1]), int(match[3]), _year(match[4])
+    elif (match := _WORDS.fullmatch(cleaned)) and match[3] in _MONTHS:
+        weekday, day, month, year = match[1], int(match[2]), _MONTHS[match[3]], _year(match[4])
+    else:
+        raise _error(shown)
+    try:
+        result = date(year, month, day)
+    except ValueError:
+        raise _error(shown) from None
+    if weekday is not None and _WEEKDAY_NUMBERS.get(weekday) != result.weekday():
+        raise _error(shown)
+    return result
