@@ -1,0 +1,759 @@
+"""Every kind of inspection as data: each milestone with its offset, owner and the seed lines behind it.
+
+Seeds live in shared/seeds/ (000 children's homes SCCIF 2023, 001 the 2013 consultation, 002 COVID-19
+assurance visits 2020, 003 adoption support agencies SCCIF 2024, 004 local authority SIF guidance). Where a
+seed contradicts itself, shared/spec/timelines.md records the choice and the other reading goes in `notes`.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+
+from workflows.errors import TimelineError
+from workflows.rules import (
+    END,
+    START,
+    Actor,
+    Condition,
+    InspectionKind,
+    MilestoneRule,
+    Source,
+    Trigger,
+    Unit,
+)
+
+GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
+
+WD = Unit.WORKING_DAYS
+SIX_TO_EIGHT_WEEKS = (42, 56)  # calendar days
+
+CH_DOC = "SCCIF children's homes"
+CONSULTATION_DOC = "Inspections of children's homes consultation (December 2013)"
+COVID_DOC = "Assurance visits during COVID-19 (from 1 September 2020)"
+ASA_DOC = "SCCIF adoption support agencies"
+SIF_DOC = "SIF inspector guidance"
+
+
+def _lines(*parts: int | tuple[int, int]) -> tuple[int, ...]:
+    """Line numbers, with (first, last) for a run of lines."""
+    result: list[int] = []
+    for part in parts:
+        if isinstance(part, tuple):
+            result.extend(range(part[0], part[1] + 1))
+        else:
+            result.append(part)
+    return tuple(result)
+
+
+def _ch(section: str, *lines: int | tuple[int, int]) -> Source:
+    return Source("000", _lines(*lines), CH_DOC, section)
+
+
+def _consultation(section: str, *lines: int | tuple[int, int]) -> Source:
+    return Source("001", _lines(*lines), CONSULTATION_DOC, section)
+
+
+def _covid(section: str, *lines: int | tuple[int, int]) -> Source:
+    return Source("002", _lines(*lines), COVID_DOC, section)
+
+
+def _asa(section: str, *lines: int | tuple[int, int]) -> Source:
+    return Source("003", _lines(*lines), ASA_DOC, section)
+
+
+def _sif(section: str, *lines: int | tuple[int, int]) -> Source:
+    return Source("004", _lines(*lines), SIF_DOC, section)
+
+
+COMPLIANCE_DATE = Trigger(
+    key="compliance_date",
+    label="Compliance date set in a compliance notice",
+    event="the compliance date set in the compliance notice",
+)
+
+
+# --- Children's homes (seed 000) -------------------------------------------------------------------
+
+
+def _ch_report_rows(
+    table: str, draft: int, comments: int, final: int, complaint: int, publish: int
+) -> list[MilestoneRule]:
+    """The rows shared by the full and assurance tables (same offsets, different table lines)."""
+    return [
+        MilestoneRule(
+            "evidence_upload",
+            "Handwritten evidence scanned into the inspection database",
+            END,
+            5,
+            WD,
+            Actor.INSPECTOR,
+            _ch("How inspectors record the evidence", 1034),
+            notes=("Keep duplicate handwritten notes until the report is published (000 L1032).",),
+        ),
+        MilestoneRule(
+            "draft_report",
+            "Draft report sent to the provider",
+            END,
+            18,
+            WD,
+            Actor.OFSTED,
+            _ch(table, draft, 1240),
+            event="the draft report is sent",
+        ),
+        MilestoneRule(
+            "provider_comments",
+            "Provider's comments on the draft report",
+            "draft_report",
+            5,
+            WD,
+            Actor.PROVIDER,
+            _ch(table, comments, 1242),
+            notes=(
+                "The guidance gives 5 working days to comment without saying from when; "
+                f"the table's day numbers count from the draft being sent (000 L{comments}, L1242).",
+            ),
+        ),
+        MilestoneRule(
+            "final_report",
+            "Final report sent to the provider",
+            END,
+            30,
+            WD,
+            Actor.OFSTED,
+            _ch(table, final, 1244),
+            event="the final report is sent",
+        ),
+        MilestoneRule(
+            "complaint_window",
+            "Last day for a formal complaint",
+            "final_report",
+            5,
+            WD,
+            Actor.PROVIDER,
+            _ch(table, complaint, 1266),
+            notes=(
+                "The complaints section says until the end of the fifth working day after the provider "
+                "receives the final report (000 L1266), and before the report is published (000 L1264).",
+            ),
+        ),
+        MilestoneRule(
+            "publication",
+            "Report published on the Ofsted reports website",
+            END,
+            38,
+            WD,
+            Actor.OFSTED,
+            _ch(table, publish),
+            event="the report is published",
+        ),
+    ]
+
+
+def _case_review(condition: Condition, source: Source, *notes: str) -> MilestoneRule:
+    return MilestoneRule(
+        "case_review",
+        "Case review",
+        END,
+        5,
+        WD,
+        Actor.MANAGER,
+        source,
+        condition=condition,
+        notes=notes,
+    )
+
+
+def _compliance_visit(source: Source, seed: str, combined_line: int) -> MilestoneRule:
+    return MilestoneRule(
+        "compliance_visit",
+        "Monitoring visit to check the compliance notice",
+        COMPLIANCE_DATE.key,
+        5,
+        WD,
+        Actor.OFSTED,
+        source,
+        condition=Condition.RECORDED,
+        notes=(
+            "With several notices, one visit may cover them only if no visit is more than 5 working days "
+            f"after the date of any notice ({seed} L{combined_line}).",
+        ),
+    )
+
+
+CH_FULL = InspectionKind(
+    id="ch-full",
+    name="Children's home: full inspection",
+    document=CH_DOC,
+    grades=GRADES,
+    uses_concerns=False,
+    onsite_days=2,
+    milestones=(
+        *_ch_report_rows("Timeframe", 624, 625, 626, 627, 628),
+        _case_review(
+            Condition.INADEQUATE,
+            _ch("Post-inspection debrief and case reviews", 1117),
+            "A post-inspection debrief between the inspector and their manager comes first, "
+            "as soon as possible (000 L1117).",
+            "The placing and host local authorities are alerted; the region emails their directors "
+            "of children's services after the case review (000 L1156-1160).",
+        ),
+        MilestoneRule(
+            "return_visit",
+            "Return visit (monitoring visit or full inspection)",
+            END,
+            SIX_TO_EIGHT_WEEKS[0],
+            Unit.CALENDAR_DAYS,
+            Actor.OFSTED,
+            _ch("Subsequent inspection activity", 1127, 1372),
+            condition=Condition.INADEQUATE,
+            window_offset=SIX_TO_EIGHT_WEEKS[1],
+            notes=(
+                "Sooner if the concerns are serious (000 L1127, L1374).",
+                "If a monitoring visit leads to a full inspection, that is usually within 16 weeks "
+                "of the original inspection (000 L1151).",
+            ),
+        ),
+        _compliance_visit(_ch("Monitoring compliance notices", 1397, 1399), "000", 1399),
+    ),
+    notes=(
+        "Unannounced (000 L534).",
+        "Usually 2 days on site (000 L592); up to 4 for a multi-building home (000 L594) and up to 3 for a "
+        "residential special school (000 L596): record the actual last day.",
+        "The day of feedback is the last day of the inspection (000 L1040).",
+    ),
+    triggers=(COMPLIANCE_DATE,),
+)
+
+CH_ASSURANCE = InspectionKind(
+    id="ch-assurance",
+    name="Children's home: assurance inspection",
+    document=CH_DOC,
+    grades=(),
+    uses_concerns=True,
+    onsite_days=1,
+    milestones=(
+        *_ch_report_rows("Assurance inspections, Timeline", 1278, 1279, 1280, 1281, 1282),
+        MilestoneRule(
+            "dcs_email",
+            "Email to the directors of children's services",
+            END,
+            1,
+            WD,
+            Actor.INSPECTOR,
+            _ch("Serious and widespread concerns: next steps", 1344),
+            condition=Condition.CONCERNS,
+            notes=(
+                "By the end of the next working day; follow it with a phone call and make sure the email "
+                "is forwarded to the provider (000 L1344).",
+                "The section on feedback to local authorities says they are notified once the case review "
+                "agrees they should be (000 L1158).",
+            ),
+        ),
+        _case_review(
+            Condition.CONCERNS,
+            _ch("Serious and widespread concerns: next steps", 1119, 1340),
+            "A post-visit debrief between the inspector and their manager comes first, "
+            "as soon as possible (000 L1340).",
+        ),
+        MilestoneRule(
+            "return_visit",
+            "Likely return visit (monitoring visit or full inspection)",
+            END,
+            SIX_TO_EIGHT_WEEKS[0],
+            Unit.CALENDAR_DAYS,
+            Actor.OFSTED,
+            _ch("Serious and widespread concerns: next steps", 1352),
+            condition=Condition.CONCERNS,
+            window_offset=SIX_TO_EIGHT_WEEKS[1],
+            notes=(
+                "The guidance says Ofsted is likely to return if concerns are serious, "
+                "not that it will (000 L1352).",
+            ),
+        ),
+        _compliance_visit(_ch("Monitoring compliance notices", 1397, 1399), "000", 1399),
+    ),
+    notes=(
+        "Unannounced (000 L534).",
+        "Usually 1 day on site; up to 2 for a multi-building home (000 L598): record the actual last day.",
+        "The outcome is whether there are serious or widespread concerns, not a grade (000 L1325-1328).",
+    ),
+    triggers=(COMPLIANCE_DATE,),
+)
+
+# --- Adoption support agencies (seed 003) ----------------------------------------------------------
+
+ASA_FULL = InspectionKind(
+    id="asa-full",
+    name="Adoption support agency: full inspection",
+    document=ASA_DOC,
+    grades=GRADES,
+    uses_concerns=False,
+    onsite_days=3,
+    milestones=(
+        MilestoneRule(
+            "notice",
+            "Notice of inspection",
+            START,
+            -10,
+            WD,
+            Actor.OFSTED,
+            _asa("Notice of inspection", 431, 433, 501),
+            notes=(
+                "20 working days when the agency is a single individual (003 L433, L501).",
+                "The guidance counts back from when the inspection is due to begin (003 L501); "
+                "the bot counts back from the first on-site day.",
+                "A deferral may be requested during the notification phone call (003 L495).",
+            ),
+        ),
+        MilestoneRule(
+            "ofsted_contact",
+            "Provider may contact Ofsted about unresolved concerns",
+            END,
+            1,
+            WD,
+            Actor.PROVIDER,
+            _asa("End of the inspection and feedback", 860, 992, 1186),
+            notes=(
+                "The call goes to a regulatory inspection manager independent of the inspection (003 L992).",
+            ),
+        ),
+        MilestoneRule(
+            "evidence_upload",
+            "Handwritten evidence scanned into the database",
+            END,
+            5,
+            WD,
+            Actor.INSPECTOR,
+            _asa("How inspectors record the evidence", 840),
+        ),
+        MilestoneRule(
+            "case_review",
+            "Case review",
+            END,
+            5,
+            WD,
+            Actor.MANAGER,
+            _asa("Inadequate judgements: next steps", 912),
+            condition=Condition.INADEQUATE,
+            notes=("A post-inspection debrief comes first, as soon as possible (003 L912).",),
+        ),
+        MilestoneRule(
+            "draft_report",
+            "Draft report sent to the provider",
+            END,
+            18,
+            WD,
+            Actor.OFSTED,
+            _asa("Timeframe", 507, 970, 1187),
+            event="the draft report is sent",
+        ),
+        MilestoneRule(
+            "provider_comments",
+            "Provider's comments on the draft report",
+            "draft_report",
+            5,
+            WD,
+            Actor.PROVIDER,
+            _asa("Timeframe", 508, 972, 1188),
+        ),
+        MilestoneRule(
+            "complaint_window",
+            "Last day for a formal complaint",
+            "draft_report",
+            5,
+            WD,
+            Actor.PROVIDER,
+            _asa("Timeframe", 507, 508, 1188),
+            notes=(
+                "The complaints section also lets a provider lodge a formal complaint when it receives "
+                "the final report (003 L998).",
+            ),
+        ),
+        MilestoneRule(
+            "final_report",
+            "Final report sent to the provider",
+            END,
+            30,
+            WD,
+            Actor.OFSTED,
+            _asa("Timeframe", 509, 974, 1191),
+            event="the final report is sent",
+            notes=("Later if there has been a complaint (003 L509, L1191).",),
+        ),
+        MilestoneRule(
+            "publication",
+            "Report published on the Ofsted reports website",
+            "final_report",
+            5,
+            WD,
+            Actor.OFSTED,
+            _asa("Timeframe", 510, 1191),
+            event="the report is published",
+            notes=("The timeframe table says 5 days (003 L510); the annex says 5 working days (003 L1191).",),
+        ),
+        MilestoneRule(
+            "reinspection",
+            "Full inspection after an inadequate judgement (usually)",
+            END,
+            6,
+            Unit.MONTHS,
+            Actor.OFSTED,
+            _asa("Frequency of inspection", 462, 918),
+            condition=Condition.INADEQUATE,
+            window_offset=12,
+            notes=("Sooner if further significant concerns arise (003 L922-925).",),
+        ),
+        _compliance_visit(_asa("Monitoring compliance notices", 1020, 1022), "003", 1022),
+    ),
+    notes=(
+        "Announced: 10 working days' notice, 20 for a single individual (003 L431-433).",
+        "Usually 2 days on site spread over 3, the half days on days 2 and 4 (003 L481, L503-505); "
+        "the half days may be combined (003 L512): record the actual last day.",
+        "The day of feedback is the last day of the inspection (003 L852).",
+    ),
+    triggers=(COMPLIANCE_DATE,),
+)
+
+# --- COVID-19 assurance visits (seed 002) ----------------------------------------------------------
+
+COVID_ASSURANCE = InspectionKind(
+    id="covid-assurance",
+    name="Assurance visit during COVID-19",
+    document=COVID_DOC,
+    grades=(),
+    uses_concerns=True,
+    onsite_days=1,
+    milestones=(
+        MilestoneRule(
+            "notification",
+            "Visit announced by phone",
+            START,
+            -1,
+            WD,
+            Actor.INSPECTOR,
+            _covid("The start of the visit", 155, 156),
+            time=time(9, 0),
+            event="the announcement call",
+            notes=(
+                "At about 9am; the visit is live from the call (002 L155-156).",
+                "Ask whether any staff or children have been diagnosed with, or have symptoms of, "
+                "COVID-19 (002 L164-165).",
+            ),
+        ),
+        MilestoneRule(
+            "annex_a_form",
+            "Completed Annex A form shared",
+            "notification",
+            0,
+            WD,
+            Actor.PROVIDER,
+            _covid("The start of the visit", 172, 173),
+            time=time(14, 0),
+        ),
+        MilestoneRule(
+            "dcs_email",
+            "Email to the directors of children's services",
+            END,
+            1,
+            WD,
+            Actor.INSPECTOR,
+            _covid("Serious and widespread concerns: next steps", (237, 241)),
+            condition=Condition.CONCERNS,
+            notes=(
+                "By the end of the next working day; follow it with a phone call and make sure the email "
+                "is forwarded to the provider (002 L237-241).",
+            ),
+        ),
+        MilestoneRule(
+            "draft_qa",
+            "Draft report submitted for quality assurance",
+            END,
+            1,
+            WD,
+            Actor.INSPECTOR,
+            _covid("Timeframe", 64, 84),
+        ),
+        MilestoneRule(
+            "case_review",
+            "Case review",
+            END,
+            5,
+            WD,
+            Actor.MANAGER,
+            _covid("Serious and widespread concerns: next steps", (231, 234)),
+            condition=Condition.CONCERNS,
+            notes=("A post-visit debrief comes first, as soon as possible (002 L231-232).",),
+        ),
+        MilestoneRule(
+            "draft_report",
+            "Report sent to the provider for comments",
+            END,
+            18,
+            WD,
+            Actor.OFSTED,
+            _covid("Timeframe", 89),
+            event="the report is sent for comments",
+        ),
+        MilestoneRule(
+            "provider_comments",
+            "Provider's comments on the report",
+            "draft_report",
+            5,
+            WD,
+            Actor.PROVIDER,
+            _covid("Timeframe", 91),
+            notes=("The guidance does not say what the 5 working days count from (002 L91).",),
+        ),
+        MilestoneRule(
+            "final_report",
+            "Final report sent to the provider",
+            END,
+            30,
+            WD,
+            Actor.OFSTED,
+            _covid("Timeframe", 92),
+            event="the final report is sent",
+        ),
+        MilestoneRule(
+            "complaint_window",
+            "Last day for a formal complaint",
+            "final_report",
+            5,
+            WD,
+            Actor.PROVIDER,
+            _covid("Timeframe", 93),
+        ),
+        MilestoneRule(
+            "publication",
+            "Report published on the Ofsted reports website",
+            END,
+            38,
+            WD,
+            Actor.OFSTED,
+            _covid("Timeframe", 94, 95),
+        ),
+        MilestoneRule(
+            "return_visit",
+            "Likely monitoring visit",
+            END,
+            SIX_TO_EIGHT_WEEKS[0],
+            Unit.CALENDAR_DAYS,
+            Actor.OFSTED,
+            _covid("Serious and widespread concerns: next steps", 249, 250),
+            condition=Condition.CONCERNS,
+            window_offset=SIX_TO_EIGHT_WEEKS[1],
+            notes=(
+                "Likely if concerns are serious; the guidance does not say what the weeks count from, "
+                "so the bot counts from the end of the visit (002 L249-250).",
+            ),
+        ),
+    ),
+    notes=(
+        "Applicable from 1 September 2020 (002 L39).",
+        "Usually 2 days for one inspector including off-site work; a RIM may shorten or lengthen the "
+        "visit (002 L64-66): record the actual last day.",
+        "No graded judgement: the report says whether there are serious or widespread concerns "
+        "(002 L208-209).",
+    ),
+    historical=True,
+    end_event="the end of the visit",
+    start_event="the on-site day",
+)
+
+# --- Local authority children's services, SIF (seed 004) -------------------------------------------
+
+LA_SIF = InspectionKind(
+    id="la-sif",
+    name="Local authority children's services: single inspection (SIF)",
+    document=SIF_DOC,
+    grades=GRADES,
+    uses_concerns=False,
+    onsite_days=18,
+    milestones=(
+        MilestoneRule(
+            "notification",
+            "DCS told of the inspection by phone",
+            START,
+            -1,
+            WD,
+            Actor.INSPECTOR,
+            _sif("Timeframe", 61, 385),
+            time=time(9, 30),
+            event="the notification call",
+        ),
+        MilestoneRule(
+            "annex_a",
+            "All Annex A performance information",
+            "notification",
+            4,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Timeframe", 101, 104),
+            notes=(
+                "Paragraph 29 says it must reach the lead inspector before the team leaves the site at the "
+                "end of week one (004 L391).",
+            ),
+        ),
+        MilestoneRule(
+            "case_audits",
+            "Case file audit outcomes to the lead inspector",
+            "notification",
+            7,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Timeframe", 123, (124, 127)),
+        ),
+        MilestoneRule(
+            "draft_report",
+            "Draft report sent to the DCS for a factual accuracy check",
+            END,
+            20,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 248, 250),
+            time=time(17, 0),
+            event="the draft report is sent",
+            notes=("The same row says within 21 working days of the end of fieldwork (004 L250).",),
+        ),
+        MilestoneRule(
+            "provider_comments",
+            "DCS's factual accuracy comments",
+            "draft_report",
+            6,
+            WD,
+            Actor.DCS,
+            _sif("Timeframe", 251, 263, 275),
+            time=time(9, 30),
+            notes=(
+                "The guidance calls this five working days to respond, due by 9:30am on day 45 "
+                "(004 L251, L263).",
+            ),
+        ),
+        MilestoneRule(
+            "prepublication_report",
+            "Pre-publication report sent to the DCS, chief executive, lead member and DfE",
+            END,
+            34,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 327, (329, 331)),
+            time=time(17, 0),
+            event="the pre-publication report is sent",
+        ),
+        MilestoneRule(
+            "publication",
+            "Report published on the Ofsted website",
+            END,
+            36,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 341, 343),
+            event="the report is published",
+            notes=(
+                "The same row says within 35 working days of the end of fieldwork (004 L343); "
+                "Annex C says six weeks after the end of the inspection (004 L1252).",
+            ),
+        ),
+        MilestoneRule(
+            "evidence_notebooks",
+            "Inspectors' notebooks and evidence sent for central storage",
+            END,
+            41,
+            WD,
+            Actor.INSPECTOR,
+            _sif("Timeframe", 348, 350),
+            notes=("Notebooks go by recorded delivery (004 L350).",),
+        ),
+        MilestoneRule(
+            "improvement_plan",
+            "Improvement plan sent to Ofsted",
+            "publication",
+            70,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Timeframe", 355),
+            notes=(
+                "Paragraph 200 counts 70 working days from receiving the pre-publication report, "
+                "for an action plan (004 L907).",
+            ),
+        ),
+    ),
+    notes=(
+        "The DCS is told by 9:30am on the working day before fieldwork (004 L61, L385); "
+        "inspectors arrive by 9am (004 L69).",
+        "Fieldwork ends with the feedback meeting on day 19, the last day on site (004 L193-200, L753).",
+        "Deferral only in exceptional circumstances; the absence of staff or the DCS is not a reason "
+        "(004 L34-37).",
+        "Days are the operational table's; the prose limits are shown as notes (timelines.md).",
+    ),
+    start_event="the start of fieldwork",
+    end_event="the end of fieldwork",
+)
+
+# --- Children's homes interim inspections as proposed in 2013 (seed 001) ---------------------------
+
+CH_INTERIM_2014 = InspectionKind(
+    id="ch-interim-2014",
+    name="Children's home: interim inspection (2014 proposals)",
+    document=CONSULTATION_DOC,
+    grades=GRADES,
+    uses_concerns=False,
+    onsite_days=1,
+    milestones=(
+        MilestoneRule(
+            "publication",
+            "Report published on the Ofsted website",
+            END,
+            20,
+            WD,
+            Actor.OFSTED,
+            _consultation("How we will inspect", 69),
+            event="the report is published",
+        ),
+        MilestoneRule(
+            "return_visit",
+            "Further full inspection",
+            END,
+            SIX_TO_EIGHT_WEEKS[0],
+            Unit.CALENDAR_DAYS,
+            Actor.OFSTED,
+            _consultation("How we will inspect", 57),
+            condition=Condition.INADEQUATE,
+            window_offset=SIX_TO_EIGHT_WEEKS[1],
+            notes=("The proposals do not say whether these are calendar or working weeks (001 L57).",),
+        ),
+    ),
+    notes=(
+        "Proposals from the December 2013 consultation, to apply from 1 April 2014 (001 L16, L50).",
+        "Unannounced (001 L56).",
+        "The proposals do not say how long the visit lasts: record the last on-site day.",
+        "Interim inspections were judged on progress ('inadequate progress and/or declined', 'limited "
+        "progress', 'good progress', 001 L395); the 6 to 8 week rule is written for a home judged "
+        "inadequate (001 L57).",
+    ),
+    historical=True,
+    end_event="the end of the on-site inspection",
+)
+
+KINDS: dict[str, InspectionKind] = {
+    kind.id: kind for kind in (CH_FULL, CH_ASSURANCE, ASA_FULL, COVID_ASSURANCE, LA_SIF, CH_INTERIM_2014)
+}
+
+
+def get_kind(kind_id: str) -> InspectionKind:
+    """The kind with this id, or a TimelineError naming the kinds there are."""
+    kind = KINDS.get(kind_id)
+    if kind is None:
+        raise TimelineError(
+            f"There is no kind of inspection called '{kind_id}'; the kinds are {', '.join(KINDS)}."
+        )
+    return kind
+
+
+def event_keys(kind_id: str) -> frozenset[str]:
+    """What a person may record for this kind: start, end, every milestone and every trigger date."""
+    kind = get_kind(kind_id)
+    keys = {START, END}
+    keys.update(rule.key for rule in kind.milestones)
+    keys.update(trigger.key for trigger in kind.triggers)
+    return frozenset(keys)
