@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Any
+from typing import Any, cast
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
@@ -30,7 +30,8 @@ async def _persist_now(update: object, context: InspectContext) -> None:
 
 def build_application(settings: Settings, db: Database) -> InspectApplication:
     context_types = ContextTypes(context=InspectContext)
-    application: InspectApplication = (
+    application = cast(
+        InspectApplication,
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.base_url)
@@ -38,7 +39,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         .persistence(SQLitePersistence(db.state))
         .context_types(context_types)
         .rate_limiter(AIORateLimiter())
-        .build()
+        .build(),
     )
     install_services(
         application,

@@ -1,9 +1,224 @@
-"""Placeholder: filled in by the issue that owns this subcommand."""
+"""`inspectbot timeline`: every deadline of one inspection, as a table for people or JSON for programs.
+
+Bad input gives one line on stderr and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from datetime import date, datetime
+from typing import Any, TextIO
+
+from workflows.calendar import WorkingCalendar
+from workflows.dates import format_date, format_time, parse_date
+from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline, on_site_days
+from workflows.errors import DateParseError, TimelineError
+from workflows.kinds import KINDS
+from workflows.rules import END, START, InspectionKind
+
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """A mistake in the command line itself; the message is the whole line shown."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add this module's subcommands."""
+    """Add `timeline` to the `inspectbot` command."""
+    parser = subparsers.add_parser(
+        "timeline",
+        help="every deadline of an inspection",
+        description="Every deadline of one inspection: when, who, and the rule and document behind it. "
+        "Dates are day first: 3/3/2026, 3 March 2026 or 2026-03-03.",
+    )
+    parser.add_argument("kind", nargs="?", metavar="KIND", help="kind of inspection (see --list)")
+    parser.add_argument("--list", action="store_true", help="list the kinds of inspection and stop")
+    when = parser.add_mutually_exclusive_group()
+    when.add_argument("--start", metavar="DATE", help="first on-site day (planned)")
+    when.add_argument("--end", metavar="DATE", help="last on-site (feedback) day (planned)")
+    parser.add_argument("--judgement", metavar="GRADE", help="overall judgement, e.g. inadequate")
+    parser.add_argument("--concerns", action="store_true", help="serious or widespread concerns were found")
+    parser.add_argument(
+        "--record",
+        metavar="KEY=DATE",
+        action="append",
+        default=[],
+        help="a date that actually happened, e.g. draft_report=2026-03-02 (repeatable)",
+    )
+    parser.add_argument(
+        "--closure", metavar="DATE", action="append", default=[], help="an extra non-working day (repeatable)"
+    )
+    parser.add_argument("--today", metavar="DATE", help="count 'from today' from this date instead")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """The `timeline` subcommand; returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        _run(args, out)
+    except (_UsageError, TimelineError, DateParseError) as error:
+        print(f"inspectbot: {error}", file=err)
+        return EXIT_USAGE
+    return 0
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> None:
+    if args.list:
+        _print_kinds(args.format, out)
+        return
+    if args.kind is None:
+        raise _UsageError("name a kind of inspection (try 'inspectbot timeline --list')")
+    kind = KINDS.get(args.kind)
+    if kind is None:
+        raise _UsageError(f"unknown kind '{args.kind}' (try 'inspectbot timeline --list')")
+    today = parse_date(args.today, _today()) if args.today else _today()
+    records = dict(_record(text, today) for text in args.record)
+    if args.start is None and args.end is None and START not in records and END not in records:
+        raise _UsageError("give --start (the first on-site day) or --end (the last on-site day)")
+    dates = CaseDates(
+        start=parse_date(args.start, today) if args.start else None,
+        end=parse_date(args.end, today) if args.end else None,
+        records=records,
+        judgement=_grade(args.judgement),
+        concerns=args.concerns,
+    )
+    calendar = WorkingCalendar(parse_date(text, today) for text in args.closure)
+    deadlines = compute_timeline(kind, dates, calendar)
+    if args.format == "json":
+        json.dump([_as_json(d, today, calendar) for d in deadlines], out, indent=2)
+        out.write("\n")
+    else:
+        out.write(_table(kind, dates, deadlines, today, calendar))
+
+
+def _today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def _grade(text: str | None) -> str | None:
+    """'Requires improvement' and 'requires-improvement' both mean requires_improvement."""
+    if text is None:
+        return None
+    return "_".join(text.strip().lower().replace("-", " ").split())
+
+
+def _record(text: str, today: date) -> tuple[str, date]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not value.strip():
+        raise _UsageError(f"--record needs KEY=DATE, for example draft_report=2026-03-02, not '{text}'")
+    return key.strip(), parse_date(value, today)
+
+
+def _print_kinds(output_format: str, out: TextIO) -> None:
+    if output_format == "json":
+        listing = [
+            {
+                "id": kind.id,
+                "name": kind.name,
+                "document": kind.document,
+                "grades": list(kind.grades),
+                "uses_concerns": kind.uses_concerns,
+                "historical": kind.historical,
+            }
+            for kind in KINDS.values()
+        ]
+        json.dump(listing, out, indent=2)
+        out.write("\n")
+        return
+    width = max(len(kind_id) for kind_id in KINDS)
+    for kind in KINDS.values():
+        historical = " (historical)" if kind.historical else ""
+        out.write(f"{kind.id:<{width}}  {kind.name}{historical}\n")
+
+
+def _from_today(deadline: Deadline, today: date, calendar: WorkingCalendar) -> str:
+    """'today', '7 working days', '2 working days late', or when it was done."""
+    if deadline.recorded is not None:
+        return f"done {format_date(deadline.recorded)}"
+    due = deadline.last_day
+    if due == today:
+        return "today"
+    days = calendar.working_days_between(today, due)
+    if due > today:
+        return "before the next working day" if days == 0 else _plural(days, "working day")
+    late = max(-days, 1)
+    return f"{_plural(late, 'working day')} late"
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _working_days_from_today(deadline: Deadline, today: date, calendar: WorkingCalendar) -> int:
+    return calendar.working_days_between(today, deadline.last_day)
+
+
+def _span(start: date, end: date) -> str:
+    if start == end:
+        return format_date(start)
+    return f"{format_date(start)} to {format_date(end)}"
+
+
+def _table(
+    kind: InspectionKind, dates: CaseDates, deadlines: list[Deadline], today: date, calendar: WorkingCalendar
+) -> str:
+    """Columns a person scans (when, how soon, who, what), then the rule, source and notes under each row."""
+    start, end = on_site_days(kind, dates, calendar)
+    basis = "recorded" if END in dates.records else "planned"
+    lines = [
+        f"{kind.name} ({kind.id})",
+        f"On site {_span(start, end)} ({basis}). Today is {format_date(today)}.",
+        "",
+    ]
+    header = ("Due", "Time", "From today", "Who", "Milestone")
+    rows = [
+        (
+            format_date(d.due),
+            format_time(d.time) if d.time else "-",
+            _from_today(d, today, calendar),
+            d.actor.label,
+            d.label,
+        )
+        for d in deadlines
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header) - 1)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
+        return "  ".join([*padded, cells[-1]])
+
+    lines.append(line(header))
+    for deadline, row in zip(deadlines, rows, strict=True):
+        lines.append(line(row))
+        if deadline.due_until is not None:
+            lines.append(f"    Window: {format_date(deadline.due)} to {format_date(deadline.due_until)}")
+        lines.append(f"    Rule: {deadline.rule}")
+        lines.append(f"    Source: {deadline.source}")
+        lines.extend(f"    Note: {note}" for note in deadline.notes)
+    if not deadlines:
+        lines.append("No deadlines apply.")
+    return "\n".join(lines) + "\n"
+
+
+def _as_json(deadline: Deadline, today: date, calendar: WorkingCalendar) -> dict[str, Any]:
+    return {
+        "key": deadline.key,
+        "label": deadline.label,
+        "due": deadline.due.isoformat(),
+        "due_until": deadline.due_until.isoformat() if deadline.due_until else None,
+        "time": deadline.time.strftime("%H:%M") if deadline.time else None,
+        "actor": deadline.actor.value,
+        "actor_label": deadline.actor.label,
+        "rule": deadline.rule,
+        "source": deadline.source,
+        "recorded": deadline.recorded.isoformat() if deadline.recorded else None,
+        "basis": deadline.basis,
+        "condition": deadline.condition.value,
+        "working_days_from_today": _working_days_from_today(deadline, today, calendar),
+        "notes": list(deadline.notes),
+    }

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title, deadline_line, is_mine, kind_name, paginate, relative, when
@@ -99,7 +99,7 @@ async def show_case(update: Update, context: InspectContext) -> None:
         await reply(update, page)
 
 
-def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("cases", list_cases, filters=private),

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram import Update
+from telegram.ext import Application, BaseHandler, CallbackContext, ExtBot
 
 from store.database import Database
 from workflows.calendar import WorkingCalendar
@@ -46,6 +47,10 @@ class InspectContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any
 InspectApplication = Application[
     ExtBot[None], InspectContext, dict[str, Any], dict[str, Any], dict[str, Any], Any
 ]
+
+
+#: What each handler module contributes to the table; the return type varies by step, so it is Any.
+Handler = BaseHandler[Update, "InspectContext", Any]
 
 
 def install_services(application: InspectApplication, services: Services) -> None:

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.people import reply
 
 #: user_data keys of unfinished conversations, dropped by /cancel.
 DRAFT_KEYS = ("newcase", "record")
 
-Step = Callable[[Update, InspectContext], Awaitable[int | None]]
+Step = Callable[[Update, InspectContext], Coroutine[Any, Any, int | None]]
 
 
 async def cancel(update: Update, context: InspectContext) -> int:
@@ -36,20 +37,20 @@ async def _type_it(update: Update, context: InspectContext) -> None:
     await reply(update, "Please type your answer as text, or send /cancel to stop.")
 
 
-def private_command(name: str, callback: Step) -> CommandHandler[InspectContext, int | None]:
+def private_command(name: str, callback: Step) -> Handler:
     return CommandHandler(name, callback, filters=filters.ChatType.PRIVATE)
 
 
-def expect_text(callback: Step) -> MessageHandler[InspectContext, int | None]:
+def expect_text(callback: Step) -> Handler:
     return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, callback)
 
 
-def expect_button() -> MessageHandler[InspectContext, None]:
+def expect_button() -> Handler:
     """Typing where a button is wanted keeps the step and says so."""
     return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, _use_buttons)
 
 
-def fallbacks() -> list[BaseHandler[Update, InspectContext, object]]:
+def fallbacks() -> list[Handler]:
     """/cancel ends any conversation; a sticker or photo where text is wanted gets a nudge."""
     return [
         CommandHandler("cancel", cancel),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.cases import list_cases
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title, deadline_answer, deadline_line, is_mine, paginate
@@ -247,7 +247,7 @@ async def _overdue(update: Update, context: InspectContext, person: Person, ref:
         await reply(update, page)
 
 
-def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("due", due_command, filters=private),

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
 from store.errors import InvalidInput, NotFound, PermissionDenied
@@ -129,7 +129,7 @@ async def _make_invite(
         await reply(update, text)
 
 
-def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+def handlers() -> list[Handler]:
     return [
         CommandHandler("invite", invite_command, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(invite_pressed, pattern=rf"^{_PREFIX}:(inspector|manager|provider)(:\d+)?$"),

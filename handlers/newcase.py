@@ -11,12 +11,11 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    BaseHandler,
     CallbackQueryHandler,
     ConversationHandler,
 )
 
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.conversation import expect_button, expect_text, fallbacks, private_command
 from handlers.parsing import ArgumentError, command_text, split_args
 from handlers.people import current_person, reply
@@ -274,7 +273,7 @@ def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
         raise
 
 
-def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+def handlers() -> list[Handler]:
     return [
         ConversationHandler(
             entry_points=[private_command("newcase", newcase)],

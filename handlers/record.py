@@ -10,9 +10,9 @@ from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.conversation import expect_button, expect_text, fallbacks, private_command
 from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
@@ -325,7 +325,7 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
     await reply(update, message)
 
 
-def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+def handlers() -> list[Handler]:
     return [
         ConversationHandler(
             entry_points=[private_command("record", record)],

@@ -6,10 +6,10 @@ import html
 import logging
 
 from telegram import BotCommand, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import cases, due, invite, newcase, record, start
-from handlers.context import InspectApplication, InspectContext
+from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
 from handlers.people import refuse_group, reply
 
@@ -57,7 +57,7 @@ async def on_error(update: object, context: InspectContext) -> None:
         )
 
 
-def handler_table() -> list[BaseHandler[Update, InspectContext, object]]:
+def handler_table() -> list[Handler]:
     return [
         MessageHandler(_NOT_PRIVATE & (filters.COMMAND | filters.Entity("mention")), refuse_group),
         *newcase.handlers(),

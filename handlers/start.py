@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
-from handlers.context import InspectContext
+from handlers.context import Handler, InspectContext
 from handlers.people import NOT_INVITED, current_person, reply
 from store.errors import InviteInvalid
 from store.models import Person, Role
@@ -80,7 +80,7 @@ async def help_command(update: Update, context: InspectContext) -> None:
         await reply(update, help_text(person))
 
 
-def handlers() -> list[BaseHandler[Update, InspectContext, object]]:
+def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("start", start, filters=private),
