@@ -1,0 +1,58 @@
+"""The store's side of authorisation: load the facts `workflows.access` decides on, and refuse.
+
+Every repository call that touches a case goes through `visible_case` or `editable_case`, inside the same
+lock or transaction as the rest of the call, so the decision is made on current data. The person is
+re-read from the database each time: a deactivated person or a changed role takes effect at once.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from store.errors import NotFound, PermissionDenied
+from store.models import Person
+from workflows.access import OPERATOR, Role, Scope, Subject, can_edit, can_view
+
+
+async def subject_of(conn: aiosqlite.Connection, actor: Person | None) -> Subject:
+    """The current facts about `actor`; None is the operator's command line."""
+    if actor is None:
+        return OPERATOR
+    async with conn.execute("SELECT role, setting_id, active FROM people WHERE id = ?", (actor.id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return Subject(person_id=actor.id, role=actor.role, setting_id=None, active=False)
+    return Subject(
+        person_id=actor.id, role=Role(row["role"]), setting_id=row["setting_id"], active=bool(row["active"])
+    )
+
+
+async def scope_of(conn: aiosqlite.Connection, case_id: int, setting_id: int) -> Scope:
+    async with conn.execute("SELECT person_id, role FROM case_members WHERE case_id = ?", (case_id,)) as cur:
+        members = {row["person_id"]: Role(row["role"]) for row in await cur.fetchall()}
+    return Scope(setting_id=setting_id, members=members)
+
+
+async def case_row(conn: aiosqlite.Connection, ref: int) -> aiosqlite.Row | None:
+    async with conn.execute("SELECT * FROM cases WHERE ref = ?", (ref,)) as cur:
+        return await cur.fetchone()
+
+
+async def visible_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:
+    """The case row, if `actor` may see it; `NotFound` whether it is missing or hidden."""
+    row = await case_row(conn, ref)
+    if row is None:
+        raise NotFound(ref)
+    subject = await subject_of(conn, actor)
+    if not can_view(subject, await scope_of(conn, row["id"], row["setting_id"])):
+        raise NotFound(ref)
+    return row
+
+
+async def editable_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:
+    """The case row, if `actor` may change it; `NotFound` if they can't see it, else `PermissionDenied`."""
+    row = await visible_case(conn, actor, ref)
+    subject = await subject_of(conn, actor)
+    if not can_edit(subject, await scope_of(conn, row["id"], row["setting_id"])):
+        raise PermissionDenied(f"Only an inspector on case #{ref} or a manager can change it.")
+    return row

@@ -1,0 +1,109 @@
+"""Settings: the inspected places (a children's home, an agency, a local authority), found by name and URN."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from store import audit, guard
+from store.codec import time_to_text
+from store.errors import InvalidInput
+from store.models import Person, Setting
+from workflows.access import can_view_setting
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+MAX_NAME = 200
+_URN = re.compile(r"[A-Za-z0-9]{1,12}")
+
+
+class SettingNotFound(InvalidInput):
+    """No setting with that id that this person may see."""
+
+    def __init__(self) -> None:
+        super().__init__("I can't find that setting.")
+
+
+def clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("Give the name of the home, agency or local authority.")
+    if len(cleaned) > MAX_NAME:
+        raise InvalidInput(f"That name is too long: keep it under {MAX_NAME} characters.")
+    return cleaned
+
+
+def clean_urn(urn: str | None) -> str | None:
+    """Ofsted URNs are short letters and digits (e.g. SC123456); empty means none."""
+    if urn is None or not urn.strip():
+        return None
+    cleaned = urn.strip().upper()
+    if _URN.fullmatch(cleaned) is None:
+        raise InvalidInput(
+            f"'{urn.strip()}' doesn't look like a URN. It is letters and digits, like SC123456."
+        )
+    return cleaned
+
+
+def setting_from_row(row: aiosqlite.Row) -> Setting:
+    return Setting(id=row["id"], name=row["name"], urn=row["urn"])
+
+
+async def load_setting(conn: aiosqlite.Connection, setting_id: int) -> Setting | None:
+    async with conn.execute("SELECT id, name, urn FROM settings WHERE id = ?", (setting_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else setting_from_row(row)
+
+
+async def find_or_create(
+    conn: aiosqlite.Connection, now: datetime, actor: Person | None, name: str, urn: str | None
+) -> Setting:
+    """The setting with this name (any letter case) and URN, created if there is none yet."""
+    clean, clean_u = clean_name(name), clean_urn(urn)
+    async with conn.execute(
+        "SELECT id, name, urn FROM settings WHERE name = ? COLLATE NOCASE AND COALESCE(urn, '') = ?",
+        (clean, clean_u or ""),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is not None:
+        return setting_from_row(row)
+    cursor = await conn.execute(
+        "INSERT INTO settings (name, urn, created_at) VALUES (?, ?, ?)", (clean, clean_u, time_to_text(now))
+    )
+    if cursor.lastrowid is None:
+        raise RuntimeError("SQLite gave no id for a new setting")
+    setting = Setting(id=cursor.lastrowid, name=clean, urn=clean_u)
+    # The name identifies the home, which published reports never do: the trail keeps only its length.
+    await audit.record(
+        conn,
+        now,
+        actor,
+        "setting.create",
+        None,
+        None,
+        {"setting_id": setting.id, "name_length": len(clean), "has_urn": clean_u is not None},
+    )
+    return setting
+
+
+class SettingRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, actor: Person | None, setting_id: int) -> Setting:
+        """A setting, for its own providers, managers and anyone who may see one of its cases."""
+        async with self._db.reading() as conn:
+            setting = await load_setting(conn, setting_id)
+            if setting is None:
+                raise SettingNotFound()
+            subject = await guard.subject_of(conn, actor)
+            async with conn.execute("SELECT id FROM cases WHERE setting_id = ?", (setting_id,)) as cur:
+                case_ids = [row["id"] for row in await cur.fetchall()]
+            scopes = [await guard.scope_of(conn, case_id, setting_id) for case_id in case_ids]
+        if not can_view_setting(subject, setting_id, scopes):
+            raise SettingNotFound()
+        return setting

@@ -1,0 +1,82 @@
+"""Retention: once a case has been closed longer than the retention period, its free text goes.
+
+What is purged, and why only this:
+- the text of the case's notes (the free text people typed; the rows stay, text NULL, so counts and
+  dates survive);
+- when every case of a setting has been purged: the setting's name and URN (they identify the home, which
+  published reports never do), replaced by "Setting <id> (removed)";
+- then the providers linked to that setting: their Telegram display name becomes "Former provider" and
+  they are deactivated (they have nothing left to see; an invitation brings them back).
+Dates, kind, outcome and the audit trail stay: they hold no free text (the trail records lengths, never
+text) and they are the record of what the inspection did. Each purge is itself an audit entry.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from store import audit
+from store.codec import time_to_text
+from store.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+FORMER_PROVIDER = "Former provider"
+
+
+async def purge_expired(db: Database, retention_days: int) -> int:
+    """Purge every case closed more than `retention_days` days ago and not purged yet; returns how many."""
+    if retention_days < 0:
+        raise InvalidInput("The retention period can't be negative.")
+    async with db.transaction() as conn:
+        now = db.now()
+        now_text = time_to_text(now)
+        async with conn.execute(
+            "SELECT id, ref, setting_id FROM cases"
+            " WHERE status = 'closed' AND purged_at IS NULL AND closed_at <= ? ORDER BY ref",
+            (time_to_text(now - timedelta(days=retention_days)),),
+        ) as cur:
+            due = list(await cur.fetchall())
+        for case in due:
+            cursor = await conn.execute(
+                "UPDATE case_notes SET text = NULL WHERE case_id = ? AND text IS NOT NULL", (case["id"],)
+            )
+            await conn.execute("UPDATE cases SET purged_at = ? WHERE id = ?", (now_text, case["id"]))
+            await audit.record(
+                conn,
+                now,
+                None,
+                "case.purge",
+                case["ref"],
+                None,
+                {"notes_purged": cursor.rowcount, "retention_days": retention_days},
+                system=True,
+            )
+        for setting_id in sorted({case["setting_id"] for case in due}):
+            async with conn.execute(
+                "SELECT COUNT(*) FROM cases WHERE setting_id = ? AND purged_at IS NULL", (setting_id,)
+            ) as cur:
+                remaining = await cur.fetchone()
+            if remaining is None or remaining[0] > 0:
+                continue
+            await conn.execute(
+                "UPDATE settings SET name = ?, urn = NULL WHERE id = ?",
+                (f"Setting {setting_id} (removed)", setting_id),
+            )
+            cursor = await conn.execute(
+                "UPDATE people SET display_name = ?, active = 0 WHERE role = 'provider' AND setting_id = ?",
+                (FORMER_PROVIDER, setting_id),
+            )
+            await audit.record(
+                conn,
+                now,
+                None,
+                "setting.purge",
+                None,
+                None,
+                {"setting_id": setting_id, "providers_purged": cursor.rowcount},
+                system=True,
+            )
+    return len(due)

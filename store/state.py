@@ -1,0 +1,39 @@
+"""A small key-value store the Telegram persistence layer keeps conversation and user data in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from store.codec import time_to_text
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+
+class StateRepository:
+    """Values are opaque strings (the caller serialises); namespaces keep callers apart."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get_all(self, namespace: str) -> dict[str, str]:
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                "SELECT key, value FROM kv_state WHERE namespace = ? ORDER BY key", (namespace,)
+            ) as cur,
+        ):
+            return {row["key"]: row["value"] for row in await cur.fetchall()}
+
+    async def put(self, namespace: str, key: str, value: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO kv_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (namespace, key)"
+                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (namespace, key, value, time_to_text(self._db.now())),
+            )
+
+    async def delete(self, namespace: str, key: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM kv_state WHERE namespace = ? AND key = ?", (namespace, key))
