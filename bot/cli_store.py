@@ -67,6 +67,8 @@ def _run(action: Callable[[], Coroutine[Any, Any, int]]) -> int:
 def _migrate(args: argparse.Namespace) -> int:
     async def action() -> int:
         path = db_path()
+        if not path.parent.is_dir():
+            raise _Refused(f"The folder {path.parent} does not exist: create it or change INSPECTBOT_DB.")
         db = await Database.open(path)
         try:
             version = await db.schema_version()
