@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
 
 from handlers.context import Handler, InspectContext
 from handlers.people import reply
@@ -48,6 +50,26 @@ def expect_text(callback: Step) -> Handler:
 def expect_button() -> Handler:
     """Typing where a button is wanted keeps the step and says so."""
     return MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, _use_buttons)
+
+
+def conversation(
+    name: str, entry: Handler, states: dict[object, list[Handler]]
+) -> ConversationHandler[InspectContext]:
+    """A persistent conversation keyed by chat and user, where one step may be typed and the next pressed.
+
+    PTB warns that button presses are then not tracked per message; that is the intended behaviour here
+    (one flow per person at a time), so the warning is silenced for these handlers only.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[entry],
+            states=states,
+            fallbacks=fallbacks(),
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )
 
 
 def fallbacks() -> list[Handler]:

@@ -23,9 +23,12 @@ _EXAMPLES = (
     "You can ask things like <i>when is the draft due?</i>, <i>what's the complaint deadline for #12?</i> "
     "or <i>is anything overdue?</i>, or send /help."
 )
-#: Button data: "due:<ref>" shows a case's deadlines, "ask:<key>:<ref>" answers one milestone.
+#: Button data: "due:<ref>" shows a case's deadlines, "ask:<key>:<ref>" answers one milestone,
+#: "qcase:<ref>" picks the case for the question kept in user_data under _PENDING.
 _DUE = "due"
 _ASK = "ask"
+_CASE_FOR_QUESTION = "qcase"
+_PENDING = "pending_question"
 
 
 async def _open_cases(person: Person, context: InspectContext) -> list[Case]:
@@ -136,24 +139,50 @@ async def _deadline_question(
         await reply(update, "You have no open cases to ask about.")
         return
     if len(cases) > 1:
-        key = (
-            asked.matches[0].key
-            if asked.intent == Intent.DEADLINE and asked.matches and asked.confident
-            else ""
-        )
-        rows = [
-            [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{_ASK}:{key}:{c.ref}")]
-            for c in cases[:20]
-        ]
-        assert update.effective_message is not None
+        assert context.user_data is not None and update.effective_message is not None
+        context.user_data[_PENDING] = text[:500]  # answered once the person picks the case
         await update.effective_message.reply_text(
-            "Which case do you mean?", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
+            "Which case do you mean?", reply_markup=_case_buttons(cases, _CASE_FOR_QUESTION), do_quote=False
         )
         return
-    case = cases[0]
+    await _about_case(update, context, person, cases[0], text)
+
+
+async def case_for_question(update: Update, context: InspectContext) -> None:
+    """The case was picked from buttons: answer the question that was waiting for it."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    assert context.user_data is not None
+    text = context.user_data.pop(_PENDING, None)
+    if text is None:
+        await query.answer("That question has already been answered. Please ask again.", show_alert=True)
+        return
+    await query.answer()
+    try:
+        case = await context.services.db.cases.get(person, int(query.data.split(":")[1]))
+    except NotFound as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await query.edit_message_reply_markup(None)
+    await _about_case(update, context, person, case, str(text))
+
+
+async def _about_case(update: Update, context: InspectContext, person: Person, case: Case, text: str) -> None:
+    """Answer a deadline question about one case, or offer the likely meanings when unsure."""
+    asked = parse_question(text)
     keys = {m.key for m in get_kind(case.kind).milestones}
     narrowed = parse_question(text, keys)
     if narrowed.intent == Intent.NEXT or not narrowed.matches:
+        if narrowed.unavailable:
+            missing = " or ".join(key.replace("_", " ") for key in narrowed.unavailable)
+            await reply(
+                update,
+                f"There is no {escape(missing)} deadline in a {escape(get_kind(case.kind).name.lower())} "
+                f"({case_title(case)}). Send <code>/due {case.ref}</code> to see the deadlines it has.",
+            )
+            return
         if asked.intent == Intent.DEADLINE and not narrowed.matches:
             await reply(
                 update, f"That isn't a deadline for {case_title(case)}'s kind of inspection. " + _EXAMPLES
@@ -253,5 +282,6 @@ def handlers() -> list[Handler]:
         CommandHandler("due", due_command, filters=private),
         CallbackQueryHandler(due_pressed, pattern=rf"^{_DUE}:\d+$"),
         CallbackQueryHandler(ask_pressed, pattern=rf"^{_ASK}:[a-z_]*:\d+$"),
+        CallbackQueryHandler(case_for_question, pattern=rf"^{_CASE_FOR_QUESTION}:\d+$"),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, question),
     ]

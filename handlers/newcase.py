@@ -16,7 +16,7 @@ from telegram.ext import (
 )
 
 from handlers.context import Handler, InspectContext
-from handlers.conversation import expect_button, expect_text, fallbacks, private_command
+from handlers.conversation import conversation, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, command_text, split_args
 from handlers.people import current_person, reply
 from handlers.render import case_title, deadline_line, is_mine
@@ -275,9 +275,10 @@ def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
 
 def handlers() -> list[Handler]:
     return [
-        ConversationHandler(
-            entry_points=[private_command("newcase", newcase)],
-            states={
+        conversation(
+            "newcase",
+            private_command("newcase", newcase),
+            {
                 KIND: [CallbackQueryHandler(kind_chosen, pattern=rf"^{_PREFIX}:kind:"), expect_button()],
                 SETTING: [expect_text(setting_typed)],
                 FIRST_DAY: [expect_text(first_day_typed)],
@@ -291,9 +292,5 @@ def handlers() -> list[Handler]:
                     expect_button(),
                 ],
             },
-            fallbacks=fallbacks(),
-            name="newcase",
-            persistent=True,
-            allow_reentry=True,
         ),
     ]

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.context import Handler, InspectContext
-from handlers.conversation import expect_button, expect_text, fallbacks, private_command
+from handlers.conversation import conversation, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
 from handlers.render import case_title, when
@@ -327,9 +327,10 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
 
 def handlers() -> list[Handler]:
     return [
-        ConversationHandler(
-            entry_points=[private_command("record", record)],
-            states={
+        conversation(
+            "record",
+            private_command("record", record),
+            {
                 CHOOSE_CASE: [
                     CallbackQueryHandler(case_chosen, pattern=rf"^{_PREFIX}:case:\d+$"),
                     expect_button(),
@@ -347,9 +348,5 @@ def handlers() -> list[Handler]:
                     expect_button(),
                 ],
             },
-            fallbacks=fallbacks(),
-            name="record",
-            persistent=True,
-            allow_reentry=True,
         ),
     ]

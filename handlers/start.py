@@ -71,6 +71,8 @@ async def start(update: Update, context: InspectContext) -> None:
     if found is None:
         await reply(update, NOT_INVITED)
         return
+    if user.first_name and user.first_name != found.display_name:
+        found = await db.people.set_display_name(found, user.first_name)  # managers start unnamed
     await reply(update, f"Hello, {escape(found.display_name)}.\n\n" + help_text(found))
 
 

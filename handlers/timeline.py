@@ -25,7 +25,10 @@ def case_timeline(case: Case, calendar: WorkingCalendar) -> list[Deadline]:
 
 
 def upcoming(case: Case, calendar: WorkingCalendar, today: date) -> Deadline | None:
-    return next_deadline(case_timeline(case, calendar), today)
+    """What to chase first: the earliest deadline missed, else the next to come."""
+    timeline = case_timeline(case, calendar)
+    missed = overdue(timeline, today)
+    return missed[0] if missed else next_deadline(timeline, today)
 
 
 def late(case: Case, calendar: WorkingCalendar, today: date) -> list[Deadline]:
