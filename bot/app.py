@@ -23,9 +23,21 @@ log = logging.getLogger(__name__)
 _PERSIST_GROUP = 1_000
 
 
-async def _persist_now(update: object, context: InspectContext) -> None:
-    """Write conversation states at once: a crash loses nothing a person has already answered."""
-    await context.application.update_persistence()
+async def _persist_now(update: Update, context: InspectContext) -> None:
+    """Write conversation states at once, in one transaction: a crash loses nothing already answered.
+
+    PTB marks an update's user and chat data as changed only after every handler group has run, so this
+    last group marks them itself; otherwise the step would be saved now and its answers one update late.
+    """
+    application = context.application
+    chat, user = update.effective_chat, update.effective_user
+    application.mark_data_for_update_persistence(
+        chat_ids=chat.id if chat else None, user_ids=user.id if user else None
+    )
+    await application.update_persistence()
+    persistence = application.persistence
+    assert isinstance(persistence, SQLitePersistence)
+    await persistence.commit()
 
 
 def build_application(settings: Settings, db: Database) -> InspectApplication:

@@ -20,8 +20,6 @@ ConversationDict = dict[ConversationKey, object]
 
 _USER = "user_data"
 _CHAT = "chat_data"
-_BOT = "bot_data"
-_BOT_KEY = "bot"
 
 
 def _conversation_namespace(name: str) -> str:
@@ -37,6 +35,7 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
             update_interval=update_interval,
         )
         self._state = state
+        self._pending: dict[tuple[str, str], str | None] = {}
 
     async def _load_ids(self, namespace: str) -> dict[int, dict[str, Any]]:
         rows = await self._state.get_all(namespace)
@@ -49,8 +48,8 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         return await self._load_ids(_CHAT)
 
     async def get_bot_data(self) -> dict[str, Any]:
-        rows = await self._state.get_all(_BOT)
-        return dict(json.loads(rows[_BOT_KEY])) if _BOT_KEY in rows else {}
+        """Not persisted (see the module docstring)."""
+        return {}
 
     async def get_callback_data(self) -> None:
         return None
@@ -60,29 +59,26 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         return {tuple(json.loads(key)): json.loads(value) for key, value in rows.items()}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
-        namespace, encoded = _conversation_namespace(name), json.dumps(list(key))
-        if new_state is None:
-            await self._state.delete(namespace, encoded)
-        else:
-            await self._state.put(namespace, encoded, json.dumps(new_state))
+        value = None if new_state is None else json.dumps(new_state)
+        self._stage(_conversation_namespace(name), json.dumps(list(key)), value)
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
-        await self._put_or_drop(_USER, user_id, data)
+        self._stage(_USER, str(user_id), json.dumps(data) if data else None)
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        await self._put_or_drop(_CHAT, chat_id, data)
+        self._stage(_CHAT, str(chat_id), json.dumps(data) if data else None)
 
     async def update_bot_data(self, data: dict[str, Any]) -> None:
-        await self._state.put(_BOT, _BOT_KEY, json.dumps(data))
+        """Not persisted (see the module docstring); PTB does not call it with bot_data off."""
 
     async def update_callback_data(self, data: Any) -> None:
         """Arbitrary callback data is off: buttons carry short strings only."""
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self._state.delete(_CHAT, str(chat_id))
+        self._stage(_CHAT, str(chat_id), None)
 
     async def drop_user_data(self, user_id: int) -> None:
-        await self._state.delete(_USER, str(user_id))
+        self._stage(_USER, str(user_id), None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
         """Nothing else writes user data, so the copy in memory is current."""
@@ -94,10 +90,17 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         """Nothing else writes bot data, so the copy in memory is current."""
 
     async def flush(self) -> None:
-        """Every update is written when it is made, so there is nothing left to write at shutdown."""
+        """Called at shutdown, after PTB's last update_persistence."""
+        await self.commit()
 
-    async def _put_or_drop(self, namespace: str, ident: int, data: dict[str, Any]) -> None:
-        if data:
-            await self._state.put(namespace, str(ident), json.dumps(data))
-        else:
-            await self._state.delete(namespace, str(ident))
+    async def commit(self) -> None:
+        """Write everything staged since the last commit in one transaction.
+
+        PTB hands over a conversation's new step and the user's data as separate, concurrent calls;
+        writing them together means a crash leaves either both or neither on disk.
+        """
+        changes, self._pending = list(self._pending.items()), {}
+        await self._state.write_batch([(namespace, key, value) for (namespace, key), value in changes])
+
+    def _stage(self, namespace: str, key: str, value: str | None) -> None:
+        self._pending[(namespace, key)] = value

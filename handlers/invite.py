@@ -17,8 +17,8 @@ from workflows.invites import deep_link
 
 _PREFIX = "inv"
 _USAGE = (
-    "Send <code>/invite inspector</code>, <code>/invite manager</code> or <code>/invite provider 12</code> "
-    "(the provider of case #12)."
+    "Send <code>/invite inspector</code> (or <code>/invite inspector 12</code> to put them on case #12), "
+    "<code>/invite manager</code> or <code>/invite provider 12</code> (the provider of case #12)."
 )
 
 
@@ -117,7 +117,9 @@ async def _make_invite(
         await reply(update, escape(str(exc)))
         return
     link = deep_link(services.bot_username, invite.code)
-    whom = f"the provider of case #{ref}" if role == Role.PROVIDER else f"a new {role.value}"
+    whom = f"a new {role.value}" + (f" on case #{ref}" if ref is not None else "")
+    if role == Role.PROVIDER:
+        whom = f"the provider of case #{ref}"
     text = (
         f"Here is an invitation for {whom}. Send this link to them only: it works once and expires on "
         f"{format_date(invite.expires_at.astimezone(services.zone).date())}.\n{escape(link)}"

@@ -22,14 +22,17 @@ async def current_person(update: Update, context: InspectContext) -> Person | No
         return None
     person = await context.services.db.people.get_by_telegram_id(user.id)
     if person is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
         await reply(update, NOT_INVITED)
     return person
 
 
 async def reply(update: Update, text: str) -> None:
-    """Answer in the same chat, whether the update was a message or a button press."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
+    """Answer in the same chat, whether the update was a message or a button press.
+
+    A button press is answered (the spinner stopped) by its own handler, exactly once.
+    """
     message = update.effective_message
     if message is not None:
         await message.reply_html(text, do_quote=False)

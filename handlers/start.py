@@ -9,7 +9,7 @@ from telegram.ext import CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
 from handlers.people import NOT_INVITED, current_person, reply
-from store.errors import InviteInvalid
+from store.errors import InvalidInput, InviteInvalid
 from store.models import Person, Role
 
 _COMMON = [
@@ -54,7 +54,8 @@ async def start(update: Update, context: InspectContext) -> None:
     if context.args:
         try:
             person = await db.invites.redeem(context.args[0], user.id, user.first_name)
-        except InviteInvalid as exc:
+        except (InviteInvalid, InvalidInput) as exc:
+            # InvalidInput: the link is for someone else (another role or setting); it stays usable.
             await reply(update, escape(str(exc)))
             return
         cases = await db.cases.list_for(person)

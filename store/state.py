@@ -37,3 +37,26 @@ class StateRepository:
     async def delete(self, namespace: str, key: str) -> None:
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM kv_state WHERE namespace = ? AND key = ?", (namespace, key))
+
+    async def write_batch(self, changes: list[tuple[str, str, str | None]]) -> None:
+        """Apply (namespace, key, value) changes in one transaction; a None value deletes the key.
+
+        The Telegram layer saves a conversation's step and its answers together this way, so a crash
+        can never leave a step on disk without the answers it depends on.
+        """
+        if not changes:
+            return
+        now = time_to_text(self._db.now())
+        async with self._db.transaction() as conn:
+            for namespace, key, value in changes:
+                if value is None:
+                    await conn.execute(
+                        "DELETE FROM kv_state WHERE namespace = ? AND key = ?", (namespace, key)
+                    )
+                else:
+                    await conn.execute(
+                        "INSERT INTO kv_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (namespace, key)"
+                        " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                        (namespace, key, value, now),
+                    )
