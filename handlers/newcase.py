@@ -266,7 +266,10 @@ def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
             except DateParseError:
                 continue
         if len(words) > 1:
-            parse_date(words[0], today)  # says which date is unreadable, if it is the first
+            try:
+                parse_date(words[0], today)
+            except DateParseError:
+                raise whole from None  # neither part reads: name all of what was typed
             raise DateParseError(
                 f"I couldn't read '{' '.join(words[1:])}' as a date. Try 3/3/2026 or 3 March 2026."
             ) from whole
