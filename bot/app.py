@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import time
 from typing import Any, cast
 
 from telegram import Update
@@ -40,6 +41,24 @@ async def _persist_now(update: Update, context: InspectContext) -> None:
     await persistence.commit()
 
 
+async def purge_expired(context: InspectContext) -> None:
+    """The retention period has passed for some closed cases: remove their free text (store.retention)."""
+    days = context.job.data if context.job is not None else None
+    assert isinstance(days, int)
+    purged = await context.services.db.purge_expired(days)
+    log.info("retention: purged the free text of %d closed case(s) older than %d days", purged, days)
+
+
+def schedule_housekeeping(application: InspectApplication, settings: Settings) -> None:
+    """Purge once shortly after start (catching up after downtime), then every night at 2am."""
+    queue = application.job_queue
+    assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
+    queue.run_once(purge_expired, when=30, data=settings.retention_days, name="retention")
+    queue.run_daily(
+        purge_expired, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
+    )
+
+
 def build_application(settings: Settings, db: Database) -> InspectApplication:
     context_types = ContextTypes(context=InspectContext)
     application = cast(
@@ -63,6 +82,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         ),
     )
     setup.install(application)
+    schedule_housekeeping(application, settings)
     application.add_handler(TypeHandler(Update, _persist_now), group=_PERSIST_GROUP)
     return application
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
@@ -16,6 +16,9 @@ from store.errors import NotFound
 from store.models import Case, Person
 from workflows.dates import format_date
 from workflows.kinds import get_kind
+
+#: Button data "case:<ref>" shows one case.
+_PREFIX = "case"
 
 
 async def list_cases(update: Update, context: InspectContext) -> None:
@@ -84,12 +87,48 @@ async def show_case(update: Update, context: InspectContext) -> None:
     if person is None or update.effective_message is None:
         return
     text = command_text(update.effective_message.text or "")
+    if not text.strip():
+        await _ask_which(update, context, person)
+        return
     ref = parse_ref(text)
     if ref is None:
         await reply(
             update, "Which case? Send /case followed by its number, for example <code>/case 12</code>."
         )
         return
+    await _send_case(update, context, person, ref)
+
+
+async def _ask_which(update: Update, context: InspectContext, person: Person) -> None:
+    """/case on its own: one case is shown at once, several are offered as buttons."""
+    cases = await context.services.db.cases.list_for(person)
+    if not cases:
+        await reply(update, "You have no cases yet.")
+        return
+    if len(cases) == 1:
+        await _send_case(update, context, person, cases[0].ref)
+        return
+    rows = [
+        [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{_PREFIX}:{c.ref}")]
+        for c in cases[:20]
+    ]
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        "Which case?", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
+    )
+
+
+async def case_pressed(update: Update, context: InspectContext) -> None:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _send_case(update, context, person, int(query.data.split(":")[1]))
+
+
+async def _send_case(update: Update, context: InspectContext, person: Person, ref: int) -> None:
     try:
         case = await context.services.db.cases.get(person, ref)
     except NotFound as exc:
@@ -104,4 +143,5 @@ def handlers() -> list[Handler]:
     return [
         CommandHandler("cases", list_cases, filters=private),
         CommandHandler("case", show_case, filters=private),
+        CallbackQueryHandler(case_pressed, pattern=rf"^{_PREFIX}:\d+$"),
     ]
