@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -365,6 +366,23 @@ def test_second_poller_gets_conflict(fake: FakeBotApi) -> None:
     assert raw_call(fake, "getUpdates", {"timeout": 0}) == (200, {"ok": True, "result": []})
     first.join(timeout=5)
     assert answers[0][0] == 409 and "terminated by other getUpdates" in answers[0][1]["description"]
+
+
+def test_abandoned_long_poll_is_not_an_error_and_delivers_nothing(fake: FakeBotApi) -> None:
+    host, port = fake.api_root.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as client:
+        body = b'{"timeout": 30}'
+        client.sendall(
+            f"POST /bot{fake.token}/getUpdates HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        fake.wait_until_polling()
+    fake.wait_until(lambda: bool(fake.calls("getUpdates")), what="the abandoned poll ending")
+    assert fake.calls("getUpdates")[0].status == 499
+    assert fake.errors() == []
+    fake.user(71, "Lou").send("hello")
+    assert fake.delivered_update_ids() == [] and len(fake.pending_updates()) == 1
 
 
 def test_webhook_delivery_and_conflict(fake: FakeBotApi) -> None:

@@ -17,6 +17,7 @@ import contextlib
 import itertools
 import json
 import re
+import select
 import socket
 import sys
 import threading
@@ -55,6 +56,7 @@ _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+_CLIENT_GONE = "Client Closed Request: the client stopped waiting, so nobody received this answer"
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 _INLINE_ACTIONS = (
     "callback_data",
@@ -369,6 +371,7 @@ class FakeBotApi:
         self._host = host
         self._port = port
         self._cond = threading.Condition(threading.RLock())
+        self._local = threading.local()  # the connection of the request a server thread is serving
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._webhook_thread: threading.Thread | None = None
@@ -560,9 +563,13 @@ class FakeBotApi:
             return [c for c in self._calls if c.method.lower() == method.lower()]
 
     def errors(self) -> list[Call]:
-        """Requests answered with ok=false (bad requests, unknown methods, wrong token, crashes)."""
+        """Requests answered with ok=false (bad requests, unknown methods, wrong token, crashes).
+
+        Long polls the client abandoned (status 499, e.g. PTB shutting down) are left out:
+        nobody saw those answers. ``calls()`` still has them.
+        """
         with self._cond:
-            return [c for c in self._calls if not c.ok]
+            return [c for c in self._calls if not c.ok and c.status != 499]
 
     def unknown_method_calls(self) -> list[Call]:
         """Calls of methods the fake does not implement: a test should assert there are none."""
@@ -921,6 +928,7 @@ class FakeBotApi:
         split = urlsplit(handler.path)
         method = split.path
         params: dict[str, Any] = {}
+        self._local.connection = handler.connection
         try:
             body = _read_body(handler)
         except ConnectionError:
@@ -1256,6 +1264,8 @@ class FakeBotApi:
             self._waiting_polls += 1
             try:
                 while True:
+                    if timeout and self._client_gone():
+                        raise ApiError(499, _CLIENT_GONE)
                     ready = self._deliverable()
                     if ready or self._stopping:
                         break
@@ -1268,13 +1278,29 @@ class FakeBotApi:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
-                    self._cond.wait(remaining)
+                    # Woken at once by new updates; the slice only bounds noticing a vanished client.
+                    self._cond.wait(min(remaining, 0.2))
             finally:
                 self._waiting_polls -= 1
                 self._cond.notify_all()
             batch = ready[:limit]
             self._delivered.extend(u["update_id"] for u in batch)
             return json.loads(json.dumps(batch))  # type: ignore[no-any-return]
+
+    def _client_gone(self) -> bool:
+        """Whether the client of the request this thread serves has closed its connection.
+
+        PTB abandons its long poll on shutdown; without this check such a poll would be
+        answered into the void, and its updates counted as delivered or its 409 as an error.
+        """
+        conn: socket.socket | None = getattr(self._local, "connection", None)
+        if conn is None:
+            return False
+        try:
+            readable, _, _ = select.select([conn], [], [], 0)
+            return bool(readable) and conn.recv(1, socket.MSG_PEEK) == b""
+        except (OSError, ValueError):  # reset or already closed: gone either way
+            return True
 
     def _m_set_webhook(self, p: _Params) -> bool:
         url = p.get_str("url") or ""
