@@ -1,0 +1,102 @@
+"""Runs `inspectbot run` as a separate process against the fake Bot API, as an operator would start it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from tests.fakebotapi import FakeBotApi
+
+#: The console script installed beside the interpreter running the tests.
+INSPECTBOT = str(Path(sys.executable).with_name("inspectbot"))
+
+
+class BotProcess:
+    """One bot process, restartable on the same database, with its log kept for assertions."""
+
+    def __init__(self, api: FakeBotApi, workdir: Path, admins: tuple[int, ...] = (), **env: str) -> None:
+        self.api = api
+        self.workdir = workdir
+        self.db = workdir / "inspectbot.sqlite3"
+        self.log = workdir / "bot.log"
+        self.env = {
+            **os.environ,
+            **api.env(),
+            "INSPECTBOT_DB": str(self.db),
+            "INSPECTBOT_ADMINS": ",".join(str(a) for a in admins),
+            "INSPECTBOT_POLL_TIMEOUT": "1",
+            "PYTHONUNBUFFERED": "1",
+            "NO_PROXY": "127.0.0.1,localhost",  # httpx would send loopback traffic to a configured proxy
+            **env,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> BotProcess:
+        """Start and wait until the new process polls for updates (or fail with its log if it died)."""
+        earlier = {id(call) for call in self.api.calls("getUpdates")}
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [INSPECTBOT, "run"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=0.5)
+                return self
+            except AssertionError:
+                if self.proc.poll() is not None:
+                    message = f"inspectbot exited with {self.proc.returncode}:\n{self.log_text()}"
+                    raise AssertionError(message) from None
+                if time.monotonic() > deadline:
+                    raise
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        """Stop the process (SIGKILL simulates a crash); returns its exit code."""
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        code = self.proc.wait(timeout)
+        self.proc = None
+        return code
+
+    def restart(self, sig: int = signal.SIGTERM) -> None:
+        self.stop(sig)
+        self.start()
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        """Read the bot's database directly, to check what a conversation did or did not change."""
+        with sqlite3.connect(self.db) as conn:
+            return list(conn.execute(sql, args))
+
+    def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
+        """Everything a user could change: cases, events, members, people, invitations and the audit."""
+        tables = ["cases", "case_events", "case_members", "people", "settings", "invites", "audit"]
+        return {table: self.query(f"SELECT * FROM {table} ORDER BY 1") for table in tables}
+
+    def assert_healthy(self) -> None:
+        """No handler failed, and the bot never sent anything Telegram would have refused."""
+        log = self.log_text()
+        assert "Traceback" not in log and "update failed" not in log, log[-4000:]
+        self.api.assert_no_internal_errors()
+        refused = [str(call) for call in self.api.errors() if call.method != "getUpdates"]
+        assert not refused, refused
+
+    def __enter__(self) -> BotProcess:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.proc is not None:
+            self.stop()
+
+
+__all__ = ["INSPECTBOT", "BotProcess", "signal"]

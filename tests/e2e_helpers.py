@@ -1,0 +1,47 @@
+"""What the end-to-end tests share: people, dates, expected deadlines, and reading invitation links."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from tests.fakebotapi import BotMessage, FakeUser
+from workflows.calendar import WorkingCalendar
+from workflows.dates import format_date
+from workflows.deadlines import CaseDates, Deadline, compute_timeline
+from workflows.kinds import get_kind
+
+MANAGER, INSPECTOR, PROVIDER, STRANGER, OTHER_PROVIDER = 1001, 2002, 3003, 4004, 5005
+CALENDAR = WorkingCalendar()
+_LINK = re.compile(r"https://t\.me/(\w+)\?start=([A-Za-z0-9_-]+)")
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Europe/London")).date()
+
+
+def typed(day: date) -> str:
+    """A date as a British person types it: 3/3/2026."""
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def expected(kind: str, start: date, **records: date) -> dict[str, Deadline]:
+    """The deadlines the bot should state, from the same rules (their own tests pin them to the seeds)."""
+    timeline = compute_timeline(get_kind(kind), CaseDates(start=start, end=None, records=records), CALENDAR)
+    return {d.key: d for d in timeline}
+
+
+def invite_code(message: BotMessage, bot_username: str) -> str:
+    match = _LINK.search(message.text)
+    assert match, f"no invitation link in: {message.text}"
+    assert match.group(1) == bot_username
+    return match.group(2)
+
+
+def join(api_user: FakeUser, code: str) -> BotMessage:
+    return api_user.ask(f"/start {code}")
+
+
+def says_date(message: BotMessage, day: date) -> bool:
+    return format_date(day) in message.text

@@ -1,0 +1,84 @@
+"""End to end: malformed commands, unknown cases, impossible dates, emoji and very long messages.
+
+Each gets a reply that says what was wrong and what to do, and the database is exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+# (what a person types, a fragment of the reply it must get)
+BAD_INPUT = [
+    ('/newcase nonsense "Oak House" 3/3/2026', "There is no kind of inspection called 'nonsense'"),
+    ('/newcase ch-full "Oak House" 31/02/2026', "I couldn't read '31/02/2026' as a date. Try 3/3/2026"),
+    ('/newcase ch-full "Oak House" next tuesday', "I couldn't read 'next tuesday' as a date"),
+    ('/newcase ch-full "Oak House 3/3/2026', "A quote is not closed"),
+    ("/newcase ch-full", "I need the kind, the setting's name and the first on-site day"),
+    ('/newcase ch-full "Oak House" 5/3/2026 3/3/2026', "The last on-site day can't be before the first"),
+    ('/newcase ch-full "<b>Oak</b> & Co" 32/1/2026', "I couldn't read '32/1/2026' as a date"),
+    ("/case 999", "I can't find case #999."),
+    ("/case abc", "Which case? Send /case followed by its number"),
+    ("/due 999", "I can't find case #999."),
+    ("/due soon", "I couldn't read 'soon' as a case number"),
+    ("/record 1 draft_report 31/02/2026", "I couldn't read '31/02/2026' as a date"),
+    ("/record 1 nonsense 3/3/2026", "'nonsense' isn't something I can record for this case"),
+    ("/record 1 judgement brilliant", "brilliant"),
+    ("/record 1 concerns maybe", "I couldn't read 'maybe' as yes or no"),
+    ("/record 999 end today", "I can't find case #999."),
+    ("/record 1 end", "I need the case, what happened and when"),
+    ("/record one end today", "I couldn't read 'one' as a case number"),
+    ("/invite wizard", "I can't invite 'wizard'"),
+    ("/invite provider", "A provider is invited to a case"),
+    ("/invite provider 999", "I can't find case #999."),
+    ("/frobnicate", "I don't know /frobnicate"),
+    ("\U0001f642\U0001f389\U0001f44d", "I didn't catch that"),
+    ("blah " * 800, "I didn't catch that"),
+    ("when is the draft due for #999?", "I can't find case #999."),
+]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[FakeBotApi, BotProcess, FakeUser]]:
+    api = FakeBotApi().start()
+    bot = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+    manager = api.user(MANAGER, "Mia")
+    manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -2))}')
+    yield api, bot, manager
+    bot.stop()
+    bot.assert_healthy()
+    api.stop()
+
+
+def test_bad_input_gets_a_helpful_reply_and_changes_nothing(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+) -> None:
+    _api, bot, manager = setup
+    before = bot.snapshot()
+    for text, fragment in BAD_INPUT:
+        reply = manager.ask(text)
+        assert fragment in reply.text, f"{text[:60]!r} got {reply.text!r}"
+        assert "Traceback" not in reply.text and "went wrong" not in reply.text
+    assert bot.snapshot() == before
+
+
+def test_future_dates_cannot_be_recorded(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+    _api, bot, manager = setup
+    before = bot.snapshot()
+    tomorrow = CALENDAR.add_working_days(today(), 1)
+    reply = manager.ask(f"/record 1 draft_report {typed(tomorrow)}")
+    assert "That date is in the future" in reply.text
+    assert bot.snapshot() == before
+
+
+def test_what_a_user_typed_is_escaped_not_interpreted(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+    _api, _bot, manager = setup
+    reply = manager.ask('/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(today()))
+    assert "#2 <i>Elm</i> & <Lodge>" in reply.text  # shown as typed, not as formatting
+    assert "&lt;i&gt;Elm&lt;/i&gt; &amp; &lt;Lodge&gt;" in reply.html

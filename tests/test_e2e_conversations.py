@@ -1,0 +1,123 @@
+"""End to end: the step-by-step conversations, a restart in the middle of one, and /record's buttons."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
+from tests.fakebotapi import FakeBotApi
+from workflows.dates import format_date
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    server = FakeBotApi().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bot(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+    yield process
+    if process.proc is not None:
+        process.stop()
+    process.assert_healthy()
+
+
+def _wait_state_saved(bot: BotProcess, state: int, timeout: float = 10) -> None:
+    """Before a hard kill: wait until the conversation step is on disk (it is written after each update)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        rows = bot.query("SELECT value FROM kv_state WHERE namespace = 'conversation:newcase'")
+        if rows and int(str(rows[0][0])) == state:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the newcase step {state} was never saved")
+
+
+def test_newcase_step_by_step_with_buttons(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), 5)
+    asked = manager.ask("/newcase")
+    assert "What kind of inspection" in asked.text
+    assert ["Children's home: full inspection"] in asked.buttons
+    edited = manager.press_and_wait("Children's home: full inspection")
+    assert edited.message_id == asked.message_id  # the flow edits its message in place
+    assert "never a child's name" in edited.text
+    assert "first on-site day" in manager.ask("Oak House").text
+    last = manager.ask(typed(start))
+    usual = CALENDAR.add_working_days(start, 1)
+    assert last.buttons == [[f"Usual: {format_date(usual)}"]]
+    confirm = manager.press_and_wait(f"Usual: {format_date(usual)}", "Set up this case?")
+    assert "Oak House" in confirm.text
+    done = manager.press_and_wait("Set it up")
+    assert "#1" in done.text
+    assert format_date(expected("ch-full", start)["draft_report"].due) in done.text
+    assert bot.query("SELECT ref, kind FROM cases") == [(1, "ch-full")]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stop", "crash"])
+def test_restart_in_the_middle_of_newcase_carries_on(api: FakeBotApi, bot: BotProcess, sig: int) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), 5)
+    manager.ask("/newcase")
+    manager.press_and_wait("Local authority children's services: single inspection (SIF)")
+    _wait_state_saved(bot, 1)  # SETTING
+    bot.restart(sig)
+    assert "first on-site day" in manager.ask("Northshire County Council").text
+    _wait_state_saved(bot, 2)  # FIRST_DAY
+    bot.restart(sig)
+    last = manager.ask(typed(start))
+    assert "last on-site day" in last.text
+    manager.press_and_wait(last.buttons[0][0], "Set up this case?")
+    done = manager.press_and_wait("Set it up")
+    assert "#1 Northshire County Council" in done.text
+    assert bot.query("SELECT kind FROM cases") == [("la-sif",)]
+
+
+def test_cancel_ends_a_conversation_and_saves_nothing(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    before = bot.snapshot()
+    manager.ask("/newcase")
+    manager.press_and_wait("Children's home: full inspection")
+    assert "Please send the setting's name in words" in manager.ask("\U0001f642\U0001f389").text
+    manager.ask("Oak House")
+    assert "I couldn't read '31/02/2026' as a date" in manager.ask("31/02/2026").text
+    assert "I couldn't read 'next tuesday' as a date" in manager.ask("next tuesday").text
+    assert "Cancelled. Nothing was saved." in manager.ask("/cancel").text
+    assert "There is nothing to cancel" in manager.ask("/cancel").text
+    # Typed text is a question again once the conversation is over.
+    assert "I didn't catch that" in manager.ask("Oak House").text
+    assert bot.snapshot() == before
+
+
+def test_record_with_buttons_says_what_moved(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), -30)
+    manager.ask(f'/newcase ch-full "Oak House" {typed(start)}')
+    sent = CALENDAR.add_working_days(today(), -1)
+    before = expected("ch-full", start)
+    after = expected("ch-full", start, draft_report=sent)
+
+    asked = manager.ask("/record")
+    assert "What happened on" in asked.text
+    label = next(row[0] for row in asked.buttons if row[0].startswith("Draft report"))
+    manager.press_and_wait(label, "on what date")
+    result = manager.ask(typed(sent), "Recorded for")
+    assert f"on {format_date(sent)}" in result.text
+    moved = f"{format_date(before['provider_comments'].due)} → {format_date(after['provider_comments'].due)}"
+    assert moved in result.text
+    assert bot.query("SELECT key, day FROM case_events") == [("draft_report", sent.isoformat())]
+
+    asked = manager.ask("/record")
+    manager.press_and_wait("Judgement", "What was the judgement?")
+    result = manager.press_and_wait("Inadequate", "Recorded for")
+    assert "Case review: now due" in result.text
+    assert bot.query("SELECT judgement FROM cases") == [("inadequate",)]

@@ -1,0 +1,138 @@
+"""End to end, through HTTP: a manager sets up a case and invites people; each learns what is theirs to know.
+
+The bot runs as its own process (`inspectbot run`) against the fake Bot API; the test acts as the people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import (
+    CALENDAR,
+    INSPECTOR,
+    MANAGER,
+    OTHER_PROVIDER,
+    PROVIDER,
+    STRANGER,
+    expected,
+    invite_code,
+    join,
+    today,
+    typed,
+)
+from tests.fakebotapi import FakeBotApi
+from workflows.dates import format_date
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    server = FakeBotApi().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def bot(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
+    process = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+    yield process
+    if process.proc is not None:
+        process.stop()
+    process.assert_healthy()
+
+
+def test_manager_inspector_and_providers_each_get_their_own_answers(api: FakeBotApi, bot: BotProcess) -> None:
+    start = CALENDAR.add_working_days(today(), 3)
+    due = expected("ch-full", start)
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    other = api.user(OTHER_PROVIDER, "Olu")
+    stranger = api.user(STRANGER, "Sam")
+
+    assert "Hello, Mia" in manager.ask("/start").text
+
+    created = manager.ask(f'/newcase ch-full "Oak House" {typed(start)}')
+    assert "#1" in created.text and "Oak House" in created.text
+    assert format_date(due["draft_report"].due) in created.text
+
+    code = invite_code(manager.ask("/invite inspector 1"), api.username)
+    assert "joined as an inspector" in join(inspector, code).text
+    code = invite_code(manager.ask("/invite provider 1"), api.username)
+    welcome = join(provider, code)
+    assert "joined as a provider for #1 Oak House" in welcome.text
+
+    # The inspector asks about the draft: date, distance, owner and rule in one message.
+    answer = inspector.ask("when is the draft due?")
+    draft = due["draft_report"]
+    days = CALENDAR.working_days_between(today(), draft.due)
+    assert f"<b>{format_date(draft.due)}</b> ({days} working days from today)" in answer.html
+    assert "Rule: 18 working days after the end of the inspection" in answer.text
+    assert "000 L624" in answer.text
+
+    # The provider asks about their comments: their deadline, chained on the planned draft.
+    answer = provider.ask("when do my comments have to be in?")
+    assert format_date(due["provider_comments"].due) in answer.text
+    assert "Owner: Provider" in answer.text
+    assert "5 working days after" in answer.text
+
+    answer = manager.ask("what's the complaint deadline for #1?")
+    assert format_date(due["complaint_window"].due) in answer.text
+    answer = provider.ask("when will the report be published?")
+    assert format_date(due["publication"].due) in answer.text
+    assert "Nothing is overdue." in inspector.ask("is anything overdue?").text
+
+    # Each person's /cases shows the case; the inspector's /due marks their own deadline.
+    assert "#1 Oak House" in provider.ask("/cases").text
+    listing = inspector.ask("/due")
+    assert "(yours)" in listing.html
+    assert format_date(due["evidence_upload"].due) in listing.text
+
+    # A second setting with its own provider.
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(start)}')
+    join(other, invite_code(manager.ask("/invite provider 2"), api.username))
+    assert "#2 Elm Lodge" in other.ask("/cases").text
+
+    # The other provider and a stranger learn nothing about case #1, not even that it exists.
+    assert other.ask("/case 1").text == other.ask("/case 99").text.replace("#99", "#1")
+    assert "can't find case #1" in other.ask("when is the draft due for #1?").text
+    assert "can't find case #1" in other.ask("/due 1").text
+    for text in ["/start", "/case 1", "/cases", "when is the draft due for #1?", "/due 1", "/newcase"]:
+        assert "by invitation only" in stranger.ask(text).text
+    leaked = [m.text for m in other.messages() + stranger.messages() if "Oak House" in m.text]
+    assert not leaked
+
+    # An invitation works once.
+    assert "expired or has already been used" in join(stranger, code).text
+    assert "by invitation only" in stranger.ask("/cases").text
+
+
+def test_providers_cannot_change_cases_or_invite(api: FakeBotApi, bot: BotProcess) -> None:
+    start = CALENDAR.add_working_days(today(), 2)
+    manager = api.user(MANAGER, "Mia")
+    provider = api.user(PROVIDER, "Pat")
+    manager.ask(f'/newcase ch-assurance "Ash Court" {typed(start)}')
+    join(provider, invite_code(manager.ask("/invite provider 1"), api.username))
+    before = bot.snapshot()
+    assert "Only inspectors and managers can set up" in provider.ask('/newcase ch-full "X" 3/3/2026').text
+    assert "Only the inspector on a case or a manager" in provider.ask(f"/record 1 end {typed(today())}").text
+    assert "Only inspectors and managers can invite" in provider.ask("/invite provider 1").text
+    assert bot.snapshot() == before
+
+
+def test_group_chats_get_a_refusal_and_nothing_else(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}')
+    group = api.chat(-500)
+    for text in ["/cases", "/case 1", "/start", "/due 1"]:
+        since = group.mark()
+        manager.send_in_group(text, -500)
+        reply = group.wait_next(since)
+        assert (
+            reply.text
+            == "I only work in a private chat. Open a chat with me directly to ask about inspections."
+        )
+    assert not [m for m in group.messages() if "Oak" in m.text or "#1" in m.text]
