@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-
-import pytest
 
 from bot.app import build_application, purge_expired
 from bot.settings import Settings
 from handlers.context import InspectContext
 from store.database import Database
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def db(tmp_path: Path, clock: Clock) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.sqlite3", clock=clock)
-    yield database
-    await database.close()
+from tests.storefixtures import Clock
 
 
 def _settings(tmp_path: Path, days: int) -> Settings:

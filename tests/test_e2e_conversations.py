@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -13,22 +11,6 @@ from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
 from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    server = FakeBotApi().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bot(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
-    yield process
-    if process.proc is not None:
-        process.stop()
-    process.assert_healthy()
 
 
 def _wait_state_saved(bot: BotProcess, state: int, timeout: float = 10) -> None:

@@ -5,11 +5,6 @@ The bot runs as its own process (`inspectbot run`) against the fake Bot API; the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
@@ -26,22 +21,6 @@ from tests.e2e_helpers import (
 )
 from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    server = FakeBotApi().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def bot(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
-    yield process
-    if process.proc is not None:
-        process.stop()
-    process.assert_healthy()
 
 
 def test_manager_inspector_and_providers_each_get_their_own_answers(api: FakeBotApi, bot: BotProcess) -> None:

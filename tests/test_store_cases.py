@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -12,26 +11,7 @@ import pytest
 from store.database import Database
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Person, Role
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def db(tmp_path: Path, clock: Clock) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "store.sqlite3", clock=clock)
-    yield database
-    await database.close()
+from tests.storefixtures import Clock, first_manager
 
 
 async def join(
@@ -42,10 +22,7 @@ async def join(
 
 
 async def manager(db: Database) -> Person:
-    await db.people.ensure_admins([1])
-    found = await db.people.get_by_telegram_id(1)
-    assert found is not None
-    return found
+    return await first_manager(db)
 
 
 START, END = date(2026, 3, 3), date(2026, 3, 4)

@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, timedelta
 
 import pytest
 
 from store.database import Database
 from store.errors import InvalidInput, NotFound
 from store.models import Person, Role
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def db(tmp_path: Path, clock: Clock) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "store.sqlite3", clock=clock)
-    yield database
-    await database.close()
+from tests.storefixtures import Clock, first_manager
 
 
 async def boss_of(db: Database) -> Person:
-    await db.people.ensure_admins([1])
-    found = await db.people.get_by_telegram_id(1)
-    assert found is not None
-    return found
+    return await first_manager(db)
 
 
 async def test_free_text_is_purged_only_after_the_retention_period(db: Database, clock: Clock) -> None:
