@@ -43,7 +43,9 @@ def relative(due: date, today: date, calendar: WorkingCalendar) -> str:
         if days == 0:  # a weekend or bank holiday before the next working day
             return "before the next working day"
         return f"{days} working day{'s' if days != 1 else ''} from today"
-    late = -days if days else 1
+    late = calendar.working_days_between(due, today)  # working days since, not counting the due day
+    if late == 0:  # due on Friday, asked at the weekend
+        return "overdue"
     return f"{late} working day{'s' if late != 1 else ''} late"
 
 

@@ -1,0 +1,45 @@
+"""How answers read: distance in working days, and long lists paged under Telegram's limit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from handlers.render import MESSAGE_LIMIT, paginate, relative
+from workflows.calendar import WorkingCalendar
+
+CAL = WorkingCalendar()
+
+
+@pytest.mark.parametrize(
+    ("due", "today", "text"),
+    [
+        (date(2026, 3, 3), date(2026, 3, 3), "today"),
+        (date(2026, 3, 4), date(2026, 3, 3), "1 working day from today"),
+        (date(2026, 3, 9), date(2026, 3, 6), "1 working day from today"),  # Friday to Monday
+        (date(2026, 4, 7), date(2026, 4, 2), "1 working day from today"),  # over Easter
+        (date(2026, 3, 17), date(2026, 3, 3), "10 working days from today"),
+        (date(2026, 3, 2), date(2026, 3, 3), "1 working day late"),
+        (date(2026, 3, 2), date(2026, 3, 7), "4 working days late"),  # Tuesday to Friday, asked on Saturday
+        (date(2026, 3, 6), date(2026, 3, 8), "overdue"),  # due Friday, asked on Sunday
+        (date(2026, 4, 2), date(2026, 4, 7), "1 working day late"),  # over Easter
+    ],
+)
+def test_relative(due: date, today: date, text: str) -> None:
+    assert relative(due, today, CAL) == text
+
+
+def test_paginate_keeps_lines_whole_and_pages_under_the_limit() -> None:
+    lines = [f"<b>line {n}</b> " + "x" * (n % 300) for n in range(400)]
+    pages = paginate(lines, "Header:")
+    assert len(pages) > 1
+    assert all(len(page) <= MESSAGE_LIMIT for page in pages)
+    assert pages[0].startswith("Header:\n")
+    rejoined = "\n".join(pages).split("\n")[1:]
+    assert rejoined == lines  # nothing lost, nothing cut, in order
+
+
+def test_paginate_short_list_is_one_page() -> None:
+    assert paginate(["a", "b"], "H") == ["H\na\nb"]
+    assert paginate([], "H") == ["H"]
