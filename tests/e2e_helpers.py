@@ -26,9 +26,11 @@ def typed(day: date) -> str:
     return f"{day.day}/{day.month}/{day.year}"
 
 
-def expected(kind: str, start: date, **records: date) -> dict[str, Deadline]:
+def expected(kind: str, start: date, judgement: str | None = None, **records: date) -> dict[str, Deadline]:
     """The deadlines the bot should state, from the same rules (their own tests pin them to the seeds)."""
-    timeline = compute_timeline(get_kind(kind), CaseDates(start=start, end=None, records=records), CALENDAR)
+    timeline = compute_timeline(
+        get_kind(kind), CaseDates(start=start, end=None, records=records, judgement=judgement), CALENDAR
+    )
     return {d.key: d for d in timeline}
 
 

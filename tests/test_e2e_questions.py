@@ -1,0 +1,75 @@
+"""End to end: questions in plain words with several cases, typos, and ambiguity answered with buttons."""
+
+from __future__ import annotations
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
+from tests.fakebotapi import FakeBotApi, FakeUser
+from workflows.dates import format_date
+
+
+def _two_cases(api: FakeBotApi) -> FakeUser:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), 3)
+    manager.ask(f'/newcase ch-full "Oak House" {typed(start)}')
+    manager.ask(f'/newcase asa-full "Birch Adoption Support" {typed(start)}')
+    return manager
+
+
+def test_due_with_several_cases_asks_which(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = _two_cases(api)
+    start = CALENDAR.add_working_days(today(), 3)
+    asked = manager.ask("/due")
+    assert asked.text == "Which case?"
+    assert sorted(asked.buttons) == [["#1 Oak House"], ["#2 Birch Adoption Support"]]
+    shown = manager.press_and_wait("#2 Birch Adoption Support")
+    assert shown.message_id == asked.message_id  # edited in place
+    assert "Deadlines still to come on #2 Birch Adoption Support" in shown.text
+    assert format_date(expected("asa-full", start)["publication"].due) in shown.text
+
+
+def test_a_question_waits_for_the_case_then_is_answered(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = _two_cases(api)
+    start = CALENDAR.add_working_days(today(), 3)
+    asked = manager.ask("when is the drfat due?")  # a typo, and two cases
+    assert asked.text == "Which case do you mean?"
+    answer = manager.press_and_wait("#1 Oak House", "Draft report")
+    assert format_date(expected("ch-full", start)["draft_report"].due) in answer.text
+    assert "Rule: 18 working days after the end of the inspection" in answer.text
+    # The same question naming the case is answered at once.
+    direct = manager.ask("when is the draft due for case 2?")
+    assert format_date(expected("asa-full", start)["draft_report"].due) in direct.text
+
+
+def test_an_ambiguous_question_offers_the_likely_meanings(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), 3)
+    manager.ask(f'/newcase ch-full "Oak House" {typed(start)}')
+    asked = manager.ask("when is the report due?")
+    assert asked.text == "Which do you mean?"
+    choices = [row[0] for row in asked.buttons]
+    assert len(choices) >= 2
+    final = next(choice for choice in choices if choice.startswith("Final report"))
+    answer = manager.press_and_wait(final)
+    assert answer.message_id == asked.message_id
+    assert format_date(expected("ch-full", start)["final_report"].due) in answer.text
+
+
+def test_a_deadline_the_kind_does_not_have_is_named(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    manager.ask(f'/newcase la-sif "Northshire County Council" {typed(CALENDAR.add_working_days(today(), 3))}')
+    answer = manager.ask("when is the complaint deadline?")
+    assert "There is no complaint window deadline" in answer.text
+    assert "/due 1" in answer.text
+
+
+def test_case_review_only_after_an_inadequate_judgement(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), -10)
+    manager.ask(f'/newcase ch-full "Oak House" {typed(start)}')
+    assert "no case review deadline" in manager.ask("when is the case review due?").text
+    manager.ask("/record 1 judgement inadequate")
+    answer = manager.ask("when is the case review due?")
+    review = expected("ch-full", start, judgement="inadequate")["case_review"]
+    assert format_date(review.due) in answer.text
+    assert "Owner:" in answer.text and "Rule: 5 working days after the end of the inspection" in answer.text
