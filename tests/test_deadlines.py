@@ -295,3 +295,28 @@ def test_an_open_window_is_next_not_overdue() -> None:
     assert "return_visit" not in [d.key for d in overdue(deadlines, today)]
     assert next_deadline(deadlines, today) is not None
     assert next_deadline(deadlines, today).key == "return_visit"  # type: ignore[union-attr]
+
+
+def test_a_record_before_the_event_it_follows_is_refused() -> None:
+    kind = get_kind("ch-full")
+    dates = CaseDates(
+        start=date(2026, 3, 3), end=None, records={"end": date(2026, 3, 4), "draft_report": date(2026, 3, 2)}
+    )
+    with pytest.raises(TimelineError) as refused:
+        compute_timeline(kind, dates, WorkingCalendar())
+    assert str(refused.value) == (
+        "Draft report sent to the provider can't have happened on Monday 2 March 2026: "
+        "that is before the end of the inspection (Wednesday 4 March 2026)."
+    )
+
+
+def test_a_record_on_the_day_of_its_anchor_or_after_a_planned_one_is_accepted() -> None:
+    kind = get_kind("ch-full")
+    calendar = WorkingCalendar()
+    same_day = CaseDates(
+        start=None, end=None, records={"end": date(2026, 3, 4), "draft_report": date(2026, 3, 4)}
+    )
+    assert compute_timeline(kind, same_day, calendar)
+    # Only recorded anchors are checked: a planned end may simply have been wrong.
+    planned = CaseDates(start=date(2026, 3, 3), end=None, records={"draft_report": date(2026, 3, 2)})
+    assert compute_timeline(kind, planned, calendar)

@@ -82,3 +82,18 @@ def test_what_a_user_typed_is_escaped_not_interpreted(setup: tuple[FakeBotApi, B
     reply = manager.ask('/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(today()))
     assert "#2 <i>Elm</i> & <Lodge>" in reply.text  # shown as typed, not as formatting
     assert "&lt;i&gt;Elm&lt;/i&gt; &amp; &lt;Lodge&gt;" in reply.html
+
+
+def test_dates_the_rules_cannot_accept_are_refused(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+    _api, bot, manager = setup
+    start = CALENDAR.add_working_days(today(), -2)
+    before = bot.snapshot()
+    reply = manager.ask(f"/record 1 end {typed(CALENDAR.add_working_days(start, -1))}")
+    assert "is before the first" in reply.text
+    assert bot.snapshot() == before
+    manager.ask(f"/record 1 end {typed(start)}")
+    recorded = bot.snapshot()
+    reply = manager.ask(f"/record 1 draft_report {typed(CALENDAR.add_working_days(start, -1))}")
+    assert "can't have happened on" in reply.text and "before the end of the inspection" in reply.text
+    assert bot.snapshot() == recorded
+    assert "#1 Oak House" in manager.ask("/case 1").text  # the case still reads

@@ -86,6 +86,11 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
         if rule.anchor not in known or (recorded is None and not _applies(rule.condition, dates)):
             continue
         anchor_day, anchor_recorded = known[rule.anchor]
+        if recorded is not None and anchor_recorded and rule.offset > 0 and recorded < anchor_day:
+            raise TimelineError(
+                f"{rule.label} can't have happened on {format_date(recorded)}: that is before "
+                f"{kind.event_text(rule.anchor)} ({format_date(anchor_day)})."
+            )
         due, due_until = _due(rule, anchor_day, calendar)
         known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
         deadlines.append(
