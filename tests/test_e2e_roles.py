@@ -115,3 +115,26 @@ def test_group_chats_get_a_refusal_and_nothing_else(api: FakeBotApi, bot: BotPro
             == "I only work in a private chat. Open a chat with me directly to ask about inspections."
         )
     assert not [m for m in group.messages() if "Oak" in m.text or "#1" in m.text]
+
+
+def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    start = typed(CALENDAR.add_working_days(today(), 3))
+    manager.ask(f'/newcase ch-full "Oak House" {start}')
+    join(inspector, invite_code(manager.ask("/invite inspector"), api.username))
+    created = inspector.ask(f'/newcase ch-full "Elm Lodge" {start}')
+    assert "#2 Elm Lodge" in created.text  # the inspector's own case
+
+    before = bot.snapshot()
+    assert "can't find case #1" in inspector.ask("/invite provider 1").text  # not theirs: not even seen
+    refused = inspector.ask("/invite manager")
+    assert "invite" in refused.text and "t.me" not in refused.text
+    assert bot.snapshot() == before
+
+    asked = inspector.ask("/invite")  # the step-by-step form goes straight to their cases
+    assert asked.buttons == [["#2 Elm Lodge"]]
+    link = inspector.press_and_wait("#2 Elm Lodge")
+    assert "joined as a provider for #2 Elm Lodge" in join(provider, invite_code(link, api.username)).text
+    assert "Oak House" not in provider.ask("/cases").text
