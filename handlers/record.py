@@ -249,6 +249,7 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
             what = f"judgement: {escape(grade.replace('_', ' '))}"
         elif key == CONCERNS:
             flag = _yes_no(value)
+            check_outcome(before_case, flag, services.calendar)
             after_case = await db.cases.set_outcome(person, ref, concerns=flag)
             what = "serious or widespread concerns" if flag else "no serious or widespread concerns"
         else:
@@ -280,6 +281,12 @@ def check_record(case: Case, key: str, day: date, calendar: WorkingCalendar) -> 
     ended, a visit ending before it started): stored, it would make the case's timeline unreadable."""
     dates = case_dates(case)
     compute_timeline(get_kind(case.kind), replace(dates, records={**dates.records, key: day}), calendar)
+
+
+def check_outcome(case: Case, concerns: bool, calendar: WorkingCalendar) -> None:
+    """Refuse, before anything is written, concerns on a kind that is graded instead: the store keeps
+    them, and then the case's timeline can't be worked out."""
+    compute_timeline(get_kind(case.kind), replace(case_dates(case), concerns=concerns), calendar)
 
 
 def _yes_no(value: str) -> bool:

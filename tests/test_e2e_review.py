@@ -1,0 +1,63 @@
+"""End to end: what a review of the chat layer found, each pinned by the bot's own behaviour.
+
+Recording things in an impossible order, a conversation cut off by /cancel in another one, a person
+deactivated mid-flow, and button presses a modified client can forge (any callback data, on any message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
+from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.fakebotapi.server import _Query
+
+NOT_INVITED = "by invitation only"
+
+
+def forge_press(api: FakeBotApi, user: FakeUser, data: str, message: BotMessage) -> str:
+    """A button press with any callback data, as a modified client can send; returns the query id."""
+    with api._cond:
+        chat = api._require_chat(user.user_id)
+        msg = chat.messages[message.message_id]
+        query_id = str(4_000_000_000_000 + next(api._ids))
+        api._queries[query_id] = _Query(id=query_id, chat_id=chat.id, message_id=msg.message_id, data=data)
+        api._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": api._users[user.user_id],
+                    "message": api._message_dict(chat, msg),
+                    "chat_instance": str(-abs(chat.id) - 7_000_000_000),
+                    "data": data,
+                }
+            }
+        )
+    return query_id
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[FakeBotApi, BotProcess, FakeUser]]:
+    api = FakeBotApi().start()
+    bot = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+    manager = api.user(MANAGER, "Mia")
+    manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -30))}')
+    yield api, bot, manager
+    bot.stop()
+    bot.assert_healthy()
+    api.stop()
+
+
+def test_concerns_on_a_graded_kind_are_refused_and_change_nothing(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+) -> None:
+    _api, bot, manager = setup
+    before = bot.snapshot()
+    reply = manager.ask("/record 1 concerns yes")
+    assert "is graded, not judged on serious or widespread concerns" in reply.text, reply.text
+    assert bot.snapshot() == before
+    assert "Deadlines" in manager.ask("/case 1").text
