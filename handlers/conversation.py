@@ -13,18 +13,23 @@ from telegram.warnings import PTBUserWarning
 from handlers.context import Handler, InspectContext
 from handlers.people import reply
 
-#: user_data keys of unfinished conversations, dropped by /cancel.
-DRAFT_KEYS = ("newcase", "record")
-
 Step = Callable[[Update, InspectContext], Coroutine[Any, Any, int | None]]
 
 
-async def cancel(update: Update, context: InspectContext) -> int:
-    if context.user_data is not None:
-        for key in DRAFT_KEYS:
-            context.user_data.pop(key, None)
-    await reply(update, "Cancelled. Nothing was saved.")
-    return ConversationHandler.END
+def canceller(draft_key: str) -> Step:
+    """/cancel for one conversation: it ends that conversation only, so it drops that one's answers only.
+
+    Another conversation still waiting (/record's buttons, then /newcase, then /cancel) keeps its step
+    and its answers together; dropping them too would leave it at a step whose answers are gone.
+    """
+
+    async def cancel(update: Update, context: InspectContext) -> int:
+        if context.user_data is not None:
+            context.user_data.pop(draft_key, None)
+        await reply(update, "Cancelled. Nothing was saved.")
+        return ConversationHandler.END
+
+    return cancel
 
 
 async def nothing_to_cancel(update: Update, context: InspectContext) -> None:
@@ -57,6 +62,8 @@ def conversation(
 ) -> ConversationHandler[InspectContext]:
     """A persistent conversation keyed by chat and user, where one step may be typed and the next pressed.
 
+    `name` is also the `user_data` key its answers are kept under (what its /cancel drops).
+
     PTB warns that button presses are then not tracked per message; that is the intended behaviour here
     (one flow per person at a time), so the warning is silenced for these handlers only.
     """
@@ -65,16 +72,16 @@ def conversation(
         return ConversationHandler(
             entry_points=[entry],
             states=states,
-            fallbacks=fallbacks(),
+            fallbacks=fallbacks(name),
             name=name,
             persistent=True,
             allow_reentry=True,
         )
 
 
-def fallbacks() -> list[Handler]:
-    """/cancel ends any conversation; a sticker or photo where text is wanted gets a nudge."""
+def fallbacks(draft_key: str) -> list[Handler]:
+    """/cancel ends the conversation; a sticker or photo where text is wanted gets a nudge."""
     return [
-        CommandHandler("cancel", cancel),
+        CommandHandler("cancel", canceller(draft_key)),
         MessageHandler(filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.TEXT, _type_it),
     ]

@@ -279,7 +279,7 @@ def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
 def handlers() -> list[Handler]:
     return [
         conversation(
-            "newcase",
+            _DRAFT,
             private_command("newcase", newcase),
             {
                 KIND: [CallbackQueryHandler(kind_chosen, pattern=rf"^{_PREFIX}:kind:"), expect_button()],

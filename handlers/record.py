@@ -345,7 +345,7 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
 def handlers() -> list[Handler]:
     return [
         conversation(
-            "record",
+            _DRAFT,
             private_command("record", record),
             {
                 CHOOSE_CASE: [

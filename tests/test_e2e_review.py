@@ -61,3 +61,21 @@ def test_concerns_on_a_graded_kind_are_refused_and_change_nothing(
     assert "is graded, not judged on serious or widespread concerns" in reply.text, reply.text
     assert bot.snapshot() == before
     assert "Deadlines" in manager.ask("/case 1").text
+
+
+def test_cancel_in_one_conversation_leaves_the_other_whole(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+) -> None:
+    """/newcase while /record waits for a button, then /cancel: the record buttons still work."""
+    _api, bot, manager = setup
+    asked = manager.ask("/record")
+    assert "What happened on" in asked.text
+    manager.ask("/newcase")
+    assert "Cancelled" in manager.ask("/cancel").text
+    label = next(row[0] for row in asked.buttons if row[0].startswith("Draft report"))
+    step = manager.press_and_wait(label, message=asked)
+    assert "went wrong" not in step.text
+    assert "on what date" in step.text, step.text
+    sent = CALENDAR.add_working_days(today(), -1)
+    assert "Recorded for" in manager.ask(typed(sent)).text
+    assert bot.query("SELECT key FROM case_events") == [("draft_report",)]
