@@ -181,10 +181,10 @@ async def _confirm(update: Update, context: InspectContext) -> int:
 async def create_pressed(update: Update, context: InspectContext) -> int:
     query = update.callback_query
     assert query is not None
-    await query.answer()
-    person = await current_person(update, context)
+    person = await current_person(update, context)  # a refusal answers the press itself
     if person is None:
         return ConversationHandler.END
+    await query.answer()
     draft = _draft(context)
     end = date.fromisoformat(draft["end"]) if draft.get("end") else None
     text = await _create(

@@ -101,11 +101,11 @@ async def record(update: Update, context: InspectContext) -> int:
 
 async def case_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    person = await current_person(update, context)
+    person = await current_person(update, context)  # a refusal answers the press itself
     assert query is not None and query.data is not None
-    await query.answer()
     if person is None:
         return ConversationHandler.END
+    await query.answer()
     try:
         case = await context.services.db.cases.get(person, int(query.data.rsplit(":", 1)[1]))
     except NotFound as exc:
@@ -146,13 +146,13 @@ async def _ask_what(update: Update, context: InspectContext, case: Case) -> None
 async def what_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None:
+        return ConversationHandler.END
     await query.answer()
     key = query.data.split(":", 2)[2]
     draft = _draft(context)
     draft["key"] = key
-    person = await current_person(update, context)
-    if person is None:
-        return ConversationHandler.END
     try:
         case = await context.services.db.cases.get(person, int(draft["ref"]))
     except NotFound as exc:
@@ -195,36 +195,42 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
 async def date_typed(update: Update, context: InspectContext) -> int:
     message = update.effective_message
     assert message is not None
+    person = await current_person(update, context)
+    if person is None:
+        return ConversationHandler.END
     try:
         day = parse_date(message.text or "", context.services.today())
     except DateParseError as exc:
         await reply(update, escape(str(exc)))
         return TYPE_DATE
-    return await _finish(update, context, str(day.isoformat()))
+    return await _finish(update, context, person, str(day.isoformat()))
 
 
 async def day_pressed(update: Update, context: InspectContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None:
+        return ConversationHandler.END
     await query.answer()
     word = query.data.rsplit(":", 1)[1]
     await query.edit_message_reply_markup(None)
-    return await _finish(update, context, parse_date(word, context.services.today()).isoformat())
+    return await _finish(update, context, person, parse_date(word, context.services.today()).isoformat())
 
 
 async def grade_pressed(update: Update, context: InspectContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    return await _finish(update, context, query.data.rsplit(":", 1)[1])
-
-
-async def _finish(update: Update, context: InspectContext, value: str) -> int:
-    """Apply what the conversation gathered; a refusal keeps the step so the person can correct it."""
-    person = await current_person(update, context)
+    person = await current_person(update, context)  # a refusal answers the press itself
     if person is None:
         return ConversationHandler.END
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    return await _finish(update, context, person, query.data.rsplit(":", 1)[1])
+
+
+async def _finish(update: Update, context: InspectContext, person: Person, value: str) -> int:
+    """Apply what the conversation gathered; a refusal keeps the step so the person can correct it."""
     draft = _draft(context)
     ok, text = await apply(context, person, int(draft["ref"]), str(draft["key"]), value)
     await reply(update, text)

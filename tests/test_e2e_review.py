@@ -79,3 +79,44 @@ def test_cancel_in_one_conversation_leaves_the_other_whole(
     sent = CALENDAR.add_working_days(today(), -1)
     assert "Recorded for" in manager.ask(typed(sent)).text
     assert bot.query("SELECT key FROM case_events") == [("draft_report",)]
+
+
+def _set_active(bot: BotProcess, active: bool) -> None:
+    bot.query("UPDATE people SET active = ? WHERE telegram_id = ?", int(active), MANAGER)
+
+
+def test_a_person_deactivated_mid_flow_is_refused_once_per_press(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+) -> None:
+    """Each button of /record and /newcase, pressed after a manager deactivated the presser."""
+    _api, bot, manager = setup
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(CALENDAR.add_working_days(today(), -30))}')
+
+    def refused(button: str) -> None:
+        _set_active(bot, False)
+        assert NOT_INVITED in manager.press_and_wait(button).text
+        _set_active(bot, True)
+
+    manager.ask("/record")
+    refused("#1 Oak House")  # choosing the case
+    manager.ask("/record")
+    manager.press_and_wait("#1 Oak House", "What happened on")
+    refused("Judgement")  # choosing what happened
+    manager.ask("/record")
+    manager.press_and_wait("#1 Oak House", "What happened on")
+    manager.press_and_wait("Judgement", "What was the judgement?")
+    refused("Good")  # the grade
+    manager.ask("/record")
+    manager.press_and_wait("#1 Oak House", "What happened on")
+    manager.press_and_wait("Visit ended (feedback given)", "on what date")
+    refused("Today")  # the day
+    manager.ask("/newcase")
+    manager.press_and_wait("Children's home: full inspection")
+    manager.ask("Ash Court")
+    manager.press_and_wait(manager.ask(typed(today())).buttons[0][0], "Set up this case?")
+    refused("Set it up")
+
+    assert "Here is what you can do" in manager.ask("/help").text  # every update before it is done
+    assert not [m.text for m in manager.messages() if "went wrong" in m.text]
+    assert bot.query("SELECT count(*) FROM case_events") == [(0,)]
+    assert bot.query("SELECT count(*), max(judgement) FROM cases") == [(2, None)]
