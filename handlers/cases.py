@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
-from handlers.parsing import command_text, parse_ref
+from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title, deadline_line, is_mine, kind_name, paginate, relative, when
 from handlers.timeline import case_timeline, upcoming
@@ -143,5 +143,5 @@ def handlers() -> list[Handler]:
     return [
         CommandHandler("cases", list_cases, filters=private),
         CommandHandler("case", show_case, filters=private),
-        CallbackQueryHandler(case_pressed, pattern=rf"^{_PREFIX}:\d+$"),
+        CallbackQueryHandler(case_pressed, pattern=rf"^{_PREFIX}:{REF_DATA}$"),
     ]

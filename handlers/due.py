@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from handlers.cases import list_cases
 from handlers.context import Handler, InspectContext
-from handlers.parsing import command_text, parse_ref
+from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title, deadline_answer, deadline_line, is_mine, paginate
 from handlers.start import help_text
@@ -280,8 +280,8 @@ def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("due", due_command, filters=private),
-        CallbackQueryHandler(due_pressed, pattern=rf"^{_DUE}:\d+$"),
-        CallbackQueryHandler(ask_pressed, pattern=rf"^{_ASK}:[a-z_]*:\d+$"),
-        CallbackQueryHandler(case_for_question, pattern=rf"^{_CASE_FOR_QUESTION}:\d+$"),
+        CallbackQueryHandler(due_pressed, pattern=rf"^{_DUE}:{REF_DATA}$"),
+        CallbackQueryHandler(ask_pressed, pattern=rf"^{_ASK}:[a-z_]*:{REF_DATA}$"),
+        CallbackQueryHandler(case_for_question, pattern=rf"^{_CASE_FOR_QUESTION}:{REF_DATA}$"),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, question),
     ]

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
-from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
+from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Person, Role
@@ -134,5 +134,7 @@ async def _make_invite(
 def handlers() -> list[Handler]:
     return [
         CommandHandler("invite", invite_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(invite_pressed, pattern=rf"^{_PREFIX}:(inspector|manager|provider)(:\d+)?$"),
+        CallbackQueryHandler(
+            invite_pressed, pattern=rf"^{_PREFIX}:(inspector|manager|provider)(:{REF_DATA})?$"
+        ),
     ]

@@ -8,6 +8,9 @@ import shlex
 #: Phones turn straight quotes into curly ones; one-line commands must still split on them.
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
 _REF = re.compile(r"^(?:case\s*)?#?\s*(\d{1,9})$", re.IGNORECASE)
+#: A case number in button data. Clients can send any data: more digits than SQLite's integers hold
+#: would crash the lookup, so a forged one matches no handler and is answered as an expired button.
+REF_DATA = "[0-9]{1,9}"
 
 
 class ArgumentError(ValueError):

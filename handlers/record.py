@@ -15,7 +15,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_button, expect_text, private_command
-from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
+from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
 from handlers.render import case_title, when
 from handlers.timeline import case_dates, case_timeline
@@ -355,7 +355,7 @@ def handlers() -> list[Handler]:
             private_command("record", record),
             {
                 CHOOSE_CASE: [
-                    CallbackQueryHandler(case_chosen, pattern=rf"^{_PREFIX}:case:\d+$"),
+                    CallbackQueryHandler(case_chosen, pattern=rf"^{_PREFIX}:case:{REF_DATA}$"),
                     expect_button(),
                 ],
                 CHOOSE_WHAT: [

@@ -120,3 +120,22 @@ def test_a_person_deactivated_mid_flow_is_refused_once_per_press(
     assert not [m.text for m in manager.messages() if "went wrong" in m.text]
     assert bot.query("SELECT count(*) FROM case_events") == [(0,)]
     assert bot.query("SELECT count(*), max(judgement) FROM cases") == [(2, None)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["due:", "case:", "ask:draft_report:", "qcase:", "inv:provider:", "rec:case:"],
+    ids=lambda d: d.rstrip(":"),
+)
+def test_a_forged_case_number_too_big_for_the_database_is_answered(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser], data: str
+) -> None:
+    api, _bot, manager = setup
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(today())}')
+    manager.ask("when is the draft due?")  # two open cases: the question waits for one
+    manager.ask("/record")  # and /record waits for one
+    asked = manager.ask("/due")
+    query_id = forge_press(api, manager, data + "9" * 30, asked)
+    assert manager.wait_answer(query_id) is not None
+    assert "Here is what you can do" in manager.ask("/help").text
+    assert not [m.text for m in manager.messages() if "went wrong" in m.text]
