@@ -5,6 +5,7 @@ One-line form: /newcase KIND "SETTING NAME" FIRST-ONSITE-DAY [LAST-ONSITE-DAY]
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html import escape
 from typing import Any
@@ -36,6 +37,8 @@ _USAGE = (
     "(kind, the setting's name in quotes, the first on-site day and, if you know it, the last)."
 )
 _NO_NAMES = "Use the name of the home, agency or local authority only: never a child's name."
+#: Only the kinds there are: forged button data with another kind would fail in get_kind().
+_KIND_DATA = rf"^{_PREFIX}:kind:({'|'.join(re.escape(kind_id) for kind_id in KINDS)})$"
 
 
 def _draft(context: InspectContext) -> dict[str, Any]:
@@ -282,7 +285,7 @@ def handlers() -> list[Handler]:
             _DRAFT,
             private_command("newcase", newcase),
             {
-                KIND: [CallbackQueryHandler(kind_chosen, pattern=rf"^{_PREFIX}:kind:"), expect_button()],
+                KIND: [CallbackQueryHandler(kind_chosen, pattern=_KIND_DATA), expect_button()],
                 SETTING: [expect_text(setting_typed)],
                 FIRST_DAY: [expect_text(first_day_typed)],
                 LAST_DAY: [

@@ -139,3 +139,13 @@ def test_a_forged_case_number_too_big_for_the_database_is_answered(
     assert manager.wait_answer(query_id) is not None
     assert "Here is what you can do" in manager.ask("/help").text
     assert not [m.text for m in manager.messages() if "went wrong" in m.text]
+
+
+def test_a_forged_kind_of_inspection_is_answered(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+    api, _bot, manager = setup
+    asked = manager.ask("/newcase")
+    query_id = forge_press(api, manager, "nc:kind:nonsense", asked)
+    assert manager.wait_answer(query_id) is not None
+    assert "Here is what you can do" in manager.ask("/help").text
+    assert "What is the setting called" in manager.press_and_wait("Children's home: full inspection").text
+    assert not [m.text for m in manager.messages() if "went wrong" in m.text]
