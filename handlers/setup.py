@@ -6,6 +6,7 @@ import html
 import logging
 
 from telegram import BotCommand, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import cases, due, invite, newcase, record, start
@@ -47,7 +48,14 @@ async def stale_button(update: Update, context: InspectContext) -> None:
 
 
 async def on_error(update: object, context: InspectContext) -> None:
-    """Log the whole failure for the operator; tell the person plainly, with no technical detail."""
+    """Log the whole failure for the operator; tell the person plainly, with no technical detail.
+
+    A button pressed twice before the first press is handled edits the message to what it already
+    says; Telegram refuses that, and the first press has already done what was asked.
+    """
+    if isinstance(context.error, BadRequest) and "message is not modified" in context.error.message.lower():
+        log.info("a repeated button press changed nothing: %s", context.error.message)
+        return
     log.error("update failed: %r", update, exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         await context.bot.send_message(

@@ -149,3 +149,25 @@ def test_a_forged_kind_of_inspection_is_answered(setup: tuple[FakeBotApi, BotPro
     assert "Here is what you can do" in manager.ask("/help").text
     assert "What is the setting called" in manager.press_and_wait("Children's home: full inspection").text
     assert not [m.text for m in manager.messages() if "went wrong" in m.text]
+
+
+def test_a_button_pressed_twice_before_the_first_press_is_handled(tmp_path: Path) -> None:
+    """A double tap: the second press edits the message to what it already says, which Telegram refuses."""
+    api = FakeBotApi().start()
+    bot = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+    try:
+        manager = api.user(MANAGER, "Mia")
+        for name in ("Oak House", "Elm Lodge"):
+            manager.ask(f'/newcase ch-full "{name}" {typed(today())}')
+        asked = manager.ask("/due")
+        first, second = (forge_press(api, manager, "due:1", asked) for _ in range(2))
+        manager.wait_answer(first)
+        manager.wait_answer(second)
+        assert "Here is what you can do" in manager.ask("/help").text
+        assert not [m.text for m in manager.messages() if "went wrong" in m.text]
+        assert "update failed" not in bot.log_text()
+    finally:
+        bot.stop()
+        api.stop()
+    refused = [str(call) for call in api.errors() if call.method != "getUpdates"]
+    assert all("message is not modified" in call for call in refused), refused
