@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, reply
+from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, deadline_line, is_mine, kind_name, paginate, relative, when
 from handlers.timeline import case_timeline, upcoming
 from store.errors import NotFound
@@ -124,7 +124,7 @@ async def case_pressed(update: Update, context: InspectContext) -> None:
     if person is None or query is None or query.data is None:
         return
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update)
     await _send_case(update, context, person, int(query.data.split(":")[1]))
 
 

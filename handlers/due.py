@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers.cases import list_cases
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, reply
+from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, deadline_answer, deadline_line, is_mine, paginate
 from handlers.start import help_text
 from handlers.timeline import case_timeline, late
@@ -165,7 +165,7 @@ async def case_for_question(update: Update, context: InspectContext) -> None:
     except NotFound as exc:
         await reply(update, escape(str(exc)))
         return
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update)
     await _about_case(update, context, person, case, str(text))
 
 

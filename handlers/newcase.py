@@ -19,7 +19,7 @@ from telegram.ext import (
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, command_text, split_args
-from handlers.people import current_person, reply
+from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, deadline_line, is_mine
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, PermissionDenied
@@ -151,7 +151,7 @@ async def last_day_usual(update: Update, context: InspectContext) -> int:
     assert query is not None
     await query.answer()
     _draft(context)["end"] = None
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update)
     return await _confirm(update, context)
 
 

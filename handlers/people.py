@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ChatType
 
 from handlers.context import InspectContext
@@ -50,3 +50,14 @@ async def refuse_group(update: Update, context: InspectContext) -> None:
 def is_private(update: Update) -> bool:
     chat = update.effective_chat
     return chat is not None and chat.type == ChatType.PRIVATE
+
+
+async def drop_buttons(update: Update) -> None:
+    """Take the buttons off the message that was pressed, if it still shows any.
+
+    Button data can be forged on a message without buttons, and Telegram refuses an edit that changes
+    nothing ('message is not modified').
+    """
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message) and query.message.reply_markup is not None:
+        await query.edit_message_reply_markup(None)

@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_button, expect_text, private_command
 from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
-from handlers.people import current_person, reply
+from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, when
 from handlers.timeline import case_dates, case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
@@ -214,7 +214,7 @@ async def day_pressed(update: Update, context: InspectContext) -> int:
         return ConversationHandler.END
     await query.answer()
     word = query.data.rsplit(":", 1)[1]
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update)
     return await _finish(update, context, person, parse_date(word, context.services.today()).isoformat())
 
 
@@ -225,7 +225,7 @@ async def grade_pressed(update: Update, context: InspectContext) -> int:
     if person is None:
         return ConversationHandler.END
     await query.answer()
-    await query.edit_message_reply_markup(None)
+    await drop_buttons(update)
     return await _finish(update, context, person, query.data.rsplit(":", 1)[1])
 
 

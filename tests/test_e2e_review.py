@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
+from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, OTHER_PROVIDER, invite_code, join, today, typed
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.fakebotapi.server import _Query
 
@@ -171,3 +171,25 @@ def test_a_button_pressed_twice_before_the_first_press_is_handled(tmp_path: Path
         api.stop()
     refused = [str(call) for call in api.errors() if call.method != "getUpdates"]
     assert all("message is not modified" in call for call in refused), refused
+
+
+def test_forged_presses_about_someone_elses_case_leak_nothing(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+) -> None:
+    """An inspector and a provider of case #2 press every kind of button with case #1's number."""
+    api, bot, manager = setup
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(today())}')
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(OTHER_PROVIDER, "Olu")
+    join(inspector, invite_code(manager.ask("/invite inspector 2"), api.username))
+    join(provider, invite_code(manager.ask("/invite provider 2"), api.username))
+    before = bot.snapshot()
+    forged = ["due:1", "case:1", "ask:draft_report:1", "ask::1", "qcase:1", "inv:provider:1", "rec:case:1"]
+    for person in (inspector, provider):
+        shown = person.ask("/help")
+        for data in forged:
+            person.wait_answer(forge_press(api, person, data, shown))
+        assert "Here is what you can do" in person.ask("/help").text
+        texts = [m.text for m in person.messages()] + [a.text or "" for a in person.answered_callbacks()]
+        assert not [t for t in texts if "Oak House" in t or "went wrong" in t], texts
+    assert bot.snapshot() == before
