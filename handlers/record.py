@@ -5,7 +5,6 @@ One-line forms: /record 12 draft_report 2/3/2026, /record 12 judgement inadequat
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from html import escape
 from typing import Any
@@ -18,12 +17,11 @@ from handlers.conversation import conversation, expect_button, expect_text, priv
 from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, when
-from handlers.timeline import case_dates, case_timeline
+from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
-from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, parse_date
-from workflows.deadlines import Deadline, compute_timeline
+from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import event_keys, get_kind
 
@@ -255,7 +253,6 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
             what = f"judgement: {escape(grade.replace('_', ' '))}"
         elif key == CONCERNS:
             flag = _yes_no(value)
-            check_outcome(before_case, flag, services.calendar)
             after_case = await db.cases.set_outcome(person, ref, concerns=flag)
             what = "serious or widespread concerns" if flag else "no serious or widespread concerns"
         else:
@@ -268,7 +265,6 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
             day = date.fromisoformat(value)
             if day > services.today():
                 return False, "That date is in the future. Record things once they have happened."
-            check_record(before_case, key, day, services.calendar)
             after_case = await db.cases.record_event(person, ref, key, day)
             what = f"{escape(event_label(before_case.kind, key).lower())} on {format_date(day)}"
     except NotFound as exc:
@@ -280,19 +276,6 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
     lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
     return True, "\n".join(lines)
-
-
-def check_record(case: Case, key: str, day: date, calendar: WorkingCalendar) -> None:
-    """Refuse, before anything is written, a date the rules can't accept (a draft before the visit
-    ended, a visit ending before it started): stored, it would make the case's timeline unreadable."""
-    dates = case_dates(case)
-    compute_timeline(get_kind(case.kind), replace(dates, records={**dates.records, key: day}), calendar)
-
-
-def check_outcome(case: Case, concerns: bool, calendar: WorkingCalendar) -> None:
-    """Refuse, before anything is written, concerns on a kind that is graded instead: the store keeps
-    them, and then the case's timeline can't be worked out."""
-    compute_timeline(get_kind(case.kind), replace(case_dates(case), concerns=concerns), calendar)
 
 
 def _yes_no(value: str) -> bool:

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from store.consistency import case_dates
 from store.models import Case
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import CaseDates, Deadline, compute_timeline, next_deadline, overdue
+from workflows.deadlines import Deadline, compute_timeline, next_deadline, overdue
 from workflows.kinds import get_kind
-
-
-def case_dates(case: Case) -> CaseDates:
-    return CaseDates(
-        start=case.planned_start,
-        end=case.planned_end,
-        records=dict(case.events),
-        judgement=case.judgement,
-        concerns=case.concerns,
-    )
 
 
 def case_timeline(case: Case, calendar: WorkingCalendar) -> list[Deadline]:

@@ -6,12 +6,13 @@ is written to the audit trail in the same transaction. A closed case can't be ch
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, guard, places
+from store import audit, consistency, guard, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -179,6 +180,7 @@ class CaseRepository:
             before = await self._event(conn, row["id"], key)
             if before == day_text:
                 return await build_case(conn, row)
+            consistency.check_event(await build_case(conn, row), key, day)
             await conn.execute(
                 "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (case_id, key)"
@@ -204,6 +206,13 @@ class CaseRepository:
             before = await self._event(conn, row["id"], key)
             if before is None:
                 return await build_case(conn, row)
+            case = await build_case(conn, row)
+            consistency.check(
+                case,
+                replace(
+                    consistency.case_dates(case), records={k: v for k, v in case.events.items() if k != key}
+                ),
+            )
             await conn.execute("DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key))
             await audit.record(
                 conn,
@@ -232,11 +241,11 @@ class CaseRepository:
                 raise InvalidInput(
                     f"'{judgement}' isn't a judgement for this kind of inspection ({choices})."
                 )
+            new_judgement: str | None = row["judgement"] if judgement is None else judgement
+            new_concerns = bool(row["concerns"]) if concerns is None else concerns
+            consistency.check_outcome(await build_case(conn, row), new_judgement, new_concerns)
             before = {"judgement": row["judgement"], "concerns": bool(row["concerns"])}
-            after = {
-                "judgement": row["judgement"] if judgement is None else judgement,
-                "concerns": before["concerns"] if concerns is None else concerns,
-            }
+            after = {"judgement": new_judgement, "concerns": new_concerns}
             return await self._update(conn, actor, ref, "case.outcome", before, after)
 
     async def set_planned(self, actor: Person, ref: int, start: date | None, end: date | None) -> Case:
@@ -247,6 +256,7 @@ class CaseRepository:
             _check_open(row)
             before = {"planned_start": row["planned_start"], "planned_end": row["planned_end"]}
             after = {"planned_start": opt_day_text(start), "planned_end": opt_day_text(end)}
+            consistency.check_planned(await build_case(conn, row), start, end)
             return await self._update(conn, actor, ref, "case.planned", before, after)
 
     async def close(self, actor: Person, ref: int) -> Case:
