@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, Update
 from telegram.constants import ChatType
+from telegram.ext import CallbackQueryHandler
 
 from handlers.context import InspectContext
 from store.models import Person
@@ -45,6 +46,20 @@ async def refuse_group(update: Update, context: InspectContext) -> None:
         return
     if update.effective_message is not None:
         await update.effective_message.reply_text(PRIVATE_ONLY, do_quote=False)
+
+
+class PressOutsidePrivateChat(CallbackQueryHandler[InspectContext, None]):
+    """Matches a button press on a message outside a private chat, whatever its data.
+
+    The bot never puts buttons there, but a modified client can send any press on any message; without
+    this, the press would reach the case handlers and their answer would be posted in the group.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(refuse_group)
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and update.callback_query is not None and not is_private(update)
 
 
 def is_private(update: Update) -> bool:

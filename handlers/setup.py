@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers import cases, due, invite, newcase, record, start
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
-from handlers.people import refuse_group, reply
+from handlers.people import PressOutsidePrivateChat, refuse_group, reply
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ async def on_error(update: object, context: InspectContext) -> None:
 def handler_table() -> list[Handler]:
     return [
         MessageHandler(_NOT_PRIVATE & (filters.COMMAND | filters.Entity("mention")), refuse_group),
+        PressOutsidePrivateChat(),
         *newcase.handlers(),
         *record.handlers(),
         *start.handlers(),

@@ -14,30 +14,13 @@ import pytest
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, OTHER_PROVIDER, invite_code, join, today, typed
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.fakebotapi.server import _Query
 
 NOT_INVITED = "by invitation only"
 
 
 def forge_press(api: FakeBotApi, user: FakeUser, data: str, message: BotMessage) -> str:
     """A button press with any callback data, as a modified client can send; returns the query id."""
-    with api._cond:
-        chat = api._require_chat(user.user_id)
-        msg = chat.messages[message.message_id]
-        query_id = str(4_000_000_000_000 + next(api._ids))
-        api._queries[query_id] = _Query(id=query_id, chat_id=chat.id, message_id=msg.message_id, data=data)
-        api._push(
-            {
-                "callback_query": {
-                    "id": query_id,
-                    "from": api._users[user.user_id],
-                    "message": api._message_dict(chat, msg),
-                    "chat_instance": str(-abs(chat.id) - 7_000_000_000),
-                    "data": data,
-                }
-            }
-        )
-    return query_id
+    return user.forge_press(data, message)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ The bot runs as its own process (`inspectbot run`) against the fake Bot API; the
 
 from __future__ import annotations
 
+from handlers.people import PRIVATE_ONLY
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
@@ -138,3 +139,17 @@ def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, 
     link = inspector.press_and_wait("#2 Elm Lodge")
     assert "joined as a provider for #2 Elm Lodge" in join(provider, invite_code(link, api.username)).text
     assert "Oak House" not in provider.ask("/cases").text
+
+
+def test_a_forged_button_press_in_a_group_reveals_nothing(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}')
+    group = api.chat(-500)
+    since = group.mark()
+    manager.send_in_group("/due", -500)
+    refusal = group.wait_next(since)
+    for data in ["due:1", "case:1", "ask:draft_report:1", "inv:provider:1"]:
+        answer = group.wait_answer(manager.forge_press(data, refusal, chat_id=-500))
+        assert answer.text == PRIVATE_ONLY
+    assert [m.text for m in group.messages()] == [PRIVATE_ONLY]
+    assert bot.snapshot()["invites"] == []

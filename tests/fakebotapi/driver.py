@@ -97,6 +97,13 @@ class FakeChat:
     ) -> BotMessage:
         return await asyncio.to_thread(self.wait_next, since, match, timeout)
 
+    def wait_answer(self, query_id: str, timeout: float = 10.0) -> CallbackAnswer:
+        """Block until the bot answered the button press ``query_id`` made in this chat."""
+        return self.api._wait_callback_answer(self.chat_id, query_id, timeout)
+
+    async def wait_answer_async(self, query_id: str, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109 - bounds the blocking wait in the worker thread
+        return await asyncio.to_thread(self.wait_answer, query_id, timeout)
+
     def reply_keyboard(self) -> list[list[str]] | None:
         """The reply keyboard the bot set for this chat (rows of texts), None if none or removed."""
         markup: dict[str, Any] | None = self.api._chat_field(self.chat_id, "reply_keyboard")
@@ -140,6 +147,12 @@ class FakeUser(FakeChat):
         message_id = message.message_id if isinstance(message, BotMessage) else message
         return self.api._press(self.user_id, self.user_id, button, message_id)
 
+    def forge_press(self, data: str, message: int | BotMessage, *, chat_id: int | None = None) -> str:
+        """Press a button that isn't there: any callback data on any bot message (in this user's chat,
+        or in ``chat_id``), as a modified client can. Returns the callback query id."""
+        message_id = message.message_id if isinstance(message, BotMessage) else message
+        return self.api._forged_press(self.user_id, chat_id or self.user_id, data, message_id)
+
     def ask(self, text: str, match: Match | None = None, timeout: float = 10.0) -> BotMessage:
         """Send ``text`` and return the first bot message sent or edited afterwards (that matches)."""
         since = self.mark()
@@ -180,13 +193,6 @@ class FakeUser(FakeChat):
         """answerCallbackQuery calls for this user's button presses, in order."""
         answers: list[CallbackAnswer] = self.api._chat_field(self.chat_id, "callback_answers")
         return answers
-
-    def wait_answer(self, query_id: str, timeout: float = 10.0) -> CallbackAnswer:
-        """Block until the bot answered the button press ``query_id`` (from ``press``)."""
-        return self.api._wait_callback_answer(self.chat_id, query_id, timeout)
-
-    async def wait_answer_async(self, query_id: str, timeout: float = 10.0) -> CallbackAnswer:  # noqa: ASYNC109 - bounds the blocking wait in the worker thread
-        return await asyncio.to_thread(self.wait_answer, query_id, timeout)
 
     def block(self) -> None:
         """Block the bot: sends become 403 and the bot gets a my_chat_member update."""

@@ -874,22 +874,32 @@ class FakeBotApi:
                         else " (pass message=... to press an older message's button)"
                     )
                 )
-            query_id = str(4_000_000_000_000 + next(self._ids))
-            self._queries[query_id] = _Query(
-                id=query_id, chat_id=chat_id, message_id=msg.message_id, data=str(chosen["callback_data"])
-            )
-            self._push(
-                {
-                    "callback_query": {
-                        "id": query_id,
-                        "from": self._users[user_id],
-                        "message": self._message_dict(chat, msg),
-                        "chat_instance": str(-abs(chat_id) - 7_000_000_000),
-                        "data": chosen["callback_data"],
-                    }
+            return self._push_press(user_id, chat, msg, str(chosen["callback_data"]))
+
+    def _forged_press(self, user_id: int, chat_id: int, data: str, message_id: int) -> str:
+        """A press with any callback data on any bot message, as a modified client can send."""
+        with self._cond:
+            chat = self._require_chat(chat_id)
+            found = chat.messages.get(message_id)
+            if found is None or not found.from_bot:
+                raise AssertionError(f"no bot message {message_id} in chat {chat_id}")
+            return self._push_press(user_id, chat, found, data)
+
+    def _push_press(self, user_id: int, chat: _Chat, msg: _Msg, data: str) -> str:
+        query_id = str(4_000_000_000_000 + next(self._ids))
+        self._queries[query_id] = _Query(id=query_id, chat_id=chat.id, message_id=msg.message_id, data=data)
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._users[user_id],
+                    "message": self._message_dict(chat, msg),
+                    "chat_instance": str(-abs(chat.id) - 7_000_000_000),
+                    "data": data,
                 }
-            )
-            return query_id
+            }
+        )
+        return query_id
 
     def _set_blocked(self, user_id: int, blocked: bool) -> None:
         with self._cond:
