@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_title, deadline_line, is_mine, kind_name, paginate, relative, when
+from handlers.render import (
+    case_keyboard,
+    case_title,
+    deadline_line,
+    event_label,
+    is_mine,
+    kind_name,
+    paginate,
+    relative,
+    when,
+    which_case,
+)
 from handlers.timeline import case_timeline, upcoming
 from store.errors import NotFound
 from store.models import Case, Person
@@ -71,7 +82,7 @@ def describe_case(case: Case, person: Person, context: InspectContext) -> list[s
         lines.append("")
         lines.append("<b>Recorded</b>")
         lines += [
-            f"• {escape(key)}: {format_date(day)}"
+            f"• {escape(event_label(case.kind, key))}: {format_date(day)}"
             for key, day in sorted(case.events.items(), key=lambda kv: kv[1])
         ]
     lines.append("")
@@ -108,13 +119,11 @@ async def _ask_which(update: Update, context: InspectContext, person: Person) ->
     if len(cases) == 1:
         await _send_case(update, context, person, cases[0].ref)
         return
-    rows = [
-        [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{_PREFIX}:{c.ref}")]
-        for c in cases[:20]
-    ]
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        "Which case?", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
+        which_case("Which case?", cases, "/case 12"),
+        reply_markup=case_keyboard(cases, _PREFIX),
+        do_quote=False,
     )
 
 

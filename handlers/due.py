@@ -11,7 +11,15 @@ from handlers.cases import list_cases
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_title, deadline_answer, deadline_line, is_mine, paginate
+from handlers.render import (
+    case_keyboard,
+    case_title,
+    deadline_answer,
+    deadline_line,
+    is_mine,
+    paginate,
+    which_case,
+)
 from handlers.start import help_text
 from handlers.timeline import case_timeline, late
 from store.errors import NotFound
@@ -33,14 +41,6 @@ _PENDING = "pending_question"
 
 async def _open_cases(person: Person, context: InspectContext) -> list[Case]:
     return [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]
-
-
-def _case_buttons(cases: list[Case], prefix: str) -> InlineKeyboardMarkup:
-    rows = [
-        [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{prefix}:{c.ref}")]
-        for c in cases[:20]
-    ]
-    return InlineKeyboardMarkup(rows)
 
 
 async def due_command(update: Update, context: InspectContext) -> None:
@@ -65,7 +65,9 @@ async def due_command(update: Update, context: InspectContext) -> None:
     else:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
-            "Which case?", reply_markup=_case_buttons(cases, _DUE), do_quote=False
+            which_case("Which case?", cases, "/due 12"),
+            reply_markup=case_keyboard(cases, _DUE),
+            do_quote=False,
         )
 
 
@@ -142,7 +144,9 @@ async def _deadline_question(
         assert context.user_data is not None and update.effective_message is not None
         context.user_data[_PENDING] = text[:500]  # answered once the person picks the case
         await update.effective_message.reply_text(
-            "Which case do you mean?", reply_markup=_case_buttons(cases, _CASE_FOR_QUESTION), do_quote=False
+            which_case("Which case do you mean?", cases, "when is the draft due for #12?"),
+            reply_markup=case_keyboard(cases, _CASE_FOR_QUESTION),
+            do_quote=False,
         )
         return
     await _about_case(update, context, person, cases[0], text)

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
+from handlers.render import case_keyboard, which_case
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Person, Role
 from workflows.dates import format_date
@@ -71,19 +72,14 @@ async def _ask_case(update: Update, context: InspectContext, person: Person) -> 
     if not cases:
         await reply(update, "You have no open cases to invite a provider to.")
         return
-    rows = [
-        [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{_PREFIX}:provider:{c.ref}")]
-        for c in cases[:20]
-    ]
-    markup = InlineKeyboardMarkup(rows)
+    markup = case_keyboard(cases, f"{_PREFIX}:provider")
+    text = which_case("The provider of which case?", cases, "/invite provider 12")
     query = update.callback_query
     if query is not None:
-        await query.edit_message_text("The provider of which case?", reply_markup=markup)
+        await query.edit_message_text(text, reply_markup=markup)
     else:
         assert update.effective_message is not None
-        await update.effective_message.reply_text(
-            "The provider of which case?", reply_markup=markup, do_quote=False
-        )
+        await update.effective_message.reply_text(text, reply_markup=markup, do_quote=False)
 
 
 async def invite_pressed(update: Update, context: InspectContext) -> None:

@@ -16,7 +16,7 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_button, expect_text, private_command
 from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_title, when
+from handlers.render import case_keyboard, case_title, event_label, when, which_case
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -49,18 +49,12 @@ ALIASES = {
     "grade": JUDGEMENT,
     "concern": CONCERNS,
 }
-_EVENT_LABELS = {"start": "First on-site day", "end": "Visit ended (feedback given)"}
 
 
 def _draft(context: InspectContext) -> dict[str, Any]:
     assert context.user_data is not None
     draft: dict[str, Any] = context.user_data.setdefault(_DRAFT, {})
     return draft
-
-
-def event_label(case_kind: str, key: str) -> str:
-    labels = {m.key: m.label for m in get_kind(case_kind).milestones}
-    return _EVENT_LABELS.get(key) or labels.get(key) or key.replace("_", " ").capitalize()
 
 
 async def record(update: Update, context: InspectContext) -> int:
@@ -85,13 +79,9 @@ async def record(update: Update, context: InspectContext) -> int:
         _draft(context)["ref"] = cases[0].ref
         await _ask_what(update, context, cases[0])
         return CHOOSE_WHAT
-    rows = [
-        [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{_PREFIX}:case:{c.ref}")]
-        for c in cases[:20]
-    ]
     await message.reply_text(
-        "Which case? (Send /cancel at any time to stop.)",
-        reply_markup=InlineKeyboardMarkup(rows),
+        which_case("Which case? (Send /cancel at any time to stop.)", cases, "/record 12 end today"),
+        reply_markup=case_keyboard(cases, f"{_PREFIX}:case"),
         do_quote=False,
     )
     return CHOOSE_CASE

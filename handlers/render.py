@@ -6,11 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from html import escape
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from store.models import Case, Role
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
-from workflows.kinds import KINDS
+from workflows.kinds import KINDS, get_kind
 from workflows.rules import Actor
 
 #: Telegram refuses longer messages; pages stay a little under it.
@@ -113,3 +115,35 @@ def paginate(lines: Iterable[str], header: str = "") -> list[str]:
 
 def bullet_list(items: Sequence[str]) -> str:
     return "\n".join(f"• {item}" for item in items)
+
+
+#: A keyboard longer than this is hard to use on a phone; further cases are reached by typing their number.
+CASE_BUTTON_LIMIT = 20
+
+_EVENT_LABELS = {"start": "First on-site day", "end": "Visit ended (feedback given)"}
+
+
+def case_keyboard(cases: Sequence[Case], prefix: str) -> InlineKeyboardMarkup:
+    """One button per case, its data '<prefix>:<ref>'."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{prefix}:{c.ref}")]
+            for c in cases[:CASE_BUTTON_LIMIT]
+        ]
+    )
+
+
+def which_case(question: str, cases: Sequence[Case], typed_form: str) -> str:
+    """The question above a case keyboard, saying so when some cases are not on it."""
+    if len(cases) <= CASE_BUTTON_LIMIT:
+        return question
+    return (
+        f"{question} (The first {CASE_BUTTON_LIMIT} of your {len(cases)} cases are shown; for another, "
+        f"type its number, for example {typed_form}.)"
+    )
+
+
+def event_label(case_kind: str, key: str) -> str:
+    """What a recordable key is called in chat: 'Visit ended (feedback given)', 'Draft report sent...'."""
+    labels = {m.key: m.label for m in get_kind(case_kind).milestones}
+    return _EVENT_LABELS.get(key) or labels.get(key) or key.replace("_", " ").capitalize()

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
-from handlers.render import MESSAGE_LIMIT, paginate, relative
+from handlers.render import (
+    CASE_BUTTON_LIMIT,
+    MESSAGE_LIMIT,
+    case_keyboard,
+    event_label,
+    paginate,
+    relative,
+    which_case,
+)
 from workflows.calendar import WorkingCalendar
 
 CAL = WorkingCalendar()
@@ -43,3 +52,24 @@ def test_paginate_keeps_lines_whole_and_pages_under_the_limit() -> None:
 def test_paginate_short_list_is_one_page() -> None:
     assert paginate(["a", "b"], "H") == ["H\na\nb"]
     assert paginate([], "H") == ["H"]
+
+
+def _cases(n: int) -> list[SimpleNamespace]:
+    return [SimpleNamespace(ref=i, setting=SimpleNamespace(name=f"Home {i}")) for i in range(1, n + 1)]
+
+
+def test_case_keyboard_and_question_say_when_the_list_is_cut() -> None:
+    few, many = _cases(3), _cases(CASE_BUTTON_LIMIT + 5)
+    assert which_case("Which case?", few, "/due 12") == "Which case?"  # type: ignore[arg-type]
+    cut = which_case("Which case?", many, "/due 12")  # type: ignore[arg-type]
+    assert cut.startswith("Which case? (The first 20 of your 25 cases are shown")
+    assert "/due 12" in cut
+    keyboard = case_keyboard(many, "due")  # type: ignore[arg-type]
+    rows = keyboard.inline_keyboard
+    assert len(rows) == CASE_BUTTON_LIMIT
+    assert rows[0][0].text == "#1 Home 1" and rows[0][0].callback_data == "due:1"
+
+
+def test_event_labels_are_words_not_keys() -> None:
+    assert event_label("ch-full", "end") == "Visit ended (feedback given)"
+    assert event_label("ch-full", "draft_report") == "Draft report sent to the provider"
