@@ -137,15 +137,20 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
     person = await current_person(update, context)  # a refusal answers the press itself
     if person is None:
         return ConversationHandler.END
-    await query.answer()
     key = query.data.split(":", 2)[2]
     draft = _draft(context)
-    draft["key"] = key
     try:
         case = await context.services.db.cases.get(person, int(draft["ref"]))
     except NotFound as exc:
+        await query.answer()
         await query.edit_message_text(escape(str(exc)), parse_mode="HTML")
         return ConversationHandler.END
+    if key not in event_keys(case.kind) | {JUDGEMENT, CONCERNS}:
+        # Not a button this step offered (a forged press): keep the step, change nothing.
+        await query.answer("That button has expired. Please choose again.", show_alert=True)
+        return CHOOSE_WHAT
+    await query.answer()
+    draft["key"] = key
     if key == JUDGEMENT:
         rows = [
             [InlineKeyboardButton(g.replace("_", " ").capitalize(), callback_data=f"{_PREFIX}:grade:{g}")]

@@ -134,6 +134,20 @@ def test_a_forged_kind_of_inspection_is_answered(setup: tuple[FakeBotApi, BotPro
     assert not [m.text for m in manager.messages() if "went wrong" in m.text]
 
 
+def test_a_forged_record_step_is_answered_and_the_step_kept(
+    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+) -> None:
+    api, bot, manager = setup
+    before = bot.snapshot()
+    asked = manager.ask("/record")
+    answer = manager.wait_answer(forge_press(api, manager, "rec:what:nonsense", asked))
+    assert answer.text == "That button has expired. Please choose again."
+    label = next(row[0] for row in asked.buttons if row[0].startswith("Visit ended"))
+    assert "on what date" in manager.press_and_wait(label).text  # the step still works
+    assert "Cancelled" in manager.ask("/cancel").text
+    assert bot.snapshot() == before
+
+
 def test_a_button_pressed_twice_before_the_first_press_is_handled(tmp_path: Path) -> None:
     """A double tap: the second press edits the message to what it already says, which Telegram refuses."""
     api = FakeBotApi().start()
