@@ -11,9 +11,43 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 from telegram.warnings import PTBUserWarning
 
 from handlers.context import Handler, InspectContext
-from handlers.people import reply
+from handlers.parsing import command_text
+from handlers.people import current_person, reply
+from store.models import Person, Role
 
 Step = Callable[[Update, InspectContext], Coroutine[Any, Any, int | None]]
+OneLine = Callable[[Update, InspectContext, Person, str], Coroutine[Any, Any, None]]
+
+
+async def begin(
+    update: Update, context: InspectContext, *, draft_key: str, refusal: str, one_line: OneLine
+) -> Person | None:
+    """The start every step-by-step command shares: who asks, whether they may, the one-line form.
+
+    Returns the person when the step-by-step form should go on (with a fresh, empty draft), else None
+    (refused, or already done in one line).
+    """
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return None
+    if person.role == Role.PROVIDER:
+        await reply(update, refusal)
+        return None
+    text = command_text(message.text or "").strip()
+    if text:
+        await one_line(update, context, person, text)
+        return None
+    assert context.user_data is not None
+    context.user_data[draft_key] = {}
+    return person
+
+
+def draft(context: InspectContext, draft_key: str) -> dict[str, Any]:
+    """The answers a conversation has gathered so far (plain JSON values: they are persisted)."""
+    assert context.user_data is not None
+    answers: dict[str, Any] = context.user_data.setdefault(draft_key, {})
+    return answers
 
 
 def canceller(draft_key: str) -> Step:

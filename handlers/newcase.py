@@ -17,13 +17,13 @@ from telegram.ext import (
 )
 
 from handlers.context import Handler, InspectContext
-from handlers.conversation import conversation, expect_button, expect_text, private_command
-from handlers.parsing import ArgumentError, command_text, split_args
+from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
+from handlers.parsing import ArgumentError, split_args
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, deadline_line, is_mine
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, PermissionDenied
-from store.models import Case, Person, Role
+from store.models import Case, Person
 from workflows.dates import format_date, parse_date
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS, get_kind
@@ -42,9 +42,7 @@ _KIND_DATA = rf"^{_PREFIX}:kind:({'|'.join(re.escape(kind_id) for kind_id in KIN
 
 
 def _draft(context: InspectContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(_DRAFT, {})
-    return draft
+    return draft(context, _DRAFT)
 
 
 def _kind_keyboard() -> InlineKeyboardMarkup:
@@ -56,20 +54,11 @@ def _kind_keyboard() -> InlineKeyboardMarkup:
 
 
 async def newcase(update: Update, context: InspectContext) -> int:
-    person = await current_person(update, context)
-    message = update.effective_message
-    if person is None or message is None:
+    refusal = "Only inspectors and managers can set up a case."
+    if await begin(update, context, draft_key=_DRAFT, refusal=refusal, one_line=_one_line) is None:
         return ConversationHandler.END
-    if person.role == Role.PROVIDER:
-        await reply(update, "Only inspectors and managers can set up a case.")
-        return ConversationHandler.END
-    text = command_text(message.text or "").strip()
-    if text:
-        await _one_line(update, context, person, text)
-        return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[_DRAFT] = {}
-    await message.reply_text(
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
         "What kind of inspection is it? (Send /cancel at any time to stop.)",
         reply_markup=_kind_keyboard(),
         do_quote=False,

@@ -13,13 +13,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.context import Handler, InspectContext
-from handlers.conversation import conversation, expect_button, expect_text, private_command
-from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
+from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
+from handlers.parsing import REF_DATA, ArgumentError, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_keyboard, case_title, event_label, when, which_case
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import Case, Person, Role
+from store.models import Case, Person
 from workflows.dates import format_date, parse_date
 from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
@@ -52,25 +52,16 @@ ALIASES = {
 
 
 def _draft(context: InspectContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(_DRAFT, {})
-    return draft
+    return draft(context, _DRAFT)
 
 
 async def record(update: Update, context: InspectContext) -> int:
-    person = await current_person(update, context)
+    refusal = "Only the inspector on a case or a manager can record what happened."
+    person = await begin(update, context, draft_key=_DRAFT, refusal=refusal, one_line=_one_line)
+    if person is None:
+        return ConversationHandler.END
     message = update.effective_message
-    if person is None or message is None:
-        return ConversationHandler.END
-    if person.role == Role.PROVIDER:
-        await reply(update, "Only the inspector on a case or a manager can record what happened.")
-        return ConversationHandler.END
-    text = command_text(message.text or "").strip()
-    if text:
-        await _one_line(update, context, person, text)
-        return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[_DRAFT] = {}
+    assert message is not None
     cases = [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]
     if not cases:
         await reply(update, "You have no open cases.")
