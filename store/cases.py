@@ -6,7 +6,6 @@ is written to the audit trail in the same transaction. A closed case can't be ch
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -206,13 +205,7 @@ class CaseRepository:
             before = await self._event(conn, row["id"], key)
             if before is None:
                 return await build_case(conn, row)
-            case = await build_case(conn, row)
-            consistency.check(
-                case,
-                replace(
-                    consistency.case_dates(case), records={k: v for k, v in case.events.items() if k != key}
-                ),
-            )
+            consistency.check_without_event(await build_case(conn, row), key)
             await conn.execute("DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key))
             await audit.record(
                 conn,

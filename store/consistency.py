@@ -45,6 +45,11 @@ def check_event(case: Case, key: str, day: date) -> None:
     check(case, replace(dates, records={**dates.records, key: day}))
 
 
+def check_without_event(case: Case, key: str) -> None:
+    dates = case_dates(case)
+    check(case, replace(dates, records={k: v for k, v in dates.records.items() if k != key}))
+
+
 def check_outcome(case: Case, judgement: str | None, concerns: bool) -> None:
     check(case, replace(case_dates(case), judgement=judgement, concerns=concerns))
 
