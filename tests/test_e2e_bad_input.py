@@ -5,9 +5,6 @@ Each gets a reply that says what was wrong and what to do, and the database is e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from tests.botprocess import BotProcess
@@ -45,15 +42,11 @@ BAD_INPUT = [
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[tuple[FakeBotApi, BotProcess, FakeUser]]:
-    api = FakeBotApi().start()
-    bot = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, FakeUser]:
+    """The shared fake and bot (conftest), with a manager who has set up case #1."""
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -2))}')
-    yield api, bot, manager
-    bot.stop()
-    bot.assert_healthy()
-    api.stop()
+    return api, bot, manager
 
 
 def test_bad_input_gets_a_helpful_reply_and_changes_nothing(

@@ -6,7 +6,6 @@ deactivated mid-flow, and button presses a modified client can forge (any callba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,15 +23,11 @@ def forge_press(api: FakeBotApi, user: FakeUser, data: str, message: BotMessage)
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> Iterator[tuple[FakeBotApi, BotProcess, FakeUser]]:
-    api = FakeBotApi().start()
-    bot = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, FakeUser]:
+    """The shared fake and bot (conftest), with a manager who has set up case #1."""
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -30))}')
-    yield api, bot, manager
-    bot.stop()
-    bot.assert_healthy()
-    api.stop()
+    return api, bot, manager
 
 
 def test_concerns_on_a_graded_kind_are_refused_and_change_nothing(
