@@ -12,7 +12,26 @@ from datetime import date, timedelta
 
 import holidays
 
+from workflows.dates import format_date
+from workflows.errors import DateOutOfRange
+
 _DAY = timedelta(days=1)
+
+#: The years a person may give a date in. Bank holidays are known to 2100 (`holidays`' data ends there,
+#: and past it Christmas would count as a working day); the longest rule (months after an event) stays
+#: inside that from any date up to the end of LAST_YEAR.
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+#: The years the calendar itself counts in: a deadline may land a little after LAST_YEAR.
+_KNOWN_YEARS = range(FIRST_YEAR - 1, 2101)
+
+
+def check_in_range(day: date) -> date:
+    """`day` itself, or DateOutOfRange (one sentence for a person) when the calendar can't count from it."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise DateOutOfRange(
+            f"I can only work with dates from {FIRST_YEAR} to {LAST_YEAR}, not {format_date(day)}."
+        )
+    return day
 
 
 class WorkingCalendar:
@@ -31,6 +50,11 @@ class WorkingCalendar:
         """England and Wales bank holidays in `year`, cached per year."""
         cached = self._bank_holidays.get(year)
         if cached is None:
+            if year not in _KNOWN_YEARS:
+                raise DateOutOfRange(
+                    f"I can't count working days in {year}: bank holidays are known for "
+                    f"{_KNOWN_YEARS.start} to {_KNOWN_YEARS.stop - 1} only."
+                )
             cached = frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
             self._bank_holidays[year] = cached
         return cached

@@ -9,3 +9,7 @@ class TimelineError(ValueError):
 
 class DateParseError(ValueError):
     """Text typed as a date could not be read as one (British, day first)."""
+
+
+class DateOutOfRange(TimelineError):
+    """A date outside the years the working-day calendar knows (workflows.calendar.FIRST_YEAR..LAST_YEAR)."""

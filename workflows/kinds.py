@@ -135,6 +135,7 @@ def _ch_report_rows(
                 "The complaints section says until the end of the fifth working day after the provider "
                 "receives the final report (000 L1266), and before the report is published (000 L1264).",
             ),
+            recordable=False,
         ),
         MilestoneRule(
             "publication",
@@ -177,6 +178,7 @@ def _compliance_visit(source: Source, seed: str, combined_line: int) -> Mileston
             "With several notices, one visit may cover them only if no visit is more than 5 working days "
             f"after the date of any notice ({seed} L{combined_line}).",
         ),
+        recordable=False,
     )
 
 
@@ -212,6 +214,7 @@ CH_FULL = InspectionKind(
                 "If a monitoring visit leads to a full inspection, that is usually within 16 weeks "
                 "of the original inspection (000 L1151).",
             ),
+            recordable=False,
         ),
         _compliance_visit(_ch("Monitoring compliance notices", 1397, 1399), "000", 1399),
     ),
@@ -269,6 +272,7 @@ CH_ASSURANCE = InspectionKind(
                 "The guidance says Ofsted is likely to return if concerns are serious, "
                 "not that it will (000 L1352).",
             ),
+            recordable=False,
         ),
         _compliance_visit(_ch("Monitoring compliance notices", 1397, 1399), "000", 1399),
     ),
@@ -368,6 +372,7 @@ ASA_FULL = InspectionKind(
                 "The complaints section also lets a provider lodge a formal complaint when it receives "
                 "the final report (003 L998).",
             ),
+            recordable=False,
         ),
         MilestoneRule(
             "final_report",
@@ -402,6 +407,7 @@ ASA_FULL = InspectionKind(
             condition=Condition.INADEQUATE,
             window_offset=12,
             notes=("Sooner if further significant concerns arise (003 L922-925).",),
+            recordable=False,
         ),
         _compliance_visit(_asa("Monitoring compliance notices", 1020, 1022), "003", 1022),
     ),
@@ -522,6 +528,7 @@ COVID_ASSURANCE = InspectionKind(
             WD,
             Actor.PROVIDER,
             _covid("Timeframe", 93),
+            recordable=False,
         ),
         MilestoneRule(
             "publication",
@@ -546,6 +553,7 @@ COVID_ASSURANCE = InspectionKind(
                 "Likely if concerns are serious; the guidance does not say what the weeks count from, "
                 "so the bot counts from the end of the visit (002 L249-250).",
             ),
+            recordable=False,
         ),
     ),
     notes=(
@@ -721,6 +729,7 @@ CH_INTERIM_2014 = InspectionKind(
             condition=Condition.INADEQUATE,
             window_offset=SIX_TO_EIGHT_WEEKS[1],
             notes=("The proposals do not say whether these are calendar or working weeks (001 L57).",),
+            recordable=False,
         ),
     ),
     notes=(

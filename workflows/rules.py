@@ -128,6 +128,9 @@ class MilestoneRule:
     window_offset: int | None = None  # the far end of a window ("6 to 8 weeks"), same unit
     notes: tuple[str, ...] = ()  # the other reading, where a seed contradicts itself
     event: str = ""  # how this milestone reads as an anchor: "the draft report is sent"
+    #: False for a window or a step nobody reports as done (the complaint window, a return visit Ofsted
+    #: plans): it keeps showing until it ends, and what can be recorded is the event inside it instead.
+    recordable: bool = True
 
     def __post_init__(self) -> None:
         if self.window_offset is not None and self.window_offset <= self.offset:
