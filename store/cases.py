@@ -22,15 +22,23 @@ from store.codec import (
     time_to_text,
 )
 from store.errors import InvalidInput, PermissionDenied
-from store.models import Case, Member, Note, Person, Role
+from store.models import AuditEntry, Case, Member, Note, Person, Role
 from store.people import load_person
 from workflows.access import Scope, can_create_case, can_view
+from workflows.deadlines import LONDON
+from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys
+from workflows.recording import check_outcome, check_record
 
 if TYPE_CHECKING:
     from store.database import Database
 
 MAX_NOTE = 2000
+#: Why a case was closed; "other" comes with a few words (CLOSE_NOTE_LIMIT characters at most).
+CLOSE_REASONS = ("completed", "mistake", "withdrawn", "other")
+CLOSE_NOTE_LIMIT = 200
+#: What /undo can take back: a recorded date or an outcome, never an undo itself.
+UNDOABLE = ("case.event", "case.outcome")
 
 
 async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
@@ -65,6 +73,8 @@ async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
         created_at=time_from_text(row["created_at"]),
         closed_at=opt_time(row["closed_at"]),
         purged_at=opt_time(row["purged_at"]),
+        close_reason=row["close_reason"],
+        close_note=row["close_note"],
     )
 
 
@@ -179,6 +189,7 @@ class CaseRepository:
             before = await self._event(conn, row["id"], key)
             if before == day_text:
                 return await build_case(conn, row)
+            _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
             consistency.check_event(await build_case(conn, row), key, day)
             await conn.execute(
                 "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
@@ -236,7 +247,9 @@ class CaseRepository:
                 )
             new_judgement: str | None = row["judgement"] if judgement is None else judgement
             new_concerns = bool(row["concerns"]) if concerns is None else concerns
-            consistency.check_outcome(await build_case(conn, row), new_judgement, new_concerns)
+            case = await build_case(conn, row)
+            _refuse(check_outcome, kind, consistency.case_dates(case), self._today(), consistency.CALENDAR)
+            consistency.check_outcome(case, new_judgement, new_concerns)
             before = {"judgement": row["judgement"], "concerns": bool(row["concerns"])}
             after = {"judgement": new_judgement, "concerns": new_concerns}
             return await self._update(conn, actor, ref, "case.outcome", before, after)
@@ -252,27 +265,146 @@ class CaseRepository:
             consistency.check_planned(await build_case(conn, row), start, end)
             return await self._update(conn, actor, ref, "case.planned", before, after)
 
-    async def close(self, actor: Person, ref: int) -> Case:
-        """Close the case: no more changes, and the retention period starts now."""
+    async def close(
+        self, actor: Person, ref: int, reason: str = "completed", note: str | None = None
+    ) -> Case:
+        """Close the case with a reason: it leaves lists and questions, and the retention period starts.
+
+        "other" needs a few words (`note`, free text: the trail records its length only).
+        """
+        cleaned = " ".join((note or "").split()) or None
+        if reason not in CLOSE_REASONS:
+            raise InvalidInput(f"Give a reason to close: {', '.join(CLOSE_REASONS)}.")
+        if reason == "other" and cleaned is None:
+            raise InvalidInput("Say in a few words why the case is closed.")
+        if reason != "other":
+            cleaned = None
+        if cleaned is not None and len(cleaned) > CLOSE_NOTE_LIMIT:
+            raise InvalidInput(f"Keep the reason under {CLOSE_NOTE_LIMIT} characters.")
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
             if row["status"] == "closed":
-                return await build_case(conn, row)
-            before = {"status": "open", "closed_at": None}
-            after = {"status": "closed", "closed_at": time_to_text(self._db.now())}
-            return await self._update(conn, actor, ref, "case.close", before, after)
+                raise InvalidInput(f"Case #{ref} is already closed.")
+            await conn.execute(
+                "UPDATE cases SET status = 'closed', closed_at = ?, close_reason = ?, close_note = ?"
+                " WHERE id = ?",
+                (time_to_text(self._db.now()), reason, cleaned, row["id"]),
+            )
+            after: dict[str, Any] = {"status": "closed", "reason": reason}
+            if cleaned is not None:
+                after["note_length"] = len(cleaned)
+            await audit.record(conn, self._db.now(), actor, "case.close", ref, {"status": "open"}, after)
+            return await self._reload(conn, ref)
 
     async def reopen(self, actor: Person, ref: int) -> Case:
-        """Reopen a closed case whose free text has not been purged yet."""
+        """Reopen a closed case (managers) whose free text has not been purged yet."""
         async with self._db.transaction() as conn:
-            row = await guard.editable_case(conn, actor, ref)
+            row = await guard.correctable_case(conn, actor, ref)
             if row["status"] == "open":
-                return await build_case(conn, row)
+                raise InvalidInput(f"Case #{ref} is open already.")
             if row["purged_at"] is not None:
                 raise InvalidInput(f"Case #{ref} has passed its retention period and can't be reopened.")
-            before = {"status": "closed", "closed_at": row["closed_at"]}
-            after = {"status": "open", "closed_at": None}
-            return await self._update(conn, actor, ref, "case.reopen", before, after)
+            await conn.execute(
+                "UPDATE cases SET status = 'open', closed_at = NULL, close_reason = NULL, close_note = NULL"
+                " WHERE id = ?",
+                (row["id"],),
+            )
+            before = {"status": "closed", "reason": row["close_reason"]}
+            await audit.record(conn, self._db.now(), actor, "case.reopen", ref, before, {"status": "open"})
+            return await self._reload(conn, ref)
+
+    async def set_kind(self, actor: Person, ref: int, kind: str) -> Case:
+        """Correct the kind of inspection (managers); refused when what is recorded doesn't fit it."""
+        if kind not in KINDS:
+            raise InvalidInput(f"I don't know the kind of inspection '{kind[:40]}'.")
+        async with self._db.transaction() as conn:
+            row = await guard.correctable_case(conn, actor, ref)
+            _check_open(row)
+            case = await build_case(conn, row)
+            misfits = sorted(key for key in case.events if key not in event_keys(kind))
+            if misfits:
+                raise InvalidInput(
+                    f"A {KINDS[kind].name.lower()} has no {', '.join(misfits)}: undo "
+                    f"{'it' if len(misfits) == 1 else 'them'} first."
+                )
+            consistency.check_kind(case, kind)
+            return await self._update(conn, actor, ref, "case.kind", {"kind": row["kind"]}, {"kind": kind})
+
+    async def rename_setting(self, actor: Person, ref: int, name: str) -> Case:
+        """Correct the setting's name (managers): the setting itself, so its other cases read the same."""
+        clean = places.clean_name(name)
+        async with self._db.transaction() as conn:
+            row = await guard.correctable_case(conn, actor, ref)
+            _check_open(row)
+            setting = await places.load_setting(conn, row["setting_id"])
+            assert setting is not None
+            if setting.name == clean:
+                return await build_case(conn, row)
+            async with conn.execute(
+                "SELECT 1 FROM settings WHERE name = ? COLLATE NOCASE AND COALESCE(urn, '') = ? AND id <> ?",
+                (clean, setting.urn or "", setting.id),
+            ) as cur:
+                if await cur.fetchone() is not None:
+                    raise InvalidInput(f"Another setting is already called {clean}.")
+            await conn.execute("UPDATE settings SET name = ? WHERE id = ?", (clean, setting.id))
+            await audit.record(
+                conn,
+                self._db.now(),
+                actor,
+                "setting.rename",
+                ref,
+                {"setting_id": setting.id, "length": len(setting.name)},
+                {"setting_id": setting.id, "length": len(clean)},
+            )
+            return await self._reload(conn, ref)
+
+    async def last_recorded(self, actor: Person, ref: int) -> AuditEntry | None:
+        """The last recorded date or outcome on the case that has not been undone: what /undo would take."""
+        async with self._db.reading() as conn:
+            await guard.visible_case(conn, actor, ref)
+            return await _last_undoable(conn, ref)
+
+    async def undo(self, actor: Person, ref: int, entry_id: int) -> tuple[Case, AuditEntry]:
+        """Take back recorded change `entry_id`, which must still be the last one (else InvalidInput)."""
+        async with self._db.transaction() as conn:
+            row = await guard.editable_case(conn, actor, ref)
+            _check_open(row)
+            entry = await _last_undoable(conn, ref)
+            if entry is None:
+                raise InvalidInput(f"Nothing recorded on case #{ref} is left to undo.")
+            if entry.id != entry_id:
+                raise InvalidInput("Something else was recorded since: send /undo again to see what it is.")
+            before = entry.before or {}
+            case = await build_case(conn, row)
+            if entry.action == "case.event":
+                key, day = str(before["key"]), before.get("day")
+                if day is None:
+                    consistency.check_without_event(case, key)
+                    await conn.execute(
+                        "DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key)
+                    )
+                else:
+                    consistency.check_event(case, key, day_from_text(str(day)))
+                    await conn.execute(
+                        "UPDATE case_events SET day = ? WHERE case_id = ? AND key = ?", (day, row["id"], key)
+                    )
+                now_values: dict[str, Any] = {"key": key, "day": day}
+            else:
+                judgement, concerns = before.get("judgement"), bool(before.get("concerns"))
+                consistency.check_outcome(case, judgement, concerns)
+                await conn.execute(
+                    "UPDATE cases SET judgement = ?, concerns = ? WHERE id = ?",
+                    (judgement, int(concerns), row["id"]),
+                )
+                now_values = {"judgement": judgement, "concerns": concerns}
+            await audit.record(
+                conn, self._db.now(), actor, "case.undo", ref, entry.after, {**now_values, "undoes": entry.id}
+            )
+            return await self._reload(conn, ref), entry
+
+    def _today(self) -> date:
+        """Today in England, which recorded dates are compared with."""
+        return self._db.now().astimezone(LONDON).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
         """Put someone on the case in their own role; a provider only on a case of their setting."""
@@ -372,3 +504,18 @@ async def notes_of(conn: aiosqlite.Connection, case_id: int, ref: int) -> list[N
             Note(r["id"], ref, r["author_id"], time_from_text(r["at"]), r["text"])
             for r in await cur.fetchall()
         ]
+
+
+def _refuse(check: Any, *args: Any) -> None:
+    """Run a rule from workflows.recording; its refusal becomes the store's InvalidInput."""
+    try:
+        check(*args)
+    except TimelineError as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
+async def _last_undoable(conn: aiosqlite.Connection, ref: int) -> AuditEntry | None:
+    """The newest recorded date or outcome whose change has not been undone."""
+    entries = await audit.entries_for_case(conn, ref)
+    undone = {int(e.after["undoes"]) for e in entries if e.action == "case.undo" and e.after}
+    return next((e for e in reversed(entries) if e.action in UNDOABLE and e.id not in undone), None)

@@ -18,7 +18,7 @@ from workflows.kinds import get_kind
 
 #: Whether dates are consistent never depends on closures: an end derived from the start is never before
 #: it, and a record is compared only with recorded dates. So the plain bank-holiday calendar will do.
-_CALENDAR = WorkingCalendar()
+CALENDAR = WorkingCalendar()
 
 
 def case_dates(case: Case) -> CaseDates:
@@ -32,10 +32,10 @@ def case_dates(case: Case) -> CaseDates:
     )
 
 
-def check(case: Case, dates: CaseDates) -> None:
+def check(case: Case, dates: CaseDates, kind: str | None = None) -> None:
     """Raise InvalidInput with the rules' own sentence if `dates` can't give `case` a timeline."""
     try:
-        compute_timeline(get_kind(case.kind), dates, _CALENDAR)
+        compute_timeline(get_kind(kind or case.kind), dates, CALENDAR)
     except TimelineError as exc:
         raise InvalidInput(str(exc)) from exc
 
@@ -56,3 +56,7 @@ def check_outcome(case: Case, judgement: str | None, concerns: bool) -> None:
 
 def check_planned(case: Case, start: date | None, end: date | None) -> None:
     check(case, replace(case_dates(case), start=start, end=end))
+
+
+def check_kind(case: Case, kind: str) -> None:
+    check(case, case_dates(case), kind)

@@ -58,6 +58,8 @@ async def export_case(db: Database, ref: int) -> dict[str, Any]:
             "concerns": case.concerns,
             "created_at": time_to_text(case.created_at),
             "closed_at": None if case.closed_at is None else time_to_text(case.closed_at),
+            "close_reason": case.close_reason,
+            "close_note": case.close_note,
             "purged_at": None if case.purged_at is None else time_to_text(case.purged_at),
         },
         "setting": {"id": case.setting.id, "name": case.setting.name, "urn": case.setting.urn},

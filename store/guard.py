@@ -11,7 +11,7 @@ import aiosqlite
 
 from store.errors import NotFound, PermissionDenied
 from store.models import Person
-from workflows.access import OPERATOR, Role, Scope, Subject, can_edit, can_view
+from workflows.access import OPERATOR, Role, Scope, Subject, can_correct, can_edit, can_view
 
 
 async def subject_of(conn: aiosqlite.Connection, actor: Person | None) -> Subject:
@@ -55,4 +55,13 @@ async def editable_case(conn: aiosqlite.Connection, actor: Person | None, ref: i
     subject = await subject_of(conn, actor)
     if not can_edit(subject, await scope_of(conn, row["id"], row["setting_id"])):
         raise PermissionDenied(f"Only an inspector on case #{ref} or a manager can change it.")
+    return row
+
+
+async def correctable_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:
+    """The case row, if `actor` may correct its kind or name or reopen it (managers); else refuse."""
+    row = await visible_case(conn, actor, ref)
+    subject = await subject_of(conn, actor)
+    if not can_correct(subject, await scope_of(conn, row["id"], row["setting_id"])):
+        raise PermissionDenied(f"Only a manager can do that to case #{ref}.")
     return row

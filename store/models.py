@@ -60,6 +60,8 @@ class Case:
     created_at: datetime
     closed_at: datetime | None
     purged_at: datetime | None = None
+    close_reason: str | None = None  # completed, mistake, withdrawn or other
+    close_note: str | None = None  # the words given with "other" (purged with the case's free text)
 
 
 @dataclass(frozen=True)

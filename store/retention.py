@@ -2,7 +2,7 @@
 
 What is purged, and why only this:
 - the text of the case's notes (the free text people typed; the rows stay, text NULL, so counts and
-  dates survive);
+  dates survive), and the words given with an "other" reason for closing it;
 - when every case of a setting has been purged: the setting's name and URN (they identify the home, which
   published reports never do), replaced by "Setting <id> (removed)";
 - then the providers linked to that setting: their Telegram display name becomes "Former provider" and
@@ -43,7 +43,9 @@ async def purge_expired(db: Database, retention_days: int) -> int:
             cursor = await conn.execute(
                 "UPDATE case_notes SET text = NULL WHERE case_id = ? AND text IS NOT NULL", (case["id"],)
             )
-            await conn.execute("UPDATE cases SET purged_at = ? WHERE id = ?", (now_text, case["id"]))
+            await conn.execute(
+                "UPDATE cases SET purged_at = ?, close_note = NULL WHERE id = ?", (now_text, case["id"])
+            )
             await audit.record(
                 conn,
                 now,

@@ -12,7 +12,7 @@ class Clock:
     """Time that only moves when a test moves it, for expiry and retention."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+        self.now = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)  # after the dates the tests record
 
     def __call__(self) -> datetime:
         return self.now

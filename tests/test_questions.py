@@ -212,15 +212,14 @@ def test_huge_number_is_not_a_case_reference() -> None:
         ("By when must the report go to the provider for comments?", {"draft_report", "provider_comments"}),
         ("when is the draft for comments due", {"draft_report", "provider_comments"}),
         ("The home was judged inadequate. What happens and by when?", {"case_review", "return_visit"}),
-        ("When do we re-inspect an inadequate or RI agency?", {"return_visit", "monitoring_visit"}),
+        ("When do we re-inspect an inadequate or RI agency?", {"return_visit", "reinspection"}),
         ("annex a", {"annex_a", "annex_a_form"}),
         # the spec's monitoring visit is kinds.py's compliance_visit: which one depends on the kind
-        ("A compliance notice compliance date is 15 March. When do we visit?", {"compliance_visit"}),
-        ("A compliance notice date is 10 May. When must the monitoring visit happen?", {"monitoring_visit"}),
+        ("when's the monitoring visit?", {"return_visit", "compliance_visit"}),
         ("when does the draft go for quality assurance", {"draft_report", "draft_qa"}),
         # the notice of an announced inspection, or the notification call
         ("when will we be notified", {"notice", "notification"}),
-        ("when is the visit", {"return_visit", "monitoring_visit"}),
+        ("when is the visit", {"return_visit", "compliance_visit"}),
         ("draft and final report", {"draft_report", "final_report"}),
         ("I want to appeal", {"complaint_window"}),  # an appeal is not quite a complaint: ask
         ("I'm unhappy with how the inspection went", {"ofsted_contact", "complaint_window"}),
@@ -260,10 +259,12 @@ def test_report_candidates_come_in_timeline_order() -> None:
         ("when will we be notified", ASA_FULL, "notice", True),
         (
             "A compliance notice date is 10 May. When must the monitoring visit happen?",
-            CH_FULL | {"monitoring_visit"},
-            "monitoring_visit",
+            CH_FULL | {"compliance_visit"},
+            "compliance_visit",
             True,
         ),
+        # inadequate: the return visit is what the case has now (no compliance notice recorded)
+        ("when's the monitoring visit?", CH_FULL, "return_visit", True),
     ],
 )
 def test_available_keys(text: str, available: frozenset[str], key: str, confident: bool) -> None:
@@ -302,6 +303,25 @@ def _kind_keys(kind_id: str) -> frozenset[str]:
     from workflows.kinds import KINDS
 
     return frozenset(rule.key for rule in KINDS[kind_id].milestones)
+
+
+def test_every_key_in_the_vocabulary_is_a_milestone_some_kind_has() -> None:
+    """A word that points at a key no kind defines can only ever answer 'there is none' (issue 7, #3)."""
+    from workflows.kinds import KINDS
+
+    defined = frozenset().union(*(_kind_keys(kind_id) for kind_id in KINDS))
+    phrase_keys = {key for senses in PHRASES.values() for key, _ in senses}
+    assert set(MILESTONE_KEYS) <= defined
+    assert phrase_keys <= defined
+
+
+@pytest.mark.parametrize(
+    ("text", "week"),
+    [("what's due this week?", 0), ("what is due next week", 1), ("anything due in the coming week?", 1)],
+)
+def test_due_this_or_next_week(text: str, week: int) -> None:
+    q = parse_question(text)
+    assert q.intent is Intent.WEEK and q.week == week and q.confident
 
 
 def test_every_key_of_every_kind_is_in_the_vocabulary() -> None:
@@ -358,7 +378,7 @@ def test_questions_against_real_kinds(text: str, kind_id: str, key: str) -> None
         ("what's due?", Intent.NEXT),
         ("what do I have to do", Intent.NEXT),
         ("when is it due", Intent.NEXT),
-        ("what's coming up this week", Intent.NEXT),
+        ("what's coming up this week", Intent.WEEK),
         ("upcoming deadlines", Intent.NEXT),
         ("my deadlines", Intent.NEXT),
         ("what's due on my cases", Intent.NEXT),

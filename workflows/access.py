@@ -69,6 +69,13 @@ def can_edit(subject: Subject, scope: Scope) -> bool:
     return subject.role is Role.INSPECTOR and scope.members.get(_id(subject)) is Role.INSPECTOR
 
 
+def can_correct(subject: Subject, scope: Scope) -> bool:
+    """A case's kind and its setting's name are corrected, and a closed case reopened, by managers only."""
+    if not can_view(subject, scope):
+        return False
+    return is_operator(subject) or subject.role is Role.MANAGER
+
+
 def can_view_setting(subject: Subject, setting_id: int, scopes: Iterable[Scope]) -> bool:
     """A setting's name is seen by managers, its own providers, and whoever may see one of its cases."""
     if is_operator(subject):

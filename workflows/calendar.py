@@ -12,15 +12,15 @@ from datetime import date, timedelta
 
 import holidays
 
-from workflows.dates import format_date
+from workflows.dates import FIRST_YEAR, LAST_YEAR, format_date
 from workflows.errors import DateOutOfRange
 
 _DAY = timedelta(days=1)
 
-#: The years a person may give a date in. Bank holidays are known to 2100 (`holidays`' data ends there,
-#: and past it Christmas would count as a working day); the longest rule (months after an event) stays
-#: inside that from any date up to the end of LAST_YEAR.
-FIRST_YEAR, LAST_YEAR = 2000, 2099
+# FIRST_YEAR..LAST_YEAR (workflows.dates) are the years a person may give a date in. Bank holidays are
+# known to 2100 (`holidays`' data ends there, and past it Christmas would count as a working day); the
+# longest rule (months after an event) stays inside that from any date up to the end of LAST_YEAR.
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "WorkingCalendar", "check_in_range"]
 #: The years the calendar itself counts in: a deadline may land a little after LAST_YEAR.
 _KNOWN_YEARS = range(FIRST_YEAR - 1, 2101)
 

@@ -7,6 +7,9 @@ from datetime import date, time, timedelta
 
 from workflows.errors import DateParseError
 
+#: The years a person may give a date in (workflows.calendar knows bank holidays a little beyond them).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
 _MONTHS: dict[str, int] = {}
 for _number, _name in enumerate(
     (
@@ -93,4 +96,39 @@ def parse_date(text: str, today: date) -> date:
         raise _error(shown) from None
     if weekday is not None and _WEEKDAY_NUMBERS.get(weekday) != result.weekday():
         raise _error(shown)
+    if not FIRST_YEAR <= result.year <= LAST_YEAR:
+        raise DateParseError(
+            f"I can only work with dates from {FIRST_YEAR} to {LAST_YEAR}; '{shown[:40]}' is outside that."
+        )
     return result
+
+
+#: A date written inside a sentence: 24/12/2026, 2026-12-24, 24 December 2026 (not "today": too common).
+_IN_TEXT = re.compile(
+    r"(?<![\d/.-])(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}([/.-])\d{1,2}\1(?:\d{4}|\d{2})"
+    r"|(?:[a-z]+,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+[a-z]+\.?,?\s+(?:\d{4}|\d{2}))(?![\d/.-])"
+)
+
+
+def find_date(text: str, today: date) -> tuple[date, int, int] | None:
+    """The first date written inside `text`, with where it starts and ends; None when there is none.
+
+    Raises DateParseError when something written as a date can't be one (31/2/2026, year 9999), so a
+    question about an impossible date is answered as such rather than as if no date had been given.
+    """
+    lowered = text.lower()
+    for match in _IN_TEXT.finditer(lowered):
+        written = match.group(0)
+        try:
+            return parse_date(written, today), match.start(), match.end()
+        except DateParseError:
+            if re.fullmatch(r"[\d/.-]+", written):
+                raise
+            words = written.split()
+            # "on 24 December 2026": a leading word that is not a weekday is just a word before the date
+            if len(words) == 4 and not words[0].rstrip(",").startswith(tuple(_WEEKDAY_NUMBERS)):
+                tail = " ".join(words[1:])
+                return parse_date(tail, today), match.start() + written.index(words[1]), match.end()
+            if words[-2].rstrip(".,") in _MONTHS:
+                raise
+    return None

@@ -55,10 +55,19 @@ class Deadline:
     basis: Basis  # "recorded" when the date it counts from actually happened, else "planned"
     notes: tuple[str, ...]
     condition: Condition = Condition.ALWAYS
+    recordable: bool = True  # False for a window or an Ofsted visit nobody reports as done
 
     @property
     def done(self) -> bool:
         return self.recorded is not None
+
+    def open_on(self, today: date) -> bool:
+        """Still something to show as coming or missed: not done, and a window only until it ends."""
+        return self.recorded is None and (self.recordable or self.last_day >= today)
+
+    def missed_on(self, today: date) -> bool:
+        """Overdue: something someone had to do, not done, past its last day. A window just ends."""
+        return self.recorded is None and self.recordable and self.last_day < today
 
     @property
     def last_day(self) -> date:
@@ -107,6 +116,7 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                 basis="recorded" if anchor_recorded else "planned",
                 notes=rule.notes,
                 condition=rule.condition,
+                recordable=rule.recordable,
             )
         )
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.time or END_OF_DAY))
@@ -138,8 +148,8 @@ def next_deadline(deadlines: Sequence[Deadline], today: date) -> Deadline | None
 
 
 def overdue(deadlines: Sequence[Deadline], today: date) -> list[Deadline]:
-    """Deadlines not done whose last day has passed."""
-    return [d for d in deadlines if d.recorded is None and d.last_day < today]
+    """Deadlines someone had to meet, not done, whose last day has passed (a window that ended is not)."""
+    return [d for d in deadlines if d.missed_on(today)]
 
 
 def _validate(kind: InspectionKind, dates: CaseDates) -> None:

@@ -759,10 +759,20 @@ def get_kind(kind_id: str) -> InspectionKind:
     return kind
 
 
+#: A formal complaint made (its date): the event inside the complaint window, which itself is not "done".
+COMPLAINT_MADE = "complaint"
+
+
 def event_keys(kind_id: str) -> frozenset[str]:
-    """What a person may record for this kind: start, end, every milestone and every trigger date."""
+    """Every date a case of this kind may hold: start, end, milestones, triggers, a complaint made.
+
+    What may be recorded now, and when, is decided by workflows.recording; this is what a stored case may
+    contain (older cases may hold a milestone recorded before that was decided).
+    """
     kind = get_kind(kind_id)
     keys = {START, END}
     keys.update(rule.key for rule in kind.milestones)
     keys.update(trigger.key for trigger in kind.triggers)
+    if kind.milestone("complaint_window") is not None:
+        keys.add(COMPLAINT_MADE)
     return frozenset(keys)

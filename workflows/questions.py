@@ -29,6 +29,7 @@ class Intent(StrEnum):
 
     DEADLINE = "deadline"  # when is a given milestone due
     OVERDUE = "overdue"  # is anything late
+    WEEK = "week"  # what is due this week (week 0) or next week (week 1), across cases
     NEXT = "next"  # what is coming up
     CASES = "cases"  # list my cases
     HELP = "help"  # what can the bot do
@@ -58,6 +59,7 @@ class Question:
     matches: tuple[Match, ...]
     confident: bool
     unavailable: tuple[str, ...] = ()
+    week: int | None = None  # WEEK: 0 this week, 1 next week
 
     @property
     def best(self) -> str | None:
@@ -88,7 +90,6 @@ MILESTONE_KEYS: tuple[str, ...] = (
     "improvement_plan",
     "return_visit",
     "reinspection",
-    "monitoring_visit",
     "compliance_visit",
 )
 
@@ -185,20 +186,22 @@ PHRASES: dict[str, tuple[tuple[str, float], ...]] = {
     "tell the dcs": (("dcs_email", 0.9),),
     "email": (("dcs_email", 0.45),),
     "dcs": (("dcs_email", 0.4),),
-    # visits after an inadequate judgement or a compliance notice; kinds.py names the compliance-notice
-    # visit "compliance_visit" and an adoption agency's re-inspection "reinspection"
-    "return visit": (("return_visit", 1.0), ("monitoring_visit", 0.6)),
-    "reinspect": (("reinspection", 0.9), ("return_visit", 0.7), ("monitoring_visit", 0.6)),
-    "reinspected": (("reinspection", 0.9), ("return_visit", 0.7), ("monitoring_visit", 0.6)),
-    "reinspection": (("reinspection", 0.9), ("return_visit", 0.7), ("monitoring_visit", 0.6)),
-    "revisit": (("return_visit", 0.7), ("monitoring_visit", 0.6)),
-    "come back": (("return_visit", 0.6), ("monitoring_visit", 0.5)),
-    "visit": (("return_visit", 0.5), ("monitoring_visit", 0.5), ("compliance_visit", 0.45)),
-    "monitoring visit": (("monitoring_visit", 1.0), ("compliance_visit", 0.9), ("return_visit", 0.6)),
-    "monitoring": (("monitoring_visit", 0.8), ("compliance_visit", 0.7), ("return_visit", 0.4)),
-    "compliance notice": (("compliance_visit", 1.0), ("monitoring_visit", 0.9)),
-    "compliance date": (("compliance_visit", 1.0), ("monitoring_visit", 0.9)),
-    "compliance visit": (("compliance_visit", 1.0), ("monitoring_visit", 0.9)),
+    # visits after an inadequate judgement or a compliance notice. There is no "monitoring visit" key: the
+    # return visit after an inadequate judgement is a monitoring visit or a full inspection, and the visit
+    # that checks a compliance notice is one too, so the words point at both and the case decides
+    # (handlers narrow to the milestones the case has now).
+    "return visit": (("return_visit", 1.0),),
+    "reinspect": (("reinspection", 0.9), ("return_visit", 0.7)),
+    "reinspected": (("reinspection", 0.9), ("return_visit", 0.7)),
+    "reinspection": (("reinspection", 0.9), ("return_visit", 0.7)),
+    "revisit": (("return_visit", 0.7), ("compliance_visit", 0.5)),
+    "come back": (("return_visit", 0.6), ("compliance_visit", 0.45)),
+    "visit": (("return_visit", 0.5), ("compliance_visit", 0.45)),
+    "monitoring visit": (("compliance_visit", 0.9), ("return_visit", 0.7)),
+    "monitoring": (("compliance_visit", 0.7), ("return_visit", 0.5)),
+    "compliance notice": (("compliance_visit", 1.0),),
+    "compliance date": (("compliance_visit", 1.0),),
+    "compliance visit": (("compliance_visit", 1.0),),
     # notice of an announced inspection ("notice"), or the notification call itself ("notification")
     "notice": (("notice", 0.9), ("notification", 0.6)),
     "notice period": (("notice", 1.0),),
@@ -252,6 +255,12 @@ CASES_SEQUENCES: tuple[tuple[str, ...], ...] = (
     *((w, "case") for w in ("my", "list", "show", "all", "which", "open")),
     ("case", "list"),
 )
+WEEK_SEQUENCES: dict[tuple[str, ...], int] = {
+    ("this", "week"): 0,
+    ("the", "week"): 0,
+    ("next", "week"): 1,
+    ("coming", "week"): 1,
+}
 HELP_WORDS: frozenset[str] = frozenset({"help", "command", "menu", "instruction"})
 HELP_SEQUENCES: tuple[tuple[str, ...], ...] = (
     ("can", "you", "do"),
@@ -455,5 +464,8 @@ def parse_question(text: str, available_keys: Collection[str] | None = None) -> 
         matches = _order(scores)
         return Question(Intent.DEADLINE, case_ref, matches, _is_clear(matches) and not too_long, unavailable)
 
+    week = next((n for sequence, n in WEEK_SEQUENCES.items() if _contains(words, sequence)), None)
+    if week is not None:
+        return Question(Intent.WEEK, case_ref, (), not too_long, week=week)
     intent = _other_intent(raw, words)
     return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and not too_long)

@@ -1,0 +1,54 @@
+"""What each role is shown of a timeline, and which deadlines are theirs: rules, not handler conditions.
+
+Providers see the deadlines that concern them and Ofsted's public steps, without seed citations or
+Ofsted-internal steps (case reviews, emails to the DCS, quality assurance, inspectors' evidence handling);
+inspectors and managers see everything, with the rule's source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+from workflows.access import Role
+from workflows.rules import Actor
+
+#: Steps inside Ofsted that a provider is not shown.
+INTERNAL_KEYS = frozenset({"case_review", "dcs_email", "draft_qa", "evidence_upload", "evidence_notebooks"})
+
+#: Which deadline owners each role answers for ("your" deadlines).
+ROLE_ACTORS: dict[Role, frozenset[Actor]] = {
+    Role.INSPECTOR: frozenset({Actor.INSPECTOR}),
+    Role.PROVIDER: frozenset({Actor.PROVIDER, Actor.DCS, Actor.LOCAL_AUTHORITY}),
+    Role.MANAGER: frozenset({Actor.MANAGER}),
+}
+
+
+class _Milestone(Protocol):
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def actor(self) -> Actor: ...
+
+
+def sees_sources(role: Role) -> bool:
+    """Seed and line citations are for Ofsted staff."""
+    return role is not Role.PROVIDER
+
+
+def sees(role: Role, milestone: _Milestone) -> bool:
+    return role is not Role.PROVIDER or milestone.key not in INTERNAL_KEYS
+
+
+M = TypeVar("M", bound=_Milestone)
+
+
+def shown(role: Role, milestones: Iterable[M]) -> list[M]:
+    """The milestones `role` is shown, in their order."""
+    return [m for m in milestones if sees(role, m)]
+
+
+def is_mine(role: Role, milestone: _Milestone) -> bool:
+    """A deadline this role owns (shown as "yours" and, later, reminded of)."""
+    return milestone.actor in ROLE_ACTORS.get(role, frozenset())
