@@ -16,6 +16,7 @@ from workflows.dates import format_date, format_time, parse_date
 from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline, on_site_days
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS
+from workflows.lateness import distance
 from workflows.rules import END, START, InspectionKind
 
 EXIT_USAGE = 2
@@ -137,25 +138,17 @@ def _print_kinds(output_format: str, out: TextIO) -> None:
 
 
 def _from_today(deadline: Deadline, today: date, calendar: WorkingCalendar) -> str:
-    """'today', '7 working days', '2 working days late', or when it was done."""
+    """The chat's words (workflows.lateness), or when it was done, or that a window ended."""
     if deadline.recorded is not None:
         return f"done {format_date(deadline.recorded)}"
-    due = deadline.last_day
-    if due == today:
-        return "today"
-    days = calendar.working_days_between(today, due)
-    if due > today:
-        return "before the next working day" if days == 0 else _plural(days, "working day")
-    late = max(-days, 1)
-    return f"{_plural(late, 'working day')} late"
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    if not deadline.open_on(today):
+        return "ended"
+    return str(distance(deadline.last_day, today, calendar))
 
 
 def _working_days_from_today(deadline: Deadline, today: date, calendar: WorkingCalendar) -> int:
-    return calendar.working_days_between(today, deadline.last_day)
+    """Positive ahead, negative late: working days since the deadline, as the chat counts them."""
+    return distance(deadline.last_day, today, calendar).working_days
 
 
 def _span(start: date, end: date) -> str:

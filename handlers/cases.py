@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from telegram import Update
@@ -18,47 +19,102 @@ from handlers.render import (
     is_mine,
     kind_name,
     paginate,
+    quoted,
     relative,
     when,
     which_case,
 )
-from handlers.timeline import case_timeline, upcoming
+from handlers.timeline import open_cases, visible_timeline
 from store.errors import NotFound
-from store.models import Case, Person
+from store.models import AuditEntry, Case, Person
+from workflows.audience import sees_sources
 from workflows.dates import format_date
+from workflows.deadlines import next_deadline, overdue
 from workflows.kinds import get_kind
+from workflows.names import typed
 
 #: Button data "case:<ref>" shows one case.
 _PREFIX = "case"
 
 
+#: Why a case was closed, as people read it.
+CLOSE_REASONS = {
+    "completed": "completed",
+    "mistake": "entered by mistake",
+    "withdrawn": "withdrawn",
+    "other": "other",
+}
+
+
 async def list_cases(update: Update, context: InspectContext) -> None:
+    """/cases: open cases with what to chase next; `/cases closed`: the closed ones, with why."""
     person = await current_person(update, context)
-    if person is None:
+    if person is None or update.effective_message is None:
         return
     services = context.services
-    cases = await services.db.cases.list_for(person)
+    word = command_text(update.effective_message.text or "").strip().lower()
+    if word not in ("", "closed"):
+        await reply(
+            update,
+            f"I can list your open cases (/cases) or closed ones (/cases closed), not '{quoted(word)}'.",
+        )
+        return
+    if word == "closed":
+        closed = [c for c in await services.db.cases.list_for(person) if c.status == "closed"]
+        if not closed:
+            await reply(update, "You have no closed cases.")
+            return
+        lines = [f"• <b>{case_title(c)}</b>, {kind_name(c.kind)}: {closed_because(c)}" for c in closed]
+        for page in paginate(lines, f"Closed cases ({len(closed)}):"):
+            await reply(update, page)
+        return
+    cases = await open_cases(context, person)
     if not cases:
         await reply(
             update,
-            "You have no cases yet." + (" Start one with /newcase." if person.role != "provider" else ""),
+            "You have no open cases." + (" Start one with /newcase." if person.role != "provider" else ""),
         )
         return
     today = services.today()
     lines = []
     for case in cases:
-        nxt = upcoming(case, services.calendar, today)
+        timeline = visible_timeline(case, person, services.calendar)
+        missed = overdue(timeline, today)
+        nxt = missed[0] if missed else next_deadline(timeline, today)
         tail = "nothing left to do"
         if nxt is not None:
-            away = relative(nxt.due_until or nxt.due, today, services.calendar)
+            away = relative(nxt.last_day, today, services.calendar)
             tail = f"next: {escape(nxt.label)}, {escape(when(nxt))} ({away})"
-        status = " (closed)" if case.status == "closed" else ""
-        lines.append(f"• <b>{case_title(case)}</b>{status}, {kind_name(case.kind)}: {tail}")
-    for page in paginate(lines, f"Your cases ({len(cases)}):"):
+        lines.append(f"• <b>{case_title(case)}</b>, {kind_name(case.kind)}: {tail}")
+    for page in paginate(lines, f"Your open cases ({len(cases)}):"):
         await reply(update, page)
 
 
-def describe_case(case: Case, person: Person, context: InspectContext) -> list[str]:
+def closed_because(case: Case) -> str:
+    """'closed on Monday 30 November 2026: entered by mistake'."""
+    reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
+    if case.close_reason == "other":
+        reason = escape(case.close_note) if case.close_note else "other (the reason has been removed)"
+    on = f" on {format_date(case.closed_at.date())}" if case.closed_at else ""
+    return f"closed{on}: {reason}"
+
+
+async def find_cases(context: InspectContext, person: Person, text: str) -> list[Case]:
+    """A case by its number ('12', '#12') or by its setting's name among the person's open cases."""
+    ref = parse_ref(text)
+    if ref is not None:
+        try:
+            return [await context.services.db.cases.get(person, ref)]
+        except NotFound:
+            return []
+    cases = await open_cases(context, person)
+    refs = set(typed(text, {c.ref: c.setting.name for c in cases}))
+    return [c for c in cases if c.ref in refs]
+
+
+def describe_case(
+    case: Case, person: Person, context: InspectContext, history: list[AuditEntry] | None = None
+) -> list[str]:
     """Everything recorded on a case, then its whole timeline, as lines."""
     services = context.services
     today = services.today()
@@ -70,7 +126,7 @@ def describe_case(case: Case, person: Person, context: InspectContext) -> list[s
         lines.append(f"Planned on site from: {format_date(case.planned_start)}")
     if case.planned_end:
         lines.append(f"Planned last on-site day: {format_date(case.planned_end)}")
-    lines.append(f"Status: {escape(case.status)}")
+    lines.append("Status: " + (closed_because(case) if case.status == "closed" else "open"))
     if case.judgement:
         lines.append(f"Judgement: {escape(case.judgement.replace('_', ' '))}")
     if kind.uses_concerns:
@@ -87,10 +143,52 @@ def describe_case(case: Case, person: Person, context: InspectContext) -> list[s
         ]
     lines.append("")
     lines.append("<b>Deadlines</b>")
-    for deadline in case_timeline(case, services.calendar):
+    for deadline in visible_timeline(case, person, services.calendar):
         lines.append(deadline_line(deadline, today, services.calendar, is_mine(deadline, person.role)))
         lines.append(f"   <i>{escape(deadline.rule)}</i>")
+    if history and sees_sources(person.role):
+        lines += ["", "<b>History</b>", *[history_line(case, entry) for entry in history[-10:]]]
     return lines
+
+
+def history_line(case: Case, entry: AuditEntry) -> str:
+    """One change from the audit trail in words: when, what, by whom (a role and id, never a name)."""
+    before, after = entry.before or {}, entry.after or {}
+    day = format_date(entry.at.date())
+    what = entry.action
+    if entry.action == "case.create":
+        what = "case set up"
+    elif entry.action == "case.event":
+        label = event_label(case.kind, str(after.get("key") or before.get("key")))
+        what = f"{label}: " + (f"recorded as {_day(after['day'])}" if after.get("day") else "taken back")
+    elif entry.action == "case.outcome":
+        judgement = after.get("judgement")
+        what = f"judgement recorded: {str(judgement).replace('_', ' ')}" if judgement else "outcome recorded"
+        if after.get("concerns") != before.get("concerns") and not judgement:
+            what = f"serious or widespread concerns: {'yes' if after.get('concerns') else 'no'}"
+    elif entry.action == "case.undo":
+        what = "undo of the last thing recorded"
+    elif entry.action == "case.close":
+        what = f"closed: {CLOSE_REASONS.get(str(after.get('reason')), 'no reason given')}"
+    elif entry.action == "case.reopen":
+        what = "reopened"
+    elif entry.action == "case.planned":
+        what = "planned on-site days changed"
+    elif entry.action == "case.kind":
+        what = (
+            f"kind corrected from {kind_name(str(before.get('kind')))} to {kind_name(str(after.get('kind')))}"
+        )
+    elif entry.action == "setting.rename":
+        what = "setting's name corrected"
+    elif entry.action == "case.member":
+        what = f"{after.get('role', 'someone')} added"
+    elif entry.action == "case.note":
+        what = "note added"
+    return f"• {day}: {escape(what)} ({escape(entry.actor_label)})"
+
+
+def _day(text: object) -> str:
+    return format_date(date.fromisoformat(str(text)))
 
 
 async def show_case(update: Update, context: InspectContext) -> None:
@@ -102,19 +200,32 @@ async def show_case(update: Update, context: InspectContext) -> None:
         await _ask_which(update, context, person)
         return
     ref = parse_ref(text)
-    if ref is None:
-        await reply(
-            update, "Which case? Send /case followed by its number, for example <code>/case 12</code>."
-        )
+    if ref is not None:
+        await _send_case(update, context, person, ref)
         return
-    await _send_case(update, context, person, ref)
+    cases = await find_cases(context, person, text)
+    if not cases:
+        await reply(
+            update,
+            f"I can't find an open case called '{quoted(text)}'. Send /case followed by its number, for "
+            "example <code>/case 12</code>, or /cases closed for closed ones.",
+        )
+    elif len(cases) == 1:
+        await _send_case(update, context, person, cases[0].ref)
+    else:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(
+            which_case("Which one?", cases, "/case 12"),
+            reply_markup=case_keyboard(cases, _PREFIX),
+            do_quote=False,
+        )
 
 
 async def _ask_which(update: Update, context: InspectContext, person: Person) -> None:
     """/case on its own: one case is shown at once, several are offered as buttons."""
-    cases = await context.services.db.cases.list_for(person)
+    cases = await open_cases(context, person)
     if not cases:
-        await reply(update, "You have no cases yet.")
+        await reply(update, "You have no open cases. Send <code>/case 12</code> for a closed one.")
         return
     if len(cases) == 1:
         await _send_case(update, context, person, cases[0].ref)
@@ -143,7 +254,8 @@ async def _send_case(update: Update, context: InspectContext, person: Person, re
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return
-    for page in paginate(describe_case(case, person, context)):
+    history = await context.services.db.audit.for_case(person, ref)
+    for page in paginate(describe_case(case, person, context, history)):
         await reply(update, page)
 
 

@@ -15,7 +15,7 @@ from handlers.parsing import command_text
 from handlers.people import current_person, reply
 from store.models import Person, Role
 
-Step = Callable[[Update, InspectContext], Coroutine[Any, Any, int | None]]
+Step = Callable[[Update, InspectContext], Coroutine[Any, Any, int | str | None]]
 OneLine = Callable[[Update, InspectContext, Person, str], Coroutine[Any, Any, None]]
 
 

@@ -1,13 +1,15 @@
-"""/due and questions in plain words: 'when is the draft due?', 'is anything overdue?'."""
+"""/due and questions in plain words: 'when is the draft due?', 'is anything overdue?', 'what's due this
+week?', 'if the draft comes on 24/12/2026 when are my comments due?'."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.cases import list_cases
+from handlers.cases import find_cases, list_cases
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
@@ -18,18 +20,28 @@ from handlers.render import (
     deadline_line,
     is_mine,
     paginate,
+    quoted,
+    relative,
+    when,
     which_case,
 )
 from handlers.start import help_text
-from handlers.timeline import case_timeline, late
+from handlers.timeline import open_cases, visible_timeline
+from store.consistency import case_dates
 from store.errors import NotFound
 from store.models import Case, Person
+from workflows.dates import find_date, format_date
+from workflows.deadlines import Deadline
+from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import get_kind
+from workflows.names import in_text
 from workflows.questions import Intent, Question, parse_question
+from workflows.recording import recordables
+from workflows.whatif import recompute, split, supposed_event
 
 _EXAMPLES = (
-    "You can ask things like <i>when is the draft due?</i>, <i>what's the complaint deadline for #12?</i> "
-    "or <i>is anything overdue?</i>, or send /help."
+    "You can ask things like <i>when is the draft due?</i>, <i>what's the complaint deadline for #12?</i>, "
+    "<i>what's due this week?</i> or <i>is anything overdue?</i>, or send /help."
 )
 #: Button data: "due:<ref>" shows a case's deadlines, "ask:<key>:<ref>" answers one milestone,
 #: "qcase:<ref>" picks the case for the question kept in user_data under _PENDING.
@@ -39,29 +51,29 @@ _CASE_FOR_QUESTION = "qcase"
 _PENDING = "pending_question"
 
 
-async def _open_cases(person: Person, context: InspectContext) -> list[Case]:
-    return [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]
-
-
 async def due_command(update: Update, context: InspectContext) -> None:
+    """/due 12, /due oak house, or /due alone (one case at once; several offered as buttons)."""
     person = await current_person(update, context)
     if person is None or update.effective_message is None:
         return
     text = command_text(update.effective_message.text or "").strip()
-    if text:
-        ref = parse_ref(text)
-        if ref is None:
-            await reply(
-                update, f"I couldn't read '{escape(text[:40])}' as a case number. Try <code>/due 12</code>."
-            )
+    ref = parse_ref(text)
+    if ref is not None:
+        try:
+            cases = [await context.services.db.cases.get(person, ref)]
+        except NotFound as exc:
+            await reply(update, escape(str(exc)) + " Send /cases to see yours.")
             return
-        await _send_due(update, context, person, ref)
-        return
-    cases = await _open_cases(person, context)
-    if not cases:
+    else:
+        cases = await find_cases(context, person, text) if text else await open_cases(context, person)
+    if text and not cases:
+        await reply(
+            update, f"I can't find a case '{quoted(text)}' among yours. Try <code>/due 12</code> or /cases."
+        )
+    elif not cases:
         await reply(update, "You have no open cases.")
     elif len(cases) == 1:
-        await _send_due(update, context, person, cases[0].ref)
+        await _send_due(update, context, person, cases[0])
     else:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
@@ -77,20 +89,20 @@ async def due_pressed(update: Update, context: InspectContext) -> None:
     if person is None or query is None or query.data is None:
         return
     await query.answer()
-    await _send_due(update, context, person, int(query.data.split(":")[1]), edit=True)
-
-
-async def _send_due(
-    update: Update, context: InspectContext, person: Person, ref: int, edit: bool = False
-) -> None:
-    services = context.services
     try:
-        case = await services.db.cases.get(person, ref)
+        case = await context.services.db.cases.get(person, int(query.data.split(":")[1]))
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return
+    await _send_due(update, context, person, case, edit=True)
+
+
+async def _send_due(
+    update: Update, context: InspectContext, person: Person, case: Case, edit: bool = False
+) -> None:
+    services = context.services
     today = services.today()
-    rows = [d for d in case_timeline(case, services.calendar) if d.recorded is None]
+    rows = [d for d in visible_timeline(case, person, services.calendar) if d.open_on(today)]
     if not rows:
         pages = [f"Nothing is left to do on {case_title(case)}."]
     else:
@@ -119,6 +131,8 @@ async def question(update: Update, context: InspectContext) -> None:
         await list_cases(update, context)
     elif asked.intent == Intent.OVERDUE:
         await _overdue(update, context, person, asked.case_ref)
+    elif asked.intent == Intent.WEEK:
+        await _week(update, context, person, asked.week or 0)
     elif asked.intent in (Intent.DEADLINE, Intent.NEXT):
         await _deadline_question(update, context, person, asked, message.text)
     else:
@@ -136,7 +150,10 @@ async def _deadline_question(
             return
         cases = [case]
     else:
-        cases = await _open_cases(person, context)
+        cases = await open_cases(context, person)
+        named = in_text(text, {c.ref: c.setting.name for c in cases})
+        if named:
+            cases = [c for c in cases if c.ref in named]
     if not cases:
         await reply(update, "You have no open cases to ask about.")
         return
@@ -174,37 +191,128 @@ async def case_for_question(update: Update, context: InspectContext) -> None:
 
 
 async def _about_case(update: Update, context: InspectContext, person: Person, case: Case, text: str) -> None:
-    """Answer a deadline question about one case, or offer the likely meanings when unsure."""
-    asked = parse_question(text)
-    keys = {m.key for m in get_kind(case.kind).milestones}
-    narrowed = parse_question(text, keys)
-    if narrowed.intent == Intent.NEXT or not narrowed.matches:
-        if narrowed.unavailable:
-            missing = " or ".join(key.replace("_", " ") for key in narrowed.unavailable)
-            await reply(
-                update,
-                f"There is no {escape(missing)} deadline in a {escape(get_kind(case.kind).name.lower())} "
-                f"({case_title(case)}). Send <code>/due {case.ref}</code> to see the deadlines it has.",
-            )
+    """Answer a deadline question about one case, or offer the likely meanings when unsure.
+
+    A date in the question is never ignored: it is a "what if", or the answer says it is not one.
+    """
+    try:
+        found = find_date(text, context.services.today())
+    except DateParseError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    if found is not None:
+        day, start, end = found
+        dated = split(text, day, start, end)
+        if dated.condition is not None:
+            await _what_if(update, context, person, case, dated.condition, day, dated.asked)
             return
-        if asked.intent == Intent.DEADLINE and not narrowed.matches:
-            await reply(
-                update, f"That isn't a deadline for {case_title(case)}'s kind of inspection. " + _EXAMPLES
-            )
-            return
-        await _answer(update, context, person, case, None)
-    elif narrowed.confident:
-        await _answer(update, context, person, case, narrowed.matches[0].key)
-    else:
-        labels = {m.key: m.label for m in get_kind(case.kind).milestones}
-        rows = [
-            [InlineKeyboardButton(labels[m.key], callback_data=f"{_ASK}:{m.key}:{case.ref}")]
-            for m in narrowed.matches[:4]
-        ]
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(
-            "Which do you mean?", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
+        text = dated.asked
+    key, reason = _which_milestone(case, person, context, text)
+    if reason:
+        await reply(update, reason)
+        return
+    if key == "?":
+        await _offer_choices(update, case, person, context, text)
+        return
+    answer = _answer_text(context, person, case, key)
+    if found is not None:
+        answer += (
+            f"\n\n(I answered from the dates recorded on the case, not from {format_date(found[0])}. To ask "
+            "what would follow from a date, say for example <i>if the draft is sent on 24/12/2026, when are "
+            "comments due?</i>)"
         )
+    await reply(update, answer)
+
+
+def _which_milestone(
+    case: Case, person: Person, context: InspectContext, text: str
+) -> tuple[str | None, str]:
+    """The milestone asked about (None: the next one; "?": ask back), or a reason there is none."""
+    kind = get_kind(case.kind)
+    live = [d.key for d in visible_timeline(case, person, context.services.calendar)]
+    narrowed = parse_question(text, live)
+    if narrowed.intent == Intent.DEADLINE and narrowed.matches:
+        return (narrowed.matches[0].key, "") if narrowed.confident else ("?", "")
+    if narrowed.intent != Intent.DEADLINE:
+        return None, ""
+    wider = parse_question(text, [m.key for m in kind.milestones])
+    if wider.matches:
+        label = kind.milestone(wider.matches[0].key)
+        what = escape(label.label.lower()) if label else "such a"
+        return None, (
+            f"There is no {what} deadline for {case_title(case)} as things stand: it applies only after "
+            "a particular outcome or date (for example an inadequate judgement or a compliance notice)."
+        )
+    if wider.unavailable:
+        missing = " or ".join(key.replace("_", " ") for key in wider.unavailable)
+        return None, (
+            f"There is no {escape(missing)} deadline in a {escape(kind.name.lower())} "
+            f"({case_title(case)}). Send <code>/due {case.ref}</code> to see the deadlines it has."
+        )
+    return None, f"That isn't a deadline for {case_title(case)}'s kind of inspection. " + _EXAMPLES
+
+
+async def _offer_choices(
+    update: Update, case: Case, person: Person, context: InspectContext, text: str
+) -> None:
+    live = [d.key for d in visible_timeline(case, person, context.services.calendar)]
+    labels = {m.key: m.label for m in get_kind(case.kind).milestones}
+    rows = [
+        [InlineKeyboardButton(labels[m.key], callback_data=f"{_ASK}:{m.key}:{case.ref}")]
+        for m in parse_question(text, live).matches[:4]
+    ]
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        "Which do you mean?", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
+    )
+
+
+async def _what_if(
+    update: Update,
+    context: InspectContext,
+    person: Person,
+    case: Case,
+    condition: str,
+    day: date,
+    asked_text: str,
+) -> None:
+    """'If the draft comes on 24/12/2026, when are my comments due?': recompute from that date, say so."""
+    services = context.services
+    kind = get_kind(case.kind)
+    key, reason = _which_milestone(case, person, context, asked_text)
+    if reason or key in (None, "?"):
+        await reply(
+            update,
+            reason
+            or "Ask about one deadline with the date, for example <i>if the draft is sent on 24/12/2026, "
+            "when are comments due?</i>",
+        )
+        return
+    assert key is not None
+    rule = kind.milestone(key)
+    event = supposed_event(condition, kind, [r.key for r in recordables(kind)])
+    if event is None and rule is not None:
+        event = rule.anchor
+    if event is None or event == key:
+        await reply(update, f"Which event do you mean happens on {format_date(day)}? " + _EXAMPLES)
+        return
+    try:
+        timeline = recompute(kind, case_dates(case), services.calendar, event, day)
+    except TimelineError as exc:
+        await reply(update, escape(str(exc)))
+        return
+    found = [d for d in timeline if d.key == key]
+    if not found:
+        await reply(update, f"That date would leave no {escape(key.replace('_', ' '))} deadline.")
+        return
+    deadline = found[0]
+    head = (
+        f"If {escape(kind.event_text(event))} on {format_date(day)}, {escape(deadline.label.lower())} for "
+        f"{case_title(case)} would be due <b>{escape(when(deadline))}</b> "
+        f"({relative(deadline.last_day, services.today(), services.calendar)})."
+    )
+    text = deadline_answer(case, deadline, services.today(), services.calendar, person.role, head=head)
+    await reply(update, text + "\n\nThis is a what-if: nothing was recorded on the case.")
 
 
 async def ask_pressed(update: Update, context: InspectContext) -> None:
@@ -219,40 +327,30 @@ async def ask_pressed(update: Update, context: InspectContext) -> None:
     except NotFound as exc:
         await reply(update, escape(str(exc)))
         return
-    await _answer(update, context, person, case, key or None, edit=True)
+    text = _answer_text(context, person, case, key or None)
+    if query.message is not None:
+        await query.edit_message_text(text, parse_mode="HTML")
 
 
-async def _answer(
-    update: Update, context: InspectContext, person: Person, case: Case, key: str | None, edit: bool = False
-) -> None:
-    """One deadline (or, with no key, the next one) in one short message."""
+def _answer_text(context: InspectContext, person: Person, case: Case, key: str | None) -> str:
+    """One deadline (or, with no key, the next one: theirs first) in one short message."""
     services = context.services
     today = services.today()
-    timeline = case_timeline(case, services.calendar)
+    timeline = visible_timeline(case, person, services.calendar)
     if key is None:
-        pending = [d for d in timeline if d.recorded is None]
-        mine = [d for d in pending if is_mine(d, person.role)]
-        chosen = (mine or pending)[:1]
+        pending = [d for d in timeline if d.open_on(today)]
+        chosen = ([d for d in pending if is_mine(d, person.role)] or pending)[:1]
         if not chosen:
-            text = f"Nothing is left to do on {case_title(case)}."
-        else:
-            text = deadline_answer(case, chosen[0], today, services.calendar)
-    else:
-        found = [d for d in timeline if d.key == key]
-        if found:
-            text = deadline_answer(case, found[0], today, services.calendar)
-        else:
-            labels = {m.key: m.label for m in get_kind(case.kind).milestones}
-            text = (
-                f"There is no {escape(labels.get(key, key).lower())} deadline for {case_title(case)} as "
-                "things stand: it applies only after a particular outcome (for example an inadequate "
-                "judgement)."
-            )
-    query = update.callback_query
-    if edit and query is not None and query.message is not None:
-        await query.edit_message_text(text, parse_mode="HTML")
-    else:
-        await reply(update, text)
+            return f"Nothing is left to do on {case_title(case)}."
+        return deadline_answer(case, chosen[0], today, services.calendar, person.role)
+    found = [d for d in timeline if d.key == key]
+    if found:
+        return deadline_answer(case, found[0], today, services.calendar, person.role)
+    labels = {m.key: m.label for m in get_kind(case.kind).milestones}
+    return (
+        f"There is no {escape(labels.get(key, key).lower())} deadline for {case_title(case)} as things "
+        "stand: it applies only after a particular outcome (for example an inadequate judgement)."
+    )
 
 
 async def _overdue(update: Update, context: InspectContext, person: Person, ref: int | None) -> None:
@@ -265,18 +363,49 @@ async def _overdue(update: Update, context: InspectContext, person: Person, ref:
             await reply(update, escape(str(exc)))
             return
     else:
-        cases = await _open_cases(person, context)
+        cases = await open_cases(context, person)
     lines = []
     for case in cases:
-        for d in late(case, services.calendar, today):
-            lines.append(
-                f"<b>{case_title(case)}</b> "
-                + deadline_line(d, today, services.calendar, is_mine(d, person.role))
-            )
+        for d in visible_timeline(case, person, services.calendar):
+            if d.missed_on(today):
+                lines.append(
+                    f"<b>{case_title(case)}</b> "
+                    + deadline_line(d, today, services.calendar, is_mine(d, person.role))
+                )
     if not lines:
         await reply(update, "Nothing is overdue.")
         return
     for page in paginate(lines, f"Overdue ({len(lines)}):"):
+        await reply(update, page)
+
+
+def week_window(today: date, week: int) -> tuple[date, date]:
+    """This week: today to Sunday; next week: Monday to Sunday."""
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+    return (today if week == 0 else monday), monday + timedelta(days=6)
+
+
+async def _week(update: Update, context: InspectContext, person: Person, week: int) -> None:
+    """Every deadline of every open case the person may see that falls in the week, soonest first."""
+    services = context.services
+    today = services.today()
+    first, last = week_window(today, week)
+    found: list[tuple[Deadline, Case]] = []
+    for case in await open_cases(context, person):
+        for d in visible_timeline(case, person, services.calendar):
+            if d.open_on(today) and first <= d.last_day <= last:
+                found.append((d, case))
+    name = "this week" if week == 0 else "next week"
+    if not found:
+        await reply(update, f"Nothing is due {name} ({format_date(first)} to {format_date(last)}).")
+        return
+    found.sort(key=lambda pair: (pair[0].due_at(), pair[1].ref))
+    lines = [
+        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
+        for d, case in found
+    ]
+    header = f"Due {name}, {format_date(first)} to {format_date(last)} ({len(lines)}):"
+    for page in paginate(lines, header):
         await reply(update, page)
 
 

@@ -27,6 +27,7 @@ from store.models import Case, Person
 from workflows.dates import format_date, parse_date
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS, get_kind
+from workflows.planning import start_warnings
 
 KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM = range(5)
 _DRAFT = "newcase"
@@ -53,10 +54,15 @@ def _kind_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
+#: Set by the one-line form when its dates need confirming: the conversation then waits at CONFIRM.
+_CONFIRMING = "newcase_confirming"
+
+
 async def newcase(update: Update, context: InspectContext) -> int:
     refusal = "Only inspectors and managers can set up a case."
     if await begin(update, context, draft_key=_DRAFT, refusal=refusal, one_line=_one_line) is None:
-        return ConversationHandler.END
+        assert context.user_data is not None
+        return CONFIRM if context.user_data.pop(_CONFIRMING, False) else ConversationHandler.END
     assert update.effective_message is not None
     await update.effective_message.reply_text(
         "What kind of inspection is it? (Send /cancel at any time to stop.)",
@@ -86,6 +92,13 @@ async def setting_typed(update: Update, context: InspectContext) -> int:
     name = " ".join((message.text or "").split())
     if not name or len(name) > _NAME_LIMIT or not any(ch.isalnum() for ch in name):
         await reply(update, f"Please send the setting's name in words, up to {_NAME_LIMIT} characters.")
+        return SETTING
+    if reads_as_question(name):
+        await reply(
+            update,
+            "That reads like a question, not a name. I'm setting up a case: please send the name of the "
+            "home, agency or local authority (e.g. Oak House), or /cancel to stop and ask your question.",
+        )
         return SETTING
     _draft(context)["setting"] = name
     await reply(update, "What is the first on-site day? For example 3/3/2026, 3 March 2026 or today.")
@@ -147,7 +160,12 @@ async def last_day_usual(update: Update, context: InspectContext) -> int:
 async def _confirm(update: Update, context: InspectContext) -> int:
     draft = _draft(context)
     kind = get_kind(draft["kind"])
+    services = context.services
+    start = date.fromisoformat(draft["start"])
+    end = date.fromisoformat(draft["end"]) if draft.get("end") else None
+    warnings = start_warnings(start, end, services.today(), services.calendar)
     lines = [
+        *(["<b>Please check:</b>", *[f"⚠️ {escape(w)}" for w in warnings], ""] if warnings else []),
         "Set up this case?",
         f"• {escape(kind.name)}",
         f"• {escape(draft['setting'])}",
@@ -230,7 +248,49 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
     except (ArgumentError, DateParseError, TimelineError) as exc:
         await reply(update, f"{escape(str(exc))}\n{_USAGE}")
         return
+    services = context.services
+    if start_warnings(first, last, services.today(), services.calendar):
+        assert context.user_data is not None
+        context.user_data[_DRAFT] = {
+            "kind": kind,
+            "setting": setting,
+            "start": first.isoformat(),
+            "end": None if last is None else last.isoformat(),
+        }
+        context.user_data[_CONFIRMING] = True
+        await _confirm(update, context)
+        return
     await reply(update, await _create(context, person, kind, setting, first, last))
+
+
+_QUESTION_WORDS = frozenset(
+    [
+        "when",
+        "what",
+        "whats",
+        "what's",
+        "how",
+        "who",
+        "why",
+        "where",
+        "which",
+        "is",
+        "are",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "will",
+        "should",
+    ]
+)
+
+
+def reads_as_question(text: str) -> bool:
+    """'when is the draft due' is a question typed in the wrong place, not a setting's name."""
+    words = text.lower().split()
+    return "?" in text or (len(words) >= 3 and words[0] in _QUESTION_WORDS)
 
 
 def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None]:
@@ -241,13 +301,13 @@ def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None
     setting = " ".join(words[1].split())
     if not setting or len(setting) > _NAME_LIMIT:
         raise ArgumentError(f"The setting's name must be 1 to {_NAME_LIMIT} characters.")
-    first, last = _two_dates(words[2:], today)
+    first, last = two_dates(words[2:], today)
     if last is not None and last < first:
         raise ArgumentError("The last on-site day can't be before the first.")
     return kind, setting, first, last
 
 
-def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
+def two_dates(words: list[str], today: date) -> tuple[date, date | None]:
     """One or two dates, each of one word (3/3/2026) or several (3 March 2026)."""
     try:
         return parse_date(" ".join(words), today), None
@@ -263,7 +323,7 @@ def _two_dates(words: list[str], today: date) -> tuple[date, date | None]:
             except DateParseError:
                 raise whole from None  # neither part reads: name all of what was typed
             raise DateParseError(
-                f"I couldn't read '{' '.join(words[1:])}' as a date. Try 3/3/2026 or 3 March 2026."
+                f"I couldn't read '{' '.join(words[1:])[:40]}' as a date. Try 3/3/2026 or 3 March 2026."
             ) from whole
         raise
 

@@ -16,19 +16,19 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import REF_DATA, ArgumentError, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_keyboard, case_title, event_label, when, which_case
+from handlers.render import case_keyboard, case_title, change_line, event_label, quoted, which_case
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
+from workflows.changes import diff
 from workflows.dates import format_date, parse_date
-from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
-from workflows.kinds import event_keys, get_kind
+from workflows.kinds import get_kind
+from workflows.recording import CONCERNS, JUDGEMENT, Nature, recordable, recordables
 
 CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
 _DRAFT = "record"
 _PREFIX = "rec"
-JUDGEMENT, CONCERNS = "judgement", "concerns"
 _USAGE = (
     "One line: <code>/record 12 draft_report 2/3/2026</code>, <code>/record 12 judgement good</code> or "
     "<code>/record 12 concerns yes</code>. Or send /record on its own and I'll ask."
@@ -96,22 +96,11 @@ async def case_chosen(update: Update, context: InspectContext) -> int:
 
 
 async def _ask_what(update: Update, context: InspectContext, case: Case) -> None:
-    kind = get_kind(case.kind)
-    keys = ["end", *[m.key for m in kind.milestones if m.key in event_keys(case.kind)]]
     rows = [
-        [InlineKeyboardButton(event_label(case.kind, k)[:60], callback_data=f"{_PREFIX}:what:{k}")]
-        for k in keys
+        [InlineKeyboardButton(item.label[:60], callback_data=f"{_PREFIX}:what:{item.key}")]
+        for item in recordables(get_kind(case.kind))
+        if item.key != "start"  # the first on-site day is planned with /edit, or is the day it started
     ]
-    if kind.grades:
-        rows.append([InlineKeyboardButton("Judgement", callback_data=f"{_PREFIX}:what:{JUDGEMENT}")])
-    if kind.uses_concerns:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    "Serious or widespread concerns", callback_data=f"{_PREFIX}:what:{CONCERNS}"
-                )
-            ]
-        )
     text = f"What happened on <b>{case_title(case)}</b>?"
     markup = InlineKeyboardMarkup(rows)
     query = update.callback_query
@@ -136,7 +125,8 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
         await query.answer()
         await query.edit_message_text(escape(str(exc)), parse_mode="HTML")
         return ConversationHandler.END
-    if key not in event_keys(case.kind) | {JUDGEMENT, CONCERNS}:
+    item = recordable(get_kind(case.kind), key)
+    if item is None:
         # Not a button this step offered (a forged press): keep the step, change nothing.
         await query.answer("That button has expired. Please choose again.", show_alert=True)
         return CHOOSE_WHAT
@@ -162,6 +152,11 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
             "Were there serious or widespread concerns?", reply_markup=InlineKeyboardMarkup(rows)
         )
         return CHOOSE_GRADE
+    if item.nature is Nature.SET:
+        await query.edit_message_text(
+            f"{escape(item.label)}: what date was set? Type it (e.g. 15/1/2027).", parse_mode="HTML"
+        )
+        return TYPE_DATE
     rows = [
         [
             InlineKeyboardButton("Today", callback_data=f"{_PREFIX}:day:today"),
@@ -169,7 +164,7 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
         ]
     ]
     await query.edit_message_text(
-        f"{escape(event_label(case.kind, key))}: on what date? Press a button or type it (e.g. 3/3/2026).",
+        f"{escape(item.label)}: on what date? Press a button or type it (e.g. 3/3/2026).",
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(rows),
     )
@@ -242,15 +237,7 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
             after_case = await db.cases.set_outcome(person, ref, concerns=flag)
             what = "serious or widespread concerns" if flag else "no serious or widespread concerns"
         else:
-            if key not in event_keys(before_case.kind):
-                known = ", ".join(sorted(event_keys(before_case.kind)))
-                return (
-                    False,
-                    f"'{escape(key[:40])}' isn't something I can record for this case. Try one of: {known}.",
-                )
             day = date.fromisoformat(value)
-            if day > services.today():
-                return False, "That date is in the future. Record things once they have happened."
             after_case = await db.cases.record_event(person, ref, key, day)
             what = f"{escape(event_label(before_case.kind, key).lower())} on {format_date(day)}"
     except NotFound as exc:
@@ -258,7 +245,7 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     except (PermissionDenied, InvalidInput, TimelineError, ArgumentError) as exc:
         return False, escape(str(exc))
     after = case_timeline(after_case, services.calendar)
-    changes = describe_changes(before, after)
+    changes = [change_line(c) for c in diff(before, after, services.calendar) if c.key != key]
     lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
     lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
     return True, "\n".join(lines)
@@ -270,26 +257,7 @@ def _yes_no(value: str) -> bool:
         return True
     if word in {"no", "n", "false"}:
         return False
-    raise ArgumentError(f"I couldn't read '{value[:20]}' as yes or no.")
-
-
-def describe_changes(before: list[Deadline], after: list[Deadline]) -> list[str]:
-    """Each deadline that moved, appeared, went or was done, as 'Label: old -> new'."""
-    old = {d.key: d for d in before}
-    new = {d.key: d for d in after}
-    lines = []
-    for key, now in new.items():
-        was = old.get(key)
-        if was is None:
-            lines.append(f"• {escape(now.label)}: now due {escape(when(now))}")
-        elif now.recorded is not None and was.recorded != now.recorded:
-            lines.append(f"• {escape(now.label)}: done on {format_date(now.recorded)}")
-        elif (was.due, was.due_until, was.time) != (now.due, now.due_until, now.time):
-            lines.append(f"• {escape(now.label)}: {escape(when(was))} → <b>{escape(when(now))}</b>")
-    for key, was in old.items():
-        if key not in new:
-            lines.append(f"• {escape(was.label)}: no longer applies")
-    return lines
+    raise ArgumentError(f"I couldn't read '{value.strip()[:20]}' as yes or no.")  # escaped by the caller
 
 
 async def _one_line(update: Update, context: InspectContext, person: Person, text: str) -> None:
@@ -303,7 +271,7 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
         return
     ref = parse_ref(words[0])
     if ref is None:
-        await reply(update, f"I couldn't read '{escape(words[0][:40])}' as a case number. {_USAGE}")
+        await reply(update, f"I couldn't read '{quoted(words[0])}' as a case number. {_USAGE}")
         return
     key = ALIASES.get(words[1].lower(), words[1].lower())
     rest = " ".join(words[2:])

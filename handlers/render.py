@@ -9,26 +9,33 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from store.models import Case, Role
+from workflows.audience import is_mine as owns
+from workflows.audience import sees_sources
 from workflows.calendar import WorkingCalendar
+from workflows.changes import Change, ChangeKind
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
 from workflows.kinds import KINDS, get_kind
-from workflows.rules import Actor
+from workflows.lateness import distance
+from workflows.recording import EVENT_LABELS
 
 #: Telegram refuses longer messages; pages stay a little under it.
 MESSAGE_LIMIT = 4096
 _PAGE_BUDGET = 3800
 
-#: Which deadline owners each role answers for ("your" deadlines).
-ROLE_ACTORS: dict[Role, frozenset[Actor]] = {
-    Role.INSPECTOR: frozenset({Actor.INSPECTOR}),
-    Role.PROVIDER: frozenset({Actor.PROVIDER, Actor.DCS, Actor.LOCAL_AUTHORITY}),
-    Role.MANAGER: frozenset({Actor.MANAGER}),
-}
+#: Anything quoted back from what a person typed is cut to this many characters.
+QUOTE_LIMIT = 40
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """What someone typed, cut with an ellipsis and escaped, to show back inside a reply."""
+    flat = " ".join(text.split())
+    return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
 def case_title(case: Case) -> str:
-    return f"#{case.ref} {escape(case.setting.name)}"
+    closed = " (closed)" if case.status == "closed" else ""
+    return f"#{case.ref} {escape(case.setting.name)}{closed}"
 
 
 def kind_name(kind_id: str) -> str:
@@ -37,18 +44,8 @@ def kind_name(kind_id: str) -> str:
 
 
 def relative(due: date, today: date, calendar: WorkingCalendar) -> str:
-    """'4 working days from today', 'today', '2 working days late'."""
-    if due == today:
-        return "today"
-    days = calendar.working_days_between(today, due)
-    if due > today:
-        if days == 0:  # a weekend or bank holiday before the next working day
-            return "before the next working day"
-        return f"{days} working day{'s' if days != 1 else ''} from today"
-    late = calendar.working_days_between(due, today)  # working days since, not counting the due day
-    if late == 0:  # due on Friday, asked at the weekend
-        return "overdue"
-    return f"{late} working day{'s' if late != 1 else ''} late"
+    """'4 working days from today', 'today', '2 working days late' (workflows.lateness)."""
+    return str(distance(due, today, calendar))
 
 
 def when(deadline: Deadline) -> str:
@@ -61,24 +58,32 @@ def when(deadline: Deadline) -> str:
     return text
 
 
-def deadline_answer(case: Case, deadline: Deadline, today: date, calendar: WorkingCalendar) -> str:
-    """One short message: the answer, who owns it, the rule, any note where the guidance disagrees."""
+def deadline_answer(
+    case: Case, deadline: Deadline, today: date, calendar: WorkingCalendar, role: Role, *, head: str = ""
+) -> str:
+    """One short message: the answer, who owns it, the rule, any note where the guidance disagrees.
+
+    Sources and notes (which cite seed lines) are for Ofsted staff (workflows.audience).
+    """
+    lines = [head or _answer_head(case, deadline, today, calendar), f"Owner: {escape(deadline.actor.label)}"]
+    if sees_sources(role):
+        lines.append(f"Rule: {escape(deadline.rule)} ({escape(deadline.source)})")
+        lines += [f"Note: {escape(note)}" for note in deadline.notes]
+    else:
+        lines.append(f"Rule: {escape(deadline.rule)}")
+    return "\n".join(lines)
+
+
+def _answer_head(case: Case, deadline: Deadline, today: date, calendar: WorkingCalendar) -> str:
     label = escape(deadline.label)
     if deadline.recorded is not None:
-        head = f"{label} for {case_title(case)}: done on <b>{format_date(deadline.recorded)}</b>."
-    else:
-        due = deadline.due_until or deadline.due
-        head = (
-            f"{label} for {case_title(case)} is due <b>{escape(when(deadline))}</b> "
-            f"({relative(due, today, calendar)})."
-        )
-    lines = [
-        head,
-        f"Owner: {escape(deadline.actor.label)}",
-        f"Rule: {escape(deadline.rule)} ({escape(deadline.source)})",
-    ]
-    lines += [f"Note: {escape(note)}" for note in deadline.notes]
-    return "\n".join(lines)
+        return f"{label} for {case_title(case)}: done on <b>{format_date(deadline.recorded)}</b>."
+    if not deadline.open_on(today):
+        return f"{label} for {case_title(case)}: ended on <b>{format_date(deadline.last_day)}</b>."
+    return (
+        f"{label} for {case_title(case)} is due <b>{escape(when(deadline))}</b> "
+        f"({relative(deadline.last_day, today, calendar)})."
+    )
 
 
 def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mine: bool) -> str:
@@ -86,6 +91,8 @@ def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mi
     marker = " <i>(yours)</i>" if mine else ""
     if deadline.recorded is not None:
         return f"✓ {escape(deadline.label)}: done {format_date(deadline.recorded)}"
+    if not deadline.open_on(today):
+        return f"◦ {escape(deadline.label)}: ended {format_date(deadline.last_day)}"
     due = deadline.due_until or deadline.due
     return (
         f"• <b>{escape(when(deadline))}</b>: {escape(deadline.label)}{marker}, "
@@ -94,7 +101,27 @@ def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mi
 
 
 def is_mine(deadline: Deadline, role: Role) -> bool:
-    return deadline.actor in ROLE_ACTORS.get(role, frozenset())
+    return owns(role, deadline)
+
+
+def change_line(change: Change) -> str:
+    """One moved, new, gone or done deadline, as 'Label: old -> new (N working days later)'."""
+    d = change.deadline
+    label = escape(d.label)
+    if change.kind is ChangeKind.ADDED:
+        return f"• {label}: now due {escape(when(d))}"
+    if change.kind is ChangeKind.REMOVED:
+        return f"• {label}: no longer applies"
+    if change.kind is ChangeKind.DONE:
+        assert d.recorded is not None
+        return f"• {label}: done on {format_date(d.recorded)}"
+    if change.kind is ChangeKind.UNDONE:
+        return f"• {label}: no longer recorded as done; due {escape(when(d))}"
+    assert change.before is not None
+    days = abs(change.working_days)
+    direction = "later" if change.working_days > 0 else "earlier"
+    by = f" ({days} working day{'s' if days != 1 else ''} {direction})"
+    return f"• {label}: {escape(when(change.before))} → <b>{escape(when(d))}</b>{by if days else ''}"
 
 
 def paginate(lines: Iterable[str], header: str = "") -> list[str]:
@@ -120,8 +147,6 @@ def bullet_list(items: Sequence[str]) -> str:
 #: A keyboard longer than this is hard to use on a phone; further cases are reached by typing their number.
 CASE_BUTTON_LIMIT = 20
 
-_EVENT_LABELS = {"start": "First on-site day", "end": "Visit ended (feedback given)"}
-
 
 def case_keyboard(cases: Sequence[Case], prefix: str) -> InlineKeyboardMarkup:
     """One button per case, its data '<prefix>:<ref>'."""
@@ -146,4 +171,5 @@ def which_case(question: str, cases: Sequence[Case], typed_form: str) -> str:
 def event_label(case_kind: str, key: str) -> str:
     """What a recordable key is called in chat: 'Visit ended (feedback given)', 'Draft report sent...'."""
     labels = {m.key: m.label for m in get_kind(case_kind).milestones}
-    return _EVENT_LABELS.get(key) or labels.get(key) or key.replace("_", " ").capitalize()
+    triggers = {t.key: t.label for t in get_kind(case_kind).triggers}
+    return EVENT_LABELS.get(key) or labels.get(key) or triggers.get(key) or key.replace("_", " ").capitalize()

@@ -5,27 +5,18 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import cases, due, invite, newcase, record, start
+from handlers import cases, due, invite, lifecycle, newcase, record, start
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
+from handlers.menu import COMMANDS
 from handlers.people import PressOutsidePrivateChat, refuse_group, reply
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [
-    BotCommand("cases", "Your cases and their next deadlines"),
-    BotCommand("due", "Upcoming deadlines of a case"),
-    BotCommand("case", "Everything recorded on a case"),
-    BotCommand("newcase", "Set up an inspection"),
-    BotCommand("record", "Record what happened"),
-    BotCommand("invite", "Invite someone"),
-    BotCommand("help", "What I can do for you"),
-    BotCommand("cancel", "Stop what you are doing"),
-]
 
 #: Outside private chats nothing is handled but this refusal (group 0 comes first, so it wins).
 _NOT_PRIVATE = ~filters.ChatType.PRIVATE
@@ -71,6 +62,7 @@ def handler_table() -> list[Handler]:
         PressOutsidePrivateChat(),
         *newcase.handlers(),
         *record.handlers(),
+        *lifecycle.handlers(),
         *start.handlers(),
         *cases.handlers(),
         *invite.handlers(),

@@ -8,27 +8,34 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
+from handlers.menu import set_menu
 from handlers.people import NOT_INVITED, current_person, reply
 from store.errors import InvalidInput, InviteInvalid
 from store.models import Person, Role
 
 _COMMON = [
-    "/cases: your cases, each with its next deadline",
-    "/case 12: everything recorded on case #12",
+    "/cases: your open cases, each with its next deadline (/cases closed: the closed ones)",
+    "/case 12 or /case oak: everything recorded on a case",
     "/due 12: the upcoming deadlines of case #12",
     "Or just ask: <i>when is the draft due?</i>, <i>when do my comments have to be in?</i>, "
-    "<i>is anything overdue?</i>",
+    "<i>what's due this week?</i>, <i>is anything overdue?</i>",
     "/cancel: stop what you are doing",
 ]
 _BY_ROLE: dict[Role, list[str]] = {
     Role.MANAGER: [
         "/newcase: set up an inspection",
         "/record: record what happened (visit ended, draft sent, judgement...)",
+        "/undo 12: take back the last thing recorded on #12",
+        "/edit 12: correct the planned days, the setting's name or the kind",
+        "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
         "/invite: invite an inspector, a provider or another manager",
     ],
     Role.INSPECTOR: [
         "/newcase: set up an inspection",
         "/record: record what happened (visit ended, draft sent, judgement...)",
+        "/undo 12: take back the last thing recorded on #12",
+        "/edit 12 days: correct the planned on-site days",
+        "/close 12: close a case (completed, entered by mistake, withdrawn...)",
         "/invite provider 12: invite the provider of your case #12",
     ],
     Role.PROVIDER: [],
@@ -58,6 +65,7 @@ async def start(update: Update, context: InspectContext) -> None:
             # InvalidInput: the link is for someone else (another role or setting); it stays usable.
             await reply(update, escape(str(exc)))
             return
+        await set_menu(context, user.id, person.role)
         cases = await db.cases.list_for(person)
         on = ""
         if person.role == Role.PROVIDER and cases:
@@ -74,6 +82,7 @@ async def start(update: Update, context: InspectContext) -> None:
         return
     if user.first_name and user.first_name != found.display_name:
         found = await db.people.set_display_name(found, user.first_name)  # managers start unnamed
+    await set_menu(context, user.id, found.role)
     await reply(update, f"Hello, {escape(found.display_name)}.\n\n" + help_text(found))
 
 

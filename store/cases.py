@@ -184,12 +184,10 @@ class CaseRepository:
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
             _check_open(row)
-            if key not in event_keys(row["kind"]):
-                raise InvalidInput(f"'{key}' isn't something I record for this kind of inspection.")
+            _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
             before = await self._event(conn, row["id"], key)
             if before == day_text:
                 return await build_case(conn, row)
-            _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
             consistency.check_event(await build_case(conn, row), key, day)
             await conn.execute(
                 "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
@@ -386,7 +384,9 @@ class CaseRepository:
                 else:
                     consistency.check_event(case, key, day_from_text(str(day)))
                     await conn.execute(
-                        "UPDATE case_events SET day = ? WHERE case_id = ? AND key = ?", (day, row["id"], key)
+                        "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (case_id, key) DO UPDATE SET day = excluded.day",
+                        (row["id"], key, day, time_to_text(self._db.now())),
                     )
                 now_values: dict[str, Any] = {"key": key, "day": day}
             else:

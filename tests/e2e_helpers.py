@@ -21,6 +21,11 @@ def today() -> date:
     return datetime.now(ZoneInfo("Europe/London")).date()
 
 
+def workday() -> date:
+    """Today, or the last working day before it: a first on-site day /newcase takes without asking."""
+    return CALENDAR.previous_working_day(today())
+
+
 def typed(day: date) -> str:
     """A date as a British person types it: 3/3/2026."""
     return f"{day.day}/{day.month}/{day.year}"

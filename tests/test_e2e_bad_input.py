@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
+from tests.e2e_helpers import CALENDAR, MANAGER, today, typed, workday
 from tests.fakebotapi import FakeBotApi, FakeUser
 
 # (what a person types, a fragment of the reply it must get)
@@ -21,11 +21,25 @@ BAD_INPUT = [
     ('/newcase ch-full "Oak House" 5/3/2026 3/3/2026', "The last on-site day can't be before the first"),
     ('/newcase ch-full "<b>Oak</b> & Co" 32/1/2026', "I couldn't read '32/1/2026' as a date"),
     ("/case 999", "I can't find case #999."),
-    ("/case abc", "Which case? Send /case followed by its number"),
+    ("/case abc", "I can't find an open case called 'abc'"),
+    ("/case " + "x" * 4000, "I can't find an open case called 'xxxxxxxxxxxxxxx"),
     ("/due 999", "I can't find case #999."),
-    ("/due soon", "I couldn't read 'soon' as a case number"),
+    ("/due soon", "I can't find a case 'soon' among yours"),
     ("/record 1 draft_report 31/02/2026", "I couldn't read '31/02/2026' as a date"),
-    ("/record 1 nonsense 3/3/2026", "'nonsense' isn't something I can record for this case"),
+    ("/record 1 nonsense 3/3/2026", "'nonsense' isn't something I can record for a children's home"),
+    ("/record 1 complaint_window today", "is a window, not something anyone does"),
+    ("/record 1 return_visit today", "is planned by Ofsted"),
+    ("/record 1 end 1/1/9999", "I can only work with dates from 2000 to 2099"),
+    ("/record 1 end " + "x" * 4082, "I couldn't read 'xxxxxxxx"),
+    ('/newcase ch-full "Y" 30/12/9999', "I can only work with dates from 2000 to 2099"),
+    ("/close 1 sideways", "'sideways' isn't a reason I know"),
+    ("/close 1 other", "Say in a few words why the case is closed"),
+    ("/close 999 completed", "I can't find case #999."),
+    ("/reopen 1", "Case #1 is open already"),
+    ("/edit 1 colour red", "One line: /edit 12 name"),
+    ("/edit 1 kind nonsense", "I don't know the kind of inspection 'nonsense'"),
+    ("/edit 1 days 31/02/2026", "I couldn't read '31/02/2026' as a date"),
+    ("/undo abc", "I couldn't read 'abc' as a case number"),
     ("/record 1 judgement brilliant", "brilliant"),
     ("/record 1 concerns maybe", "I couldn't read 'maybe' as yes or no"),
     ("/record 999 end today", "I can't find case #999."),
@@ -66,13 +80,13 @@ def test_future_dates_cannot_be_recorded(setup: tuple[FakeBotApi, BotProcess, Fa
     before = bot.snapshot()
     tomorrow = CALENDAR.add_working_days(today(), 1)
     reply = manager.ask(f"/record 1 draft_report {typed(tomorrow)}")
-    assert "That date is in the future" in reply.text
+    assert "is in the future. Record things once they have happened." in reply.text
     assert bot.snapshot() == before
 
 
 def test_what_a_user_typed_is_escaped_not_interpreted(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
     _api, _bot, manager = setup
-    reply = manager.ask('/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(today()))
+    reply = manager.ask('/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(workday()))
     assert "#2 <i>Elm</i> & <Lodge>" in reply.text  # shown as typed, not as formatting
     assert "&lt;i&gt;Elm&lt;/i&gt; &amp; &lt;Lodge&gt;" in reply.html
 

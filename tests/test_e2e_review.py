@@ -11,7 +11,17 @@ from pathlib import Path
 import pytest
 
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, OTHER_PROVIDER, invite_code, join, today, typed
+from tests.e2e_helpers import (
+    CALENDAR,
+    INSPECTOR,
+    MANAGER,
+    OTHER_PROVIDER,
+    invite_code,
+    join,
+    today,
+    typed,
+    workday,
+)
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 
 NOT_INVITED = "by invitation only"
@@ -91,7 +101,7 @@ def test_a_person_deactivated_mid_flow_is_refused_once_per_press(
     manager.ask("/newcase")
     manager.press_and_wait("Children's home: full inspection")
     manager.ask("Ash Court")
-    manager.press_and_wait(manager.ask(typed(today())).buttons[0][0], "Set up this case?")
+    manager.press_and_wait(manager.ask(typed(workday())).buttons[0][0], "Set up this case?")
     refused("Set it up")
 
     assert "Here is what you can do" in manager.ask("/help").text  # every update before it is done
@@ -109,7 +119,7 @@ def test_a_forged_case_number_too_big_for_the_database_is_answered(
     setup: tuple[FakeBotApi, BotProcess, FakeUser], data: str
 ) -> None:
     api, _bot, manager = setup
-    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(today())}')
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(workday())}')
     manager.ask("when is the draft due?")  # two open cases: the question waits for one
     manager.ask("/record")  # and /record waits for one
     asked = manager.ask("/due")
@@ -150,7 +160,7 @@ def test_a_button_pressed_twice_before_the_first_press_is_handled(tmp_path: Path
     try:
         manager = api.user(MANAGER, "Mia")
         for name in ("Oak House", "Elm Lodge"):
-            manager.ask(f'/newcase ch-full "{name}" {typed(today())}')
+            manager.ask(f'/newcase ch-full "{name}" {typed(workday())}')
         asked = manager.ask("/due")
         first, second = (forge_press(api, manager, "due:1", asked) for _ in range(2))
         manager.wait_answer(first)
@@ -170,7 +180,7 @@ def test_forged_presses_about_someone_elses_case_leak_nothing(
 ) -> None:
     """An inspector and a provider of case #2 press every kind of button with case #1's number."""
     api, bot, manager = setup
-    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(today())}')
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(workday())}')
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(OTHER_PROVIDER, "Olu")
     join(inspector, invite_code(manager.ask("/invite inspector 2"), api.username))

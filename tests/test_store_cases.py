@@ -133,7 +133,7 @@ async def test_events_outcome_and_plans_are_validated_against_the_kind(db: Datab
     boss = await manager(db)
     full = await db.cases.create(boss, "ch-full", "Oak House", START, END)
     assurance = await db.cases.create(boss, "ch-assurance", "Elm House", START)
-    with pytest.raises(InvalidInput, match="isn't something I record"):
+    with pytest.raises(InvalidInput, match="isn't something I can record"):
         await db.cases.record_event(boss, full.ref, "dcs_email", END)  # assurance-only milestone
     with pytest.raises(InvalidInput, match="isn't a judgement"):
         await db.cases.set_outcome(boss, full.ref, judgement="brilliant")

@@ -63,7 +63,8 @@ def format_time(moment: time) -> str:
 
 
 def _error(text: str) -> DateParseError:
-    return DateParseError(f"I couldn't read '{text}' as a date. Try 3/3/2026 or 3 March 2026.")
+    shown = text if len(text) <= 40 else text[:39] + "…"  # quoted back in a reply: keep it short
+    return DateParseError(f"I couldn't read '{shown}' as a date. Try 3/3/2026 or 3 March 2026.")
 
 
 def _year(digits: str) -> int:

@@ -1,0 +1,420 @@
+"""A case's life after it is set up: /close (with a reason), /reopen, /undo the last thing recorded, /edit.
+
+One-line forms: /close 12 completed|mistake|withdrawn, /close 12 other TEXT, /reopen 12, /undo 12,
+/edit 12 name "Oak House", /edit 12 days 3/3/2027 [4/3/2027], /edit 12 kind ch-assurance.
+Buttons that decide carry the case (and, for undo, the change) and are checked again on every press.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, filters
+
+from handlers.cases import CLOSE_REASONS, history_line
+from handlers.context import Handler, InspectContext
+from handlers.conversation import conversation, draft, expect_text
+from handlers.newcase import two_dates
+from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
+from handlers.people import current_person, drop_buttons, reply
+from handlers.render import case_keyboard, case_title, change_line, quoted, which_case
+from handlers.timeline import case_timeline, open_cases
+from store.cases import CLOSE_NOTE_LIMIT
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Case, Person, Role
+from workflows.changes import diff
+from workflows.errors import DateParseError, TimelineError
+from workflows.kinds import KINDS
+
+OTHER_TEXT, EDIT_VALUE = "close:other_text", "edit:value"
+_CLOSE_DRAFT, _EDIT_DRAFT = "close", "edit"
+_REFUSED = (NotFound, PermissionDenied, InvalidInput, TimelineError)
+_CLOSE_USAGE = (
+    "One line: <code>/close 12 completed</code>, <code>/close 12 mistake</code>, "
+    "<code>/close 12 withdrawn</code> or <code>/close 12 other why</code>. "
+    "Or send <code>/close 12</code> and press a reason."
+)
+_EDIT_USAGE = (
+    'One line: <code>/edit 12 name "Oak House"</code>, <code>/edit 12 days 3/3/2027 4/3/2027</code> or '
+    "<code>/edit 12 kind ch-assurance</code>. Or send <code>/edit 12</code> and choose."
+)
+
+
+def _refusal(exc: Exception) -> str:
+    text = escape(str(exc))
+    return text + " Send /cases to see yours." if isinstance(exc, NotFound) else text
+
+
+async def _case_from_args(
+    update: Update, context: InspectContext, person: Person, usage: str, *, closed: bool = False
+) -> tuple[Case | None, list[str]]:
+    """The case named first on the command line and the words after it; replies itself when it can't."""
+    message = update.effective_message
+    text = command_text((message.text or "") if message is not None else "")
+    try:
+        words = split_args(text)
+    except ArgumentError as exc:
+        await reply(update, escape(str(exc)))
+        return None, []
+    if not words:
+        cases = await _candidates(context, person, closed=closed)
+        if not cases:
+            await reply(update, "You have no closed cases." if closed else "You have no open cases.")
+        elif message is not None:
+            command = (message.text or "/close").split()[0].lstrip("/").split("@")[0]
+            await message.reply_text(
+                which_case("Which case?", cases, f"/{command} 12"),
+                reply_markup=case_keyboard(cases, f"lc:{command}"),
+                do_quote=False,
+            )
+        return None, []
+    ref = parse_ref(words[0])
+    if ref is None:
+        await reply(update, f"I couldn't read '{quoted(words[0])}' as a case number. {usage}")
+        return None, []
+    try:
+        return await context.services.db.cases.get(person, ref), words[1:]
+    except NotFound as exc:
+        await reply(update, _refusal(exc))
+        return None, []
+
+
+async def _candidates(context: InspectContext, person: Person, *, closed: bool) -> list[Case]:
+    if not closed:
+        return await open_cases(context, person)
+    return [c for c in await context.services.db.cases.list_for(person) if c.status == "closed"]
+
+
+# --- /close -------------------------------------------------------------------------------------------
+
+
+def _reason_keyboard(ref: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(label.capitalize(), callback_data=f"close:{ref}:{key}")]
+            for key, label in CLOSE_REASONS.items()
+        ]
+    )
+
+
+async def close_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is None:
+        return
+    if person.role is Role.PROVIDER:
+        await reply(update, "Only the inspector on a case or a manager can close it.")
+        return
+    case, rest = await _case_from_args(update, context, person, _CLOSE_USAGE)
+    if case is None:
+        return
+    if not rest:
+        await _ask_reason(update, case)
+        return
+    reason = rest[0].lower()
+    if reason not in CLOSE_REASONS:
+        await reply(update, f"'{quoted(reason)}' isn't a reason I know. {_CLOSE_USAGE}")
+        return
+    await reply(update, await _close(context, person, case.ref, reason, " ".join(rest[1:]) or None))
+
+
+async def _ask_reason(update: Update, case: Case) -> None:
+    text = f"Why is <b>{case_title(case)}</b> being closed?"
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=_reason_keyboard(case.ref))
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(
+            text, reply_markup=_reason_keyboard(case.ref), do_quote=False
+        )
+
+
+async def reason_pressed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return ConversationHandler.END
+    await query.answer()
+    _, ref_text, reason = query.data.split(":")
+    if reason == "other":
+        await drop_buttons(update)
+        draft(context, _CLOSE_DRAFT)["ref"] = int(ref_text)
+        await reply(
+            update, f"In a few words (up to {CLOSE_NOTE_LIMIT} characters), why is it closed? Or /cancel."
+        )
+        return OTHER_TEXT
+    text = await _close(context, person, int(ref_text), reason, None)
+    await query.edit_message_text(text, parse_mode="HTML")
+    return ConversationHandler.END
+
+
+async def other_typed(update: Update, context: InspectContext) -> str | int:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    answers = draft(context, _CLOSE_DRAFT)
+    text = await _close(context, person, int(answers["ref"]), "other", message.text or "")
+    if text.startswith("Closed"):
+        assert context.user_data is not None
+        context.user_data.pop(_CLOSE_DRAFT, None)
+        await reply(update, text)
+        return ConversationHandler.END
+    await reply(update, text + " Please send it again, or /cancel.")
+    return OTHER_TEXT
+
+
+async def _close(context: InspectContext, person: Person, ref: int, reason: str, note: str | None) -> str:
+    try:
+        case = await context.services.db.cases.close(person, ref, reason, note)
+    except _REFUSED as exc:
+        return _refusal(exc)
+    why = escape(CLOSE_REASONS[reason])
+    return (
+        f"Closed <b>#{case.ref} {escape(case.setting.name)}</b>: {why}. It has left /cases and the "
+        f"overdue list; <code>/case {case.ref}</code> still shows it."
+        + (
+            f" A manager can reopen it with <code>/reopen {case.ref}</code>."
+            if person.role != Role.MANAGER
+            else f" Reopen it with <code>/reopen {case.ref}</code>."
+        )
+    )
+
+
+# --- /reopen ------------------------------------------------------------------------------------------
+
+
+async def reopen_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is None:
+        return
+    if person.role is not Role.MANAGER:
+        await reply(update, "Only a manager can reopen a case. Ask your regulatory inspection manager.")
+        return
+    case, _ = await _case_from_args(update, context, person, "Send <code>/reopen 12</code>.", closed=True)
+    if case is not None:
+        await reply(update, await _reopen(context, person, case.ref))
+
+
+async def _reopen(context: InspectContext, person: Person, ref: int) -> str:
+    try:
+        case = await context.services.db.cases.reopen(person, ref)
+    except _REFUSED as exc:
+        return _refusal(exc)
+    return f"Reopened <b>{case_title(case)}</b>: it is back in /cases, questions and reminders."
+
+
+# --- /undo --------------------------------------------------------------------------------------------
+
+
+async def undo_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is None:
+        return
+    if person.role is Role.PROVIDER:
+        await reply(update, "Only the inspector on a case or a manager can undo what was recorded.")
+        return
+    case, _ = await _case_from_args(update, context, person, "Send <code>/undo 12</code>.")
+    if case is not None:
+        await _offer_undo(update, context, person, case)
+
+
+async def _offer_undo(update: Update, context: InspectContext, person: Person, case: Case) -> None:
+    entry = await context.services.db.cases.last_recorded(person, case.ref)
+    if entry is None:
+        await reply(update, f"Nothing recorded on {case_title(case)} is left to undo.")
+        return
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Undo it", callback_data=f"undo:{case.ref}:{entry.id}"),
+                InlineKeyboardButton("Keep it", callback_data=f"undo:{case.ref}:keep"),
+            ]
+        ]
+    )
+    text = (
+        f"The last thing recorded on <b>{case_title(case)}</b>:\n{history_line(case, entry)}\n\nTake it back?"
+    )
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
+
+
+async def undo_pressed(update: Update, context: InspectContext) -> None:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    _, ref_text, which = query.data.split(":")
+    if which == "keep":
+        await query.edit_message_text("Kept. Nothing was changed.")
+        return
+    services = context.services
+    try:
+        before = await services.db.cases.get(person, int(ref_text))
+        after, _ = await services.db.cases.undo(person, int(ref_text), int(which))
+    except _REFUSED as exc:
+        await query.edit_message_text(_refusal(exc), parse_mode="HTML")
+        return
+    changes = diff(
+        case_timeline(before, services.calendar), case_timeline(after, services.calendar), services.calendar
+    )
+    lines = [f"Taken back on <b>{case_title(after)}</b>."]
+    lines += ["", "What changed:", *[change_line(c) for c in changes]] if changes else []
+    await query.edit_message_text("\n".join(lines), parse_mode="HTML")
+
+
+# --- /edit --------------------------------------------------------------------------------------------
+
+
+def _edit_keyboard(ref: int, person: Person) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton("Planned on-site days", callback_data=f"edit:{ref}:days")]]
+    if person.role is Role.MANAGER:
+        rows.append([InlineKeyboardButton("Setting's name", callback_data=f"edit:{ref}:name")])
+        rows.append([InlineKeyboardButton("Kind of inspection", callback_data=f"edit:{ref}:kind")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def edit_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is None:
+        return
+    if person.role is Role.PROVIDER:
+        await reply(update, "Only the inspector on a case or a manager can correct it.")
+        return
+    case, rest = await _case_from_args(update, context, person, _EDIT_USAGE)
+    if case is None:
+        return
+    if not rest:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(
+            f"What do you want to correct on <b>{case_title(case)}</b>?",
+            reply_markup=_edit_keyboard(case.ref, person),
+            do_quote=False,
+        )
+        return
+    what = rest[0].lower()
+    if what not in ("name", "days", "kind") or len(rest) < 2:
+        await reply(update, _EDIT_USAGE)
+        return
+    await reply(update, await _edit(context, person, case.ref, what, rest[1:]))
+
+
+async def edit_pressed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return ConversationHandler.END
+    await query.answer()
+    _, ref_text, what = query.data.split(":")
+    answers = draft(context, _EDIT_DRAFT)
+    answers.update(ref=int(ref_text), what=what)
+    prompts = {
+        "days": "Send the first on-site day and, if you know it, the last (e.g. 3/3/2027 4/3/2027).",
+        "name": "Send the setting's correct name (the home, agency or local authority, never a child).",
+        "kind": "Send the kind: " + ", ".join(f"<code>{k}</code>" for k in KINDS) + ".",
+    }
+    await query.edit_message_text(prompts[what] + " Or /cancel.", parse_mode="HTML")
+    return EDIT_VALUE
+
+
+async def value_typed(update: Update, context: InspectContext) -> str | int:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    answers = draft(context, _EDIT_DRAFT)
+    words = (message.text or "").split() if answers["what"] != "name" else [message.text or ""]
+    text = await _edit(context, person, int(answers["ref"]), str(answers["what"]), words)
+    if text.startswith("Corrected"):
+        assert context.user_data is not None
+        context.user_data.pop(_EDIT_DRAFT, None)
+        await reply(update, text)
+        return ConversationHandler.END
+    await reply(update, text + " Please send it again, or /cancel.")
+    return EDIT_VALUE
+
+
+async def _edit(context: InspectContext, person: Person, ref: int, what: str, words: list[str]) -> str:
+    services = context.services
+    db = services.db
+    try:
+        before = await db.cases.get(person, ref)
+        if what == "name":
+            after = await db.cases.rename_setting(person, ref, " ".join(" ".join(words).split())[:200])
+        elif what == "kind":
+            after = await db.cases.set_kind(person, ref, words[0].lower() if words else "")
+        else:
+            start, end = _days(words, services.today())
+            after = await db.cases.set_planned(person, ref, start, end)
+    except (*_REFUSED, DateParseError, ArgumentError) as exc:
+        return _refusal(exc)
+    changes = diff(
+        case_timeline(before, services.calendar), case_timeline(after, services.calendar), services.calendar
+    )
+    lines = [f"Corrected <b>{case_title(after)}</b>."]
+    lines += ["", "What changed:", *[change_line(c) for c in changes]] if changes else ["No deadline moved."]
+    return "\n".join(lines)
+
+
+def _days(words: list[str], today: date) -> tuple[date, date | None]:
+    if not words:
+        raise ArgumentError("Send the first on-site day, and the last if you know it.")
+    first, last = two_dates(words, today)
+    return first, last
+
+
+# --- buttons from a case picker (/close, /reopen, /undo, /edit sent alone) ----------------------------
+
+
+async def picked(update: Update, context: InspectContext) -> None:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    _, command, ref_text = query.data.split(":")
+    try:
+        case = await context.services.db.cases.get(person, int(ref_text))
+    except NotFound as exc:
+        await query.edit_message_text(_refusal(exc), parse_mode="HTML")
+        return
+    if command == "close":
+        await _ask_reason(update, case)
+    elif command == "reopen":
+        await query.edit_message_text(await _reopen(context, person, case.ref), parse_mode="HTML")
+    elif command == "undo":
+        await _offer_undo(update, context, person, case)
+    else:
+        await query.edit_message_text(
+            f"What do you want to correct on <b>{case_title(case)}</b>?",
+            parse_mode="HTML",
+            reply_markup=_edit_keyboard(case.ref, person),
+        )
+
+
+def handlers() -> list[Handler]:
+    private = filters.ChatType.PRIVATE
+    reasons = "|".join(CLOSE_REASONS)
+    return [
+        conversation(
+            _CLOSE_DRAFT,
+            CallbackQueryHandler(reason_pressed, pattern=rf"^close:{REF_DATA}:({reasons})$"),
+            {OTHER_TEXT: [expect_text(other_typed)]},
+        ),
+        conversation(
+            _EDIT_DRAFT,
+            CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind)$"),
+            {EDIT_VALUE: [expect_text(value_typed)]},
+        ),
+        CommandHandler("close", close_command, filters=private),
+        CommandHandler("edit", edit_command, filters=private),
+        CommandHandler("reopen", reopen_command, filters=private),
+        CommandHandler("undo", undo_command, filters=private),
+        CallbackQueryHandler(undo_pressed, pattern=rf"^undo:{REF_DATA}:([0-9]{{1,12}}|keep)$"),
+        CallbackQueryHandler(picked, pattern=rf"^lc:(close|reopen|undo|edit):{REF_DATA}$"),
+    ]

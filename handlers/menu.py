@@ -1,0 +1,42 @@
+"""The command menu Telegram shows: a short one for everyone, and each person's role's once it is known."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeChat
+
+from handlers.context import InspectContext
+from store.models import Role
+
+_ALL = {
+    "cases": "Your cases and their next deadlines",
+    "due": "Upcoming deadlines of a case",
+    "case": "Everything recorded on a case",
+    "newcase": "Set up an inspection",
+    "record": "Record what happened",
+    "undo": "Take back the last thing recorded",
+    "edit": "Correct a case's days, name or kind",
+    "close": "Close a case",
+    "reopen": "Reopen a closed case",
+    "invite": "Invite someone",
+    "help": "What I can do for you",
+    "cancel": "Stop what you are doing",
+}
+#: The menu Telegram shows, by role (workflows.access decides what each may do; this is what they see).
+_MENU: dict[Role, tuple[str, ...]] = {
+    Role.PROVIDER: ("cases", "due", "case", "help", "cancel"),
+    Role.INSPECTOR: (
+        *("cases", "due", "case", "newcase", "record", "undo", "edit", "close", "invite", "help", "cancel"),
+    ),
+    Role.MANAGER: tuple(_ALL),
+}
+#: Everyone's menu until the bot knows their role: nothing a provider can't use.
+COMMANDS = [BotCommand(name, _ALL[name]) for name in _MENU[Role.PROVIDER]]
+
+
+def menu_for(role: Role) -> list[BotCommand]:
+    return [BotCommand(name, _ALL[name]) for name in _MENU[role]]
+
+
+async def set_menu(context: InspectContext, chat_id: int, role: Role) -> None:
+    """Show this person the commands of their role (a menu per chat, set when the role is known)."""
+    await context.bot.set_my_commands(menu_for(role), scope=BotCommandScopeChat(chat_id))
