@@ -783,7 +783,7 @@ LA_SIF = InspectionKind(
             _sif("Annex A child-level data", (1017, 1018)),
             time=time(12, 0),
             notes=(
-                "Annex A says week one, Thursday am (004 L1018): the bot takes 12pm. The timetable asks "
+                "Annex A says week one, Thursday am (004 L1018): the bot takes midday. The timetable asks "
                 "for fields 1-7 on arrival (004 L70).",
             ),
         ),
