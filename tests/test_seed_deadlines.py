@@ -265,3 +265,33 @@ def test_covid_start_is_the_on_site_day_after_the_call() -> None:
     recorded = Case("covid-assurance", start=date(2020, 10, 6), records={"notification": date(2020, 10, 2)})
     form, _ = recorded.both("annex_a_form")
     assert form.due == date(2020, 10, 2)
+
+
+@pytest.mark.parametrize(
+    ("key", "day"),
+    [
+        ("final_report_agreed", 46),  # 004 L277: by the end of the day on Monday (day 46)
+        ("final_report_qar", 47),  # 004 L286: QAR clears report by close on day 47
+        ("final_report_regional_director", 48),  # 004 L296
+        ("final_report_cleared", 49),  # 004 L306: by the end of the day on Thursday, day 49
+    ],
+)
+def test_la_sif_internal_sign_off_days(key: str, day: int) -> None:
+    deadline, row = Case("la-sif").both(key)
+    assert table_day(deadline.due) == day
+    assert deadline.internal and row["internal"] is True
+
+
+@pytest.mark.parametrize(
+    ("end", "last_day"),
+    [
+        # 003 L460: "for agencies inspected between April 2021 and March 2022, a new 3-year cycle begins
+        # on 1 April 2022", so it ends on 31 March 2025
+        (date(2021, 4, 1), date(2025, 3, 31)),
+        (date(2022, 3, 31), date(2025, 3, 31)),
+        (date(2022, 4, 1), date(2026, 3, 31)),
+    ],
+)
+def test_asa_next_inspection_in_the_3_year_period_from_the_next_1_april(end: date, last_day: date) -> None:
+    deadline, _ = Case("asa-full", start=None, end=end).both("next_inspection")
+    assert deadline.due == last_day

@@ -249,7 +249,7 @@ CH_FULL = InspectionKind(
             notes=(
                 "Sooner if the concerns are serious (000 L1127, L1374).",
                 "If a monitoring visit leads to a full inspection, that is usually within 16 weeks "
-                "of the original inspection (000 L1151).",
+                "of the original inspection (000 L1151, L1392).",
             ),
             recordable=False,
         ),
@@ -504,6 +504,21 @@ ASA_FULL = InspectionKind(
             recordable=False,
         ),
         MilestoneRule(
+            "next_inspection",
+            "Next inspection, within the 3-year period from the next 1 April",
+            END,
+            3,
+            Unit.INSPECTION_PERIODS,
+            Actor.OFSTED,
+            _asa("Frequency of inspection", 456, 458, 460),
+            period_day=(3, 31),
+            notes=(
+                "A rolling 3-year programme: the period begins on 1 April after the inspection (003 L460).",
+                "Sooner after an inadequate or requires improvement judgement (003 L462).",
+            ),
+            recordable=False,
+        ),
+        MilestoneRule(
             "return_inspection",
             "Inspection after a requires improvement judgement (usually)",
             END,
@@ -698,7 +713,7 @@ LA_SIF = InspectionKind(
             -1,
             WD,
             Actor.INSPECTOR,
-            _sif("Timeframe", 61, 385),
+            _sif("Timeframe", 12, 61, 385),
             time=time(9, 30),
             event="the notification call",
         ),
@@ -722,7 +737,7 @@ LA_SIF = InspectionKind(
             7,
             WD,
             Actor.LOCAL_AUTHORITY,
-            _sif("Timeframe", 123, (124, 127)),
+            _sif("Timeframe", 123, (124, 127), 415, 417),
         ),
         MilestoneRule(
             "child_data_on_arrival",
@@ -869,6 +884,53 @@ LA_SIF = InspectionKind(
             notes=(
                 "The guidance calls this five working days to respond, due by 9:30am on day 45 "
                 "(004 L251, L263).",
+            ),
+        ),
+        MilestoneRule(
+            "final_report_agreed",
+            "Final report agreed by the lead inspector and QAM, sent to the quality assurance reader",
+            END,
+            27,
+            WD,
+            Actor.INSPECTOR,
+            _sif("Timeframe", 277),
+            internal=True,
+            notes=("Table day 46, by the end of the day (004 L277).",),
+        ),
+        MilestoneRule(
+            "final_report_qar",
+            "Quality assurance reader clears the report",
+            END,
+            28,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 286),
+            internal=True,
+            notes=("Table day 47, by close (004 L286).",),
+        ),
+        MilestoneRule(
+            "final_report_regional_director",
+            "Regional Director signs off the report",
+            END,
+            29,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 296),
+            internal=True,
+            notes=("Table day 48 (004 L296).",),
+        ),
+        MilestoneRule(
+            "final_report_cleared",
+            "Director, Social Care, clears the final report",
+            END,
+            30,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 306),
+            internal=True,
+            notes=(
+                "Table day 49 (004 L306); then the publications team proofreads from noon on day 50 to "
+                "close on day 52 and the QAM finalises the report by noon on day 53 (004 L318, L329).",
             ),
         ),
         MilestoneRule(
