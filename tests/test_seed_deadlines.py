@@ -295,3 +295,10 @@ def test_la_sif_internal_sign_off_days(key: str, day: int) -> None:
 def test_asa_next_inspection_in_the_3_year_period_from_the_next_1_april(end: date, last_day: date) -> None:
     deadline, _ = Case("asa-full", start=None, end=end).both("next_inspection")
     assert deadline.due == last_day
+
+
+def test_la_sif_childrens_home_visits_before_the_end_of_week_three() -> None:
+    """004 L601: 'This will always be before the end of Week Three' (table day 15, a Friday)."""
+    deadline, row = Case("la-sif").both("childrens_home_visits")
+    assert (table_day(deadline.due), deadline.due.weekday()) == (15, 4)
+    assert row["actor"] == "ofsted"

@@ -846,6 +846,17 @@ LA_SIF = InspectionKind(
             ),
         ),
         MilestoneRule(
+            "childrens_home_visits",
+            "Visits to the two children's homes out of the authority's area",
+            "notification",
+            14,
+            WD,
+            Actor.OFSTED,
+            _sif("Children living in children's homes out of the area", 601),
+            notes=("Always before the end of week three (004 L601), which is table day 15.",),
+            recordable=False,
+        ),
+        MilestoneRule(
             "category_one_response",
             "Local authority reports back on a category-one case",
             CATEGORY_ONE_CASE.key,
