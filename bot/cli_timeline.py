@@ -17,7 +17,9 @@ from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline, o
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS
 from workflows.lateness import distance
+from workflows.milestone_table import milestones_markdown
 from workflows.rules import END, START, InspectionKind
+from workflows.start_warnings import timeline_warnings
 
 EXIT_USAGE = 2
 
@@ -36,8 +38,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("kind", nargs="?", metavar="KIND", help="kind of inspection (see --list)")
     parser.add_argument("--list", action="store_true", help="list the kinds of inspection and stop")
+    parser.add_argument(
+        "--milestones-md",
+        action="store_true",
+        help="print the table of every kind's milestones and seed lines (docs/milestones.md) and stop",
+    )
     when = parser.add_mutually_exclusive_group()
-    when.add_argument("--start", metavar="DATE", help="first on-site day (planned)")
+    when.add_argument(
+        "--start",
+        metavar="DATE",
+        help="first on-site day (planned); for covid-assurance the on-site day, the day after the call",
+    )
     when.add_argument("--end", metavar="DATE", help="last on-site (feedback) day (planned)")
     parser.add_argument("--judgement", metavar="GRADE", help="overall judgement, e.g. inadequate")
     parser.add_argument("--concerns", action="store_true", help="serious or widespread concerns were found")
@@ -61,16 +72,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None 
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        _run(args, out)
+        _run(args, out, err)
     except (_UsageError, TimelineError, DateParseError) as error:
         print(f"inspectbot: {error}", file=err)
         return EXIT_USAGE
     return 0
 
 
-def _run(args: argparse.Namespace, out: TextIO) -> None:
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
     if args.list:
         _print_kinds(args.format, out)
+        return
+    if args.milestones_md:
+        out.write(milestones_markdown())
         return
     if args.kind is None:
         raise _UsageError("name a kind of inspection (try 'inspectbot timeline --list')")
@@ -90,11 +104,15 @@ def _run(args: argparse.Namespace, out: TextIO) -> None:
     )
     calendar = WorkingCalendar(parse_date(text, today) for text in args.closure)
     deadlines = compute_timeline(kind, dates, calendar)
+    warnings = timeline_warnings(kind, dates, calendar)
     if args.format == "json":
+        # The output stays a list of deadlines; warnings go beside it, one line each on stderr.
+        for warning in warnings:
+            print(f"inspectbot: warning: {warning}", file=err)
         json.dump([_as_json(d, today, calendar) for d in deadlines], out, indent=2)
         out.write("\n")
     else:
-        out.write(_table(kind, dates, deadlines, today, calendar))
+        out.write(_table(kind, dates, deadlines, today, calendar, warnings))
 
 
 def _today() -> date:
@@ -123,6 +141,8 @@ def _print_kinds(output_format: str, out: TextIO) -> None:
                 "name": kind.name,
                 "document": kind.document,
                 "grades": list(kind.grades),
+                "grade_labels": {grade: kind.grade_label(grade) for grade in kind.grades},
+                "start_means": kind.start_text,
                 "uses_concerns": kind.uses_concerns,
                 "historical": kind.historical,
             }
@@ -158,7 +178,12 @@ def _span(start: date, end: date) -> str:
 
 
 def _table(
-    kind: InspectionKind, dates: CaseDates, deadlines: list[Deadline], today: date, calendar: WorkingCalendar
+    kind: InspectionKind,
+    dates: CaseDates,
+    deadlines: list[Deadline],
+    today: date,
+    calendar: WorkingCalendar,
+    warnings: list[str],
 ) -> str:
     """Columns a person scans (when, how soon, who, what), then the rule, source and notes under each row."""
     start, end = on_site_days(kind, dates, calendar)
@@ -166,12 +191,15 @@ def _table(
     lines = [
         f"{kind.name} ({kind.id})",
         f"On site {_span(start, end)} ({basis}). Today is {format_date(today)}.",
-        "",
     ]
+    if kind.start_meaning:
+        lines.append(f"Start means {kind.start_meaning}.")
+    lines += [f"Warning: {warning}" for warning in warnings]
+    lines.append("")
     header = ("Due", "Time", "From today", "Who", "Milestone")
     rows = [
         (
-            format_date(d.due),
+            _span(d.due, d.due_until) if d.due_until else format_date(d.due),
             format_time(d.time) if d.time else "-",
             _from_today(d, today, calendar),
             d.actor.label,
@@ -190,6 +218,10 @@ def _table(
         lines.append(line(row))
         if deadline.due_until is not None:
             lines.append(f"    Window: {format_date(deadline.due)} to {format_date(deadline.due_until)}")
+        if deadline.opens is not None:
+            lines.append(f"    Open: from {format_date(deadline.opens)} to {format_date(deadline.last_day)}")
+        if deadline.internal:
+            lines.append("    Internal: Ofsted's own step, shown to inspectors and managers only")
         lines.append(f"    Rule: {deadline.rule}")
         lines.append(f"    Source: {deadline.source}")
         lines.extend(f"    Note: {note}" for note in deadline.notes)
@@ -212,6 +244,8 @@ def _as_json(deadline: Deadline, today: date, calendar: WorkingCalendar) -> dict
         "recorded": deadline.recorded.isoformat() if deadline.recorded else None,
         "basis": deadline.basis,
         "condition": deadline.condition.value,
+        "internal": deadline.internal,
+        "opens": deadline.opens.isoformat() if deadline.opens else None,
         "working_days_from_today": _working_days_from_today(deadline, today, calendar),
         "notes": list(deadline.notes),
     }

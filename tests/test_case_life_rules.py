@@ -42,15 +42,15 @@ H, S, OC = Nature.HAPPENED, Nature.SET, Nature.OUTCOME
         (
             "ch-full",
             [
-                ("start", H), ("end", H), ("evidence_upload", H), ("draft_report", H),
+                ("start", H), ("end", H), ("evidence_upload", H), ("draft_qa", H), ("draft_report", H),
                 ("provider_comments", H), ("final_report", H), ("complaint", H), ("publication", H),
-                ("case_review", H), ("compliance_date", S), ("judgement", OC),
+                ("case_review", H), ("compliance_date", S), ("manager_left", S), ("judgement", OC),
             ],
         ),
         (
             "ch-assurance",
             [
-                ("start", H), ("end", H), ("evidence_upload", H), ("draft_report", H),
+                ("start", H), ("end", H), ("evidence_upload", H), ("draft_qa", H), ("draft_report", H),
                 ("provider_comments", H), ("final_report", H), ("complaint", H), ("publication", H),
                 ("dcs_email", H), ("case_review", H), ("compliance_date", S), ("concerns", OC),
             ],
@@ -58,8 +58,9 @@ H, S, OC = Nature.HAPPENED, Nature.SET, Nature.OUTCOME
         (
             "asa-full",
             [
-                ("start", H), ("end", H), ("notice", H), ("ofsted_contact", H), ("evidence_upload", H),
-                ("case_review", H), ("draft_report", H), ("provider_comments", H), ("complaint", H),
+                ("start", H), ("end", H), ("notice", H), ("ofsted_contact", H),
+                ("evidence_upload", H), ("draft_qa", H), ("case_review", H), ("draft_report", H),
+                ("provider_comments", H), ("complaint", H),
                 ("final_report", H), ("publication", H), ("compliance_date", S), ("judgement", OC),
             ],
         ),
@@ -75,8 +76,13 @@ H, S, OC = Nature.HAPPENED, Nature.SET, Nature.OUTCOME
             "la-sif",
             [
                 ("start", H), ("end", H), ("notification", H), ("annex_a", H), ("case_audits", H),
-                ("draft_report", H), ("provider_comments", H), ("prepublication_report", H),
-                ("publication", H), ("evidence_notebooks", H), ("improvement_plan", H), ("judgement", OC),
+                ("child_data_on_arrival", H), ("child_data_lists_8_11", H), ("child_data_list_2", H),
+                ("child_data_stage_2_lists_4_7", H), ("child_data_remainder", H), ("observation_list", H),
+                ("consents", H), ("category_one_response", H), ("draft_report", H), ("provider_comments", H),
+                ("final_report_agreed", H), ("final_report_qar", H), ("final_report_regional_director", H),
+                ("final_report_cleared", H), ("prepublication_report", H), ("publication", H),
+                ("evidence_notebooks", H), ("improvement_plan", H), ("action_plan", H),
+                ("category_one_case", S), ("judgement", OC),
             ],
         ),
         ("ch-interim-2014", [("start", H), ("end", H), ("publication", H), ("judgement", OC)]),
@@ -423,13 +429,16 @@ def test_an_inadequate_judgement_adds_the_case_review_and_return_visit() -> None
         CaseDates(start=None, end=None, records=plain.records, judgement="inadequate", concerns=False),
         CAL,
     )
+    # judged inadequate between January and March: the full inspection before 30 June too (000 L513-515)
     assert summary(diff(before, after, CAL)) == [
         (ChangeKind.ADDED, "case_review", 0),
         (ChangeKind.ADDED, "return_visit", 0),
+        (ChangeKind.ADDED, "full_inspection_by_june", 0),
     ]
     assert summary(diff(after, before, CAL)) == [
         (ChangeKind.REMOVED, "case_review", 0),
         (ChangeKind.REMOVED, "return_visit", 0),
+        (ChangeKind.REMOVED, "full_inspection_by_june", 0),
     ]
 
 
@@ -463,9 +472,9 @@ def test_a_provider_sees_the_assurance_timeline_without_internal_steps() -> None
     assert [d.key for d in shown(Role.INSPECTOR, timeline)] == everything
     assert [d.key for d in shown(Role.MANAGER, timeline)] == everything
     assert [d.key for d in shown(Role.PROVIDER, timeline)] == [
-        k for k in everything if k not in {"dcs_email", "case_review", "evidence_upload"}
+        k for k in everything if k not in {"dcs_email", "case_review", "evidence_upload", "draft_qa"}
     ]
-    assert {"dcs_email", "case_review", "evidence_upload"} <= set(everything)
+    assert {"dcs_email", "case_review", "evidence_upload", "draft_qa"} <= set(everything)
 
 
 @pytest.mark.parametrize(
@@ -701,6 +710,7 @@ def test_recompute_supposes_the_visit_ended_and_counts_over_easter_and_may() -> 
     planned = dates(date(2026, 3, 3), date(2026, 3, 4))
     timeline = due_dates(recompute(KINDS["ch-full"], planned, CAL, "end", date(2026, 3, 18)))
     assert timeline == {
+        "draft_qa": (date(2026, 3, 20), None),  # table days 5 to 8: 2 working days after the end
         "evidence_upload": (date(2026, 3, 25), None),
         "draft_report": (date(2026, 4, 15), None),
         "provider_comments": (date(2026, 4, 22), None),
@@ -764,6 +774,7 @@ def test_overdue_never_lists_a_window_that_ended() -> None:
     )
     timeline = compute_timeline(KINDS["ch-full"], case, CAL)
     assert [d.key for d in overdue(timeline, date(2026, 5, 12))] == [
+        "draft_qa",
         "evidence_upload",
         "case_review",
         "draft_report",
@@ -771,6 +782,7 @@ def test_overdue_never_lists_a_window_that_ended() -> None:
         "final_report",
     ]
     assert [d.key for d in overdue(timeline, date(2026, 9, 1))] == [
+        "draft_qa",
         "evidence_upload",
         "case_review",
         "draft_report",

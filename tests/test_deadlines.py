@@ -276,7 +276,8 @@ def test_sorted_by_due_date_then_time() -> None:
 
 
 def test_next_deadline_and_overdue() -> None:
-    records = {"evidence_upload": date(2026, 3, 6)}
+    # quality assurance (000 L623, table days 5 to 8) done too, so only the two below are late
+    records = {"evidence_upload": date(2026, 3, 6), "draft_qa": date(2026, 3, 9)}
     dates = CaseDates(start=None, end=date(2026, 3, 4), records=records, judgement="inadequate")
     deadlines = compute_timeline(get_kind("ch-full"), dates, CAL)
     today = date(2026, 3, 31)

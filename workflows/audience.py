@@ -31,6 +31,9 @@ class _Milestone(Protocol):
     @property
     def actor(self) -> Actor: ...
 
+    @property
+    def internal(self) -> bool: ...
+
 
 def sees_sources(role: Role) -> bool:
     """Seed and line citations are for Ofsted staff."""
@@ -38,7 +41,8 @@ def sees_sources(role: Role) -> bool:
 
 
 def sees(role: Role, milestone: _Milestone) -> bool:
-    return role is not Role.PROVIDER or milestone.key not in INTERNAL_KEYS
+    """Providers are not shown Ofsted's internal steps: those a rule marks internal, and INTERNAL_KEYS."""
+    return role is not Role.PROVIDER or not (milestone.internal or milestone.key in INTERNAL_KEYS)
 
 
 M = TypeVar("M", bound=_Milestone)

@@ -26,6 +26,8 @@ LONDON = ZoneInfo("Europe/London")
 END_OF_DAY = time(23, 59)
 
 Basis = Literal["planned", "recorded"]
+#: The grade id of "requires improvement to be good" (GRADES in workflows/kinds.py).
+REQUIRES_IMPROVEMENT = "requires_improvement"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Deadline:
     notes: tuple[str, ...]
     condition: Condition = Condition.ALWAYS
     recordable: bool = True  # False for a window or an Ofsted visit nobody reports as done
+    internal: bool = False  # an Ofsted-internal step: for inspectors and managers, not providers
+    opens: date | None = None  # the first day it may already be done, when that is well before `due`
 
     @property
     def done(self) -> bool:
@@ -89,10 +93,12 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
     for trigger in kind.triggers:
         if trigger.key in records:
             known[trigger.key] = (records[trigger.key], True)
+    grade = None if dates.judgement is None else kind.grade(dates.judgement)
     deadlines: list[Deadline] = []
     for rule in kind.milestones:
         recorded = records.get(rule.key)
-        if rule.anchor not in known or (recorded is None and not _applies(rule.condition, dates)):
+        applies = _applies(rule.condition, kind, grade, dates.concerns, end)
+        if rule.anchor not in known or (recorded is None and not applies):
             continue
         anchor_day, anchor_recorded = known[rule.anchor]
         if recorded is not None and anchor_recorded and rule.offset > 0 and recorded < anchor_day:
@@ -117,6 +123,8 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                 notes=rule.notes,
                 condition=rule.condition,
                 recordable=rule.recordable,
+                internal=rule.internal,
+                opens=None if rule.opens_from is None else known[rule.opens_from][0],
             )
         )
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.time or END_OF_DAY))
@@ -152,6 +160,14 @@ def overdue(deadlines: Sequence[Deadline], today: date) -> list[Deadline]:
     return [d for d in deadlines if d.missed_on(today)]
 
 
+def for_providers(deadlines: Sequence[Deadline]) -> list[Deadline]:
+    """What a provider (or local authority) is shown: everything but Ofsted's internal steps.
+
+    The chat asks workflows.audience, which also hides the internal steps named by key there.
+    """
+    return [d for d in deadlines if not d.internal]
+
+
 def _validate(kind: InspectionKind, dates: CaseDates) -> None:
     allowed = event_keys(kind.id)
     for key in dates.records:
@@ -166,7 +182,7 @@ def _validate(kind: InspectionKind, dates: CaseDates) -> None:
                 f"A {kind.name.lower()} is not graded; "
                 "say whether there were serious or widespread concerns instead."
             )
-        if dates.judgement not in kind.grades:
+        if kind.grade(dates.judgement) is None:
             raise TimelineError(
                 f"'{dates.judgement}' is not a judgement for a {kind.name.lower()}; "
                 f"use one of {', '.join(kind.grades)}."
@@ -178,11 +194,18 @@ def _validate(kind: InspectionKind, dates: CaseDates) -> None:
         )
 
 
-def _applies(condition: Condition, dates: CaseDates) -> bool:
+def _applies(
+    condition: Condition, kind: InspectionKind, grade: str | None, concerns: bool, end: date
+) -> bool:
     if condition is Condition.INADEQUATE:
-        return dates.judgement == "inadequate"
+        return grade is not None and grade == kind.inadequate_grade
+    if condition is Condition.REQUIRES_IMPROVEMENT:
+        return grade == REQUIRES_IMPROVEMENT
+    if condition is Condition.LAST_QUARTER_RI_OR_INADEQUATE:
+        # Judged at the end of the inspection (the feedback day) in January, February or March.
+        return grade in (REQUIRES_IMPROVEMENT, kind.inadequate_grade) and end.month <= 3
     if condition is Condition.CONCERNS:
-        return dates.concerns
+        return concerns
     # ALWAYS, and RECORDED (whose anchor is only known once recorded: compute_timeline checks that).
     return True
 
@@ -191,10 +214,23 @@ def _due(rule: MilestoneRule, anchor: date, calendar: WorkingCalendar) -> tuple[
     """The due date (and the end of a window) counted from the anchor's date."""
     if rule.unit is Unit.WORKING_DAYS:
         # "Within 0 working days of X" is the day of X itself, whatever kind of day that is.
-        return (calendar.add_working_days(anchor, rule.offset) if rule.offset else anchor), None
+        due = calendar.add_working_days(anchor, rule.offset) if rule.offset else anchor
+        if rule.window_offset is None:
+            return due, None
+        return due, calendar.add_working_days(anchor, rule.window_offset)
+    if rule.unit is Unit.INSPECTION_PERIODS:
+        assert rule.period_day is not None
+        return _in_inspection_period(anchor, rule.offset, rule.period_day), None
     shift = _add_months if rule.unit is Unit.MONTHS else _add_days
     until = None if rule.window_offset is None else shift(anchor, rule.window_offset)
     return shift(anchor, rule.offset), until
+
+
+def _in_inspection_period(day: date, periods: int, period_day: tuple[int, int]) -> date:
+    """The (month, day) of the inspection period (1 April to 31 March) `periods` after the one of `day`."""
+    first_year = (day.year if day.month >= 4 else day.year - 1) + periods
+    month, day_of_month = period_day
+    return date(first_year if month >= 4 else first_year + 1, month, day_of_month)
 
 
 def _add_days(day: date, n: int) -> date:

@@ -23,6 +23,8 @@ from workflows.rules import (
 )
 
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
+#: The 2014 proposals' scale for interim inspections (001 L395), in place of the four-point scale.
+PROGRESS_GRADES = ("inadequate_progress", "limited_progress", "good_progress")
 
 WD = Unit.WORKING_DAYS
 SIX_TO_EIGHT_WEEKS = (42, 56)  # calendar days
@@ -71,14 +73,36 @@ COMPLIANCE_DATE = Trigger(
     event="the compliance date set in the compliance notice",
 )
 
+MANAGER_LEFT = Trigger(
+    key="manager_left",
+    label="Ofsted told that the manager left before the home's first inspection",
+    event="Ofsted is told the manager has left",
+)
+
+CATEGORY_ONE_CASE = Trigger(
+    key="category_one_case",
+    label="Category-one case raised with the local authority (Annex H)",
+    event="a category-one case is raised",
+)
+
 
 # --- Children's homes (seed 000) -------------------------------------------------------------------
 
 
 def _ch_report_rows(
-    table: str, draft: int, comments: int, final: int, complaint: int, publish: int
+    table: str,
+    qa: tuple[int, int, int],
+    draft: int,
+    comments: int,
+    final: int,
+    complaint: int,
+    publish: int,
 ) -> list[MilestoneRule]:
-    """The rows shared by the full and assurance tables (same offsets, different table lines)."""
+    """The rows shared by the full and assurance tables (same offsets, different table lines).
+
+    `qa` is (line, first, last): the quality assurance row and its days as working days after the end.
+    """
+    qa_line, qa_first, qa_last = qa
     return [
         MilestoneRule(
             "evidence_upload",
@@ -89,6 +113,17 @@ def _ch_report_rows(
             Actor.INSPECTOR,
             _ch("How inspectors record the evidence", 1034),
             notes=("Keep duplicate handwritten notes until the report is published (000 L1032).",),
+        ),
+        MilestoneRule(
+            "draft_qa",
+            "Inspection evidence and report submitted for quality assurance",
+            END,
+            qa_first,
+            WD,
+            Actor.INSPECTOR,
+            _ch(table, qa_line),
+            window_offset=qa_last,
+            internal=True,
         ),
         MilestoneRule(
             "draft_report",
@@ -130,12 +165,14 @@ def _ch_report_rows(
             5,
             WD,
             Actor.PROVIDER,
-            _ch(table, complaint, 1266),
+            _ch(table, complaint, 1264, 1266),
             notes=(
-                "The complaints section says until the end of the fifth working day after the provider "
-                "receives the final report (000 L1266), and before the report is published (000 L1264).",
+                "A formal complaint can be raised at any time before the final report is published "
+                "(000 L1264), until the end of the fifth working day after the provider receives the "
+                "final report (000 L1266).",
             ),
             recordable=False,
+            opens_from=END,
         ),
         MilestoneRule(
             "publication",
@@ -190,7 +227,7 @@ CH_FULL = InspectionKind(
     uses_concerns=False,
     onsite_days=2,
     milestones=(
-        *_ch_report_rows("Timeframe", 624, 625, 626, 627, 628),
+        *_ch_report_rows("Timeframe", (623, 2, 5), 624, 625, 626, 627, 628),
         _case_review(
             Condition.INADEQUATE,
             _ch("Post-inspection debrief and case reviews", 1117),
@@ -212,11 +249,56 @@ CH_FULL = InspectionKind(
             notes=(
                 "Sooner if the concerns are serious (000 L1127, L1374).",
                 "If a monitoring visit leads to a full inspection, that is usually within 16 weeks "
-                "of the original inspection (000 L1151).",
+                "of the original inspection (000 L1151, L1392).",
             ),
             recordable=False,
         ),
         _compliance_visit(_ch("Monitoring compliance notices", 1397, 1399), "000", 1399),
+        MilestoneRule(
+            "second_inspection",
+            "Second inspection in the same inspection period (usually an assurance inspection)",
+            END,
+            0,
+            Unit.INSPECTION_PERIODS,
+            Actor.OFSTED,
+            _ch("Types of inspection: assurance inspections", 511),
+            condition=Condition.REQUIRES_IMPROVEMENT,
+            period_day=(3, 31),
+            notes=(
+                "Usually, not always (000 L511). Judged between 1 January and 31 March, the regulations "
+                "do not require it that year; without it, the next full inspection is due before 30 June "
+                "(000 L513-515).",
+            ),
+            recordable=False,
+        ),
+        MilestoneRule(
+            "full_inspection_by_june",
+            "Full inspection, if there was no second inspection in the inspection year",
+            END,
+            1,
+            Unit.INSPECTION_PERIODS,
+            Actor.OFSTED,
+            _ch("Types of inspection: assurance inspections", 513, 515),
+            condition=Condition.LAST_QUARTER_RI_OR_INADEQUATE,
+            period_day=(6, 29),
+            notes=(
+                "'Before 30 June in the next inspection period' (000 L515): the last day is 29 June. "
+                "The judgement counts as made on the last on-site day.",
+            ),
+            recordable=False,
+        ),
+        MilestoneRule(
+            "first_inspection_after_manager_left",
+            "First full inspection after the manager left",
+            MANAGER_LEFT.key,
+            28,
+            Unit.CALENDAR_DAYS,
+            Actor.OFSTED,
+            _ch("Scheduling and the inspection team", 584),
+            condition=Condition.RECORDED,
+            notes=("Usually within 4 weeks of the notification that the manager left (000 L584).",),
+            recordable=False,
+        ),
     ),
     notes=(
         "Unannounced (000 L534).",
@@ -224,7 +306,7 @@ CH_FULL = InspectionKind(
         "residential special school (000 L596): record the actual last day.",
         "The day of feedback is the last day of the inspection (000 L1040).",
     ),
-    triggers=(COMPLIANCE_DATE,),
+    triggers=(COMPLIANCE_DATE, MANAGER_LEFT),
 )
 
 CH_ASSURANCE = InspectionKind(
@@ -235,7 +317,7 @@ CH_ASSURANCE = InspectionKind(
     uses_concerns=True,
     onsite_days=1,
     milestones=(
-        *_ch_report_rows("Assurance inspections, Timeline", 1278, 1279, 1280, 1281, 1282),
+        *_ch_report_rows("Assurance inspections, Timeline", (1277, 1, 5), 1278, 1279, 1280, 1281, 1282),
         MilestoneRule(
             "dcs_email",
             "Email to the directors of children's services",
@@ -331,6 +413,18 @@ ASA_FULL = InspectionKind(
             _asa("How inspectors record the evidence", 840),
         ),
         MilestoneRule(
+            "draft_qa",
+            "Report written; evidence and report submitted for quality assurance",
+            END,
+            1,
+            WD,
+            Actor.INSPECTOR,
+            _asa("Timeframe", 506),
+            window_offset=4,
+            internal=True,
+            notes=("Table days 5 to 8; the feedback day is day 4 (003 L505-506).",),
+        ),
+        MilestoneRule(
             "case_review",
             "Case review",
             END,
@@ -409,6 +503,34 @@ ASA_FULL = InspectionKind(
             notes=("Sooner if further significant concerns arise (003 L922-925).",),
             recordable=False,
         ),
+        MilestoneRule(
+            "next_inspection",
+            "Next inspection, within the 3-year period from the next 1 April",
+            END,
+            3,
+            Unit.INSPECTION_PERIODS,
+            Actor.OFSTED,
+            _asa("Frequency of inspection", 456, 458, 460),
+            period_day=(3, 31),
+            notes=(
+                "A rolling 3-year programme: the period begins on 1 April after the inspection (003 L460).",
+                "Sooner after an inadequate or requires improvement judgement (003 L462).",
+            ),
+            recordable=False,
+        ),
+        MilestoneRule(
+            "return_inspection",
+            "Inspection after a requires improvement judgement (usually)",
+            END,
+            12,
+            Unit.MONTHS,
+            Actor.OFSTED,
+            _asa("Frequency of inspection", 462),
+            condition=Condition.REQUIRES_IMPROVEMENT,
+            window_offset=18,
+            notes=("Counted from the end of the previous inspection (003 L462).",),
+            recordable=False,
+        ),
         _compliance_visit(_asa("Monitoring compliance notices", 1020, 1022), "003", 1022),
     ),
     notes=(
@@ -442,6 +564,8 @@ COVID_ASSURANCE = InspectionKind(
             event="the announcement call",
             notes=(
                 "At about 9am; the visit is live from the call (002 L155-156).",
+                "The call is day 1 and the on-site day is day 2 (002 L74-80): the bot puts the call on the "
+                "working day before the on-site day you give; record the call itself to fix its day.",
                 "Ask whether any staff or children have been diagnosed with, or have symptoms of, "
                 "COVID-19 (002 L164-165).",
             ),
@@ -566,6 +690,10 @@ COVID_ASSURANCE = InspectionKind(
     historical=True,
     end_event="the end of the visit",
     start_event="the on-site day",
+    start_meaning=(
+        "the on-site day (day 2), the working day after the 9am announcement call that starts the visit "
+        "(002 L74-80, L155-156); give the call's day as the notification, not as the start"
+    ),
 )
 
 # --- Local authority children's services, SIF (seed 004) -------------------------------------------
@@ -585,7 +713,7 @@ LA_SIF = InspectionKind(
             -1,
             WD,
             Actor.INSPECTOR,
-            _sif("Timeframe", 61, 385),
+            _sif("Timeframe", 12, 61, 385),
             time=time(9, 30),
             event="the notification call",
         ),
@@ -609,7 +737,139 @@ LA_SIF = InspectionKind(
             7,
             WD,
             Actor.LOCAL_AUTHORITY,
-            _sif("Timeframe", 123, (124, 127)),
+            _sif("Timeframe", 123, (124, 127), 415, 417),
+        ),
+        MilestoneRule(
+            "child_data_on_arrival",
+            "Child-level data lists 1 and 3 to 7, and reports on missing children",
+            START,
+            0,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif(
+                "Timeframe; Annex A child-level data",
+                69,
+                70,
+                1013,
+                1014,
+                (1021, 1022),
+                (1025, 1026),
+                (1029, 1030),
+                (1033, 1034),
+                (1037, 1038),
+            ),
+            time=time(9, 0),
+            notes=(
+                "'Fields 1-7 on arrival' (004 L70); inspectors arrive by 9am (004 L69); Annex A says "
+                "week one, Tuesday am (004 L1014).",
+                "Paragraph 28 asks for the list of children missing or at risk of sexual exploitation on "
+                "the first day on site (004 L388-390); the timetable has the authority's overview on "
+                "day 3 (004 L88).",
+                "What is not ready then follows by the end of Tuesday of week two (004 L70).",
+            ),
+        ),
+        MilestoneRule(
+            "child_data_lists_8_11",
+            "Child-level data lists 8 to 11 (children looked after, care leavers, adoption)",
+            START,
+            0,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif(
+                "Timeframe; Annex A child-level data",
+                70,
+                (1047, 1048),
+                (1051, 1052),
+                (1055, 1056),
+                (1059, 1060),
+            ),
+            notes=(
+                "'Fields 8-11 by the end of the day'; Annex A says week one, end of Tuesday "
+                "(004 L70, L1048).",
+            ),
+        ),
+        MilestoneRule(
+            "child_data_list_2",
+            "Child-level data list 2 (early help assessments)",
+            START,
+            2,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Annex A child-level data", (1017, 1018)),
+            time=time(12, 0),
+            notes=(
+                "Annex A says week one, Thursday am (004 L1018): the bot takes midday. The timetable asks "
+                "for fields 1-7 on arrival (004 L70).",
+            ),
+        ),
+        MilestoneRule(
+            "child_data_stage_2_lists_4_7",
+            "Child-level data lists 4 to 7, stage 2",
+            "notification",
+            4,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Annex A child-level data", 1011, 1027, 1031, 1035, 1039),
+            notes=("Week one, end of Friday (004 L1027).",),
+        ),
+        MilestoneRule(
+            "child_data_remainder",
+            "Remaining child-level data, and lists 8 to 11 stage 2",
+            "notification",
+            6,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Timeframe; Annex A child-level data", 70, 118, 1049, 1053, 1057, 1061),
+            notes=("By the end of Tuesday of week two (004 L118, L1049).",),
+        ),
+        MilestoneRule(
+            "observation_list",
+            "List of practice inspectors can observe in weeks three and four",
+            "notification",
+            6,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Week one: requesting information", 393),
+            notes=("By email, by the end of Tuesday of week two (004 L393).",),
+        ),
+        MilestoneRule(
+            "consents",
+            "Consents and arrangements for inspectors to talk with children",
+            "notification",
+            9,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Week one: requesting information", 394),
+            notes=(
+                "Wherever possible by the end of week two; where consent is withheld the authority gives "
+                "the reasons (004 L394).",
+            ),
+        ),
+        MilestoneRule(
+            "childrens_home_visits",
+            "Visits to the two children's homes out of the authority's area",
+            "notification",
+            14,
+            WD,
+            Actor.OFSTED,
+            _sif("Children living in children's homes out of the area", 601),
+            notes=("Always before the end of week three (004 L601), which is table day 15.",),
+            recordable=False,
+        ),
+        MilestoneRule(
+            "category_one_response",
+            "Local authority reports back on a category-one case",
+            CATEGORY_ONE_CASE.key,
+            1,
+            Unit.CALENDAR_DAYS,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Issues of concern", 773, 774),
+            condition=Condition.RECORDED,
+            notes=(
+                "Within a timescale the lead inspector and DCS agree, usually not longer than 24 hours "
+                "from when the case is raised, so by the same time the next day (004 L774).",
+                "Record the latest category-one case; each one has its own 24 hours.",
+            ),
         ),
         MilestoneRule(
             "draft_report",
@@ -635,6 +895,53 @@ LA_SIF = InspectionKind(
             notes=(
                 "The guidance calls this five working days to respond, due by 9:30am on day 45 "
                 "(004 L251, L263).",
+            ),
+        ),
+        MilestoneRule(
+            "final_report_agreed",
+            "Final report agreed by the lead inspector and QAM, sent to the quality assurance reader",
+            END,
+            27,
+            WD,
+            Actor.INSPECTOR,
+            _sif("Timeframe", 277),
+            internal=True,
+            notes=("Table day 46, by the end of the day (004 L277).",),
+        ),
+        MilestoneRule(
+            "final_report_qar",
+            "Quality assurance reader clears the report",
+            END,
+            28,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 286),
+            internal=True,
+            notes=("Table day 47, by close (004 L286).",),
+        ),
+        MilestoneRule(
+            "final_report_regional_director",
+            "Regional Director signs off the report",
+            END,
+            29,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 296),
+            internal=True,
+            notes=("Table day 48 (004 L296).",),
+        ),
+        MilestoneRule(
+            "final_report_cleared",
+            "Director, Social Care, clears the final report",
+            END,
+            30,
+            WD,
+            Actor.OFSTED,
+            _sif("Timeframe", 306),
+            internal=True,
+            notes=(
+                "Table day 49 (004 L306); then the publications team proofreads from noon on day 50 to "
+                "close on day 52 and the QAM finalises the report by noon on day 53 (004 L318, L329).",
             ),
         ),
         MilestoneRule(
@@ -681,9 +988,39 @@ LA_SIF = InspectionKind(
             Actor.LOCAL_AUTHORITY,
             _sif("Timeframe", 355),
             notes=(
-                "Paragraph 200 counts 70 working days from receiving the pre-publication report, "
-                "for an action plan (004 L907).",
+                "For an authority judged inadequate, paragraph 200 counts 70 working days from receiving "
+                "the pre-publication report, for an action plan (004 L907): that date applies instead.",
             ),
+        ),
+        MilestoneRule(
+            "action_plan",
+            "Action plan sent to Ofsted (judged inadequate)",
+            "prepublication_report",
+            70,
+            WD,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Re-inspection of inadequate local authorities", 907),
+            condition=Condition.INADEQUATE,
+            event="the action plan is sent",
+            notes=(
+                "This applies instead of the improvement plan 70 working days after publication "
+                "(004 L355), which is shown beside it.",
+            ),
+        ),
+        MilestoneRule(
+            "reinspection",
+            "Re-inspection (usually)",
+            "action_plan",
+            24,
+            Unit.MONTHS,
+            Actor.OFSTED,
+            _sif("Re-inspection of inadequate local authorities", 907, 908),
+            condition=Condition.INADEQUATE,
+            notes=(
+                "Usually within two years of the action plan, and not usually before four to six quarterly "
+                "monitoring visits (004 L907); Ofsted does not say when (004 L908).",
+            ),
+            recordable=False,
         ),
     ),
     notes=(
@@ -696,6 +1033,7 @@ LA_SIF = InspectionKind(
     ),
     start_event="the start of fieldwork",
     end_event="the end of fieldwork",
+    triggers=(CATEGORY_ONE_CASE,),
 )
 
 # --- Children's homes interim inspections as proposed in 2013 (seed 001) ---------------------------
@@ -704,7 +1042,16 @@ CH_INTERIM_2014 = InspectionKind(
     id="ch-interim-2014",
     name="Children's home: interim inspection (2014 proposals)",
     document=CONSULTATION_DOC,
-    grades=GRADES,
+    grades=PROGRESS_GRADES,
+    inadequate_grade="inadequate_progress",
+    grade_labels=(("inadequate_progress", "Inadequate progress and/or declined"),),
+    # Cases recorded on the four-point scale before the progress scale was offered still compute.
+    grade_aliases=(
+        ("inadequate", "inadequate_progress"),
+        ("requires_improvement", "limited_progress"),
+        ("good", "good_progress"),
+        ("outstanding", "good_progress"),
+    ),
     uses_concerns=False,
     onsite_days=1,
     milestones=(
@@ -728,7 +1075,11 @@ CH_INTERIM_2014 = InspectionKind(
             _consultation("How we will inspect", 57),
             condition=Condition.INADEQUATE,
             window_offset=SIX_TO_EIGHT_WEEKS[1],
-            notes=("The proposals do not say whether these are calendar or working weeks (001 L57).",),
+            notes=(
+                "The proposals do not say whether these are calendar or working weeks (001 L57).",
+                "Written for a home judged inadequate (001 L57); the bot applies it to inadequate progress, "
+                "after which Ofsted would consider a case review and enforcement action (001 L399).",
+            ),
             recordable=False,
         ),
     ),
@@ -736,9 +1087,8 @@ CH_INTERIM_2014 = InspectionKind(
         "Proposals from the December 2013 consultation, to apply from 1 April 2014 (001 L16, L50).",
         "Unannounced (001 L56).",
         "The proposals do not say how long the visit lasts: record the last on-site day.",
-        "Interim inspections were judged on progress ('inadequate progress and/or declined', 'limited "
-        "progress', 'good progress', 001 L395); the 6 to 8 week rule is written for a home judged "
-        "inadequate (001 L57).",
+        "Interim inspections are judged on progress: 'inadequate progress and/or declined', 'limited "
+        "progress' or 'good progress' (001 L395).",
     ),
     historical=True,
     end_event="the end of the on-site inspection",

@@ -91,6 +91,25 @@ MILESTONE_KEYS: tuple[str, ...] = (
     "return_visit",
     "reinspection",
     "compliance_visit",
+    "second_inspection",
+    "full_inspection_by_june",
+    "first_inspection_after_manager_left",
+    "next_inspection",
+    "return_inspection",
+    "child_data_on_arrival",
+    "child_data_lists_8_11",
+    "child_data_list_2",
+    "child_data_stage_2_lists_4_7",
+    "child_data_remainder",
+    "observation_list",
+    "consents",
+    "childrens_home_visits",
+    "category_one_response",
+    "final_report_agreed",
+    "final_report_qar",
+    "final_report_regional_director",
+    "final_report_cleared",
+    "action_plan",
 )
 
 
@@ -227,7 +246,33 @@ PHRASES: dict[str, tuple[tuple[str, float], ...]] = {
     "case file audit": (("case_audits", 1.0),),
     "file audit": (("case_audits", 1.0),),
     "improvement plan": (("improvement_plan", 1.0),),
-    "action plan": (("improvement_plan", 1.0),),
+    "action plan": (("improvement_plan", 1.0), ("action_plan", 0.6)),
+    "inadequate action plan": (("action_plan", 1.0),),
+    "action plan after an inadequate": (("action_plan", 1.0),),
+    # inspections that follow a judgement, or a manager leaving (children's homes, adoption agencies)
+    "second inspection": (("second_inspection", 1.0),),
+    "before june": (("full_inspection_by_june", 1.0),),
+    "by june": (("full_inspection_by_june", 0.9),),
+    "manager left": (("first_inspection_after_manager_left", 1.0),),
+    "manager leaving": (("first_inspection_after_manager_left", 1.0),),
+    "next inspection": (("next_inspection", 1.0),),
+    "return inspection": (("return_inspection", 1.0),),
+    # local authority: child-level data, lists, consents and sign-off (SIF)
+    "data on arrival": (("child_data_on_arrival", 1.0),),
+    "child level data": (("child_data_on_arrival", 0.7), ("child_data_remainder", 0.7)),
+    "fields 8 to 11": (("child_data_lists_8_11", 1.0),),
+    "list 2": (("child_data_list_2", 1.0),),
+    "stage 2 lists": (("child_data_stage_2_lists_4_7", 1.0),),
+    "rest of the child level data": (("child_data_remainder", 1.0),),
+    "observation list": (("observation_list", 1.0),),
+    "practice to observe": (("observation_list", 1.0),),
+    "consent": (("consents", 1.0),),
+    "children home visit": (("childrens_home_visits", 1.0),),
+    "category one": (("category_one_response", 1.0),),
+    "report agreed": (("final_report_agreed", 1.0),),
+    "quality assurance review": (("final_report_qar", 1.0),),
+    "regional director": (("final_report_regional_director", 1.0),),
+    "report cleared": (("final_report_cleared", 1.0),),
     "plan": (("improvement_plan", 0.7),),
 }
 
@@ -272,7 +317,7 @@ HELP_SEQUENCES: tuple[tuple[str, ...], ...] = (
 # ("moment" is not "comment", "noticed" is not "notice").
 NOT_TYPOS: frozenset[str] = _wordset(
     """accurate adequate appear audio commence commenced commencing commend compliant craft deport drift
-    duplication graft headline inspected inspection later latest mentoring modification moment noticed
+    duplication graft headline inspected later latest mentoring modification moment noticed
     novice overdo preview punishing repost resort respected retort reviewed reviewer"""
 )
 

@@ -23,6 +23,9 @@ class Unit(StrEnum):
     WORKING_DAYS = "working_days"
     CALENDAR_DAYS = "calendar_days"
     MONTHS = "months"
+    #: Ofsted's inspection periods, 1 April to 31 March: `offset` periods after the anchor's, on the
+    #: rule's `period_day` (for example 31 March, the last day of the anchor's own period).
+    INSPECTION_PERIODS = "inspection_periods"
 
 
 class Actor(StrEnum):
@@ -57,6 +60,9 @@ class Condition(StrEnum):
     INADEQUATE = "inadequate"  # judged inadequate overall
     CONCERNS = "concerns"  # serious or widespread concerns (assurance kinds)
     RECORDED = "recorded"  # only once its anchor (a trigger such as a compliance date) is recorded
+    REQUIRES_IMPROVEMENT = "requires_improvement"  # judged requires improvement to be good
+    #: judged requires improvement or inadequate between 1 January and 31 March (counted on the end day)
+    LAST_QUARTER_RI_OR_INADEQUATE = "last_quarter_ri_or_inadequate"
 
     @property
     def label(self) -> str:
@@ -68,6 +74,10 @@ _CONDITION_LABELS = {
     Condition.INADEQUATE: "only if judged inadequate",
     Condition.CONCERNS: "only with serious or widespread concerns",
     Condition.RECORDED: "only once the date it counts from is recorded",
+    Condition.REQUIRES_IMPROVEMENT: "only if judged requires improvement to be good",
+    Condition.LAST_QUARTER_RI_OR_INADEQUATE: (
+        "only if judged requires improvement or inadequate between 1 January and 31 March"
+    ),
 }
 
 
@@ -131,10 +141,21 @@ class MilestoneRule:
     #: False for a window or a step nobody reports as done (the complaint window, a return visit Ofsted
     #: plans): it keeps showing until it ends, and what can be recorded is the event inside it instead.
     recordable: bool = True
+    #: An Ofsted-internal step (quality assurance): shown to inspectors and managers, not to providers.
+    internal: bool = False
+    #: The event from which the action may already be taken, when that is before `offset` (a complaint
+    #: may be raised at any time from the end of the inspection, not only once the final report is sent).
+    opens_from: str | None = None
+    #: (month, day) inside the inspection period, for Unit.INSPECTION_PERIODS: (3, 31) = 31 March.
+    period_day: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.window_offset is not None and self.window_offset <= self.offset:
             raise ValueError(f"{self.key}: a window must end after it starts")
+        if (self.unit is Unit.INSPECTION_PERIODS) != (self.period_day is not None):
+            raise ValueError(f"{self.key}: a day in the inspection period goes with INSPECTION_PERIODS only")
+        if self.unit is Unit.INSPECTION_PERIODS and (self.offset < 0 or self.window_offset is not None):
+            raise ValueError(f"{self.key}: an inspection-period deadline is a day in this or a later period")
 
     @property
     def event_text(self) -> str:
@@ -144,12 +165,40 @@ class MilestoneRule:
         """The rule in words: '18 working days after the end of the inspection'."""
         after = kind.event_text(self.anchor)
         if self.unit is Unit.WORKING_DAYS:
-            text = _working_days_text(self.offset, after)
+            if self.window_offset is not None:
+                text = f"{self.offset} to {self.window_offset} working days after {after}"
+            else:
+                text = _working_days_text(self.offset, after)
+        elif self.unit is Unit.INSPECTION_PERIODS:
+            assert self.period_day is not None
+            text = _inspection_period_text(self.offset, self.period_day, after)
         else:
             text = f"{_period_text(self.offset, self.window_offset, self.unit)} after {after}"
         if self.time is not None:
             text = f"by {format_time(self.time)}, {text}"
+        if self.opens_from is not None:
+            text = f"from {kind.event_text(self.opens_from)} until {text}"
         return text
+
+
+_MONTH_NAMES = (
+    *("January", "February", "March", "April", "May", "June"),
+    *("July", "August", "September", "October", "November", "December"),
+)
+
+
+def _inspection_period_text(offset: int, period_day: tuple[int, int], after: str) -> str:
+    """'by 31 March, the end of the inspection period (1 April to 31 March) of the end of the inspection'."""
+    month, day = period_day
+    when = f"{day} {_MONTH_NAMES[month - 1]}"
+    if offset == 0 and period_day == (3, 31):
+        return f"by 31 March, the end of the inspection period (1 April to 31 March) of {after}"
+    period = "the inspection period (1 April to 31 March)"
+    if offset == 0:
+        return f"by {when} in {period} of {after}"
+    if offset == 1:
+        return f"by {when} in {period} after that of {after}"
+    return f"by {when}, {offset} inspection periods (1 April to 31 March) after that of {after}"
 
 
 def _working_days_text(offset: int, after: str) -> str:
@@ -192,11 +241,24 @@ class InspectionKind:
     start_event: str = "the first on-site day"
     end_event: str = "the end of the inspection"
     triggers: tuple[Trigger, ...] = ()
+    #: The grade that counts as inadequate for Condition.INADEQUATE (a progress scale names it otherwise).
+    inadequate_grade: str = "inadequate"
+    #: (grade, how it reads) where the id alone says too little: ("inadequate_progress", "Inadequate ...").
+    grade_labels: tuple[tuple[str, str], ...] = ()
+    #: (former id, grade): judgements stored or typed before the kind's grades changed still count.
+    grade_aliases: tuple[tuple[str, str], ...] = ()
+    #: What the first day ("start") means, said wherever a person gives it; empty = `start_event`.
+    start_meaning: str = ""
 
     def __post_init__(self) -> None:
         """Catch a mistyped anchor or key when the module loads, not when a person asks."""
         if self.onsite_days < 1:
             raise ValueError(f"{self.id}: onsite_days must be at least 1")
+        if self.grades and self.inadequate_grade not in self.grades:
+            raise ValueError(f"{self.id}: the inadequate grade must be one of its grades")
+        for grade, _ in (*self.grade_labels, *((new, old) for old, new in self.grade_aliases)):
+            if grade not in self.grades:
+                raise ValueError(f"{self.id}: {grade!r} is not one of its grades")
         trigger_keys = {trigger.key for trigger in self.triggers}
         seen: dict[str, MilestoneRule] = {}
         for rule in self.milestones:
@@ -213,11 +275,28 @@ class InspectionKind:
                     raise ValueError(f"{self.id}: {rule.key} counts from {rule.anchor}, which may not apply")
             elif rule.anchor not in (START, END):
                 raise ValueError(f"{self.id}: {rule.key} counts from unknown or later event {rule.anchor!r}")
+            if rule.opens_from is not None and rule.opens_from not in (START, END, *seen):
+                raise ValueError(f"{self.id}: {rule.key} opens from an unknown or later event")
             seen[rule.key] = rule
 
     @property
     def graded(self) -> bool:
         return bool(self.grades)
+
+    @property
+    def start_text(self) -> str:
+        """What to give as the first day: 'the on-site day (day 2), the day after the announcement call'."""
+        return self.start_meaning or self.start_event
+
+    def grade(self, judgement: str) -> str | None:
+        """The grade id a judgement means (a former id maps to its grade), or None if it is not one."""
+        if judgement in self.grades:
+            return judgement
+        return dict(self.grade_aliases).get(judgement)
+
+    def grade_label(self, grade: str) -> str:
+        """How a grade reads: 'Requires improvement', 'Inadequate progress and/or declined'."""
+        return dict(self.grade_labels).get(grade) or grade.replace("_", " ").capitalize()
 
     def milestone(self, key: str) -> MilestoneRule | None:
         return next((rule for rule in self.milestones if rule.key == key), None)

@@ -1,0 +1,370 @@
+"""End to end (issue 7): a case's whole life, and no wrong answer about a live case.
+
+Each test drives the bot (`inspectbot run`) through the fake Bot API as the people would; the CLI runs as
+a subprocess. Dates are relative to today on the real clock.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import (
+    CALENDAR,
+    INSPECTOR,
+    MANAGER,
+    PROVIDER,
+    expected,
+    invite_code,
+    join,
+    today,
+    typed,
+    workday,
+)
+from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from workflows.dates import format_date
+from workflows.kinds import get_kind
+
+_CLI = str(Path(sys.executable).with_name("inspectbot"))
+_LATE = re.compile(r"(\d+) working days? late|overdue")
+_DISTANCE = re.compile(r"\d+ working days? (?:late|from today)|overdue|today\b|before the next working day")
+
+
+def _newcase(user: FakeUser, kind: str, name: str, start: date) -> BotMessage:
+    """/newcase in one line, confirming when the bot asks (a weekend or a start over a year ago)."""
+    created = user.ask(f'/newcase {kind} "{name}" {typed(start)}')
+    if any("Set it up" in row for row in created.buttons):
+        created = user.press_and_wait("Set it up")
+    assert "is set up" in created.text, created.text
+    return created
+
+
+def _timeline_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([_CLI, "timeline", *args], capture_output=True, text=True, timeout=30, check=False)
+
+
+def _join_as(api: FakeBotApi, manager: FakeUser, user: FakeUser, role: str, ref: int) -> None:
+    assert "joined as" in join(user, invite_code(manager.ask(f"/invite {role} {ref}"), api.username)).text
+
+
+def _lines_with(message: BotMessage, needle: str) -> list[str]:
+    return [line for line in message.text.splitlines() if needle in line]
+
+
+def test_a_case_entered_by_mistake_is_closed_and_reopened(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    start = CALENDAR.add_working_days(workday(), -30)  # the draft is long overdue
+    _newcase(manager, "ch-full", "Oak House", start)
+    _newcase(manager, "ch-full", "Elm Lodge", start)
+    _join_as(api, manager, inspector, "inspector", 1)
+
+    overdue = manager.ask("is anything overdue?")
+    assert "Oak House" in overdue.text and "Elm Lodge" in overdue.text
+
+    # One line.
+    closed = manager.ask("/close 1 mistake")
+    assert "Closed" in closed.text and "#1 Oak House" in closed.text and "entered by mistake" in closed.text
+    assert "Oak House" not in manager.ask("is anything overdue?").text
+    listing = manager.ask("/cases")
+    assert "Oak House" not in listing.text and "Elm Lodge" in listing.text
+    shown = manager.ask("/case 1")
+    assert "Oak House" in shown.text and "Status: closed" in shown.text and "entered by mistake" in shown.text
+    assert "Oak House" in manager.ask("/cases closed").text
+    answer = manager.ask("when is the draft due?")  # only Elm Lodge is open: no "which case?"
+    assert "Elm Lodge" in answer.text and "Oak House" not in answer.text and not answer.buttons
+
+    # An inspector can't reopen it; nothing changes.
+    before = bot.snapshot()
+    assert "Only a manager can reopen" in inspector.ask("/reopen 1").text
+    assert bot.snapshot() == before
+
+    reopened = manager.ask("/reopen 1")
+    assert "Reopened" in reopened.text and "Oak House" in reopened.text
+    assert "Oak House" in manager.ask("is anything overdue?").text
+    assert "Status: open" in manager.ask("/case 1").text
+
+    # With buttons: /close REF, then the reason.
+    asked = manager.ask("/close 2")
+    assert "Elm Lodge" in asked.text
+    assert ["Entered by mistake"] in asked.buttons
+    done = manager.press_and_wait("Entered by mistake")
+    assert "Closed" in done.text and "Elm Lodge" in done.text and "entered by mistake" in done.text
+    overdue = manager.ask("is anything overdue?")
+    assert "Elm Lodge" not in overdue.text and "Oak House" in overdue.text
+    closed_list = manager.ask("/cases closed")
+    assert "Elm Lodge" in closed_list.text and "Oak House" not in closed_list.text
+    assert "entered by mistake" in manager.ask("/case 2").text
+
+
+def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    started = CALENDAR.add_working_days(workday(), -10)  # the visit has ended; the complaint window is open
+    _newcase(manager, "ch-full", "Oak House", started)
+    window = expected("ch-full", started)["complaint_window"]
+    assert window.due > today()
+
+    # 1. The complaint window is not something anyone does; a complaint made is.
+    before = bot.snapshot()
+    refused = manager.ask(f"/record 1 complaint_window {typed(workday())}")
+    assert "is a window" in refused.text and "Recorded" not in refused.text
+    assert bot.snapshot() == before
+    accepted = manager.ask(f"/record 1 complaint {typed(workday())}")
+    assert "Recorded for" in accepted.text and "complaint" in accepted.text.lower()
+    due = manager.ask("/due 1")
+    assert "Last day for a formal complaint" in due.text
+    assert format_date(window.due) in due.text
+
+    # 2. A compliance date is set in the future: accepted, and its monitoring visit appears.
+    compliance = CALENDAR.next_working_day(today() + timedelta(weeks=6))
+    accepted = manager.ask(f"/record 1 compliance_date {typed(compliance)}")
+    assert "Recorded for" in accepted.text, accepted.text
+    visit = expected("ch-full", started, compliance_date=compliance)["compliance_visit"]
+    due = manager.ask("/due 1")
+    assert visit.label in due.text and format_date(visit.due) in due.text
+    # ... but something that happens can't be recorded ahead.
+    before = bot.snapshot()
+    future_end = CALENDAR.add_working_days(today(), 5)
+    refused = manager.ask(f"/record 1 end {typed(future_end)}")
+    assert "in the future" in refused.text and "Recorded" not in refused.text
+    assert bot.snapshot() == before
+
+    # 3. With inadequate recorded on a case whose visit has ended, the monitoring visit is the return visit.
+    _newcase(manager, "ch-full", "Birch House", started)
+    assert "Recorded for" in manager.ask("/record 2 judgement inadequate").text
+    answer = manager.ask("when's the monitoring visit for #2?")
+    assert "there is no" not in answer.text.lower() and not answer.buttons, answer.text
+    assert "Return visit" in answer.text
+    assert (
+        format_date(expected("ch-full", started, judgement="inadequate")["return_visit"].due) in answer.text
+    )
+
+    # 4. A judgement before the inspection started is refused with the reason.
+    planned = CALENDAR.add_working_days(today(), 10)
+    _newcase(manager, "ch-full", "Elm Lodge", planned)
+    before = bot.snapshot()
+    refused = manager.ask("/record 3 judgement good")
+    assert "once the inspection has started" in refused.text and format_date(planned) in refused.text
+    assert bot.snapshot() == before
+
+
+def test_lateness_is_counted_the_same_in_chat_and_in_the_cli(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(workday(), -25)  # the draft was due several working days ago
+    draft = expected("ch-full", start)["draft_report"]
+    assert CALENDAR.working_days_between(draft.due, today()) >= 3
+    _newcase(manager, "ch-full", "Oak House", start)
+
+    answer = manager.ask("when is the draft due?")
+    said = _LATE.search(answer.text)
+    assert said, answer.text
+    cli = _timeline_cli("ch-full", "--start", start.isoformat(), "--today", today().isoformat())
+    assert cli.returncode == 0, cli.stderr
+    row = next(line for line in cli.stdout.splitlines() if line.rstrip().endswith(draft.label))
+    printed = _LATE.search(row)
+    assert printed, row
+    assert said.group(0) == printed.group(0)
+    # Every deadline of /case reads as the CLI's, on this case and one whose draft was due last working day.
+    _newcase(manager, "ch-full", "Elm Lodge", CALENDAR.add_working_days(workday(), -19))
+    for ref, begun in ((1, start), (2, CALENDAR.add_working_days(workday(), -19))):
+        shown = manager.ask(f"/case {ref}")
+        cli = _timeline_cli("ch-full", "--start", begun.isoformat(), "--today", today().isoformat())
+        compared = 0
+        for deadline in expected("ch-full", begun).values():
+            chat = _lines_with(shown, f": {deadline.label},")
+            rows = [line for line in cli.stdout.splitlines() if line.rstrip().endswith(deadline.label)]
+            assert chat and rows, deadline.label
+            in_chat, in_cli = _DISTANCE.search(chat[0]), _DISTANCE.search(rows[0])
+            assert in_chat and in_cli and in_chat.group(0) == in_cli.group(0), (chat[0], rows[0])
+            compared += 1
+        assert compared >= 5
+
+
+def test_a_question_in_the_middle_of_newcase_is_not_a_name(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    asked = manager.ask("/newcase")
+    assert asked.buttons
+    kind = get_kind("ch-full")
+    step = manager.press_and_wait(kind.name[:60])
+    assert "What is the setting called" in step.text
+    refused = manager.ask("when is the draft due?")
+    assert "reads like a question" in refused.text
+    assert bot.snapshot()["cases"] == []
+    accepted = manager.ask("Oak House")
+    assert "first on-site day" in accepted.text
+
+    # A date out of the calendar's years is refused in chat, and nothing is created.
+    manager.ask("/cancel")
+    before = bot.snapshot()
+    refused = manager.ask('/newcase ch-full "Y" 30/12/9999')
+    assert "is set up" not in refused.text and "2099" in refused.text, refused.text
+    assert bot.snapshot() == before
+
+
+def test_dates_outside_the_calendar_are_refused_by_the_cli_in_one_line() -> None:
+    for end in ("9999-12-01", "2200-12-18"):
+        run = _timeline_cli("ch-full", "--end", end)
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+        assert "Traceback" not in run.stderr and end in run.stderr
+
+
+def test_a_what_if_question_recomputes_from_its_date(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(workday(), -5)
+    _newcase(manager, "ch-full", "Oak House", start)
+    planned = expected("ch-full", start)["provider_comments"].due
+    comes = CALENDAR.add_working_days(expected("ch-full", start)["draft_report"].due, 7)
+    before = bot.snapshot()
+    answer = manager.ask(f"if the draft comes on {typed(comes)} when are my comments due?")
+    assert format_date(CALENDAR.add_working_days(comes, 5)) in answer.text, answer.text
+    assert "if" in answer.text.lower() and format_date(comes) in answer.text
+    assert format_date(planned) not in answer.text.split("\n")[0]
+    assert bot.snapshot() == before
+
+
+def test_undo_and_edit(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    start = CALENDAR.add_working_days(workday(), -20)
+    _newcase(manager, "ch-full", "Oak House", start)
+    _join_as(api, manager, inspector, "inspector", 1)
+
+    # /undo: the draft recorded by mistake is taken back after confirming.
+    sent = workday()
+    assert "Recorded for" in manager.ask(f"/record 1 draft_report {typed(sent)}").text
+    assert "Draft report" in manager.ask("/case 1").text.split("<b>Deadlines</b>")[0]
+    offer = manager.ask("/undo 1")
+    assert "Draft report" in offer.text and format_date(sent) in offer.text
+    assert ["Undo it", "Keep it"] in offer.buttons
+    data = offer.callback_data["Undo it"]
+    done = manager.press_and_wait("Undo it", message=offer)
+    assert "Taken back" in done.text
+    recorded = manager.ask("/case 1").text
+    assert "Draft report sent to the provider: recorded as" in recorded  # the history keeps it
+    assert "\nRecorded\n" not in recorded
+    assert not bot.query("SELECT * FROM case_events WHERE key = 'draft_report'")
+    # The same button again (an old message, or a replayed press) changes nothing.
+    before = bot.snapshot()
+    since = manager.mark()
+    manager.forge_press(data, offer)
+    again = manager.wait_next(since)
+    assert "Taken back" not in again.text and "Nothing recorded" in again.text
+    assert bot.snapshot() == before
+    # ... nor once something else was recorded: the old button doesn't take back the new record.
+    assert "Recorded for" in manager.ask(f"/record 1 draft_report {typed(sent)}").text
+    before = bot.snapshot()
+    since = manager.mark()
+    manager.forge_press(data, offer)
+    stale = manager.wait_next(since)
+    assert "Taken back" not in stale.text, stale.text
+    assert bot.snapshot() == before
+    assert "Taken back" in manager.press_and_wait("Undo it", message=manager.ask("/undo 1")).text
+
+    # /edit: the inspector moves the planned days, and hears what moved.
+    new_start = CALENDAR.add_working_days(start, 2)
+    new_end = CALENDAR.add_working_days(new_start, 1)
+    edited = inspector.ask(f"/edit 1 days {typed(new_start)} {typed(new_end)}")
+    assert "Corrected" in edited.text and "What changed" in edited.text, edited.text
+    moved = expected("ch-full", new_start)["draft_report"]
+    assert format_date(moved.due) in edited.text
+    # The name is for managers.
+    before = bot.snapshot()
+    refused = inspector.ask('/edit 1 name "Oak House Children\'s Home"')
+    assert "Corrected" not in refused.text and "manager" in refused.text.lower()
+    assert bot.snapshot() == before
+    renamed = manager.ask('/edit 1 name "Oak House Two"')
+    assert "Corrected" in renamed.text and "Oak House Two" in renamed.text
+    assert "Oak House Two" in manager.ask("/case 1").text
+
+
+def test_cases_by_name_and_the_week_ahead(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    first = CALENDAR.add_working_days(workday(), -17)
+    second = CALENDAR.add_working_days(workday(), -14)
+    _newcase(manager, "ch-full", "Oak House", first)
+    _newcase(manager, "ch-full", "Elm Lodge", second)
+
+    answer = manager.ask("when is the draft due for oak house?")
+    assert "Oak House" in answer.text and "Elm Lodge" not in answer.text
+    assert format_date(expected("ch-full", first)["draft_report"].due) in answer.text
+    shown = manager.ask("/case oak")
+    assert "#1 Oak House" in shown.text and "Status: open" in shown.text
+
+    # What's due this week, across both cases, soonest first.
+    week = manager.ask("what's due this week?")
+    monday = today() - timedelta(days=today().weekday())
+    end = monday + timedelta(days=6)
+    days = sorted(
+        (d.due, case)
+        for case, start in (("Oak House", first), ("Elm Lodge", second))
+        for d in expected("ch-full", start).values()
+        if today() <= d.due <= end
+    )
+    if days:
+        positions = [week.text.find(format_date(day)) for day, _ in days]
+        assert all(p >= 0 for p in positions), week.text
+        assert positions == sorted(positions)
+    else:
+        assert "Nothing" in week.text or "nothing" in week.text, week.text
+
+    nxt = manager.ask("what's due next week?")
+    monday = today() - timedelta(days=today().weekday()) + timedelta(weeks=1)
+    coming = sorted(
+        (d.due, name)
+        for name, begun in (("Oak House", first), ("Elm Lodge", second))
+        for d in expected("ch-full", begun).values()
+        if monday <= d.last_day <= monday + timedelta(days=6) and d.recorded is None
+    )
+    assert coming, "the dates chosen should put deadlines next week"
+    lines = [line for line in nxt.text.splitlines() if line.startswith("#")]
+    assert len(lines) == len(coming), nxt.text
+    for line, (day, name) in zip(lines, coming, strict=True):
+        assert name in line and format_date(day) in line, (line, day, name)
+
+    _newcase(manager, "ch-full", "Orchard View", first)
+    asked = manager.ask("/case o")
+    labels = [row[0] for row in asked.buttons]
+    assert "#1 Oak House" in labels and "#3 Orchard View" in labels
+
+
+def test_what_each_role_sees(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    start = CALENDAR.add_working_days(workday(), -10)
+    _newcase(manager, "ch-full", "Oak House", start)
+    _join_as(api, manager, inspector, "inspector", 1)
+    _join_as(api, manager, provider, "provider", 1)
+    assert "Recorded for" in manager.ask("/record 1 judgement inadequate").text
+
+    # The command menu per role.
+    def menu(scope: dict[str, object] | None) -> set[str]:
+        return {str(c["command"]) for c in api.commands(scope)}
+
+    for_provider = menu({"type": "chat", "chat_id": PROVIDER})
+    assert for_provider and not for_provider & {"newcase", "record", "invite"}, for_provider
+    assert "record" in menu({"type": "chat", "chat_id": INSPECTOR})
+    assert "newcase" not in menu(None)
+
+    # Seed citations and Ofsted-internal steps are for Ofsted staff.
+    seed = re.compile(r"\b\d{3} L\d+|seed", re.IGNORECASE)
+    said = provider.ask("when is the draft due?")
+    assert "Draft report" in said.text and not seed.search(said.text), said.text
+    assert seed.search(inspector.ask("when is the draft due?").text)
+    comes = CALENDAR.add_working_days(today(), 3)
+    what_if = provider.ask(f"if the draft comes on {typed(comes)} when are my comments due?")
+    assert format_date(CALENDAR.add_working_days(comes, 5)) in what_if.text
+    assert not seed.search(what_if.text), what_if.text
+    for text in ("is anything overdue?", "what's due next week?", "/cases", "/case 1"):
+        seen = provider.ask(text).text
+        assert "quality assurance" not in seen.lower() and "Case review" not in seen, (text, seen)
+        assert not seed.search(seen), (text, seen)
+    due = provider.ask("/due 1").text
+    assert "Case review" not in due and "quality assurance" not in due.lower()
+    staff = inspector.ask("/due 1").text
+    assert "Case review" in staff or "quality assurance" in staff.lower()
