@@ -14,7 +14,11 @@ async def test_updates_are_kept_once_and_pending_until_done(db: Database) -> Non
     assert await db.inbox.next_offset() is None
     assert await db.inbox.store([InboxItem(7, '{"a": 1}'), InboxItem(5, "{}")]) == [7, 5]
     assert await db.inbox.store([InboxItem(7, '{"a": 2}'), InboxItem(9, "{}")]) == [9]  # 7 again: ignored
-    assert [(i.update_id, i.body) for i in await db.inbox.pending()] == [(5, "{}"), (7, '{"a": 1}'), (9, "{}")]
+    assert [(i.update_id, i.body) for i in await db.inbox.pending()] == [
+        (5, "{}"),
+        (7, '{"a": 1}'),
+        (9, "{}"),
+    ]
     assert await db.inbox.next_offset() == 10
     await db.inbox.mark_done(7)
     await db.state.write_batch([("ns", "k", "v")], done_update_id=5)
