@@ -41,7 +41,9 @@ _html_piece = st.one_of(
     st.text(alphabet=st.characters(blacklist_characters="<>&"), max_size=300),
     st.sampled_from(["\n", "&amp;", "&lt;", "😀", "\n\n"]),
     st.builds(lambda inner: f"<b>{inner}</b>", st.text(alphabet="ab\n é", max_size=200)),
-    st.builds(lambda inner: f'<a href="https://example.org">{inner}</a>', st.text(alphabet="xy\n", max_size=80)),
+    st.builds(
+        lambda inner: f'<a href="https://example.org">{inner}</a>', st.text(alphabet="xy\n", max_size=80)
+    ),
 )
 
 

@@ -17,3 +17,10 @@ CREATE TABLE update_changes (
     at        TEXT NOT NULL,
     PRIMARY KEY (update_id, step)
 );
+
+-- Failed invitation redemptions per Telegram user, so guessing codes is throttled (ids and times only).
+CREATE TABLE invite_failures (
+    telegram_id INTEGER NOT NULL,
+    at          TEXT NOT NULL
+);
+CREATE INDEX invite_failures_by_person ON invite_failures (telegram_id, at);
