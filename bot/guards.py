@@ -1,5 +1,7 @@
 """What reaches the handlers, and which failures reach the person.
 
+- A button press without data (a modified client) is answered as an expired button: PTB would hand
+  it to whichever pattern handler comes first.
 - Edited messages never re-run a command or answer a step: the person is told the bot reads only new
   messages.
 - A group or channel is refused once (one message, or one alert for a button) and then left
@@ -20,6 +22,7 @@ from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from handlers.context import InspectApplication, InspectContext
 from handlers.people import PRIVATE_ONLY
+from handlers.setup import stale_button
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,11 @@ async def admit(update: Update, context: InspectContext) -> None:
     chat = update.effective_chat
     if chat is not None and chat.type != ChatType.PRIVATE:
         await _refuse_and_leave(update, context, chat.id)
+        raise ApplicationHandlerStop
+    if update.callback_query is not None and not update.callback_query.data:
+        # Empty data (only a modified client sends it) would match every pattern of PTB's handlers.
+        log.info("update %d: a button press without data, refused", update.update_id)
+        await stale_button(update, context)
         raise ApplicationHandlerStop
     if update.edited_message is not None:
         log.info("update %d: an edited message, ignored", update.update_id)

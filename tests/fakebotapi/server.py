@@ -548,6 +548,16 @@ class FakeBotApi:
                 self._chats[user_id].started = True
         return FakeUser(self, user_id)
 
+    def channel(self, chat_id: int, title: str = "Channel") -> dict[str, Any]:
+        """A channel the bot was added to (negative id); returns its chat object for a raw channel_post."""
+        if chat_id >= 0:
+            raise ValueError("channel ids are negative")
+        with self._cond:
+            chat = self._chats.setdefault(
+                chat_id, _Chat(id=chat_id, type="channel", title=title, started=True)
+            )
+            return chat.as_dict()
+
     def chat(self, chat_id: int) -> FakeChat:
         """Read what the bot sent to any chat, e.g. a group created by ``FakeUser.send_in_group``."""
         return FakeChat(self, chat_id)
