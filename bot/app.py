@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 import sqlite3
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
@@ -167,8 +167,12 @@ async def _serve(settings: Settings, db: Database) -> None:
         log.info("stopping")
         polling.cancel()
         stopped.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await polling  # a wrong token surfaces here
+        try:
+            await polling
+        except asyncio.CancelledError:
+            pass  # stopped as asked
+        except InvalidToken as exc:  # revoked while running
+            raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from exc
         await application.stop()
     finally:
         await application.shutdown()
@@ -193,7 +197,7 @@ async def _open(settings: Settings) -> Database:
 
 async def _initialize(application: InspectApplication, settings: Settings) -> None:
     """getMe happens here: turn the ways it fails into a line an operator understands."""
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import NetworkError
 
     try:
         await application.initialize()
