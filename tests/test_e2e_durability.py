@@ -119,3 +119,21 @@ def test_a_missing_database_folder_is_one_line(api: FakeBotApi, tmp_path: Path) 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.strip().count("\n") == 0, result.stderr
     assert "nowhere" in result.stderr
+
+
+def test_two_bots_on_one_token_with_different_databases_is_logged_as_an_operator_error(
+    api: FakeBotApi, bot: BotProcess, tmp_path: Path
+) -> None:
+    folder = tmp_path / "second"
+    folder.mkdir()
+    second = BotProcess(api, folder).start()
+    try:
+        deadline = time.monotonic() + 15
+        while "operator error" not in bot.log_text() + second.log_text():
+            assert time.monotonic() < deadline, "no 409 was logged"
+            time.sleep(0.2)
+        assert second.proc is not None and second.proc.poll() is None  # logged, not fatal
+    finally:
+        second.stop()
+    logs = bot.log_text() + second.log_text()
+    assert logs.count("operator error") <= 2  # once per process, not once per 409
