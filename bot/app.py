@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import time
+import sqlite3
+from datetime import time, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
+from bot import guards
+from bot.lock import AlreadyRunning, ProcessLock
 from bot.persistence import SQLitePersistence
+from bot.polling import InboxPoller
+from bot.processor import PersonProcessor
+from bot.sending import LimitedBot
 from bot.settings import Settings
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
@@ -25,7 +34,8 @@ _PERSIST_GROUP = 1_000
 
 
 async def _persist_now(update: Update, context: InspectContext) -> None:
-    """Write conversation states at once, in one transaction: a crash loses nothing already answered.
+    """Write this update's conversation states and mark it handled, in one transaction: a crash loses
+    nothing already answered, and replays exactly the updates whose step was not saved.
 
     PTB marks an update's user and chat data as changed only after every handler group has run, so this
     last group marks them itself; otherwise the step would be saved now and its answers one update late.
@@ -38,7 +48,7 @@ async def _persist_now(update: Update, context: InspectContext) -> None:
     await application.update_persistence()
     persistence = application.persistence
     assert isinstance(persistence, SQLitePersistence)
-    await persistence.commit()
+    await persistence.commit_update(update.update_id, chat.id if chat else None, user.id if user else None)
 
 
 async def purge_expired(context: InspectContext) -> None:
@@ -49,6 +59,16 @@ async def purge_expired(context: InspectContext) -> None:
     log.info("retention: purged the free text of %d closed case(s) older than %d days", purged, days)
 
 
+#: How long handled updates and their change records are kept (a replay only concerns recent ones).
+INBOX_KEPT = timedelta(days=2)
+
+
+async def prune_inbox(context: InspectContext) -> None:
+    """Forget handled updates older than `INBOX_KEPT` (ids and counts only in the log)."""
+    forgotten = await context.services.db.inbox.prune(INBOX_KEPT)
+    log.info("inbox: forgot %d handled update(s)", forgotten)
+
+
 def schedule_housekeeping(application: InspectApplication, settings: Settings) -> None:
     """Purge once shortly after start (catching up after downtime), then every night at 2am."""
     queue = application.job_queue
@@ -57,19 +77,41 @@ def schedule_housekeeping(application: InspectApplication, settings: Settings) -
     queue.run_daily(
         purge_expired, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
     )
+    queue.run_daily(prune_inbox, time=time(2, 30, tzinfo=settings.zone), name="inbox")
+
+
+#: Updates handled at the same moment (each holding its chat's and person's locks).
+RUNNING_UPDATES = 16
 
 
 def build_application(settings: Settings, db: Database) -> InspectApplication:
+    """PTB's Application on `LimitedBot` (every reply within Telegram's limits), with people handled in
+    parallel (`PersonProcessor`) and no Updater: `bot.polling` fetches updates through the inbox."""
     context_types = ContextTypes(context=InspectContext)
+    persistence = SQLitePersistence(db.state)
+
+    async def handled(update_id: int) -> None:
+        if update_id in persistence.finished:
+            persistence.finished.discard(update_id)  # marked with its state already
+        else:
+            await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+
+    bot = LimitedBot(
+        token=settings.telegram_bot_token.get_secret_value(),
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=HTTPXRequest(connection_pool_size=RUNNING_UPDATES * 2),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=AIORateLimiter(),
+    )
     application = cast(
         InspectApplication,
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
-        .persistence(SQLitePersistence(db.state))
+        .bot(bot)
+        .updater(None)
+        .concurrent_updates(PersonProcessor(RUNNING_UPDATES, on_done=handled))
+        .persistence(persistence)
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter())
         .build(),
     )
     install_services(
@@ -81,6 +123,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
             bot_username=settings.bot_username or "",
         ),
     )
+    guards.install(application)
     setup.install(application)
     schedule_housekeeping(application, settings)
     application.add_handler(TypeHandler(Update, _persist_now), group=_PERSIST_GROUP)
@@ -93,36 +136,68 @@ class StartupError(RuntimeError):
 
 async def serve(settings: Settings) -> None:
     """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written."""
-    db = await Database.open(settings.db)
+    lock = _lock(settings)
     try:
-        await db.people.ensure_admins(settings.admins)
-        application = build_application(settings, db)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await _initialize(application, settings)
+        db = await _open(settings)
         try:
-            await setup.after_start(application)
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=settings.poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
-            log.info("inspectbot is running as @%s", application.bot.username)
-            await stop.wait()
-            log.info("stopping")
-            await application.updater.stop()
-            await application.stop()
+            await _serve(settings, db)
         finally:
-            await application.shutdown()
+            await db.close()
     finally:
-        await db.close()
+        lock.release()
+
+
+async def _serve(settings: Settings, db: Database) -> None:
+    await db.people.ensure_admins(settings.admins)
+    application = build_application(settings, db)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await _initialize(application, settings)
+    try:
+        await setup.after_start(application)
+        await application.start()
+        poller = InboxPoller(application, db.inbox, settings.poll_timeout)
+        await poller.replay()
+        polling = asyncio.create_task(poller.run(), name="inbox-polling")
+        log.info("inspectbot is running as @%s", application.bot.username)
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        log.info("stopping")
+        polling.cancel()
+        stopped.cancel()
+        try:
+            await polling
+        except asyncio.CancelledError:
+            pass  # stopped as asked
+        except InvalidToken as exc:  # revoked while running
+            raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from exc
+        await application.stop()
+    finally:
+        await application.shutdown()
+
+
+def _lock(settings: Settings) -> ProcessLock:
+    try:
+        return ProcessLock(Path(settings.db)).acquire()
+    except AlreadyRunning as exc:
+        raise StartupError(str(exc)) from exc
+    except OSError as exc:
+        raise StartupError(f"Can't use the database folder of {settings.db}: {exc.strerror}.") from exc
+
+
+async def _open(settings: Settings) -> Database:
+    """Open and migrate; a database that can't be read, written or migrated is one line, not a trace."""
+    try:
+        return await Database.open(settings.db)
+    except (sqlite3.Error, OSError, RuntimeError, ValueError) as exc:
+        raise StartupError(f"Can't open the database {settings.db}: {exc}.") from exc
 
 
 async def _initialize(application: InspectApplication, settings: Settings) -> None:
     """getMe happens here: turn the ways it fails into a line an operator understands."""
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import NetworkError
 
     try:
         await application.initialize()

@@ -36,6 +36,8 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         )
         self._state = state
         self._pending: dict[tuple[str, str], str | None] = {}
+        #: Updates whose state was saved with their done mark (the processor need not mark them again).
+        self.finished: set[int] = set()
 
     async def _load_ids(self, namespace: str) -> dict[int, dict[str, Any]]:
         rows = await self._state.get_all(namespace)
@@ -102,5 +104,38 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         changes, self._pending = list(self._pending.items()), {}
         await self._state.write_batch([(namespace, key, value) for (namespace, key), value in changes])
 
+    async def commit_update(self, update_id: int, chat_id: int | None, user_id: int | None) -> None:
+        """Write what one update changed (its chat's and its person's data and conversations), and mark
+        it handled, in one transaction.
+
+        Updates of different people are handled at once, and PTB's `update_persistence` stages every
+        changed entry, including those of updates still being handled. Only this update's own entries
+        are written here (nobody else touches them: the processor serialises per chat and per user);
+        the others wait for their own update's commit, so a crash never saves a step whose update will
+        be handled again.
+        """
+        ids = {i for i in (chat_id, user_id) if i is not None}
+        mine = {key: value for key, value in self._pending.items() if _belongs(key, ids)}
+        for key in mine:
+            del self._pending[key]
+        try:
+            await self._state.write_batch(
+                [(namespace, key, value) for (namespace, key), value in mine.items()],
+                done_update_id=update_id,
+            )
+        except BaseException:
+            for key, value in mine.items():
+                self._pending.setdefault(key, value)  # newer values staged meanwhile win
+            raise
+        self.finished.add(update_id)
+
     def _stage(self, namespace: str, key: str, value: str | None) -> None:
         self._pending[(namespace, key)] = value
+
+
+def _belongs(entry: tuple[str, str], ids: set[int]) -> bool:
+    """Whether a staged entry is the data or a conversation of one of `ids` (a chat and a person)."""
+    namespace, key = entry
+    if namespace in (_USER, _CHAT):
+        return int(key) in ids
+    return any(part in ids for part in json.loads(key) if isinstance(part, int))

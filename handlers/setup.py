@@ -47,7 +47,7 @@ async def on_error(update: object, context: InspectContext) -> None:
     if isinstance(context.error, BadRequest) and "message is not modified" in context.error.message.lower():
         log.info("a repeated button press changed nothing: %s", context.error.message)
         return
-    log.error("update failed: %r", update, exc_info=context.error)
+    log.error("update failed: %s", getattr(update, "update_id", None), exc_info=context.error)  # no text
     if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == "private":
         await context.bot.send_message(
             update.effective_chat.id,

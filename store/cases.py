@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, consistency, guard, places
+from store import audit, changes, consistency, guard, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -118,6 +118,8 @@ class CaseRepository:
             raise InvalidInput(f"I don't know the kind of inspection '{kind}'.")
         _check_planned(planned_start, planned_end)
         async with self._db.transaction() as conn:
+            if (earlier := changes.replayed()) is not None:  # the same update, handled again
+                return await self._reload(conn, int(earlier))
             subject = await guard.subject_of(conn, actor)
             if not can_create_case(subject):
                 raise PermissionDenied("Only inspectors and managers can start a case.")
@@ -158,6 +160,7 @@ class CaseRepository:
                     "status": "open",
                 },
             )
+            changes.remember(str(ref))
             return await self._reload(conn, ref)
 
     async def get(self, actor: Person, ref: int) -> Case:

@@ -12,10 +12,11 @@ from typing import Any
 
 import aiosqlite
 
-from store import export, migrations, retention
+from store import changes, export, migrations, retention
 from store.audit import AuditRepository
 from store.cases import CaseRepository
-from store.codec import utc_now
+from store.codec import time_to_text, utc_now
+from store.inbox import InboxRepository
 from store.invites import InviteRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
@@ -24,18 +25,45 @@ from store.state import StateRepository
 #: How long a writer waits for another process's write lock before SQLite gives up (milliseconds).
 BUSY_TIMEOUT_MS = 10_000
 
+#: Connections kept for reads, so reads run beside each other and beside the one writer (WAL).
+READERS = 3
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
 
 class Database:
-    """One aiosqlite connection (WAL, foreign keys on) shared by every task of the process.
+    """One aiosqlite connection for writes (WAL, foreign keys on) and a few for reads.
 
-    A single asyncio lock serialises the use of the connection: a task's transaction is never interleaved
-    with another task's statements (SQLite has one transaction per connection), and a reader never sees
-    another task's half-done write. Between processes, `BEGIN IMMEDIATE` and the busy timeout do the same.
+    An asyncio lock serialises the writing connection: a task's transaction is never interleaved with
+    another task's statements (SQLite has one transaction per connection). Reads take one of the reading
+    connections: WAL gives each read a committed snapshot, so a reader never sees another task's half-done
+    write and never waits behind it. Between processes, `BEGIN IMMEDIATE` and the busy timeout serialise
+    writers.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        path: Path,
+        clock: Callable[[], datetime],
+        readers: list[aiosqlite.Connection] | None = None,
+    ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        self._all_readers = list(readers or [])
+        for reader in self._all_readers:
+            self._readers.put_nowait(reader)
         self.path = path
         self.clock = clock
         self.people = PeopleRepository(self)
@@ -44,6 +72,7 @@ class Database:
         self.invites = InviteRepository(self)
         self.audit = AuditRepository(self)
         self.state = StateRepository(self)
+        self.inbox = InboxRepository(self)
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> Database:
@@ -60,10 +89,21 @@ class Database:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, db_path, clock)
+        readers: list[aiosqlite.Connection] = []
+        try:
+            for _ in range(READERS):
+                readers.append(await _connect(db_path))
+        except BaseException:
+            for reader in readers:
+                await reader.close()
+            await conn.close()
+            raise
+        return cls(conn, db_path, clock, readers)
 
     async def close(self) -> None:
         async with self._lock:
+            for _ in self._all_readers:
+                await (await self._readers.get()).close()
             await self._conn.close()
 
     async def __aenter__(self) -> Database:
@@ -87,22 +127,50 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for reads, while no other task of this process uses it."""
-        async with self._lock:
-            yield self._conn
+        """A connection for reads, while no other task uses it; several reads run at once."""
+        if not self._all_readers:
+            async with self._lock:
+                yield self._conn
+            return
+        conn = await self._readers.get()
+        try:
+            yield conn
+        finally:
+            self._readers.put_nowait(conn)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, counted: bool = True) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction: `BEGIN IMMEDIATE` takes SQLite's write lock up front, so read-then-write
-        sequences (next case number, redeeming a code) can't race another writer; commit or roll back."""
+        sequences (next case number, redeeming a code) can't race another writer; commit or roll back.
+
+        Inside an update's handling (`store.changes`), a counted transaction is recorded against the
+        update; if it was already made the first time the update was handled, it is rolled back instead
+        of committed (the caller still gets what its body read). Bookkeeping (the inbox, conversation
+        state) passes `counted=False`.
+        """
+        step = changes.next_step() if counted else None
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                if step is not None:
+                    async with self._conn.execute(
+                        "SELECT result FROM update_changes WHERE update_id = ? AND step = ?",
+                        (step.update_id, step.number),
+                    ) as cur:
+                        row = await cur.fetchone()
+                    if row is not None:
+                        step.replay, step.prior = True, row[0]
+                with changes.in_step(step):
+                    yield self._conn
+                if step is not None and not step.replay:
+                    await self._conn.execute(
+                        "INSERT INTO update_changes (update_id, step, result, at) VALUES (?, ?, ?, ?)",
+                        (step.update_id, step.number, step.result, time_to_text(self.now())),
+                    )
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
-            await self._conn.execute("COMMIT")
+            await self._conn.execute("ROLLBACK" if step is not None and step.replay else "COMMIT")
 
     async def purge_expired(self, retention_days: int) -> int:
         """Purge the free text of cases closed more than `retention_days` ago; returns how many cases."""

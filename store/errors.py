@@ -31,5 +31,11 @@ class InviteInvalid(StoreError):
         super().__init__(self.MESSAGE)
 
 
+class InviteThrottled(InviteInvalid):
+    """Too many failed codes from one Telegram user lately: no code is even looked at for a while."""
+
+    MESSAGE = "Too many invitation links tried. Please wait 10 minutes, then try again."
+
+
 class InvalidInput(StoreError):
     """A value the store can't accept (an unknown kind, event or grade, an empty name)."""

@@ -6,13 +6,14 @@ code works once even when two tasks or two processes try it at the same moment.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from store import audit, guard
+from store import audit, changes, guard
 from store.cases import add_member
 from store.codec import time_from_text, time_to_text
-from store.errors import InvalidInput, InviteInvalid, PermissionDenied
+from store.errors import InvalidInput, InviteInvalid, InviteThrottled, PermissionDenied
 from store.models import Invite, Person, Role
 from store.people import clean_display_name, find_by_telegram_id, insert_person, load_person, update_person
 from workflows import invites as rules
@@ -20,6 +21,12 @@ from workflows.access import Scope, can_invite
 
 if TYPE_CHECKING:
     from store.database import Database
+
+log = logging.getLogger(__name__)
+
+#: Failed redemptions one Telegram user may make within `FAILURE_WINDOW` before waiting.
+FAILURES_ALLOWED = 5
+FAILURE_WINDOW = timedelta(minutes=10)
 
 
 class InviteRepository:
@@ -88,9 +95,52 @@ class InviteRepository:
         `InviteInvalid` for an unknown, used or expired code. `InvalidInput` (and the code stays usable)
         when the person already uses the bot in another role or, as a provider, for another setting.
         """
+        await self._check_throttle(telegram_id)
+        try:
+            return await self._redeem(code, telegram_id, display_name)
+        except InviteThrottled:
+            raise
+        except InviteInvalid:
+            await self._record_failure(telegram_id)
+            raise
+
+    async def _check_throttle(self, telegram_id: int) -> None:
+        since = time_to_text(self._db.now() - FAILURE_WINDOW)
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                "SELECT COUNT(*) FROM invite_failures WHERE telegram_id = ? AND at > ?", (telegram_id, since)
+            ) as cur,
+        ):
+            row = await cur.fetchone()
+        if row is not None and int(row[0]) >= FAILURES_ALLOWED:
+            log.warning("invite: telegram id %d throttled after %d failures", telegram_id, int(row[0]))
+            raise InviteThrottled()
+
+    async def _record_failure(self, telegram_id: int) -> None:
+        now = self._db.now()
+        async with self._db.transaction(counted=False) as conn:
+            await conn.execute(
+                "DELETE FROM invite_failures WHERE at <= ?", (time_to_text(now - FAILURE_WINDOW),)
+            )
+            await conn.execute(
+                "INSERT INTO invite_failures (telegram_id, at) VALUES (?, ?)",
+                (telegram_id, time_to_text(now)),
+            )
+            async with conn.execute(
+                "SELECT COUNT(*) FROM invite_failures WHERE telegram_id = ?", (telegram_id,)
+            ) as cur:
+                row = await cur.fetchone()
+        log.info("invite: failed redemption by telegram id %d (%d lately)", telegram_id, row[0] if row else 0)
+
+    async def _redeem(self, code: str, telegram_id: int, display_name: str) -> Person:
         if not rules.looks_like_code(code):
             raise InviteInvalid()
         async with self._db.transaction() as conn:
+            if (earlier := changes.replayed()) is not None:  # the same update again: the code is used
+                again = await load_person(conn, int(earlier))
+                if again is not None:
+                    return again
             now = self._db.now()
             now_text = time_to_text(now)
             async with conn.execute(
@@ -161,6 +211,7 @@ class InviteRepository:
                 {"invite_id": invite["id"], "person_id": person.id, "role": role.value},
             )
             current = await load_person(conn, person.id)
+            changes.remember(str(person.id))
         if current is None:
             raise RuntimeError("a person vanished inside their own transaction")
         return current

@@ -38,16 +38,22 @@ class StateRepository:
         async with self._db.transaction() as conn:
             await conn.execute("DELETE FROM kv_state WHERE namespace = ? AND key = ?", (namespace, key))
 
-    async def write_batch(self, changes: list[tuple[str, str, str | None]]) -> None:
+    async def write_batch(
+        self, changes: list[tuple[str, str, str | None]], *, done_update_id: int | None = None
+    ) -> None:
         """Apply (namespace, key, value) changes in one transaction; a None value deletes the key.
 
         The Telegram layer saves a conversation's step and its answers together this way, so a crash
-        can never leave a step on disk without the answers it depends on.
+        can never leave a step on disk without the answers it depends on; with `done_update_id`, the
+        update that led to them is marked handled in the same transaction, so it is replayed after a
+        crash exactly when its step was not saved.
         """
-        if not changes:
+        if not changes and done_update_id is None:
             return
         now = time_to_text(self._db.now())
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(counted=False) as conn:
+            if done_update_id is not None:
+                await self._db.inbox.mark_done_in(conn, done_update_id)
             for namespace, key, value in changes:
                 if value is None:
                     await conn.execute(

@@ -103,19 +103,19 @@ def test_providers_cannot_change_cases_or_invite(api: FakeBotApi, bot: BotProces
     assert bot.snapshot() == before
 
 
-def test_group_chats_get_a_refusal_and_nothing_else(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_group_is_refused_once_and_left(api: FakeBotApi, bot: BotProcess) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}')
     group = api.chat(-500)
-    for text in ["/cases", "/case 1", "/start", "/due 1"]:
-        since = group.mark()
+    since = group.mark()
+    manager.send_in_group("/cases", -500)
+    assert group.wait_next(since).text == PRIVATE_ONLY
+    api.wait_for_call("leaveChat", lambda call: call.params.get("chat_id") in (-500, "-500"))
+    assert api.left_chats() == [-500]
+    for text in ["/case 1", "/start", "/due 1"]:  # no longer reaches the bot, as in Telegram
         manager.send_in_group(text, -500)
-        reply = group.wait_next(since)
-        assert (
-            reply.text
-            == "I only work in a private chat. Open a chat with me directly to ask about inspections."
-        )
-    assert not [m for m in group.messages() if "Oak" in m.text or "#1" in m.text]
+    assert manager.ask("/help").text  # handled after the group's messages: they did not reach the bot
+    assert [m.text for m in group.messages()] == [PRIVATE_ONLY]
 
 
 def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, bot: BotProcess) -> None:
@@ -144,12 +144,15 @@ def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, 
 def test_a_forged_button_press_in_a_group_reveals_nothing(api: FakeBotApi, bot: BotProcess) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}')
-    group = api.chat(-500)
-    since = group.mark()
-    manager.send_in_group("/due", -500)
-    refusal = group.wait_next(since)
+    group = api.chat(-501)
+    manager.send_in_group("hello", -501)  # plain text: the bot sees it (a real group needs a mention)
+    api.wait_for_call("leaveChat")
+    refusal = group.messages()[0]
+    assert refusal.text == PRIVATE_ONLY
+    before = len(api.calls("answerCallbackQuery"))
     for data in ["due:1", "case:1", "ask:draft_report:1", "inv:provider:1"]:
-        answer = group.wait_answer(manager.forge_press(data, refusal, chat_id=-500))
-        assert answer.text == PRIVATE_ONLY
+        manager.forge_press(data, refusal, chat_id=-501)  # the bot has left: nothing reaches it
+    assert manager.ask("/help").text  # handled after the presses, so they were not delivered or ignored
+    assert len(api.calls("answerCallbackQuery")) == before
     assert [m.text for m in group.messages()] == [PRIVATE_ONLY]
     assert bot.snapshot()["invites"] == []

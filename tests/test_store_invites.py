@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from store import changes
 from store.database import Database
-from store.errors import InvalidInput, InviteInvalid, NotFound, PermissionDenied
+from store.errors import InvalidInput, InviteInvalid, InviteThrottled, NotFound, PermissionDenied
 from store.models import Person, Role
 from tests.storefixtures import Clock, first_manager
 from workflows.invites import hash_code
@@ -147,3 +148,33 @@ async def test_who_may_invite(db: Database, boss: Person) -> None:
     assert (await db.invites.create(None, Role.MANAGER)).role is Role.MANAGER  # the operator
     with pytest.raises(NotFound):
         await db.invites.create(bob, Role.PROVIDER, case_ref=case.ref)  # not his case: it doesn't exist
+
+
+async def test_five_failed_codes_make_a_person_wait_ten_minutes(
+    db: Database, boss: Person, clock: Clock
+) -> None:
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    for _ in range(5):
+        with pytest.raises(InviteInvalid) as refused:
+            await db.invites.redeem("x" * 43, 77, "Guesser")
+        assert not isinstance(refused.value, InviteThrottled)
+    with pytest.raises(InviteThrottled):  # even the right code, for now
+        await db.invites.redeem(invite.code, 77, "Guesser")
+    with pytest.raises(InviteInvalid):  # somebody else is not held up
+        await db.invites.redeem("y" * 43, 78, "Other")
+    clock.now += timedelta(minutes=10, seconds=1)
+    person = await db.invites.redeem(invite.code, 77, "Guesser")
+    assert person.role is Role.INSPECTOR
+
+
+async def test_a_redemption_handled_twice_answers_with_the_person_it_added(
+    db: Database, boss: Person
+) -> None:
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    with changes.handling(900):
+        first = await db.invites.redeem(invite.code, 80, "Ivy")
+    with changes.handling(900):  # the same /start CODE update after a crash: not "expired"
+        again = await db.invites.redeem(invite.code, 80, "Ivy")
+    assert again == first
+    with pytest.raises(InviteInvalid):  # a new update with the same code is refused, as always
+        await db.invites.redeem(invite.code, 80, "Ivy")

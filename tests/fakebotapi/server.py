@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 
 from .bodies import BodyError, parse_body, parse_query
 from .driver import FakeChat, FakeUser, Match, as_predicate
+from .faults import INJECTED, Fault, FaultKind, make_fault
 from .html_entities import EntityParseError, parse_html, strip_and_shift, utf16_len
 from .model import (
     BotMessage,
@@ -235,6 +236,7 @@ class _Chat:
     next_message_id: int = 1
     messages: dict[int, _Msg] = field(default_factory=dict)
     events: list[tuple[int, int, str]] = field(default_factory=list)  # (seq, message_id, kind)
+    left: bool = False  # the bot left this group (leaveChat): its messages no longer reach the bot
     reply_keyboard: dict[str, Any] | None = None
     chat_actions: list[str] = field(default_factory=list)
     callback_answers: list[CallbackAnswer] = field(default_factory=list)
@@ -398,6 +400,7 @@ class FakeBotApi:
         self._webhook: dict[str, Any] = {}
         self._webhook_deliveries: list[WebhookDelivery] = []
         self._webhook_error: tuple[int, str] | None = None
+        self._faults: list[Fault] = []
 
         self._methods: dict[str, Callable[[_Params], Any]] = {
             name.lower(): getattr(self, f"_m_{snake}")
@@ -430,6 +433,7 @@ class FakeBotApi:
                 ("sendChatAction", "send_chat_action"),
                 ("getChat", "get_chat"),
                 ("getFile", "get_file"),
+                ("leaveChat", "leave_chat"),
             )
         }
 
@@ -544,6 +548,16 @@ class FakeBotApi:
                 self._chats[user_id].started = True
         return FakeUser(self, user_id)
 
+    def channel(self, chat_id: int, title: str = "Channel") -> dict[str, Any]:
+        """A channel the bot was added to (negative id); returns its chat object for a raw channel_post."""
+        if chat_id >= 0:
+            raise ValueError("channel ids are negative")
+        with self._cond:
+            chat = self._chats.setdefault(
+                chat_id, _Chat(id=chat_id, type="channel", title=title, started=True)
+            )
+            return chat.as_dict()
+
     def chat(self, chat_id: int) -> FakeChat:
         """Read what the bot sent to any chat, e.g. a group created by ``FakeUser.send_in_group``."""
         return FakeChat(self, chat_id)
@@ -552,6 +566,45 @@ class FakeBotApi:
         """Queue a raw update (without update_id) for updates the driver has no helper for."""
         with self._cond:
             return self._push(body)
+
+    def fault(
+        self,
+        kind: FaultKind,
+        *,
+        methods: list[str] | None = None,
+        count: int | None = None,
+        seconds: float | None = None,
+        status: int = 500,
+        hang: float = 0.0,
+        after: bool = False,
+    ) -> None:
+        """Misbehave from now on: answer `status` ("error"), close the connection ("drop"; with
+        `after=True` once the method has done its work) or wait `hang` seconds first ("hang"), for
+        `count` requests and/or `seconds` seconds, to `methods` (default: all), then recover."""
+        made = make_fault(
+            kind, methods=methods, count=count, seconds=seconds, status=status, hang=hang, after=after
+        )
+        with self._cond:
+            self._faults.append(made)
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._faults.clear()
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._cond:
+            now = time.monotonic()
+            for fault in self._faults:
+                if fault.applies(method, now):
+                    if fault.remaining is not None:
+                        fault.remaining -= 1
+                    return fault
+            return None
+
+    def left_chats(self) -> list[int]:
+        """Groups the bot has left (leaveChat)."""
+        with self._cond:
+            return [chat.id for chat in self._chats.values() if chat.left]
 
     # ------------------------------------------------------------------ test driver: inspection
 
@@ -828,7 +881,8 @@ class FakeBotApi:
                     raise AssertionError(f"message {reply_to} does not exist in chat {chat_id}")
                 msg.reply_to = reply_to
             chat.messages[msg.message_id] = msg
-            self._push({"message": self._message_dict(chat, msg)})
+            if not chat.left:  # a group the bot left no longer sends it anything
+                self._push({"message": self._message_dict(chat, msg)})
             return msg.message_id
 
     def _press(self, user_id: int, chat_id: int, button: str, message_id: int | None) -> str:
@@ -888,6 +942,8 @@ class FakeBotApi:
     def _push_press(self, user_id: int, chat: _Chat, msg: _Msg, data: str) -> str:
         query_id = str(4_000_000_000_000 + next(self._ids))
         self._queries[query_id] = _Query(id=query_id, chat_id=chat.id, message_id=msg.message_id, data=data)
+        if chat.left:  # a group the bot left no longer sends it anything
+            return query_id
         self._push(
             {
                 "callback_query": {
@@ -935,6 +991,7 @@ class FakeBotApi:
     def _serve(self, handler: _Handler) -> None:
         started = time.time()
         tick = time.monotonic()
+        dropped = False
         split = urlsplit(handler.path)
         method = split.path
         params: dict[str, Any] = {}
@@ -955,7 +1012,17 @@ class FakeBotApi:
             token, method = route.group(1), route.group(2)
             params = parse_query(split.query)
             params.update(parse_body(body, handler.headers.get("Content-Type", "")))
-            status, payload = 200, {"ok": True, "result": self._dispatch(token, method, _Params(params))}
+            fault = self._take_fault(method)
+            if fault is not None and fault.kind == "hang":
+                time.sleep(fault.seconds)  # then served after all, to a client that may be gone
+            if fault is not None and fault.kind == "error":
+                raise ApiError(fault.status, f"Internal Server Error ({INJECTED})")
+            if fault is not None and fault.kind == "drop" and not fault.after:
+                dropped = True
+                status, payload = 0, {"ok": False, "description": f"connection dropped ({INJECTED})"}
+            else:
+                status, payload = 200, {"ok": True, "result": self._dispatch(token, method, _Params(params))}
+                dropped = fault is not None and fault.kind == "drop"
         except ApiError as exc:
             status = exc.status
             payload = {"ok": False, "error_code": exc.status, "description": exc.description}
@@ -986,6 +1053,9 @@ class FakeBotApi:
                 )
             )
             self._cond.notify_all()
+        if dropped:
+            handler.close_connection = True  # no answer at all: the client sees the connection close
+            return
         self._respond(handler, status, json.dumps(payload).encode("utf-8"), "application/json")
 
     def _respond(self, handler: _Handler, status: int, data: bytes, content_type: str) -> None:
@@ -1066,6 +1136,8 @@ class FakeBotApi:
             raise _bad("chat not found")
         if chat.blocked and to_send:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat.left and to_send:
+            raise ApiError(403, "Forbidden: bot is not a member of the group chat")
         return chat
 
     def _formatted(
@@ -1670,6 +1742,14 @@ class FakeBotApi:
                     "gifts_from_channels": False,
                 },
             }
+
+    def _m_leave_chat(self, p: _Params) -> bool:
+        with self._cond:
+            chat = self._chat_param(p, to_send=False)
+            if chat.type == "private":
+                raise _bad("chat member status can't be changed in private chats")
+            chat.left = True
+            return True
 
     def _m_get_file(self, p: _Params) -> dict[str, Any]:
         with self._cond:

@@ -1,0 +1,100 @@
+"""Long polling through the inbox: no update is acknowledged to Telegram before it is in the database.
+
+PTB's Updater asks for the next updates (acknowledging the last ones) before the last ones are handled,
+so a crash loses them. Here each batch from `getUpdates` is stored first (`store.inbox`), and only the
+next `getUpdates`, with an offset past the stored ones, tells Telegram they arrived. On start, updates
+stored but never marked handled are handed over first, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from handlers.context import InspectApplication
+from store.inbox import InboxItem, InboxRepository
+
+log = logging.getLogger(__name__)
+
+#: Pauses after a failed getUpdates: growing from the first to the last (seconds).
+FIRST_PAUSE, LAST_PAUSE = 0.25, 2.0
+
+
+def to_body(update: Update) -> str:
+    return json.dumps(update.to_dict(), separators=(",", ":"))
+
+
+class InboxPoller:
+    """Fetches updates, stores them, and hands the new ones to the Application's queue."""
+
+    def __init__(self, application: InspectApplication, inbox: InboxRepository, poll_timeout: int) -> None:
+        self._application = application
+        self._inbox = inbox
+        self._poll_timeout = poll_timeout
+        self._offset: int | None = None
+        self._conflict_logged = False
+
+    async def replay(self) -> int:
+        """Hand over the updates stored but not handled before the last stop; returns how many."""
+        pending = await self._inbox.pending()
+        bot = self._application.bot
+        for item in pending:
+            update = Update.de_json(json.loads(item.body), bot)
+            await self._application.update_queue.put(update)
+        if pending:
+            log.info(
+                "inbox: handling %d update(s) left unhandled by the last run, from %d",
+                len(pending),
+                pending[0].update_id,
+            )
+        self._offset = await self._inbox.next_offset()
+        return len(pending)
+
+    async def run(self) -> None:
+        """Poll until cancelled; failures are logged and retried, never fatal (but a wrong token)."""
+        pause = FIRST_PAUSE
+        while True:
+            try:
+                updates = await self._application.bot.get_updates(
+                    offset=self._offset,
+                    timeout=self._poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            except InvalidToken:
+                raise
+            except Conflict:
+                if not self._conflict_logged:
+                    log.error(
+                        "telegram: another process is fetching this bot's updates (409 Conflict); two "
+                        "inspectbot processes on one token but different databases is an operator error"
+                    )
+                    self._conflict_logged = True
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, LAST_PAUSE)
+                continue
+            except RetryAfter as error:
+                await asyncio.sleep(float(error.retry_after if isinstance(error.retry_after, int) else 1))
+                continue
+            except (NetworkError, TelegramError) as error:
+                log.warning(
+                    "telegram: getUpdates failed (%s); trying again in %.2f s", type(error).__name__, pause
+                )
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, LAST_PAUSE)
+                continue
+            pause = FIRST_PAUSE
+            if not updates:
+                continue
+            await self._accept(updates)
+
+    async def _accept(self, updates: tuple[Update, ...]) -> None:
+        """Store first; then the offset moves on (the next getUpdates acknowledges); then hand over."""
+        fresh = set(await self._inbox.store([InboxItem(u.update_id, to_body(u)) for u in updates]))
+        self._offset = max(u.update_id for u in updates) + 1
+        for update in updates:
+            if update.update_id in fresh:
+                await self._application.update_queue.put(update)

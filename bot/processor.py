@@ -1,0 +1,90 @@
+"""How updates are handed to the handlers: people in parallel, each person's updates in order.
+
+python-telegram-bot hands every update to the Application's update processor. This one holds a lock per
+chat and per user, so one person's (and one chat's) updates are handled one at a time in the order they
+came, while different people are handled at once. Waiting for a lock costs no running place: the bound
+on updates being handled at the same moment applies only once an update holds its locks, so a group
+flooding the bot waits behind itself and never takes the places a private chat needs.
+
+While an update is handled, `store.changes` knows its id, so the changes it makes are recorded against it
+(a replay after a crash changes nothing twice); when it has been handled, `on_done` is told.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from store import changes
+
+#: Updates PTB may hand over before the first is finished (waiting ones are cheap: a task each).
+QUEUED = 10_000
+
+LockKey = tuple[str, int]
+
+
+def lock_keys(update: object) -> list[LockKey]:
+    """The chat and the person an update belongs to, in a fixed order (so two locks never deadlock)."""
+    if not isinstance(update, Update):
+        return []
+    keys: list[LockKey] = []
+    if update.effective_chat is not None:
+        keys.append(("chat", update.effective_chat.id))
+    if update.effective_user is not None:
+        keys.append(("user", update.effective_user.id))
+    return sorted(keys)
+
+
+class PersonProcessor(BaseUpdateProcessor):
+    """Serialises per chat and per user; at most `running` updates are handled at the same moment."""
+
+    def __init__(self, running: int, on_done: Callable[[int], Awaitable[None]] | None = None) -> None:
+        super().__init__(max_concurrent_updates=QUEUED)
+        if running < 1:
+            raise ValueError("at least one update must be able to run")
+        self.running = running
+        self.on_done = on_done
+        self._places: asyncio.Semaphore | None = None
+        self._locks: dict[LockKey, asyncio.Lock] = {}
+        self._waiting: Counter[LockKey] = Counter()
+
+    async def initialize(self) -> None:
+        self._places = asyncio.Semaphore(self.running)
+
+    async def shutdown(self) -> None:
+        """Nothing to free: locks go with their last user."""
+
+    @asynccontextmanager
+    async def _hold(self, key: LockKey) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self._places is None:
+            await self.initialize()
+        assert self._places is not None
+        async with AsyncExitStack() as held:
+            for key in lock_keys(update):
+                await held.enter_async_context(self._hold(key))
+            async with self._places:
+                if not isinstance(update, Update):
+                    await coroutine
+                    return
+                with changes.handling(update.update_id):
+                    await coroutine
+                if self.on_done is not None:
+                    await self.on_done(update.update_id)

@@ -1,0 +1,123 @@
+"""The one path every reply takes to Telegram: size limits and what to do when sending fails.
+
+`LimitedBot` is the Bot the Application is built with, so every handler's reply (`reply_text`,
+`edit_message_text`, `answer`, ...) passes through it without knowing:
+- a message over 4,096 characters is split into several (HTML kept whole); an edit, a caption or a button
+  answer, which can't be split, is cut with an ellipsis;
+- a request Telegram answered with a server error (5xx), or that never reached it (connection refused),
+  is tried again a few times with a growing pause: nothing was done, so nothing can be doubled;
+- a request whose fate is unknown (timed out, or the connection dropped before the answer) is retried
+  only when repeating it can't show the person anything twice (edits, button answers, settings); a new
+  message is not sent again, so a person never gets the same confirmation twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+from telegram import Message
+from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.ext import ExtBot
+
+from bot import limits
+
+log = logging.getLogger(__name__)
+
+#: Pauses between tries of a request that certainly failed (seconds); about 15 s in all.
+RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+#: Methods that show nothing twice when repeated (an edit to the same text, a second answer is refused).
+_REPEATABLE = frozenset(
+    {
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagereplymarkup",
+        "answercallbackquery",
+        "deletemessage",
+        "sendchataction",
+        "leavechat",
+        "getme",
+        "setmycommands",
+        "getchat",
+        "getfile",
+    }
+)
+
+_SERVER_ERROR = re.compile(r"\((5\d\d)\)$")
+_NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")
+
+
+def certainly_not_done(error: NetworkError) -> bool:
+    """Telegram answered 5xx, or the request never left: trying again can't double anything."""
+    if isinstance(error, BadRequest):
+        return False
+    message = error.message
+    return bool(_SERVER_ERROR.search(message)) or any(name in message for name in _NOT_SENT)
+
+
+def fate_unknown(error: NetworkError) -> bool:
+    """The request may or may not have been carried out (timeout, connection lost before the answer)."""
+    return not isinstance(error, BadRequest) and not certainly_not_done(error)
+
+
+class LimitedBot(ExtBot[int]):
+    """ExtBot with Telegram's size limits enforced and sending failures retried where that is safe."""
+
+    async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        method = endpoint.lower()
+        if method == "getupdates":  # the polling loop has its own pauses and must stop promptly
+            return await super()._do_post(endpoint, data, **kwargs)
+        for attempt, pause in enumerate((*RETRY_PAUSES, None)):
+            try:
+                return await super()._do_post(endpoint, data, **kwargs)
+            except NetworkError as error:
+                safe = certainly_not_done(error) or (fate_unknown(error) and method in _REPEATABLE)
+                if pause is None or not safe:
+                    raise
+                log.warning("telegram %s failed (try %d), trying again: %s", endpoint, attempt + 1, error)
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last try raises")
+
+    async def send_message(self, chat_id: int | str, text: str, *args: Any, **kwargs: Any) -> Message:
+        """Over 4,096 characters: sent as several messages, the buttons on the last; returns the last."""
+        parts = limits.split(text, limits.MESSAGE, html=limits.is_html(kwargs.get("parse_mode")))
+        if len(parts) > 1:
+            log.info(
+                "a reply of %d characters to chat %s is sent in %d parts", len(text), chat_id, len(parts)
+            )
+        plain = {k: v for k, v in kwargs.items() if k in ("parse_mode", "link_preview_options")}
+        for part in parts[:-1]:
+            await super().send_message(chat_id, part, **plain)
+        return await super().send_message(chat_id, parts[-1], *args, **kwargs)
+
+    async def edit_message_text(self, text: str, *args: Any, **kwargs: Any) -> Message | bool:
+        html = limits.is_html(kwargs.get("parse_mode"))
+        return await super().edit_message_text(limits.cut(text, limits.MESSAGE, html=html), *args, **kwargs)
+
+    async def edit_message_caption(self, *args: Any, **kwargs: Any) -> Message | bool:
+        return await super().edit_message_caption(*args, **_caption_cut(kwargs))
+
+    async def send_document(self, *args: Any, **kwargs: Any) -> Message:
+        return await super().send_document(*args, **_caption_cut(kwargs))
+
+    async def answer_callback_query(
+        self, callback_query_id: str, text: str | None = None, *args: Any, **kwargs: Any
+    ) -> bool:
+        if text is not None:
+            text = limits.cut(text, limits.CALLBACK_ANSWER)
+        return await super().answer_callback_query(callback_query_id, text, *args, **kwargs)
+
+
+def _caption_cut(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Captions are given by keyword throughout the handlers; cut one that is too long."""
+    caption = kwargs.get("caption")
+    if isinstance(caption, str):
+        html = limits.is_html(kwargs.get("parse_mode"))
+        kwargs = {**kwargs, "caption": limits.cut(caption, limits.CAPTION, html=html)}
+    return kwargs
+
+
+__all__ = ["LimitedBot", "TimedOut", "certainly_not_done", "fate_unknown"]

@@ -1,0 +1,93 @@
+"""Telegram updates kept until they are handled: the inbox the bot writes before acknowledging them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from store.codec import time_to_text
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    update_id: int
+    body: str
+
+
+class InboxRepository:
+    """Bodies are opaque JSON text (the bot serialises); the store only keeps and orders them."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def store(self, items: list[InboxItem]) -> list[int]:
+        """Keep every item (`INSERT OR IGNORE`: a repeated delivery changes nothing) in one transaction;
+        returns the ids that were new, in order, so only those are handed on for handling."""
+        if not items:
+            return []
+        now = time_to_text(self._db.now())
+        fresh: list[int] = []
+        async with self._db.transaction(counted=False) as conn:
+            for item in items:
+                cursor = await conn.execute(
+                    "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)",
+                    (item.update_id, item.body, now),
+                )
+                if cursor.rowcount:
+                    fresh.append(item.update_id)
+        return fresh
+
+    async def pending(self) -> list[InboxItem]:
+        """Updates stored but not handled (the process stopped first), oldest first."""
+        async with (
+            self._db.reading() as conn,
+            conn.execute("SELECT update_id, body FROM inbox WHERE done_at IS NULL ORDER BY update_id") as cur,
+        ):
+            return [InboxItem(int(row["update_id"]), str(row["body"])) for row in await cur.fetchall()]
+
+    async def next_offset(self) -> int | None:
+        """The `getUpdates` offset that acknowledges everything stored; None when nothing ever was."""
+        async with (
+            self._db.reading() as conn,
+            conn.execute("SELECT MAX(update_id) FROM inbox") as cur,
+        ):
+            row = await cur.fetchone()
+        return None if row is None or row[0] is None else int(row[0]) + 1
+
+    async def mark_done(self, update_id: int) -> None:
+        async with self._db.transaction(counted=False) as conn:
+            await self.mark_done_in(conn, update_id)
+
+    async def mark_done_in(self, conn: aiosqlite.Connection, update_id: int) -> None:
+        """Mark done inside a transaction the caller holds (with the conversation state it saves)."""
+        await conn.execute(
+            "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+            (time_to_text(self._db.now()), update_id),
+        )
+
+    async def is_done(self, update_id: int) -> bool:
+        async with (
+            self._db.reading() as conn,
+            conn.execute("SELECT done_at FROM inbox WHERE update_id = ?", (update_id,)) as cur,
+        ):
+            row = await cur.fetchone()
+        return row is not None and row[0] is not None
+
+    async def prune(self, older_than: timedelta) -> int:
+        """Forget handled updates and their change records older than `older_than`; the newest update
+        stays, so the next offset is still known. Returns how many updates were forgotten."""
+        cutoff = time_to_text(self._db.now() - older_than)
+        async with self._db.transaction(counted=False) as conn:
+            cursor = await conn.execute(
+                "DELETE FROM inbox WHERE done_at IS NOT NULL AND done_at < ?"
+                " AND update_id < (SELECT MAX(update_id) FROM inbox)",
+                (cutoff,),
+            )
+            await conn.execute("DELETE FROM update_changes WHERE at < ?", (cutoff,))
+            return cursor.rowcount

@@ -1,0 +1,69 @@
+"""The inbox keeps updates until handled; a change made while handling an update is made once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from store import changes
+from store.database import Database
+from store.inbox import InboxItem
+from tests.storefixtures import Clock, first_manager
+
+
+async def test_updates_are_kept_once_and_pending_until_done(db: Database) -> None:
+    assert await db.inbox.next_offset() is None
+    assert await db.inbox.store([InboxItem(7, '{"a": 1}'), InboxItem(5, "{}")]) == [7, 5]
+    assert await db.inbox.store([InboxItem(7, '{"a": 2}'), InboxItem(9, "{}")]) == [9]  # 7 again: ignored
+    assert [(i.update_id, i.body) for i in await db.inbox.pending()] == [
+        (5, "{}"),
+        (7, '{"a": 1}'),
+        (9, "{}"),
+    ]
+    assert await db.inbox.next_offset() == 10
+    await db.inbox.mark_done(7)
+    await db.state.write_batch([("ns", "k", "v")], done_update_id=5)
+    assert [i.update_id for i in await db.inbox.pending()] == [9]
+    assert await db.inbox.is_done(5) and await db.state.get_all("ns") == {"k": "v"}
+
+
+async def test_prune_forgets_old_handled_updates_but_keeps_the_offset(db: Database, clock: Clock) -> None:
+    await db.inbox.store([InboxItem(1, "{}"), InboxItem(2, "{}"), InboxItem(3, "{}")])
+    await db.inbox.mark_done(1)
+    await db.inbox.mark_done(3)
+    clock.now += timedelta(days=2)
+    assert await db.inbox.prune(timedelta(days=1)) == 1  # 3 is the newest: kept for the offset
+    assert await db.inbox.next_offset() == 4
+    assert [i.update_id for i in await db.inbox.pending()] == [2]
+
+
+async def test_a_second_newcase_from_one_update_makes_no_second_case(db: Database) -> None:
+    manager = await first_manager(db)
+    with changes.handling(42):
+        first = await db.cases.create(manager, "ch-full", "Oak House", date(2026, 3, 3))
+    with changes.handling(42):  # the same update handled again after a crash
+        again = await db.cases.create(manager, "ch-full", "Oak House", date(2026, 3, 3))
+    assert again.ref == first.ref
+    assert [c.ref for c in await db.cases.list_for(manager)] == [first.ref]
+    with changes.handling(43):  # a new update is a new case
+        other = await db.cases.create(manager, "ch-full", "Elm Lodge", date(2026, 3, 3))
+    assert other.ref == first.ref + 1
+
+
+async def test_a_replayed_change_is_not_made_twice_and_answers_with_the_state(db: Database) -> None:
+    manager = await first_manager(db)
+    case = await db.cases.create(manager, "ch-full", "Oak House", date(2026, 3, 3))
+    with changes.handling(50):
+        await db.cases.add_note(manager, case.ref, "first")
+    with changes.handling(50):
+        await db.cases.add_note(manager, case.ref, "first")
+    assert [n.text for n in await db.cases.notes(manager, case.ref)] == ["first"]
+    trail = [e.action for e in await db.audit.for_case(manager, case.ref)]
+    assert trail.count("case.note") == 1
+
+
+async def test_writes_outside_an_update_are_not_recorded(db: Database) -> None:
+    manager = await first_manager(db)
+    await db.cases.create(manager, "ch-full", "Oak House", date(2026, 3, 3))
+    async with db.reading() as conn, conn.execute("SELECT COUNT(*) FROM update_changes") as cur:
+        row = await cur.fetchone()
+    assert row is not None and row[0] == 0
