@@ -81,6 +81,7 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
         if trigger.key in records:
             known[trigger.key] = (records[trigger.key], True)
     deadlines: list[Deadline] = []
+    texts = kind.texts
     for rule in kind.milestones:
         recorded = records.get(rule.key)
         if rule.anchor not in known or (recorded is None and not _applies(rule.condition, dates)):
@@ -93,6 +94,7 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
             )
         due, due_until = _due(rule, anchor_day, calendar)
         known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
+        rule_text, source = texts[rule.key]
         deadlines.append(
             Deadline(
                 key=rule.key,
@@ -101,8 +103,8 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                 due_until=due_until,
                 time=rule.time,
                 actor=rule.actor,
-                rule=rule.rule_text(kind),
-                source=str(rule.source),
+                rule=rule_text,
+                source=source,
                 recorded=recorded,
                 basis="recorded" if anchor_recorded else "planned",
                 notes=rule.notes,
@@ -143,7 +145,7 @@ def overdue(deadlines: Sequence[Deadline], today: date) -> list[Deadline]:
 
 
 def _validate(kind: InspectionKind, dates: CaseDates) -> None:
-    allowed = event_keys(kind.id)
+    allowed = event_keys(kind.id) if dates.records else frozenset()
     for key in dates.records:
         if key not in allowed:
             raise TimelineError(

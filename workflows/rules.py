@@ -6,9 +6,11 @@ cited and tested without running anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
+from functools import cached_property
 
 from workflows.dates import format_time
 
@@ -214,6 +216,11 @@ class InspectionKind:
             elif rule.anchor not in (START, END):
                 raise ValueError(f"{self.id}: {rule.key} counts from unknown or later event {rule.anchor!r}")
             seen[rule.key] = rule
+
+    @cached_property
+    def texts(self) -> Mapping[str, tuple[str, str]]:
+        """Each milestone's rule in words and its source, by key: worked out once, shown in every timeline."""
+        return {rule.key: (rule.rule_text(self), str(rule.source)) for rule in self.milestones}
 
     @property
     def graded(self) -> bool:
