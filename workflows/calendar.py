@@ -2,7 +2,8 @@
 
 Bank holidays come from the `holidays` package (GB, subdivision ENG, which covers England and Wales and
 includes one-off days such as 2022-09-19 and substitute days). They are loaded one year at a time, on
-first use, so a calendar is cheap to build and works for any year.
+first use (the package itself too, so that a command that never counts a working day does not load it),
+so a calendar is cheap to build and works for any year.
 
 Counting is arithmetic, not a walk: whole weeks give the weekdays between two dates, and a sorted list of
 the weekdays that are not working days (bank holidays and closures), searched with bisect, gives those to
@@ -14,8 +15,6 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
-
-import holidays
 
 from workflows.dates import format_date
 from workflows.errors import DateOutOfRange
@@ -78,6 +77,8 @@ class WorkingCalendar:
                     f"I can't count working days in {year}: bank holidays are known for "
                     f"{_KNOWN_YEARS.start} to {_KNOWN_YEARS.stop - 1} only."
                 )
+            import holidays
+
             cached = frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
             self._bank_holidays[year] = cached
         return cached
