@@ -346,6 +346,16 @@ def test_keep_alive_responses_are_not_held_back_by_nagle(fake: FakeBotApi) -> No
         conn.close()
 
 
+def test_calls_after_returns_only_new_calls_and_waits_for_one(fake: FakeBotApi) -> None:
+    raw_call(fake, "getMe")
+    seen = len(fake.calls())
+    assert fake.calls_after(seen, timeout=0.05) == []
+    threading.Timer(0.05, raw_call, (fake, "getMyName")).start()
+    new = fake.calls_after(seen, timeout=10)
+    assert [c.method for c in new] == ["getMyName"]
+    assert fake.calls_after(seen - 1, timeout=0)[0].method == "getMe"
+
+
 def test_long_polling_offsets_and_limit(fake: FakeBotApi) -> None:
     gil = fake.user(21, "Gil")
     results: list[tuple[float, dict[str, Any]]] = []

@@ -635,6 +635,20 @@ class FakeBotApi:
                     raise AssertionError(f"no {method} call within {timeout}s; last calls:\n{shown}")
                 self._cond.wait(remaining)
 
+    def calls_after(self, seen: int, timeout: float = 10.0) -> list[Call]:
+        """The calls recorded after the first `seen`, waiting up to `timeout` for at least one ([] if none).
+
+        For a load driver: it reads each call once as it comes, instead of copying every call so far.
+        """
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while len(self._calls) <= seen:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._cond.wait(remaining)
+            return self._calls[seen:]
+
     def wait_until(
         self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
     ) -> None:
