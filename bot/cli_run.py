@@ -1,13 +1,14 @@
-"""`inspectbot run`: start the bot with long polling."""
+"""`inspectbot run`: start the bot with long polling.
+
+Settings (pydantic), asyncio and the application load inside `_run`, so that other subcommands start
+without them.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import sys
-
-from bot.settings import SettingsError, load_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,7 +19,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from bot.app import StartupError, serve
+    from bot.settings import SettingsError, load_settings
 
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)

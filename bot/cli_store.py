@@ -2,27 +2,22 @@
 
 None of these needs a Telegram token: the database path comes straight from INSPECTBOT_DB, so an operator
 can migrate or export on a machine that does not run the bot. Bad input gives one line on stderr and a
-non-zero exit code, never a traceback.
+non-zero exit code, never a traceback. The store and asyncio load inside each command, so that
+`inspectbot timeline` and `--help` start without them.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from store.database import Database
-from store.errors import StoreError
-from store.migrations import LATEST
-from store.models import Role
-from workflows.invites import MAX_TTL, deep_link, normalise_bot_username
+if TYPE_CHECKING:
+    from store.database import Database
 
 DEFAULT_DB = "./inspectbot.sqlite3"
 DEFAULT_RETENTION_DAYS = 365
@@ -54,6 +49,11 @@ def _existing_db() -> Path:
 
 def _run(action: Callable[[], Coroutine[Any, Any, int]]) -> int:
     """Run one command; a refusal, a store error or a database error becomes one line and exit code 1."""
+    import asyncio
+    import sqlite3
+
+    from store.errors import StoreError
+
     try:
         return asyncio.run(action())
     except (_Refused, StoreError) as error:
@@ -64,12 +64,20 @@ def _run(action: Callable[[], Coroutine[Any, Any, int]]) -> int:
     return 1
 
 
+async def _open(path: Path) -> Database:
+    from store.database import Database
+
+    return await Database.open(path)
+
+
 def _migrate(args: argparse.Namespace) -> int:
     async def action() -> int:
+        from store.migrations import LATEST
+
         path = db_path()
         if not path.parent.is_dir():
             raise _Refused(f"The folder {path.parent} does not exist: create it or change INSPECTBOT_DB.")
-        db = await Database.open(path)
+        db = await _open(path)
         try:
             version = await db.schema_version()
         finally:
@@ -82,6 +90,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 def _invite(args: argparse.Namespace) -> int:
     async def action() -> int:
+        from datetime import timedelta
+
+        from store.models import Role
+        from workflows.invites import MAX_TTL, deep_link, normalise_bot_username
+
         try:
             role = Role(args.role.strip().lower())
         except ValueError:
@@ -99,7 +112,7 @@ def _invite(args: argparse.Namespace) -> int:
         days = args.days.strip()
         if not days.isdecimal() or not 1 <= int(days) <= MAX_TTL.days:
             raise _Refused(f"--days must be a whole number from 1 to {MAX_TTL.days}, not '{args.days}'.")
-        db = await Database.open(_existing_db())
+        db = await _open(_existing_db())
         try:
             invite = await db.invites.create(None, role, case_ref=ref, ttl=timedelta(days=int(days)))
         finally:
@@ -114,7 +127,7 @@ def _invite(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     async def action() -> int:
         ref = parse_ref(args.case)
-        db = await Database.open(_existing_db())
+        db = await _open(_existing_db())
         try:
             record = await db.export_case(ref)
         finally:
@@ -131,7 +144,7 @@ def _purge(args: argparse.Namespace) -> int:
         if not text.strip().isdecimal():
             raise _Refused(f"The retention period must be a whole number of days, not '{text}'.")
         days = int(text)
-        db = await Database.open(_existing_db())
+        db = await _open(_existing_db())
         try:
             purged = await db.purge_expired(days)
         finally:

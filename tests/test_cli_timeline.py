@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -186,3 +188,19 @@ def test_start_and_end_together_is_a_one_line_usage_error(capsys: pytest.Capture
 # asa-full ending Thursday 5 March 2026: final report 30 working days later (Monday 20 April, over
 # Easter), published 5 working days after that.
 CAL_PUBLICATION = "2026-04-27"
+
+
+def test_listing_the_kinds_loads_neither_the_store_nor_the_bot() -> None:
+    """`timeline --list` starts fast because each subcommand imports what it needs when it runs."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from bot.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(['timeline', '--list'])\n"
+        "heavy = {'store', 'handlers', 'pydantic', 'pydantic_settings', 'holidays', 'telegram', 'asyncio',\n"
+        "         'aiosqlite', 'sqlite3', 'httpx'}\n"
+        "print(code, sorted({name.split('.')[0] for name in sys.modules} & heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout == "0 []\n"

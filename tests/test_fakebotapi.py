@@ -7,6 +7,7 @@ acts as users through the driver. Waits are on conditions with timeouts, never s
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import socket
 import threading
@@ -324,6 +325,35 @@ def test_json_and_form_bodies_and_unknown_methods(fake: FakeBotApi) -> None:
     assert status == 404 and body["ok"] is False
     assert [c.method for c in fake.unknown_method_calls()] == ["sendTelepathy"]
     assert fake.calls("SENDMESSAGE")[1].params == {"chat_id": "3", "text": "form"}
+
+
+def test_keep_alive_responses_are_not_held_back_by_nagle(fake: FakeBotApi) -> None:
+    """Accepted sockets set TCP_NODELAY, or each response waits ~44 ms for the client's delayed ACK."""
+    host, port = fake.api_root.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        for _ in range(2):  # the same connection twice: the buffered writer must flush every response
+            conn.request("POST", f"/bot{fake.token}/getMe", b"{}", {"Content-Type": "application/json"})
+            response = conn.getresponse()
+            assert response.status == 200
+            assert json.loads(response.read())["result"]["username"] == "inspectbot_test_bot"
+        assert fake._httpd is not None
+        with fake._httpd.connections_lock:
+            served = list(fake._httpd.connections)
+        assert len(served) == 1
+        assert served[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    finally:
+        conn.close()
+
+
+def test_calls_after_returns_only_new_calls_and_waits_for_one(fake: FakeBotApi) -> None:
+    raw_call(fake, "getMe")
+    seen = len(fake.calls())
+    assert fake.calls_after(seen, timeout=0.05) == []
+    threading.Timer(0.05, raw_call, (fake, "getMyName")).start()
+    new = fake.calls_after(seen, timeout=10)
+    assert [c.method for c in new] == ["getMyName"]
+    assert fake.calls_after(seen - 1, timeout=0)[0].method == "getMe"
 
 
 def test_long_polling_offsets_and_limit(fake: FakeBotApi) -> None:

@@ -95,6 +95,7 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
             known[trigger.key] = (records[trigger.key], True)
     grade = None if dates.judgement is None else kind.grade(dates.judgement)
     deadlines: list[Deadline] = []
+    texts = kind.texts
     for rule in kind.milestones:
         recorded = records.get(rule.key)
         applies = _applies(rule.condition, kind, grade, dates.concerns, end)
@@ -108,6 +109,7 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
             )
         due, due_until = _due(rule, anchor_day, calendar)
         known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
+        rule_text, source = texts[rule.key]
         deadlines.append(
             Deadline(
                 key=rule.key,
@@ -116,8 +118,8 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                 due_until=due_until,
                 time=rule.time,
                 actor=rule.actor,
-                rule=rule.rule_text(kind),
-                source=str(rule.source),
+                rule=rule_text,
+                source=source,
                 recorded=recorded,
                 basis="recorded" if anchor_recorded else "planned",
                 notes=rule.notes,
@@ -169,7 +171,7 @@ def for_providers(deadlines: Sequence[Deadline]) -> list[Deadline]:
 
 
 def _validate(kind: InspectionKind, dates: CaseDates) -> None:
-    allowed = event_keys(kind.id)
+    allowed = event_keys(kind.id) if dates.records else frozenset()
     for key in dates.records:
         if key not in allowed:
             raise TimelineError(

@@ -6,9 +6,11 @@ cited and tested without running anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 from enum import StrEnum
+from functools import cached_property
 
 from workflows.dates import format_time
 
@@ -278,6 +280,11 @@ class InspectionKind:
             if rule.opens_from is not None and rule.opens_from not in (START, END, *seen):
                 raise ValueError(f"{self.id}: {rule.key} opens from an unknown or later event")
             seen[rule.key] = rule
+
+    @cached_property
+    def texts(self) -> Mapping[str, tuple[str, str]]:
+        """Each milestone's rule in words and its source, by key: worked out once, shown in every timeline."""
+        return {rule.key: (rule.rule_text(self), str(rule.source)) for rule in self.milestones}
 
     @property
     def graded(self) -> bool:

@@ -1,0 +1,203 @@
+"""Plain-word questions answered a second, and reply latency, with the bot as a process on the fake server.
+
+Setup (bench/_world.py): 500 cases of 250 settings, 40 inspectors and the settings' providers, written to
+the database before the bot starts. Then two loads, each on inspectbot and, in the same run, on the
+anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake server:
+
+- busy: 2,000 questions from 200 people ("when is the draft due for #12?", "what's the complaint
+  deadline for #12?", "is anything overdue for #12?", ...), each person asking their next question as
+  soon as the last is answered, so 200 are waiting at once: updates answered a second, and the latency
+  of each reply (median, p99), which under this load is mostly queueing;
+- alone: 200 questions one at a time (one from each person): the latency a person sees when the bot is
+  not busy.
+
+cpu_ms_per_update is the bot process's CPU time (/proc) over a load, divided by the updates answered.
+inspectbot's AIORateLimiter (python-telegram-bot's default: 30 messages a second overall, Telegram's
+own guidance) caps busy throughput near 30 a second whatever the CPU cost, and the echo bot has none.
+
+Every question names a case the person is on, so the cost measured is per question, not per case stored
+(bench/scale.py measures that). A reply is the bot's first sendMessage to the chat after the question.
+
+    python -m bench chat [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import _world
+from tests.botprocess import BotProcess
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+_TEMPLATES = (
+    "when is the draft due for #{ref}?",
+    "when is the draft report due for #{ref}?",
+    "when do my comments have to be in for #{ref}?",
+    "what's the complaint deadline for #{ref}?",
+    "when is the final report due for #{ref}?",
+    "when will the report be published for #{ref}?",
+    "what's next for #{ref}?",
+    "is anything overdue for #{ref}?",
+)
+_STALL_S = 60.0  # no reply for this long: the bot is stuck, stop
+
+
+@dataclass
+class Figures:
+    """One load on one bot."""
+
+    answered: int
+    seconds: float
+    latencies: list[float]
+    replies: Counter[str]
+    cpu_s: float = 0.0  # the bot process's CPU time over the load
+
+    @property
+    def per_second(self) -> float:
+        return self.answered / self.seconds
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _drive(api: FakeBotApi, plan: dict[int, list[str]], at_once: int) -> Figures:
+    """Ask every question of `plan` (person -> questions), at most `at_once` people waiting at a time."""
+    users: dict[int, FakeUser] = {uid: api.user(uid, f"U{uid}") for uid in plan}
+    queues = {uid: deque(texts) for uid, texts in plan.items() if texts}
+    ready = deque(queues)
+    waiting: dict[int, float] = {}
+    latencies: list[float] = []
+    replies: Counter[str] = Counter()
+    seen = len(api.calls())
+
+    def ask_next() -> None:
+        while ready and len(waiting) < at_once:
+            uid = ready.popleft()
+            text = queues[uid].popleft()
+            waiting[uid] = time.time()
+            users[uid].send(text)
+
+    began = time.time()
+    ask_next()
+    while waiting:
+        new = api.calls_after(seen, timeout=_STALL_S)
+        if not new:
+            raise RuntimeError(f"no reply for {_STALL_S:.0f}s with {len(waiting)} questions waiting")
+        seen += len(new)
+        for call in new:
+            if call.method.lower() != "sendmessage" or not call.ok:
+                continue
+            chat = int(call.params["chat_id"])
+            asked_at = waiting.pop(chat, None)
+            if asked_at is None:
+                replies["(a second message for one question)"] += 1
+                continue
+            latencies.append(call.time + call.duration - asked_at)
+            replies[str(call.params.get("text", ""))[:32]] += 1
+            if queues[chat]:
+                ready.append(chat)
+        ask_next()
+    return Figures(len(latencies), time.time() - began, latencies, replies)
+
+
+def _plans(
+    askers: list[_world.Asker], questions: int, rng: random.Random
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """(busy: `questions` spread over the askers, alone: one question each)."""
+    each, extra = divmod(questions, len(askers))
+    busy = {
+        a.telegram_id: [
+            rng.choice(_TEMPLATES).format(ref=rng.choice(a.refs)) for _ in range(each + (i < extra))
+        ]
+        for i, a in enumerate(askers)
+    }
+    alone = {a.telegram_id: [rng.choice(_TEMPLATES).format(ref=rng.choice(a.refs))] for a in askers}
+    return busy, alone
+
+
+def _run_loads(
+    api: FakeBotApi, pid: int, busy: dict[int, list[str]], alone: dict[int, list[str]]
+) -> tuple[Figures, Figures]:
+    loads = []
+    for plan, at_once in ((busy, len(busy)), (alone, 1)):
+        cpu = _world.cpu_seconds(pid)
+        figures = _drive(api, plan, at_once)
+        figures.cpu_s = _world.cpu_seconds(pid) - cpu
+        loads.append(figures)
+    return loads[0], loads[1]
+
+
+def main(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench chat", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="400 questions from 100 people")
+    options = parser.parse_args(args)
+    people, questions = (100, 400) if options.quick else (200, 2_000)
+    rng = random.Random(8)
+    with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp, FakeBotApi() as api:
+        workdir = Path(tmp)
+        world = _world.build(workdir / "inspectbot.sqlite3", 500, settings=250, inspectors=40, span_days=60)
+        candidates = [a for a in world.inspectors + world.providers if a.refs]
+        if len(candidates) < people:
+            print(f"chat: only {len(candidates)} people have open cases, {people} wanted", file=sys.stderr)
+            return 1
+        askers = rng.sample(candidates, people)
+        busy, alone = _plans(askers, questions, rng)
+        _world.migrate(workdir, api)
+        bot = BotProcess(api, workdir).start(timeout=60)
+        try:
+            assert bot.proc is not None
+            ours = _run_loads(api, bot.proc.pid, busy, alone)
+        finally:
+            bot.stop()
+        with _world.echo_bot(api, workdir) as echo:
+            anchor = _run_loads(api, echo.pid, busy, alone)
+        problems = _problems(bot, ours[0].replies + ours[1].replies)
+
+    print(f"chat: {questions:,} questions from {people} people, then {people} one at a time", file=sys.stderr)
+    print("chat: inspectbot's replies began with:", file=sys.stderr)
+    for start, count in (ours[0].replies + ours[1].replies).most_common(8):
+        print(f"  {count:5d}  {start!r}", file=sys.stderr)
+    _report(ours, anchor)
+    if problems:
+        print(f"chat: {problems}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _problems(bot: BotProcess, replies: Counter[str]) -> str:
+    """Why the figures can't be trusted, if they can't: failures, refusals, or misread questions."""
+    log = bot.log_text()
+    if "Traceback" in log or "update failed" in log:
+        return f"the bot logged a failure; its log ends:\n{log[-2000:]}"
+    misread = sum(
+        n for text, n in replies.items() if text.startswith(("I didn't catch", "This bot is by invitation"))
+    )
+    if misread:
+        return f"{misread} questions were not understood or refused, so the figures measure the wrong thing"
+    return ""
+
+
+def _report(ours: tuple[Figures, Figures], anchor: tuple[Figures, Figures]) -> None:
+    figures: list[tuple[str, str, Callable[[Figures], float], int]] = [
+        ("busy.updates_per_s", "/s", lambda f: f.per_second, 0),
+        ("busy.latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies), 0),
+        ("busy.latency_ms.p99", "ms", lambda f: 1000 * f.percentile(0.99), 0),
+        ("busy.cpu_ms_per_update", "ms", lambda f: 1000 * f.cpu_s / f.answered, 0),
+        ("alone.latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies), 1),
+        ("alone.latency_ms.p99", "ms", lambda f: 1000 * f.percentile(0.99), 1),
+    ]
+    for name, unit, value, load in figures:
+        mine, theirs = value(ours[load]), value(anchor[load])
+        print(f"chat.{name}: {mine:,.1f} {unit} ({mine / theirs:.2f}x)")
+    for name, unit, value, load in figures:
+        print(f"anchor.echo.{name}: {value(anchor[load]):,.1f} {unit} (1.00x)")

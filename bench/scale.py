@@ -1,0 +1,188 @@
+"""How the bot's start, memory and answers grow with the number of cases stored.
+
+For each size (default 1,000, 10,000 and 100,000 cases; bench/_world.py says what else the database
+holds), the database is written with direct SQL, brought up to date with `inspectbot migrate`, and the
+bot started as a process on the fake Bot API server. Figures:
+
+- start_s: from starting the process to its first getUpdates; rss_mb: resident memory then (/proc);
+- for a manager's `/cases`, "is anything overdue?" and `/due` (no number), and an inspector's "when is
+  the draft due?" (no number): first_s, the time to the first message of the answer, and all_s, the time
+  to its last message (the answer is over when the bot sends nothing more for QUIET_S), with how many
+  messages it took;
+- peak_rss_mb: the highest resident memory over the run (VmHWM).
+
+A reply that has not finished within --timeout seconds prints "timeout" (with the messages so far); the
+bot is then killed and started again for the next question, so one slow answer does not hold up the rest.
+Each figure's ratio is to the same figure at the smallest size of the run (the issue's target is 2x or
+less from 1,000 to 100,000 cases). The retention purge is pushed out of the way (a retention period
+of a century), so that it does not run during the questions.
+
+    python -m bench scale [--sizes 1000,10000,100000] [--timeout 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import _world
+from tests.botprocess import BotProcess
+from tests.fakebotapi import FakeBotApi
+
+QUIET_S = 1.5
+_SENDS = {"sendmessage", "editmessagetext"}
+
+
+@dataclass
+class Reply:
+    """The bot's answer to one message: when it began and ended, in how many messages; None: timed out."""
+
+    first_s: float | None
+    all_s: float | None
+    messages: int
+
+
+def _ask(api: FakeBotApi, user_id: int, text: str, timeout: float) -> Reply:
+    """Send `text` as `user_id` and time the answer, until the bot goes quiet or `timeout` passes."""
+    seen = len(api.calls())
+    asked = time.time()
+    api.user(user_id).send(text)
+    first = last = None
+    messages = 0
+    while True:
+        limit = asked + timeout - time.time()
+        if last is not None:
+            limit = min(limit, last + QUIET_S - time.time())
+        if limit <= 0:
+            break
+        new = api.calls_after(seen, timeout=limit)
+        seen += len(new)
+        for call in new:
+            if call.method.lower() in _SENDS and call.ok and int(call.params["chat_id"]) == user_id:
+                done = call.time + call.duration
+                first = done if first is None else first
+                last = done
+                messages += 1
+    finished = last is not None and time.time() >= last + QUIET_S
+    return Reply(
+        None if first is None else first - asked, last - asked if finished and last else None, messages
+    )
+
+
+@dataclass
+class SizeFigures:
+    build_s: float
+    migrate_s: float
+    start_s: float
+    rss_mb: float
+    peak_rss_mb: float
+    replies: dict[str, Reply]
+    note: str
+
+
+_QUESTIONS = (
+    ("manager", "cases", "/cases"),
+    ("manager", "overdue", "is anything overdue?"),
+    ("manager", "due", "/due"),
+    ("inspector", "question", "when is the draft due?"),
+)
+
+
+def _measure(size: int, timeout: float) -> SizeFigures:
+    with tempfile.TemporaryDirectory(prefix=f"bench-scale-{size}-") as tmp, FakeBotApi() as api:
+        workdir = Path(tmp)
+        began = time.perf_counter()
+        world = _world.build(workdir / "inspectbot.sqlite3", size)
+        build_s = time.perf_counter() - began
+        manager = world.managers[0].telegram_id
+        by_load = sorted(world.inspectors, key=lambda a: len(a.refs))
+        inspector = by_load[len(by_load) // 2]  # an inspector with the median number of open cases
+        askers = {"manager": manager, "inspector": inspector.telegram_id}
+        for telegram_id in askers.values():
+            api.user(telegram_id, f"U{telegram_id}")
+        migrate_s = _world.migrate(workdir, api)
+        bot = BotProcess(api, workdir, INSPECTBOT_RETENTION_DAYS="36500")
+        began = time.perf_counter()
+        bot.start(timeout=120)
+        start_s = time.perf_counter() - began
+        assert bot.proc is not None
+        rss_mb, peak = _world.resident_mb(bot.proc.pid)
+        replies: dict[str, Reply] = {}
+        try:
+            for who, name, text in _QUESTIONS:
+                reply = _ask(api, askers[who], text, timeout)
+                replies[name] = reply
+                assert bot.proc is not None
+                peak = max(peak, _world.resident_mb(bot.proc.pid)[1])
+                if reply.all_s is None:  # still busy with it: start afresh for the next question
+                    bot.stop(signal.SIGKILL)
+                    bot.start(timeout=120)
+        finally:
+            if bot.proc is not None:
+                peak = max(peak, _world.resident_mb(bot.proc.pid)[1])
+                bot.stop(signal.SIGKILL)
+        note = (
+            f"{size:,} cases ({world.open_cases:,} open), {world.people:,} people, {world.members:,} "
+            f"members, {world.events:,} events; the inspector is on {len(inspector.refs)} open cases "
+            f"(median of {len(world.inspectors)}; most {len(by_load[-1].refs)}, mean "
+            f"{statistics.mean(len(a.refs) for a in world.inspectors):.0f})"
+        )
+        return SizeFigures(build_s, migrate_s, start_s, rss_mb, peak, replies, note)
+
+
+def _value(reply: Reply, which: str) -> float | None:
+    return reply.first_s if which == "first_s" else reply.all_s
+
+
+def main(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="case counts, comma-separated")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds an answer may take")
+    options = parser.parse_args(args)
+    try:
+        sizes = [int(part) for part in options.sizes.split(",")]
+    except ValueError:
+        print(f"scale: --sizes takes numbers like 1000,10000, not {options.sizes!r}", file=sys.stderr)
+        return 2
+    results: dict[int, SizeFigures] = {}
+    for size in sizes:
+        results[size] = figures = _measure(size, options.timeout)
+        print(
+            f"scale: {figures.note}; built in {figures.build_s:.1f}s, migrated in {figures.migrate_s:.1f}s",
+            file=sys.stderr,
+            flush=True,
+        )
+    base = results[sizes[0]]
+
+    def line(name: str, value: float | None, anchor: float | None, unit: str, extra: str = "") -> None:
+        if value is None:
+            print(f"{name}: timeout{extra}", flush=True)
+            return
+        ratio = f"{value / anchor:.2f}x" if anchor else "n/a"
+        print(f"{name}: {value:,.3f} {unit}{extra} ({ratio})", flush=True)
+
+    for size in sizes:
+        figures = results[size]
+        line(f"scale.{size}.start_s", figures.start_s, base.start_s, "s")
+        line(f"scale.{size}.rss_mb", figures.rss_mb, base.rss_mb, "MB")
+        line(f"scale.{size}.peak_rss_mb", figures.peak_rss_mb, base.peak_rss_mb, "MB")
+        for _who, name, _text in _QUESTIONS:
+            reply = figures.replies[name]
+            for which in ("first_s", "all_s"):
+                extra = f", {reply.messages} messages" if which == "all_s" else ""
+                if which == "all_s" and reply.all_s is None:
+                    extra = f" after {options.timeout:.0f}s ({reply.messages} messages by then)"
+                line(
+                    f"scale.{size}.{name}.{which}",
+                    _value(reply, which),
+                    _value(base.replies[name], which),
+                    "s",
+                    extra,
+                )
+    return 0
