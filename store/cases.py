@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, changes, consistency, guard, places
+from store import audit, changes, consistency, derived, guard, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -161,7 +161,7 @@ class CaseRepository:
                 },
             )
             changes.remember(str(ref))
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def get(self, actor: Person, ref: int) -> Case:
         """The case, if `actor` may see it; `NotFound` otherwise, whether or not it exists."""
@@ -207,7 +207,7 @@ class CaseRepository:
                 {"key": key, "day": before},
                 {"key": key, "day": day_text},
             )
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def clear_event(self, actor: Person, ref: int, key: str) -> Case:
         """Forget a recorded day (recorded by mistake); the trail keeps what it was."""
@@ -228,7 +228,7 @@ class CaseRepository:
                 {"key": key, "day": before},
                 {"key": key, "day": None},
             )
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def set_outcome(
         self, actor: Person, ref: int, *, judgement: str | None = None, concerns: bool | None = None
@@ -295,7 +295,7 @@ class CaseRepository:
             if cleaned is not None:
                 after["note_length"] = len(cleaned)
             await audit.record(conn, self._db.now(), actor, "case.close", ref, {"status": "open"}, after)
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def reopen(self, actor: Person, ref: int) -> Case:
         """Reopen a closed case (managers) whose free text has not been purged yet."""
@@ -312,7 +312,7 @@ class CaseRepository:
             )
             before = {"status": "closed", "reason": row["close_reason"]}
             await audit.record(conn, self._db.now(), actor, "case.reopen", ref, before, {"status": "open"})
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def set_kind(self, actor: Person, ref: int, kind: str) -> Case:
         """Correct the kind of inspection (managers); refused when what is recorded doesn't fit it."""
@@ -357,7 +357,7 @@ class CaseRepository:
                 {"setting_id": setting.id, "length": len(setting.name)},
                 {"setting_id": setting.id, "length": len(clean)},
             )
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def last_recorded(self, actor: Person, ref: int) -> AuditEntry | None:
         """The last recorded date or outcome on the case that has not been undone: what /undo would take."""
@@ -403,7 +403,7 @@ class CaseRepository:
             await audit.record(
                 conn, self._db.now(), actor, "case.undo", ref, entry.after, {**now_values, "undoes": entry.id}
             )
-            return await self._reload(conn, ref), entry
+            return await self._changed(conn, ref), entry
 
     def _today(self) -> date:
         """Today in England, which recorded dates are compared with."""
@@ -426,7 +426,7 @@ class CaseRepository:
                 await audit.record(
                     conn, now, actor, "case.member", ref, None, {"person_id": person_id, "role": role.value}
                 )
-            return await self._reload(conn, ref)
+            return await self._changed(conn, ref)
 
     async def add_note(self, actor: Person, ref: int, text: str) -> Note:
         """A free-text note (planning notes, a deferral ground in the provider's words).
@@ -489,7 +489,14 @@ class CaseRepository:
             values = [int(v) if isinstance(v, bool) else v for v in changed.values()]
             await conn.execute(f"UPDATE cases SET {assignments} WHERE ref = ?", (*values, ref))
             await audit.record(conn, self._db.now(), actor, action, ref, before, after)
+            return await self._changed(conn, ref)
         return await self._reload(conn, ref)
+
+    async def _changed(self, conn: aiosqlite.Connection, ref: int) -> Case:
+        """After a change: refresh what is derived from the case (store.derived), then read it back."""
+        case = await self._reload(conn, ref)
+        await derived.case_changed(conn, case.id, self._db.now())
+        return case
 
     async def _reload(self, conn: aiosqlite.Connection, ref: int) -> Case:
         row = await guard.case_row(conn, ref)
