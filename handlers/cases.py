@@ -25,6 +25,7 @@ from handlers.render import (
     which_case,
 )
 from handlers.timeline import open_cases, visible_timeline
+from store.consistency import case_dates
 from store.errors import NotFound
 from store.models import AuditEntry, Case, Person
 from workflows.audience import sees_sources
@@ -32,6 +33,7 @@ from workflows.dates import format_date
 from workflows.deadlines import next_deadline, overdue
 from workflows.kinds import get_kind
 from workflows.names import typed
+from workflows.start_warnings import timeline_warnings
 
 #: Button data "case:<ref>" shows one case.
 _PREFIX = "case"
@@ -146,6 +148,9 @@ def describe_case(
     for deadline in visible_timeline(case, person, services.calendar):
         lines.append(deadline_line(deadline, today, services.calendar, is_mine(deadline, person.role)))
         lines.append(f"   <i>{escape(deadline.rule)}</i>")
+    notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)
+    if notes and sees_sources(person.role):  # they cite seed lines: for Ofsted staff
+        lines += ["", *[f"⚠️ {escape(note)}" for note in notes]]
     if history and sees_sources(person.role):
         lines += ["", "<b>History</b>", *[history_line(case, entry) for entry in history[-10:]]]
     return lines

@@ -22,12 +22,14 @@ from handlers.parsing import ArgumentError, split_args
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, deadline_line, is_mine
 from handlers.timeline import case_timeline
+from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Case, Person
 from workflows.dates import format_date, parse_date
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS, get_kind
 from workflows.planning import start_warnings
+from workflows.start_warnings import timeline_warnings
 
 KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM = range(5)
 _DRAFT = "newcase"
@@ -100,8 +102,10 @@ async def setting_typed(update: Update, context: InspectContext) -> int:
             "home, agency or local authority (e.g. Oak House), or /cancel to stop and ask your question.",
         )
         return SETTING
-    _draft(context)["setting"] = name
-    await reply(update, "What is the first on-site day? For example 3/3/2026, 3 March 2026 or today.")
+    draft = _draft(context)
+    draft["setting"] = name
+    start = escape(get_kind(draft["kind"]).start_text)
+    await reply(update, f"What is {start}? For example 3/3/2026, 3 March 2026 or today.")
     return FIRST_DAY
 
 
@@ -238,6 +242,8 @@ def created_text(case: Case, person: Person, context: InspectContext) -> str:
         "First deadlines:",
     ]
     lines += [deadline_line(d, today, services.calendar, is_mine(d, person.role)) for d in pending]
+    notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)
+    lines += ["", *[f"⚠️ {escape(note)}" for note in notes]] if notes else []
     lines += ["", f"Invite the provider with <code>/invite provider {case.ref}</code>."]
     return "\n".join(lines)
 

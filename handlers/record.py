@@ -132,10 +132,11 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
         return CHOOSE_WHAT
     await query.answer()
     draft["key"] = key
+    kind = get_kind(case.kind)
     if key == JUDGEMENT:
         rows = [
-            [InlineKeyboardButton(g.replace("_", " ").capitalize(), callback_data=f"{_PREFIX}:grade:{g}")]
-            for g in get_kind(case.kind).grades
+            [InlineKeyboardButton(kind.grade_label(g)[:60], callback_data=f"{_PREFIX}:grade:{g}")]
+            for g in kind.grades
         ]
         await query.edit_message_text("What was the judgement?", reply_markup=InlineKeyboardMarkup(rows))
         return CHOOSE_GRADE
@@ -231,7 +232,7 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
         if key == JUDGEMENT:
             grade = "_".join(value.lower().split())
             after_case = await db.cases.set_outcome(person, ref, judgement=grade)
-            what = f"judgement: {escape(grade.replace('_', ' '))}"
+            what = f"judgement: {escape(get_kind(after_case.kind).grade_label(grade).lower())}"
         elif key == CONCERNS:
             flag = _yes_no(value)
             after_case = await db.cases.set_outcome(person, ref, concerns=flag)
