@@ -66,7 +66,10 @@ async def list_cases(update: Update, context: InspectContext) -> None:
         if not closed:
             await reply(update, "You have no closed cases.")
             return
-        lines = [f"• <b>{case_title(c)}</b>, {kind_name(c.kind)}: {closed_because(c)}" for c in closed]
+        lines = [
+            f"• <b>#{c.ref} {escape(c.setting.name)}</b>, {kind_name(c.kind)}: {closed_because(c)}"
+            for c in closed
+        ]
         for page in paginate(lines, f"Closed cases ({len(closed)}):"):
             await reply(update, page)
         return
@@ -189,6 +192,10 @@ def history_line(case: Case, entry: AuditEntry) -> str:
         what = f"{after.get('role', 'someone')} added"
     elif entry.action == "case.note":
         what = "note added"
+    elif entry.action == "invite.create":
+        what = f"invitation sent ({after.get('role', 'someone')})"
+    elif entry.action == "invite.redeem":
+        what = "invitation used: joined"
     return f"• {day}: {escape(what)} ({escape(entry.actor_label)})"
 
 
