@@ -192,7 +192,7 @@ async def _open(settings: Settings) -> Database:
     try:
         return await Database.open(settings.db)
     except (sqlite3.Error, OSError, RuntimeError, ValueError) as exc:
-        raise StartupError(f"Can't open the database {settings.db}: {exc}.") from exc
+        raise StartupError(f"Can't open the database {settings.db}: {str(exc).rstrip('.')}.") from exc
 
 
 async def _initialize(application: InspectApplication, settings: Settings) -> None:

@@ -39,3 +39,7 @@ class InviteThrottled(InviteInvalid):
 
 class InvalidInput(StoreError):
     """A value the store can't accept (an unknown kind, event or grade, an empty name)."""
+
+
+class SchemaTooNew(StoreError, RuntimeError):
+    """The database was written by a newer inspectbot: this one must not touch it."""

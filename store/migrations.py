@@ -16,6 +16,7 @@ from importlib import resources
 import aiosqlite
 
 from store.codec import time_to_text
+from store.errors import SchemaTooNew
 
 _NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
 
@@ -87,6 +88,12 @@ async def migrate(conn: aiosqlite.Connection, now: datetime, target: int | None 
     if not 0 <= goal <= LATEST:
         raise ValueError(f"there is no schema version {goal}; the latest is {LATEST}")
     await conn.execute(_VERSION_TABLE)
+    found = await current_version(conn)
+    if found > LATEST:
+        raise SchemaTooNew(
+            f"The database is at schema version {found}, newer than this inspectbot knows ({LATEST}): "
+            "upgrade inspectbot, or restore a backup made by this version."
+        )
     applied: list[int] = []
     for migration in MIGRATIONS[:goal]:
         await conn.execute("BEGIN IMMEDIATE")

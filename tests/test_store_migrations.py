@@ -165,3 +165,18 @@ END;
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
     with pytest.raises(ValueError, match="unterminated"):
         split_statements("CREATE TABLE b (x TEXT)")
+
+
+async def test_a_database_from_a_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+    """A downgrade must not run old code on a newer schema: one sentence, and nothing written."""
+    from store.errors import SchemaTooNew
+
+    path = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+        conn.execute("INSERT INTO schema_version VALUES (?, 'future', 'x')", (LATEST + 1,))
+    with pytest.raises(SchemaTooNew, match=f"schema version {LATEST + 1}, newer than this inspectbot"):
+        await Database.open(path)
+    with sqlite3.connect(path) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"schema_version"}
