@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -82,7 +83,7 @@ class Database:
         conn.row_factory = aiosqlite.Row
         try:
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            await conn.execute("PRAGMA journal_mode = WAL")
+            await _switch_to_wal(conn)
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await migrations.migrate(conn, clock())
@@ -179,3 +180,22 @@ class Database:
     async def export_case(self, ref: int) -> dict[str, Any]:
         """A case's full record, JSON-serialisable, for the operator (subject access, archiving)."""
         return await export.export_case(self, ref)
+
+
+async def _switch_to_wal(conn: aiosqlite.Connection) -> None:
+    """Switch to WAL, waiting for another process doing the same on a new file.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is locked" at once
+    (without waiting for busy_timeout) while another connection holds it: two processes starting together on
+    a new database met that. Try again for up to the busy timeout.
+    """
+    waited = 0.0
+    while True:
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or waited >= BUSY_TIMEOUT_MS / 1000:
+                raise
+        await asyncio.sleep(0.05)
+        waited += 0.05
