@@ -125,8 +125,9 @@ def test_png_has_the_expected_size() -> None:
     assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
     assert (width, height) == (int(FIGURE_INCHES[0] * DPI), int(FIGURE_INCHES[1] * DPI))
-    from matplotlib.image import imread
     import io
+
+    from matplotlib.image import imread
 
     assert imread(io.BytesIO(png)).shape[:2] == (height, width)
 
