@@ -170,14 +170,17 @@ async def programme_rows(db: Database) -> list[ProgrammeRow]:
     from store.codec import opt_day
 
     rows: list[ProgrammeRow] = []
-    async with db.reading() as conn, conn.execute(
-        "SELECT c.id, c.ref, c.kind, s.name, s.urn, c.planned_start, c.planned_end,"
-        " (SELECT p.telegram_id FROM case_members m JOIN people p ON p.id = m.person_id"
-        "   WHERE m.case_id = c.id AND m.role = 'inspector' AND p.active"
-        "   ORDER BY m.added_at, m.person_id LIMIT 1) AS inspector"
-        " FROM cases c JOIN settings s ON s.id = c.setting_id"
-        " WHERE c.status = 'open' AND c.planned_start IS NOT NULL ORDER BY c.ref"
-    ) as cur:
+    async with (
+        db.reading() as conn,
+        conn.execute(
+            "SELECT c.id, c.ref, c.kind, s.name, s.urn, c.planned_start, c.planned_end,"
+            " (SELECT p.telegram_id FROM case_members m JOIN people p ON p.id = m.person_id"
+            "   WHERE m.case_id = c.id AND m.role = 'inspector' AND p.active"
+            "   ORDER BY m.added_at, m.person_id LIMIT 1) AS inspector"
+            " FROM cases c JOIN settings s ON s.id = c.setting_id"
+            " WHERE c.status = 'open' AND c.planned_start IS NOT NULL ORDER BY c.ref"
+        ) as cur,
+    ):
         found = await cur.fetchall()
     for index, row in enumerate(found, start=2):
         first = opt_day(row["planned_start"])
