@@ -22,6 +22,7 @@ from bot.polling import InboxPoller
 from bot.processor import PersonProcessor
 from bot.sending import LimitedBot
 from bot.settings import Settings
+from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
 from store.database import Database
@@ -158,7 +159,11 @@ async def _serve(settings: Settings, db: Database) -> None:
     try:
         await setup.after_start(application)
         await application.start()
-        poller = InboxPoller(application, db.inbox, settings.poll_timeout)
+        poller: InboxPoller | WebhookReceiver = (
+            WebhookReceiver(application, db.inbox, settings)
+            if settings.webhook_url
+            else InboxPoller(application, db.inbox, settings.poll_timeout)
+        )
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
         log.info("inspectbot is running as @%s", application.bot.username)
@@ -172,7 +177,11 @@ async def _serve(settings: Settings, db: Database) -> None:
         except asyncio.CancelledError:
             pass  # stopped as asked
         except InvalidToken as exc:  # revoked while running
+            await application.stop()  # shutdown() refuses a running Application
             raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from exc
+        except WebhookStartError as exc:
+            await application.stop()
+            raise StartupError(str(exc)) from exc
         await application.stop()
     finally:
         await application.shutdown()

@@ -125,6 +125,11 @@ def _invite(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.all:
+        from bot.cli_programme import export_all
+
+        return export_all()
+
     async def action() -> int:
         ref = parse_ref(args.case)
         db = await _open(_existing_db())
@@ -167,8 +172,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     invite.add_argument("--bot-username", metavar="NAME", help="default: INSPECTBOT_BOT_USERNAME")
     invite.set_defaults(handler=_invite)
 
-    export = subparsers.add_parser("export", help="print a case's full record as JSON")
-    export.add_argument("--case", metavar="REF", required=True, help="the case number, like 12 or #12")
+    export = subparsers.add_parser(
+        "export", help="print a case's full record as JSON, or the programme as CSV"
+    )
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--case", metavar="REF", help="the case number, like 12 or #12")
+    which.add_argument("--all", action="store_true", help="every open case, as the CSV 'import' reads")
     export.set_defaults(handler=_export)
 
     purge = subparsers.add_parser("purge", help="purge the free text of cases past the retention period")

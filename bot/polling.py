@@ -38,10 +38,18 @@ class InboxPoller:
         self._offset: int | None = None
         self._conflict_logged = False
 
-    async def replay(self) -> int:
-        """Hand over the updates stored but not handled before the last stop; returns how many."""
-        pending = await self._inbox.pending()
+    async def replay(self, *, delete_webhook: bool = True) -> int:
+        """Hand over the updates stored but not handled before the last stop; returns how many.
+
+        Polling after a run in webhook mode: Telegram refuses getUpdates while a webhook is set, so it
+        is removed first (its pending updates stay with Telegram and arrive by getUpdates)."""
         bot = self._application.bot
+        if delete_webhook:
+            try:
+                await bot.delete_webhook()
+            except TelegramError as error:
+                log.warning("telegram: deleteWebhook failed (%s); polling anyway", type(error).__name__)
+        pending = await self._inbox.pending()
         for item in pending:
             update = Update.de_json(json.loads(item.body), bot)
             await self._application.update_queue.put(update)

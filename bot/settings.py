@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
+#: What Telegram allows in a webhook's secret token.
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class SettingsError(ValueError):
@@ -35,6 +37,17 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
     )
     poll_timeout: int = Field(default=30, ge=0, le=50, validation_alias="INSPECTBOT_POLL_TIMEOUT")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="INSPECTBOT_LOG_LEVEL"
+    )
+    log_format: Literal["kv", "json"] = Field(default="kv", validation_alias="INSPECTBOT_LOG_FORMAT")
+    # Webhook mode (bot.webhook) when a URL is set; long polling otherwise.
+    webhook_url: str | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_URL")
+    webhook_listen: str = Field(default="0.0.0.0", validation_alias="INSPECTBOT_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, validation_alias="INSPECTBOT_WEBHOOK_PORT")
+    webhook_secret: SecretStr | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_SECRET")
+    webhook_cert: Path | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_CERT")
+    webhook_key: Path | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_KEY")
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -50,6 +63,43 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", url):
             raise ValueError("should be an http(s) URL such as https://api.telegram.org")
         return url.removesuffix("/bot")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not re.match(r"^https?://[^/\s]+", value.strip()):
+            raise ValueError("should be the public https URL Telegram posts updates to")
+        return value.strip()
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET.match(value.get_secret_value()):
+            raise ValueError("should be 1 to 256 letters, digits, '_' or '-' (Telegram's rule)")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "INSPECTBOT_WEBHOOK_SECRET is not set: webhook mode needs a secret token, so that only"
+                " Telegram can post updates"
+            )
+        if (self.webhook_cert is None) != (self.webhook_key is None):
+            raise ValueError(
+                "INSPECTBOT_WEBHOOK_CERT and INSPECTBOT_WEBHOOK_KEY go together: set both or neither"
+            )
+        for path in (self.webhook_cert, self.webhook_key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"the webhook certificate or key {path} is not a file")
+        return self
 
     @field_validator("admins", mode="before")
     @classmethod
@@ -114,4 +164,6 @@ def load_settings(**overrides: Any) -> Settings:
             hint = " (get a token from @BotFather)" if name == "TELEGRAM_BOT_TOKEN" else ""
             raise SettingsError(f"{name} is not set{hint}.") from None
         message = str(error["msg"]).removeprefix("Value error, ")
+        if not name:  # a rule across settings: its message names them
+            raise SettingsError(f"{message}.") from None
         raise SettingsError(f"{name} {message}.") from None

@@ -11,6 +11,8 @@ _ALL = {
     "cases": "Your cases and their next deadlines",
     "due": "Upcoming deadlines of a case",
     "case": "Everything recorded on a case",
+    "calendar": "Your deadlines of a case, for your calendar",
+    "timeline": "A picture of a case's timeline",
     "newcase": "Set up an inspection",
     "record": "Record what happened",
     "undo": "Take back the last thing recorded",
@@ -23,9 +25,10 @@ _ALL = {
 }
 #: The menu Telegram shows, by role (workflows.access decides what each may do; this is what they see).
 _MENU: dict[Role, tuple[str, ...]] = {
-    Role.PROVIDER: ("cases", "due", "case", "help", "cancel"),
+    Role.PROVIDER: ("cases", "due", "case", "calendar", "timeline", "help", "cancel"),
     Role.INSPECTOR: (
-        *("cases", "due", "case", "newcase", "record", "undo", "edit", "close", "invite", "help", "cancel"),
+        *("cases", "due", "case", "calendar", "timeline", "newcase", "record", "undo", "edit", "close"),
+        *("invite", "help", "cancel"),
     ),
     Role.MANAGER: tuple(_ALL),
 }

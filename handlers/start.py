@@ -17,6 +17,7 @@ _COMMON = [
     "/cases: your open cases, each with its next deadline (/cases closed: the closed ones)",
     "/case 12 or /case oak: everything recorded on a case",
     "/due 12: the upcoming deadlines of case #12",
+    "/calendar 12: your deadlines on #12 as a calendar file, with reminders; /timeline 12: a picture",
     "Or just ask: <i>when is the draft due?</i>, <i>when do my comments have to be in?</i>, "
     "<i>what's due this week?</i>, <i>is anything overdue?</i>",
     "/cancel: stop what you are doing",

@@ -1,0 +1,212 @@
+"""/calendar 12: the person's deadlines on a case as an .ics file; /timeline 12: a picture of the case.
+
+What goes in each comes from `workflows.calendar_feed`; this module only renders: the calendar with
+`icalendar` (events with stable UIDs and alarms, importable in Outlook and Google Calendar), the picture
+with matplotlib's Agg backend when the optional `chart` extra is installed, else the timeline as text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Alarm, Calendar, Event
+from telegram import InputFile, Update
+from telegram.ext import CommandHandler, filters
+
+from handlers.context import Handler, InspectContext
+from handlers.parsing import command_text, parse_ref
+from handlers.people import current_person, reply
+from handlers.render import case_title
+from handlers.timeline import case_timeline, open_cases
+from store.errors import NotFound
+from store.models import Case, Person
+from workflows.calendar_feed import CalendarEntry, ChartData, Status, calendar_entries, chart_points
+from workflows.dates import format_date
+
+log = logging.getLogger(__name__)
+
+PRODUCT = "-//inspectbot//Ofsted inspection deadlines//EN"
+#: The picture's size: inches at DPI dots per inch (1200 x 675 pixels).
+FIGURE_INCHES, DPI = (12.0, 6.75), 100
+COLOURS = {Status.DONE: "#2e7d32", Status.DUE: "#1565c0", Status.OVERDUE: "#c62828"}
+
+
+def ics_bytes(case: Case, entries: Sequence[CalendarEntry], zone: ZoneInfo, now: datetime) -> bytes:
+    """An RFC 5545 calendar of `entries` (`CalendarEntry`); SEQUENCE grows with time, so a newer file
+    wins over an older one in calendars that keep the events."""
+    cal = Calendar()
+    cal.add("prodid", PRODUCT)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", f"#{case.ref} {case.setting.name}")
+    sequence = int(now.timestamp()) // 60
+    for entry in entries:
+        event = Event()
+        event.add("uid", entry.uid)
+        event.add("dtstamp", now)
+        event.add("sequence", sequence)
+        event.add("summary", f"#{case.ref} {entry.label}")
+        event.add("description", f"{entry.owner}. Rule: {entry.rule}.")
+        event.add("transp", "TRANSPARENT")
+        if entry.at is None:
+            event.add("dtstart", entry.first_day)
+            event.add("dtend", entry.last_day + timedelta(days=1))
+        else:
+            start = entry.starts(zone)
+            event.add("dtstart", start)
+            event.add("dtend", start + timedelta(minutes=30))
+        for trigger in entry.alarms:
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", f"#{case.ref} {entry.label}")
+            alarm.add("trigger", trigger)
+            event.add_component(alarm)
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return bytes(cal.to_ical())
+
+
+def timeline_text(case: Case, data: ChartData) -> str:
+    """The picture's content in words, for when matplotlib is not installed."""
+    marks = {Status.DONE: "✓ done", Status.DUE: "• due", Status.OVERDUE: "! overdue"}
+    lines = [f"Timeline of <b>{case_title(case)}</b> (today is {format_date(data.today)}):"]
+    for point in data.points:
+        until = f" to {format_date(point.last_day)}" if point.last_day != point.day else ""
+        lines.append(f"{marks[point.status]} {format_date(point.day)}{until}: {escape(point.label)}")
+    return "\n".join(lines)
+
+
+def _x(day: date) -> Any:
+    """A date as matplotlib's axes take it (its stubs ask for numbers; it converts dates itself)."""
+    return day
+
+
+def timeline_png(title: str, data: ChartData) -> bytes | None:
+    """The timeline drawn with matplotlib (Agg, no display), or None when matplotlib is not installed."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        return None
+    figure = Figure(figsize=FIGURE_INCHES, dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for day in data.closed_days:  # weekends, bank holidays, closures
+        axes.axvspan(_x(day), _x(day + timedelta(days=1)), color="#eeeeee", zorder=0)
+    rows = list(range(len(data.points)))
+    for row, point in zip(rows, data.points, strict=True):
+        colour = COLOURS[point.status]
+        if point.last_day != point.day:
+            width = (point.last_day - point.day).days + 1
+            axes.barh(row, width, left=_x(point.day), height=0.4, color=colour, alpha=0.35)
+        axes.plot([_x(point.day)], [row], marker="o", color=colour, markersize=8)
+    axes.axvline(_x(data.today), color="#ff8f00", linewidth=2)
+    axes.set_yticks(rows, [point.label for point in data.points])
+    axes.invert_yaxis()
+    axes.set_xlim(_x(data.first), _x(data.last + timedelta(days=1)))
+    days = (data.first + timedelta(days=n) for n in range((data.last - data.first).days + 1))
+    mondays = [d for d in days if d.weekday() == 0]
+    step = max(1, len(mondays) // 12)  # at most about 12 labels
+    ticks = mondays[::step]
+    axes.set_xticks([_x(d) for d in ticks], [d.strftime("%d %b") for d in ticks])
+    axes.set_title(title)
+    handles = [axes.plot([], [], marker="o", linestyle="", color=c)[0] for c in COLOURS.values()]
+    handles.append(axes.plot([], [], color="#ff8f00", linewidth=2)[0])
+    axes.legend(handles, [*(s.value for s in COLOURS), "today"], loc="lower right")
+    figure.tight_layout()
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
+
+
+async def _the_case(update: Update, context: InspectContext, person: Person, command: str) -> Case | None:
+    """The case named after the command, or the only open one; otherwise say how to name it."""
+    assert update.effective_message is not None
+    ref = parse_ref(command_text(update.effective_message.text or "").strip())
+    if ref is None:
+        cases = await open_cases(context, person)
+        if len(cases) == 1:
+            return cases[0]
+        await reply(update, f"Which case? Send it with its number, like <code>/{command} 12</code>.")
+        return None
+    try:
+        return await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return None
+
+
+async def calendar_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is None or update.effective_message is None:
+        return
+    case = await _the_case(update, context, person, "calendar")
+    if case is None:
+        return
+    services = context.services
+    domain = f"{services.bot_username or 'inspectbot'}.t.me"
+    entries = calendar_entries(
+        case.ref,
+        person.role,
+        case_timeline(case, services.calendar),
+        services.today(),
+        services.calendar,
+        services.zone,
+        domain,
+    )
+    if not entries:
+        await reply(update, f"None of your deadlines on {case_title(case)} is still to come.")
+        return
+    data = ics_bytes(case, entries, services.zone, datetime.now(services.zone))
+    await update.effective_message.reply_document(
+        InputFile(io.BytesIO(data), filename=f"case-{case.ref}-deadlines.ics"),
+        caption=(
+            f"{len(entries)} of your deadlines on {case_title(case)}, with reminders. Open the file to add"
+            " them to your calendar; a newer file moves them rather than adding them again."
+        ),
+        parse_mode="HTML",
+        do_quote=False,
+    )
+    log.info("calendar: case %d, %d event(s) for person %d", case.ref, len(entries), person.id)
+
+
+async def timeline_command(update: Update, context: InspectContext) -> None:
+    person = await current_person(update, context)
+    if person is None or update.effective_message is None:
+        return
+    case = await _the_case(update, context, person, "timeline")
+    if case is None:
+        return
+    services = context.services
+    today: date = services.today()
+    data = chart_points(case_timeline(case, services.calendar), person.role, today, services.calendar)
+    if not data.points:
+        await reply(update, f"Nothing to show on {case_title(case)}.")
+        return
+    title = f"#{case.ref} {case.setting.name}"
+    picture = await asyncio.to_thread(timeline_png, title, data)
+    if picture is None:
+        await reply(update, timeline_text(case, data))
+        return
+    await update.effective_message.reply_document(
+        InputFile(io.BytesIO(picture), filename=f"case-{case.ref}-timeline.png"),
+        caption=f"Timeline of {case_title(case)}: done, due and overdue; grey days are not working days.",
+        parse_mode="HTML",
+        do_quote=False,
+    )
+
+
+def handlers() -> list[Handler]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("calendar", calendar_command, filters=private),
+        CommandHandler("timeline", timeline_command, filters=private),
+    ]

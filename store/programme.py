@@ -1,0 +1,199 @@
+"""The inspection programme in bulk: many cases opened at once by the operator, and listed back.
+
+An import is one transaction: every row is checked first (inside it, so no inspector can be deactivated
+between the check and the write), and only a file without problems is written. Each case is written as
+`CaseRepository.create` writes one (the same row, the same `case.create` audit entry, `store.derived`
+refreshed), with `case.member` for its inspector or an `invite.create` for the inspector still to come.
+The actor is the operator's command line ("cli" in the trail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from store import audit, derived, places
+from store.cases import add_member
+from store.codec import opt_day_text, time_to_text
+from store.errors import InvalidInput
+from store.models import Role
+from store.people import find_by_telegram_id
+from workflows import invites as invite_rules
+from workflows.programme import ProgrammeRow, RowProblem
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+
+class ProgrammeRejected(Exception):
+    """The file has problems; nothing was written."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} row(s) with problems")
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class ImportedCase:
+    """What an import made of one row: the case, and the invitation code when no inspector was given."""
+
+    line: int
+    ref: int
+    invite_code: str | None
+
+
+async def _check(
+    conn: aiosqlite.Connection, rows: Sequence[ProgrammeRow]
+) -> tuple[list[RowProblem], dict[int, int]]:
+    """What only the store knows: names and URNs as it keeps them, and inspectors by Telegram id."""
+    problems: list[RowProblem] = []
+    inspectors: dict[int, int] = {}  # Telegram id -> person id
+    for row in rows:
+        messages: list[str] = []
+        try:
+            places.clean_name(row.setting)
+        except InvalidInput as error:
+            messages.append(str(error).rstrip("."))
+        try:
+            places.clean_urn(row.urn)
+        except InvalidInput as error:
+            messages.append(str(error).rstrip("."))
+        if row.inspector is not None and row.inspector not in inspectors:
+            person = await find_by_telegram_id(conn, row.inspector)
+            if person is None or not person.active or person.role is not Role.INSPECTOR:
+                messages.append(
+                    f"no active inspector has Telegram id {row.inspector} (invite them first, or leave the"
+                    " inspector blank for an invitation)"
+                )
+            else:
+                inspectors[row.inspector] = person.id
+        if messages:
+            problems.append(RowProblem(row.line, "; ".join(messages)))
+    return problems, inspectors
+
+
+async def import_programme(
+    db: Database,
+    rows: Sequence[ProgrammeRow],
+    invite_ttl: timedelta = invite_rules.DEFAULT_TTL,
+    *,
+    found_earlier: Sequence[RowProblem] = (),
+) -> list[ImportedCase]:
+    """Open a case for each row, all in one transaction; `ProgrammeRejected` (nothing written) if any
+    row can't be. `found_earlier`: problems of rows that did not even read (`workflows.programme`), so
+    the rejection names every bad line at once."""
+    made: list[ImportedCase] = []
+    async with db.transaction() as conn:
+        problems, inspectors = await _check(conn, rows)
+        problems = sorted([*found_earlier, *problems], key=lambda problem: problem.line)
+        if problems:
+            raise ProgrammeRejected(problems)  # rolls the transaction back, though it wrote nothing
+        now = db.now()
+        now_text = time_to_text(now)
+        expires = time_to_text(invite_rules.expiry(now, invite_ttl))
+        async with conn.execute("SELECT COALESCE(MAX(ref), 0) FROM cases") as cur:
+            last = await cur.fetchone()
+        next_ref = (0 if last is None else int(last[0])) + 1
+        for row in rows:
+            setting = await places.find_or_create(conn, now, None, row.setting, row.urn)
+            ref, next_ref = next_ref, next_ref + 1
+            cursor = await conn.execute(
+                "INSERT INTO cases (ref, kind, setting_id, planned_start, planned_end, status, concerns,"
+                " created_at) VALUES (?, ?, ?, ?, ?, 'open', 0, ?)",
+                (
+                    ref,
+                    row.kind,
+                    setting.id,
+                    opt_day_text(row.first_day),
+                    opt_day_text(row.last_day),
+                    now_text,
+                ),
+            )
+            case_id = cursor.lastrowid
+            if case_id is None:
+                raise RuntimeError("SQLite gave no id for a new case")
+            await audit.record(
+                conn,
+                now,
+                None,
+                "case.create",
+                ref,
+                None,
+                {
+                    "kind": row.kind,
+                    "setting_id": setting.id,
+                    "planned_start": opt_day_text(row.first_day),
+                    "planned_end": opt_day_text(row.last_day),
+                    "status": "open",
+                },
+            )
+            code: str | None = None
+            if row.inspector is not None:
+                person_id = inspectors[row.inspector]
+                if await add_member(conn, case_id, person_id, Role.INSPECTOR, now_text):
+                    await audit.record(
+                        conn,
+                        now,
+                        None,
+                        "case.member",
+                        ref,
+                        None,
+                        {"person_id": person_id, "role": "inspector"},
+                    )
+            else:
+                code = invite_rules.new_code()
+                invite = await conn.execute(
+                    "INSERT INTO invites (code_hash, role, case_id, setting_id, created_by, created_at,"
+                    " expires_at) VALUES (?, 'inspector', ?, ?, NULL, ?, ?)",
+                    (invite_rules.hash_code(code), case_id, setting.id, now_text, expires),
+                )
+                await audit.record(
+                    conn,
+                    now,
+                    None,
+                    "invite.create",
+                    ref,
+                    None,
+                    {"invite_id": invite.lastrowid, "role": "inspector", "expires_at": expires},
+                )
+            await derived.case_changed(conn, case_id, now)
+            made.append(ImportedCase(row.line, ref, code))
+    return made
+
+
+async def programme_rows(db: Database) -> list[ProgrammeRow]:
+    """Every open case as a programme row (the inspector: the first one on the case, else blank)."""
+    from store.codec import opt_day
+
+    rows: list[ProgrammeRow] = []
+    async with (
+        db.reading() as conn,
+        conn.execute(
+            "SELECT c.id, c.ref, c.kind, s.name, s.urn, c.planned_start, c.planned_end,"
+            " (SELECT p.telegram_id FROM case_members m JOIN people p ON p.id = m.person_id"
+            "   WHERE m.case_id = c.id AND m.role = 'inspector' AND p.active"
+            "   ORDER BY m.added_at, m.person_id LIMIT 1) AS inspector"
+            " FROM cases c JOIN settings s ON s.id = c.setting_id"
+            " WHERE c.status = 'open' AND c.planned_start IS NOT NULL ORDER BY c.ref"
+        ) as cur,
+    ):
+        found = await cur.fetchall()
+    for index, row in enumerate(found, start=2):
+        first = opt_day(row["planned_start"])
+        assert first is not None  # selected so
+        rows.append(
+            ProgrammeRow(
+                line=index,
+                kind=row["kind"],
+                setting=row["name"],
+                urn=row["urn"],
+                first_day=first,
+                last_day=opt_day(row["planned_end"]),
+                inspector=row["inspector"],
+            )
+        )
+    return rows

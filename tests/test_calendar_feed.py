@@ -1,0 +1,143 @@
+"""/calendar and /timeline without Telegram: which deadlines, their alarms and UIDs; the .ics parses with
+`icalendar`; the PNG has the expected size; the text stands in when matplotlib is missing."""
+
+from __future__ import annotations
+
+import struct
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from icalendar import Calendar
+
+from handlers.calendar_files import DPI, FIGURE_INCHES, ics_bytes, timeline_png, timeline_text
+from store.models import Case, Setting
+from workflows.access import Role
+from workflows.calendar import WorkingCalendar
+from workflows.calendar_feed import Status, calendar_entries, chart_points, entry_uid
+from workflows.deadlines import CaseDates, compute_timeline
+from workflows.kinds import get_kind
+from workflows.rules import Actor
+
+LONDON = ZoneInfo("Europe/London")
+CAL = WorkingCalendar()
+START = date(2026, 3, 3)  # a Tuesday
+TODAY = date(2026, 3, 2)
+
+
+def _timeline(**records: date) -> list:  # type: ignore[type-arg]
+    dates = CaseDates(start=START, end=None, records=records, judgement=None, concerns=False)
+    return compute_timeline(get_kind("ch-full"), dates, CAL)
+
+
+def _case() -> Case:
+    return Case(
+        id=1,
+        ref=12,
+        kind="ch-full",
+        setting=Setting(1, "Oak House", None),
+        planned_start=START,
+        planned_end=None,
+        status="open",
+        judgement=None,
+        concerns=False,
+        events={},
+        members=(),
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        closed_at=None,
+        purged_at=None,
+        close_reason=None,
+        close_note=None,
+    )
+
+
+def test_each_role_gets_its_own_deadlines_with_stable_uids() -> None:
+    timeline = _timeline()
+    mine = calendar_entries(12, Role.INSPECTOR, timeline, TODAY, CAL, LONDON, "bot")
+    assert mine and all(d.actor is Actor.INSPECTOR for d in timeline if d.key in {e.key for e in mine})
+    assert {e.key for e in mine} == {
+        d.key for d in timeline if d.actor is Actor.INSPECTOR and d.open_on(TODAY)
+    }
+    provider = calendar_entries(12, Role.PROVIDER, timeline, TODAY, CAL, LONDON, "bot")
+    assert provider and not {e.key for e in provider} & {e.key for e in mine}
+    everything = calendar_entries(12, Role.MANAGER, timeline, TODAY, CAL, LONDON, "bot")
+    assert {e.key for e in mine} | {e.key for e in provider} <= {e.key for e in everything}
+
+    # recording one removes it; the others keep their UIDs (an updated file moves events, adds none)
+    first = mine[0]
+    later = calendar_entries(12, Role.INSPECTOR, _timeline(**{first.key: TODAY}), TODAY, CAL, LONDON, "bot")
+    assert first.key not in {e.key for e in later}
+    assert {e.uid for e in later} <= {e.uid for e in mine}
+    assert first.uid == entry_uid(12, first.key, "bot") == f"case-12-{first.key}@bot"
+
+
+def test_alarms_are_at_the_reminder_times() -> None:
+    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, LONDON, "bot")
+    all_day = next(e for e in entries if e.at is None and e.first_day == e.last_day)
+    two_before = CAL.add_working_days(all_day.first_day, -2)
+    assert all_day.alarms == (
+        datetime.combine(two_before, time(9, 0), LONDON)
+        - datetime.combine(all_day.first_day, time(0), LONDON),
+        timedelta(hours=9),  # 9am on the day of an all-day event
+    )
+    timed = [e for e in entries if e.at is not None]
+    for entry in timed:
+        assert max(entry.alarms) <= timedelta(0)  # never after a deadline with a time of day
+
+
+def test_the_ics_parses_and_holds_the_entries() -> None:
+    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, LONDON, "bot")
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    parsed = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, now))
+    events = list(parsed.walk("VEVENT"))
+    assert [str(e["UID"]) for e in events] == [e.uid for e in entries]
+    for event, entry in zip(events, entries, strict=True):
+        assert str(event["SUMMARY"]) == f"#12 {entry.label}"
+        start = event.decoded("DTSTART")
+        if entry.at is None:
+            assert start == entry.first_day
+            assert event.decoded("DTEND") == entry.last_day + timedelta(days=1)
+        else:
+            assert start == datetime.combine(entry.first_day, entry.at, LONDON)
+        triggers = [alarm.decoded("TRIGGER") for alarm in event.walk("VALARM")]
+        assert tuple(triggers) == entry.alarms
+    # a file made later carries a higher SEQUENCE, so calendars that keep events take the newer one
+    later = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, now + timedelta(hours=1)))
+    assert int(next(iter(later.walk("VEVENT")))["SEQUENCE"]) > int(events[0]["SEQUENCE"])
+
+
+def test_chart_points_mark_done_due_and_overdue() -> None:
+    timeline = _timeline(start=START, end=date(2026, 3, 5), draft_report=date(2026, 3, 25))
+    today = date(2026, 5, 20)
+    data = chart_points(timeline, Role.MANAGER, today, CAL)
+    statuses = {p.status for p in data.points}
+    assert Status.DONE in statuses and Status.OVERDUE in statuses
+    assert data.first <= min(p.day for p in data.points) and data.last >= today
+    assert date(2026, 4, 3) in data.closed_days  # Good Friday
+    assert date(2026, 3, 7) in data.closed_days and date(2026, 3, 9) not in data.closed_days
+
+
+def test_png_has_the_expected_size() -> None:
+    pytest.importorskip("matplotlib")
+    data = chart_points(_timeline(start=START), Role.MANAGER, date(2026, 3, 20), CAL)
+    png = timeline_png("#12 Oak House", data)
+    assert png is not None and png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])  # the IHDR chunk
+    assert (width, height) == (int(FIGURE_INCHES[0] * DPI), int(FIGURE_INCHES[1] * DPI))
+    import io
+
+    from matplotlib.image import imread
+
+    assert imread(io.BytesIO(png)).shape[:2] == (height, width)
+
+
+def test_without_matplotlib_the_timeline_is_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib... raises ImportError
+    data = chart_points(_timeline(draft_report=date(2026, 3, 18)), Role.MANAGER, date(2026, 3, 20), CAL)
+    assert timeline_png("#12", data) is None
+    text = timeline_text(_case(), data)
+    assert text.startswith("Timeline of <b>#12 Oak House</b>")
+    assert len(text.splitlines()) == len(data.points) + 1 and "✓ done" in text

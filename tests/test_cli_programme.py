@@ -1,0 +1,161 @@
+"""`inspectbot import FILE.csv` (all rows or none, every bad line named) and `inspectbot export --all`."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import closing
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from store.database import Database
+from store.models import Role
+from workflows.programme import COLUMNS, read_programme
+
+INSPECTOR_TID = 500
+BOT = "inspectbot_test_bot"
+
+
+@pytest.fixture
+def db_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A database with a manager (Telegram id 1), an inspector (500) and one case already open."""
+    path = tmp_path / "programme.sqlite3"
+    monkeypatch.setenv("INSPECTBOT_DB", str(path))
+    monkeypatch.delenv("INSPECTBOT_BOT_USERNAME", raising=False)
+
+    async def seed() -> None:
+        async with await Database.open(path) as db:
+            await db.people.ensure_admins([1])
+            invite = await db.invites.create(None, Role.INSPECTOR)
+            await db.invites.redeem(invite.code, INSPECTOR_TID, "Ian")
+            boss = await db.people.get_by_telegram_id(1)
+            assert boss is not None
+            await db.cases.create(
+                boss, "ch-full", "Elm Lodge", date(2026, 1, 12), date(2026, 1, 14), "SC000001"
+            )
+
+    asyncio.run(seed())
+    return path
+
+
+def _snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    tables = ["cases", "settings", "case_members", "invites", "audit", "people"]
+    with closing(sqlite3.connect(path)) as conn:
+        return {table: list(conn.execute(f"SELECT * FROM {table} ORDER BY 1")) for table in tables}
+
+
+GOOD = f"""kind,setting,urn,first_day,last_day,inspector
+ch-full,Oak House,SC123456,2026-03-03,2026-03-05,{INSPECTOR_TID}
+la-sif,Northshire County Council,,2026-04-13,2026-04-24,
+asa-full,"Fostering Partners, North",SC765432,2026-05-11,,{INSPECTOR_TID}
+ch-assurance,Oak House,SC123456,2026-06-01,2026-06-02,
+"""
+
+
+def test_a_good_file_round_trips(db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "programme.csv"
+    source.write_text(GOOD, encoding="utf-8")
+    assert main(["import", str(source), "--bot-username", BOT]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Imported 4 case(s), #2 to #5."
+    assert [line.split(":")[0] for line in out[1:]] == ["line 3, case #3", "line 5, case #5"]
+    assert all(f"https://t.me/{BOT}?start=" in line for line in out[1:])
+
+    with closing(sqlite3.connect(db_file)) as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit WHERE case_ref > 1 ORDER BY id")]
+        settings = conn.execute("SELECT COUNT(*) FROM settings WHERE name = 'Oak House'").fetchone()[0]
+        labels = {r[0] for r in conn.execute("SELECT actor_label FROM audit WHERE case_ref > 1")}
+    # as for any case opened in chat: a case.create each, the inspector on it or an invitation for one
+    assert actions.count("case.create") == 4
+    assert actions.count("case.member") == 2 and actions.count("invite.create") == 2
+    assert settings == 1 and labels == {"cli"}
+
+    assert main(["export", "--all"]) == 0
+    exported = capsys.readouterr().out
+    assert exported.splitlines()[0] == ",".join(COLUMNS)
+    # the case opened in chat first (#1, no inspector on it: a manager opened it), then the file's rows
+    assert exported.splitlines()[1] == "ch-full,Elm Lodge,SC000001,2026-01-12,2026-01-14,"
+    assert "\n".join(exported.splitlines()[2:]) + "\n" == GOOD.split("\n", 1)[1]
+
+    # and what was exported reads again without a problem
+    rows, problems = read_programme(exported, date(2026, 1, 1))
+    assert problems == [] and len(rows) == 5
+
+
+def _big_file(bad: dict[int, str]) -> str:
+    """1,000 data rows (lines 2..1001); the lines in `bad` replaced."""
+    lines = [",".join(COLUMNS)]
+    for n in range(1, 1001):
+        line_number = n + 1
+        if line_number in bad:
+            lines.append(bad[line_number])
+            continue
+        day = date(2026, 3, 2).toordinal() + n % 200
+        first = date.fromordinal(day)
+        inspector = str(INSPECTOR_TID) if n % 2 else ""
+        lines.append(f"ch-full,Home {n},SC{n:06d},{first.isoformat()},{first.isoformat()},{inspector}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_thousand_rows_with_three_bad_writes_nothing_and_names_them(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = {
+        42: "ch-fulll,Home 41,SC000041,2026-03-05,2026-03-06,",  # unknown kind
+        500: "ch-full,Home 499,SC000499,2026-03-09,2026-03-02,500",  # last day before the first
+        977: "ch-full,Home 976,SC000976,2026-03-09,2026-03-10,1",  # Telegram id 1 is a manager
+    }
+    source = tmp_path / "big.csv"
+    source.write_text(_big_file(bad), encoding="utf-8")
+    before = _snapshot(db_file)
+    assert main(["import", str(source), "--bot-username", BOT]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(": ")[1] for line in err[:-1]] == ["line 42", "line 500", "line 977"]
+    assert "unknown kind 'ch-fulll'" in err[0]
+    assert "last_day is before first_day" in err[1]
+    assert "no active inspector has Telegram id 1" in err[2]
+    assert err[-1] == f"inspectbot: 3 row(s) with problems in {source}: nothing was written."
+    assert _snapshot(db_file) == before
+
+    good = tmp_path / "fixed.csv"
+    good.write_text(_big_file({}), encoding="utf-8")
+    assert main(["import", str(good), "--bot-username", BOT]) == 0
+    assert capsys.readouterr().out.startswith("Imported 1000 case(s), #2 to #1001.")
+    with closing(sqlite3.connect(db_file)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] == 1001
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("kind,setting\nch-full,Oak\n", "line 1: the first line must be the header"),
+        (f"{','.join(COLUMNS)}\nch-full,Oak,SC1,3/3/2026\n", "line 2: expected 6 columns"),
+        (f"{','.join(COLUMNS)}\nch-full,Oak,S-1,3/3/2026,,\n", "line 2: 'S-1' doesn't look like a URN"),
+        (
+            f"{','.join(COLUMNS)}\n\nch-full,,SC1,someday,,x\n",
+            "line 3: the setting's name is empty; first_day",
+        ),
+    ],
+)
+def test_each_problem_is_one_line_with_its_number(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    source = tmp_path / "odd.csv"
+    source.write_text(text, encoding="utf-8")
+    assert main(["import", str(source), "--bot-username", BOT]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}: {message}" in err and "Traceback" not in err
+
+
+def test_rows_needing_an_invitation_need_the_bot_username(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "programme.csv"
+    source.write_text(GOOD, encoding="utf-8")
+    before = _snapshot(db_file)
+    assert main(["import", str(source)]) == 1
+    assert "INSPECTBOT_BOT_USERNAME" in capsys.readouterr().err
+    assert _snapshot(db_file) == before

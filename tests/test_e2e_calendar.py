@@ -1,0 +1,69 @@
+"""/calendar and /timeline through the real bot: the .ics parses and its events match /due; the PNG opens."""
+
+from __future__ import annotations
+
+import html
+import re
+import struct
+from datetime import date
+
+import pytest
+from icalendar import Calendar
+
+from handlers.calendar_files import DPI, FIGURE_INCHES
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, PROVIDER, invite_code, join, today, typed
+from tests.fakebotapi import FakeBotApi
+from workflows.dates import format_date
+
+
+def _yours(due_html: str) -> dict[str, str]:
+    """/due's lines marked "(yours)": label -> the date as shown."""
+    found = {}
+    for line in due_html.splitlines():
+        match = re.match(r"• <b>(.+?)</b>: (.+?) <i>\(yours\)</i>", line)
+        if match:
+            found[html.unescape(match.group(2))] = html.unescape(match.group(1))
+    return found
+
+
+def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi, bot: BotProcess) -> None:
+    start = CALENDAR.add_working_days(today(), 3)
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    manager.ask("/start")
+    assert "#1" in manager.ask(f'/newcase ch-full "Oak House" {typed(start)}').text
+    join(inspector, invite_code(manager.ask("/invite inspector 1"), api.username))
+    join(provider, invite_code(manager.ask("/invite provider 1"), api.username))
+
+    uids: dict[int, list[str]] = {}
+    for person in (inspector, provider):
+        yours = _yours(person.ask("/due 1").html)
+        assert yours, "nothing marked as theirs in /due"
+        sent = person.ask("/calendar 1")
+        assert sent.document is not None and sent.document.filename == "case-1-deadlines.ics"
+        parsed = Calendar.from_ical(sent.document.content)
+        events = {str(e["SUMMARY"]).removeprefix("#1 "): e for e in parsed.walk("VEVENT")}
+        assert set(events) == set(yours)
+        for label, event in events.items():
+            start_day = event.decoded("DTSTART")
+            day = start_day if type(start_day) is date else start_day.date()
+            assert format_date(day) in yours[label], (label, yours[label])
+            assert list(event.walk("VALARM")), label
+        assert f"{len(events)} of your deadlines on #1 Oak House" in sent.text
+        uids[person.user_id] = [str(e["UID"]) for e in parsed.walk("VEVENT")]
+
+    # the same case asked again: the same UIDs (a calendar moves its events instead of doubling them)
+    again = inspector.ask("/calendar 1").document
+    assert again is not None
+    assert [str(e["UID"]) for e in Calendar.from_ical(again.content).walk("VEVENT")] == uids[INSPECTOR]
+    assert not set(uids[INSPECTOR]) & set(uids[PROVIDER])
+
+    pytest.importorskip("matplotlib")
+    picture = manager.ask("/timeline 1")
+    assert picture.document is not None and picture.document.filename == "case-1-timeline.png"
+    png = picture.document.content
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png[16:24]) == (int(FIGURE_INCHES[0] * DPI), int(FIGURE_INCHES[1] * DPI))
+    assert "I can't find case #7" in manager.ask("/timeline 7").text

@@ -1,0 +1,140 @@
+"""What goes into a person's calendar file for a case, and what a timeline picture shows: no I/O.
+
+`calendar_entries` picks the person's own deadlines still to come (a manager, who oversees the case,
+gets every deadline they are shown), each with a UID that depends only on the case and the milestone,
+so importing an updated file moves an event instead of adding a second one. Alarms are at the reminder
+times (`REMINDERS`: working days before, and the time of day), relative to the event's start.
+
+`chart_points` classifies each milestone for the picture: done, due, or overdue, and the days that are
+not working days in the range shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from workflows.access import Role
+from workflows.audience import is_mine, shown
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import Deadline
+
+#: When people are reminded of a deadline: (working days before it, time of day). Alarms follow these.
+REMINDERS: tuple[tuple[int, time], ...] = ((2, time(9, 0)), (0, time(9, 0)))
+
+#: How long a deadline with a time of day is shown in a calendar.
+TIMED_LENGTH = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One event: an all-day one (`at` None; `last_day` for a window) or one at a time of day."""
+
+    uid: str
+    key: str
+    label: str
+    owner: str
+    rule: str
+    first_day: date
+    last_day: date
+    at: time | None
+    alarms: tuple[timedelta, ...]  # relative to the event's start (negative: before it; an all-day
+    # event starts at midnight, so 9am on the day is +9 hours)
+
+    def starts(self, zone: ZoneInfo) -> datetime:
+        return datetime.combine(self.first_day, self.at or time(0, 0), zone)
+
+
+def entry_uid(ref: int, key: str, domain: str) -> str:
+    """The same for a case's milestone whatever changes, so calendars replace the event."""
+    return f"case-{ref}-{key}@{domain}"
+
+
+def _alarms(day: date, at: time | None, calendar: WorkingCalendar, zone: ZoneInfo) -> tuple[timedelta, ...]:
+    start = datetime.combine(day, at or time(0, 0), zone)
+    offsets: list[timedelta] = []
+    for before, moment in REMINDERS:
+        remind_day = calendar.add_working_days(day, -before) if before else day
+        offset = datetime.combine(remind_day, moment, zone) - start
+        if at is not None and offset > timedelta(0):  # due before the reminder time: remind at the time
+            offset = timedelta(0)
+        offsets.append(offset)
+    return tuple(sorted(set(offsets)))
+
+
+def calendar_entries(
+    ref: int,
+    role: Role,
+    timeline: Sequence[Deadline],
+    today: date,
+    calendar: WorkingCalendar,
+    zone: ZoneInfo,
+    domain: str,
+) -> list[CalendarEntry]:
+    """The person's deadlines on case `ref` not yet done (a window until it ends), in date order."""
+    coming = [d for d in shown(role, timeline) if d.open_on(today)]
+    if role is not Role.MANAGER:
+        coming = [d for d in coming if is_mine(role, d)]
+    entries = [
+        CalendarEntry(
+            uid=entry_uid(ref, d.key, domain),
+            key=d.key,
+            label=d.label,
+            owner=d.actor.label,
+            rule=d.rule,
+            first_day=d.due,
+            last_day=d.due_until or d.due,
+            at=None if d.due_until is not None else d.time,
+            alarms=_alarms(d.due, None if d.due_until is not None else d.time, calendar, zone),
+        )
+        for d in coming
+    ]
+    return sorted(entries, key=lambda e: (e.first_day, e.at or time(0, 0), e.key))
+
+
+class Status(StrEnum):
+    DONE = "done"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    label: str
+    day: date  # when it was done, else when it is due
+    last_day: date  # the end of a window, else `day`
+    status: Status
+
+
+@dataclass(frozen=True)
+class ChartData:
+    points: list[ChartPoint]
+    first: date  # the range shown, a few days either side of the points and today
+    last: date
+    closed_days: list[date]  # weekends, bank holidays and closures in the range
+    today: date
+
+
+def chart_points(
+    timeline: Sequence[Deadline], role: Role, today: date, calendar: WorkingCalendar
+) -> ChartData:
+    """The milestones `role` is shown, each done, due or overdue, with the days that are not working days."""
+    points: list[ChartPoint] = []
+    for d in shown(role, timeline):
+        if d.recorded is not None:
+            points.append(ChartPoint(d.label, d.recorded, d.recorded, Status.DONE))
+        elif d.missed_on(today):
+            points.append(ChartPoint(d.label, d.due, d.last_day, Status.OVERDUE))
+        elif d.open_on(today):
+            points.append(ChartPoint(d.label, d.due, d.last_day, Status.DUE))
+    days = [p.day for p in points] + [p.last_day for p in points] + [today]
+    first, last = min(days) - timedelta(days=3), max(days) + timedelta(days=3)
+    closed = [
+        first + timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if not calendar.is_working_day(first + timedelta(days=n))
+    ]
+    return ChartData(sorted(points, key=lambda p: (p.day, p.label)), first, last, closed, today)
