@@ -53,7 +53,7 @@ def test_restart_in_the_middle_of_newcase_carries_on(api: FakeBotApi, bot: BotPr
     manager.press_and_wait("Local authority children's services: single inspection (SIF)")
     _wait_state_saved(bot, 1)  # SETTING
     bot.restart(sig)
-    assert "first on-site day" in manager.ask("Northshire County Council").text
+    assert "What is the start of fieldwork?" in manager.ask("Northshire County Council").text
     _wait_state_saved(bot, 2)  # FIRST_DAY
     bot.restart(sig)
     last = manager.ask(typed(start))
