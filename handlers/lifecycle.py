@@ -81,6 +81,20 @@ async def _case_from_args(
         return None, []
 
 
+async def _staff_case(
+    update: Update, context: InspectContext, refusal: str, usage: str
+) -> tuple[Person, Case, list[str]] | None:
+    """The opening /close, /undo and /edit share: an inspector or manager, and the case named first."""
+    person = await current_person(update, context)
+    if person is None:
+        return None
+    if person.role is Role.PROVIDER:
+        await reply(update, refusal)
+        return None
+    case, rest = await _case_from_args(update, context, person, usage)
+    return None if case is None else (person, case, rest)
+
+
 async def _candidates(context: InspectContext, person: Person, *, closed: bool) -> list[Case]:
     if not closed:
         return await open_cases(context, person)
@@ -100,15 +114,11 @@ def _reason_keyboard(ref: int) -> InlineKeyboardMarkup:
 
 
 async def close_command(update: Update, context: InspectContext) -> None:
-    person = await current_person(update, context)
-    if person is None:
+    refusal = "Only the inspector on a case or a manager can close it."
+    found = await _staff_case(update, context, refusal, _CLOSE_USAGE)
+    if found is None:
         return
-    if person.role is Role.PROVIDER:
-        await reply(update, "Only the inspector on a case or a manager can close it.")
-        return
-    case, rest = await _case_from_args(update, context, person, _CLOSE_USAGE)
-    if case is None:
-        return
+    person, case, rest = found
     if not rest:
         await _ask_reason(update, case)
         return
@@ -209,14 +219,10 @@ async def _reopen(context: InspectContext, person: Person, ref: int) -> str:
 
 
 async def undo_command(update: Update, context: InspectContext) -> None:
-    person = await current_person(update, context)
-    if person is None:
-        return
-    if person.role is Role.PROVIDER:
-        await reply(update, "Only the inspector on a case or a manager can undo what was recorded.")
-        return
-    case, _ = await _case_from_args(update, context, person, "Send <code>/undo 12</code>.")
-    if case is not None:
+    refusal = "Only the inspector on a case or a manager can undo what was recorded."
+    found = await _staff_case(update, context, refusal, "Send <code>/undo 12</code>.")
+    if found is not None:
+        person, case, _ = found
         await _offer_undo(update, context, person, case)
 
 
@@ -280,15 +286,11 @@ def _edit_keyboard(ref: int, person: Person) -> InlineKeyboardMarkup:
 
 
 async def edit_command(update: Update, context: InspectContext) -> None:
-    person = await current_person(update, context)
-    if person is None:
+    refusal = "Only the inspector on a case or a manager can correct it."
+    found = await _staff_case(update, context, refusal, _EDIT_USAGE)
+    if found is None:
         return
-    if person.role is Role.PROVIDER:
-        await reply(update, "Only the inspector on a case or a manager can correct it.")
-        return
-    case, rest = await _case_from_args(update, context, person, _EDIT_USAGE)
-    if case is None:
-        return
+    person, case, rest = found
     if not rest:
         assert update.effective_message is not None
         await update.effective_message.reply_html(
