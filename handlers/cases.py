@@ -31,7 +31,7 @@ from store.models import AuditEntry, Case, Person
 from workflows.audience import sees_sources
 from workflows.dates import format_date
 from workflows.deadlines import next_deadline, overdue
-from workflows.kinds import get_kind
+from workflows.kinds import KINDS, get_kind
 from workflows.names import typed
 from workflows.start_warnings import timeline_warnings
 
@@ -159,14 +159,23 @@ def describe_case(
     return lines
 
 
+#: Changes that read the same whatever their values.
+_PLAIN_HISTORY = {
+    "case.create": "case set up",
+    "case.undo": "undo of the last thing recorded",
+    "case.reopen": "reopened",
+    "case.planned": "planned on-site days changed",
+    "setting.rename": "setting's name corrected",
+    "case.note": "note added",
+    "invite.redeem": "invitation used: joined",
+}
+
+
 def history_line(case: Case, entry: AuditEntry) -> str:
     """One change from the audit trail in words: when, what, by whom (a role and id, never a name)."""
     before, after = entry.before or {}, entry.after or {}
-    day = format_date(entry.at.date())
-    what = entry.action
-    if entry.action == "case.create":
-        what = "case set up"
-    elif entry.action == "case.event":
+    what = _PLAIN_HISTORY.get(entry.action, entry.action)
+    if entry.action == "case.event":
         label = event_label(case.kind, str(after.get("key") or before.get("key")))
         what = f"{label}: " + (f"recorded as {_day(after['day'])}" if after.get("day") else "taken back")
     elif entry.action == "case.outcome":
@@ -174,29 +183,15 @@ def history_line(case: Case, entry: AuditEntry) -> str:
         what = f"judgement recorded: {str(judgement).replace('_', ' ')}" if judgement else "outcome recorded"
         if after.get("concerns") != before.get("concerns") and not judgement:
             what = f"serious or widespread concerns: {'yes' if after.get('concerns') else 'no'}"
-    elif entry.action == "case.undo":
-        what = "undo of the last thing recorded"
     elif entry.action == "case.close":
         what = f"closed: {CLOSE_REASONS.get(str(after.get('reason')), 'no reason given')}"
-    elif entry.action == "case.reopen":
-        what = "reopened"
-    elif entry.action == "case.planned":
-        what = "planned on-site days changed"
     elif entry.action == "case.kind":
-        what = (
-            f"kind corrected from {kind_name(str(before.get('kind')))} to {kind_name(str(after.get('kind')))}"
-        )
-    elif entry.action == "setting.rename":
-        what = "setting's name corrected"
-    elif entry.action == "case.member":
-        what = f"{after.get('role', 'someone')} added"
-    elif entry.action == "case.note":
-        what = "note added"
-    elif entry.action == "invite.create":
-        what = f"invitation sent ({after.get('role', 'someone')})"
-    elif entry.action == "invite.redeem":
-        what = "invitation used: joined"
-    return f"• {day}: {escape(what)} ({escape(entry.actor_label)})"
+        names = [getattr(KINDS.get(str(v.get("kind"))), "name", str(v.get("kind"))) for v in (before, after)]
+        what = f"kind corrected from {names[0]} to {names[1]}"
+    elif entry.action in ("case.member", "invite.create"):
+        role = after.get("role", "someone")
+        what = f"{role} added" if entry.action == "case.member" else f"invitation sent ({role})"
+    return f"• {format_date(entry.at.date())}: {escape(what)} ({escape(entry.actor_label)})"
 
 
 def _day(text: object) -> str:
