@@ -7,6 +7,8 @@ re-read from the database each time: a deactivated person or a changed role take
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiosqlite
 
 from store.errors import NotFound, PermissionDenied
@@ -51,17 +53,25 @@ async def visible_case(conn: aiosqlite.Connection, actor: Person | None, ref: in
 
 async def editable_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:
     """The case row, if `actor` may change it; `NotFound` if they can't see it, else `PermissionDenied`."""
-    row = await visible_case(conn, actor, ref)
-    subject = await subject_of(conn, actor)
-    if not can_edit(subject, await scope_of(conn, row["id"], row["setting_id"])):
-        raise PermissionDenied(f"Only an inspector on case #{ref} or a manager can change it.")
-    return row
+    return await _allowed(
+        conn, actor, ref, can_edit, f"Only an inspector on case #{ref} or a manager can change it."
+    )
 
 
 async def correctable_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:
     """The case row, if `actor` may correct its kind or name or reopen it (managers); else refuse."""
+    return await _allowed(conn, actor, ref, can_correct, f"Only a manager can do that to case #{ref}.")
+
+
+async def _allowed(
+    conn: aiosqlite.Connection,
+    actor: Person | None,
+    ref: int,
+    rule: Callable[[Subject, Scope], bool],
+    refusal: str,
+) -> aiosqlite.Row:
     row = await visible_case(conn, actor, ref)
     subject = await subject_of(conn, actor)
-    if not can_correct(subject, await scope_of(conn, row["id"], row["setting_id"])):
-        raise PermissionDenied(f"Only a manager can do that to case #{ref}.")
+    if not rule(subject, await scope_of(conn, row["id"], row["setting_id"])):
+        raise PermissionDenied(refusal)
     return row
