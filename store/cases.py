@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, changes, consistency, derived, guard, places
+from store import audit, changes, consistency, derived, guard, lists, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -24,7 +24,7 @@ from store.codec import (
 from store.errors import InvalidInput, PermissionDenied
 from store.models import AuditEntry, Case, Member, Note, Person, Role
 from store.people import load_person
-from workflows.access import Scope, can_create_case, can_view
+from workflows.access import can_create_case
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys
@@ -168,18 +168,20 @@ class CaseRepository:
         async with self._db.reading() as conn:
             return await build_case(conn, await guard.visible_case(conn, actor, ref))
 
-    async def list_for(self, actor: Person) -> list[Case]:
-        """Every case `actor` may see, newest first."""
+    async def list_for(self, actor: Person, *, status: str | None = None, limit: int = 100) -> list[Case]:
+        """The cases `actor` may see (open or closed ones with `status`), newest first, at most `limit`:
+        one query with the access rules in its WHERE clause (store.lists), then the page's cases built."""
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
-            async with conn.execute("SELECT * FROM cases ORDER BY ref DESC") as cur:
+            where, params = lists.visible_sql(subject)
+            if status is not None:
+                where += " AND c.status = ?"
+                params.append(status)
+            async with conn.execute(
+                f"SELECT * FROM cases c WHERE {where} ORDER BY c.ref DESC LIMIT ?", (*params, limit)
+            ) as cur:
                 rows = list(await cur.fetchall())
-            visible: list[Case] = []
-            for row in rows:
-                scope: Scope = await guard.scope_of(conn, row["id"], row["setting_id"])
-                if can_view(subject, scope):
-                    visible.append(await build_case(conn, row))
-            return visible
+            return [await build_case(conn, row) for row in rows]
 
     async def record_event(self, actor: Person, ref: int, key: str, day: date) -> Case:
         """Record the day something happened (`start`, `end`, a milestone key of the kind)."""
@@ -495,7 +497,7 @@ class CaseRepository:
     async def _changed(self, conn: aiosqlite.Connection, ref: int) -> Case:
         """After a change: refresh what is derived from the case (store.derived), then read it back."""
         case = await self._reload(conn, ref)
-        await derived.case_changed(conn, case.id, self._db.now())
+        await derived.case_changed(conn, case.id, self._db.now(), self._db.calendar)
         return case
 
     async def _reload(self, conn: aiosqlite.Connection, ref: int) -> Case:
