@@ -24,7 +24,7 @@ from bot.sending import LimitedBot
 from bot.settings import Settings
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store.database import Database
+from store.database import FILL_AT_START, Database, MigrationNeeded
 from workflows.calendar import WorkingCalendar
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         base_file_url=settings.base_file_url,
         request=HTTPXRequest(connection_pool_size=RUNNING_UPDATES * 2),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=AIORateLimiter(),
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
     )
     application = cast(
         InspectApplication,
@@ -118,7 +118,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         application,
         Services(
             db=db,
-            calendar=WorkingCalendar(settings.closures),
+            calendar=db.calendar,
             zone=settings.zone,
             bot_username=settings.bot_username or "",
         ),
@@ -190,7 +190,11 @@ def _lock(settings: Settings) -> ProcessLock:
 async def _open(settings: Settings) -> Database:
     """Open and migrate; a database that can't be read, written or migrated is one line, not a trace."""
     try:
-        return await Database.open(settings.db)
+        return await Database.open(
+            settings.db, calendar=WorkingCalendar(settings.closures), fill_limit=FILL_AT_START
+        )
+    except MigrationNeeded as exc:
+        raise StartupError(f"Can't start on {settings.db}: {exc}.") from exc
     except (sqlite3.Error, OSError, RuntimeError, ValueError) as exc:
         raise StartupError(f"Can't open the database {settings.db}: {exc}.") from exc
 

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
     )
     poll_timeout: int = Field(default=30, ge=0, le=50, validation_alias="INSPECTBOT_POLL_TIMEOUT")
+    #: Messages a second the bot sends in all (AIORateLimiter's overall_max_rate). Telegram allows about
+    #: 30; 0 switches the overall limit off (for a local test server; the per-chat limits stay).
+    overall_max_rate: float = Field(default=30, ge=0, le=1000, validation_alias="INSPECTBOT_OVERALL_RATE")
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -235,7 +235,9 @@ class ListRepository:
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
             where, params = visible_sql(subject)
-            likes = f" {'AND' if every else 'OR'} ".join("s.name LIKE ? ESCAPE '\\'" for _ in parts)
+            # Apostrophes go, as workflows.names.words drops them ("children's" is "childrens").
+            bare = "REPLACE(REPLACE(s.name, char(39), ''), char(8217), '')"
+            likes = f" {'AND' if every else 'OR'} ".join(f"{bare} LIKE ? ESCAPE '\\'" for _ in parts)
             patterns = ["%" + _escape_like(part) + "%" for part in parts]
             async with conn.execute(
                 f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"

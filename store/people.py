@@ -128,6 +128,22 @@ class PeopleRepository:
             person = await find_by_telegram_id(conn, telegram_id)
         return person if person is not None and person.active else None
 
+    async def inspectors_named(self, text: str, limit: int = 6) -> list[Person]:
+        """Active inspectors whose display name contains `text` (any letter case), for a manager's
+        `/cases inspector NAME`; an exact match alone when there is one."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                "SELECT * FROM people WHERE role = 'inspector' AND active = 1"
+                " AND display_name LIKE ? ESCAPE '\\' ORDER BY display_name, id LIMIT ?",
+                (pattern, limit),
+            ) as cur,
+        ):
+            found = [person_from_row(row) for row in await cur.fetchall()]
+        exact = [p for p in found if p.display_name.casefold() == text.strip().casefold()]
+        return exact or found
+
     async def get(self, person_id: int) -> Person:
         async with self._db.reading() as conn:
             person = await load_person(conn, person_id)
