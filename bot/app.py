@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import sqlite3
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -158,6 +158,7 @@ async def _serve(settings: Settings, db: Database) -> None:
     try:
         await setup.after_start(application)
         await application.start()
+        _warm(db.calendar)
         poller = InboxPoller(application, db.inbox, settings.poll_timeout)
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
@@ -176,6 +177,13 @@ async def _serve(settings: Settings, db: Database) -> None:
         await application.stop()
     finally:
         await application.shutdown()
+
+
+def _warm(calendar: WorkingCalendar) -> None:
+    """Load the bank holidays of the years around today now (about 0.1 s: the holidays package), not
+    while the first person waits for an answer."""
+    today = date.today()
+    calendar.working_days_between(today - timedelta(days=400), today + timedelta(days=400))
 
 
 def _lock(settings: Settings) -> ProcessLock:

@@ -46,18 +46,17 @@ async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
     setting = await places.load_setting(conn, row["setting_id"])
     if setting is None:
         raise RuntimeError(f"case #{row['ref']} points at a missing setting")
-    async with conn.execute(
+    # One round trip each (execute_fetchall): a question reads a case, and each trip is a thread hop.
+    rows = await conn.execute_fetchall(
         "SELECT key, day FROM case_events WHERE case_id = ? ORDER BY key", (row["id"],)
-    ) as cur:
-        events = {r["key"]: day_from_text(r["day"]) for r in await cur.fetchall()}
-    async with conn.execute(
+    )
+    events = {r["key"]: day_from_text(r["day"]) for r in rows}
+    rows = await conn.execute_fetchall(
         "SELECT m.person_id, p.display_name, m.role FROM case_members m JOIN people p ON p.id = m.person_id"
         " WHERE m.case_id = ? ORDER BY m.added_at, m.person_id",
         (row["id"],),
-    ) as cur:
-        members = tuple(
-            Member(r["person_id"], r["display_name"], Role(r["role"])) for r in await cur.fetchall()
-        )
+    )
+    members = tuple(Member(r["person_id"], r["display_name"], Role(r["role"])) for r in rows)
     return Case(
         id=row["id"],
         ref=row["ref"],

@@ -39,16 +39,16 @@ def person_from_row(row: aiosqlite.Row) -> Person:
 
 
 async def load_person(conn: aiosqlite.Connection, person_id: int) -> Person | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)) as cur:
-        row = await cur.fetchone()
-    return None if row is None else person_from_row(row)
+    rows = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)))
+    return person_from_row(rows[0]) if rows else None
 
 
 async def find_by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
     """Active or not: the caller decides what a deactivated person may do."""
-    async with conn.execute(f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,)) as cur:
-        row = await cur.fetchone()
-    return None if row is None else person_from_row(row)
+    rows = list(
+        await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,))
+    )
+    return person_from_row(rows[0]) if rows else None
 
 
 async def reload_person(conn: aiosqlite.Connection, person_id: int) -> Person:
