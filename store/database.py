@@ -29,7 +29,7 @@ from workflows.calendar import WorkingCalendar
 BUSY_TIMEOUT_MS = 10_000
 
 #: The bot fills stored deadlines at start for at most this many cases; more need `inspectbot migrate`.
-FILL_AT_START = 20_000
+FILL_AT_START = 5_000
 
 #: Connections kept for reads, so reads run beside each other and beside the one writer (WAL).
 READERS = 3
@@ -61,8 +61,7 @@ async def _check_fill(conn: aiosqlite.Connection, limit: int) -> None:
     if count > limit:
         raise MigrationNeeded(
             f"the database holds {count:,} cases whose stored deadlines are still to be worked out: "
-            "run `inspectbot migrate` once (it takes about a second for every 20,000 cases), then start "
-            "the bot again"
+            "run `inspectbot migrate` once (about 15 seconds for 100,000 cases), then start the bot again"
         )
 
 
