@@ -158,10 +158,11 @@ async def _serve(settings: Settings, db: Database) -> None:
     try:
         await setup.after_start(application)
         await application.start()
-        _warm(db.calendar)
         poller = InboxPoller(application, db.inbox, settings.poll_timeout)
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
+        await asyncio.sleep(0)  # the first getUpdates is on its way: warm up while Telegram answers it
+        _warm(db.calendar)
         log.info("inspectbot is running as @%s", application.bot.username)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -180,8 +181,8 @@ async def _serve(settings: Settings, db: Database) -> None:
 
 
 def _warm(calendar: WorkingCalendar) -> None:
-    """Load the bank holidays of the years around today now (about 0.1 s: the holidays package), not
-    while the first person waits for an answer."""
+    """Load the bank holidays of the years around today (about 0.1 s: the holidays package) while the
+    first long poll is out, rather than while the first person waits for an answer."""
     today = date.today()
     calendar.working_days_between(today - timedelta(days=400), today + timedelta(days=400))
 

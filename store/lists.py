@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 #: Rows a list page shows.
 PAGE_SIZE = 10
+#: Deadline rows read at a time while walking them for the cases of a page.
+_WALK = 200
 _INTERNAL = tuple(sorted(INTERNAL_KEYS))
 
 
@@ -171,26 +173,51 @@ class ListRepository:
                 )
                 extra.append(narrow.inspector_id)
             if narrow.overdue:
-                missed, missed_params = _missed_on(today)
+                missed, missed_params = _missed_on(today, "m")
+                shown_m, shown_m_params = shown_sql(subject.role, "m")
                 conditions.append(
-                    f"EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.id AND {missed} AND {shown})"
+                    "EXISTS (SELECT 1 FROM case_deadlines m"
+                    f" WHERE m.case_id = c.id AND {missed} AND {shown_m})"
                 )
-                extra += [*missed_params, *shown_params]
+                extra += [*missed_params, *shown_m_params]
             where_all = " AND ".join(conditions)
             total = await _count(
                 conn, f"SELECT COUNT(*) FROM cases c WHERE c.status = 'open' AND {where_all}", extra
             )
+            # The order of the cases is the order in which they first appear among their deadlines still
+            # open, soonest first: walk the pending deadlines by due time (the partial index) until the
+            # page's cases are found, rather than working out every case's soonest deadline.
             open_on, open_params = _open_on(today)
+            ids: list[int] = []
+            # Cases are joined only when the person's rules or the narrowing need them (not a manager's
+            # plain list), and checked to be open before their deadlines are read.
+            cases_join = "" if where_all == "1" else " JOIN cases c ON c.id = d.case_id AND c.status = 'open'"
             async with conn.execute(
-                f"SELECT {_CASE_COLUMNS}, (SELECT MIN(d.due_at) FROM case_deadlines d WHERE d.case_id = c.id"
-                f" AND {open_on} AND {shown}) AS chase_at"
-                " FROM cases c JOIN settings s ON s.id = c.setting_id"
-                f" WHERE c.status = 'open' AND {where_all}"
-                " ORDER BY chase_at IS NULL, chase_at, c.ref LIMIT ? OFFSET ?",
-                (*open_params, *shown_params, *extra, limit, offset),
+                f"SELECT d.case_id FROM case_deadlines d{cases_join}"
+                f" WHERE d.case_open = 1 AND d.recorded IS NULL AND {open_on} AND {shown} AND {where_all}"
+                " ORDER BY d.due_at, d.case_id",
+                (*open_params, *shown_params, *extra),
             ) as cur:
-                rows = list(await cur.fetchall())
-            cases = [_case_ref(row) for row in rows]
+                seen: set[int] = set()
+                while len(ids) < offset + limit:
+                    batch = await cur.fetchmany(_WALK)
+                    if not batch:
+                        break
+                    for (case_id,) in batch:
+                        if case_id not in seen:
+                            seen.add(case_id)
+                            ids.append(case_id)
+            page_ids = ids[offset : offset + limit]
+            if len(page_ids) < limit and len(ids) < offset + limit:
+                # Past the cases with something open: those with nothing left to do, by number.
+                async with conn.execute(
+                    f"SELECT c.id FROM cases c WHERE c.status = 'open' AND {where_all} AND NOT EXISTS"
+                    " (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.id AND d.case_open = 1"
+                    f" AND {open_on} AND {shown}) ORDER BY c.ref LIMIT ? OFFSET ?",
+                    (*extra, *open_params, *shown_params, limit - len(page_ids), max(0, offset - len(ids))),
+                ) as cur:
+                    page_ids += [row[0] for row in await cur.fetchall()]
+            cases = await _cases_by_id(conn, page_ids)
             timelines = await _timelines(conn, cases, subject.role)
         return Page([CaseLine(c, chase(timelines.get(c.id, []), today)) for c in cases], total, offset)
 
@@ -281,7 +308,8 @@ class ListRepository:
                 f" WHERE d.case_open = 1 AND d.recorded IS NULL AND {condition} AND {shown} AND {where}"
             )
             args = [*params, *shown_params, *where_params]
-            total = await _count(conn, "SELECT COUNT(*)" + body, args)
+            counted = body if where != "1" else body.replace(" JOIN cases c ON c.id = d.case_id", "")
+            total = await _count(conn, "SELECT COUNT(*)" + counted, args)
             async with conn.execute(
                 f"SELECT {_CASE_COLUMNS}, d.*"
                 + body.replace(
@@ -295,6 +323,19 @@ class ListRepository:
         return Page(
             [DeadlineLine(_case_ref(row), deadline_from_row(row["kind"], row)) for row in rows], total, offset
         )
+
+
+async def _cases_by_id(conn: aiosqlite.Connection, ids: Sequence[int]) -> list[CaseRef]:
+    """The cases with these ids, in that order."""
+    if not ids:
+        return []
+    marks = ", ".join("?" * len(ids))
+    rows = await conn.execute_fetchall(
+        f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id WHERE c.id IN ({marks})",
+        tuple(ids),
+    )
+    found = {row["id"]: _case_ref(row) for row in rows}
+    return [found[i] for i in ids if i in found]
 
 
 async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
