@@ -44,7 +44,10 @@ def visible_sql(subject: Subject, case: str = "c") -> tuple[str, list[Any]]:
     if subject.role is Role.MANAGER:
         return "1", []
     if subject.role is Role.INSPECTOR and subject.person_id is not None:
-        return f"{case}.id IN (SELECT case_id FROM case_members WHERE person_id = ?)", [subject.person_id]
+        return (
+            f"EXISTS (SELECT 1 FROM case_members cm WHERE cm.case_id = {case}.id AND cm.person_id = ?)",
+            [subject.person_id],
+        )
     if subject.role is Role.PROVIDER and subject.setting_id is not None:
         return f"{case}.setting_id = ?", [subject.setting_id]
     return "0", []
