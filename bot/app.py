@@ -25,7 +25,7 @@ from bot.settings import Settings
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
 from store.database import FILL_AT_START, Database, MigrationNeeded
-from workflows.calendar import WorkingCalendar
+from workflows.calendar import FIRST_YEAR, WorkingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ async def _serve(settings: Settings, db: Database) -> None:
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
         await asyncio.sleep(0)  # the first getUpdates is on its way: warm up while Telegram answers it
-        _warm(db.calendar)
+        _warm(db.calendar, await db.lists.oldest_pending())
         log.info("inspectbot is running as @%s", application.bot.username)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -180,11 +180,13 @@ async def _serve(settings: Settings, db: Database) -> None:
         await application.shutdown()
 
 
-def _warm(calendar: WorkingCalendar) -> None:
-    """Load the bank holidays of the years around today (about 0.1 s: the holidays package) while the
-    first long poll is out, rather than while the first person waits for an answer."""
+def _warm(calendar: WorkingCalendar, oldest: date | None) -> None:
+    """Load the bank holidays of the years around today and back to the oldest pending deadline (about
+    0.1 s: the holidays package) while the first long poll is out, rather than while the first person
+    waits for an answer."""
     today = date.today()
-    calendar.working_days_between(today - timedelta(days=400), today + timedelta(days=400))
+    first = min(oldest or today, today - timedelta(days=400))
+    calendar.working_days_between(max(first, date(FIRST_YEAR, 1, 1)), today + timedelta(days=400))
 
 
 def _lock(settings: Settings) -> ProcessLock:

@@ -172,34 +172,38 @@ class ListRepository:
                 extra.append(narrow.kind)
             if narrow.inspector_id is not None:
                 conditions.append(
-                    "c.id IN (SELECT case_id FROM case_members WHERE person_id = ? AND role = 'inspector')"
+                    "EXISTS (SELECT 1 FROM case_members ci WHERE ci.case_id = c.id AND ci.person_id = ?"
+                    " AND ci.role = 'inspector')"
                 )
                 extra.append(narrow.inspector_id)
-            if narrow.overdue:
-                missed, missed_params = _missed_on(today, "m")
-                shown_m, shown_m_params = shown_sql(subject.role, "m")
-                conditions.append(
-                    "EXISTS (SELECT 1 FROM case_deadlines m"
-                    f" WHERE m.case_id = c.id AND {missed} AND {shown_m})"
-                )
-                extra += [*missed_params, *shown_m_params]
             where_all = " AND ".join(conditions)
-            total = await _count(
-                conn, f"SELECT COUNT(*) FROM cases c WHERE c.status = 'open' AND {where_all}", extra
-            )
             # The order of the cases is the order in which they first appear among their deadlines still
             # open, soonest first: walk the pending deadlines by due time (the partial index) until the
-            # page's cases are found, rather than working out every case's soonest deadline.
+            # page's cases are found, rather than working out every case's soonest deadline. Narrowed to
+            # cases with something overdue, the walk is over missed deadlines alone: they come before
+            # anything else still open (their last day is past), so each case's first is its chase.
+            walk, walk_params = _missed_on(today) if narrow.overdue else _open_on(today)
+            cases_join = "" if where_all == "1" else " JOIN cases c ON c.id = d.case_id AND c.status = 'open'"
+            walked = (
+                f" FROM case_deadlines d{cases_join}"
+                f" WHERE d.case_open = 1 AND d.recorded IS NULL AND {walk} AND {shown} AND {where_all}"
+            )
+            if narrow.overdue:
+                total = await _count(
+                    conn, "SELECT COUNT(DISTINCT d.case_id)" + walked, [*walk_params, *shown_params, *extra]
+                )
+            else:
+                total = await _count(
+                    conn, f"SELECT COUNT(*) FROM cases c WHERE c.status = 'open' AND {where_all}", extra
+                )
             open_on, open_params = _open_on(today)
             ids: list[int] = []
             # Cases are joined only when the person's rules or the narrowing need them (not a manager's
             # plain list), and checked to be open before their deadlines are read.
             cases_join = "" if where_all == "1" else " JOIN cases c ON c.id = d.case_id AND c.status = 'open'"
             async with conn.execute(
-                f"SELECT d.case_id FROM case_deadlines d{cases_join}"
-                f" WHERE d.case_open = 1 AND d.recorded IS NULL AND {open_on} AND {shown} AND {where_all}"
-                " ORDER BY d.due_at, d.case_id",
-                (*open_params, *shown_params, *extra),
+                "SELECT d.case_id" + walked + " ORDER BY d.due_at, d.case_id",
+                (*walk_params, *shown_params, *extra),
             ) as cur:
                 seen: set[int] = set()
                 while len(ids) < offset + limit:
@@ -211,7 +215,7 @@ class ListRepository:
                             seen.add(case_id)
                             ids.append(case_id)
             page_ids = ids[offset : offset + limit]
-            if len(page_ids) < limit and len(ids) < offset + limit:
+            if len(page_ids) < limit and len(ids) < offset + limit and not narrow.overdue:
                 # Past the cases with something open: those with nothing left to do, by number.
                 async with conn.execute(
                     f"SELECT c.id FROM cases c WHERE c.status = 'open' AND {where_all} AND NOT EXISTS"
@@ -238,6 +242,17 @@ class ListRepository:
                 (*params, limit, offset),
             ) as cur:
                 return Page([_case_ref(row) for row in await cur.fetchall()], total, offset)
+
+    async def oldest_pending(self) -> date | None:
+        """The last day of the oldest deadline still pending on an open case (operator-level: for warming
+        the calendar at start)."""
+        async with self._db.reading() as conn:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT MIN(due_at) FROM case_deadlines WHERE case_open = 1 AND recorded IS NULL"
+                )
+            )
+        return None if not rows or rows[0][0] is None else date.fromisoformat(str(rows[0][0])[:10])
 
     async def pick(self, actor: Person, *, closed: bool = False, limit: int = 20) -> Page[CaseRef]:
         """The cases a picker offers (open ones, or closed ones), newest first, and how many there are."""
