@@ -22,7 +22,7 @@ from store.codec import (
     time_to_text,
 )
 from store.errors import InvalidInput, PermissionDenied
-from store.models import AuditEntry, Case, Member, Note, Person, Role
+from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
 from store.people import load_person
 from workflows.access import can_create_case
 from workflows.deadlines import LONDON
@@ -43,7 +43,10 @@ UNDOABLE = ("case.event", "case.outcome")
 
 async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
     """A full `Case` from its row: setting, recorded events and members."""
-    setting = await places.load_setting(conn, row["setting_id"])
+    if "setting_name" in row.keys():  # noqa: SIM118 - `in row` tests values; read by guard.case_row
+        setting: Setting | None = Setting(row["setting_id"], row["setting_name"], row["setting_urn"])
+    else:
+        setting = await places.load_setting(conn, row["setting_id"])
     if setting is None:
         raise RuntimeError(f"case #{row['ref']} points at a missing setting")
     # One round trip each (execute_fetchall): a question reads a case, and each trip is a thread hop.

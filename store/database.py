@@ -218,6 +218,12 @@ class Database:
                 raise
             await self._conn.execute("ROLLBACK" if step is not None and step.replay else "COMMIT")
 
+    async def write_alone(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One statement on the writing connection, its own transaction (SQLite commits a lone statement
+        by itself): for bookkeeping that needs no `BEGIN IMMEDIATE` ... `COMMIT` round trips."""
+        async with self._lock:
+            await self._conn.execute(sql, params)
+
     async def purge_expired(self, retention_days: int) -> int:
         """Purge the free text of cases closed more than `retention_days` ago; returns how many cases."""
         return await retention.purge_expired(self, retention_days)

@@ -38,7 +38,14 @@ async def scope_of(conn: aiosqlite.Connection, case_id: int, setting_id: int) ->
 
 
 async def case_row(conn: aiosqlite.Connection, ref: int) -> aiosqlite.Row | None:
-    rows = list(await conn.execute_fetchall("SELECT * FROM cases WHERE ref = ?", (ref,)))
+    """The case's row with its setting's name and URN (`setting_name`, `setting_urn`), in one round trip."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn FROM cases c"
+            " JOIN settings s ON s.id = c.setting_id WHERE c.ref = ?",
+            (ref,),
+        )
+    )
     return rows[0] if rows else None
 
 
