@@ -113,13 +113,14 @@ class Database:
     ) -> Database:
         """Connect, switch on WAL and foreign keys, and bring the schema up to date.
 
-        The stored deadlines are worked out with `calendar` (default: bank holidays only); when the
-        database's were worked out with other closures, its open cases are worked out again here. With
+        The stored deadlines are worked out with `calendar` (the bot passes its settings' closures); when
+        the database's were worked out with other closures, its open cases are worked out again here.
+        Without one (the command line, tests), the closures recorded with the stored deadlines are used,
+        so a command run beside the bot dates a change as the bot does. With
         `fill_limit` (the bot's start), a database of more cases than that whose stored deadlines have
         still to be filled is refused with `MigrationNeeded`, so the start stays quick: the operator runs
         `inspectbot migrate` first.
         """
-        calendar = calendar or WorkingCalendar()
         db_path = Path(path)
         conn = await aiosqlite.connect(db_path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
@@ -131,7 +132,10 @@ class Database:
             if fill_limit is not None:
                 await _check_fill(conn, fill_limit)
             await migrations.migrate(conn, clock())
-            await deadlines.recalendar(conn, calendar)
+            if calendar is None:  # the command line: the closures the stored deadlines were dated with
+                calendar = await deadlines.stored_calendar(conn)
+            else:  # the bot: its settings' closures, re-dating the open cases if they changed
+                await deadlines.recalendar(conn, calendar)
         except BaseException:
             await conn.close()
             raise

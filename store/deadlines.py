@@ -165,6 +165,13 @@ def closures_text(calendar: WorkingCalendar) -> str:
     return ",".join(day.isoformat() for day in sorted(calendar.closures))
 
 
+async def stored_calendar(conn: aiosqlite.Connection) -> WorkingCalendar:
+    """The calendar of the closures the stored deadlines were last worked out with."""
+    rows = list(await conn.execute_fetchall("SELECT closures FROM deadline_calendar WHERE id = 1"))
+    text = str(rows[0][0]) if rows else ""
+    return WorkingCalendar(date.fromisoformat(part) for part in text.split(",") if part)
+
+
 async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
     """If the stored rows were worked out with other closures, work out the open cases' rows again with
     these (one transaction); returns how many cases were re-dated."""

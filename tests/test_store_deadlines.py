@@ -217,3 +217,19 @@ async def test_new_closures_date_the_open_cases_again_at_open(tmp_path: Path) ->
         moved, _ = await stored(db, boss, case.ref)
         assert moved != plain
         assert moved == await expected(db, boss, case.ref)
+
+
+async def test_opening_without_a_calendar_keeps_the_closures_the_rows_were_dated_with(tmp_path: Path) -> None:
+    """The command line (invite, export, migrate) opens the bot's database beside it: its changes are
+    dated with the bot's closures, and it re-dates nothing."""
+    path = tmp_path / "db.sqlite3"
+    async with await Database.open(path, clock=Clock(), calendar=WorkingCalendar([CLOSED_DAY])) as db:
+        boss = await first_manager(db)
+        case = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 3, 2))
+        dated, _ = await stored(db, boss, case.ref)
+    async with await Database.open(path, clock=Clock()) as db:
+        assert db.calendar.closures == frozenset({CLOSED_DAY})
+        boss = await first_manager(db)
+        assert (await stored(db, boss, case.ref))[0] == dated
+        await db.cases.record_event(boss, case.ref, "start", date(2026, 3, 2))
+        assert (await stored(db, boss, case.ref))[0] == await expected(db, boss, case.ref)
