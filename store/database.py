@@ -116,7 +116,8 @@ class Database:
         The stored deadlines are worked out with `calendar` (the bot passes its settings' closures); when
         the database's were worked out with other closures, its open cases are worked out again here.
         Without one (the command line, tests), the closures recorded with the stored deadlines are used,
-        so a command run beside the bot dates a change as the bot does. With
+        so a command run beside the bot dates a change as the bot does. A new version whose rules differ
+        re-dates the open cases too. With
         `fill_limit` (the bot's start), a database of more cases than that whose stored deadlines have
         still to be filled is refused with `MigrationNeeded`, so the start stays quick: the operator runs
         `inspectbot migrate` first.
@@ -134,8 +135,8 @@ class Database:
             await migrations.migrate(conn, clock())
             if calendar is None:  # the command line: the closures the stored deadlines were dated with
                 calendar = await deadlines.stored_calendar(conn)
-            else:  # the bot: its settings' closures, re-dating the open cases if they changed
-                await deadlines.recalendar(conn, calendar)
+            # Re-date the open cases if the bot's closures or the rules changed since they were dated.
+            await deadlines.recalendar(conn, calendar)
         except BaseException:
             await conn.close()
             raise

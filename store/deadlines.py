@@ -3,13 +3,15 @@
 Written by `refresh` inside the transaction of every change to a case (through `store.derived`), so the
 rows always equal what the rules give for the case's current dates; read back as `Deadline`s by
 `stored_deadlines`, and queried across cases by `store.lists`. The dates depend on the operator's
-closures too: `Database.open` passes its calendar, and `recalendar` works out the open cases again when
-the closures differ from those the rows were written with (a closed case's rows are worked out again
+closures and on the rules: `Database.open` calls `recalendar`, which works out the open cases again when
+the closures or the rules (`rules_fingerprint`) differ from those the rows were written with (a closed
+case's rows are worked out again
 when it is reopened).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date, time
 from typing import Any
@@ -158,11 +160,20 @@ async def refresh_many(
 async def fill(conn: aiosqlite.Connection) -> int:
     """Migration 5's follow-up: the rows of every case stored before it (plain bank-holiday calendar;
     `recalendar` applies the operator's closures at the bot's start)."""
-    return await refresh_many(conn, "1", (), WorkingCalendar())
+    count = await refresh_many(conn, "1", (), WorkingCalendar())
+    await conn.execute(
+        "UPDATE deadline_calendar SET closures = '', rules = ? WHERE id = 1", (rules_fingerprint(),)
+    )
+    return count
 
 
 def closures_text(calendar: WorkingCalendar) -> str:
     return ",".join(day.isoformat() for day in sorted(calendar.closures))
+
+
+def rules_fingerprint() -> str:
+    """Changes when any kind's rules change (a new version of workflows/kinds.py)."""
+    return hashlib.sha256(repr(sorted(KINDS.items())).encode()).hexdigest()[:16]
 
 
 async def stored_calendar(conn: aiosqlite.Connection) -> WorkingCalendar:
@@ -173,20 +184,19 @@ async def stored_calendar(conn: aiosqlite.Connection) -> WorkingCalendar:
 
 
 async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
-    """If the stored rows were worked out with other closures, work out the open cases' rows again with
-    these (one transaction); returns how many cases were re-dated."""
-    wanted = closures_text(calendar)
-    async with conn.execute("SELECT closures FROM deadline_calendar WHERE id = 1") as cur:
-        found = await cur.fetchone()
-    if found is not None and found[0] == wanted:
+    """If the stored rows were worked out with other closures or other rules, work out the open cases'
+    rows again with these (one transaction); returns how many cases were re-dated."""
+    wanted = (closures_text(calendar), rules_fingerprint())
+    rows = list(await conn.execute_fetchall("SELECT closures, rules FROM deadline_calendar WHERE id = 1"))
+    if rows and (rows[0][0], rows[0][1]) == wanted:
         return 0
     await conn.execute("BEGIN IMMEDIATE")
     try:
         count = await refresh_many(conn, "status = 'open'", (), calendar)
         await conn.execute(
-            "INSERT INTO deadline_calendar (id, closures) VALUES (1, ?)"
-            " ON CONFLICT (id) DO UPDATE SET closures = excluded.closures",
-            (wanted,),
+            "INSERT INTO deadline_calendar (id, closures, rules) VALUES (1, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET closures = excluded.closures, rules = excluded.rules",
+            wanted,
         )
     except BaseException:
         await conn.execute("ROLLBACK")

@@ -233,3 +233,21 @@ async def test_opening_without_a_calendar_keeps_the_closures_the_rows_were_dated
         assert (await stored(db, boss, case.ref))[0] == dated
         await db.cases.record_event(boss, case.ref, "start", date(2026, 3, 2))
         assert (await stored(db, boss, case.ref))[0] == await expected(db, boss, case.ref)
+
+
+async def test_a_new_version_of_the_rules_dates_the_open_cases_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "db.sqlite3"
+    async with await Database.open(path, clock=Clock()) as db:
+        boss = await first_manager(db)
+        case = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 3, 2))
+        right, _ = await stored(db, boss, case.ref)
+    with sqlite3.connect(path) as conn:  # rows as an older version of the rules would have left them
+        conn.execute("UPDATE case_deadlines SET due = '2026-01-01'")
+    conn.close()
+    async with await Database.open(path, clock=Clock()) as db:  # same rules: nothing is worked out again
+        assert (await stored(db, (await first_manager(db)), case.ref))[0] != right
+    monkeypatch.setattr(deadlines, "rules_fingerprint", lambda: "a-new-version")
+    async with await Database.open(path, clock=Clock()) as db:
+        assert (await stored(db, (await first_manager(db)), case.ref))[0] == right

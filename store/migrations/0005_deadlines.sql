@@ -26,13 +26,15 @@ CREATE TABLE case_deadlines (
 CREATE INDEX case_deadlines_pending ON case_deadlines (due_at, recordable, last_day, internal, key, case_id)
     WHERE case_open = 1 AND recorded IS NULL;
 
--- The operator's closures the stored dates were worked out with; when INSPECTBOT_CLOSURES changes, the
--- open cases' rows are worked out again at start.
+-- What the stored dates were worked out with: the operator's closures, and a fingerprint of the rules
+-- (workflows.kinds). When INSPECTBOT_CLOSURES or the rules change (a new version), the open cases' rows
+-- are worked out again at open.
 CREATE TABLE deadline_calendar (
     id       INTEGER PRIMARY KEY CHECK (id = 1),
-    closures TEXT NOT NULL
+    closures TEXT NOT NULL,
+    rules    TEXT NOT NULL
 );
-INSERT INTO deadline_calendar (id, closures) VALUES (1, '');
+INSERT INTO deadline_calendar (id, closures, rules) VALUES (1, '', '');
 
 -- Lists of open cases filter by status; their pickers and name lookups by setting.
 CREATE INDEX cases_status ON cases (status, ref);
