@@ -12,13 +12,15 @@ anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake
   not busy.
 
 cpu_ms_per_update is the bot process's CPU time (/proc) over a load, divided by the updates answered.
-inspectbot's AIORateLimiter (python-telegram-bot's default: 30 messages a second overall, Telegram's
-own guidance) caps busy throughput near 30 a second whatever the CPU cost, and the echo bot has none.
+inspectbot's AIORateLimiter (30 messages a second overall by default, Telegram's own guidance) would cap
+busy throughput near 30 a second whatever the CPU cost, and the echo bot has none: so the bot runs here
+with INSPECTBOT_OVERALL_RATE=0 (no overall limit; the per-chat limits stay), to measure the bot rather
+than the limiter; --rate N measures it with a limit of N a second.
 
 Every question names a case the person is on, so the cost measured is per question, not per case stored
 (bench/scale.py measures that). A reply is the bot's first sendMessage to the chat after the question.
 
-    python -m bench chat [--quick]
+    python -m bench chat [--quick] [--rate N]
 """
 
 from __future__ import annotations
@@ -140,6 +142,7 @@ def _run_loads(
 def main(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench chat", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="400 questions from 100 people")
+    parser.add_argument("--rate", type=float, default=0, help="INSPECTBOT_OVERALL_RATE (0: no overall limit)")
     options = parser.parse_args(args)
     people, questions = (100, 400) if options.quick else (200, 2_000)
     rng = random.Random(8)
@@ -153,7 +156,7 @@ def main(args: list[str]) -> int:
         askers = rng.sample(candidates, people)
         busy, alone = _plans(askers, questions, rng)
         _world.migrate(workdir, api)
-        bot = BotProcess(api, workdir).start(timeout=60)
+        bot = BotProcess(api, workdir, INSPECTBOT_OVERALL_RATE=f"{options.rate:g}").start(timeout=60)
         try:
             assert bot.proc is not None
             ours = _run_loads(api, bot.proc.pid, busy, alone)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import sqlite3
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -25,8 +25,8 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store.database import Database
-from workflows.calendar import WorkingCalendar
+from store.database import FILL_AT_START, Database, MigrationNeeded
+from workflows.calendar import FIRST_YEAR, WorkingCalendar
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         base_file_url=settings.base_file_url,
         request=HTTPXRequest(connection_pool_size=RUNNING_UPDATES * 2),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
-        rate_limiter=AIORateLimiter(),
+        rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
     )
     application = cast(
         InspectApplication,
@@ -119,7 +119,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         application,
         Services(
             db=db,
-            calendar=WorkingCalendar(settings.closures),
+            calendar=db.calendar,
             zone=settings.zone,
             bot_username=settings.bot_username or "",
         ),
@@ -166,6 +166,8 @@ async def _serve(settings: Settings, db: Database) -> None:
         )
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
+        await asyncio.sleep(0)  # the first getUpdates is on its way: warm up while Telegram answers it
+        _warm(db.calendar, await db.lists.oldest_pending())
         log.info("inspectbot is running as @%s", application.bot.username)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -187,6 +189,15 @@ async def _serve(settings: Settings, db: Database) -> None:
         await application.shutdown()
 
 
+def _warm(calendar: WorkingCalendar, oldest: date | None) -> None:
+    """Load the bank holidays of the years around today and back to the oldest pending deadline (about
+    0.1 s: the holidays package) while the first long poll is out, rather than while the first person
+    waits for an answer."""
+    today = date.today()
+    first = min(oldest or today, today - timedelta(days=400))
+    calendar.working_days_between(max(first, date(FIRST_YEAR, 1, 1)), today + timedelta(days=400))
+
+
 def _lock(settings: Settings) -> ProcessLock:
     try:
         return ProcessLock(Path(settings.db)).acquire()
@@ -199,7 +210,11 @@ def _lock(settings: Settings) -> ProcessLock:
 async def _open(settings: Settings) -> Database:
     """Open and migrate; a database that can't be read, written or migrated is one line, not a trace."""
     try:
-        return await Database.open(settings.db)
+        return await Database.open(
+            settings.db, calendar=WorkingCalendar(settings.closures), fill_limit=FILL_AT_START
+        )
+    except MigrationNeeded as exc:
+        raise StartupError(f"Can't start on {settings.db}: {exc}.") from exc
     except (sqlite3.Error, OSError, RuntimeError, ValueError) as exc:
         raise StartupError(f"Can't open the database {settings.db}: {str(exc).rstrip('.')}.") from exc
 

@@ -9,6 +9,7 @@ persisted: it holds the live services (database, calendar) the handlers use.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -36,11 +37,15 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         )
         self._state = state
         self._pending: dict[tuple[str, str], str | None] = {}
+        #: What the database holds for each entry loaded or written (absent: no row), so an entry PTB hands
+        #: over unchanged (every update's user and chat data) is not written again.
+        self._written: dict[tuple[str, str], str] = {}
         #: Updates whose state was saved with their done mark (the processor need not mark them again).
         self.finished: set[int] = set()
 
     async def _load_ids(self, namespace: str) -> dict[int, dict[str, Any]]:
         rows = await self._state.get_all(namespace)
+        self._written.update(((namespace, key), value) for key, value in rows.items())
         return {int(key): json.loads(value) for key, value in rows.items()}
 
     async def get_user_data(self) -> dict[int, dict[str, Any]]:
@@ -57,7 +62,9 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         return None
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        rows = await self._state.get_all(_conversation_namespace(name))
+        namespace = _conversation_namespace(name)
+        rows = await self._state.get_all(namespace)
+        self._written.update(((namespace, key), value) for key, value in rows.items())
         return {tuple(json.loads(key)): json.loads(value) for key, value in rows.items()}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
@@ -103,6 +110,7 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         """
         changes, self._pending = list(self._pending.items()), {}
         await self._state.write_batch([(namespace, key, value) for (namespace, key), value in changes])
+        self._remember(changes)
 
     async def commit_update(self, update_id: int, chat_id: int | None, user_id: int | None) -> None:
         """Write what one update changed (its chat's and its person's data and conversations), and mark
@@ -127,10 +135,21 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
             for key, value in mine.items():
                 self._pending.setdefault(key, value)  # newer values staged meanwhile win
             raise
+        self._remember(mine.items())
         self.finished.add(update_id)
 
     def _stage(self, namespace: str, key: str, value: str | None) -> None:
-        self._pending[(namespace, key)] = value
+        entry = (namespace, key)
+        if entry not in self._pending and self._written.get(entry) == value:
+            return  # the database holds this already
+        self._pending[entry] = value
+
+    def _remember(self, written: Iterable[tuple[tuple[str, str], str | None]]) -> None:
+        for entry, value in written:
+            if value is None:
+                self._written.pop(entry, None)
+            else:
+                self._written[entry] = value
 
 
 def _belongs(entry: tuple[str, str], ids: set[int]) -> bool:

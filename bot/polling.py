@@ -15,6 +15,7 @@ import logging
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot.sending import LimitedBot
 from handlers.context import InspectApplication
 from store.inbox import InboxItem, InboxRepository
 
@@ -101,7 +102,10 @@ class InboxPoller:
 
     async def _accept(self, updates: tuple[Update, ...]) -> None:
         """Store first; then the offset moves on (the next getUpdates acknowledges); then hand over."""
-        fresh = set(await self._inbox.store([InboxItem(u.update_id, to_body(u)) for u in updates]))
+        bot = self._application.bot
+        raw: dict[int, str] = bot.raw_updates if isinstance(bot, LimitedBot) else {}
+        items = [InboxItem(u.update_id, raw.get(u.update_id) or to_body(u)) for u in updates]
+        fresh = set(await self._inbox.store(items))
         self._offset = max(u.update_id for u in updates) + 1
         for update in updates:
             if update.update_id in fresh:

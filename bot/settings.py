@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_SECRET")
     webhook_cert: Path | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_CERT")
     webhook_key: Path | None = Field(default=None, validation_alias="INSPECTBOT_WEBHOOK_KEY")
+    #: Messages a second the bot sends in all (AIORateLimiter's overall_max_rate). Telegram allows about
+    #: 30; 0 switches the overall limit off (for a local test server; the per-chat limits stay).
+    overall_max_rate: float = Field(default=30, ge=0, le=1000, validation_alias="INSPECTBOT_OVERALL_RATE")
 
     @field_validator("telegram_bot_token")
     @classmethod

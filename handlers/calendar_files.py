@@ -24,7 +24,7 @@ from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title
-from handlers.timeline import case_timeline, open_cases
+from handlers.timeline import case_timeline
 from store.errors import NotFound
 from store.models import Case, Person
 from workflows.calendar_feed import CalendarEntry, ChartData, Status, calendar_entries, chart_points
@@ -132,9 +132,9 @@ async def _the_case(update: Update, context: InspectContext, person: Person, com
     assert update.effective_message is not None
     ref = parse_ref(command_text(update.effective_message.text or "").strip())
     if ref is None:
-        cases = await open_cases(context, person)
-        if len(cases) == 1:
-            return cases[0]
+        cases = await context.services.db.lists.pick(person)
+        if cases.total == 1:
+            return await context.services.db.cases.get(person, cases.items[0].ref)
         await reply(update, f"Which case? Send it with its number, like <code>/{command} 12</code>.")
         return None
     try:

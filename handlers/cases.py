@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
+from handlers.lists import CLOSE_REASONS, ListSpec, closed_because, narrowed_title, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import (
@@ -17,104 +18,95 @@ from handlers.render import (
     deadline_line,
     event_label,
     is_mine,
-    kind_name,
     paginate,
     quoted,
-    relative,
-    when,
     which_case,
 )
-from handlers.timeline import open_cases, visible_timeline
+from handlers.timeline import visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
-from store.models import AuditEntry, Case, Person
+from store.lists import CaseFilter, CaseRef
+from store.models import AuditEntry, Case, Person, Role
 from workflows.audience import sees_sources
 from workflows.dates import format_date
-from workflows.deadlines import next_deadline, overdue
 from workflows.kinds import KINDS, get_kind
-from workflows.names import typed
+from workflows.names import typed, words
 from workflows.start_warnings import timeline_warnings
 
 #: Button data "case:<ref>" shows one case.
 _PREFIX = "case"
 
 
-#: Why a case was closed, as people read it.
-CLOSE_REASONS = {
-    "completed": "completed",
-    "mistake": "entered by mistake",
-    "withdrawn": "withdrawn",
-    "other": "other",
-}
-
-
 async def list_cases(update: Update, context: InspectContext) -> None:
-    """/cases: open cases with what to chase next; `/cases closed`: the closed ones, with why."""
+    """/cases: one page of open cases with what to chase next, soonest first; `/cases closed`; and
+    `/cases overdue`, a manager's `/cases inspector NAME` and `/cases kind KIND` to narrow it."""
     person = await current_person(update, context)
     if person is None or update.effective_message is None:
         return
-    services = context.services
-    word = command_text(update.effective_message.text or "").strip().lower()
-    if word not in ("", "closed"):
-        await reply(
-            update,
-            f"I can list your open cases (/cases) or closed ones (/cases closed), not '{quoted(word)}'.",
-        )
-        return
-    if word == "closed":
-        closed = [c for c in await services.db.cases.list_for(person) if c.status == "closed"]
-        if not closed:
-            await reply(update, "You have no closed cases.")
+    text = " ".join(command_text(update.effective_message.text or "").split())
+    word, _, rest = text.partition(" ")
+    word = word.lower()
+    spec = ListSpec("open")
+    title = ""
+    if word == "closed" and not rest:
+        spec = ListSpec("closed")
+    elif word == "overdue" and not rest:
+        spec = ListSpec("open", CaseFilter(overdue=True))
+    elif word in ("inspector", "kind") and rest:
+        if person.role is not Role.MANAGER:
+            await reply(update, "Only managers can narrow the list by inspector or kind.")
             return
-        lines = [
-            f"• <b>#{c.ref} {escape(c.setting.name)}</b>, {kind_name(c.kind)}: {closed_because(c)}"
-            for c in closed
-        ]
-        for page in paginate(lines, f"Closed cases ({len(closed)}):"):
-            await reply(update, page)
-        return
-    cases = await open_cases(context, person)
-    if not cases:
+        if word == "kind":
+            kind = rest.lower()
+            if kind not in KINDS:
+                await reply(
+                    update, f"I don't know the kind '{quoted(rest)}'. Kinds: {', '.join(sorted(KINDS))}."
+                )
+                return
+            spec = ListSpec("open", CaseFilter(kind=kind))
+        else:
+            found = await context.services.db.people.inspectors_named(rest)
+            if not found:
+                await reply(update, f"I can't find an inspector called '{quoted(rest)}'.")
+                return
+            if len(found) > 1:
+                names = ", ".join(escape(p.display_name) for p in found)
+                await reply(
+                    update, f"Several inspectors match '{quoted(rest)}': {names}. Give more of the name."
+                )
+                return
+            spec = ListSpec("open", CaseFilter(inspector_id=found[0].id))
+    elif word:
         await reply(
             update,
-            "You have no open cases." + (" Start one with /newcase." if person.role != "provider" else ""),
+            f"I can list your open cases (/cases), closed ones (/cases closed) or those with something "
+            f"overdue (/cases overdue), not '{quoted(text)}'."
+            + (
+                " Managers can also narrow by inspector or kind: <code>/cases inspector Ann</code>, "
+                "<code>/cases kind ch-full</code>."
+                if person.role is Role.MANAGER
+                else ""
+            ),
         )
         return
-    today = services.today()
-    lines = []
-    for case in cases:
-        timeline = visible_timeline(case, person, services.calendar)
-        missed = overdue(timeline, today)
-        nxt = missed[0] if missed else next_deadline(timeline, today)
-        tail = "nothing left to do"
-        if nxt is not None:
-            away = relative(nxt.last_day, today, services.calendar)
-            tail = f"next: {escape(nxt.label)}, {escape(when(nxt))} ({away})"
-        lines.append(f"• <b>{case_title(case)}</b>, {kind_name(case.kind)}: {tail}")
-    for page in paginate(lines, f"Your open cases ({len(cases)}):"):
-        await reply(update, page)
+    if spec.name == "open" and spec.narrow != CaseFilter():
+        title = await narrowed_title(context, spec.narrow)
+    await send(update, context, person, spec, title)
 
 
-def closed_because(case: Case) -> str:
-    """'closed on Monday 30 November 2026: entered by mistake'."""
-    reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
-    if case.close_reason == "other":
-        reason = escape(case.close_note) if case.close_note else "other (the reason has been removed)"
-    on = f" on {format_date(case.closed_at.date())}" if case.closed_at else ""
-    return f"closed{on}: {reason}"
-
-
-async def find_cases(context: InspectContext, person: Person, text: str) -> list[Case]:
-    """A case by its number ('12', '#12') or by its setting's name among the person's open cases."""
+async def find_cases(context: InspectContext, person: Person, text: str) -> list[CaseRef]:
+    """A case by its number ('12', '#12') or by its setting's name among the person's open cases: the
+    names are narrowed in SQL (every typed word in the name), then matched by workflows.names."""
     ref = parse_ref(text)
     if ref is not None:
         try:
-            return [await context.services.db.cases.get(person, ref)]
+            case = await context.services.db.cases.get(person, ref)
         except NotFound:
             return []
-    cases = await open_cases(context, person)
-    refs = set(typed(text, {c.ref: c.setting.name for c in cases}))
-    return [c for c in cases if c.ref in refs]
+        return [CaseRef(case.id, case.ref, case.kind, case.setting.name, case.status)]
+    candidates = await context.services.db.lists.named(person, words(text), every=True)
+    refs = set(typed(text, {c.ref: c.setting_name for c in candidates}))
+    return [c for c in candidates if c.ref in refs]
 
 
 def describe_case(
@@ -230,17 +222,17 @@ async def show_case(update: Update, context: InspectContext) -> None:
 
 async def _ask_which(update: Update, context: InspectContext, person: Person) -> None:
     """/case on its own: one case is shown at once, several are offered as buttons."""
-    cases = await open_cases(context, person)
-    if not cases:
+    cases = await context.services.db.lists.pick(person)
+    if not cases.total:
         await reply(update, "You have no open cases. Send <code>/case 12</code> for a closed one.")
         return
-    if len(cases) == 1:
-        await _send_case(update, context, person, cases[0].ref)
+    if cases.total == 1:
+        await _send_case(update, context, person, cases.items[0].ref)
         return
     assert update.effective_message is not None
     await update.effective_message.reply_text(
-        which_case("Which case?", cases, "/case 12"),
-        reply_markup=case_keyboard(cases, _PREFIX),
+        which_case("Which case?", cases.items, "/case 12", cases.total),
+        reply_markup=case_keyboard(cases.items, _PREFIX),
         do_quote=False,
     )
 

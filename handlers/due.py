@@ -3,7 +3,8 @@ week?', 'if the draft comes on 24/12/2026 when are my comments due?'."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -11,9 +12,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from handlers.cases import find_cases, list_cases
 from handlers.context import Handler, InspectContext
+from handlers.lists import ListSpec, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import (
+    CASE_BUTTON_LIMIT,
     case_keyboard,
     case_title,
     deadline_answer,
@@ -26,15 +29,15 @@ from handlers.render import (
     which_case,
 )
 from handlers.start import help_text
-from handlers.timeline import open_cases, visible_timeline
+from handlers.timeline import visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
+from store.lists import CaseRef
 from store.models import Case, Person
 from workflows.dates import find_date, format_date
-from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import get_kind
-from workflows.names import in_text
+from workflows.names import in_text, search_words
 from workflows.questions import Intent, Question, parse_question
 from workflows.recording import recordables
 from workflows.whatif import recompute, split, supposed_event
@@ -60,24 +63,30 @@ async def due_command(update: Update, context: InspectContext) -> None:
     ref = parse_ref(text)
     if ref is not None:
         try:
-            cases = [await context.services.db.cases.get(person, ref)]
+            case = await context.services.db.cases.get(person, ref)
         except NotFound as exc:
             await reply(update, escape(str(exc)) + " Send /cases to see yours.")
             return
+        await _send_due(update, context, person, case)
+        return
+    if text:
+        found = await find_cases(context, person, text)
+        cases, total = found[:CASE_BUTTON_LIMIT], len(found)
     else:
-        cases = await find_cases(context, person, text) if text else await open_cases(context, person)
+        page = await context.services.db.lists.pick(person)
+        cases, total = page.items, page.total
     if text and not cases:
         await reply(
             update, f"I can't find a case '{quoted(text)}' among yours. Try <code>/due 12</code> or /cases."
         )
     elif not cases:
         await reply(update, "You have no open cases.")
-    elif len(cases) == 1:
-        await _send_due(update, context, person, cases[0])
+    elif total == 1:
+        await _send_due(update, context, person, await context.services.db.cases.get(person, cases[0].ref))
     else:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
-            which_case("Which case?", cases, "/due 12"),
+            which_case("Which case?", cases, "/due 12", total),
             reply_markup=case_keyboard(cases, _DUE),
             do_quote=False,
         )
@@ -142,31 +151,42 @@ async def question(update: Update, context: InspectContext) -> None:
 async def _deadline_question(
     update: Update, context: InspectContext, person: Person, asked: Question, text: str
 ) -> None:
+    db = context.services.db
     if asked.case_ref is not None:
         try:
-            case = await context.services.db.cases.get(person, asked.case_ref)
+            case = await db.cases.get(person, asked.case_ref)
         except NotFound as exc:
             await reply(update, escape(str(exc)) + " Send /cases to see yours.")
             return
-        cases = [case]
+        await _about_case(update, context, person, case, text)
+        return
+    # Cases named in the question: narrowed in SQL by the question's words, then matched by workflows.names.
+    candidates = await db.lists.named(person, search_words(text), every=False)
+    named = in_text(text, {c.ref: c.setting_name for c in candidates})
+    if named:
+        cases: Sequence[CaseRef] = [c for c in candidates if c.ref in named]
+        total = len(cases)
     else:
-        cases = await open_cases(context, person)
-        named = in_text(text, {c.ref: c.setting.name for c in cases})
-        if named:
-            cases = [c for c in cases if c.ref in named]
-    if not cases:
+        page = await db.lists.pick(person)
+        cases, total = page.items, page.total
+    if not total:
         await reply(update, "You have no open cases to ask about.")
         return
-    if len(cases) > 1:
+    if total > 1:
         assert context.user_data is not None and update.effective_message is not None
         context.user_data[_PENDING] = text[:500]  # answered once the person picks the case
         await update.effective_message.reply_text(
-            which_case("Which case do you mean?", cases, "when is the draft due for #12?"),
+            which_case("Which case do you mean?", cases, "when is the draft due for #12?", total),
             reply_markup=case_keyboard(cases, _CASE_FOR_QUESTION),
             do_quote=False,
         )
         return
-    await _about_case(update, context, person, cases[0], text)
+    try:
+        case = await db.cases.get(person, cases[0].ref)
+    except NotFound as exc:  # closed or left since the list was read
+        await reply(update, escape(str(exc)))
+        return
+    await _about_case(update, context, person, case, text)
 
 
 async def case_for_question(update: Update, context: InspectContext) -> None:
@@ -354,24 +374,22 @@ def _answer_text(context: InspectContext, person: Person, case: Case, key: str |
 
 
 async def _overdue(update: Update, context: InspectContext, person: Person, ref: int | None) -> None:
+    """One case's missed deadlines, or a page of every open case's the person may see (handlers.lists)."""
     services = context.services
     today = services.today()
-    if ref is not None:
-        try:
-            cases = [await services.db.cases.get(person, ref)]
-        except NotFound as exc:
-            await reply(update, escape(str(exc)))
-            return
-    else:
-        cases = await open_cases(context, person)
-    lines = []
-    for case in cases:
-        for d in visible_timeline(case, person, services.calendar):
-            if d.missed_on(today):
-                lines.append(
-                    f"<b>{case_title(case)}</b> "
-                    + deadline_line(d, today, services.calendar, is_mine(d, person.role))
-                )
+    if ref is None:
+        await send(update, context, person, ListSpec("over"))
+        return
+    try:
+        case = await services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)))
+        return
+    lines = [
+        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
+        for d in visible_timeline(case, person, services.calendar)
+        if d.missed_on(today)
+    ]
     if not lines:
         await reply(update, "Nothing is overdue.")
         return
@@ -379,34 +397,10 @@ async def _overdue(update: Update, context: InspectContext, person: Person, ref:
         await reply(update, page)
 
 
-def week_window(today: date, week: int) -> tuple[date, date]:
-    """This week: today to Sunday; next week: Monday to Sunday."""
-    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
-    return (today if week == 0 else monday), monday + timedelta(days=6)
-
-
 async def _week(update: Update, context: InspectContext, person: Person, week: int) -> None:
-    """Every deadline of every open case the person may see that falls in the week, soonest first."""
-    services = context.services
-    today = services.today()
-    first, last = week_window(today, week)
-    found: list[tuple[Deadline, Case]] = []
-    for case in await open_cases(context, person):
-        for d in visible_timeline(case, person, services.calendar):
-            if d.open_on(today) and first <= d.last_day <= last:
-                found.append((d, case))
-    name = "this week" if week == 0 else "next week"
-    if not found:
-        await reply(update, f"Nothing is due {name} ({format_date(first)} to {format_date(last)}).")
-        return
-    found.sort(key=lambda pair: (pair[0].due_at(), pair[1].ref))
-    lines = [
-        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
-        for d, case in found
-    ]
-    header = f"Due {name}, {format_date(first)} to {format_date(last)} ({len(lines)}):"
-    for page in paginate(lines, header):
-        await reply(update, page)
+    """Every deadline of every open case the person may see that falls in the week, soonest first,
+    one page at a time."""
+    await send(update, context, person, ListSpec("wk0" if week == 0 else "wk1"))
 
 
 def handlers() -> list[Handler]:

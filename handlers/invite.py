@@ -68,12 +68,12 @@ async def _ask_role(update: Update, context: InspectContext, person: Person) -> 
 
 
 async def _ask_case(update: Update, context: InspectContext, person: Person) -> None:
-    cases = [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]
-    if not cases:
+    cases = await context.services.db.lists.pick(person)
+    if not cases.total:
         await reply(update, "You have no open cases to invite a provider to.")
         return
-    markup = case_keyboard(cases, f"{_PREFIX}:provider")
-    text = which_case("The provider of which case?", cases, "/invite provider 12")
+    markup = case_keyboard(cases.items, f"{_PREFIX}:provider")
+    text = which_case("The provider of which case?", cases.items, "/invite provider 12", cases.total)
     query = update.callback_query
     if query is not None:
         await query.edit_message_text(text, reply_markup=markup)

@@ -13,14 +13,15 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, filters
 
-from handlers.cases import CLOSE_REASONS, history_line
+from handlers.cases import history_line
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, draft, expect_text
+from handlers.lists import CLOSE_REASONS
 from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_keyboard, case_title, change_line, quoted, which_case
-from handlers.timeline import case_timeline, open_cases
+from handlers.timeline import case_timeline
 from store.cases import CLOSE_NOTE_LIMIT
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -59,14 +60,14 @@ async def _case_from_args(
         await reply(update, escape(str(exc)))
         return None, []
     if not words:
-        cases = await _candidates(context, person, closed=closed)
-        if not cases:
+        cases = await context.services.db.lists.pick(person, closed=closed)
+        if not cases.total:
             await reply(update, "You have no closed cases." if closed else "You have no open cases.")
         elif message is not None:
             command = (message.text or "/close").split()[0].lstrip("/").split("@")[0]
             await message.reply_text(
-                which_case("Which case?", cases, f"/{command} 12"),
-                reply_markup=case_keyboard(cases, f"lc:{command}"),
+                which_case("Which case?", cases.items, f"/{command} 12", cases.total),
+                reply_markup=case_keyboard(cases.items, f"lc:{command}"),
                 do_quote=False,
             )
         return None, []
@@ -93,12 +94,6 @@ async def _staff_case(
         return None
     case, rest = await _case_from_args(update, context, person, usage)
     return None if case is None else (person, case, rest)
-
-
-async def _candidates(context: InspectContext, person: Person, *, closed: bool) -> list[Case]:
-    if not closed:
-        return await open_cases(context, person)
-    return [c for c in await context.services.db.cases.list_for(person) if c.status == "closed"]
 
 
 # --- /close -------------------------------------------------------------------------------------------

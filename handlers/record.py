@@ -62,17 +62,23 @@ async def record(update: Update, context: InspectContext) -> int:
         return ConversationHandler.END
     message = update.effective_message
     assert message is not None
-    cases = [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]
-    if not cases:
+    cases = await context.services.db.lists.pick(person)
+    if not cases.total:
         await reply(update, "You have no open cases.")
         return ConversationHandler.END
-    if len(cases) == 1:
-        _draft(context)["ref"] = cases[0].ref
-        await _ask_what(update, context, cases[0])
+    if cases.total == 1:
+        only = await context.services.db.cases.get(person, cases.items[0].ref)
+        _draft(context)["ref"] = only.ref
+        await _ask_what(update, context, only)
         return CHOOSE_WHAT
     await message.reply_text(
-        which_case("Which case? (Send /cancel at any time to stop.)", cases, "/record 12 end today"),
-        reply_markup=case_keyboard(cases, f"{_PREFIX}:case"),
+        which_case(
+            "Which case? (Send /cancel at any time to stop.)",
+            cases.items,
+            "/record 12 end today",
+            cases.total,
+        ),
+        reply_markup=case_keyboard(cases.items, f"{_PREFIX}:case"),
         do_quote=False,
     )
     return CHOOSE_CASE

@@ -8,6 +8,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from store.lists import CaseRef
 from store.models import Case, Role
 from workflows.audience import is_mine as owns
 from workflows.audience import sees_sources
@@ -33,9 +34,13 @@ def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
     return escape(flat if len(flat) <= limit else flat[: limit - 1] + "…")
 
 
-def case_title(case: Case) -> str:
+def setting_name(case: Case | CaseRef) -> str:
+    return case.setting_name if isinstance(case, CaseRef) else case.setting.name
+
+
+def case_title(case: Case | CaseRef) -> str:
     closed = " (closed)" if case.status == "closed" else ""
-    return f"#{case.ref} {escape(case.setting.name)}{closed}"
+    return f"#{case.ref} {escape(setting_name(case))}{closed}"
 
 
 def kind_name(kind_id: str) -> str:
@@ -148,22 +153,26 @@ def bullet_list(items: Sequence[str]) -> str:
 CASE_BUTTON_LIMIT = 20
 
 
-def case_keyboard(cases: Sequence[Case], prefix: str) -> InlineKeyboardMarkup:
+def case_keyboard(cases: Sequence[Case | CaseRef], prefix: str) -> InlineKeyboardMarkup:
     """One button per case, its data '<prefix>:<ref>'."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(f"#{c.ref} {c.setting.name}"[:60], callback_data=f"{prefix}:{c.ref}")]
+            [InlineKeyboardButton(f"#{c.ref} {setting_name(c)}"[:60], callback_data=f"{prefix}:{c.ref}")]
             for c in cases[:CASE_BUTTON_LIMIT]
         ]
     )
 
 
-def which_case(question: str, cases: Sequence[Case], typed_form: str) -> str:
-    """The question above a case keyboard, saying so when some cases are not on it."""
-    if len(cases) <= CASE_BUTTON_LIMIT:
+def which_case(
+    question: str, cases: Sequence[Case | CaseRef], typed_form: str, total: int | None = None
+) -> str:
+    """The question above a case keyboard, saying so when some cases are not on it (`total`: how many
+    there are, when `cases` is only the first of them)."""
+    count = len(cases) if total is None else total
+    if count <= CASE_BUTTON_LIMIT:
         return question
     return (
-        f"{question} (The first {CASE_BUTTON_LIMIT} of your {len(cases)} cases are shown; for another, "
+        f"{question} (The first {CASE_BUTTON_LIMIT} of your {count} cases are shown; for another, "
         f"type its number, for example {typed_form}.)"
     )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from handlers.context import InspectContext
 from store.consistency import case_dates
 from store.models import Case, Person
 from workflows.audience import shown
@@ -31,8 +30,3 @@ def late(case: Case, calendar: WorkingCalendar, today: date) -> list[Deadline]:
 def visible_timeline(case: Case, person: Person, calendar: WorkingCalendar) -> list[Deadline]:
     """The case's deadlines as `person`'s role is shown them (workflows.audience)."""
     return shown(person.role, case_timeline(case, calendar))
-
-
-async def open_cases(context: InspectContext, person: Person) -> list[Case]:
-    """The open cases `person` may see: closed ones leave lists, questions and "overdue"."""
-    return [c for c in await context.services.db.cases.list_for(person) if c.status == "open"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, changes, consistency, derived, guard, places
+from store import audit, changes, consistency, derived, guard, lists, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -22,9 +22,9 @@ from store.codec import (
     time_to_text,
 )
 from store.errors import InvalidInput, PermissionDenied
-from store.models import AuditEntry, Case, Member, Note, Person, Role
+from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
 from store.people import load_person
-from workflows.access import Scope, can_create_case, can_view
+from workflows.access import can_create_case
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys
@@ -43,21 +43,23 @@ UNDOABLE = ("case.event", "case.outcome")
 
 async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
     """A full `Case` from its row: setting, recorded events and members."""
-    setting = await places.load_setting(conn, row["setting_id"])
+    if "setting_name" in row.keys():  # noqa: SIM118 - `in row` tests values; read by guard.case_row
+        setting: Setting | None = Setting(row["setting_id"], row["setting_name"], row["setting_urn"])
+    else:
+        setting = await places.load_setting(conn, row["setting_id"])
     if setting is None:
         raise RuntimeError(f"case #{row['ref']} points at a missing setting")
-    async with conn.execute(
+    # One round trip each (execute_fetchall): a question reads a case, and each trip is a thread hop.
+    rows = await conn.execute_fetchall(
         "SELECT key, day FROM case_events WHERE case_id = ? ORDER BY key", (row["id"],)
-    ) as cur:
-        events = {r["key"]: day_from_text(r["day"]) for r in await cur.fetchall()}
-    async with conn.execute(
+    )
+    events = {r["key"]: day_from_text(r["day"]) for r in rows}
+    rows = await conn.execute_fetchall(
         "SELECT m.person_id, p.display_name, m.role FROM case_members m JOIN people p ON p.id = m.person_id"
         " WHERE m.case_id = ? ORDER BY m.added_at, m.person_id",
         (row["id"],),
-    ) as cur:
-        members = tuple(
-            Member(r["person_id"], r["display_name"], Role(r["role"])) for r in await cur.fetchall()
-        )
+    )
+    members = tuple(Member(r["person_id"], r["display_name"], Role(r["role"])) for r in rows)
     return Case(
         id=row["id"],
         ref=row["ref"],
@@ -168,18 +170,20 @@ class CaseRepository:
         async with self._db.reading() as conn:
             return await build_case(conn, await guard.visible_case(conn, actor, ref))
 
-    async def list_for(self, actor: Person) -> list[Case]:
-        """Every case `actor` may see, newest first."""
+    async def list_for(self, actor: Person, *, status: str | None = None, limit: int = 100) -> list[Case]:
+        """The cases `actor` may see (open or closed ones with `status`), newest first, at most `limit`:
+        one query with the access rules in its WHERE clause (store.lists), then the page's cases built."""
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
-            async with conn.execute("SELECT * FROM cases ORDER BY ref DESC") as cur:
+            where, params = lists.visible_sql(subject)
+            if status is not None:
+                where += " AND c.status = ?"
+                params.append(status)
+            async with conn.execute(
+                f"SELECT * FROM cases c WHERE {where} ORDER BY c.ref DESC LIMIT ?", (*params, limit)
+            ) as cur:
                 rows = list(await cur.fetchall())
-            visible: list[Case] = []
-            for row in rows:
-                scope: Scope = await guard.scope_of(conn, row["id"], row["setting_id"])
-                if can_view(subject, scope):
-                    visible.append(await build_case(conn, row))
-            return visible
+            return [await build_case(conn, row) for row in rows]
 
     async def record_event(self, actor: Person, ref: int, key: str, day: date) -> Case:
         """Record the day something happened (`start`, `end`, a milestone key of the kind)."""
@@ -495,7 +499,7 @@ class CaseRepository:
     async def _changed(self, conn: aiosqlite.Connection, ref: int) -> Case:
         """After a change: refresh what is derived from the case (store.derived), then read it back."""
         case = await self._reload(conn, ref)
-        await derived.case_changed(conn, case.id, self._db.now())
+        await derived.case_changed(conn, case.id, self._db.now(), self._db.calendar)
         return case
 
     async def _reload(self, conn: aiosqlite.Connection, ref: int) -> Case:

@@ -13,18 +13,24 @@ from typing import Any
 
 import aiosqlite
 
-from store import changes, export, migrations, retention
+from store import changes, deadlines, export, migrations, retention
 from store.audit import AuditRepository
 from store.cases import CaseRepository
 from store.codec import time_to_text, utc_now
+from store.errors import StoreError
 from store.inbox import InboxRepository
 from store.invites import InviteRepository
+from store.lists import ListRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
 from store.state import StateRepository
+from workflows.calendar import WorkingCalendar
 
 #: How long a writer waits for another process's write lock before SQLite gives up (milliseconds).
 BUSY_TIMEOUT_MS = 10_000
+
+#: The bot fills stored deadlines at start for at most this many cases; more need `inspectbot migrate`.
+FILL_AT_START = 5_000
 
 #: Connections kept for reads, so reads run beside each other and beside the one writer (WAL).
 READERS = 3
@@ -40,6 +46,24 @@ async def _connect(path: Path) -> aiosqlite.Connection:
         await conn.close()
         raise
     return conn
+
+
+class MigrationNeeded(StoreError):
+    """A big database whose pending migrations take long: `inspectbot migrate` runs them, not the bot."""
+
+
+async def _check_fill(conn: aiosqlite.Connection, limit: int) -> None:
+    version = await migrations.current_version(conn)
+    if version == 0 or not any(v > version for v in migrations.SLOW_FOLLOW_UPS):
+        return
+    async with conn.execute("SELECT COUNT(*) FROM cases") as cur:
+        row = await cur.fetchone()
+    count = 0 if row is None else int(row[0])
+    if count > limit:
+        raise MigrationNeeded(
+            f"the database holds {count:,} cases whose stored deadlines are still to be worked out: "
+            "run `inspectbot migrate` once (about 15 seconds for 100,000 cases), then start the bot again"
+        )
 
 
 class Database:
@@ -58,6 +82,7 @@ class Database:
         path: Path,
         clock: Callable[[], datetime],
         readers: list[aiosqlite.Connection] | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
@@ -67,6 +92,8 @@ class Database:
             self._readers.put_nowait(reader)
         self.path = path
         self.clock = clock
+        #: The calendar the stored deadlines are worked out with (bank holidays and the operator's closures).
+        self.calendar = calendar or WorkingCalendar()
         self.people = PeopleRepository(self)
         self.settings = SettingRepository(self)
         self.cases = CaseRepository(self)
@@ -74,10 +101,28 @@ class Database:
         self.audit = AuditRepository(self)
         self.state = StateRepository(self)
         self.inbox = InboxRepository(self)
+        self.lists = ListRepository(self)
 
     @classmethod
-    async def open(cls, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> Database:
-        """Connect, switch on WAL and foreign keys, and bring the schema up to date."""
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        calendar: WorkingCalendar | None = None,
+        fill_limit: int | None = None,
+    ) -> Database:
+        """Connect, switch on WAL and foreign keys, and bring the schema up to date.
+
+        The stored deadlines are worked out with `calendar` (the bot passes its settings' closures); when
+        the database's were worked out with other closures, its open cases are worked out again here.
+        Without one (the command line, tests), the closures recorded with the stored deadlines are used,
+        so a command run beside the bot dates a change as the bot does. A new version whose rules differ
+        re-dates the open cases too. With
+        `fill_limit` (the bot's start), a database of more cases than that whose stored deadlines have
+        still to be filled is refused with `MigrationNeeded`, so the start stays quick: the operator runs
+        `inspectbot migrate` first.
+        """
         db_path = Path(path)
         conn = await aiosqlite.connect(db_path, isolation_level=None)
         conn.row_factory = aiosqlite.Row
@@ -86,7 +131,13 @@ class Database:
             await _switch_to_wal(conn)
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            if fill_limit is not None:
+                await _check_fill(conn, fill_limit)
             await migrations.migrate(conn, clock())
+            if calendar is None:  # the command line: the closures the stored deadlines were dated with
+                calendar = await deadlines.stored_calendar(conn)
+            # Re-date the open cases if the bot's closures or the rules changed since they were dated.
+            await deadlines.recalendar(conn, calendar)
         except BaseException:
             await conn.close()
             raise
@@ -99,7 +150,7 @@ class Database:
                 await reader.close()
             await conn.close()
             raise
-        return cls(conn, db_path, clock, readers)
+        return cls(conn, db_path, clock, readers, calendar)
 
     async def close(self) -> None:
         async with self._lock:
@@ -172,6 +223,12 @@ class Database:
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("ROLLBACK" if step is not None and step.replay else "COMMIT")
+
+    async def write_alone(self, sql: str, params: tuple[Any, ...]) -> None:
+        """One statement on the writing connection, its own transaction (SQLite commits a lone statement
+        by itself): for bookkeeping that needs no `BEGIN IMMEDIATE` ... `COMMIT` round trips."""
+        async with self._lock:
+            await self._conn.execute(sql, params)
 
     async def purge_expired(self, retention_days: int) -> int:
         """Purge the free text of cases closed more than `retention_days` ago; returns how many cases."""

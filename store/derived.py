@@ -3,7 +3,8 @@
 Every repository method that changes a case (created, recorded, undone, corrected, closed, reopened,
 someone joining it) calls `case_changed` inside its transaction, so derived rows are never stale and a
 change and what follows from it commit together. Each kind of derived row has its own module, called here
-in order: the stored deadlines first (the "fast at any size" issue), then the reminders computed from them.
+in order: the stored deadlines first (`store.deadlines`), then the reminders computed from them (the
+outbox's issue: read a case's rows with `deadlines_of`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,20 @@ from datetime import datetime
 
 import aiosqlite
 
+from store import deadlines
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import Deadline
 
-async def case_changed(conn: aiosqlite.Connection, case_id: int, now: datetime) -> None:
+
+async def case_changed(
+    conn: aiosqlite.Connection, case_id: int, now: datetime, calendar: WorkingCalendar
+) -> None:
     """Bring every derived row of case `case_id` up to date, inside the caller's transaction."""
-    del conn, case_id, now  # nothing is derived yet: the stored deadlines come next
+    del now  # the stored deadlines depend on the case's dates only; reminders will need the time
+    await deadlines.refresh(conn, case_id, calendar)
+
+
+async def deadlines_of(conn: aiosqlite.Connection, case_id: int) -> list[Deadline]:
+    """Case `case_id`'s stored deadlines, in timeline order, as written by its last change (closed cases
+    keep theirs; the case's `status` says whether it is open). Unchecked: for callers inside the store."""
+    return await deadlines.stored_deadlines(conn, case_id)

@@ -20,8 +20,10 @@ async def subject_of(conn: aiosqlite.Connection, actor: Person | None) -> Subjec
     """The current facts about `actor`; None is the operator's command line."""
     if actor is None:
         return OPERATOR
-    async with conn.execute("SELECT role, setting_id, active FROM people WHERE id = ?", (actor.id,)) as cur:
-        row = await cur.fetchone()
+    rows = list(
+        await conn.execute_fetchall("SELECT role, setting_id, active FROM people WHERE id = ?", (actor.id,))
+    )
+    row = rows[0] if rows else None
     if row is None:
         return Subject(person_id=actor.id, role=actor.role, setting_id=None, active=False)
     return Subject(
@@ -30,14 +32,23 @@ async def subject_of(conn: aiosqlite.Connection, actor: Person | None) -> Subjec
 
 
 async def scope_of(conn: aiosqlite.Connection, case_id: int, setting_id: int) -> Scope:
-    async with conn.execute("SELECT person_id, role FROM case_members WHERE case_id = ?", (case_id,)) as cur:
-        members = {row["person_id"]: Role(row["role"]) for row in await cur.fetchall()}
+    rows = await conn.execute_fetchall(
+        "SELECT person_id, role FROM case_members WHERE case_id = ?", (case_id,)
+    )
+    members = {row["person_id"]: Role(row["role"]) for row in rows}
     return Scope(setting_id=setting_id, members=members)
 
 
 async def case_row(conn: aiosqlite.Connection, ref: int) -> aiosqlite.Row | None:
-    async with conn.execute("SELECT * FROM cases WHERE ref = ?", (ref,)) as cur:
-        return await cur.fetchone()
+    """The case's row with its setting's name and URN (`setting_name`, `setting_urn`), in one round trip."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn FROM cases c"
+            " JOIN settings s ON s.id = c.setting_id WHERE c.ref = ?",
+            (ref,),
+        )
+    )
+    return rows[0] if rows else None
 
 
 async def visible_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:

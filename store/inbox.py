@@ -61,8 +61,11 @@ class InboxRepository:
         return None if row is None or row[0] is None else int(row[0]) + 1
 
     async def mark_done(self, update_id: int) -> None:
-        async with self._db.transaction(counted=False) as conn:
-            await self.mark_done_in(conn, update_id)
+        """Mark one update handled: one statement, so one round trip (no state goes with it)."""
+        await self._db.write_alone(
+            "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
+            (time_to_text(self._db.now()), update_id),
+        )
 
     async def mark_done_in(self, conn: aiosqlite.Connection, update_id: int) -> None:
         """Mark done inside a transaction the caller holds (with the conversation state it saves)."""

@@ -198,7 +198,7 @@ class InviteRepository:
             case_ref: int | None = None
             if invite["case_id"] is not None:
                 await add_member(conn, invite["case_id"], person.id, role, now_text)
-                await derived.case_changed(conn, invite["case_id"], now)  # someone joined: their reminders
+                await derived.case_changed(conn, invite["case_id"], now, self._db.calendar)
                 async with conn.execute("SELECT ref FROM cases WHERE id = ?", (invite["case_id"],)) as cur:
                     found = await cur.fetchone()
                 case_ref = None if found is None else int(found["ref"])

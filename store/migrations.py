@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 
 import aiosqlite
 
+from store import deadlines
 from store.codec import time_to_text
 from store.errors import SchemaTooNew
 
@@ -70,6 +72,13 @@ def load() -> tuple[Migration, ...]:
 MIGRATIONS = load()
 LATEST = MIGRATIONS[-1].version
 
+#: What SQL can't do, run in Python right after a migration's statements, in the same transaction:
+#: 5 fills the stored deadlines of the cases that existed before it (compute_timeline for each).
+FOLLOW_UPS: dict[int, Callable[[aiosqlite.Connection], Awaitable[object]]] = {5: deadlines.fill}
+#: Follow-ups that take a while on a big database: the bot refuses to start with these pending and more
+#: than `Database.open`'s `fill_limit` cases (`inspectbot migrate` runs them instead).
+SLOW_FOLLOW_UPS = frozenset({5})
+
 
 async def current_version(conn: aiosqlite.Connection) -> int:
     """The version the database is at; 0 for an empty database."""
@@ -104,6 +113,9 @@ async def migrate(conn: aiosqlite.Connection, now: datetime, target: int | None 
                 continue
             for statement in migration.statements:
                 await conn.execute(statement)
+            follow_up = FOLLOW_UPS.get(migration.version)
+            if follow_up is not None:
+                await follow_up(conn)
             await conn.execute(
                 "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
                 (migration.version, migration.name, time_to_text(now)),

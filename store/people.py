@@ -39,16 +39,16 @@ def person_from_row(row: aiosqlite.Row) -> Person:
 
 
 async def load_person(conn: aiosqlite.Connection, person_id: int) -> Person | None:
-    async with conn.execute(f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)) as cur:
-        row = await cur.fetchone()
-    return None if row is None else person_from_row(row)
+    rows = list(await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM people WHERE id = ?", (person_id,)))
+    return person_from_row(rows[0]) if rows else None
 
 
 async def find_by_telegram_id(conn: aiosqlite.Connection, telegram_id: int) -> Person | None:
     """Active or not: the caller decides what a deactivated person may do."""
-    async with conn.execute(f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,)) as cur:
-        row = await cur.fetchone()
-    return None if row is None else person_from_row(row)
+    rows = list(
+        await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM people WHERE telegram_id = ?", (telegram_id,))
+    )
+    return person_from_row(rows[0]) if rows else None
 
 
 async def reload_person(conn: aiosqlite.Connection, person_id: int) -> Person:
@@ -127,6 +127,22 @@ class PeopleRepository:
         async with self._db.reading() as conn:
             person = await find_by_telegram_id(conn, telegram_id)
         return person if person is not None and person.active else None
+
+    async def inspectors_named(self, text: str, limit: int = 6) -> list[Person]:
+        """Active inspectors whose display name contains `text` (any letter case), for a manager's
+        `/cases inspector NAME`; an exact match alone when there is one."""
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                "SELECT * FROM people WHERE role = 'inspector' AND active = 1"
+                " AND display_name LIKE ? ESCAPE '\\' ORDER BY display_name, id LIMIT ?",
+                (pattern, limit),
+            ) as cur,
+        ):
+            found = [person_from_row(row) for row in await cur.fetchall()]
+        exact = [p for p in found if p.display_name.casefold() == text.strip().casefold()]
+        return exact or found
 
     async def get(self, person_id: int) -> Person:
         async with self._db.reading() as conn:

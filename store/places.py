@@ -54,9 +54,8 @@ def setting_from_row(row: aiosqlite.Row) -> Setting:
 
 
 async def load_setting(conn: aiosqlite.Connection, setting_id: int) -> Setting | None:
-    async with conn.execute("SELECT id, name, urn FROM settings WHERE id = ?", (setting_id,)) as cur:
-        row = await cur.fetchone()
-    return None if row is None else setting_from_row(row)
+    rows = list(await conn.execute_fetchall("SELECT id, name, urn FROM settings WHERE id = ?", (setting_id,)))
+    return setting_from_row(rows[0]) if rows else None
 
 
 async def find_or_create(

@@ -160,7 +160,7 @@ async def import_programme(
                     None,
                     {"invite_id": invite.lastrowid, "role": "inspector", "expires_at": expires},
                 )
-            await derived.case_changed(conn, case_id, now)
+            await derived.case_changed(conn, case_id, now, db.calendar)
             made.append(ImportedCase(row.line, ref, code))
     return made
 

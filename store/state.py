@@ -48,7 +48,9 @@ class StateRepository:
         update that led to them is marked handled in the same transaction, so it is replayed after a
         crash exactly when its step was not saved.
         """
-        if not changes and done_update_id is None:
+        if not changes:
+            if done_update_id is not None:  # most updates: nothing but the done mark to write
+                await self._db.inbox.mark_done(done_update_id)
             return
         now = time_to_text(self._db.now())
         async with self._db.transaction(counted=False) as conn:

@@ -60,3 +60,16 @@ def _longest_first(refs: Iterable[int], names: Mapping[int, str]) -> list[int]:
     ordered = sorted(refs, key=lambda ref: (-len(words(names[ref])), ref))
     longest = len(words(names[ordered[0]]))
     return [ref for ref in ordered if len(words(names[ref])) == longest]
+
+
+#: Words of questions that are never part of a setting's name, left out when narrowing candidates.
+_QUESTIONS = """when what whats is are the a an of for to by on in at due draft report final comment comments
+    complaint publication deadline deadlines case cases my our me we i it its do does did be will was
+    this next week overdue anything how which who you your has have been sent send"""
+_QUESTION_WORDS = frozenset(_QUESTIONS.split())
+
+
+def search_words(text: str) -> list[str]:
+    """The words of `text` a setting's name must contain one of for `in_text` to find it: every word
+    but those only questions are made of (so a name made of nothing else is not found by words)."""
+    return sorted({w for w in words(text) if w not in _QUESTION_WORDS})

@@ -1,0 +1,232 @@
+"""Lists across cases, one message each: a page of rows (soonest first), a count, and Next / Previous
+buttons that edit the message in place.
+
+A page button's data says which list, which page and how it was narrowed ("pg:open:10:i42"), in under 64
+bytes; every press is checked again (the person, their right to narrow, the kind) and the page is read
+afresh from the store, whose queries apply the access rules (store/lists.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
+
+from handlers.context import Handler, InspectContext
+from handlers.people import current_person
+from handlers.render import case_title, deadline_line, is_mine, kind_name, relative, when
+from store.errors import InvalidInput
+from store.lists import PAGE_SIZE, CaseFilter, CaseRef
+from store.models import Case, Person, Role
+from workflows.dates import format_date
+from workflows.kinds import KINDS
+
+_PREFIX = "pg"
+LISTS = ("open", "closed", "over", "wk0", "wk1")
+#: Page button data: list, where the page starts, and the narrowing (i<inspector id>, k<kind>, o: overdue).
+PAGE_DATA = re.compile(
+    rf"^{_PREFIX}:(open|closed|over|wk0|wk1):([0-9]{{1,7}}):(|i[0-9]{{1,9}}|k[a-z0-9-]{{1,24}}|o)$"
+)
+
+#: Why a case was closed, as people read it.
+CLOSE_REASONS = {
+    "completed": "completed",
+    "mistake": "entered by mistake",
+    "withdrawn": "withdrawn",
+    "other": "other",
+}
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """Which list, narrowed how: what a page button carries."""
+
+    name: str
+    narrow: CaseFilter = field(default_factory=CaseFilter)
+
+    def data(self, offset: int) -> str:
+        narrow = self.narrow
+        code = (
+            f"i{narrow.inspector_id}"
+            if narrow.inspector_id is not None
+            else f"k{narrow.kind}"
+            if narrow.kind is not None
+            else "o"
+            if narrow.overdue
+            else ""
+        )
+        return f"{_PREFIX}:{self.name}:{offset}:{code}"
+
+    @classmethod
+    def parse(cls, data: str) -> tuple[ListSpec, int] | None:
+        match = PAGE_DATA.match(data)
+        if match is None:
+            return None
+        name, offset, code = match[1], int(match[2]), match[3]
+        narrow = CaseFilter()
+        if code.startswith("i"):
+            narrow = CaseFilter(inspector_id=int(code[1:]))
+        elif code.startswith("k"):
+            narrow = CaseFilter(kind=code[1:])
+        elif code == "o":
+            narrow = CaseFilter(overdue=True)
+        return cls(name, narrow), offset
+
+
+def week_window(today: date, week: int) -> tuple[date, date]:
+    """This week: today to Sunday; next week: Monday to Sunday."""
+    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+    return (today if week == 0 else monday), monday + timedelta(days=6)
+
+
+def closed_because(case: Case | CaseRef) -> str:
+    """'closed on Monday 30 November 2026: entered by mistake'."""
+    reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
+    if case.close_reason == "other":
+        reason = escape(case.close_note) if case.close_note else "other (the reason has been removed)"
+    on = f" on {format_date(case.closed_at.date())}" if case.closed_at else ""
+    return f"closed{on}: {reason}"
+
+
+def refusal(spec: ListSpec, person: Person) -> str | None:
+    """Why `person` may not have this list, or None. Only managers narrow by inspector or kind."""
+    narrow = spec.narrow
+    if (narrow.inspector_id is not None or narrow.kind is not None) and person.role is not Role.MANAGER:
+        return "Only managers can narrow the list by inspector or kind."
+    if narrow.kind is not None and narrow.kind not in KINDS:
+        return f"I don't know the kind of inspection '{escape(narrow.kind)}'."
+    return None
+
+
+async def render(
+    context: InspectContext, person: Person, spec: ListSpec, offset: int, title: str = ""
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of the list as a message and its page buttons (none when it fits on one page)."""
+    services = context.services
+    lists = services.db.lists
+    today = services.today()
+    calendar = services.calendar
+    offset = max(0, offset - offset % PAGE_SIZE)
+    lines: list[str]
+    if spec.name == "open":
+        cases = await lists.open_cases(person, today, offset, narrow=spec.narrow)
+        if cases.total and offset >= cases.total:  # the list shrank since the button was made
+            offset = (cases.total - 1) // PAGE_SIZE * PAGE_SIZE
+            cases = await lists.open_cases(person, today, offset, narrow=spec.narrow)
+        start, total = cases.offset, cases.total
+        if not total:
+            if spec.narrow != CaseFilter():
+                return "No open cases match.", None
+            hint = " Start one with /newcase." if person.role != Role.PROVIDER else ""
+            return "You have no open cases." + hint, None
+        lines = []
+        for line in cases.items:
+            tail = "nothing left to do"
+            if line.chase is not None:
+                away = relative(line.chase.last_day, today, calendar)
+                tail = f"next: {escape(line.chase.label)}, {escape(when(line.chase))} ({away})"
+            lines.append(f"• <b>{case_title(line.case)}</b>, {kind_name(line.case.kind)}: {tail}")
+        header = f"{title or 'Your open cases'} ({total}):"
+    elif spec.name == "closed":
+        closed = await lists.closed_cases(person, offset)
+        if closed.total and offset >= closed.total:
+            offset = (closed.total - 1) // PAGE_SIZE * PAGE_SIZE
+            closed = await lists.closed_cases(person, offset)
+        start, total = closed.offset, closed.total
+        if not total:
+            return "You have no closed cases.", None
+        lines = [f"• <b>{case_title(c)}</b>, {kind_name(c.kind)}: {closed_because(c)}" for c in closed.items]
+        header = f"Closed cases ({total}):"
+    else:
+        if spec.name == "over":
+            rows = await lists.overdue(person, today, offset)
+            if rows.total and offset >= rows.total:
+                offset = (rows.total - 1) // PAGE_SIZE * PAGE_SIZE
+                rows = await lists.overdue(person, today, offset)
+            if not rows.total:
+                return "Nothing is overdue.", None
+            header = f"Overdue ({rows.total}):"
+        else:
+            week = 0 if spec.name == "wk0" else 1
+            first, last = week_window(today, week)
+            rows = await lists.due_between(person, today, first, last, offset)
+            if rows.total and offset >= rows.total:
+                offset = (rows.total - 1) // PAGE_SIZE * PAGE_SIZE
+                rows = await lists.due_between(person, today, first, last, offset)
+            name = "this week" if week == 0 else "next week"
+            if not rows.total:
+                return f"Nothing is due {name} ({format_date(first)} to {format_date(last)}).", None
+            header = f"Due {name}, {format_date(first)} to {format_date(last)} ({rows.total}):"
+        start, total = rows.offset, rows.total
+        lines = [
+            f"<b>{case_title(r.case)}</b> "
+            + deadline_line(r.deadline, today, calendar, is_mine(r.deadline, person.role))
+            for r in rows.items
+        ]
+    shown_to = start + len(lines)
+    if total > PAGE_SIZE:
+        lines.append(f"\n<i>{start + 1} to {shown_to} of {total}</i>")
+    return "\n".join([header, *lines]), _keyboard(spec, start, total)
+
+
+def _keyboard(spec: ListSpec, offset: int, total: int) -> InlineKeyboardMarkup | None:
+    buttons = []
+    if offset > 0:
+        buttons.append(InlineKeyboardButton("« Previous", callback_data=spec.data(offset - PAGE_SIZE)))
+    if offset + PAGE_SIZE < total:
+        buttons.append(InlineKeyboardButton("Next »", callback_data=spec.data(offset + PAGE_SIZE)))
+    return InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def send(
+    update: Update, context: InspectContext, person: Person, spec: ListSpec, title: str = ""
+) -> None:
+    """The first page of a list, as a new message."""
+    text, keyboard = await render(context, person, spec, 0, title)
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(text, parse_mode="HTML", reply_markup=keyboard, do_quote=False)
+
+
+async def page_pressed(update: Update, context: InspectContext) -> None:
+    """Next / Previous: check the button again and show that page in the same message."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    parsed = ListSpec.parse(query.data)
+    if parsed is None:
+        await query.answer("That button has expired.", show_alert=True)
+        return
+    spec, offset = parsed
+    why = refusal(spec, person)
+    if why is not None:
+        await query.answer(why, show_alert=True)
+        return
+    await query.answer()
+    title = ""
+    if spec.name == "open" and spec.narrow != CaseFilter():
+        title = await narrowed_title(context, spec.narrow)
+    text, keyboard = await render(context, person, spec, offset, title)
+    if query.message is not None:
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+
+
+async def narrowed_title(context: InspectContext, narrow: CaseFilter) -> str:
+    """'Open cases of Ann Smith', 'Open ch-full cases', 'Open cases with something overdue'."""
+    if narrow.inspector_id is not None:
+        try:
+            inspector = await context.services.db.people.get(narrow.inspector_id)
+        except InvalidInput:  # no such person: the list (empty) still shows
+            return "Open cases of that inspector"
+        return f"Open cases of {escape(inspector.display_name)}"
+    if narrow.kind is not None:
+        return f"Open cases: {kind_name(narrow.kind)}"
+    return "Open cases with something overdue"
+
+
+def handlers() -> list[Handler]:
+    return [CallbackQueryHandler(page_pressed, pattern=PAGE_DATA)]

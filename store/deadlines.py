@@ -1,0 +1,215 @@
+"""Stored deadlines: each case's milestones as `compute_timeline` dates them, one row per milestone.
+
+Written by `refresh` inside the transaction of every change to a case (through `store.derived`), so the
+rows always equal what the rules give for the case's current dates; read back as `Deadline`s by
+`stored_deadlines`, and queried across cases by `store.lists`. The dates depend on the operator's
+closures and on the rules: `Database.open` calls `recalendar`, which works out the open cases again when
+the closures or the rules (`rules_fingerprint`) differ from those the rows were written with (a closed
+case's rows are worked out again
+when it is reopened).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from datetime import date, time
+from typing import Any
+
+import aiosqlite
+
+from store.codec import day_from_text, opt_day, opt_day_text
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline
+from workflows.kinds import KINDS
+from workflows.rules import END, START, Actor
+
+_COLUMNS = (
+    "case_id, key, position, actor, due, due_until, last_day, time, due_at, opens, recorded, recordable,"
+    " internal, basis, case_open"
+)
+_INSERT = f"INSERT INTO case_deadlines ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+#: Cases worked out per batch when filling or re-dating many cases at once.
+BATCH = 2_000
+
+
+def due_at_text(last_day: date, at: time | None) -> str:
+    """'YYYY-MM-DD HH:MM': the moment a deadline falls due, as text that sorts."""
+    return f"{last_day.isoformat()} {(at or END_OF_DAY).strftime('%H:%M')}"
+
+
+def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list[tuple[Any, ...]]:
+    """The table's rows for one case's timeline."""
+    return [
+        (
+            case_id,
+            d.key,
+            position,
+            d.actor.value,
+            d.due.isoformat(),
+            opt_day_text(d.due_until),
+            d.last_day.isoformat(),
+            None if d.time is None else d.time.isoformat(),
+            due_at_text(d.last_day, d.time),
+            opt_day_text(d.opens),
+            opt_day_text(d.recorded),
+            int(d.recordable),
+            int(d.internal),
+            d.basis,
+            int(case_open),
+        )
+        for position, d in enumerate(timeline)
+    ]
+
+
+def deadline_from_row(kind_id: str, row: aiosqlite.Row) -> Deadline:
+    """A stored row back as the `Deadline` compute_timeline made (label, rule and source from the kind)."""
+    kind = KINDS[kind_id]
+    key = row["key"]
+    rule = kind.milestone(key)
+    if rule is None:
+        raise RuntimeError(f"a stored deadline '{key}' is not a milestone of {kind_id}")
+    rule_text, source = kind.texts[key]
+    basis: Basis = "recorded" if row["basis"] == "recorded" else "planned"
+    return Deadline(
+        key=key,
+        label=rule.label,
+        due=day_from_text(row["due"]),
+        due_until=opt_day(row["due_until"]),
+        time=None if row["time"] is None else time.fromisoformat(row["time"]),
+        actor=Actor(row["actor"]),
+        rule=rule_text,
+        source=source,
+        recorded=opt_day(row["recorded"]),
+        basis=basis,
+        notes=rule.notes,
+        condition=rule.condition,
+        recordable=bool(row["recordable"]),
+        internal=bool(row["internal"]),
+        opens=opt_day(row["opens"]),
+    )
+
+
+def timeline_of(
+    row: aiosqlite.Row | Any, events: dict[str, date], calendar: WorkingCalendar
+) -> list[Deadline]:
+    """compute_timeline for a `cases` row and its recorded events; none while no on-site day is known
+    (a case may be opened before its dates are planned)."""
+    dates = CaseDates(
+        start=opt_day(row["planned_start"]),
+        end=opt_day(row["planned_end"]),
+        records=events,
+        judgement=row["judgement"],
+        concerns=bool(row["concerns"]),
+    )
+    if dates.start is None and dates.end is None and START not in events and END not in events:
+        return []
+    return compute_timeline(KINDS[row["kind"]], dates, calendar)
+
+
+async def refresh(conn: aiosqlite.Connection, case_id: int, calendar: WorkingCalendar) -> None:
+    """Write case `case_id`'s rows again from its current dates (inside the caller's transaction)."""
+    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        raise RuntimeError(f"case id {case_id} vanished inside its own transaction")
+    async with conn.execute("SELECT key, day FROM case_events WHERE case_id = ?", (case_id,)) as cur:
+        events = {r[0]: day_from_text(r[1]) for r in await cur.fetchall()}
+    rows = rows_of(case_id, timeline_of(row, events, calendar), row["status"] == "open")
+    await conn.execute("DELETE FROM case_deadlines WHERE case_id = ?", (case_id,))
+    await conn.executemany(_INSERT, rows)
+
+
+async def refresh_many(
+    conn: aiosqlite.Connection, where: str, params: Iterable[Any], calendar: WorkingCalendar
+) -> int:
+    """Work out again the rows of every case matching `where` (SQL over `cases`), in batches of BATCH
+    cases read with two queries each; inside the caller's transaction. Returns how many cases."""
+    done = 0
+    last_id = 0
+    args = list(params)
+    while True:
+        async with conn.execute(
+            f"SELECT id, kind, planned_start, planned_end, judgement, concerns, status FROM cases"
+            f" WHERE id > ? AND ({where}) ORDER BY id LIMIT {BATCH}",
+            (last_id, *args),
+        ) as cur:
+            cases = list(await cur.fetchall())
+        if not cases:
+            return done
+        first, last_id = cases[0]["id"], cases[-1]["id"]
+        events: dict[int, dict[str, date]] = {}
+        async with conn.execute(
+            "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
+        ) as cur:
+            for case_id, key, day in await cur.fetchall():
+                events.setdefault(case_id, {})[key] = day_from_text(day)
+        rows: list[tuple[Any, ...]] = []
+        for case in cases:
+            timeline = timeline_of(case, events.get(case["id"], {}), calendar)
+            rows += rows_of(case["id"], timeline, case["status"] == "open")
+        await conn.execute(
+            f"DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE id BETWEEN ? AND ?"
+            f" AND ({where}))",
+            (first, last_id, *args),
+        )
+        await conn.executemany(_INSERT, rows)
+        done += len(cases)
+
+
+async def fill(conn: aiosqlite.Connection) -> int:
+    """Migration 5's follow-up: the rows of every case stored before it (plain bank-holiday calendar;
+    `recalendar` applies the operator's closures at the bot's start)."""
+    count = await refresh_many(conn, "1", (), WorkingCalendar())
+    await conn.execute(
+        "UPDATE deadline_calendar SET closures = '', rules = ? WHERE id = 1", (rules_fingerprint(),)
+    )
+    return count
+
+
+def closures_text(calendar: WorkingCalendar) -> str:
+    return ",".join(day.isoformat() for day in sorted(calendar.closures))
+
+
+def rules_fingerprint() -> str:
+    """Changes when any kind's rules change (a new version of workflows/kinds.py)."""
+    return hashlib.sha256(repr(sorted(KINDS.items())).encode()).hexdigest()[:16]
+
+
+async def stored_calendar(conn: aiosqlite.Connection) -> WorkingCalendar:
+    """The calendar of the closures the stored deadlines were last worked out with."""
+    rows = list(await conn.execute_fetchall("SELECT closures FROM deadline_calendar WHERE id = 1"))
+    text = str(rows[0][0]) if rows else ""
+    return WorkingCalendar(date.fromisoformat(part) for part in text.split(",") if part)
+
+
+async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
+    """If the stored rows were worked out with other closures or other rules, work out the open cases'
+    rows again with these (one transaction); returns how many cases were re-dated."""
+    wanted = (closures_text(calendar), rules_fingerprint())
+    rows = list(await conn.execute_fetchall("SELECT closures, rules FROM deadline_calendar WHERE id = 1"))
+    if rows and (rows[0][0], rows[0][1]) == wanted:
+        return 0
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        count = await refresh_many(conn, "status = 'open'", (), calendar)
+        await conn.execute(
+            "INSERT INTO deadline_calendar (id, closures, rules) VALUES (1, ?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET closures = excluded.closures, rules = excluded.rules",
+            wanted,
+        )
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+    return count
+
+
+async def stored_deadlines(conn: aiosqlite.Connection, case_id: int) -> list[Deadline]:
+    """Case `case_id`'s stored deadlines in timeline order (unchecked: the caller has checked access)."""
+    async with conn.execute(
+        "SELECT c.kind, d.* FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+        " WHERE d.case_id = ? ORDER BY d.position",
+        (case_id,),
+    ) as cur:
+        return [deadline_from_row(r["kind"], r) for r in await cur.fetchall()]
