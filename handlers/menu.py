@@ -18,14 +18,19 @@ _ALL = {
     "close": "Close a case",
     "reopen": "Reopen a closed case",
     "invite": "Invite someone",
+    "reminders": "Your coming reminders",
+    "mute": "Stop a case's reminders",
+    "unmute": "Start a case's reminders again",
+    "status": "Messages sent, waiting and failed",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }
 #: The menu Telegram shows, by role (workflows.access decides what each may do; this is what they see).
 _MENU: dict[Role, tuple[str, ...]] = {
-    Role.PROVIDER: ("cases", "due", "case", "help", "cancel"),
+    Role.PROVIDER: ("cases", "due", "case", "reminders", "mute", "unmute", "help", "cancel"),
     Role.INSPECTOR: (
-        *("cases", "due", "case", "newcase", "record", "undo", "edit", "close", "invite", "help", "cancel"),
+        *("cases", "due", "case", "newcase", "record", "undo", "edit", "close", "invite", "reminders"),
+        *("mute", "unmute", "help", "cancel"),
     ),
     Role.MANAGER: tuple(_ALL),
 }

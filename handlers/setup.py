@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import cases, due, invite, lifecycle, newcase, record, start
+from handlers import cases, due, invite, lifecycle, newcase, record, reminders, start
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
 from handlers.menu import COMMANDS
@@ -67,6 +67,7 @@ def handler_table() -> list[Handler]:
         *cases.handlers(),
         *invite.handlers(),
         *due.handlers(),
+        *reminders.handlers(),
         CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE),
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
         MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, not_text),

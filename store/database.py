@@ -18,6 +18,7 @@ from store.cases import CaseRepository
 from store.codec import time_to_text, utc_now
 from store.inbox import InboxRepository
 from store.invites import InviteRepository
+from store.outbox import OutboxRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
 from store.state import StateRepository
@@ -73,6 +74,7 @@ class Database:
         self.audit = AuditRepository(self)
         self.state = StateRepository(self)
         self.inbox = InboxRepository(self)
+        self.outbox = OutboxRepository(self)
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> Database:

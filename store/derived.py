@@ -12,7 +12,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from store import outbox
+
 
 async def case_changed(conn: aiosqlite.Connection, case_id: int, now: datetime) -> None:
     """Bring every derived row of case `case_id` up to date, inside the caller's transaction."""
-    del conn, case_id, now  # nothing is derived yet: the stored deadlines come next
+    await outbox.reconcile_case(conn, case_id, now)

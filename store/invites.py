@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from store import audit, changes, guard
+from store import audit, changes, derived, guard
 from store.cases import add_member
 from store.codec import time_from_text, time_to_text
 from store.errors import InvalidInput, InviteInvalid, InviteThrottled, PermissionDenied
@@ -198,6 +198,7 @@ class InviteRepository:
             case_ref: int | None = None
             if invite["case_id"] is not None:
                 await add_member(conn, invite["case_id"], person.id, role, now_text)
+                await derived.case_changed(conn, invite["case_id"], now)  # a member joined
                 async with conn.execute("SELECT ref FROM cases WHERE id = ?", (invite["case_id"],)) as cur:
                     found = await cur.fetchone()
                 case_ref = None if found is None else int(found["ref"])

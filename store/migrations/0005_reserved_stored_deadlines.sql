@@ -1,0 +1,2 @@
+-- Reserved for the stored deadlines of the "fast at any size" issue (issue 8), written on another branch.
+-- This placeholder keeps the numbering without gaps until that migration replaces it; it changes nothing.
