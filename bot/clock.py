@@ -10,19 +10,21 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from store.codec import utc_now
 
 
 class FileClock:
-    """Reads an ISO-8601 moment with its offset from `path` whenever the file changed."""
+    """The ISO-8601 moment (with its offset) written in `path`, running on from when it was read: a test
+    sets the time by writing the file, and a wait the bot asks for (RetryAfter, a backoff) still passes."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._seen: tuple[int, int] | None = None
         self._now = self._read()
+        self._read_at = time.monotonic()
 
     def _read(self) -> datetime:
         moment = datetime.fromisoformat(self._path.read_text(encoding="utf-8").strip())
@@ -36,7 +38,8 @@ class FileClock:
         if seen != self._seen:
             self._seen = seen
             self._now = self._read()
-        return self._now
+            self._read_at = time.monotonic()
+        return self._now + timedelta(seconds=time.monotonic() - self._read_at)
 
 
 def make_clock(test_clock_file: Path | None) -> Callable[[], datetime]:

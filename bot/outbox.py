@@ -12,6 +12,7 @@ AIORateLimiter stays underneath as the backstop). RetryAfter moves the row's `du
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import time
 import warnings
@@ -38,9 +39,11 @@ log = logging.getLogger(__name__)
 IN_FLIGHT = 4
 #: How long a claimed row is ours before another run may take it again.
 LEASE = timedelta(seconds=60)
-#: Messages a second overall (Telegram allows 30) and seconds between two to one chat (Telegram: 1).
-RATE = 29.0
+#: Messages in any second overall (Telegram allows 30) and seconds between two to one chat (Telegram: 1).
+PER_SECOND = 29
 PER_CHAT = 1.0
+#: A run sends for at most this long, then lets the scheduler run it again at once.
+RUN_BUDGET = 50.0
 #: After this many tries a row that keeps failing on the network is marked failed.
 MAX_ATTEMPTS = 8
 
@@ -48,29 +51,47 @@ Renderer = Callable[[Services, Person, Sequence[OutboxRow], datetime], Awaitable
 
 
 class Pacer:
-    """Spaces sends: at most `rate` a second overall and one per `per_chat` seconds to any one chat."""
+    """Spaces sends: at most `per_second` in any second (a sliding window, never closer than three quarters
+    of the even gap) and one per `per_chat` seconds to any one chat."""
 
-    def __init__(self, rate: float = RATE, per_chat: float = PER_CHAT) -> None:
-        self._gap = 1.0 / rate
+    def __init__(self, per_second: int = PER_SECOND, per_chat: float = PER_CHAT) -> None:
+        self._limit = per_second
+        self._gap = 0.75 / per_second
         self._per_chat = per_chat
-        self._next = 0.0
+        self._recent: collections.deque[float] = collections.deque()
         self._chat_next: dict[int, float] = {}
+        self._hold_until = 0.0
         self._lock = asyncio.Lock()
 
+    def _slot(self, chat_id: int, now: float) -> float:
+        """The earliest moment a message to `chat_id` may go."""
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        at = max(now, self._hold_until, self._chat_next.get(chat_id, 0.0))
+        if self._recent:
+            at = max(at, self._recent[-1] + self._gap)
+        if len(self._recent) >= self._limit:
+            at = max(at, self._recent[-self._limit] + 1.0)
+        return at
+
     async def wait(self, chat_id: int) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next, self._chat_next.get(chat_id, 0.0))
-            self._next = at + self._gap
-            self._chat_next[chat_id] = at + self._per_chat
-            if len(self._chat_next) > 10_000:
-                self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
-        if at > now:
+        """Return when a message to `chat_id` may go; the slot is taken when it is used, so a late
+        wake-up (a busy event loop) never lets more than the limit out in a second."""
+        while True:
+            async with self._lock:
+                now = time.monotonic()
+                at = self._slot(chat_id, now)
+                if at <= now:
+                    self._recent.append(now)
+                    self._chat_next[chat_id] = now + self._per_chat
+                    if len(self._chat_next) > 10_000:
+                        self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+                    return
             await asyncio.sleep(at - now)
 
     def hold(self, seconds: float) -> None:
         """Telegram asked us to wait: nothing goes before then."""
-        self._next = max(self._next, time.monotonic() + seconds)
+        self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
 
 def _seconds(exc: RetryAfter) -> float:
@@ -104,6 +125,8 @@ class OutboxSender:
         self.pacer = pacer or Pacer()
         self.job: Job[Any] | None = None
         self._seen_writes = outbox.WRITES
+        self._running = False
+        self._again = False
         self.sent = 0
 
     @property
@@ -111,43 +134,74 @@ class OutboxSender:
         return self.services.db
 
     async def run(self, context: InspectContext) -> None:
-        """The job: send what is due, for at most about one tick, then sleep until the next row."""
-        self._seen_writes = outbox.WRITES
-        budget = time.monotonic() + max(self.tick, 5.0)
-        more = await self.send_due(until=budget)
-        await self._schedule(0.0 if more else None)
+        """The job: send what is due (for at most RUN_BUDGET), then sleep until the next row's time."""
+        self._running = True
+        try:
+            self._seen_writes = outbox.WRITES
+            more = await self.send_due(until=time.monotonic() + RUN_BUDGET)
+            delay = 0.0 if more or self._again else await self._next_delay()
+        finally:
+            self._running = self._again = False
+        if delay is not None:
+            self._wake_after_run(delay)
 
     async def send_due(self, until: float | None = None) -> bool:
-        """Claim and send due rows until none is left (or `until`, monotonic); True if some are left."""
+        """Claim and send due rows until none is left (or `until`, monotonic); True if some are left.
+
+        Up to IN_FLIGHT groups are sending at any moment: when one finishes, the next is claimed.
+        """
         await self.db.outbox.release_expired(self.services.clock())
+        running: set[asyncio.Task[None]] = set()
+        exhausted = False
+        seen = outbox.WRITES
         while True:
-            rows = await self.db.outbox.claim(self.services.clock(), IN_FLIGHT, LEASE)
-            if not rows:
-                return False
-            groups: dict[tuple[int, str], list[OutboxRow]] = {}
-            for row in rows:
-                groups.setdefault((row.person_id, row.batch), []).append(row)
-            await asyncio.gather(*(self._send_group(group) for group in groups.values()))
+            while not exhausted and len(running) < IN_FLIGHT:
+                rows = await self.db.outbox.claim(self.services.clock(), 1, LEASE)
+                if not rows:
+                    exhausted = True
+                    break
+                running.add(asyncio.create_task(self._send_group(rows)))
+            if not running:
+                if exhausted and not self._wrote_meanwhile(seen):
+                    return False
+                exhausted, seen = False, outbox.WRITES  # rows written while sending (a notice)
+                continue
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
             if until is not None and time.monotonic() > until:
+                await asyncio.gather(*running)
                 return True
 
-    async def _schedule(self, delay: float | None) -> None:
-        """Wake at the next row's time when that comes before the next tick."""
-        if self.job is None:
-            return
-        if delay is None:
-            due = await self.db.outbox.next_due()
-            if due is None:
-                return
-            delay = max(0.0, (due - self.services.clock()).total_seconds())
-            if delay >= self.tick:
-                return
-        self.job.job.modify(next_run_time=scheduler_time(delay))
+    @staticmethod
+    def _wrote_meanwhile(seen: int) -> bool:
+        return outbox.WRITES != seen
+
+    async def _next_delay(self) -> float | None:
+        """Seconds until the next pending row, when that comes before the next tick."""
+        due = await self.db.outbox.next_due()
+        if due is None:
+            return None
+        delay = max(0.0, (due - self.services.clock()).total_seconds())
+        return delay if delay < self.tick else None
+
+    def _wake_after_run(self, delay: float) -> None:
+        """Move the job's next run; done once this run has finished, since the scheduler skips a run that
+        would overlap the one in progress."""
+        job = self.job
+        if job is not None:
+            asyncio.get_running_loop().call_later(
+                0.01, lambda: job.job.modify(next_run_time=scheduler_time(delay))
+            )
 
     def poke(self) -> None:
         """Rows were written (a change, a snooze): wake now instead of at the next tick."""
-        if self._seen_writes != outbox.WRITES and self.job is not None:
-            self._seen_writes = outbox.WRITES
+        if self._seen_writes == outbox.WRITES or self.job is None:
+            return
+        self._seen_writes = outbox.WRITES
+        if self._running:
+            self._again = True  # the run in progress looks again before it sleeps
+        else:
             self.job.job.modify(next_run_time=scheduler_time())
 
     async def _send_group(self, rows: list[OutboxRow]) -> None:

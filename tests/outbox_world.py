@@ -1,5 +1,6 @@
-"""A burst of reminders written straight into a migrated database: N providers on one open case, each with
-one due reminder of their comments. Shared by the crash test and `python -m bench reminders`.
+"""A burst of reminders written straight into a migrated database: N providers, each on an open case of
+their own setting, each with one due reminder of their comments. Shared by the crash test and
+`python -m bench reminders`.
 
 Direct SQL in one transaction, because making 5,000 people through invitations would take minutes; the rows
 are what the store itself writes for a provider on a case (store.outbox.reconcile), so the bot renders and
@@ -18,28 +19,31 @@ END = date(2026, 3, 10)
 COMMENTS_DUE = date(2026, 4, 14)
 #: A working morning after the inspection, when the burst is due (the bot's test clock is set to it).
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
+PARAMS = json.dumps({"day": COMMENTS_DUE.isoformat(), "key": "provider_comments", "lead": "soon"})
 
 
 def write_burst(db: Path, people: int, *, first_id: int = 10_001, stored: int = 0) -> list[int]:
-    """Add `people` providers on one case, each with a due reminder; and `stored` old sent rows (the
-    history a long-running bot keeps). Returns the providers' Telegram ids."""
+    """Add `people` providers, each on a case with a due reminder; and `stored` old rows (the history a
+    long-running bot keeps) for the last of them. Returns the providers' Telegram ids."""
     now_text = NOW.isoformat(timespec="microseconds")
     due = (NOW - timedelta(minutes=1)).isoformat(timespec="microseconds")
     ids = list(range(first_id, first_id + people))
+    case_id: int | None = None
+    person: int | None = None
     with sqlite3.connect(db) as conn:
-        conn.execute(
-            "INSERT INTO settings (name, urn, created_at) VALUES ('Oak House', 'SC000001', ?)", (now_text,)
-        )
-        setting = conn.execute("SELECT MAX(id) FROM settings").fetchone()[0]
-        ref = conn.execute("SELECT COALESCE(MAX(ref), 0) + 1 FROM cases").fetchone()[0]
-        conn.execute(
-            "INSERT INTO cases (ref, kind, setting_id, planned_start, planned_end, status, concerns,"
-            " created_at) VALUES (?, 'ch-full', ?, ?, ?, 'open', 0, ?)",
-            (ref, setting, (END - timedelta(days=1)).isoformat(), END.isoformat(), now_text),
-        )
-        case_id = conn.execute("SELECT id FROM cases WHERE ref = ?", (ref,)).fetchone()[0]
-        params = json.dumps({"day": COMMENTS_DUE.isoformat(), "key": "provider_comments", "lead": "soon"})
         for tid in ids:
+            conn.execute(
+                "INSERT INTO settings (name, urn, created_at) VALUES (?, ?, ?)",
+                (f"Home {tid}", f"SC{tid}", now_text),
+            )
+            setting = conn.execute("SELECT MAX(id) FROM settings").fetchone()[0]
+            ref = conn.execute("SELECT COALESCE(MAX(ref), 0) + 1 FROM cases").fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO cases (ref, kind, setting_id, planned_start, planned_end, status, concerns,"
+                " created_at) VALUES (?, 'ch-full', ?, ?, ?, 'open', 0, ?)",
+                (ref, setting, (END - timedelta(days=1)).isoformat(), END.isoformat(), now_text),
+            )
+            case_id = cur.lastrowid
             cur = conn.execute(
                 "INSERT INTO people (telegram_id, display_name, role, active, setting_id, created_at)"
                 " VALUES (?, ?, 'provider', 1, ?, ?)",
@@ -58,7 +62,7 @@ def write_burst(db: Path, people: int, *, first_id: int = 10_001, stored: int = 
                     person,
                     case_id,
                     f"case:{case_id}",
-                    params,
+                    PARAMS,
                     due,
                     now_text,
                 ),
@@ -79,7 +83,7 @@ def write_burst(db: Path, people: int, *, first_id: int = 10_001, stored: int = 
                         person,
                         case_id,
                         f"case:{case_id}",
-                        params,
+                        PARAMS,
                         later if i % 10 == 0 else old,
                         old,
                         "pending" if i % 10 == 0 else "sent",

@@ -58,6 +58,7 @@ def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twi
     sent = "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
     api.wait_until(lambda: bot.query(sent) == [(PEOPLE,)], timeout=10, what="every row marked sent")
     text = api.chat(people[-1]).last().text or ""
-    assert text.startswith("Reminder for #1 Oak House") and "Provider's comments on the draft report" in text
+    assert text.startswith(f"Reminder for #{PEOPLE} Home {people[-1]}")
+    assert "Provider's comments on the draft report (due soon): Tuesday 14 April 2026" in text
     bot.stop()
     bot.assert_healthy()

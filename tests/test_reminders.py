@@ -76,7 +76,7 @@ async def world(db: Database, clock: Clock, api: FakeBotApi) -> AsyncIterator[Wo
     bot = Bot(token=api.token, base_url=api.base_url)
     await bot.initialize()
     services = Services(db=db, calendar=WorkingCalendar(), zone=LONDON, bot_username="b", clock=clock)
-    sender = OutboxSender(services, bot, pacer=Pacer(rate=1000, per_chat=0))
+    sender = OutboxSender(services, bot, pacer=Pacer(per_second=1000, per_chat=0))
     w = World(db, clock, api, sender)
     w.boss = await first_manager(db, MANAGER)
     w.inspector = await join(db, w.boss, Role.INSPECTOR, INSPECTOR)
