@@ -22,7 +22,7 @@ from bot.outbox import OutboxSender
 from bot.persistence import SQLitePersistence
 from bot.polling import InboxPoller
 from bot.processor import PersonProcessor
-from bot.sending import LimitedBot
+from bot.sending import KeepsServerErrors, LimitedBot
 from bot.settings import Settings
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
@@ -108,7 +108,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
-        request=HTTPXRequest(connection_pool_size=RUNNING_UPDATES * 2),
+        request=KeepsServerErrors(connection_pool_size=RUNNING_UPDATES * 2),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(),
     )

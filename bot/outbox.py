@@ -175,7 +175,7 @@ class OutboxSender:
 
     @staticmethod
     def _wrote_meanwhile(seen: int) -> bool:
-        return outbox.WRITES != seen
+        return seen != outbox.WRITES
 
     async def _next_delay(self) -> float | None:
         """Seconds until the next pending row, when that comes before the next tick."""

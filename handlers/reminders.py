@@ -127,6 +127,9 @@ async def _line(
 ) -> tuple[str, Deadline | None] | None:
     """One row's line, or None when it is no longer worth sending."""
     p = row.params
+    if row.template == "reply":  # a change's confirmation, written when it was made
+        text = str(p["text"])
+        return (text if p.get("html") else escape(text)), None
     if row.template == "unreachable":
         try:
             who = await services.db.people.get(int(p["person_id"]))
@@ -322,18 +325,17 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
         await reply(update, "No reminders are waiting for you. Send /cases to see your deadlines.")
         return
     lines = ["Your coming reminders:"]
-    titles: dict[int, str] = {}
+    cases: dict[int, tuple[str, dict[str, Deadline]]] = {}
     for row in rows:
-        if row.case_id is not None and row.case_id not in titles:
+        if row.case_id is not None and row.case_id not in cases:
             case = await context.services.db.outbox.case(row.case_id)
-            titles[row.case_id] = case_title(case) if case else ""
+            cases[row.case_id] = (case_title(case), _timeline(case, context.services)) if case else ("", {})
+        title, timeline = cases.get(row.case_id or 0, ("", {}))
         local = row.due_at.astimezone(context.services.zone)
-        what = escape(str(row.params.get("key", row.template))).replace("_", " ")
+        key = str(row.params.get("key", row.template))
+        what = escape(timeline[key].label) if key in timeline else escape(key.replace("_", " "))
         lead = _LEADS.get(str(row.params.get("lead")), "news")
-        lines.append(
-            f"• {format_date(local.date())}, {format_time(local.time())}: "
-            f"{titles.get(row.case_id or 0, '')} {what} ({lead})"
-        )
+        lines.append(f"• {format_date(local.date())}, {format_time(local.time())}: {title}, {what} ({lead})")
     lines.append("\n/mute REF stops a case's reminders; /unmute REF brings them back.")
     await reply(update, "\n".join(lines))
 

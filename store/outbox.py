@@ -11,6 +11,7 @@ Rows hold a template key and its parameters, never text: a renamed case reads ri
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -241,7 +242,7 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
             params={"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()},
             due_at=want.due_at,
         )
-    told = notices(before, after, people, calendar)
+    told = notices(before, after, people, calendar, hours.local(now).date())
     at_once = hours.next_awake(now)
     for moved in told.moved:
         change = moved.change
@@ -483,6 +484,25 @@ class OutboxRepository:
                     due_at=CONFIG.hours.next_awake(now),
                 )
         return told
+
+    async def confirm_later(self, person: Person, update_id: int, text: str, html: bool) -> bool:
+        """A change's confirmation that could not be sent: the outbox sends it at once, at any hour, when
+        Telegram takes messages again. Its text (already written for the person) is the parameter."""
+        now = self._db.now()
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        async with self._db.transaction(counted=False) as conn:
+            return await enqueue(
+                conn,
+                now,
+                dedup=f"reply:{update_id}:{digest}",
+                person_id=person.id,
+                case_id=None,
+                kind="reply",
+                batch=f"reply:{update_id}:{digest}",
+                template="reply",
+                params={"text": text, "html": html},
+                due_at=now,
+            )
 
     # ------------------------------------------------------------ for people in chat
 

@@ -38,27 +38,30 @@ def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twi
     people = write_burst(bot.db, PEOPLE)
     for tid in people:
         api.user(tid, f"P{tid}", started=True)
-    api.enforce_limits()  # Telegram's 30 a second and 1 a second per chat
-    bot.start()
-    api.wait_until(lambda: len(api.calls("sendMessage")) >= 120, timeout=30, what="a third of the burst")
-    bot.stop(signal.SIGKILL)
-    at_kill = len([c for c in api.calls("sendMessage") if c.status == 200])
-    assert at_kill < PEOPLE  # killed in the middle
-    bot.start()
+    try:
+        api.enforce_limits()  # Telegram's 30 a second and 1 a second per chat
+        bot.start()
+        api.wait_until(lambda: len(api.calls("sendMessage")) >= 120, timeout=30, what="a third of the burst")
+        bot.stop(signal.SIGKILL)
+        at_kill = len([c for c in api.calls("sendMessage") if c.status == 200])
+        assert at_kill < PEOPLE  # killed in the middle
+        bot.start()
 
-    def received() -> Counter[int]:
-        return Counter(int(c.params["chat_id"]) for c in api.calls("sendMessage") if c.status == 200)
+        def received() -> Counter[int]:
+            return Counter(int(c.params["chat_id"]) for c in api.calls("sendMessage") if c.status == 200)
 
-    api.wait_until(lambda: set(received()) >= set(people), timeout=40, what="every reminder")
-    counts = received()
-    twice = [tid for tid, n in counts.items() if n > 1]
-    assert all(counts[tid] <= 2 for tid in people)
-    assert len(twice) <= IN_FLIGHT, twice
-    assert api.too_many == 0  # paced within Telegram's limits: no 429
-    sent = "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
-    api.wait_until(lambda: bot.query(sent) == [(PEOPLE,)], timeout=10, what="every row marked sent")
-    text = api.chat(people[-1]).last().text or ""
-    assert text.startswith(f"Reminder for #{PEOPLE} Home {people[-1]}")
-    assert "Provider's comments on the draft report (due soon): Tuesday 14 April 2026" in text
-    bot.stop()
+        api.wait_until(lambda: set(received()) >= set(people), timeout=40, what="every reminder")
+        counts = received()
+        twice = [tid for tid, n in counts.items() if n > 1]
+        assert all(counts[tid] <= 2 for tid in people)
+        assert len(twice) <= IN_FLIGHT, twice
+        assert api.too_many == 0  # paced within Telegram's limits: no 429
+        sent = "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
+        api.wait_until(lambda: bot.query(sent) == [(PEOPLE,)], timeout=10, what="every row marked sent")
+        text = api.chat(people[-1]).last().text or ""
+        assert text.startswith(f"Reminder for #{PEOPLE} Home {people[-1]}")
+        assert "Provider's comments on the draft report (due soon): Tuesday 14 April 2026" in text
+    finally:
+        if bot.proc is not None:
+            bot.stop()
     bot.assert_healthy()

@@ -213,20 +213,31 @@ def notices(
     after: Sequence[Deadline],
     people: Sequence[Recipient],
     calendar: WorkingCalendar,
+    today: date,
 ) -> Notices:
-    """Each member whose own deadline moved is told what moved; providers are told at once when the
-    draft report is recorded as sent. Nothing when there was no timeline before (a new case)."""
-    if not before:
-        return Notices()
-    changes = diff(before, after, calendar)
-    moved = [
-        Moved(person.person_id, change)
-        for change in changes
-        if change.kind is ChangeKind.MOVED
-        for person in people
-        if not person.muted and reminds(person.role, change.deadline)
-    ]
-    drafted = any(c.kind is ChangeKind.DONE and c.key == DRAFT_SENT for c in changes)
+    """Each member whose own deadline moved is told what moved (nothing without a timeline before: a new
+    case); providers are told when the draft report is recorded as sent, while their comments are still
+    to come (also on a case first seen with the draft already recorded)."""
+    moved: list[Moved] = []
+    if before:
+        moved = [
+            Moved(person.person_id, change)
+            for change in diff(before, after, calendar)
+            if change.kind is ChangeKind.MOVED
+            for person in people
+            if not person.muted and reminds(person.role, change.deadline)
+        ]
+    draft = next((d for d in after if d.key == DRAFT_SENT), None)
+    was = next((d for d in before if d.key == DRAFT_SENT), None)
+    comments = next((d for d in after if d.key == PROVIDER_COMMENTS), None)
+    drafted = (
+        draft is not None
+        and draft.recorded is not None
+        and (was is None or was.recorded != draft.recorded)
+        and comments is not None
+        and comments.recorded is None
+        and comments.last_day >= today
+    )
     providers = [p.person_id for p in people if p.role is Role.PROVIDER] if drafted else []
     if drafted:
         moved = [m for m in moved if not (m.person_id in providers and m.change.key == PROVIDER_COMMENTS)]
