@@ -210,7 +210,7 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
     wanted = {w.dedup(case.id): w for w in wanted_reminders(after, people, managers, now, hours, calendar)}
     async with conn.execute(
         "SELECT id, dedup, state, due_at FROM outbox WHERE case_id = ? AND kind IN ('remind', 'digest')"
-        " AND state IN ('pending', 'cancelled')",
+        " AND state IN ('pending', 'cancelled') AND instr(dedup, ':snooze:') = 0",  # snoozes stay
         (case.id,),
     ) as cur:
         existing = {r["dedup"]: r for r in await cur.fetchall()}

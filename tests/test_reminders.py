@@ -226,3 +226,16 @@ async def test_the_operator_listing_has_case_person_milestone_and_local_times(wo
         "2026-04-08T09:00:00+01:00",
     }
     assert all(r["case"] == world.case.ref and r["person"] == INSPECTOR for r in rows)
+
+
+async def test_a_snooze_comes_back_next_working_morning_and_survives_other_changes(world: World) -> None:
+    await world.at(london(date(2026, 3, 13), 9))  # Friday: the QA window's "due soon"
+    sent = world.rows(state="sent", person_id=world.inspector.id, kind="remind")
+    assert sent
+    at = await world.db.outbox.snooze(world.inspector, int(str(sent[0]["id"])))
+    assert at == london(date(2026, 3, 16), 9)  # Monday
+    await world.db.cases.set_outcome(world.boss, world.case.ref, judgement="good")  # any change
+    snoozed = [r for r in world.rows(state="pending") if ":snooze:" in str(r["dedup"])]
+    assert len(snoozed) == len([r for r in sent if r["message_id"] == sent[0]["message_id"]])
+    again = await world.at(london(date(2026, 3, 16), 9))
+    assert any("quality assurance" in t for t in again)
