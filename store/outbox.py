@@ -543,6 +543,10 @@ class OutboxRepository:
                     " ON CONFLICT DO NOTHING",
                     (person.id, row["id"], time_to_text(self._db.now())),
                 )
+                # Snoozed ones too (reconcile leaves snoozes alone); not the managers' digest.
+                await _cancel(
+                    conn, "person_id = ? AND case_id = ? AND kind = 'remind'", (person.id, row["id"]), "muted"
+                )
             else:
                 await conn.execute(
                     "DELETE FROM reminder_mutes WHERE person_id = ? AND case_id = ?", (person.id, row["id"])
