@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
@@ -137,7 +137,7 @@ async def _line(
             return None
         return (
             f"{escape(who.display_name)} can't be reached: they have blocked the bot, so their "
-            "reminders have stopped until they write to it again.",
+            "reminders have stopped until they unblock it.",
             None,
         )
     assert case is not None
@@ -397,9 +397,26 @@ async def status_command(update: Update, context: InspectContext) -> None:
     await reply(update, "\n".join(lines))
 
 
+async def member_status(update: Update, context: InspectContext) -> None:
+    """Telegram tells the bot when a person blocks it (their reminders stop, their managers are told)
+    or unblocks it (their reminders come back)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    db = context.services.db
+    person = await db.people.get_by_telegram_id(change.chat.id)
+    if person is None:
+        return
+    if change.new_chat_member.status == "kicked":
+        await db.outbox.mark_unreachable(person.id, context.services.clock())
+    elif change.new_chat_member.status == "member":
+        await db.outbox.reachable_again(person.id)
+
+
 def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
+        ChatMemberHandler(member_status, ChatMemberHandler.MY_CHAT_MEMBER),
         CommandHandler("reminders", reminders_command, filters=private),
         CommandHandler("mute", mute_command, filters=private),
         CommandHandler("unmute", unmute_command, filters=private),

@@ -504,6 +504,26 @@ class OutboxRepository:
                 due_at=now,
             )
 
+    async def reachable_again(self, person_id: int) -> bool:
+        """The person unblocked the bot (or wrote to it): reminders are wanted again from their next
+        change; True if they had been unreachable."""
+        async with self._db.transaction(counted=False) as conn:
+            cursor = await conn.execute(
+                "UPDATE people SET unreachable_at = NULL WHERE id = ? AND unreachable_at IS NOT NULL",
+                (person_id,),
+            )
+            if cursor.rowcount == 0:
+                return False
+            async with conn.execute(
+                "SELECT m.case_id FROM case_members m JOIN cases c ON c.id = m.case_id"
+                " WHERE m.person_id = ? AND c.status = 'open'",
+                (person_id,),
+            ) as cur:
+                case_ids = [int(r[0]) for r in await cur.fetchall()]
+            for case_id in case_ids:
+                await reconcile_case(conn, case_id, self._db.now())
+        return True
+
     # ------------------------------------------------------------ for people in chat
 
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:

@@ -1,6 +1,6 @@
 """Reminders in chat, end to end: the buttons on a reminder (Done asks the day and records it; the provider
-is then told the draft was sent; Snooze; Open case; a button that isn't yours), /reminders, /mute, /unmute
-and managers' /status. The bot's clock is a test clock file set to
+is then told the draft was sent; Snooze; Open case; a button that isn't yours), /reminders, /mute, /unmute,
+managers' /status, and a person blocking and unblocking the bot. The bot's clock is a test clock file set to
 Wednesday 11 March 2026, 10:00 in London, the day after the inspection."""
 
 from __future__ import annotations
@@ -105,6 +105,17 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         status = manager.ask("/status")
         assert "Waiting to be sent:" in status.text and "Everyone can be reached." in status.text
         assert "Only managers" in provider.ask("/status").text
+
+        # Blocking the bot: Telegram says so; the inspector's managers are told once; unblocking undoes it.
+        since = manager.mark()
+        inspector.block()
+        told = manager.wait_next(since, lambda m: "can't be reached" in m.text, timeout=15)
+        assert told.text.startswith("Ian can't be reached: they have blocked the bot")
+        assert "Can't be reached (blocked the bot): Ian" in manager.ask("/status").text
+        unreachable = "SELECT unreachable_at IS NOT NULL FROM people WHERE telegram_id = ?"
+        inspector.unblock()
+        api.wait_until(lambda: bot.query(unreachable, INSPECTOR) == [(0,)], timeout=10, what="reachable")
+        assert "Everyone can be reached." in manager.ask("/status").text
     finally:
         if bot.proc is not None:
             bot.stop()
