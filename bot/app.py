@@ -16,17 +16,21 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeH
 from telegram.request import HTTPXRequest
 
 from bot import guards
+from bot.clock import make_clock
 from bot.lock import AlreadyRunning, ProcessLock
+from bot.outbox import OutboxSender
 from bot.persistence import SQLitePersistence
 from bot.polling import InboxPoller
 from bot.processor import PersonProcessor
-from bot.sending import LimitedBot
+from bot.sending import KeepsServerErrors, LimitedBot
 from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
+from store import outbox
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
+from workflows.reminders import Hours
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,9 @@ def schedule_housekeeping(application: InspectApplication, settings: Settings) -
     queue.run_daily(prune_inbox, time=time(2, 30, tzinfo=settings.zone), name="inbox")
 
 
+#: Where the outbox sender is kept in bot_data (the job and the update processor both reach it).
+OUTBOX_KEY = "outbox"
+
 #: Updates handled at the same moment (each holding its chat's and person's locks).
 RUNNING_UPDATES = 16
 
@@ -96,12 +103,13 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
             persistence.finished.discard(update_id)  # marked with its state already
         else:
             await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+        sender.poke()  # a change may have written messages that are due now
 
     bot = LimitedBot(
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
-        request=HTTPXRequest(connection_pool_size=RUNNING_UPDATES * 2),
+        request=KeepsServerErrors(connection_pool_size=RUNNING_UPDATES * 2),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
     )
@@ -115,15 +123,23 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         .context_types(context_types)
         .build(),
     )
-    install_services(
-        application,
-        Services(
-            db=db,
-            calendar=db.calendar,
-            zone=settings.zone,
-            bot_username=settings.bot_username or "",
-        ),
+    outbox.configure(outbox.ReminderConfig(Hours(settings.zone, settings.remind_at), db.calendar))
+    services = Services(
+        db=db,
+        calendar=db.calendar,
+        zone=settings.zone,
+        bot_username=settings.bot_username or "",
+        clock=db.clock,
     )
+    install_services(application, services)
+    sender = OutboxSender(services, application.bot, tick=settings.outbox_tick)
+    application.bot_data[OUTBOX_KEY] = sender
+    if settings.reminders:
+        queue = application.job_queue
+        assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
+        sender.job = queue.run_repeating(
+            sender.run, interval=settings.outbox_tick, first=1.0, name="outbox", job_kwargs={"coalesce": True}
+        )
     guards.install(application)
     setup.install(application)
     schedule_housekeeping(application, settings)
@@ -150,6 +166,9 @@ async def serve(settings: Settings) -> None:
 
 async def _serve(settings: Settings, db: Database) -> None:
     await db.people.ensure_admins(settings.admins)
+    released = await db.outbox.release_all()  # left 'sending' by a process that died: they go again
+    if released:
+        log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
     application = build_application(settings, db)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -211,7 +230,10 @@ async def _open(settings: Settings) -> Database:
     """Open and migrate; a database that can't be read, written or migrated is one line, not a trace."""
     try:
         return await Database.open(
-            settings.db, calendar=WorkingCalendar(settings.closures), fill_limit=FILL_AT_START
+            settings.db,
+            clock=make_clock(settings.test_clock_file),
+            calendar=WorkingCalendar(settings.closures),
+            fill_limit=FILL_AT_START,
         )
     except MigrationNeeded as exc:
         raise StartupError(f"Can't start on {settings.db}: {exc}.") from exc

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
-from bot import cli_backup, cli_check, cli_programme, cli_run, cli_store, cli_timeline
+from bot import cli_backup, cli_check, cli_outbox, cli_programme, cli_run, cli_store, cli_timeline
 
 #: Each subcommand module offers `register(subparsers)`, which adds its parsers and sets `handler`.
 _MODULES: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
@@ -18,6 +18,7 @@ _MODULES: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], 
     cli_check.register,
     cli_backup.register,
     cli_programme.register,
+    cli_outbox.register,
 )
 
 

@@ -20,9 +20,11 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot.sending import Undelivered
 from handlers.context import InspectApplication, InspectContext
 from handlers.people import PRIVATE_ONLY
 from handlers.setup import stale_button
+from store import changes
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +79,22 @@ async def _refuse_and_leave(update: Update, context: InspectContext, chat_id: in
 
 
 async def undelivered(update: object, context: InspectContext) -> None:
-    """A reply Telegram did not take (network, 5xx after retries, timeout): log it, say nothing more."""
+    """A reply Telegram did not take (network, 5xx after retries, timeout): never "something went wrong".
+
+    When the update made a change and its confirmation certainly did not reach Telegram, the confirmation
+    goes through the outbox and is sent when Telegram is back; a reply of unknown fate is only logged
+    (sending it again could show it twice)."""
     error = context.error
     if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, Undelivered) and update_id is not None and changes.changed_something():
+            person = await context.services.db.people.get_by_telegram_id(int(error.chat_id))
+            if person is not None:
+                await context.services.db.outbox.confirm_later(person, update_id, error.text, error.html)
+                log.warning(
+                    "update %s: its confirmation was not delivered; it goes through the outbox", update_id
+                )
+                raise ApplicationHandlerStop
         log.warning(
             "update %s: a reply was not delivered (%s); nothing more is sent", update_id, type(error).__name__
         )

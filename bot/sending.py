@@ -22,6 +22,7 @@ from typing import Any
 from telegram import Message
 from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
 
 from bot import limits
 
@@ -64,6 +65,27 @@ def fate_unknown(error: NetworkError) -> bool:
     return not isinstance(error, BadRequest) and not certainly_not_done(error)
 
 
+class KeepsServerErrors(HTTPXRequest):
+    """HTTPXRequest whose 5xx answers always say their status: PTB puts Telegram's description in the
+    error instead ("Internal Server Error"), which would hide that nothing was done and can be retried."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if code >= 500:
+            raise NetworkError(f"Telegram server error ({code})")
+        return code, payload
+
+
+class Undelivered(NetworkError):
+    """A new message that certainly did not reach Telegram after the retries (5xx, never sent)."""
+
+    def __init__(self, message: str, chat_id: int | str, text: str, html: bool) -> None:
+        super().__init__(message)
+        self.chat_id = chat_id
+        self.text = text
+        self.html = html
+
+
 class LimitedBot(ExtBot[int]):
     """ExtBot with Telegram's size limits enforced and sending failures retried where that is safe."""
 
@@ -98,7 +120,19 @@ class LimitedBot(ExtBot[int]):
         raise AssertionError("unreachable: the last try raises")
 
     async def send_message(self, chat_id: int | str, text: str, *args: Any, **kwargs: Any) -> Message:
-        """Over 4,096 characters: sent as several messages, the buttons on the last; returns the last."""
+        """Over 4,096 characters: sent as several messages, the buttons on the last; returns the last.
+
+        A message that certainly did not reach Telegram raises `Undelivered`, carrying its text, so a
+        change's confirmation can go through the outbox (bot.guards)."""
+        try:
+            return await self._send_parts(chat_id, text, *args, **kwargs)
+        except NetworkError as error:
+            if isinstance(error, BadRequest) or not certainly_not_done(error):
+                raise
+            html = limits.is_html(kwargs.get("parse_mode"))
+            raise Undelivered(error.message, chat_id, text, html) from error
+
+    async def _send_parts(self, chat_id: int | str, text: str, *args: Any, **kwargs: Any) -> Message:
         parts = limits.split(text, limits.MESSAGE, html=limits.is_html(kwargs.get("parse_mode")))
         if len(parts) > 1:
             log.info(
@@ -136,4 +170,4 @@ def _caption_cut(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-__all__ = ["LimitedBot", "TimedOut", "certainly_not_done", "fate_unknown"]
+__all__ = ["KeepsServerErrors", "LimitedBot", "TimedOut", "Undelivered", "certainly_not_done", "fate_unknown"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     #: Messages a second the bot sends in all (AIORateLimiter's overall_max_rate). Telegram allows about
     #: 30; 0 switches the overall limit off (for a local test server; the per-chat limits stay).
     overall_max_rate: float = Field(default=30, ge=0, le=1000, validation_alias="INSPECTBOT_OVERALL_RATE")
+    remind_at: time = Field(default=time(9, 0), validation_alias="INSPECTBOT_REMIND_AT")
+    reminders: bool = Field(default=True, validation_alias="INSPECTBOT_REMINDERS")
+    outbox_tick: float = Field(default=60.0, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_TICK")
+    testing: bool = Field(default=False, validation_alias="INSPECTBOT_TESTING")
+    test_clock_file: Path | None = Field(default=None, validation_alias="INSPECTBOT_TEST_CLOCK_FILE")
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -124,6 +129,20 @@ class Settings(BaseSettings):
                 return [date.fromisoformat(p) for p in parts]
             except ValueError as exc:
                 raise ValueError("should be dates like 2026-12-24, separated by commas") from exc
+        return value
+
+    @field_validator("remind_at")
+    @classmethod
+    def _remind_at(cls, value: time) -> time:
+        if not time(8, 0) <= value < time(20, 0):
+            raise ValueError("should be a time between 08:00 and 20:00, such as 09:00")
+        return value
+
+    @field_validator("test_clock_file")
+    @classmethod
+    def _test_clock(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        if value is not None and not info.data.get("testing"):
+            raise ValueError("is for tests only: set INSPECTBOT_TESTING=1 as well")
         return value
 
     @field_validator("tz")

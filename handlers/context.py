@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CallbackContext, ExtBot
 
+from store.codec import utc_now
 from store.database import Database
 from workflows.calendar import WorkingCalendar
 
 SERVICES_KEY = "services"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -20,15 +20,21 @@ _ALL = {
     "close": "Close a case",
     "reopen": "Reopen a closed case",
     "invite": "Invite someone",
+    "reminders": "Your coming reminders",
+    "mute": "Stop a case's reminders",
+    "unmute": "Start a case's reminders again",
+    "status": "Messages sent, waiting and failed",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }
 #: The menu Telegram shows, by role (workflows.access decides what each may do; this is what they see).
 _MENU: dict[Role, tuple[str, ...]] = {
-    Role.PROVIDER: ("cases", "due", "case", "calendar", "timeline", "help", "cancel"),
+    Role.PROVIDER: (
+        *("cases", "due", "case", "calendar", "timeline", "reminders", "mute", "unmute", "help", "cancel"),
+    ),
     Role.INSPECTOR: (
         *("cases", "due", "case", "calendar", "timeline", "newcase", "record", "undo", "edit", "close"),
-        *("invite", "help", "cancel"),
+        *("invite", "reminders", "mute", "unmute", "help", "cancel"),
     ),
     Role.MANAGER: tuple(_ALL),
 }

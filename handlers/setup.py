@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import calendar_files, cases, due, invite, lifecycle, lists, newcase, record, start
+from handlers import calendar_files, cases, due, invite, lifecycle, lists, newcase, record, reminders, start
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
 from handlers.menu import COMMANDS
@@ -69,6 +69,7 @@ def handler_table() -> list[Handler]:
         *due.handlers(),
         *calendar_files.handlers(),
         *lists.handlers(),
+        *reminders.handlers(),
         CommandHandler("cancel", nothing_to_cancel, filters=filters.ChatType.PRIVATE),
         MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, unknown_command),
         MessageHandler(filters.ChatType.PRIVATE & ~filters.TEXT, not_text),

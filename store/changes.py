@@ -50,6 +50,12 @@ def handling(update_id: int) -> Iterator[UpdateScope]:
         _scope.reset(token)
 
 
+def changed_something() -> bool:
+    """Whether the update being handled has opened a counted write transaction (made a change)."""
+    scope = _scope.get()
+    return scope is not None and scope.steps > 0
+
+
 def next_step() -> Step | None:
     """Number the next write transaction of the current update; None outside any update."""
     scope = _scope.get()

@@ -21,6 +21,7 @@ from store.errors import StoreError
 from store.inbox import InboxRepository
 from store.invites import InviteRepository
 from store.lists import ListRepository
+from store.outbox import OutboxRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
 from store.state import StateRepository
@@ -102,6 +103,7 @@ class Database:
         self.state = StateRepository(self)
         self.inbox = InboxRepository(self)
         self.lists = ListRepository(self)
+        self.outbox = OutboxRepository(self)
 
     @classmethod
     async def open(

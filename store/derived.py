@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from store import deadlines
+from store import deadlines, outbox
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline
 
@@ -22,8 +22,8 @@ async def case_changed(
     conn: aiosqlite.Connection, case_id: int, now: datetime, calendar: WorkingCalendar
 ) -> None:
     """Bring every derived row of case `case_id` up to date, inside the caller's transaction."""
-    del now  # the stored deadlines depend on the case's dates only; reminders will need the time
     await deadlines.refresh(conn, case_id, calendar)
+    await outbox.reconcile_case(conn, case_id, now)
 
 
 async def deadlines_of(conn: aiosqlite.Connection, case_id: int) -> list[Deadline]:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from store import audit, guard
+from store import audit, guard, outbox
 from store.codec import time_to_text
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Person, Role
@@ -184,6 +184,7 @@ class PeopleRepository:
             if not target.active:
                 return target
             await update_person(conn, person_id, role=target.role, active=False, setting_id=target.setting_id)
+            await outbox.cancel_person(conn, person_id, "deactivated")
             after = await reload_person(conn, person_id)
             await audit.record(
                 conn, self._db.now(), actor, "person.deactivate", None, _facts(target), _facts(after)

@@ -32,6 +32,8 @@ class BotProcess:
             "INSPECTBOT_ADMINS": ",".join(str(a) for a in admins),
             "INSPECTBOT_POLL_TIMEOUT": "1",
             "PYTHONUNBUFFERED": "1",
+            # Reminders follow the real clock; tests that check them opt in (INSPECTBOT_REMINDERS=on).
+            "INSPECTBOT_REMINDERS": "off",
             "NO_PROXY": "127.0.0.1,localhost",  # httpx would send loopback traffic to a configured proxy
             **env,
         }

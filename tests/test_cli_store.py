@@ -163,3 +163,35 @@ def test_purge_uses_the_configured_retention(
     monkeypatch.setenv("INSPECTBOT_RETENTION_DAYS", "0")
     assert main(["purge"]) == 0
     assert "of 1 case(s)" in capsys.readouterr().out
+
+
+def test_reminders_lists_the_outbox_as_json_rows_with_local_times(
+    db_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.outbox_world import write_burst
+
+    monkeypatch.delenv("INSPECTBOT_TZ", raising=False)
+    assert main(["migrate"]) == 0
+    (provider,) = write_burst(db_file, 1)
+    capsys.readouterr()
+    assert main(["reminders", "--case", "1", "--person", str(provider), "--format", "json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows == [
+        {
+            "id": 1,
+            "case": 1,
+            "person": provider,
+            "kind": "remind",
+            "template": "remind",
+            "milestone": "provider_comments",
+            "lead": "soon",
+            "due_at": "2026-03-11T09:59:00+00:00",
+            "state": "pending",
+            "sent_at": None,
+            "reason": None,
+        }
+    ]
+    assert main(["reminders", "--state", "sent"]) == 0
+    assert capsys.readouterr().out.strip() == "0 message(s)."
+    assert main(["reminders", "--state", "late"]) == 1
+    assert "--state is one of pending" in one_error_line(capsys)

@@ -84,3 +84,28 @@ def test_errors_drops_and_hangs_then_recovery_lose_and_double_nothing(
     log = bot.log_text()
     assert "Traceback" not in log and "update failed" not in log, log[-3000:]
     api.assert_no_internal_errors()
+
+
+def test_a_confirmation_telegram_refused_past_the_retries_arrives_later_through_the_outbox(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Issue 10's leftover: sendMessage answers 500 for longer than the bot retries a reply (about 15 s),
+    so the case is made but its confirmation is not delivered; the outbox sends it once Telegram is back."""
+    start = typed(CALENDAR.add_working_days(today(), 3))
+    bot = BotProcess(
+        api, tmp_path, admins=(MANAGER,), INSPECTBOT_REMINDERS="on", INSPECTBOT_OUTBOX_TICK="1"
+    ).start()
+    try:
+        api.fault("error", methods=["sendMessage"], status=500, seconds=18)
+        person = api.user(MANAGER)
+        person.send(f'/newcase ch-full "Late Confirmation" {start}')
+        _answered(api, {MANAGER: "Late Confirmation"}, timeout=45)
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    assert bot.query("SELECT COUNT(*) FROM cases") == [(1,)]
+    confirmations = [m for m in api.user(MANAGER).messages() if "Late Confirmation" in m.text]
+    assert len(confirmations) == 1 and "#1" in confirmations[0].text
+    assert bot.query("SELECT kind, state FROM outbox WHERE kind = 'reply'") == [("reply", "sent")]
+    assert "its confirmation was not delivered; it goes through the outbox" in bot.log_text()
+    assert not any("something went wrong" in m.text for m in api.user(MANAGER).messages())

@@ -562,3 +562,21 @@ async def test_async_wrappers_do_not_block_the_loop(fake: FakeBotApi) -> None:
     waiter = asyncio.create_task(kim.wait_for_async("late"))
     await asyncio.to_thread(raw_call, fake, "sendMessage", {"chat_id": 61, "text": "late reply"})
     assert (await asyncio.wait_for(waiter, 5)).text == "late reply"
+
+
+def test_telegram_limits_are_enforced_only_when_asked() -> None:
+    with FakeBotApi() as fake:
+        for chat in (11, 12, 13, 14):
+            fake.user(chat, started=True)
+        assert [raw_call(fake, "sendMessage", {"chat_id": 11, "text": "x"})[0] for _ in range(3)] == [200] * 3
+        fake.enforce_limits(overall=3, per_chat=1.0)
+        assert raw_call(fake, "sendMessage", {"chat_id": 11, "text": "a"})[0] == 200
+        status, body = raw_call(fake, "sendMessage", {"chat_id": 11, "text": "b"})  # the same chat at once
+        assert status == 429 and body["parameters"] == {"retry_after": 1}
+        assert "retry after 1" in body["description"]
+        assert raw_call(fake, "sendMessage", {"chat_id": 12, "text": "c"})[0] == 200
+        assert raw_call(fake, "sendMessage", {"chat_id": 13, "text": "d"})[0] == 200
+        assert raw_call(fake, "sendMessage", {"chat_id": 14, "text": "e"})[0] == 429  # 3 in this second
+        assert fake.too_many == 2
+        fake.enforce_limits(overall=None, per_chat=None)
+        assert raw_call(fake, "sendMessage", {"chat_id": 14, "text": "f"})[0] == 200

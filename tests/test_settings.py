@@ -18,6 +18,11 @@ _VARS = [
     "INSPECTBOT_CLOSURES",
     "INSPECTBOT_RETENTION_DAYS",
     "INSPECTBOT_BOT_USERNAME",
+    "INSPECTBOT_REMIND_AT",
+    "INSPECTBOT_REMINDERS",
+    "INSPECTBOT_OUTBOX_TICK",
+    "INSPECTBOT_TESTING",
+    "INSPECTBOT_TEST_CLOCK_FILE",
 ]
 
 
@@ -81,3 +86,22 @@ def test_bad_settings_give_one_line(
     text = str(caught.value)
     assert text.startswith(message)
     assert "\n" not in text
+
+
+def test_reminder_settings_and_the_test_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from datetime import time
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc-DEF_1")
+    settings = load_settings()
+    assert (settings.remind_at, settings.reminders, settings.outbox_tick) == (time(9, 0), True, 60.0)
+    assert settings.test_clock_file is None
+    monkeypatch.setenv("INSPECTBOT_REMIND_AT", "21:00")
+    with pytest.raises(SettingsError, match=r"^INSPECTBOT_REMIND_AT should be a time between 08:00"):
+        load_settings()
+    monkeypatch.setenv("INSPECTBOT_REMIND_AT", "08:30")
+    monkeypatch.setenv("INSPECTBOT_TEST_CLOCK_FILE", str(tmp_path / "clock.txt"))
+    with pytest.raises(SettingsError, match=r"^INSPECTBOT_TEST_CLOCK_FILE is for tests only"):
+        load_settings()  # a clock file alone is never honoured
+    monkeypatch.setenv("INSPECTBOT_TESTING", "1")
+    settings = load_settings()
+    assert settings.remind_at == time(8, 30) and settings.test_clock_file == tmp_path / "clock.txt"

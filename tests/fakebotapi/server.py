@@ -13,9 +13,11 @@ that change nothing, ...); see README.md for the list and the known differences.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import json
+import math
 import re
 import select
 import socket
@@ -406,6 +408,12 @@ class FakeBotApi:
         self._webhook_deliveries: list[WebhookDelivery] = []
         self._webhook_error: tuple[int, str] | None = None
         self._faults: list[Fault] = []
+        # Telegram's sending limits, off unless a test asks (enforce_limits).
+        self._limit_overall: int | None = None
+        self._limit_per_chat: float | None = None
+        self._sent_times: collections.deque[float] = collections.deque()
+        self._chat_sent: dict[int, float] = {}
+        self.too_many: int = 0  # 429 answers given
 
         self._methods: dict[str, Callable[[_Params], Any]] = {
             name.lower(): getattr(self, f"_m_{snake}")
@@ -591,6 +599,35 @@ class FakeBotApi:
         )
         with self._cond:
             self._faults.append(made)
+
+    def enforce_limits(self, overall: int | None = 30, per_chat: float | None = 1.0) -> None:
+        """Answer sendMessage with 429 and `retry_after`, as Telegram does, past `overall` messages in any
+        second or a second message to one chat within `per_chat` seconds (None: that limit is off)."""
+        with self._cond:
+            self._limit_overall = overall
+            self._limit_per_chat = per_chat or None
+            self._sent_times.clear()
+            self._chat_sent.clear()
+
+    def _check_limits(self, chat_id: int) -> None:
+        """Called with the lock held before a message is sent; counts it if it may go."""
+        if self._limit_overall is None and self._limit_per_chat is None:
+            return
+        now = time.monotonic()
+        while self._sent_times and self._sent_times[0] <= now - 1.0:
+            self._sent_times.popleft()
+        wait = 0.0
+        if self._limit_overall is not None and len(self._sent_times) >= self._limit_overall:
+            wait = (self._sent_times[0] + 1.0 - now) if self._sent_times else 1.0
+        last = self._chat_sent.get(chat_id)
+        if self._limit_per_chat is not None and last is not None and now - last < self._limit_per_chat:
+            wait = max(wait, last + self._limit_per_chat - now)
+        if wait > 0:
+            self.too_many += 1
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+        self._sent_times.append(now)
+        self._chat_sent[chat_id] = now
 
     def clear_faults(self) -> None:
         with self._cond:
@@ -1579,6 +1616,7 @@ class FakeBotApi:
         with self._cond:
             chat = self._chat_param(p, to_send=True)
             text, raw, parse_mode, entities = self._formatted(p, "text", "entities", MAX_TEXT, required=True)
+            self._check_limits(chat.id)
             markup = self._reply_markup(p, inline_only=False)
             reply_to = self._reply_to(p, chat)
             inline = self._apply_reply_keyboard(chat, markup)

@@ -1,0 +1,252 @@
+"""The outbox sender: one JobQueue job that claims due rows, sends them within Telegram's limits and marks
+them sent.
+
+It wakes at least every `tick` seconds, at the next row's `due_at` when that is sooner, and at once when a
+handled update wrote rows (`poke`). Rows are claimed a few groups at a time (`IN_FLIGHT`) with
+`UPDATE ... RETURNING` under a lease, so the outbox is never loaded into memory and a crash repeats at most
+the messages in flight. Pacing keeps under 30 messages a second overall and 1 a second per chat (PTB's
+AIORateLimiter stays underneath as the backstop). RetryAfter moves the row's `due_at`; network errors and
+5xx retry with backoff; 403 marks the person unreachable and tells their managers once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Job
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.clock import scheduler_time
+from handlers.context import InspectContext, Services
+from handlers.reminders import Rendered, render
+from store import outbox
+from store.models import Person
+from store.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+#: Groups (one message each) claimed at a time: a crash repeats at most these.
+IN_FLIGHT = 4
+#: How long a claimed row is ours before another run may take it again.
+LEASE = timedelta(seconds=60)
+#: Messages in any second overall (Telegram allows 30) and seconds between two to one chat (Telegram: 1).
+PER_SECOND = 29
+PER_CHAT = 1.0
+#: A run sends for at most this long, then lets the scheduler run it again at once.
+RUN_BUDGET = 50.0
+#: After this many tries a row that keeps failing on the network is marked failed.
+MAX_ATTEMPTS = 8
+
+Renderer = Callable[[Services, Person, Sequence[OutboxRow], datetime], Awaitable[Rendered]]
+
+
+class Pacer:
+    """Spaces sends: at most `per_second` in any second (a sliding window, never closer than three quarters
+    of the even gap) and one per `per_chat` seconds to any one chat."""
+
+    def __init__(self, per_second: int = PER_SECOND, per_chat: float = PER_CHAT) -> None:
+        self._limit = per_second
+        self._gap = 0.75 / per_second
+        self._per_chat = per_chat
+        self._recent: collections.deque[float] = collections.deque()
+        self._chat_next: dict[int, float] = {}
+        self._hold_until = 0.0
+        self._lock = asyncio.Lock()
+
+    def _slot(self, chat_id: int, now: float) -> float:
+        """The earliest moment a message to `chat_id` may go."""
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        at = max(now, self._hold_until, self._chat_next.get(chat_id, 0.0))
+        if self._recent:
+            at = max(at, self._recent[-1] + self._gap)
+        if len(self._recent) >= self._limit:
+            at = max(at, self._recent[-self._limit] + 1.0)
+        return at
+
+    async def wait(self, chat_id: int) -> None:
+        """Return when a message to `chat_id` may go; the slot is taken when it is used, so a late
+        wake-up (a busy event loop) never lets more than the limit out in a second."""
+        while True:
+            async with self._lock:
+                now = time.monotonic()
+                at = self._slot(chat_id, now)
+                if at <= now:
+                    self._recent.append(now)
+                    self._chat_next[chat_id] = now + self._per_chat
+                    if len(self._chat_next) > 10_000:
+                        self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+                    return
+            await asyncio.sleep(at - now)
+
+    def hold(self, seconds: float) -> None:
+        """Telegram asked us to wait: nothing goes before then."""
+        self._hold_until = max(self._hold_until, time.monotonic() + seconds)
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """How long Telegram asked to wait (PTB 22 warns that the attribute becomes a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(600.0, 5.0 * 2 ** max(0, attempts - 1)))
+
+
+class OutboxSender:
+    """Sends what the outbox holds; `send_due()` is one pass, `run` is the JobQueue callback."""
+
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        *,
+        tick: float = 60.0,
+        renderer: Renderer = render,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.tick = tick
+        self.renderer = renderer
+        self.pacer = pacer or Pacer()
+        self.job: Job[Any] | None = None
+        self._seen_writes = outbox.WRITES
+        self._running = False
+        self._again = False
+        self.sent = 0
+
+    @property
+    def db(self) -> Any:
+        return self.services.db
+
+    async def run(self, context: InspectContext) -> None:
+        """The job: send what is due (for at most RUN_BUDGET), then sleep until the next row's time."""
+        self._running = True
+        try:
+            self._seen_writes = outbox.WRITES
+            more = await self.send_due(until=time.monotonic() + RUN_BUDGET)
+            delay = 0.0 if more or self._again else await self._next_delay()
+        finally:
+            self._running = self._again = False
+        if delay is not None:
+            self._wake_after_run(delay)
+
+    async def send_due(self, until: float | None = None) -> bool:
+        """Claim and send due rows until none is left (or `until`, monotonic); True if some are left.
+
+        Up to IN_FLIGHT groups are sending at any moment: when one finishes, the next is claimed.
+        """
+        await self.db.outbox.release_expired(self.services.clock())
+        running: set[asyncio.Task[None]] = set()
+        exhausted = False
+        seen = outbox.WRITES
+        while True:
+            while not exhausted and len(running) < IN_FLIGHT:
+                rows = await self.db.outbox.claim(self.services.clock(), 1, LEASE)
+                if not rows:
+                    exhausted = True
+                    break
+                running.add(asyncio.create_task(self._send_group(rows)))
+            if not running:
+                if exhausted and not self._wrote_meanwhile(seen):
+                    return False
+                exhausted, seen = False, outbox.WRITES  # rows written while sending (a notice)
+                continue
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+            if until is not None and time.monotonic() > until:
+                await asyncio.gather(*running)
+                return True
+
+    @staticmethod
+    def _wrote_meanwhile(seen: int) -> bool:
+        return seen != outbox.WRITES
+
+    async def _next_delay(self) -> float | None:
+        """Seconds until the next pending row, when that comes before the next tick."""
+        due = await self.db.outbox.next_due()
+        if due is None:
+            return None
+        delay = max(0.0, (due - self.services.clock()).total_seconds())
+        return delay if delay < self.tick else None
+
+    def _wake_after_run(self, delay: float) -> None:
+        """Move the job's next run; done once this run has finished, since the scheduler skips a run that
+        would overlap the one in progress."""
+        job = self.job
+        if job is not None:
+            asyncio.get_running_loop().call_later(
+                0.01, lambda: job.job.modify(next_run_time=scheduler_time(delay))
+            )
+
+    def poke(self) -> None:
+        """Rows were written (a change, a snooze): wake now instead of at the next tick."""
+        if self._seen_writes == outbox.WRITES or self.job is None:
+            return
+        self._seen_writes = outbox.WRITES
+        if self._running:
+            self._again = True  # the run in progress looks again before it sleeps
+        else:
+            self.job.job.modify(next_run_time=scheduler_time())
+
+    async def _send_group(self, rows: list[OutboxRow]) -> None:
+        ids = [r.id for r in rows]
+        box = self.db.outbox
+        person = await box.person(rows[0].person_id)
+        if person is None or not person.active:
+            await box.finish(ids, "cancelled", "inactive")
+            return
+        try:
+            rendered = await self.renderer(self.services, person, rows, self.services.clock())
+        except Exception:
+            log.exception("outbox: rendering rows %s failed", ids)  # ids only, never text
+            await box.retry(ids, self.services.clock() + backoff(rows[0].attempts))
+            return
+        for reason, dropped in rendered.drop.items():
+            await box.finish(dropped, "cancelled", reason)
+        if not rendered.send:
+            return
+        send = rendered.send
+        await self.pacer.wait(person.telegram_id)
+        try:
+            message = await self.bot.send_message(
+                person.telegram_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
+            )
+        except RetryAfter as exc:
+            wait = _seconds(exc)
+            self.pacer.hold(wait)
+            log.warning("outbox: telegram asked to wait %s s; rows %s moved", wait, send)
+            await box.retry(send, self.services.clock() + timedelta(seconds=wait))
+        except Forbidden:
+            log.warning("outbox: person %d blocked the bot; rows %s failed", person.id, send)
+            await box.finish(send, "failed", "blocked")
+            await box.mark_unreachable(person.id, self.services.clock())
+        except BadRequest as exc:
+            log.error("outbox: telegram refused rows %s: %s", send, exc.message)
+            await box.finish(send, "failed", "refused")
+        except NetworkError as exc:
+            attempts = max(r.attempts for r in rows)
+            if attempts >= MAX_ATTEMPTS:
+                log.error("outbox: rows %s failed after %d tries: %s", send, attempts, type(exc).__name__)
+                await box.finish(send, "failed", "network")
+            else:
+                log.warning("outbox: rows %s not sent (try %d): %s", send, attempts, type(exc).__name__)
+                await box.retry(send, self.services.clock() + backoff(attempts))
+        else:
+            await box.mark_sent(send, message.message_id, self.services.clock())
+            self.sent += 1

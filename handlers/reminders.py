@@ -1,0 +1,428 @@
+"""Reminders in chat: how an outbox message reads when it is sent, its Done / Snooze / Open case buttons,
+and /reminders, /mute REF, /unmute REF and managers' /status.
+
+Every outbox row is a template key and its parameters; `render` turns a group of rows into one message at
+send time from the case as it is then, and says which rows are no longer relevant (recorded meanwhile, or
+a "due soon" whose deadline has passed while the bot was offline).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
+
+from handlers.context import Handler, InspectContext, Services
+from handlers.parsing import command_text, parse_ref
+from handlers.people import current_person, reply
+from handlers.render import case_title, relative, when
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Case, Person, Role
+from store.outbox import CONFIG, OutboxRow
+from workflows.dates import format_date, format_time
+from workflows.deadlines import Deadline
+from workflows.reminders import PROVIDER_COMMENTS, Lead
+
+#: Button data: "rem:done:<row>", "rem:did:<row>:today|yesterday", "rem:snooze:<row>", "rem:open:<ref>".
+_PREFIX = "rem"
+#: A row sent this long after it was due (and could go) is marked late: the bot was offline.
+LATE_AFTER = timedelta(minutes=15)
+LATE_NOTE = "<i>(this reminder is late: the bot was offline)</i>"
+_LEADS = {
+    Lead.SOON.value: "due soon",
+    Lead.DUE.value: "due today",
+    Lead.OVERDUE.value: "overdue",
+}
+#: Done buttons on one reminder message at most (the rest: /record).
+_DONE_BUTTONS = 3
+
+
+@dataclass
+class Rendered:
+    """One message for a group of rows, and the rows that turned out not to be worth sending."""
+
+    text: str = ""
+    markup: InlineKeyboardMarkup | None = None
+    send: list[int] = field(default_factory=list)
+    drop: dict[str, list[int]] = field(default_factory=dict)  # reason -> row ids
+
+
+def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
+    from handlers.timeline import case_timeline
+
+    try:
+        return {d.key: d for d in case_timeline(case, services.calendar)}
+    except ValueError:
+        return {}
+
+
+def _is_late(row: OutboxRow, now: datetime) -> bool:
+    could_go = CONFIG.hours.next_reminding(row.due_at, CONFIG.calendar)
+    return now - could_go > LATE_AFTER
+
+
+def _day_text(day: str | None, until: str | None) -> str:
+    assert day is not None
+    text = format_date(date.fromisoformat(day))
+    return text if until is None else f"between {text} and {format_date(date.fromisoformat(until))}"
+
+
+async def render(services: Services, person: Person, rows: Sequence[OutboxRow], now: datetime) -> Rendered:
+    """The message for `rows` (one person, one batch) as things stand now."""
+    out = Rendered()
+    today = now.astimezone(services.zone).date()
+    cases: dict[int, Case | None] = {}
+    for row in rows:
+        if row.case_id is not None and row.case_id not in cases:
+            cases[row.case_id] = await services.db.outbox.case(row.case_id)
+    lines_by_case: dict[int | None, list[str]] = {}
+    done_rows: list[tuple[OutboxRow, Deadline]] = []
+    late = False
+
+    def drop(reason: str, row: OutboxRow) -> None:
+        out.drop.setdefault(reason, []).append(row.id)
+
+    for row in rows:
+        case = cases.get(row.case_id) if row.case_id is not None else None
+        if row.case_id is not None and (case is None or case.status != "open"):
+            drop("case_closed", row)
+            continue
+        line = await _line(services, person, row, case, today, now)
+        if line is None:
+            drop("not_relevant", row)
+            continue
+        text, deadline = line
+        out.send.append(row.id)
+        late = late or (row.kind in ("remind", "digest") and _is_late(row, now))
+        lines_by_case.setdefault(row.case_id, []).append(text)
+        if row.template == "remind" and deadline is not None and row.kind == "remind":
+            done_rows.append((row, deadline))
+    if not out.send:
+        return out
+    first = next(r for r in rows if r.id in out.send)
+    parts: list[str] = []
+    if first.kind == "digest":
+        parts.append("<b>Overdue on your cases this morning:</b>")
+        for case_id, lines in lines_by_case.items():
+            found = cases.get(case_id) if case_id is not None else None
+            parts += ["", case_title(found) if found else "", *lines]
+    elif first.template == "remind":
+        found = cases.get(first.case_id) if first.case_id is not None else None
+        parts += [f"Reminder for <b>{case_title(found) if found else ''}</b>:", *lines_by_case[first.case_id]]
+    else:
+        parts += [line for lines in lines_by_case.values() for line in lines]
+    if late:
+        parts += ["", LATE_NOTE]
+    out.text = "\n".join(parts)
+    out.markup = _buttons(person, first, cases, done_rows)
+    return out
+
+
+async def _line(
+    services: Services, person: Person, row: OutboxRow, case: Case | None, today: date, now: datetime
+) -> tuple[str, Deadline | None] | None:
+    """One row's line, or None when it is no longer worth sending."""
+    p = row.params
+    if row.template == "reply":  # a change's confirmation, written when it was made
+        text = str(p["text"])
+        return (text if p.get("html") else escape(text)), None
+    if row.template == "unreachable":
+        try:
+            who = await services.db.people.get(int(p["person_id"]))
+        except InvalidInput:
+            return None
+        return (
+            f"{escape(who.display_name)} can't be reached: they have blocked the bot, so their "
+            "reminders have stopped until they unblock it.",
+            None,
+        )
+    assert case is not None
+    timeline = _timeline(case, services)
+    deadline = timeline.get(str(p.get("key", "")))
+    if row.template == "remind":
+        if deadline is None or deadline.recorded is not None:
+            return None
+        if p["lead"] != Lead.OVERDUE.value and deadline.last_day < today:
+            return None
+        if deadline.last_day.isoformat() != p["day"]:
+            return None  # moved since: its new reminders are other rows
+        lead = _LEADS.get(str(p["lead"]), "")
+        rule = f"\n  Rule: {escape(deadline.rule)}"
+        return (
+            f"• <b>{escape(deadline.label)}</b> ({lead}): {escape(when(deadline))}, "
+            f"{relative(deadline.last_day, today, services.calendar)}{rule}",
+            deadline,
+        )
+    if row.template == "moved":
+        label = escape(deadline.label) if deadline else escape(str(p["key"]))
+        days = int(p.get("working_days") or 0)
+        by = f" ({abs(days)} working day{'s' if abs(days) != 1 else ''} {'later' if days > 0 else 'earlier'})"
+        return (
+            f"A deadline moved on <b>{case_title(case)}</b>: {label}, "
+            f"{_day_text(p['from'], p.get('from_until'))} → <b>{_day_text(p['to'], p.get('to_until'))}</b>"
+            f"{by if days else ''}.",
+            None,
+        )
+    if row.template == "draft_sent":
+        comments = timeline.get(PROVIDER_COMMENTS)
+        due = (
+            f" Your comments on it are due by <b>{escape(when(comments))}</b> "
+            f"({relative(comments.last_day, today, services.calendar)})."
+            if comments is not None and comments.recorded is None
+            else ""
+        )
+        return (
+            f"The draft inspection report for <b>{case_title(case)}</b> was sent to you on "
+            f"{format_date(date.fromisoformat(str(p['sent'])))}: check it for factual accuracy.{due}",
+            None,
+        )
+    return None
+
+
+def _buttons(
+    person: Person,
+    first: OutboxRow,
+    cases: dict[int, Case | None],
+    done_rows: list[tuple[OutboxRow, Deadline]],
+) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    if person.role is not Role.PROVIDER:
+        rows += [
+            [InlineKeyboardButton(f"Done: {d.label[:40]}", callback_data=f"{_PREFIX}:done:{r.id}")]
+            for r, d in done_rows[:_DONE_BUTTONS]
+        ]
+    if first.kind in ("remind", "digest"):
+        rows.append([InlineKeyboardButton("Snooze", callback_data=f"{_PREFIX}:snooze:{first.id}")])
+    opened = [c for c in cases.values() if c is not None][:5]
+    rows += [
+        [InlineKeyboardButton(f"Open case #{c.ref}", callback_data=f"{_PREFIX}:open:{c.ref}")] for c in opened
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+# ---------------------------------------------------------------- buttons
+
+
+async def _pressed(update: Update, context: InspectContext) -> tuple[Person, list[str]] | None:
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None or query.data is None:
+        return None
+    return person, query.data.split(":")
+
+
+async def done_pressed(update: Update, context: InspectContext) -> None:
+    """Done: ask which day it happened (today by default); checked again on the answer."""
+    found = await _pressed(update, context)
+    if found is None:
+        return
+    person, parts = found
+    query = update.callback_query
+    assert query is not None
+    try:
+        row = await context.services.db.outbox.get_for(person, int(parts[2]))
+        case = await _case_of(context, person, row)
+    except (InvalidInput, NotFound) as exc:
+        await query.answer(str(exc), show_alert=True)
+        return
+    await query.answer()
+    key = str(row.params.get("key"))
+    deadline = _timeline(case, context.services).get(key)
+    label = escape(deadline.label) if deadline else escape(key)
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Today", callback_data=f"{_PREFIX}:did:{row.id}:today"),
+                InlineKeyboardButton("Yesterday", callback_data=f"{_PREFIX}:did:{row.id}:yesterday"),
+            ]
+        ]
+    )
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        f"When was <b>{label}</b> done for {case_title(case)}? Today, yesterday, or send "
+        f"<code>/record {case.ref} {escape(key)} DATE</code>.",
+        reply_markup=buttons,
+        do_quote=False,
+    )
+
+
+async def did_pressed(update: Update, context: InspectContext) -> None:
+    """Record the reminder's milestone on the day pressed (the store checks who may)."""
+    from handlers.people import drop_buttons
+    from handlers.record import apply
+
+    found = await _pressed(update, context)
+    if found is None:
+        return
+    person, parts = found
+    query = update.callback_query
+    assert query is not None
+    try:
+        row = await context.services.db.outbox.get_for(person, int(parts[2]))
+        case = await _case_of(context, person, row)
+    except (InvalidInput, NotFound) as exc:
+        await query.answer(str(exc), show_alert=True)
+        return
+    await query.answer()
+    await drop_buttons(update)
+    day = context.services.today() - timedelta(days=1 if parts[3] == "yesterday" else 0)
+    _, text = await apply(context, person, case.ref, str(row.params.get("key")), day.isoformat())
+    await reply(update, text)
+
+
+async def snooze_pressed(update: Update, context: InspectContext) -> None:
+    found = await _pressed(update, context)
+    if found is None:
+        return
+    person, parts = found
+    query = update.callback_query
+    assert query is not None
+    try:
+        at = await context.services.db.outbox.snooze(person, int(parts[2]))
+    except InvalidInput as exc:
+        await query.answer(str(exc), show_alert=True)
+        return
+    local = at.astimezone(context.services.zone)
+    await query.answer(
+        f"I'll remind you again at {format_time(local.time())} on {format_date(local.date())}."
+    )
+
+
+async def open_pressed(update: Update, context: InspectContext) -> None:
+    from handlers.cases import _send_case
+
+    found = await _pressed(update, context)
+    if found is None:
+        return
+    person, parts = found
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await _send_case(update, context, person, int(parts[2]))
+
+
+async def _case_of(context: InspectContext, person: Person, row: OutboxRow) -> Case:
+    """The row's case, if `person` may still see it (NotFound otherwise)."""
+    case = await context.services.db.outbox.case(row.case_id) if row.case_id is not None else None
+    if case is None:
+        raise NotFound(0)
+    return await context.services.db.cases.get(person, case.ref)
+
+
+# ---------------------------------------------------------------- commands
+
+
+async def reminders_command(update: Update, context: InspectContext) -> None:
+    """What this person will be sent, soonest first."""
+    person = await current_person(update, context)
+    if person is None:
+        return
+    rows = await context.services.db.outbox.coming(person)
+    if not rows:
+        await reply(update, "No reminders are waiting for you. Send /cases to see your deadlines.")
+        return
+    lines = ["Your coming reminders:"]
+    cases: dict[int, tuple[str, dict[str, Deadline]]] = {}
+    for row in rows:
+        if row.case_id is not None and row.case_id not in cases:
+            case = await context.services.db.outbox.case(row.case_id)
+            cases[row.case_id] = (case_title(case), _timeline(case, context.services)) if case else ("", {})
+        title, timeline = cases.get(row.case_id or 0, ("", {}))
+        local = row.due_at.astimezone(context.services.zone)
+        key = str(row.params.get("key", row.template))
+        what = escape(timeline[key].label) if key in timeline else escape(key.replace("_", " "))
+        lead = _LEADS.get(str(row.params.get("lead")), "news")
+        lines.append(f"• {format_date(local.date())}, {format_time(local.time())}: {title}, {what} ({lead})")
+    lines.append("\n/mute REF stops a case's reminders; /unmute REF brings them back.")
+    await reply(update, "\n".join(lines))
+
+
+async def _mute(update: Update, context: InspectContext, muted: bool) -> None:
+    person = await current_person(update, context)
+    if person is None or update.effective_message is None:
+        return
+    name = "mute" if muted else "unmute"
+    ref = parse_ref(command_text(update.effective_message.text or ""))
+    if ref is None:
+        await reply(update, f"Which case? Send <code>/{name} 12</code>.")
+        return
+    try:
+        case = await context.services.db.outbox.set_muted(person, ref, muted)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return
+    if muted:
+        extra = (
+            " Managers still get overdue items in their morning digest."
+            if person.role is Role.MANAGER
+            else ""
+        )
+        await reply(update, f"Reminders for {case_title(case)} are off. /unmute {ref} turns them on.{extra}")
+    else:
+        await reply(update, f"Reminders for {case_title(case)} are on again.")
+
+
+async def mute_command(update: Update, context: InspectContext) -> None:
+    await _mute(update, context, True)
+
+
+async def unmute_command(update: Update, context: InspectContext) -> None:
+    await _mute(update, context, False)
+
+
+async def status_command(update: Update, context: InspectContext) -> None:
+    """Managers: messages pending, sent today, failed, and people who can't be reached."""
+    person = await current_person(update, context)
+    if person is None:
+        return
+    try:
+        status = await context.services.db.outbox.status(person)
+    except (InvalidInput, PermissionDenied) as exc:
+        await reply(update, escape(str(exc)))
+        return
+    lines = [
+        "<b>Messages</b>",
+        f"Waiting to be sent: {status.pending}",
+        f"Sent today: {status.sent_today}",
+        f"Failed: {status.failed}",
+    ]
+    if status.unreachable:
+        names = ", ".join(escape(n) for n in status.unreachable[:20])
+        lines.append(f"Can't be reached (blocked the bot): {names}")
+    else:
+        lines.append("Everyone can be reached.")
+    await reply(update, "\n".join(lines))
+
+
+async def member_status(update: Update, context: InspectContext) -> None:
+    """Telegram tells the bot when a person blocks it (their reminders stop, their managers are told)
+    or unblocks it (their reminders come back)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    db = context.services.db
+    person = await db.people.get_by_telegram_id(change.chat.id)
+    if person is None:
+        return
+    if change.new_chat_member.status == "kicked":
+        await db.outbox.mark_unreachable(person.id, context.services.clock())
+    elif change.new_chat_member.status == "member":
+        await db.outbox.reachable_again(person.id)
+
+
+def handlers() -> list[Handler]:
+    private = filters.ChatType.PRIVATE
+    return [
+        ChatMemberHandler(member_status, ChatMemberHandler.MY_CHAT_MEMBER),
+        CommandHandler("reminders", reminders_command, filters=private),
+        CommandHandler("mute", mute_command, filters=private),
+        CommandHandler("unmute", unmute_command, filters=private),
+        CommandHandler("status", status_command, filters=private),
+        CallbackQueryHandler(done_pressed, pattern=rf"^{_PREFIX}:done:[0-9]{{1,12}}$"),
+        CallbackQueryHandler(did_pressed, pattern=rf"^{_PREFIX}:did:[0-9]{{1,12}}:(today|yesterday)$"),
+        CallbackQueryHandler(snooze_pressed, pattern=rf"^{_PREFIX}:snooze:[0-9]{{1,12}}$"),
+        CallbackQueryHandler(open_pressed, pattern=rf"^{_PREFIX}:open:[0-9]{{1,9}}$"),
+    ]

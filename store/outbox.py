@@ -1,0 +1,676 @@
+"""The outbox: every message to a person who did not just ask, as rows written in the transaction of the
+change that causes them and sent by one scheduler job (bot/outbox.py).
+
+`reconcile` is called from `store.derived.case_changed`, so every change to a case (created, recorded,
+undone, corrected, closed, reopened, someone joining) recomputes the case's wanted reminders and brings
+the outbox in line in the same transaction: new ones added, obsolete pending ones cancelled, sent ones
+kept; members whose own deadline moved are told what moved. The sender claims due rows with one
+`UPDATE ... RETURNING` under a lease, so a crash repeats at most the rows in flight and loses none.
+Rows hold a template key and its parameters, never text: a renamed case reads right when it is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from store import deadlines, guard
+from store.codec import time_from_text, time_to_text
+from store.errors import InvalidInput
+from store.models import Case, Person, Role
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import LONDON, Deadline
+from workflows.reminders import Hours, Recipient, notices, wanted_reminders
+from workflows.rules import Actor, Condition
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+KINDS = ("remind", "digest", "notice", "reply")
+STATES = ("pending", "sending", "sent", "cancelled", "failed")
+
+
+@dataclass
+class ReminderConfig:
+    """When reminders go and which days count: set once by the bot from its settings."""
+
+    hours: Hours = field(default_factory=lambda: Hours(LONDON))
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+
+
+#: The process's reminder settings (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ, INSPECTBOT_CLOSURES).
+CONFIG = ReminderConfig()
+
+#: Bumped whenever a row that may be due soon is written, so the sender can wake early.
+WRITES = 0
+
+
+def configure(config: ReminderConfig) -> None:
+    global CONFIG
+    CONFIG = config
+
+
+def _wrote() -> None:
+    global WRITES
+    WRITES += 1
+
+
+# ---------------------------------------------------------------- the timeline reminders are computed from
+
+
+async def timeline_of(conn: aiosqlite.Connection, case: Case) -> list[Deadline]:
+    """The case's deadlines, for reminders: its stored rows (store.deadlines), written just before by the
+    same change's `derived.case_changed`, so reminders and answers come from the same dates."""
+    return await deadlines.stored_deadlines(conn, case.id)
+
+
+def _deadline_to_json(d: Deadline) -> dict[str, Any]:
+    return {
+        "key": d.key,
+        "label": d.label,
+        "due": d.due.isoformat(),
+        "due_until": None if d.due_until is None else d.due_until.isoformat(),
+        "time": None if d.time is None else d.time.isoformat(),
+        "actor": d.actor.value,
+        "rule": d.rule,
+        "source": d.source,
+        "recorded": None if d.recorded is None else d.recorded.isoformat(),
+        "basis": d.basis,
+        "condition": d.condition.value,
+        "recordable": d.recordable,
+        "internal": d.internal,
+    }
+
+
+def _deadline_from_json(raw: dict[str, Any]) -> Deadline:
+    def day(value: Any) -> date | None:
+        return None if value is None else date.fromisoformat(str(value))
+
+    due = day(raw["due"])
+    assert due is not None
+    return Deadline(
+        key=str(raw["key"]),
+        label=str(raw["label"]),
+        due=due,
+        due_until=day(raw["due_until"]),
+        time=None if raw["time"] is None else time.fromisoformat(str(raw["time"])),
+        actor=Actor(raw["actor"]),
+        rule=str(raw["rule"]),
+        source=str(raw["source"]),
+        recorded=day(raw["recorded"]),
+        basis="recorded" if raw["basis"] == "recorded" else "planned",
+        notes=(),
+        condition=Condition(raw["condition"]),
+        recordable=bool(raw["recordable"]),
+        internal=bool(raw["internal"]),
+    )
+
+
+# ---------------------------------------------------------------- writing rows inside a change
+
+
+async def enqueue(
+    conn: aiosqlite.Connection,
+    now: datetime,
+    *,
+    dedup: str,
+    person_id: int,
+    case_id: int | None,
+    kind: str,
+    batch: str,
+    template: str,
+    params: dict[str, Any],
+    due_at: datetime,
+) -> bool:
+    """Add a row unless its de-duplication key is there already; True if added."""
+    cursor = await conn.execute(
+        "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING",
+        (
+            dedup,
+            person_id,
+            case_id,
+            kind,
+            batch,
+            template,
+            json.dumps(params, sort_keys=True),
+            time_to_text(due_at),
+            time_to_text(now),
+        ),
+    )
+    if cursor.rowcount == 1:
+        _wrote()
+        return True
+    return False
+
+
+async def _recipients(conn: aiosqlite.Connection, case: Case) -> tuple[list[Recipient], list[int]]:
+    """The case's reachable active members (with their mutes), and the managers its overdue items go to:
+    its manager members, else every manager."""
+    async with conn.execute(
+        "SELECT m.person_id, m.role, mu.person_id IS NOT NULL AS muted FROM case_members m"
+        " JOIN people p ON p.id = m.person_id"
+        " LEFT JOIN reminder_mutes mu ON mu.person_id = m.person_id AND mu.case_id = m.case_id"
+        " WHERE m.case_id = ? AND p.active = 1 AND p.unreachable_at IS NULL ORDER BY m.person_id",
+        (case.id,),
+    ) as cur:
+        people = [Recipient(r["person_id"], Role(r["role"]), bool(r["muted"])) for r in await cur.fetchall()]
+    managers = [p.person_id for p in people if p.role is Role.MANAGER]
+    if not managers:
+        async with conn.execute(
+            "SELECT id FROM people WHERE role = 'manager' AND active = 1 AND unreachable_at IS NULL"
+            " ORDER BY id"
+        ) as cur:
+            managers = [int(r["id"]) for r in await cur.fetchall()]
+    return people, managers
+
+
+async def reconcile_case(conn: aiosqlite.Connection, case_id: int, now: datetime) -> None:
+    """`reconcile` for a case known by id (store.derived)."""
+    from store.cases import build_case
+
+    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
+        row = await cur.fetchone()
+    if row is not None:
+        await reconcile(conn, await build_case(conn, row), now)
+
+
+async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
+    """Bring the case's reminders in line with its timeline now (inside the change's transaction)."""
+    hours, calendar = CONFIG.hours, CONFIG.calendar
+    async with conn.execute("SELECT deadlines FROM reminder_basis WHERE case_id = ?", (case.id,)) as cur:
+        basis_row = await cur.fetchone()
+    before = [] if basis_row is None else [_deadline_from_json(d) for d in json.loads(basis_row[0])]
+    after = await timeline_of(conn, case)
+    await conn.execute(
+        "INSERT INTO reminder_basis (case_id, deadlines) VALUES (?, ?)"
+        " ON CONFLICT (case_id) DO UPDATE SET deadlines = excluded.deadlines",
+        (case.id, json.dumps([_deadline_to_json(d) for d in after])),
+    )
+    if case.status != "open":
+        await _cancel(
+            conn, "case_id = ? AND kind IN ('remind', 'digest', 'notice')", (case.id,), "case_closed"
+        )
+        return
+    people, managers = await _recipients(conn, case)
+    wanted = {w.dedup(case.id): w for w in wanted_reminders(after, people, managers, now, hours, calendar)}
+    async with conn.execute(
+        "SELECT id, dedup, state, due_at FROM outbox WHERE case_id = ? AND kind IN ('remind', 'digest')"
+        " AND state IN ('pending', 'cancelled') AND instr(dedup, ':snooze:') = 0",  # snoozes stay
+        (case.id,),
+    ) as cur:
+        existing = {r["dedup"]: r for r in await cur.fetchall()}
+    for dedup, row in existing.items():
+        want = wanted.get(dedup)
+        if want is None:
+            if row["state"] == "pending":
+                await conn.execute(
+                    "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ?", (row["id"],)
+                )
+        elif row["state"] == "cancelled" or row["due_at"] != time_to_text(want.due_at):
+            await conn.execute(
+                "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?",
+                (time_to_text(want.due_at), row["id"]),
+            )
+            _wrote()
+    for dedup, want in wanted.items():
+        if dedup in existing:
+            continue
+        await enqueue(
+            conn,
+            now,
+            dedup=dedup,
+            person_id=want.person_id,
+            case_id=case.id,
+            kind="digest" if want.digest else "remind",
+            batch="digest" if want.digest else f"case:{case.id}",
+            template="remind",
+            params={"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()},
+            due_at=want.due_at,
+        )
+    told = notices(before, after, people, calendar, hours.local(now).date())
+    at_once = hours.next_awake(now)
+    for moved in told.moved:
+        change = moved.change
+        assert change.before is not None and change.after is not None
+        frm, to = change.before, change.after
+        await enqueue(
+            conn,
+            now,
+            dedup=f"moved:{case.id}:{change.key}:{moved.person_id}:{frm.last_day}:{to.last_day}:{now.date()}",
+            person_id=moved.person_id,
+            case_id=case.id,
+            kind="notice",
+            batch=f"notice:{case.id}",
+            template="moved",
+            params={
+                "key": change.key,
+                "from": frm.due.isoformat(),
+                "from_until": None if frm.due_until is None else frm.due_until.isoformat(),
+                "to": to.due.isoformat(),
+                "to_until": None if to.due_until is None else to.due_until.isoformat(),
+                "working_days": change.working_days,
+            },
+            due_at=at_once,
+        )
+    for provider in told.draft_sent_to:
+        draft = next(d for d in after if d.key == "draft_report")
+        assert draft.recorded is not None
+        await enqueue(
+            conn,
+            now,
+            dedup=f"draft:{case.id}:{provider}:{draft.recorded.isoformat()}",
+            person_id=provider,
+            case_id=case.id,
+            kind="notice",
+            batch=f"notice:{case.id}",
+            template="draft_sent",
+            params={"sent": draft.recorded.isoformat()},
+            due_at=at_once,
+        )
+
+
+async def _cancel(conn: aiosqlite.Connection, where: str, args: Sequence[Any], reason: str) -> int:
+    cursor = await conn.execute(
+        f"UPDATE outbox SET state = 'cancelled', reason = ? WHERE state = 'pending' AND {where}",
+        (reason, *args),
+    )
+    return cursor.rowcount
+
+
+async def cancel_person(conn: aiosqlite.Connection, person_id: int, reason: str) -> int:
+    """A deactivated or unreachable person's pending rows go (inside the caller's transaction)."""
+    return await _cancel(conn, "person_id = ?", (person_id,), reason)
+
+
+# ---------------------------------------------------------------- what the sender and the people see
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    person_id: int
+    case_id: int | None
+    kind: str
+    batch: str
+    template: str
+    params: dict[str, Any]
+    due_at: datetime
+    attempts: int
+    state: str = "sending"
+
+
+def _row(r: aiosqlite.Row) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        person_id=r["person_id"],
+        case_id=r["case_id"],
+        kind=r["kind"],
+        batch=r["batch"],
+        template=r["template"],
+        params=json.loads(r["params"]),
+        due_at=time_from_text(r["due_at"]),
+        attempts=r["attempts"],
+        state=r["state"],
+    )
+
+
+_ROW_COLUMNS = "id, person_id, case_id, kind, batch, template, params, due_at, attempts, state"
+
+
+def sendable_kinds(now: datetime, config: ReminderConfig | None = None) -> tuple[str, ...]:
+    """What may go now: replies always; notices outside the quiet hours; reminders and digests on working
+    days from the reminding hour until the quiet hours."""
+    cfg = config or CONFIG
+    kinds = ["reply"]
+    if not cfg.hours.quiet(now):
+        kinds.append("notice")
+    if cfg.hours.reminding(now, cfg.calendar):
+        kinds += ["remind", "digest"]
+    return tuple(kinds)
+
+
+@dataclass(frozen=True)
+class Status:
+    pending: int
+    sent_today: int
+    failed: int
+    unreachable: list[str]
+
+
+class OutboxRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def release_all(self) -> int:
+        """On start (one process per database): rows left `sending` by a process that died go again."""
+        async with self._db.transaction(counted=False) as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET state = 'pending', lease_until = NULL WHERE state = 'sending'"
+            )
+            return cursor.rowcount
+
+    async def release_expired(self, now: datetime) -> int:
+        async with self._db.transaction(counted=False) as conn:
+            cursor = await conn.execute(
+                "UPDATE outbox SET state = 'pending', lease_until = NULL"
+                " WHERE state = 'sending' AND lease_until <= ?",
+                (time_to_text(now),),
+            )
+            return cursor.rowcount
+
+    async def claim(self, now: datetime, groups: int, lease: timedelta) -> list[OutboxRow]:
+        """Take up to `groups` (person, batch) groups of due rows that may go now, under a lease."""
+        kinds = sendable_kinds(now)
+        marks = ", ".join("?" for _ in kinds)
+        now_text = time_to_text(now)
+        async with (
+            self._db.transaction(counted=False) as conn,
+            conn.execute(
+                f"UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1"
+                f" WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks})"
+                f" AND (person_id, batch) IN (SELECT person_id, batch FROM outbox"
+                f"  WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at LIMIT ?)"
+                f" RETURNING {_ROW_COLUMNS}",
+                (time_to_text(now + lease), now_text, *kinds, now_text, *kinds, groups),
+            ) as cur,
+        ):
+            rows = [_row(r) for r in await cur.fetchall()]
+        return sorted(rows, key=lambda r: (r.due_at, r.id))
+
+    async def next_due(self) -> datetime | None:
+        async with (
+            self._db.reading() as conn,
+            conn.execute("SELECT MIN(due_at) FROM outbox WHERE state = 'pending'") as cur,
+        ):
+            row = await cur.fetchone()
+        return None if row is None or row[0] is None else time_from_text(row[0])
+
+    async def person(self, person_id: int) -> Person | None:
+        from store.people import load_person
+
+        async with self._db.reading() as conn:
+            return await load_person(conn, person_id)
+
+    async def case(self, case_id: int) -> Case | None:
+        """For rendering at send time: the system reads the case it is reminding about."""
+        from store.cases import build_case
+
+        async with self._db.reading() as conn:
+            async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
+                row = await cur.fetchone()
+            return None if row is None else await build_case(conn, row)
+
+    async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None:
+        async with self._db.transaction(counted=False) as conn:
+            await conn.executemany(
+                "UPDATE outbox SET state = 'sent', sent_at = ?, message_id = ?, lease_until = NULL"
+                " WHERE id = ? AND state = 'sending'",
+                [(time_to_text(now), message_id, i) for i in ids],
+            )
+
+    async def retry(self, ids: Sequence[int], due_at: datetime) -> None:
+        async with self._db.transaction(counted=False) as conn:
+            await conn.executemany(
+                "UPDATE outbox SET state = 'pending', lease_until = NULL, due_at = ? WHERE id = ?",
+                [(time_to_text(due_at), i) for i in ids],
+            )
+
+    async def finish(self, ids: Sequence[int], state: str, reason: str) -> None:
+        """Cancel (no longer relevant) or fail (Telegram refused) rows; `reason` is an event name."""
+        assert state in ("cancelled", "failed")
+        async with self._db.transaction(counted=False) as conn:
+            await conn.executemany(
+                "UPDATE outbox SET state = ?, reason = ?, lease_until = NULL WHERE id = ?",
+                [(state, reason, i) for i in ids],
+            )
+
+    async def mark_unreachable(self, person_id: int, now: datetime) -> int:
+        """Telegram says the person blocked the bot: cancel their pending rows and tell each of their
+        cases' managers once. Returns how many managers will be told."""
+        told = 0
+        async with self._db.transaction(counted=False) as conn:
+            cursor = await conn.execute(
+                "UPDATE people SET unreachable_at = ? WHERE id = ? AND unreachable_at IS NULL",
+                (time_to_text(now), person_id),
+            )
+            if cursor.rowcount == 0:
+                return 0
+            await cancel_person(conn, person_id, "unreachable")
+            async with conn.execute(
+                "SELECT DISTINCT c.id FROM case_members m JOIN cases c ON c.id = m.case_id"
+                " WHERE m.person_id = ? AND c.status = 'open'",
+                (person_id,),
+            ) as cur:
+                case_ids = [int(r[0]) for r in await cur.fetchall()]
+            managers: set[int] = set()
+            for case_id in case_ids:
+                async with conn.execute(
+                    "SELECT m.person_id FROM case_members m JOIN people p ON p.id = m.person_id"
+                    " WHERE m.case_id = ? AND m.role = 'manager' AND p.active = 1",
+                    (case_id,),
+                ) as cur:
+                    managers |= {int(r[0]) for r in await cur.fetchall()}
+            if not managers:
+                async with conn.execute(
+                    "SELECT id FROM people WHERE role = 'manager' AND active = 1 AND unreachable_at IS NULL"
+                ) as cur:
+                    managers = {int(r[0]) for r in await cur.fetchall()}
+            for manager in sorted(managers - {person_id}):
+                told += await enqueue(
+                    conn,
+                    now,
+                    dedup=f"unreachable:{person_id}:{manager}:{time_to_text(now)}",
+                    person_id=manager,
+                    case_id=None,
+                    kind="notice",
+                    batch="unreachable",
+                    template="unreachable",
+                    params={"person_id": person_id},
+                    due_at=CONFIG.hours.next_awake(now),
+                )
+        return told
+
+    async def confirm_later(self, person: Person, update_id: int, text: str, html: bool) -> bool:
+        """A change's confirmation that could not be sent: the outbox sends it at once, at any hour, when
+        Telegram takes messages again. Its text (already written for the person) is the parameter."""
+        now = self._db.now()
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        async with self._db.transaction(counted=False) as conn:
+            return await enqueue(
+                conn,
+                now,
+                dedup=f"reply:{update_id}:{digest}",
+                person_id=person.id,
+                case_id=None,
+                kind="reply",
+                batch=f"reply:{update_id}:{digest}",
+                template="reply",
+                params={"text": text, "html": html},
+                due_at=now,
+            )
+
+    async def reachable_again(self, person_id: int) -> bool:
+        """The person unblocked the bot (or wrote to it): reminders are wanted again from their next
+        change; True if they had been unreachable."""
+        async with self._db.transaction(counted=False) as conn:
+            cursor = await conn.execute(
+                "UPDATE people SET unreachable_at = NULL WHERE id = ? AND unreachable_at IS NOT NULL",
+                (person_id,),
+            )
+            if cursor.rowcount == 0:
+                return False
+            async with conn.execute(
+                "SELECT m.case_id FROM case_members m JOIN cases c ON c.id = m.case_id"
+                " WHERE m.person_id = ? AND c.status = 'open'",
+                (person_id,),
+            ) as cur:
+                case_ids = [int(r[0]) for r in await cur.fetchall()]
+            for case_id in case_ids:
+                await reconcile_case(conn, case_id, self._db.now())
+        return True
+
+    # ------------------------------------------------------------ for people in chat
+
+    async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
+        """A person's pending reminders and notices, soonest first."""
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM outbox WHERE person_id = ? AND state = 'pending'"
+                " AND kind IN ('remind', 'digest', 'notice') ORDER BY due_at, id LIMIT ?",
+                (person.id, limit),
+            ) as cur,
+        ):
+            return [_row(r) for r in await cur.fetchall()]
+
+    async def get_for(self, person: Person, row_id: int) -> OutboxRow:
+        """A row of `person`'s own (a button carries its id); anyone else's is refused as missing."""
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM outbox WHERE id = ? AND person_id = ?", (row_id, person.id)
+            ) as cur,
+        ):
+            row = await cur.fetchone()
+        if row is None:
+            raise InvalidInput("That reminder is no longer yours to act on.")
+        return _row(row)
+
+    async def set_muted(self, person: Person, ref: int, muted: bool) -> Case:
+        """Mute or unmute a case's reminders for `person` (who must see it), reconciled at once."""
+        from store.cases import build_case
+
+        async with self._db.transaction() as conn:
+            row = await guard.visible_case(conn, person, ref)
+            if muted:
+                await conn.execute(
+                    "INSERT INTO reminder_mutes (person_id, case_id, at) VALUES (?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (person.id, row["id"], time_to_text(self._db.now())),
+                )
+                # Snoozed ones too (reconcile leaves snoozes alone); not the managers' digest.
+                await _cancel(
+                    conn, "person_id = ? AND case_id = ? AND kind = 'remind'", (person.id, row["id"]), "muted"
+                )
+            else:
+                await conn.execute(
+                    "DELETE FROM reminder_mutes WHERE person_id = ? AND case_id = ?", (person.id, row["id"])
+                )
+            case = await build_case(conn, row)
+            await reconcile(conn, case, self._db.now())
+            return case
+
+    async def snooze(self, person: Person, row_id: int) -> datetime:
+        """Send the reminder (and the others of its message) again on the next working morning."""
+        now = self._db.now()
+        hours, calendar = CONFIG.hours, CONFIG.calendar
+        local_day = hours.local(now).date()
+        at = hours.morning(calendar.next_working_day(local_day + timedelta(days=1)))
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                f"SELECT {_ROW_COLUMNS}, dedup, message_id FROM outbox WHERE id = ? AND person_id = ?",
+                (row_id, person.id),
+            ) as cur:
+                first = await cur.fetchone()
+            if first is None or first["kind"] not in ("remind", "digest") or first["state"] != "sent":
+                raise InvalidInput("That reminder can't be snoozed any more.")
+            async with conn.execute(
+                "SELECT * FROM outbox WHERE person_id = ? AND message_id = ? AND state = 'sent'",
+                (person.id, first["message_id"]),
+            ) as cur:
+                rows = list(await cur.fetchall())
+            for r in rows:
+                await enqueue(
+                    conn,
+                    now,
+                    dedup=f"{r['dedup']}:snooze:{at.date().isoformat()}",
+                    person_id=person.id,
+                    case_id=r["case_id"],
+                    kind=r["kind"],
+                    batch=r["batch"],
+                    template=r["template"],
+                    params=json.loads(r["params"]),
+                    due_at=at,
+                )
+        return at
+
+    async def status(self, actor: Person) -> Status:
+        """Managers' view: messages pending, sent today, failed, and who can't be reached."""
+        now = self._db.now()
+        hours = CONFIG.hours
+        start = datetime.combine(hours.local(now).date(), time(0), tzinfo=hours.zone)
+        async with self._db.reading() as conn:
+            subject = await guard.subject_of(conn, actor)
+            if subject.role is not Role.MANAGER or not subject.active:
+                raise InvalidInput("Only managers can see the messages' status.")
+            counts: dict[str, int] = {}
+            for name, sql, args in (
+                ("pending", "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", ()),
+                (
+                    "sent",
+                    "SELECT COUNT(*) FROM outbox WHERE state = 'sent' AND sent_at >= ?",
+                    (time_to_text(start),),
+                ),
+                ("failed", "SELECT COUNT(*) FROM outbox WHERE state = 'failed'", ()),
+            ):
+                async with conn.execute(sql, args) as cur:
+                    found = await cur.fetchone()
+                counts[name] = 0 if found is None else int(found[0])
+            async with conn.execute(
+                "SELECT display_name FROM people WHERE unreachable_at IS NOT NULL AND active = 1 ORDER BY id"
+            ) as cur:
+                unreachable = [str(r[0]) for r in await cur.fetchall()]
+        return Status(counts["pending"], counts["sent"], counts["failed"], unreachable)
+
+    # ------------------------------------------------------------ for the operator
+
+    async def listing(
+        self, *, case_ref: int | None = None, telegram_id: int | None = None, state: str | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The outbox for `inspectbot reminders`, row by row (never all in memory)."""
+        where: list[str] = ["1 = 1"]
+        args: list[object] = []
+        if case_ref is not None:
+            where.append("c.ref = ?")
+            args.append(case_ref)
+        if telegram_id is not None:
+            where.append("p.telegram_id = ?")
+            args.append(telegram_id)
+        if state is not None:
+            where.append("o.state = ?")
+            args.append(state)
+        zone = CONFIG.hours.zone
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                "SELECT o.id, o.kind, o.template, o.params, o.due_at, o.state, o.sent_at, o.reason,"
+                " c.ref, p.telegram_id FROM outbox o JOIN people p ON p.id = o.person_id"
+                " LEFT JOIN cases c ON c.id = o.case_id"
+                f" WHERE {' AND '.join(where)} ORDER BY o.due_at, o.id",
+                args,
+            ) as cur,
+        ):
+            async for r in cur:
+                params = json.loads(r["params"])
+                yield {
+                    "id": r["id"],
+                    "case": r["ref"],
+                    "person": r["telegram_id"],
+                    "kind": r["kind"],
+                    "template": r["template"],
+                    "milestone": params.get("key"),
+                    "lead": params.get("lead"),
+                    "due_at": time_from_text(r["due_at"]).astimezone(zone).isoformat(),
+                    "state": r["state"],
+                    "sent_at": None
+                    if r["sent_at"] is None
+                    else time_from_text(r["sent_at"]).astimezone(zone).isoformat(),
+                    "reason": r["reason"],
+                }

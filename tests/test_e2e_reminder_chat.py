@@ -1,0 +1,122 @@
+"""Reminders in chat, end to end: the buttons on a reminder (Done asks the day and records it; the provider
+is then told the draft was sent; Snooze; Open case; a button that isn't yours), /reminders, /mute, /unmute,
+managers' /status, and a person blocking and unblocking the bot. The bot's clock is a test clock file set to
+Wednesday 11 March 2026, 10:00 in London, the day after the inspection."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.botprocess import BotProcess
+from tests.fakebotapi import FakeBotApi
+from tests.outbox_world import NOW, write_burst
+
+MANAGER, INSPECTOR = 7001, 7002
+
+
+def _add_inspector_reminder(db: Path, provider_tid: int) -> None:
+    """An inspector on the provider's case, with the "due soon" reminder of the draft report due now."""
+    with sqlite3.connect(db) as conn:
+        case_id, setting = conn.execute(
+            "SELECT c.id, c.setting_id FROM cases c JOIN case_members m ON m.case_id = c.id"
+            " JOIN people p ON p.id = m.person_id WHERE p.telegram_id = ?",
+            (provider_tid,),
+        ).fetchone()
+        person = conn.execute(
+            "INSERT INTO people (telegram_id, display_name, role, active, created_at)"
+            " VALUES (?, 'Ian', 'inspector', 1, ?)",
+            (INSPECTOR, NOW.isoformat()),
+        ).lastrowid
+        conn.execute(
+            "INSERT INTO case_members (case_id, person_id, role, added_at) VALUES (?, ?, 'inspector', ?)",
+            (case_id, person, NOW.isoformat()),
+        )
+        params = json.dumps({"day": "2026-04-07", "key": "draft_report", "lead": "soon"})
+        conn.execute(
+            "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at,"
+            " created_at) VALUES ('test:draft', ?, ?, 'remind', ?, 'remind', ?, ?, ?)",
+            (person, case_id, f"case:{case_id}", params, NOW.isoformat(), NOW.isoformat()),
+        )
+        del setting
+
+
+def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
+    clock = tmp_path / "clock.txt"
+    clock.write_text(NOW.isoformat())
+    bot = BotProcess(
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
+        INSPECTBOT_OUTBOX_TICK="1",
+    )
+    bot.start()
+    bot.stop()
+    (provider_tid,) = write_burst(bot.db, 1)
+    _add_inspector_reminder(bot.db, provider_tid)
+    provider = api.user(provider_tid, "Pat", started=True)
+    inspector = api.user(INSPECTOR, "Ian", started=True)
+    manager = api.user(MANAGER, "Mia", started=True)
+    bot.start()
+    try:
+        reminder = inspector.wait_for(lambda m: m.text.startswith("Reminder for #1"), timeout=15)
+        assert "Draft report sent to the provider (due soon): Tuesday 7 April 2026" in reminder.text
+        assert "Rule: 18 working days after the end of the inspection" in reminder.text
+        first = provider.wait_for(lambda m: m.text.startswith("Reminder for #1"), timeout=15)
+        assert first.buttons == [["Snooze"], ["Open case #1"]]  # providers don't record
+
+        # A button that isn't yours is refused; Open case shows the case.
+        done_data = reminder.callback_data["Done: Draft report sent to the provider"]
+        refused = provider.forge_press(done_data, first)
+        assert "no longer yours" in (provider.wait_answer(refused).text or "")
+        case = provider.press_and_wait("Open case #1", message=first)
+        assert "Home" in case.text
+
+        asked = inspector.press_and_wait("Done: Draft report sent to the provider", message=reminder)
+        assert "When was <b>Draft report sent to the provider</b> done" in asked.html
+        since = provider.mark()
+        done = inspector.press_and_wait("Today", lambda m: "Recorded" in m.text, message=asked)
+        assert "Recorded for" in done.text and "Wednesday 11 March 2026" in done.text
+        told = provider.wait_next(since, lambda m: "draft inspection report" in m.text, timeout=15)
+        assert "comments on it are due by Wednesday 18 March 2026" in told.text
+
+        # Snooze: the same reminder again on the next working morning.
+        query = provider.press("Snooze", first)
+        assert "I'll remind you again at 9am on Thursday 12 March 2026" in (
+            provider.wait_answer(query).text or ""
+        )
+        coming = provider.ask("/reminders").text
+        assert "Thursday 12 March 2026, 9am: #1 Home 10001, Provider's comments on the draft report" in coming
+        assert "are off" in provider.ask("/mute 1").text
+        assert "No reminders are waiting for you" in provider.ask("/reminders").text
+        assert "on again" in provider.ask("/unmute 1").text
+        assert "I can't find case #9" in provider.ask("/mute 9").text
+
+        # Monday morning: the comments' new "due soon" (the snoozed one, for the old date, is dropped).
+        since = provider.mark()
+        clock.write_text("2026-03-16T09:00:00+00:00")
+        again = provider.wait_next(since, lambda m: m.text.startswith("Reminder for #1"), timeout=15)
+        assert "Provider's comments on the draft report (due soon): Wednesday 18 March 2026" in again.text
+        assert "late" not in again.text
+        status = manager.ask("/status")
+        assert "Waiting to be sent:" in status.text and "Everyone can be reached." in status.text
+        assert "Only managers" in provider.ask("/status").text
+
+        # Blocking the bot: Telegram says so; the inspector's managers are told once; unblocking undoes it.
+        since = manager.mark()
+        inspector.block()
+        told = manager.wait_next(since, lambda m: "can't be reached" in m.text, timeout=15)
+        assert told.text.startswith("Ian can't be reached: they have blocked the bot")
+        assert "Can't be reached (blocked the bot): Ian" in manager.ask("/status").text
+        unreachable = "SELECT unreachable_at IS NOT NULL FROM people WHERE telegram_id = ?"
+        inspector.unblock()
+        api.wait_until(lambda: bot.query(unreachable, INSPECTOR) == [(0,)], timeout=10, what="reachable")
+        assert "Everyone can be reached." in manager.ask("/status").text
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()

@@ -1,0 +1,66 @@
+"""The bot as a process sending a burst of reminders: killed with SIGKILL in the middle and restarted, every
+reminder arrives, and only the few in flight at the kill can arrive twice. The bot reads its time from a
+test clock file (INSPECTBOT_TESTING=1), set to a working morning when the burst is due."""
+
+from __future__ import annotations
+
+import signal
+from collections import Counter
+from pathlib import Path
+
+from bot.outbox import IN_FLIGHT
+from tests.botprocess import BotProcess
+from tests.fakebotapi import FakeBotApi
+from tests.outbox_world import NOW, write_burst
+
+PEOPLE = 500
+
+
+def reminder_bot(api: FakeBotApi, tmp_path: Path) -> BotProcess:
+    clock = tmp_path / "clock.txt"
+    clock.write_text(NOW.isoformat())
+    return BotProcess(
+        api,
+        tmp_path,
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
+        INSPECTBOT_OUTBOX_TICK="1",
+    )
+
+
+def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twice(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    bot = reminder_bot(api, tmp_path)
+    bot.start()  # creates and migrates the database
+    bot.stop()
+    people = write_burst(bot.db, PEOPLE)
+    for tid in people:
+        api.user(tid, f"P{tid}", started=True)
+    try:
+        api.enforce_limits()  # Telegram's 30 a second and 1 a second per chat (429s: bench reminders)
+        bot.start()
+        api.wait_until(lambda: len(api.calls("sendMessage")) >= 120, timeout=30, what="a third of the burst")
+        bot.stop(signal.SIGKILL)
+        at_kill = len([c for c in api.calls("sendMessage") if c.status == 200])
+        assert at_kill < PEOPLE  # killed in the middle
+        bot.start()
+
+        def received() -> Counter[int]:
+            return Counter(int(c.params["chat_id"]) for c in api.calls("sendMessage") if c.status == 200)
+
+        api.wait_until(lambda: set(received()) >= set(people), timeout=40, what="every reminder")
+        counts = received()
+        twice = [tid for tid, n in counts.items() if n > 1]
+        assert all(counts[tid] <= 2 for tid in people)
+        assert len(twice) <= IN_FLIGHT, twice
+        sent = "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
+        api.wait_until(lambda: bot.query(sent) == [(PEOPLE,)], timeout=10, what="every row marked sent")
+        text = api.chat(people[-1]).last().text or ""
+        assert text.startswith(f"Reminder for #{PEOPLE} Home {people[-1]}")
+        assert "Provider's comments on the draft report (due soon): Tuesday 14 April 2026" in text
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()

@@ -1,0 +1,244 @@
+"""Who is reminded of which deadline, and when: the reminder policy as data, and the pure functions that
+turn a case's timeline and people into wanted reminders placed at a morning of a working day.
+
+The store reconciles these with its outbox in the transaction of every change to a case; nothing here
+knows about the database or Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from workflows.access import Role
+from workflows.audience import ROLE_ACTORS, sees
+from workflows.calendar import WorkingCalendar
+from workflows.changes import Change, ChangeKind, diff
+from workflows.deadlines import Deadline
+from workflows.rules import Actor
+
+
+class Lead(StrEnum):
+    """Which reminder of a deadline: before it, on its morning, or after it was missed."""
+
+    SOON = "soon"
+    DUE = "due"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class Step:
+    """Remind `working_days` from the deadline's last day (negative: before); OVERDUE only if not done."""
+
+    lead: Lead
+    working_days: int
+    managers_too: bool = False  # the case's managers hear of it too (in their morning digest)
+
+
+#: Default: 2 working days before, on the morning it is due, and the working day after if nothing was
+#: recorded (that one also to the case's managers).
+DEFAULT_STEPS: tuple[Step, ...] = (
+    Step(Lead.SOON, -2),
+    Step(Lead.DUE, 0),
+    Step(Lead.OVERDUE, 1, managers_too=True),
+)
+
+#: Per milestone key, when it differs from DEFAULT_STEPS (an empty tuple: never reminded).
+STEPS_BY_MILESTONE: dict[str, tuple[Step, ...]] = {}
+
+#: Whose deadlines each role is reminded of: what `workflows.audience` calls theirs, and Ofsted's own
+#: steps on a case (the draft and final reports) for its inspector, who is the one to chase them.
+REMINDED_ACTORS: dict[Role, frozenset[Actor]] = {
+    **ROLE_ACTORS,
+    Role.INSPECTOR: ROLE_ACTORS[Role.INSPECTOR] | {Actor.OFSTED},
+}
+
+#: The milestone whose recording tells the provider at once what it is and when their comments are due.
+DRAFT_SENT = "draft_report"
+PROVIDER_COMMENTS = "provider_comments"
+
+
+@dataclass(frozen=True)
+class Hours:
+    """When messages may go out, in the operator's time zone (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ)."""
+
+    zone: ZoneInfo
+    remind_at: time = time(9, 0)
+    quiet_from: time = time(20, 0)
+    quiet_until: time = time(8, 0)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def quiet(self, moment: datetime) -> bool:
+        """Between 20:00 and 08:00: nothing is sent to someone who did not just ask."""
+        clock = self.local(moment).time()
+        return clock >= self.quiet_from or clock < self.quiet_until
+
+    def reminding(self, moment: datetime, calendar: WorkingCalendar) -> bool:
+        """Reminders go on working days, from the reminding hour until the quiet hours."""
+        local = self.local(moment)
+        return calendar.is_working_day(local.date()) and self.remind_at <= local.time() < self.quiet_from
+
+    def morning(self, day: date) -> datetime:
+        """The reminding hour of `day`, as an aware datetime."""
+        return datetime.combine(day, self.remind_at, tzinfo=self.zone)
+
+    def next_reminding(self, moment: datetime, calendar: WorkingCalendar) -> datetime:
+        """`moment` if reminders may go then, else the next working morning."""
+        if self.reminding(moment, calendar):
+            return moment
+        local = self.local(moment)
+        day = local.date()
+        if not (calendar.is_working_day(day) and local.time() < self.remind_at):
+            day = calendar.next_working_day(day + timedelta(days=1))
+        return self.morning(day)
+
+    def next_awake(self, moment: datetime) -> datetime:
+        """`moment` if it is outside the quiet hours, else the next 08:00."""
+        if not self.quiet(moment):
+            return moment
+        local = self.local(moment)
+        day = local.date() if local.time() < self.quiet_until else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.quiet_until, tzinfo=self.zone)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone on the case who may be reminded."""
+
+    person_id: int
+    role: Role
+    muted: bool = False
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One reminder that should be in the outbox: its de-duplication key names everything it depends on."""
+
+    person_id: int
+    key: str
+    lead: Lead
+    day: date  # the deadline's last day
+    due_at: datetime  # when it goes (aware)
+    digest: bool  # a manager's overdue item, sent in their morning digest across cases
+
+    def dedup(self, case_id: int) -> str:
+        return f"remind:{case_id}:{self.key}:{self.person_id}:{self.day.isoformat()}:{self.lead.value}"
+
+
+def steps_for(key: str) -> tuple[Step, ...]:
+    return STEPS_BY_MILESTONE.get(key, DEFAULT_STEPS)
+
+
+def reminds(role: Role, deadline: Deadline) -> bool:
+    """Whether `role` is reminded of `deadline`: theirs, and shown to them (providers never see
+    Ofsted's internal steps)."""
+    return deadline.actor in REMINDED_ACTORS.get(role, frozenset()) and sees(role, deadline)
+
+
+def planned_at(deadline: Deadline, step: Step, hours: Hours, calendar: WorkingCalendar) -> datetime:
+    """The working morning of a step: a day that is not a working day moves to the working day before
+    for reminders ahead of the deadline, and after for the overdue one."""
+    day = (
+        calendar.add_working_days(deadline.last_day, step.working_days)
+        if step.working_days
+        else (deadline.last_day)
+    )
+    if not calendar.is_working_day(day):
+        day = (
+            calendar.next_working_day(day)
+            if step.lead is Lead.OVERDUE
+            else calendar.previous_working_day(day)
+        )
+    return hours.morning(day)
+
+
+def wanted_reminders(
+    timeline: Sequence[Deadline],
+    people: Sequence[Recipient],
+    managers: Iterable[int],
+    now: datetime,
+    hours: Hours,
+    calendar: WorkingCalendar,
+) -> list[Wanted]:
+    """Every reminder the case should have now. One whose time has passed is wanted at once (the next
+    reminding moment) if its deadline has not passed; once it has, only the overdue one is."""
+    managers = tuple(managers)
+    wanted: list[Wanted] = []
+    for deadline in timeline:
+        if deadline.recorded is not None or not deadline.recordable:
+            continue
+        deadline_passed = deadline.due_at() < now
+        for step in steps_for(deadline.key):
+            at = planned_at(deadline, step, hours, calendar)
+            if step.lead is not Lead.OVERDUE and deadline_passed:
+                continue
+            if at < now:
+                at = hours.next_reminding(now, calendar)
+            for person in people:
+                if not person.muted and reminds(person.role, deadline):
+                    wanted.append(
+                        Wanted(person.person_id, deadline.key, step.lead, deadline.last_day, at, False)
+                    )
+            if step.managers_too:
+                owners = {p.person_id for p in people if reminds(p.role, deadline)}
+                for manager in managers:
+                    if manager not in owners:
+                        wanted.append(Wanted(manager, deadline.key, step.lead, deadline.last_day, at, True))
+    return wanted
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A change to tell one person about: their deadline moved, or the draft report arrived."""
+
+    person_id: int
+    change: Change
+
+
+@dataclass(frozen=True)
+class Notices:
+    """What to tell people at once after a change, from the timeline before and after it."""
+
+    moved: list[Moved] = field(default_factory=list)
+    draft_sent_to: list[int] = field(default_factory=list)  # providers told the draft was sent
+
+
+def notices(
+    before: Sequence[Deadline],
+    after: Sequence[Deadline],
+    people: Sequence[Recipient],
+    calendar: WorkingCalendar,
+    today: date,
+) -> Notices:
+    """Each member whose own deadline moved is told what moved (nothing without a timeline before: a new
+    case); providers are told when the draft report is recorded as sent, while their comments are still
+    to come (also on a case first seen with the draft already recorded)."""
+    moved: list[Moved] = []
+    if before:
+        moved = [
+            Moved(person.person_id, change)
+            for change in diff(before, after, calendar)
+            if change.kind is ChangeKind.MOVED
+            for person in people
+            if not person.muted and reminds(person.role, change.deadline)
+        ]
+    draft = next((d for d in after if d.key == DRAFT_SENT), None)
+    was = next((d for d in before if d.key == DRAFT_SENT), None)
+    comments = next((d for d in after if d.key == PROVIDER_COMMENTS), None)
+    drafted = (
+        draft is not None
+        and draft.recorded is not None
+        and (was is None or was.recorded != draft.recorded)
+        and comments is not None
+        and comments.recorded is None
+        and comments.last_day >= today
+    )
+    providers = [p.person_id for p in people if p.role is Role.PROVIDER] if drafted else []
+    if drafted:
+        moved = [m for m in moved if not (m.person_id in providers and m.change.key == PROVIDER_COMMENTS)]
+    return Notices(moved, providers)
