@@ -1,0 +1,1 @@
+-- PLACEHOLDER for migration 5 (being added in another branch): drop at merge.

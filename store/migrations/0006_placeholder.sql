@@ -1,0 +1,1 @@
+-- PLACEHOLDER for migration 6 (being added in another branch): drop at merge.
