@@ -54,6 +54,10 @@ class Refused(TimelineError):
     """This event can't be sent now (or by this person); the message says why and what to do instead."""
 
 
+class NotYours(Refused):
+    """The event exists in this state, but it is for someone else to send (a button meant for another)."""
+
+
 def party_of(subject: Subject, scope: Scope) -> Party | None:
     """The part `subject` plays on the case, or None if they have none (they may not even see it)."""
     if is_operator(subject):
@@ -121,7 +125,7 @@ class Machine:
         if found is None:
             raise Refused(f"That can't be done while the request is {state.replace('_', ' ')}.")
         if party not in found.by:
-            raise Refused(f"That is for the {_who(found.by)} to do.")
+            raise NotYours(f"That is for the {_who(found.by)} to do.")
         return found.target
 
 
