@@ -21,6 +21,7 @@ from store.inbox import InboxRepository
 from store.invites import InviteRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
+from store.requests import RequestRepository
 from store.state import StateRepository
 
 #: How long a writer waits for another process's write lock before SQLite gives up (milliseconds).
@@ -74,6 +75,7 @@ class Database:
         self.audit = AuditRepository(self)
         self.state = StateRepository(self)
         self.inbox = InboxRepository(self)
+        self.requests = RequestRepository(self)
 
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], datetime] = utc_now) -> Database:
