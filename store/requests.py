@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, guard
+from store import audit, changes, guard
 from store.cases import build_case
 from store.codec import time_from_text, time_to_text
 from store.consistency import case_dates
@@ -169,6 +169,8 @@ class RequestRepository:
             raise InvalidInput(f"There is no kind of request called '{kind[:40]}'.")
         flow = get_flow(kind)
         async with self._db.transaction() as conn:
+            if (earlier := changes.replayed()) is not None:  # the same update, handled again
+                return await self._replayed(conn, int(earlier))
             row = await guard.visible_case(conn, actor, ref)
             party = Party.SYSTEM if system else await self._party(conn, actor, row)
             case = await build_case(conn, row)
@@ -194,6 +196,7 @@ class RequestRepository:
             if cursor.lastrowid is None:
                 raise RuntimeError("SQLite gave no id for a new request")
             request_id = cursor.lastrowid
+            changes.remember(str(request_id))
             await audit.record(
                 conn,
                 now,
@@ -222,6 +225,8 @@ class RequestRepository:
         the one it showed, must still be current. A request that has moved on since (another manager
         decided, a double press) gives `Sent(applied=False)` naming who moved it; nothing changes."""
         async with self._db.transaction() as conn:
+            if changes.replayed() is not None:  # this press was applied the first time its update came
+                return await self._replayed(conn, request_id)
             request = await self._visible(conn, actor, request_id)
             flow = get_flow(request.kind)
             row = await guard.case_row(conn, request.case_ref)
@@ -251,6 +256,7 @@ class RequestRepository:
             )
             if cursor.rowcount != 1:  # changed since it was read: only possible without the write lock
                 return Sent(await self._load(conn, request.id), False)
+            changes.remember(str(request.id))
             await audit.record(
                 conn,
                 now,
@@ -368,6 +374,13 @@ class RequestRepository:
         if party is None or not visible_to(party, request.kind):
             raise missing
         return request
+
+    async def _replayed(self, conn: aiosqlite.Connection, request_id: int) -> Sent:
+        """What a transition made the first time its update was handled: the request and case as they are."""
+        request = await self._load(conn, request_id)
+        row = await guard.case_row(conn, request.case_ref)
+        assert row is not None
+        return Sent(request, True, await build_case(conn, row))
 
     async def _load(self, conn: aiosqlite.Connection, request_id: int) -> Request:
         async with conn.execute(

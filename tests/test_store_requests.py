@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from store import changes
 from store.consistency import CALENDAR, case_dates
 from store.database import Database
 from store.errors import InvalidInput, PermissionDenied, StoreError
@@ -302,3 +303,19 @@ def test_random_event_sequences_keep_the_store_and_the_machine_in_step(
     scenario: tuple[str, list[tuple[str, Party]]],
 ) -> None:
     asyncio.run(_replay(*scenario))
+
+
+async def test_an_update_handled_twice_opens_and_decides_once(db: Database) -> None:
+    w = await build(db)
+    with changes.handling(41):
+        first = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    with changes.handling(41):  # the process died before the update was marked done
+        again = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    assert again.applied and again.request.id == first.request.id
+    assert len(await db.requests.for_case(w.boss, w.future)) == 1
+    with changes.handling(42):
+        decided = await db.requests.send(w.boss, first.request.id, "decline", {"reason": "No"})
+    with changes.handling(42):
+        replay = await db.requests.send(w.boss, first.request.id, "decline", {"reason": "No"})
+    assert replay.applied and replay.request == decided.request  # not "already decided by you"
+    assert [e.action for e in await db.audit.all()].count("request.deferral.decline") == 1
