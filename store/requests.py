@@ -287,6 +287,37 @@ class RequestRepository:
                 if (kind is None or r.kind == kind) and visible_to(party, r.kind)
             ]
 
+    async def waiting_for(self, actor: Person) -> list[tuple[Request, tuple[str, ...]]]:
+        """Every open request on the cases `actor` may see where they can do something now, with what:
+        the managers' pending decisions, a provider's acknowledgement or unfinished survey (for /help)."""
+        found: list[tuple[Request, tuple[str, ...]]] = []
+        async with self._db.reading() as conn:
+            async with conn.execute("SELECT * FROM cases WHERE status = 'open' ORDER BY ref") as cur:
+                rows = list(await cur.fetchall())
+            subject = await guard.subject_of(conn, actor)
+            for row in rows:
+                party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+                if party is None:
+                    continue
+                for request in await requests_of(conn, row["id"]):
+                    events = get_flow(request.kind).machine.events(request.state, party)
+                    if events and visible_to(party, request.kind):
+                        found.append((request, events))
+        return found
+
+    async def of_kind(self, actor: Person, kind: str) -> list[Request]:
+        """Every request of `kind` on the cases `actor` may see (a manager's /feedback across cases)."""
+        async with self._db.reading() as conn:
+            async with conn.execute("SELECT * FROM cases ORDER BY ref") as cur:
+                rows = list(await cur.fetchall())
+            subject = await guard.subject_of(conn, actor)
+            found: list[Request] = []
+            for row in rows:
+                party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+                if party is not None and visible_to(party, kind):
+                    found += [r for r in await requests_of(conn, row["id"]) if r.kind == kind]
+            return found
+
     async def actions(self, actor: Person | None, request_id: int) -> tuple[str, ...]:
         """The events `actor` may send to the request now: the buttons to show them (empty when none)."""
         async with self._db.reading() as conn:

@@ -319,3 +319,22 @@ async def test_an_update_handled_twice_opens_and_decides_once(db: Database) -> N
         replay = await db.requests.send(w.boss, first.request.id, "decline", {"reason": "No"})
     assert replay.applied and replay.request == decided.request  # not "already decided by you"
     assert [e.action for e in await db.audit.all()].count("request.deferral.decline") == 1
+
+
+async def test_what_each_person_can_do_now_and_surveys_across_cases(db: Database) -> None:
+    w = await build(db)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    offered = await db.requests.open(w.inspector, w.finished, "survey", "offer")
+    await db.requests.open(None, w.finished, "case_review", "start", system=True)
+    mine = {(r.kind, events) for r, events in await db.requests.waiting_for(w.boss)}
+    assert mine == {("deferral", ("approve", "decline")), ("case_review", ("debrief",))}
+    theirs = {(r.id, events) for r, events in await db.requests.waiting_for(w.provider)}
+    assert theirs == {
+        (asked.request.id, ("withdraw",)),
+        (offered.request.id, ("answer", "decline", "finish")),
+    }
+    await db.requests.send(w.provider, offered.request.id, "answer", {"question": "overall", "value": 5})
+    await db.requests.send(w.provider, offered.request.id, "finish")
+    surveys = await db.requests.of_kind(w.boss, "survey")
+    assert [s.payload["answers"]["overall"] for s in surveys] == [5]
+    assert await db.requests.of_kind(w.provider, "case_review") == []
