@@ -354,7 +354,7 @@ class RequestRepository:
             calendar=self.calendar,
         )
         try:
-            outcome = apply(state, event, party, {"at": self._db.now(), **data}, payload, situation)
+            outcome = apply(state, event, party, {**data, "at": self._db.now()}, payload, situation)
         except NotYours as exc:
             raise PermissionDenied(str(exc)) from exc
         except Refused as exc:

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflows import case_review, comments, complaints, deferral, notification, survey
 from workflows.access import Role, Scope, Subject
@@ -264,6 +266,20 @@ def test_an_approval_gives_new_planned_days() -> None:
     outcome = run(deferral.FLOW, "requested", "approve", M, situation, start="2026-03-31", end="2026-04-01")
     assert outcome.effects == (SetPlanned(date(2026, 3, 31), date(2026, 4, 1)),)
     assert outcome.payload["previous_start"] == "2026-03-17" and set(outcome.tell) == {P, INS, M}
+    keeps_length = run(
+        deferral.FLOW,
+        "requested",
+        "approve",
+        M,
+        sit("ch-full", date(2026, 3, 17), date(2026, 3, 10), None),
+        start="2026-03-31",
+    )
+    assert keeps_length.effects == (SetPlanned(date(2026, 3, 31), None),)  # no planned end: none made up
+    two_days = Situation(
+        KINDS["ch-full"], CaseDates(date(2026, 3, 17), date(2026, 3, 18)), date(2026, 3, 10), CAL
+    )
+    moved = deferral.FLOW.apply("requested", "approve", M, {"start": "2026-04-02"}, {}, two_days)
+    assert moved.effects == (SetPlanned(date(2026, 4, 2), date(2026, 4, 7)),)  # over Easter: still 2 days
     with pytest.raises(Refused, match="not a working day"):
         run(deferral.FLOW, "requested", "approve", M, situation, start="2026-04-03")  # Good Friday
     with pytest.raises(Refused, match="after today"):
@@ -510,3 +526,25 @@ def test_purging_removes_free_text_at_any_depth_and_keeps_the_rest() -> None:
         "documents": [{"file_id": "F1", "name": None}],
         "answers": {"overall": 4, "improve": None},
     }
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(sorted(FLOWS)),
+    st.lists(st.tuples(st.text(max_size=12), st.sampled_from(list(Party))), max_size=12),
+    st.data(),
+)
+def test_no_sequence_of_events_reaches_an_undefined_state(
+    kind: str, noise: list[tuple[str, Party]], data: st.DataObject
+) -> None:
+    machine = FLOWS[kind].machine
+    events = sorted({m.event for m in machine.moves})
+    steps = data.draw(st.lists(st.tuples(st.sampled_from(events), st.sampled_from(list(Party))), max_size=12))
+    state = NEW
+    for event, party in [*steps, *noise]:
+        try:
+            state = machine.target(state, event, party)
+        except Refused:
+            continue
+        assert state in machine.states
+        assert (state in machine.final) == (not any(machine.events(state, p) for p in Party))

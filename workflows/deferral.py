@@ -186,6 +186,10 @@ def _apply(
         if end is not None and end < start:
             raise Refused("The new last on-site day can't be before the new first.")
         before = situation.dates
+        if end is None and before.start is not None and before.end is not None:
+            # Only a new first day: the visit keeps its length in working days.
+            length = situation.calendar.working_days_between(before.start, before.end)
+            end = situation.calendar.add_working_days(start, length) if length else start
         if (start, end) == (before.start, before.end):
             raise Refused("Those are the planned days already: give the new ones.")
         return Outcome(
