@@ -163,3 +163,23 @@ def test_purge_uses_the_configured_retention(
     monkeypatch.setenv("INSPECTBOT_RETENTION_DAYS", "0")
     assert main(["purge"]) == 0
     assert "of 1 case(s)" in capsys.readouterr().out
+
+
+def test_export_includes_the_case_requests(db_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = asyncio.run(seed_case(db_file))
+
+    async def review() -> None:
+        db = await Database.open(db_file)
+        try:
+            boss = await db.people.get_by_telegram_id(1)
+            assert boss is not None
+            await db.requests.open(boss, ref, "case_review", "start")
+        finally:
+            await db.close()
+
+    asyncio.run(review())
+    assert main(["export", "--case", str(ref)]) == 0
+    requests = json.loads(capsys.readouterr().out)["requests"]
+    assert [(r["kind"], r["state"], r["payload"]["trigger"]) for r in requests] == [
+        ("case_review", "open", "manual")
+    ]
