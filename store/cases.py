@@ -187,31 +187,41 @@ class CaseRepository:
 
     async def record_event(self, actor: Person, ref: int, key: str, day: date) -> Case:
         """Record the day something happened (`start`, `end`, a milestone key of the kind)."""
-        day_text = day_to_text(day)
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
-            _check_open(row)
-            _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
-            before = await self._event(conn, row["id"], key)
-            if before == day_text:
-                return await build_case(conn, row)
-            consistency.check_event(await build_case(conn, row), key, day)
-            await conn.execute(
-                "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (case_id, key)"
-                " DO UPDATE SET day = excluded.day, recorded_at = excluded.recorded_at",
-                (row["id"], key, day_text, time_to_text(self._db.now())),
-            )
-            await audit.record(
-                conn,
-                self._db.now(),
-                actor,
-                "case.event",
-                ref,
-                {"key": key, "day": before},
-                {"key": key, "day": day_text},
-            )
-            return await self._changed(conn, ref)
+            return await self.record_event_on(conn, actor, row, key, day)
+
+    async def record_event_on(
+        self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row, key: str, day: date
+    ) -> Case:
+        """`record_event` inside the caller's transaction, on a case row whose access the caller checked.
+
+        For the request workflows (store.requests): a transition and the date it records commit together.
+        """
+        ref = row["ref"]
+        day_text = day_to_text(day)
+        _check_open(row)
+        _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
+        before = await self._event(conn, row["id"], key)
+        if before == day_text:
+            return await build_case(conn, row)
+        consistency.check_event(await build_case(conn, row), key, day)
+        await conn.execute(
+            "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (case_id, key)"
+            " DO UPDATE SET day = excluded.day, recorded_at = excluded.recorded_at",
+            (row["id"], key, day_text, time_to_text(self._db.now())),
+        )
+        await audit.record(
+            conn,
+            self._db.now(),
+            actor,
+            "case.event",
+            ref,
+            {"key": key, "day": before},
+            {"key": key, "day": day_text},
+        )
+        return await self._changed(conn, ref)
 
     async def clear_event(self, actor: Person, ref: int, key: str) -> Case:
         """Forget a recorded day (recorded by mistake); the trail keeps what it was."""
@@ -261,14 +271,25 @@ class CaseRepository:
 
     async def set_planned(self, actor: Person, ref: int, start: date | None, end: date | None) -> Case:
         """Change the planned on-site days."""
-        _check_planned(start, end)
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
-            _check_open(row)
-            before = {"planned_start": row["planned_start"], "planned_end": row["planned_end"]}
-            after = {"planned_start": opt_day_text(start), "planned_end": opt_day_text(end)}
-            consistency.check_planned(await build_case(conn, row), start, end)
-            return await self._update(conn, actor, ref, "case.planned", before, after)
+            return await self.set_planned_on(conn, actor, row, start, end)
+
+    async def set_planned_on(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Person | None,
+        row: aiosqlite.Row,
+        start: date | None,
+        end: date | None,
+    ) -> Case:
+        """`set_planned` inside the caller's transaction, on a case row whose access the caller checked."""
+        _check_planned(start, end)
+        _check_open(row)
+        before = {"planned_start": row["planned_start"], "planned_end": row["planned_end"]}
+        after = {"planned_start": opt_day_text(start), "planned_end": opt_day_text(end)}
+        consistency.check_planned(await build_case(conn, row), start, end)
+        return await self._update(conn, actor, row["ref"], "case.planned", before, after)
 
     async def close(
         self, actor: Person, ref: int, reason: str = "completed", note: str | None = None
@@ -479,7 +500,7 @@ class CaseRepository:
     async def _update(
         self,
         conn: aiosqlite.Connection,
-        actor: Person,
+        actor: Person | None,
         ref: int,
         action: str,
         before: dict[str, Any],

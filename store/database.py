@@ -24,6 +24,7 @@ from store.lists import ListRepository
 from store.outbox import OutboxRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
+from store.requests import RequestRepository
 from store.state import StateRepository
 from workflows.calendar import WorkingCalendar
 
@@ -104,6 +105,7 @@ class Database:
         self.inbox = InboxRepository(self)
         self.lists = ListRepository(self)
         self.outbox = OutboxRepository(self)
+        self.requests = RequestRepository(self)
 
     @classmethod
     async def open(

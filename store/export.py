@@ -8,6 +8,7 @@ from store import audit, guard
 from store.cases import build_case, notes_of
 from store.codec import opt_day_text, time_to_text
 from store.errors import NotFound
+from store.requests import requests_of
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -18,7 +19,7 @@ def _opt_time(value: Any) -> str | None:
 
 
 async def export_case(db: Database, ref: int) -> dict[str, Any]:
-    """Everything stored about case `ref`: the case, setting, members, events, notes, invitations, trail.
+    """Everything stored about case `ref`: case, setting, members, events, notes, invites, requests, trail.
 
     Operator-level (no person is asked): the command line calls it. `NotFound` if there is no such case.
     """
@@ -29,6 +30,7 @@ async def export_case(db: Database, ref: int) -> dict[str, Any]:
         case = await build_case(conn, row)
         notes = await notes_of(conn, case.id, ref)
         entries = await audit.entries_for_case(conn, ref)
+        requests = await requests_of(conn, case.id)
         async with conn.execute(
             "SELECT id, role, created_by, created_at, expires_at, redeemed_at, redeemed_by FROM invites"
             " WHERE case_id = ? ORDER BY id",
@@ -72,6 +74,23 @@ async def export_case(db: Database, ref: int) -> dict[str, Any]:
             {"id": n.id, "author_id": n.author_id, "at": time_to_text(n.at), "text": n.text} for n in notes
         ],
         "invites": invites,
+        "requests": [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "state": r.state,
+                "asked_by": r.asked_by,
+                "decider": None if r.decider is None else r.decider.value,
+                "last_by": r.last_by,
+                "last_label": r.last_label,
+                "payload": r.payload,
+                "version": r.version,
+                "created_at": time_to_text(r.created_at),
+                "updated_at": time_to_text(r.updated_at),
+                "purged_at": None if r.purged_at is None else time_to_text(r.purged_at),
+            }
+            for r in requests
+        ],
         "audit": [
             {
                 "id": e.id,

@@ -3,6 +3,9 @@
 What is purged, and why only this:
 - the text of the case's notes (the free text people typed; the rows stay, text NULL, so counts and
   dates survive), and the words given with an "other" reason for closing it;
+- the free text in the case's requests (a deferral's explanation, comments and their file names, a
+  complaint, survey answers in words, a review's recommendation): set to null in the payload, whose
+  states, dates, ratings and flags stay;
 - when every case of a setting has been purged: the setting's name and URN (they identify the home, which
   published reports never do), replaced by "Setting <id> (removed)";
 - then the providers linked to that setting: their Telegram display name becomes "Former provider" and
@@ -19,6 +22,7 @@ from typing import TYPE_CHECKING
 from store import audit
 from store.codec import time_to_text
 from store.errors import InvalidInput
+from store.requests import purge_case_requests
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -46,6 +50,7 @@ async def purge_expired(db: Database, retention_days: int) -> int:
             await conn.execute(
                 "UPDATE cases SET purged_at = ?, close_note = NULL WHERE id = ?", (now_text, case["id"])
             )
+            requests_purged = await purge_case_requests(conn, case["id"], now)
             await audit.record(
                 conn,
                 now,
@@ -53,7 +58,11 @@ async def purge_expired(db: Database, retention_days: int) -> int:
                 "case.purge",
                 case["ref"],
                 None,
-                {"notes_purged": cursor.rowcount, "retention_days": retention_days},
+                {
+                    "notes_purged": cursor.rowcount,
+                    "requests_purged": requests_purged,
+                    "retention_days": retention_days,
+                },
                 system=True,
             )
         for setting_id in sorted({case["setting_id"] for case in due}):

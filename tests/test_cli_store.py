@@ -195,3 +195,23 @@ def test_reminders_lists_the_outbox_as_json_rows_with_local_times(
     assert capsys.readouterr().out.strip() == "0 message(s)."
     assert main(["reminders", "--state", "late"]) == 1
     assert "--state is one of pending" in one_error_line(capsys)
+
+
+def test_export_includes_the_case_requests(db_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref = asyncio.run(seed_case(db_file))
+
+    async def review() -> None:
+        db = await Database.open(db_file)
+        try:
+            boss = await db.people.get_by_telegram_id(1)
+            assert boss is not None
+            await db.requests.open(boss, ref, "case_review", "start")
+        finally:
+            await db.close()
+
+    asyncio.run(review())
+    assert main(["export", "--case", str(ref)]) == 0
+    requests = json.loads(capsys.readouterr().out)["requests"]
+    assert [(r["kind"], r["state"], r["payload"]["trigger"]) for r in requests] == [
+        ("case_review", "open", "manual")
+    ]

@@ -1,0 +1,421 @@
+"""Requests between people on a case (issue 11): each a workflow from `workflows.request_kinds`.
+
+A transition reads the request and its case, asks the pure workflow what the event does (refusals come
+back as `InvalidInput`, or `PermissionDenied` for an event meant for someone else), then, in the same
+`BEGIN IMMEDIATE` transaction, compare-and-sets the request (`UPDATE ... WHERE id = ? AND state = ? AND
+version = ?`), appends the audit entry and applies the case changes through `CaseRepository`'s own
+in-transaction methods (so `store.derived.case_changed` runs). Two people deciding at once can't both
+win: the second finds the request moved on and gets a `Sent` with `applied=False` naming who moved it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import aiosqlite
+
+from store import audit, changes, guard
+from store.cases import build_case
+from store.codec import time_from_text, time_to_text
+from store.consistency import case_dates
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Case, Person
+from workflows.deadlines import LONDON
+from workflows.flows import (
+    NEW,
+    Apply,
+    NotYours,
+    Outcome,
+    Party,
+    Payload,
+    RecordDate,
+    Refused,
+    SetPlanned,
+    Situation,
+    party_of,
+    purge_payload,
+)
+from workflows.kinds import KINDS
+from workflows.request_kinds import FLOWS, get_flow, visible_to
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as stored: its workflow kind, case, state, who asked and last moved it, its payload."""
+
+    id: int
+    kind: str
+    case_ref: int
+    state: str
+    asked_by: int | None
+    decider: Party | None
+    last_by: int | None  # the person who made the last transition (None: the bot or the command line)
+    last_label: str  # how the audit trail names them: "manager:3", "system", "cli"
+    payload: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    purged_at: datetime | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in get_flow(self.kind).machine.final
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What sending an event did. `applied=False`: someone else moved the request first (`request` is as
+    they left it; `request.last_by` / `last_label` say who), and nothing was changed."""
+
+    request: Request
+    applied: bool
+    case: Case | None = None  # the case after the transition's changes (None when not applied)
+    warnings: tuple[str, ...] = ()  # for the sender: e.g. shorter notice than the kind requires
+    tell: tuple[Party, ...] = ()  # who should hear of it (outbox messages, next)
+
+
+_COLUMNS = (
+    "r.id, r.kind, r.state, r.asked_by, r.decider, r.last_by, r.last_label, r.payload, r.version,"
+    " r.created_at, r.updated_at, r.purged_at, c.ref AS case_ref"
+)
+
+
+def _request(row: aiosqlite.Row) -> Request:
+    return Request(
+        id=row["id"],
+        kind=row["kind"],
+        case_ref=row["case_ref"],
+        state=row["state"],
+        asked_by=row["asked_by"],
+        decider=None if row["decider"] is None else Party(row["decider"]),
+        last_by=row["last_by"],
+        last_label=row["last_label"],
+        payload=json.loads(row["payload"]),
+        version=row["version"],
+        created_at=time_from_text(row["created_at"]),
+        updated_at=time_from_text(row["updated_at"]),
+        purged_at=None if row["purged_at"] is None else time_from_text(row["purged_at"]),
+    )
+
+
+async def requests_of(conn: aiosqlite.Connection, case_id: int) -> list[Request]:
+    """Unchecked: every request of a case, oldest first, for callers that checked access (export)."""
+    async with conn.execute(
+        f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id"
+        " WHERE r.case_id = ? ORDER BY r.id",
+        (case_id,),
+    ) as cur:
+        return [_request(row) for row in await cur.fetchall()]
+
+
+async def purge_case_requests(conn: aiosqlite.Connection, case_id: int, now: datetime) -> int:
+    """Retention: the free text of a case's requests becomes None (dates, states, ratings stay)."""
+    purged = 0
+    for request in await requests_of(conn, case_id):
+        if request.purged_at is not None:
+            continue
+        clean = purge_payload(request.payload, get_flow(request.kind).free_text)
+        await conn.execute(
+            "UPDATE requests SET payload = ?, purged_at = ? WHERE id = ?",
+            (_dump(clean), time_to_text(now), request.id),
+        )
+        purged += 1
+    return purged
+
+
+def _dump(payload: Payload) -> str:
+    return json.dumps(payload, sort_keys=True)
+
+
+def _lengths(payload: Payload, free_text: frozenset[str]) -> dict[str, Any]:
+    """What the trail may say of a payload: its free text as lengths, the rest as is (no nesting)."""
+    shown: dict[str, Any] = {}
+    for key, value in payload.items():
+        if key in free_text:
+            shown[f"{key}_length"] = None if value is None else len(str(value))
+        elif isinstance(value, str | int | float | bool) or value is None:
+            shown[key] = value
+    return shown
+
+
+class RequestRepository:
+    """Opening requests, sending events to them, and reading them; every call checks the person's part."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def open(
+        self,
+        actor: Person | None,
+        ref: int,
+        kind: str,
+        event: str,
+        data: Payload | None = None,
+        *,
+        system: bool = False,
+    ) -> Sent:
+        """Start a request of `kind` on case `ref` with its first event (notify, ask, submit, make, offer,
+        start). `actor` None is the command line, or the bot itself with `system=True` (a prompt)."""
+        if kind not in FLOWS:
+            raise InvalidInput(f"There is no kind of request called '{kind[:40]}'.")
+        flow = get_flow(kind)
+        async with self._db.transaction() as conn:
+            if (earlier := changes.replayed()) is not None:  # the same update, handled again
+                return await self._replayed(conn, int(earlier))
+            row = await guard.visible_case(conn, actor, ref)
+            party = Party.SYSTEM if system else await self._party(conn, actor, row)
+            case = await build_case(conn, row)
+            outcome = self._decide(flow.apply, NEW, event, party, data or {}, {}, case)
+            now = self._db.now()
+            label = audit.label_for(actor, system=system)
+            cursor = await conn.execute(
+                "INSERT INTO requests (kind, case_id, state, asked_by, decider, last_by, last_label, payload,"
+                " version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (
+                    kind,
+                    row["id"],
+                    outcome.state,
+                    None if actor is None else actor.id,
+                    None if flow.machine.decider is None else flow.machine.decider.value,
+                    None if actor is None else actor.id,
+                    label,
+                    _dump(outcome.payload),
+                    time_to_text(now),
+                    time_to_text(now),
+                ),
+            )
+            if cursor.lastrowid is None:
+                raise RuntimeError("SQLite gave no id for a new request")
+            request_id = cursor.lastrowid
+            changes.remember(str(request_id))
+            await audit.record(
+                conn,
+                now,
+                actor,
+                f"request.{kind}.{event}",
+                ref,
+                None,
+                {"request_id": request_id, "state": outcome.state, "version": 1}
+                | _lengths(outcome.payload, flow.free_text),
+                system=system,
+            )
+            after = await self._apply_effects(conn, actor, row, outcome)
+            return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
+
+    async def send(
+        self,
+        actor: Person | None,
+        request_id: int,
+        event: str,
+        data: Payload | None = None,
+        *,
+        version: int | None = None,
+        system: bool = False,
+    ) -> Sent:
+        """Send `event` to a request (a pressed button, a typed reason). `version`, when the caller knows
+        the one it showed, must still be current. A request that has moved on since (another manager
+        decided, a double press) gives `Sent(applied=False)` naming who moved it; nothing changes."""
+        async with self._db.transaction() as conn:
+            if changes.replayed() is not None:  # this press was applied the first time its update came
+                return await self._replayed(conn, request_id)
+            request = await self._visible(conn, actor, request_id)
+            flow = get_flow(request.kind)
+            row = await guard.case_row(conn, request.case_ref)
+            assert row is not None  # a request's case is never deleted
+            party = Party.SYSTEM if system else await self._party(conn, actor, row)
+            senders = {p for move in flow.machine.moves if move.event == event for p in move.by}
+            if senders and party not in senders:
+                raise PermissionDenied(f"That is for someone else on case #{request.case_ref} to do.")
+            if self._moved_on(request, event, version):
+                return Sent(request, False)
+            case = await build_case(conn, row)
+            outcome = self._decide(flow.apply, request.state, event, party, data or {}, request.payload, case)
+            now = self._db.now()
+            cursor = await conn.execute(
+                "UPDATE requests SET state = ?, payload = ?, version = version + 1, last_by = ?,"
+                " last_label = ?, updated_at = ? WHERE id = ? AND state = ? AND version = ?",
+                (
+                    outcome.state,
+                    _dump(outcome.payload),
+                    None if actor is None else actor.id,
+                    audit.label_for(actor, system=system),
+                    time_to_text(now),
+                    request.id,
+                    request.state,
+                    request.version,
+                ),
+            )
+            if cursor.rowcount != 1:  # changed since it was read: only possible without the write lock
+                return Sent(await self._load(conn, request.id), False)
+            changes.remember(str(request.id))
+            await audit.record(
+                conn,
+                now,
+                actor,
+                f"request.{request.kind}.{event}",
+                request.case_ref,
+                {"request_id": request.id, "state": request.state, "version": request.version},
+                {"request_id": request.id, "state": outcome.state, "version": request.version + 1}
+                | _lengths(outcome.payload, flow.free_text),
+                system=system,
+            )
+            after = await self._apply_effects(conn, actor, row, outcome)
+            return Sent(await self._load(conn, request.id), True, after, outcome.warnings, outcome.tell)
+
+    async def get(self, actor: Person | None, request_id: int) -> Request:
+        """The request, if `actor` may see it (its case, and for providers not Ofsted's internal kinds)."""
+        async with self._db.reading() as conn:
+            return await self._visible(conn, actor, request_id)
+
+    async def for_case(self, actor: Person | None, ref: int, kind: str | None = None) -> list[Request]:
+        """The case's requests `actor` may see, oldest first; only those of `kind` when given."""
+        async with self._db.reading() as conn:
+            row = await guard.visible_case(conn, actor, ref)
+            party = await self._party(conn, actor, row)
+            return [
+                r
+                for r in await requests_of(conn, row["id"])
+                if (kind is None or r.kind == kind) and visible_to(party, r.kind)
+            ]
+
+    async def waiting_for(self, actor: Person) -> list[tuple[Request, tuple[str, ...]]]:
+        """Every open request on the cases `actor` may see where they can do something now, with what:
+        the managers' pending decisions, a provider's acknowledgement or unfinished survey (for /help)."""
+        found: list[tuple[Request, tuple[str, ...]]] = []
+        async with self._db.reading() as conn:
+            async with conn.execute("SELECT * FROM cases WHERE status = 'open' ORDER BY ref") as cur:
+                rows = list(await cur.fetchall())
+            subject = await guard.subject_of(conn, actor)
+            for row in rows:
+                party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+                if party is None:
+                    continue
+                for request in await requests_of(conn, row["id"]):
+                    events = get_flow(request.kind).machine.events(request.state, party)
+                    if events and visible_to(party, request.kind):
+                        found.append((request, events))
+        return found
+
+    async def of_kind(self, actor: Person, kind: str) -> list[Request]:
+        """Every request of `kind` on the cases `actor` may see (a manager's /feedback across cases)."""
+        async with self._db.reading() as conn:
+            async with conn.execute("SELECT * FROM cases ORDER BY ref") as cur:
+                rows = list(await cur.fetchall())
+            subject = await guard.subject_of(conn, actor)
+            found: list[Request] = []
+            for row in rows:
+                party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+                if party is not None and visible_to(party, kind):
+                    found += [r for r in await requests_of(conn, row["id"]) if r.kind == kind]
+            return found
+
+    async def actions(self, actor: Person | None, request_id: int) -> tuple[str, ...]:
+        """The events `actor` may send to the request now: the buttons to show them (empty when none)."""
+        async with self._db.reading() as conn:
+            request = await self._visible(conn, actor, request_id)
+            row = await guard.case_row(conn, request.case_ref)
+            assert row is not None
+            party = await self._party(conn, actor, row)
+            return get_flow(request.kind).machine.events(request.state, party)
+
+    def _moved_on(self, request: Request, event: str, version: int | None) -> bool:
+        """The request is no longer where the event was offered: a stale button or a lost race."""
+        if version is not None and version != request.version:
+            return True
+        machine = get_flow(request.kind).machine
+        offered_in = {move.source for move in machine.moves if move.event == event}
+        return bool(offered_in) and request.state not in offered_in and request.version > 1
+
+    def _decide(
+        self,
+        apply: Apply,
+        state: str,
+        event: str,
+        party: Party,
+        data: Payload,
+        payload: Payload,
+        case: Case,
+    ) -> Outcome:
+        if case.status != "open":
+            raise InvalidInput(f"Case #{case.ref} is closed, so nothing more can be done on it.")
+        situation = Situation(
+            kind=KINDS[case.kind],
+            dates=case_dates(case),
+            today=self._db.now().astimezone(LONDON).date(),
+            calendar=self._db.calendar,  # the bot's, with its closures
+        )
+        try:
+            outcome = apply(state, event, party, {**data, "at": self._db.now()}, payload, situation)
+        except NotYours as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except Refused as exc:
+            raise InvalidInput(str(exc)) from exc
+        return outcome
+
+    async def _apply_effects(
+        self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row, outcome: Outcome
+    ) -> Case:
+        """The case changes the transition implies, through the case repository, in this transaction."""
+        cases = self._db.cases
+        case = await build_case(conn, row)
+        for effect in outcome.effects:
+            current = await guard.case_row(conn, row["ref"])
+            assert current is not None
+            if isinstance(effect, SetPlanned):
+                case = await cases.set_planned_on(conn, actor, current, effect.start, effect.end)
+            elif isinstance(effect, RecordDate):
+                if effect.only_if_absent and effect.key in case.events:
+                    continue
+                case = await cases.record_event_on(conn, actor, current, effect.key, effect.day)
+        return case
+
+    async def _party(self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row) -> Party:
+        subject = await guard.subject_of(conn, actor)
+        party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+        if party is None:
+            raise PermissionDenied(f"You have no part in case #{row['ref']}.")
+        return party
+
+    async def _visible(self, conn: aiosqlite.Connection, actor: Person | None, request_id: int) -> Request:
+        """The request, or `InvalidInput` alike whether it is missing or hidden (nothing leaks)."""
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id WHERE r.id = ?",
+            (request_id,),
+        ) as cur:
+            found = await cur.fetchone()
+        missing = InvalidInput("I can't find that request.")
+        if found is None:
+            raise missing
+        request = _request(found)
+        try:
+            row = await guard.visible_case(conn, actor, request.case_ref)
+            subject = await guard.subject_of(conn, actor)
+            party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+        except NotFound:
+            raise missing from None
+        if party is None or not visible_to(party, request.kind):
+            raise missing
+        return request
+
+    async def _replayed(self, conn: aiosqlite.Connection, request_id: int) -> Sent:
+        """What a transition made the first time its update was handled: the request and case as they are."""
+        request = await self._load(conn, request_id)
+        row = await guard.case_row(conn, request.case_ref)
+        assert row is not None
+        return Sent(request, True, await build_case(conn, row))
+
+    async def _load(self, conn: aiosqlite.Connection, request_id: int) -> Request:
+        async with conn.execute(
+            f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id WHERE r.id = ?",
+            (request_id,),
+        ) as cur:
+            found = await cur.fetchone()
+        if found is None:
+            raise RuntimeError(f"request {request_id} vanished inside its own transaction")
+        return _request(found)

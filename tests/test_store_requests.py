@@ -1,0 +1,340 @@
+"""The request table: transitions as compare-and-set with their audit entry and case change, races between
+deciders, stale and foreign presses, retention, export, and the store always agreeing with the machines."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from store import changes
+from store.consistency import CALENDAR, case_dates
+from store.database import Database
+from store.errors import InvalidInput, PermissionDenied, StoreError
+from store.models import Person, Role
+from tests.storefixtures import Clock, first_manager
+from workflows.changes import ChangeKind, diff
+from workflows.deadlines import compute_timeline
+from workflows.flows import NEW, Party, Refused
+from workflows.kinds import KINDS
+from workflows.request_kinds import FLOWS
+
+# The clock starts on Monday 1 June 2026.
+
+
+@dataclass
+class World:
+    boss: Person
+    other_boss: Person
+    inspector: Person
+    provider: Person
+    future: int  # a case whose visit is still to come (ch-full, 15-16 June 2026)
+    finished: int  # a case whose final report went out on Friday 29 May 2026, judged inadequate
+
+
+async def join(db: Database, boss: Person, role: Role, telegram_id: int, ref: int | None = None) -> Person:
+    invite = await db.invites.create(boss, role, case_ref=ref)
+    return await db.invites.redeem(invite.code, telegram_id, f"Person {telegram_id}")
+
+
+async def build(db: Database) -> World:
+    boss = await first_manager(db)
+    future = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 6, 15), date(2026, 6, 16))
+    finished = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 3, 3), date(2026, 3, 4))
+    for key, day in (
+        ("end", date(2026, 3, 4)),
+        ("draft_report", date(2026, 3, 27)),
+        ("final_report", date(2026, 5, 29)),
+    ):
+        await db.cases.record_event(boss, finished.ref, key, day)
+    await db.cases.set_outcome(boss, finished.ref, judgement="inadequate")
+    other_boss = await join(db, boss, Role.MANAGER, 2)
+    inspector = await join(db, boss, Role.INSPECTOR, 3)
+    for ref in (future.ref, finished.ref):
+        await db.cases.add_member(boss, ref, inspector.id, Role.INSPECTOR)
+    provider = await join(db, boss, Role.PROVIDER, 4, future.ref)
+    return World(boss, other_boss, inspector, provider, future.ref, finished.ref)
+
+
+async def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: what 'nothing changed' is compared on."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.reading() as conn:
+        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name") as cur:
+            names = [row[0] for row in await cur.fetchall()]
+        for name in names:
+            async with conn.execute(f"SELECT * FROM {name} ORDER BY rowid") as cur:
+                tables[name] = [tuple(row) for row in await cur.fetchall()]
+    return tables
+
+
+async def test_an_approved_deferral_moves_every_deadline_in_one_transaction(db: Database) -> None:
+    w = await build(db)
+    before = compute_timeline(KINDS["ch-full"], case_dates(await db.cases.get(w.boss, w.future)), CALENDAR)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "major_incident"})
+    assert asked.applied and asked.request.state == "requested" and asked.request.decider is Party.MANAGER
+    assert set(asked.tell) == {Party.MANAGER, Party.INSPECTOR}
+    assert await db.requests.actions(w.boss, asked.request.id) == ("approve", "decline")
+    assert await db.requests.actions(w.provider, asked.request.id) == ("withdraw",)
+
+    approved = await db.requests.send(
+        w.boss, asked.request.id, "approve", {"start": "2026-06-29", "end": "2026-06-30"}, version=1
+    )
+    assert approved.applied and approved.request.state == "approved" and approved.request.version == 2
+    assert approved.case is not None and approved.case.planned_start == date(2026, 6, 29)
+    after = compute_timeline(KINDS["ch-full"], case_dates(await db.cases.get(w.boss, w.future)), CALENDAR)
+    changes = diff(before, after, CALENDAR)
+    assert {c.key for c in changes} == {d.key for d in before}  # every deadline...
+    assert all(c.kind is ChangeKind.MOVED and c.working_days == 10 for c in changes)  # ...two weeks later
+    actions = [e.action for e in await db.audit.for_case(w.boss, w.future)]
+    assert actions[-3:] == ["request.deferral.ask", "request.deferral.approve", "case.planned"]
+    assert approved.request.last_by == w.boss.id and approved.request.last_label == f"manager:{w.boss.id}"
+
+
+async def test_two_managers_deciding_at_once_on_two_connections_one_wins_the_other_is_told(
+    tmp_path: Path, clock: Clock
+) -> None:
+    path = tmp_path / "race.sqlite3"
+    first = await Database.open(path, clock=clock)
+    second = await Database.open(path, clock=clock)
+    try:
+        w = await build(first)
+        asked = await first.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+        rid = asked.request.id
+        approve, decline = await asyncio.gather(
+            first.requests.send(w.boss, rid, "approve", {"start": "2026-06-29"}),
+            second.requests.send(w.other_boss, rid, "decline", {"reason": "No ground"}),
+        )
+        results = [approve, decline]
+        assert sorted(r.applied for r in results) == [False, True]
+        winner = next(r for r in results if r.applied)
+        loser = next(r for r in results if not r.applied)
+        assert loser.request.state == winner.request.state in ("approved", "declined")
+        assert loser.request.last_by == winner.request.last_by  # the loser is told who decided
+        assert loser.request.version == 2 and loser.case is None
+        decisions = [e for e in await first.audit.all() if e.action.startswith("request.deferral.")]
+        won = "approve" if winner.request.state == "approved" else "decline"
+        assert [e.action for e in decisions] == ["request.deferral.ask", f"request.deferral.{won}"]
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_a_double_press_and_a_stale_button_change_nothing(db: Database) -> None:
+    w = await build(db)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    rid = asked.request.id
+    first, second = await asyncio.gather(
+        db.requests.send(w.boss, rid, "approve", {"start": "2026-06-29"}),
+        db.requests.send(w.boss, rid, "approve", {"start": "2026-06-29"}),
+    )
+    assert sorted([first.applied, second.applied]) == [False, True]
+    snapshot = await dump(db)
+    stale = await db.requests.send(w.provider, rid, "withdraw")  # the provider's button from before
+    assert not stale.applied and stale.request.last_by == w.boss.id
+    late_decline = await db.requests.send(w.other_boss, rid, "decline", {"reason": "x"}, version=1)
+    assert not late_decline.applied
+    assert await dump(db) == snapshot
+
+
+async def test_presses_meant_for_others_and_forged_ids_are_refused_without_a_change(db: Database) -> None:
+    w = await build(db)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    outsider = await join(db, w.boss, Role.INSPECTOR, 9)  # not on the case
+    snapshot = await dump(db)
+    with pytest.raises(PermissionDenied):
+        await db.requests.send(w.provider, asked.request.id, "approve", {"start": "2026-06-29"})
+    with pytest.raises(PermissionDenied):
+        await db.requests.send(w.inspector, asked.request.id, "decline", {"reason": "x"})
+    with pytest.raises(InvalidInput, match="can't find that request"):
+        await db.requests.send(outsider, asked.request.id, "approve", {"start": "2026-06-29"})
+    with pytest.raises(InvalidInput, match="can't find that request"):
+        await db.requests.send(w.boss, 999, "approve", {"start": "2026-06-29"})
+    with pytest.raises(InvalidInput, match="can't be done"):
+        await db.requests.send(w.boss, asked.request.id, "nonsense")
+    with pytest.raises(InvalidInput, match="no kind of request"):
+        await db.requests.open(w.boss, w.future, "bribe", "offer")
+    assert await dump(db) == snapshot
+
+
+async def test_a_deferral_after_the_start_is_refused_and_a_closed_case_takes_no_requests(
+    db: Database,
+) -> None:
+    w = await build(db)
+    with pytest.raises(InvalidInput, match="started on Tuesday 3 March 2026"):
+        await db.requests.open(w.provider, w.finished, "deferral", "ask", {"ground": "closing"})
+    await db.cases.close(w.boss, w.future)
+    with pytest.raises(InvalidInput, match="closed"):
+        await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+
+
+async def test_a_complaint_and_comments_record_their_dates_on_the_case(db: Database, clock: Clock) -> None:
+    w = await build(db)
+    made = await db.requests.open(w.provider, w.finished, "complaint", "make", {"text": "Misread evidence"})
+    assert made.applied and made.case is not None and made.case.events["complaint"] == date(2026, 6, 1)
+    trail = await db.audit.for_case(w.boss, w.finished)
+    assert trail[-1].action == "case.event" and trail[-1].actor_label == f"provider:{w.provider.id}"
+    assert trail[-2].after is not None and trail[-2].after["text_length"] == len("Misread evidence")
+    comments = await db.requests.open(w.provider, w.finished, "comments", "submit", {"text": "Late, sorry"})
+    assert comments.request.payload["late"] is True and comments.case is not None
+    assert comments.case.events["provider_comments"] == date(2026, 6, 1)
+    clock.now += timedelta(days=1)
+    again = await db.requests.open(w.provider, w.finished, "comments", "submit", {"text": "And more"})
+    assert again.case is not None and again.case.events["provider_comments"] == date(2026, 6, 1)  # kept
+    clock.now += timedelta(days=7)  # Tuesday 9 June: the window closed on Friday 5 June
+    with pytest.raises(InvalidInput, match="closed on Friday 5 June 2026"):
+        await db.requests.open(w.provider, w.finished, "complaint", "make", {"text": "x"})
+
+
+async def test_a_case_review_decision_with_a_compliance_notice_brings_the_monitoring_visit(
+    db: Database,
+) -> None:
+    w = await build(db)
+    opened = await db.requests.open(None, w.finished, "case_review", "start", system=True)
+    assert opened.request.payload["trigger"] == "inadequate" and opened.request.last_label == "system"
+    with pytest.raises(InvalidInput, match="can't find that request"):
+        await db.requests.get(w.provider, opened.request.id)  # Ofsted-internal
+    assert await db.requests.for_case(w.provider, w.finished) == []
+    await db.requests.send(w.inspector, opened.request.id, "debrief", {"recommendation": "Monitoring visit"})
+    decided = await db.requests.send(
+        w.boss,
+        opened.request.id,
+        "decide",
+        {"decision": "compliance_notice", "compliance_date": "2026-07-01"},
+    )
+    assert decided.case is not None and decided.case.events["compliance_date"] == date(2026, 7, 1)
+    timeline = compute_timeline(KINDS["ch-full"], case_dates(decided.case), CALENDAR)
+    visit = next(d for d in timeline if d.key == "compliance_visit")
+    assert visit.due == date(2026, 7, 8)
+
+
+async def test_retention_purges_request_text_and_export_includes_requests(db: Database, clock: Clock) -> None:
+    w = await build(db)
+    await db.requests.open(w.provider, w.finished, "complaint", "make", {"text": "Misread evidence"})
+    await db.requests.open(
+        w.provider, w.finished, "comments", "submit", {"documents": [{"file_id": "F", "name": "a.pdf"}]}
+    )
+    exported = await db.export_case(w.finished)
+    assert [r["kind"] for r in exported["requests"]] == ["complaint", "comments"]
+    assert exported["requests"][0]["payload"]["text"] == "Misread evidence"
+    assert "Misread evidence" not in json.dumps(exported["audit"])  # the trail holds lengths only
+    await db.cases.close(w.boss, w.finished)
+    clock.now += timedelta(days=30)
+    assert await db.purge_expired(30) == 1
+    purged = (await db.export_case(w.finished))["requests"]
+    assert purged[0]["payload"]["text"] is None and purged[0]["payload"]["made_on"] == "2026-06-01"
+    assert purged[1]["payload"]["documents"] == [{"file_id": "F", "name": None}]
+    assert all(r["purged_at"] is not None for r in purged)
+    purge = [e for e in await db.audit.all() if e.action == "case.purge"][-1]
+    assert purge.after is not None and purge.after["requests_purged"] == 2
+
+
+# --- the store always agrees with the pure machines --------------------------------------------------
+
+DATA = {
+    "ground": "major_incident",
+    "start": "2026-06-29",
+    "reason": "A reason",
+    "text": "Some words",
+    "day": "2026-06-01",
+    "recommendation": "Monitor",
+    "decision": "monitoring_visit",
+    "question": "overall",
+    "value": 3,
+}
+#: Which case each flow runs on: a deferral and a notification before the visit, the rest after it.
+ON_FUTURE = {"deferral", "notification"}
+
+
+def _steps() -> st.SearchStrategy[tuple[str, list[tuple[str, Party]]]]:
+    def for_kind(kind: str) -> st.SearchStrategy[tuple[str, list[tuple[str, Party]]]]:
+        events = [*sorted({m.event for m in FLOWS[kind].machine.moves}), "nonsense"]
+        step = st.tuples(st.sampled_from(events), st.sampled_from(list(Party)))
+        return st.tuples(st.just(kind), st.lists(step, min_size=1, max_size=8))
+
+    return st.sampled_from(sorted(FLOWS)).flatmap(for_kind)
+
+
+async def _replay(kind: str, steps: list[tuple[str, Party]]) -> None:
+    clock = Clock()
+    with tempfile.TemporaryDirectory() as folder:
+        db = await Database.open(Path(folder) / "h.sqlite3", clock=clock)
+        try:
+            w = await build(db)
+            people = {Party.PROVIDER: w.provider, Party.INSPECTOR: w.inspector, Party.MANAGER: w.boss}
+            ref = w.future if kind in ON_FUTURE else w.finished
+            machine = FLOWS[kind].machine
+            model, request_id = NEW, None
+            for event, party in steps:
+                actor, system = people.get(party), party is Party.SYSTEM
+                try:
+                    expected = machine.target(model, event, party)
+                except Refused:
+                    expected = model
+                try:
+                    if request_id is None:
+                        sent = await db.requests.open(actor, ref, kind, event, DATA, system=system)
+                        request_id = sent.request.id
+                    else:
+                        sent = await db.requests.send(actor, request_id, event, DATA, system=system)
+                    stored = sent.request.state if sent.applied else model
+                except StoreError:
+                    stored = model
+                assert stored == expected, (kind, steps)
+                assert expected in (NEW, *machine.states)
+                model = expected
+                if request_id is not None:
+                    assert (await db.requests.get(w.boss, request_id)).state == model
+        finally:
+            await db.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_steps())
+def test_random_event_sequences_keep_the_store_and_the_machine_in_step(
+    scenario: tuple[str, list[tuple[str, Party]]],
+) -> None:
+    asyncio.run(_replay(*scenario))
+
+
+async def test_an_update_handled_twice_opens_and_decides_once(db: Database) -> None:
+    w = await build(db)
+    with changes.handling(41):
+        first = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    with changes.handling(41):  # the process died before the update was marked done
+        again = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    assert again.applied and again.request.id == first.request.id
+    assert len(await db.requests.for_case(w.boss, w.future)) == 1
+    with changes.handling(42):
+        decided = await db.requests.send(w.boss, first.request.id, "decline", {"reason": "No"})
+    with changes.handling(42):
+        replay = await db.requests.send(w.boss, first.request.id, "decline", {"reason": "No"})
+    assert replay.applied and replay.request == decided.request  # not "already decided by you"
+    assert [e.action for e in await db.audit.all()].count("request.deferral.decline") == 1
+
+
+async def test_what_each_person_can_do_now_and_surveys_across_cases(db: Database) -> None:
+    w = await build(db)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    offered = await db.requests.open(w.inspector, w.finished, "survey", "offer")
+    await db.requests.open(None, w.finished, "case_review", "start", system=True)
+    mine = {(r.kind, events) for r, events in await db.requests.waiting_for(w.boss)}
+    assert mine == {("deferral", ("approve", "decline")), ("case_review", ("debrief",))}
+    theirs = {(r.id, events) for r, events in await db.requests.waiting_for(w.provider)}
+    assert theirs == {
+        (asked.request.id, ("withdraw",)),
+        (offered.request.id, ("answer", "decline", "finish")),
+    }
+    await db.requests.send(w.provider, offered.request.id, "answer", {"question": "overall", "value": 5})
+    await db.requests.send(w.provider, offered.request.id, "finish")
+    surveys = await db.requests.of_kind(w.boss, "survey")
+    assert [s.payload["answers"]["overall"] for s in surveys] == [5]
+    assert await db.requests.of_kind(w.provider, "case_review") == []

@@ -1,0 +1,215 @@
+"""Deferral: the provider asks, on a ground from the deferral policy; a manager approves (with new planned
+days, which moves every date counted from them) or declines (with a reason); the provider may withdraw.
+
+A request once the visit has started is refused with the reason (the policy pauses a visit that has
+started instead; deferral-policy.md section 2). `la-sif` offers only the exceptional circumstances its
+guidance allows (004 L34-37); staff absence, the DCS's included, is never a ground.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from workflows.dates import format_date
+from workflows.flows import (
+    NEW,
+    Flow,
+    Machine,
+    Move,
+    Outcome,
+    Party,
+    Payload,
+    Refused,
+    SetPlanned,
+    Situation,
+    cite,
+    date_field,
+    text_field,
+)
+from workflows.rules import InspectionKind, Source
+
+REQUESTED = "requested"
+APPROVED = "approved"
+DECLINED = "declined"
+WITHDRAWN = "withdrawn"
+
+ASK = "ask"
+APPROVE = "approve"
+DECLINE = "decline"
+WITHDRAW = "withdraw"
+
+MACHINE = Machine(
+    kind="deferral",
+    states=(REQUESTED, APPROVED, DECLINED, WITHDRAWN),
+    final=frozenset({APPROVED, DECLINED, WITHDRAWN}),
+    moves=(
+        Move(NEW, ASK, REQUESTED, frozenset({Party.PROVIDER})),
+        Move(REQUESTED, APPROVE, APPROVED, frozenset({Party.MANAGER})),
+        Move(REQUESTED, DECLINE, DECLINED, frozenset({Party.MANAGER})),
+        Move(REQUESTED, WITHDRAW, WITHDRAWN, frozenset({Party.PROVIDER})),
+    ),
+    decider=Party.MANAGER,
+)
+
+EXPLANATION_LIMIT = 1000
+REASON_LIMIT = 500
+OTHER = "other"
+
+#: The general policy, as summarised in shared/spec/timelines.md ("Deferral") from deferral-policy.md.
+POLICY = "shared/spec/timelines.md, Deferral; shared/spec/deferral-policy.md, section 3"
+
+
+@dataclass(frozen=True)
+class Ground:
+    """A reason a provider may give: its id (button data), how it reads, and where it comes from."""
+
+    id: str
+    label: str
+    source: Source  # the seed line that sends deferrals to the policy, or states the ground itself
+    policy: str = POLICY
+
+
+#: The seed line of each kind that says deferrals follow Ofsted's deferral policy.
+_POLICY_LINES: dict[str, Source] = {
+    "ch-full": cite("000", "Deferrals", 612, 614),
+    "ch-assurance": cite("000", "Deferrals", 612, 614),
+    "ch-interim-2014": cite("000", "Deferrals", 612, 614),
+    "asa-full": cite("003", "Deferrals", 493, 495),
+    "covid-assurance": cite("002", "Further guidance: Deferring inspections", 259),
+}
+
+_GENERAL = (
+    (
+        "police_investigation",
+        "A senior person is under police investigation or serious concern from another agency",
+    ),
+    ("major_incident", "A recent major incident (a death or serious injury, serious or infectious illness)"),
+    ("closing", "The setting is due to close, merge or move"),
+    ("local_incident", "A local incident means a visit would be inappropriate"),
+    ("closed_for_half", "Closed for a training day or severe weather for at least half the visit"),
+    ("leader_wellbeing", "A senior leader's well-being, with no one to step in"),
+    (OTHER, "Other (explain)"),
+)
+
+_SIF_SOURCE = cite("004", "Deferrals", 35, 37)
+#: Only exceptional circumstances: staff at risk, or inspectors severely restricted (004 L35).
+SIF_GROUNDS = (
+    Ground(
+        "severe_weather",
+        "Serious weather makes access to sites difficult or dangerous",
+        cite("004", "Deferrals", 35, 36),
+    ),
+    Ground(
+        "power_failure",
+        "A power failure keeps inspectors from electronic records for a long time",
+        cite("004", "Deferrals", 35, 37),
+    ),
+    Ground(
+        OTHER,
+        "Other exceptional circumstances: staff at risk, or evidence severely restricted (explain)",
+        _SIF_SOURCE,
+    ),
+)
+
+#: Said whenever a `la-sif` provider asks: absence is not a ground (004 L35).
+SIF_NOT_A_GROUND = "Staff absence, including the absence of the DCS, is not a reason for deferral (004 L35)."
+
+
+def grounds(kind: InspectionKind) -> tuple[Ground, ...]:
+    """The grounds offered for `kind`, "other" last."""
+    if kind.id == "la-sif":
+        return SIF_GROUNDS
+    source = _POLICY_LINES.get(kind.id, cite("000", "Deferrals", 612, 614))
+    return tuple(Ground(ground_id, label, source) for ground_id, label in _GENERAL)
+
+
+def started(situation: Situation) -> date | None:
+    """The day the visit started, if it has by today; None if it has not.
+
+    A COVID-19 visit is live from the announcement call (002 L155-156), the day before its on-site day.
+    """
+    kind, dates = situation.kind, situation.dates
+    begins = situation.first_day()
+    if kind.id == "covid-assurance":
+        call = situation.deadline("notification")
+        if call is not None:
+            begins = call.recorded or call.due
+    if "start" in dates.records:
+        begins = min(begins, dates.records["start"])
+    return begins if begins <= situation.today else None
+
+
+def refuse_if_started(situation: Situation) -> None:
+    """Refused, with the reason, once the visit has started."""
+    began = started(situation)
+    if began is not None:
+        raise Refused(
+            f"The visit started on {format_date(began)}, so it can no longer be deferred. If something "
+            "has happened that stops it going on, tell the lead inspector now: a visit that has started "
+            "may be paused instead (Ofsted's deferral policy, shared/spec/deferral-policy.md section 7)."
+        )
+
+
+def _apply(
+    state: str, event: str, party: Party, data: Payload, payload: Payload, situation: Situation
+) -> Outcome:
+    target = MACHINE.target(state, event, party)
+    if event == ASK:
+        refuse_if_started(situation)
+        offered = {ground.id: ground for ground in grounds(situation.kind)}
+        ground = offered.get(str(data.get("ground", "")))
+        if ground is None:
+            names = "; ".join(g.label for g in offered.values())
+            raise Refused(f"Choose one of the grounds the policy allows: {names}.")
+        explanation: str | None = None
+        if ground.id == OTHER or data.get("explanation"):
+            explanation = text_field(data, "explanation", limit=EXPLANATION_LIMIT, what="why")
+        return Outcome(
+            target,
+            {
+                "ground": ground.id,
+                "explanation": explanation,
+                "asked_on": situation.today.isoformat(),
+                "first_day": situation.first_day().isoformat(),
+            },
+            tell=(Party.MANAGER, Party.INSPECTOR),
+        )
+    if event == APPROVE:
+        refuse_if_started(situation)
+        start = date_field(data, "start", what="the new first on-site day")
+        end = date_field(data, "end", what="the new last on-site day") if data.get("end") else None
+        if start <= situation.today:
+            raise Refused(f"The new first on-site day must be after today, not {format_date(start)}.")
+        if not situation.calendar.is_working_day(start):
+            raise Refused(f"{format_date(start)} is not a working day.")
+        if end is not None and end < start:
+            raise Refused("The new last on-site day can't be before the new first.")
+        before = situation.dates
+        if end is None and before.start is not None and before.end is not None:
+            # Only a new first day: the visit keeps its length in working days.
+            length = situation.calendar.working_days_between(before.start, before.end)
+            end = situation.calendar.add_working_days(start, length) if length else start
+        if (start, end) == (before.start, before.end):
+            raise Refused("Those are the planned days already: give the new ones.")
+        return Outcome(
+            target,
+            {
+                **payload,
+                "start": start.isoformat(),
+                "end": None if end is None else end.isoformat(),
+                "previous_start": None if before.start is None else before.start.isoformat(),
+                "previous_end": None if before.end is None else before.end.isoformat(),
+            },
+            (SetPlanned(start, end),),
+            tell=(Party.PROVIDER, Party.INSPECTOR, Party.MANAGER),
+        )
+    if event == DECLINE:
+        reason = text_field(data, "reason", limit=REASON_LIMIT, what="why it is declined")
+        return Outcome(
+            target, {**payload, "reason": reason}, tell=(Party.PROVIDER, Party.INSPECTOR, Party.MANAGER)
+        )
+    return Outcome(target, dict(payload), tell=(Party.MANAGER, Party.INSPECTOR))
+
+
+FLOW = Flow(MACHINE, _apply, frozenset({"explanation", "reason"}))

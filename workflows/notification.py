@@ -1,0 +1,161 @@
+"""Notification: the inspector records that the provider was told; the provider acknowledges.
+
+For announced kinds the notice the kind requires is checked (a warning when shorter: the notification
+still counts, it happened), the day is recorded as the kind's notification milestone (so what counts
+from it, such as Annex A, is dated from the real call), and the provider is told what to prepare.
+Unannounced kinds have no notice: the provider learns of the inspection when inspectors arrive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from workflows.calendar import WorkingCalendar
+from workflows.dates import format_date
+from workflows.flows import (
+    NEW,
+    Flow,
+    Machine,
+    Move,
+    Outcome,
+    Party,
+    Payload,
+    RecordDate,
+    Refused,
+    Situation,
+    cite,
+    date_field,
+)
+from workflows.rules import InspectionKind, Source
+
+NOTIFIED = "notified"
+ACKNOWLEDGED = "acknowledged"
+WITHDRAWN = "withdrawn"
+
+NOTIFY = "notify"
+ACKNOWLEDGE = "acknowledge"
+WITHDRAW = "withdraw"
+
+_STAFF = frozenset({Party.INSPECTOR, Party.MANAGER})
+
+MACHINE = Machine(
+    kind="notification",
+    states=(NOTIFIED, ACKNOWLEDGED, WITHDRAWN),
+    final=frozenset({ACKNOWLEDGED, WITHDRAWN}),
+    moves=(
+        Move(NEW, NOTIFY, NOTIFIED, _STAFF),
+        Move(NOTIFIED, ACKNOWLEDGE, ACKNOWLEDGED, frozenset({Party.PROVIDER})),
+        Move(NOTIFIED, WITHDRAW, WITHDRAWN, _STAFF),  # recorded on the wrong case, or by mistake
+    ),
+    decider=None,
+)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The notice an announced kind requires: `working_days` before the first on-site day."""
+
+    working_days: int
+    milestone: str  # the kind's milestone the notification is recorded as
+    source: Source
+    note: str = ""
+
+
+#: Announced kinds. The others (children's homes, the 2014 proposals) are unannounced (000 L534, 001 L56).
+NOTICES: dict[str, Notice] = {
+    "asa-full": Notice(
+        10,
+        "notice",
+        cite("003", "Notice of inspection", 431, 433),
+        "20 working days when the agency is a single individual (003 L433).",
+    ),
+    "la-sif": Notice(1, "notification", cite("004", "Day one: notifying the local authority", 385)),
+    "covid-assurance": Notice(1, "notification", cite("002", "The start of the visit", 155, 156)),
+}
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """Something the provider must get ready, with the deadline (milestone key) it has, if any."""
+
+    label: str
+    milestone: str | None
+    source: Source
+
+
+#: What the provider prepares once notified, by kind.
+PREPARATION: dict[str, tuple[Preparation, ...]] = {
+    "la-sif": (
+        Preparation(
+            "The Annex A information (the lead inspector emails the list after the call)",
+            "annex_a",
+            cite("004", "Day one: notifying the local authority", 386, 391),
+        ),
+        Preparation(
+            "Child-level data, lists 1 and 3 to 7, and reports on missing children, when inspectors arrive",
+            "child_data_on_arrival",
+            cite("004", "Timeframe", 69, 70),
+        ),
+    ),
+    "covid-assurance": (
+        Preparation(
+            "The completed Annex A form, by 2pm on the day of the call",
+            "annex_a_form",
+            cite("002", "The start of the visit", 172, 173),
+        ),
+    ),
+    "asa-full": (
+        Preparation(
+            "The pre-inspection information form and the case list form (agree with the inspector when)",
+            None,
+            cite("003", "Notice of inspection", 441, 443, 444, 446),
+        ),
+    ),
+}
+
+
+def notice_warning(
+    kind: InspectionKind, notified: date, first_day: date, calendar: WorkingCalendar
+) -> str | None:
+    """A warning when the notice given is shorter than the kind requires; None when it is enough."""
+    notice = NOTICES.get(kind.id)
+    if notice is None:
+        return None
+    given = calendar.working_days_between(notified, first_day)
+    if given >= notice.working_days:
+        return None
+    required = f"{notice.working_days} working day{'s' if notice.working_days != 1 else ''}"
+    return (
+        f"That is {max(given, 0)} working days' notice before {format_date(first_day)}; "
+        f"a {kind.name.lower()} needs {required} ({notice.source.citation}). {notice.note}".strip()
+    )
+
+
+def _apply(
+    state: str, event: str, party: Party, data: Payload, payload: Payload, situation: Situation
+) -> Outcome:
+    target = MACHINE.target(state, event, party)
+    if event == NOTIFY:
+        day = date_field(data, "day", what="the day the provider was told")
+        if day > situation.today:
+            raise Refused(f"{format_date(day)} is in the future. Record the notification once it is made.")
+        kind = situation.kind
+        notice = NOTICES.get(kind.id)
+        warning = notice_warning(kind, day, situation.first_day(), situation.calendar)
+        effects = () if notice is None else (RecordDate(notice.milestone, day),)
+        return Outcome(
+            target,
+            {"day": day.isoformat(), "announced": notice is not None, "short_notice": warning is not None},
+            effects,
+            warnings=() if warning is None else (warning,),
+            tell=(Party.PROVIDER,),
+        )
+    if event == ACKNOWLEDGE:
+        return Outcome(
+            target, {**payload, "acknowledged_on": situation.today.isoformat()}, tell=(Party.INSPECTOR,)
+        )
+    return Outcome(target, dict(payload), tell=(Party.PROVIDER,))
+
+
+FLOW = Flow(MACHINE, _apply)
