@@ -3,7 +3,7 @@
 `calendar_entries` picks the person's own deadlines still to come (a manager, who oversees the case,
 gets every deadline they are shown), each with a UID that depends only on the case and the milestone,
 so importing an updated file moves an event instead of adding a second one. Alarms are at the reminder
-times (`REMINDERS`: working days before, and the time of day), relative to the event's start.
+times (the reminder policy of `workflows.reminders`, at `REMIND_AT`), relative to the event's start.
 
 `chart_points` classifies each milestone for the picture: done, due, or overdue, and the days that are
 not working days in the range shown.
@@ -21,9 +21,10 @@ from workflows.access import Role
 from workflows.audience import is_mine, shown
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline
+from workflows.reminders import steps_for
 
-#: When people are reminded of a deadline: (working days before it, time of day). Alarms follow these.
-REMINDERS: tuple[tuple[int, time], ...] = ((2, time(9, 0)), (0, time(9, 0)))
+#: The hour reminders go out (INSPECTBOT_REMIND_AT's default): alarms ring when the chat would remind.
+REMIND_AT = time(9, 0)
 
 #: How long a deadline with a time of day is shown in a calendar.
 TIMED_LENGTH = timedelta(minutes=30)
@@ -53,12 +54,19 @@ def entry_uid(ref: int, key: str, domain: str) -> str:
     return f"case-{ref}-{key}@{domain}"
 
 
-def _alarms(day: date, at: time | None, calendar: WorkingCalendar, zone: ZoneInfo) -> tuple[timedelta, ...]:
-    start = datetime.combine(day, at or time(0, 0), zone)
+def _alarms(
+    deadline: Deadline, at: time | None, calendar: WorkingCalendar, zone: ZoneInfo
+) -> tuple[timedelta, ...]:
+    """The reminder policy's steps before or on the deadline (workflows.reminders, counted from its last
+    day), as offsets from the event's start; never after a deadline with a time of day."""
+    start = datetime.combine(deadline.due, at or time(0, 0), zone)
     offsets: list[timedelta] = []
-    for before, moment in REMINDERS:
-        remind_day = calendar.add_working_days(day, -before) if before else day
-        offset = datetime.combine(remind_day, moment, zone) - start
+    for step in steps_for(deadline.key):
+        if step.working_days > 0:  # "overdue" reminders come after the event: no alarm for them
+            continue
+        day = deadline.last_day
+        remind_day = calendar.add_working_days(day, step.working_days) if step.working_days else day
+        offset = datetime.combine(remind_day, REMIND_AT, zone) - start
         if at is not None and offset > timedelta(0):  # due before the reminder time: remind at the time
             offset = timedelta(0)
         offsets.append(offset)
@@ -88,7 +96,7 @@ def calendar_entries(
             first_day=d.due,
             last_day=d.due_until or d.due,
             at=None if d.due_until is not None else d.time,
-            alarms=_alarms(d.due, None if d.due_until is not None else d.time, calendar, zone),
+            alarms=_alarms(d, None if d.due_until is not None else d.time, calendar, zone),
         )
         for d in coming
     ]
