@@ -65,9 +65,11 @@ def test_who_is_reminded_and_when_a_time_has_passed() -> None:
     by = {(w.person_id, w.key, w.lead) for w in wanted}
     assert (2, "draft_qa", Lead.SOON) not in by  # providers are never reminded of internal steps
     assert not any(w.person_id == 3 for w in wanted)  # muted
-    assert (1, "evidence_upload", Lead.SOON) in by  # its time passed, its deadline has not: at once
-    soon = next(w for w in wanted if (w.person_id, w.key, w.lead) == (1, "evidence_upload", Lead.SOON))
-    assert soon.due_at == now
+    # Both "due soon" (13 March) and "due today" (9am) have passed and the deadline has not: only the
+    # latest still says something true, and it goes at once.
+    assert (1, "evidence_upload", Lead.DUE) in by and (1, "evidence_upload", Lead.SOON) not in by
+    today = next(w for w in wanted if (w.person_id, w.key, w.lead) == (1, "evidence_upload", Lead.DUE))
+    assert today.due_at == now
     assert (9, "draft_report", Lead.OVERDUE) in by and (9, "draft_report", Lead.DUE) not in by  # managers
     later = wanted_reminders(timeline, people, [9], at(date(2026, 3, 19), 12), HOURS, CAL)
     leads = {w.lead for w in later if w.key == "evidence_upload"}

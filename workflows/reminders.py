@@ -173,9 +173,16 @@ def wanted_reminders(
         if deadline.recorded is not None or not deadline.recordable:
             continue
         deadline_passed = deadline.due_at() < now
-        for step in steps_for(deadline.key):
-            at = planned_at(deadline, step, hours, calendar)
-            if step.lead is not Lead.OVERDUE and deadline_passed:
+        steps = [
+            (step, planned_at(deadline, step, hours, calendar))
+            for step in steps_for(deadline.key)
+            if step.lead is Lead.OVERDUE or not deadline_passed
+        ]
+        # Of the steps whose time has passed (a case set up or corrected late), only the latest still
+        # says something true: "due today" supersedes "due soon"; it goes at the next reminding moment.
+        passed = [step for step, at in steps if at < now]
+        for step, at in steps:
+            if step in passed[:-1]:
                 continue
             if at < now:
                 at = hours.next_reminding(now, calendar)
