@@ -131,9 +131,12 @@ def _session(args: argparse.Namespace, folder: Path) -> int:
             chat.start()
             if people.first_with_role("manager") is not None:
                 chat.switch("manager")
-            for line in sys.stdin:
-                if bot.poll() is not None or not chat.handle(line):
-                    break
+            try:
+                for line in sys.stdin:
+                    if bot.poll() is not None or not chat.handle(line):
+                        break
+            except KeyboardInterrupt:
+                pass  # Ctrl-C: stop as /quit does (the bot, in the same process group, stops on it too)
             chat.stop()
         finally:
             if bot.poll() is None:
