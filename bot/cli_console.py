@@ -96,9 +96,6 @@ def _session(args: argparse.Namespace, folder: Path) -> int:
                 "NO_PROXY": "127.0.0.1,localhost",
                 "PYTHONUNBUFFERED": "1",
                 "INSPECTBOT_OVERALL_RATE": "0",  # no Telegram to protect
-                # Short polls, as the end-to-end tests use: a 30 s long poll on the local API answered
-                # an update typed meanwhile only when it timed out.
-                "INSPECTBOT_POLL_TIMEOUT": "1",
             }
         )
         people = PeopleBook(db)
