@@ -64,7 +64,14 @@ def _session(args: argparse.Namespace, folder: Path) -> int:
     from workflows.reminders import Hours
 
     try:
-        settings = load_settings(TELEGRAM_BOT_TOKEN=TOKEN)
+        # As the bot process will read them: the environment less what the console sets, and no .env
+        # (the bot runs in the temporary folder).
+        unset = {
+            "INSPECTBOT_WEBHOOK_URL": None,
+            "INSPECTBOT_TEST_CLOCK_FILE": None,
+            "INSPECTBOT_TESTING": False,
+        }
+        settings = load_settings(_env_file=None, TELEGRAM_BOT_TOKEN=TOKEN, **unset)
     except SettingsError as exc:
         print(f"inspectbot: {exc}", file=sys.stderr)
         return 2

@@ -184,12 +184,15 @@ class TerminalChat:
                     self._show(message, edited=before is not None)
 
     def _watch(self) -> None:
-        while not self._stop.wait(0.1):
-            self.scan()
-            trouble = self.on_idle()
-            if trouble:
-                self.say(trouble)
-                return
+        try:
+            while not self._stop.wait(0.1):
+                self.scan()
+                trouble = self.on_idle()
+                if trouble:
+                    self.say(trouble)
+                    return
+        except BrokenPipeError:
+            return  # the reader went away (`... | head`): nothing more to show; the main thread stops too
 
     def start(self) -> None:
         self._watcher.start()
