@@ -8,11 +8,21 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import cast
 
-from bot import cli_backup, cli_check, cli_outbox, cli_programme, cli_run, cli_store, cli_timeline
+from bot import (
+    cli_backup,
+    cli_check,
+    cli_console,
+    cli_outbox,
+    cli_programme,
+    cli_run,
+    cli_store,
+    cli_timeline,
+)
 
 #: Each subcommand module offers `register(subparsers)`, which adds its parsers and sets `handler`.
 _MODULES: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None], ...] = (
     cli_run.register,
+    cli_console.register,
     cli_timeline.register,
     cli_store.register,
     cli_check.register,

@@ -1,0 +1,205 @@
+"""The terminal side of `inspectbot console`: lines typed become a user's messages to the local Bot API, and
+what the bot sends to anyone is printed as it arrives.
+
+A watcher thread reads the local Bot API's chats every tenth of a second and prints each new or edited bot
+message once; the buttons of the current user's latest keyboard are numbered, and typing a number presses
+one. People are named from the bot's own database (read-only), so `/as provider` finds whoever the bot
+knows as a provider.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.localapi import BotMessage, FakeBotApi
+
+ROLES = ("manager", "inspector", "provider")
+HELP = (
+    "Type a message as the current user. A number presses that button of the last keyboard.\n"
+    "/as manager|inspector|provider|ID switches user; /quit (or end of input) stops."
+)
+
+
+class PeopleBook:
+    """Who a Telegram id is, from the bot's database; read fresh each time, as the bot changes it."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+
+    def _rows(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        if not self.db.exists():
+            return []
+        conn = sqlite3.connect(f"{self.db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return list(conn.execute(sql, args))
+        except sqlite3.OperationalError:  # not migrated yet: nobody is known
+            return []
+        finally:
+            conn.close()
+
+    def everyone(self) -> list[tuple[int, str]]:
+        rows = self._rows("SELECT telegram_id, display_name FROM people WHERE active = 1", ())
+        return [(int(str(tid)), str(name)) for tid, name in rows]
+
+    def first_with_role(self, role: str) -> int | None:
+        rows = self._rows(
+            "SELECT telegram_id FROM people WHERE role = ? AND active = 1 ORDER BY id LIMIT 1", (role,)
+        )
+        return int(str(rows[0][0])) if rows else None
+
+    def describe(self, telegram_id: int) -> str:
+        rows = self._rows("SELECT display_name, role FROM people WHERE telegram_id = ?", (telegram_id,))
+        if not rows:
+            return f"user {telegram_id}"
+        name, role = rows[0]
+        return f"{name} ({role}, {telegram_id})"
+
+
+class TerminalChat:
+    """One person at a time types; everyone's messages from the bot are printed."""
+
+    def __init__(self, api: FakeBotApi, people: PeopleBook, out: TextIO) -> None:
+        self.api = api
+        self.people = people
+        self.out = out
+        self.user_id: int | None = None
+        self._seen: dict[tuple[int, int], int] = {}  # (chat, message) -> versions seen
+        self._keyboard: tuple[int, list[str]] | None = None  # message id, callback data by number - 1
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher = threading.Thread(target=self._watch, name="console-watch", daemon=True)
+        self.on_idle: Callable[[], str | None] = lambda: None
+
+    # ------------------------------------------------------------ people
+
+    def meet_everyone(self) -> None:
+        """Every person the bot knows has 'started' the bot, so it may write to them (as in Telegram)."""
+        for telegram_id, name in self.people.everyone():
+            self.api.user(telegram_id, name, started=True)
+
+    def switch(self, who: str) -> bool:
+        """`/as manager|inspector|provider|ID`; False with a line saying why when nobody matches."""
+        who = who.strip().lower()
+        target = int(who) if who.isdigit() else self.people.first_with_role(who) if who in ROLES else None
+        if target is None or target <= 0:
+            hint = "nobody has that role yet" if who in ROLES else "give a role or a Telegram id"
+            self.say(f"(no such user: {hint})")
+            return False
+        self.api.user(target, self.people.describe(target).split(" (")[0], started=True)
+        with self._lock:
+            self.user_id = target
+            self._keyboard = None
+            latest = next((m for m in reversed(self.api.chat(target).messages()) if m.callback_data), None)
+            self._print_line(f"(you are now {self.people.describe(target)})")
+            if latest is not None:
+                self._number(latest)
+        return True
+
+    # ------------------------------------------------------------ input
+
+    def handle(self, line: str) -> bool:
+        """One typed line; False when the console should stop."""
+        text = line.strip()
+        if not text:
+            return True
+        if text in ("/quit", "/exit"):
+            return False
+        if text.startswith("/as ") or text == "/as":
+            self.switch(text[3:])
+            return True
+        if self.user_id is None:
+            self.say("(nobody is typing yet: /as manager|inspector|provider|ID)")
+            return True
+        user = self.api.user(self.user_id)
+        if text.isdigit() and self._keyboard is not None:
+            message_id, data = self._keyboard
+            number = int(text)
+            if not 1 <= number <= len(data):
+                self.say(f"(there are buttons 1 to {len(data)})")
+                return True
+            query = user.press(data[number - 1], message=message_id)
+            try:
+                answer = user.wait_answer(query, timeout=10)
+            except AssertionError:
+                self.say("(the bot did not answer the button press within 10 s)")
+                return True
+            if answer.text:
+                self.say(f"(pop-up) {answer.text}")
+            return True
+        user.send(text)
+        return True
+
+    # ------------------------------------------------------------ output
+
+    def say(self, line: str) -> None:
+        with self._lock:
+            self._print_line(line)
+
+    def _print_line(self, line: str) -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def _number(self, message: BotMessage) -> None:
+        """Print the message's buttons numbered, and make them the ones a typed number presses."""
+        data = list(message.callback_data.values())
+        self._keyboard = (message.message_id, data)
+        for number, text in enumerate(message.callback_data, start=1):
+            self._print_line(f"  [{number}] {text}")
+
+    def _show(self, message: BotMessage, edited: bool) -> None:
+        mine = message.chat_id == self.user_id
+        head = "bot" if mine else f"bot -> {self.people.describe(message.chat_id)}"
+        if edited:
+            head += " (edited)"
+        body = message.text
+        if message.document is not None:
+            body = f"[file {message.document.filename}, {len(message.document.content or b'')} bytes] {body}"
+        self._print_line(f"{head}: {body}")
+        if mine and message.callback_data:
+            self._number(message)
+        elif message.buttons:
+            buttons = " | ".join(text for row in message.buttons for text in row)
+            self._print_line(f"  (buttons: {buttons}; /as {message.chat_id} to press them)")
+
+    def scan(self) -> None:
+        """Print every bot message not printed yet, and every edit."""
+        with self._lock:
+            for chat_id in self.api.chats_with_messages():
+                for message in self.api.chat(chat_id).messages():
+                    key = (chat_id, message.message_id)
+                    versions = len(message.versions)
+                    before = self._seen.get(key)
+                    if before == versions:
+                        continue
+                    self._seen[key] = versions
+                    if before is not None and message.versions[-1].text == message.versions[-2].text:
+                        # Only the buttons changed: most often taken away once pressed, else new ones.
+                        if chat_id == self.user_id and message.callback_data:
+                            self._number(message)
+                        continue
+                    self._show(message, edited=before is not None)
+
+    def _watch(self) -> None:
+        try:
+            while not self._stop.wait(0.1):
+                self.scan()
+                trouble = self.on_idle()
+                if trouble:
+                    self.say(trouble)
+                    return
+        except BrokenPipeError:
+            return  # the reader went away (`... | head`): nothing more to show; the main thread stops too
+
+    def start(self) -> None:
+        self._watcher.start()
+
+    def stop(self) -> None:
+        """Print what is left, then stop watching."""
+        self._stop.set()
+        if self._watcher.is_alive():
+            self._watcher.join(timeout=5)
+        self.scan()

@@ -1,0 +1,28 @@
+"""Fake Telegram Bot API server for end-to-end tests; see README.md in this folder."""
+
+from .driver import FakeChat, FakeUser, Match
+from .model import (
+    BotMessage,
+    Call,
+    CallbackAnswer,
+    MessageVersion,
+    SentDocument,
+    UploadedFile,
+    WebhookDelivery,
+)
+from .server import ApiError, FakeBotApi
+
+__all__ = [
+    "ApiError",
+    "BotMessage",
+    "Call",
+    "CallbackAnswer",
+    "FakeBotApi",
+    "FakeChat",
+    "FakeUser",
+    "Match",
+    "MessageVersion",
+    "SentDocument",
+    "UploadedFile",
+    "WebhookDelivery",
+]

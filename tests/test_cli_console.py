@@ -1,0 +1,105 @@
+"""`inspectbot console --demo`, driven as a person would: lines on its standard input, replies read on its
+standard output. The bot behind it is the real one (`inspectbot run` on the embedded local Bot API)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import threading
+import time
+
+from tests.botprocess import INSPECTBOT
+
+
+class Console:
+    """The console process, with its output lines gathered by a thread so a wait can time out."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "INSPECTBOT_OUTBOX_TICK": "0.5", "NO_PROXY": "127.0.0.1,localhost"}
+        self.proc = subprocess.Popen(
+            [INSPECTBOT, "console", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def type(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, pattern: str, timeout: float = 15) -> re.Match[str]:
+        """The first line from now on that matches `pattern`."""
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            self.seen.append(line)
+            if found := re.search(pattern, line):
+                return found
+        raise AssertionError(f"no line matching {pattern!r}; the console printed:\n" + "\n".join(self.seen))
+
+
+def test_console_demo_chat_buttons_switch_and_a_reminder() -> None:
+    started = time.monotonic()
+    console = Console("--demo", "--reminder-in", "10")
+    try:
+        console.expect(r"^Demo: ", timeout=30)
+        console.expect(r"^\(you are now Maya Manager \(manager, 1001\)\)")
+        console.type("/as inspector")
+        console.expect(r"^\(you are now Ian Inspector \(inspector, 2002\)\)")
+
+        console.type("when is the draft due?")
+        console.expect(r"^bot: Which case do you mean\?")
+        number = console.expect(r"^  \[(\d+)\] #1 Oak Lodge$").group(1)
+        console.type(number)  # press the button by its number
+        console.expect(r"^bot: Draft report sent to the provider for #1 Oak Lodge: done on ")
+
+        console.type("/as provider")
+        console.expect(r"^\(you are now Pat Provider \(provider, 3003\)\)")
+        # Printed as it arrives: a reminder in the reminding hours, else the draft notice.
+        console.expect(
+            r"^bot( -> Pat Provider \(provider, 3003\))?: "
+            r"(Reminder for #1 Oak Lodge:|The draft inspection report for #1 Oak Lodge was sent to you)",
+            timeout=25,
+        )
+        console.type("/quit")
+        assert console.proc.wait(timeout=20) == 0
+    finally:
+        if console.proc.poll() is None:
+            console.proc.kill()
+            console.proc.wait()
+    print(f"console demo session: {time.monotonic() - started:.1f} s")
+
+
+def test_console_without_demo_starts_empty_and_stops_at_end_of_input() -> None:
+    console = Console()
+    try:
+        console.expect(r"^Database: .*\(temporary\)", timeout=30)
+        console.expect(r"^\(you are now Manager 1001 \(manager, 1001\)\)")
+        console.type("/cases")
+        console.expect(r"^bot: ")
+        console.type("/as 4242")
+        console.type("/start")
+        console.expect(r"^bot: ")  # a stranger is answered too (the bot says how to join)
+        assert console.proc.stdin is not None
+        console.proc.stdin.close()  # end of input
+        assert console.proc.wait(timeout=20) == 0
+    finally:
+        if console.proc.poll() is None:
+            console.proc.kill()
+            console.proc.wait()
