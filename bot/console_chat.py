@@ -9,6 +9,7 @@ knows as a provider.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -121,6 +122,7 @@ class TerminalChat:
             if not 1 <= number <= len(data):
                 self.say(f"(there are buttons 1 to {len(data)})")
                 return True
+            since = user.mark()
             query = user.press(data[number - 1], message=message_id)
             try:
                 answer = user.wait_answer(query, timeout=10)
@@ -129,8 +131,17 @@ class TerminalChat:
                 return True
             if answer.text:
                 self.say(f"(pop-up) {answer.text}")
+            with contextlib.suppress(AssertionError):  # a press may only edit its message, or do nothing
+                user.wait_next(since, lambda m: m.message_id != message_id, timeout=3)
+            self.scan()
             return True
+        since = user.mark()
         user.send(text)
+        try:  # wait for the answer, so lines piped in read as a conversation, not all at once
+            user.wait_next(since, timeout=10)
+        except AssertionError:
+            self.say("(no answer from the bot within 10 s)")
+        self.scan()
         return True
 
     # ------------------------------------------------------------ output
