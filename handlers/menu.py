@@ -24,6 +24,7 @@ _ALL = {
     "mute": "Stop a case's reminders",
     "unmute": "Start a case's reminders again",
     "status": "Messages sent, waiting and failed",
+    "defer": "Ask to defer an inspection",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }
@@ -31,12 +32,13 @@ _ALL = {
 _MENU: dict[Role, tuple[str, ...]] = {
     Role.PROVIDER: (
         *("cases", "due", "case", "calendar", "timeline", "reminders", "mute", "unmute", "help", "cancel"),
+        "defer",
     ),
     Role.INSPECTOR: (
         *("cases", "due", "case", "calendar", "timeline", "newcase", "record", "undo", "edit", "close"),
         *("invite", "reminders", "mute", "unmute", "help", "cancel"),
     ),
-    Role.MANAGER: tuple(_ALL),
+    Role.MANAGER: tuple(name for name in _ALL if name != "defer"),
 }
 #: Everyone's menu until the bot knows their role: nothing a provider can't use.
 COMMANDS = [BotCommand(name, _ALL[name]) for name in _MENU[Role.PROVIDER]]

@@ -39,7 +39,9 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/close 12: close a case (completed, entered by mistake, withdrawn...)",
         "/invite provider 12: invite the provider of your case #12",
     ],
-    Role.PROVIDER: [],
+    Role.PROVIDER: [
+        "/defer 12: ask the managers to defer the inspection of #12 (before it starts)",
+    ],
 }
 _ROLE_NAMES = {
     Role.MANAGER: "a regulatory inspection manager",
