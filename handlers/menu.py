@@ -25,6 +25,8 @@ _ALL = {
     "unmute": "Start a case's reminders again",
     "status": "Messages sent, waiting and failed",
     "defer": "Ask to defer an inspection",
+    "complain": "Make a formal complaint",
+    "notify": "Record that the provider was notified",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }
@@ -32,13 +34,13 @@ _ALL = {
 _MENU: dict[Role, tuple[str, ...]] = {
     Role.PROVIDER: (
         *("cases", "due", "case", "calendar", "timeline", "reminders", "mute", "unmute", "help", "cancel"),
-        "defer",
+        *("defer", "complain"),
     ),
     Role.INSPECTOR: (
         *("cases", "due", "case", "calendar", "timeline", "newcase", "record", "undo", "edit", "close"),
-        *("invite", "reminders", "mute", "unmute", "help", "cancel"),
+        *("invite", "reminders", "mute", "unmute", "help", "cancel", "notify"),
     ),
-    Role.MANAGER: tuple(name for name in _ALL if name != "defer"),
+    Role.MANAGER: tuple(name for name in _ALL if name not in ("defer", "complain")),
 }
 #: Everyone's menu until the bot knows their role: nothing a provider can't use.
 COMMANDS = [BotCommand(name, _ALL[name]) for name in _MENU[Role.PROVIDER]]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.context import Handler, InspectContext, Services
@@ -221,9 +221,23 @@ async def request_pressed(update: Update, context: InspectContext) -> str | int:
         context.user_data[_DECIDE_DRAFT] = {"id": request.id, "version": request.version, "event": event}
         await reply(update, typed[1])
         return DECIDE_TEXT
-    await drop_buttons(update)
+    await _drop_decisions(update)
     await reply(update, await _send(context, person, request, event, {}))
     return ConversationHandler.END
+
+
+async def _drop_decisions(update: Update) -> None:
+    """Take the pressed message's deciding buttons off; the others (Ask to defer) stay."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = [
+        row
+        for row in message.reply_markup.inline_keyboard
+        if not any(str(b.callback_data or "").startswith("req:") for b in row)
+    ]
+    await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
 
 
 async def decision_typed(update: Update, context: InspectContext) -> str | int:
@@ -397,6 +411,126 @@ async def defer_confirmed(update: Update, context: InspectContext) -> str | int:
     return ConversationHandler.END
 
 
+# ---------------------------------------------------------------- /notify REF [DATE]
+
+
+async def notify_command(update: Update, context: InspectContext) -> None:
+    """The inspector records that the provider was told (today, or the date given); the provider gets the
+    dates, what to prepare and Acknowledge / Ask to defer through the outbox."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return
+    if person.role is Role.PROVIDER:
+        await reply(update, "Only the inspector on a case or a manager records the notification.")
+        return
+    words = command_text(message.text or "").split()
+    ref = parse_ref(words[0]) if words else None
+    if ref is None:
+        await reply(update, "Which case? Send <code>/notify 12</code>, or <code>/notify 12 9/3/2026</code>.")
+        return
+    day = context.services.today()
+    if len(words) > 1:
+        try:
+            day, _ = two_dates(words[1:], day)
+        except DateParseError as exc:
+            await reply(update, escape(str(exc)))
+            return
+    try:
+        sent = await context.services.db.requests.open(
+            person, ref, "notification", notification.NOTIFY, {"day": day.isoformat()}
+        )
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)))
+        return
+    told = " I'm telling the provider, with the dates and what to prepare." if sent.tell else ""
+    warned = "".join(f"\n⚠️ {escape(w)}" for w in sent.warnings)
+    await reply(
+        update, f"Recorded: the provider of case #{ref} was notified on {format_date(day)}.{told}{warned}"
+    )
+
+
+# ---------------------------------------------------------------- /complain REF
+
+
+async def complain_command(update: Update, context: InspectContext) -> str | int:
+    """/complain REF: the steps of the kind's procedure, then the complaint typed, inside its window."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    ref = parse_ref(command_text(message.text or ""))
+    if ref is None:
+        await reply(update, "Which case? Send <code>/complain 12</code>.")
+        return ConversationHandler.END
+    if person.role is not Role.PROVIDER:
+        await reply(update, "Only the provider of a case can make a formal complaint about it.")
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    kind = KINDS[case.kind]
+    steps = "\n".join(f"{n}. {escape(text)}" for n, text in enumerate(complaints.steps_text(kind), 1))
+    try:
+        found = complaints.check_window(situation(context.services, case))
+    except Refused as exc:
+        await reply(update, escape(str(exc)) + (f"\n\nThe steps:\n{steps}" if steps else ""))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_COMPLAIN_DRAFT] = {"ref": case.ref}
+    until = f" until {format_date(found.closes)}" if found.closes is not None else ""
+    await reply(
+        update,
+        f"A formal complaint about <b>{case_title(case)}</b> can be made{until}. The steps:\n{steps}\n\n"
+        f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel.",
+    )
+    return COMPLAIN_TEXT
+
+
+async def complaint_typed(update: Update, context: InspectContext) -> str | int:
+    message = update.effective_message
+    if message is None:
+        return ConversationHandler.END
+    answers = draft(context, _COMPLAIN_DRAFT)
+    answers["text"] = message.text or ""
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Send the complaint", callback_data="cpc:send")]])
+    await message.reply_html(
+        f"Send this formal complaint about case #{answers['ref']} to the managers? Press Send, or /cancel.",
+        reply_markup=buttons,
+        do_quote=False,
+    )
+    return COMPLAIN_CONFIRM
+
+
+async def complaint_confirmed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None:
+        return ConversationHandler.END
+    await query.answer()
+    await drop_buttons(update)
+    answers = draft(context, _COMPLAIN_DRAFT)
+    assert context.user_data is not None
+    context.user_data.pop(_COMPLAIN_DRAFT, None)
+    try:
+        sent = await context.services.db.requests.open(
+            person, int(answers["ref"]), "complaint", complaints.MAKE, {"text": answers.get("text")}
+        )
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)) + " Nothing was sent; send /complain to start again.")
+        return ConversationHandler.END
+    await reply(
+        update,
+        f"Sent: your complaint about case #{sent.request.case_ref} is recorded and the managers are told.",
+    )
+    return ConversationHandler.END
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -418,6 +552,18 @@ def handlers() -> list[Handler]:
             },
             CallbackQueryHandler(defer_command, pattern=rf"^defer:{REF_DATA}$"),
         ),
+        conversation(
+            _COMPLAIN_DRAFT,
+            private_command("complain", complain_command),
+            {
+                COMPLAIN_TEXT: [expect_text(complaint_typed)],
+                COMPLAIN_CONFIRM: [
+                    CallbackQueryHandler(complaint_confirmed, pattern=r"^cpc:send$"),
+                    expect_button(),
+                ],
+            },
+        ),
+        private_command("notify", notify_command),
         conversation(
             _DECIDE_DRAFT,
             CallbackQueryHandler(request_pressed, pattern=r"^req:"),

@@ -5,15 +5,18 @@ outbox's buttons, everyone on the case is told. The bot's clock is a test clock 
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import invite_code, join
+from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
+from workflows.dates import format_date
 
 MANAGER, SECOND_MANAGER, INSPECTOR, PROVIDER = 8001, 8002, 8003, 8004
 _ASKED = "asks to defer"
+_LINK = "?start="
 
 
 def _start(api: FakeBotApi, tmp_path: Path) -> BotProcess:
@@ -32,12 +35,19 @@ def _start(api: FakeBotApi, tmp_path: Path) -> BotProcess:
     return bot
 
 
-def _case(api: FakeBotApi, manager: FakeUser, people: list[tuple[FakeUser, str]], name: str) -> int:
-    created = manager.ask(f'/newcase ch-full "{name}" 23/3/2026')
+def _case(
+    api: FakeBotApi,
+    manager: FakeUser,
+    people: list[tuple[FakeUser, str]],
+    name: str,
+    start: str = "23/3/2026",
+) -> int:
+    # The managers' outbox messages (a digest, a request) may come meanwhile: each answer is matched.
+    created = manager.ask(f'/newcase ch-full "{name}" {start}', lambda m: "set up" in m.text)
     assert "is set up" in created.text, created.text
     ref = int(created.text.split("#", 1)[1].split()[0])
     for user, role in people:
-        answer = join(user, invite_code(manager.ask(f"/invite {role} {ref}"), api.username))
+        answer = join(user, invite_code(manager.ask(f"/invite {role} {ref}", _LINK), api.username))
         assert "joined" in answer.text or "Welcome" in answer.text, answer.text
     return ref
 
@@ -80,7 +90,7 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(PROVIDER, "Pat")
     try:
-        assert "joined" in join(second, invite_code(manager.ask("/invite manager"), api.username)).text
+        assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
         one = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
         # Approved: the managers get Approve / Decline, the inspector is told; every date moves.
@@ -93,9 +103,9 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         assert asked.buttons == [["Approve"], ["Decline"]]
         assert _request_message(second, marks[second], one).buttons == [["Approve"], ["Decline"]]
         assert _request_message(inspector, marks[inspector], one).buttons == []
-        question = manager.press_and_wait("Approve", message=asked)
+        question = manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=asked)
         assert "new first on-site day" in question.text
-        done = manager.ask("13/4/2026")
+        done = manager.ask("13/4/2026", lambda m: "Approved" in m.text)
         assert "Approved" in done.text and "Monday 13 April 2026" in done.text, done.text
         for user in (provider, inspector, second):
             told = user.wait_next(marks[user], lambda m: "was <b>approved</b>" in (m.html or ""), timeout=15)
@@ -115,8 +125,8 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         _ask_to_defer(provider, two)
         asked = _request_message(manager, marks[manager], two)
         old = _request_message(second, marks[second], two)
-        manager.press_and_wait("Decline", message=asked)
-        declined = manager.ask("The merger can be inspected as planned.")
+        manager.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=asked)
+        declined = manager.ask("The merger can be inspected as planned.", lambda m: "Declined" in m.text)
         assert "Declined the deferral" in declined.text, declined.text
         told = provider.wait_next(
             marks[provider], lambda m: "was <b>declined</b>" in (m.html or ""), timeout=15
@@ -142,12 +152,16 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         not_yours = provider.forge_press(mine.callback_data["Approve"], provider.last())
         assert "for someone else" in (provider.wait_answer(not_yours).text or "")
         assert _state(bot) == snapshot
-        manager.press_and_wait("Approve", message=mine)
-        second.press_and_wait("Decline", message=theirs)
+        manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=mine)
+        second.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=theirs)
         since = {u: u.mark() for u in (manager, second)}
         manager.send("13/4/2026")
         second.send("Not a ground the policy allows.")
-        answers = {u: u.wait_next(since[u], timeout=15).text for u in (manager, second)}
+        decided = ("Approved", "Declined", "Too late")
+        answers = {
+            u: u.wait_next(since[u], lambda m: m.text.startswith(decided), timeout=15).text
+            for u in (manager, second)
+        }
         won = [u for u, text in answers.items() if not text.startswith("Too late")]
         assert len(won) == 1, answers
         lost = manager if won[0] is second else second
@@ -158,6 +172,74 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         planned = "2026-03-23" if state == "declined" else "2026-04-13"
         assert bot.query("SELECT planned_start FROM cases WHERE ref = ?", three) == [(planned,)]
         assert bot.query("SELECT count(*) FROM audit WHERE action LIKE 'request.deferral.%'") == [(6,)]
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
+
+
+def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    bot = _start(api, tmp_path)
+    clock = tmp_path / "clock.txt"
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        future = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
+
+        # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
+        since = provider.mark()
+        assert "Only the inspector" in provider.ask(f"/notify {future}").text
+        recorded = inspector.ask(f"/notify {future}")
+        assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
+        told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        assert "the first on-site day is Monday 23 March 2026" in told.text
+        assert told.buttons == [["Acknowledge"], ["Ask to defer"]]
+        since = inspector.mark()
+        thanks = provider.press_and_wait("Acknowledge", lambda m: "acknowledged" in m.text, message=told)
+        assert thanks.text.startswith("Thank you")
+        assert "Pat acknowledged the notification" in inspector.wait_next(since, timeout=15).text
+        assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
+        again = provider.forge_press(told.callback_data["Acknowledge"], told)
+        assert "already acknowledged by Pat" in (provider.wait_answer(again).text or "")
+        grounds = provider.press_and_wait(
+            "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
+        )
+        assert ["Other (explain)"] in grounds.buttons
+        assert "Cancelled" in provider.ask("/cancel").text
+
+        # A complaint before the inspection has ended: refused, with why and the steps.
+        early = provider.ask(f"/complain {future}")
+        assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
+        assert "raise concerns with the inspector" in early.text and "The steps:" in early.text
+
+        # On the window's last day a complaint is made and the managers are told; the next working day, not.
+        ended = _case(api, manager, [(provider, "provider")], "Oak House", start="2/3/2026")
+        (last,) = bot.query(
+            "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+            " WHERE c.ref = ? AND d.key = 'complaint_window'",
+            ended,
+        )[0]
+        last_day = date.fromisoformat(str(last))
+        clock.write_text(datetime.combine(last_day, time(10), tzinfo=UTC).isoformat())
+        steps = provider.ask(f"/complain {ended}")
+        assert f"can be made until {format_date(last_day)}" in steps.text, steps.text
+        assert "1. " in steps.text
+        confirm = provider.ask("The inspector did not look at our records.")
+        since = manager.mark()
+        sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
+        assert "the managers are told" in sent.text
+        complaint = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
+        assert "Pat made a formal complaint" in complaint.text
+        assert "The inspector did not look at our records." in complaint.text
+        next_day = CALENDAR.add_working_days(last_day, 1)
+        clock.write_text(datetime.combine(next_day, time(10), tzinfo=UTC).isoformat())
+        late = provider.ask(f"/complain {ended}")
+        assert f"closed on {format_date(last_day)}" in late.text, late.text
+        assert "complaints procedure" in late.text
+        assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
     finally:
         if bot.proc is not None:
             bot.stop()
