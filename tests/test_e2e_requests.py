@@ -4,6 +4,7 @@ outbox's buttons, everyone on the case is told. The bot's clock is a test clock 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -65,6 +66,13 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
     assert confirm.buttons, confirm.text
     sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
     assert sent.text.startswith("Sent: your request to defer case #"), sent.text
+
+
+def _set_clock(clock: Path, moment: datetime) -> None:
+    """Move the bot's test clock at once: a whole new file, so the bot never reads a half-written one."""
+    partial = clock.with_suffix(".tmp")
+    partial.write_text(moment.isoformat())
+    os.replace(partial, clock)
 
 
 def _request_message(user: FakeUser, since: int, ref: int) -> BotMessage:
@@ -223,7 +231,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
             ended,
         )[0]
         last_day = date.fromisoformat(str(last))
-        clock.write_text(datetime.combine(last_day, time(10), tzinfo=UTC).isoformat())
+        _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
         steps = provider.ask(f"/complain {ended}")
         assert f"can be made until {format_date(last_day)}" in steps.text, steps.text
         assert "1. " in steps.text
@@ -235,7 +243,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "Pat made a formal complaint" in complaint.text
         assert "The inspector did not look at our records." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
-        clock.write_text(datetime.combine(next_day, time(10), tzinfo=UTC).isoformat())
+        _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
         late = provider.ask(f"/complain {ended}")
         assert f"closed on {format_date(last_day)}" in late.text, late.text
         assert "complaints procedure" in late.text
