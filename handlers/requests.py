@@ -31,7 +31,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
 from store.requests import Request, Sent
-from workflows import complaints, deferral, notification
+from workflows import comments, complaints, deferral, notification
 from workflows.dates import format_date
 from workflows.errors import DateParseError
 from workflows.flows import Refused, Situation
@@ -42,10 +42,11 @@ from workflows.request_kinds import get_flow
 _PRESS = re.compile(r"^req:([0-9]{1,9}):([a-z_]{1,20})$")
 _REFUSED = (InvalidInput, NotFound, PermissionDenied)
 
-_DEFER_DRAFT, _DECIDE_DRAFT, _COMPLAIN_DRAFT = "defer", "decide", "complain"
+_DEFER_DRAFT, _DECIDE_DRAFT, _COMPLAIN_DRAFT, _COMMENTS_DRAFT = "defer", "decide", "complain", "comments"
 DEFER_GROUND, DEFER_TEXT, DEFER_CONFIRM = "defer:ground", "defer:text", "defer:confirm"
 DECIDE_TEXT = "decide:text"
 COMPLAIN_TEXT, COMPLAIN_CONFIRM = "complain:text", "complain:confirm"
+COMMENTS_TEXT = "comments:text"
 
 _BUTTON_LABELS = {
     ("deferral", deferral.APPROVE): "Approve",
@@ -53,6 +54,7 @@ _BUTTON_LABELS = {
     ("deferral", deferral.WITHDRAW): "Withdraw the request",
     ("notification", notification.ACKNOWLEDGE): "Acknowledge",
     ("complaint", complaints.RESPOND): "Mark as responded to",
+    ("comments", comments.SEE): "Mark as seen",
 }
 #: Events that need typed input first: the payload key and the question.
 _TYPED = {
@@ -164,6 +166,13 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
         if event == complaints.RESPOND:
             return f"Your complaint about <b>{title}</b> was marked as responded to by {who}."
         return f"The complaint about <b>{title}</b> was withdrawn by {who}."
+    if request.kind == "comments" and event == comments.SUBMIT:
+        due = format_date(datetime.fromisoformat(str(p["due"])).date())
+        late = f" <b>late</b> (they were due by {due})" if p.get("late") else f" (due by {due})"
+        return (
+            f"<b>{who}</b> sent comments on the draft report of <b>{title}</b>{late}:\n"
+            f"{escape(str(p.get('text') or ''))}"
+        )
     return f"{escape(request.kind)} on <b>{title}</b>: {escape(event)} by {who}."
 
 
@@ -304,6 +313,7 @@ async def _send(
         f"<b>{format_date(case.planned_start) if case and case.planned_start else ''}</b>; every date moved.",
         deferral.DECLINE: f"Declined the deferral of <b>{title}</b>.",
         notification.ACKNOWLEDGE: f"Thank you: the notification of <b>{title}</b> is acknowledged.",
+        comments.SEE: f"Marked as seen: the comments on the draft report of <b>{title}</b>.",
     }.get(event, f"Done: {escape(event)} on <b>{title}</b>.")
     told = " Everyone on the case is told." if sent.tell else ""
     return done + told
@@ -531,6 +541,68 @@ async def complaint_confirmed(update: Update, context: InspectContext) -> str | 
     return ConversationHandler.END
 
 
+# ---------------------------------------------------------------- /comments REF
+
+
+async def comments_command(update: Update, context: InspectContext) -> str | int:
+    """/comments REF: the provider's comments on the draft (text), once it was sent; late ones are marked
+    late and the inspector is told either way."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    ref = parse_ref(command_text(message.text or ""))
+    if ref is None:
+        await reply(update, "Which case? Send <code>/comments 12</code>.")
+        return ConversationHandler.END
+    if person.role is not Role.PROVIDER:
+        await reply(update, "Only the provider of a case sends comments on its draft report.")
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    if "draft_report" not in case.events:
+        await reply(
+            update, "Comments open once the draft report has been sent: it hasn't been recorded as sent yet."
+        )
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_COMMENTS_DRAFT] = {"ref": case.ref}
+    await reply(
+        update,
+        f"Type your comments on the draft report of <b>{case_title(case)}</b> "
+        f"(up to {comments.TEXT_LIMIT} characters), or /cancel.",
+    )
+    return COMMENTS_TEXT
+
+
+async def comments_typed(update: Update, context: InspectContext) -> str | int:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    answers = draft(context, _COMMENTS_DRAFT)
+    try:
+        sent = await context.services.db.requests.open(
+            person, int(answers["ref"]), "comments", comments.SUBMIT, {"text": message.text or ""}
+        )
+    except InvalidInput as exc:
+        await reply(update, escape(str(exc)) + " Please send them again, or /cancel.")
+        return COMMENTS_TEXT
+    except (NotFound, PermissionDenied) as exc:
+        await reply(update, escape(str(exc)))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data.pop(_COMMENTS_DRAFT, None)
+    warned = "".join(f"\n{escape(w)}" for w in sent.warnings)
+    await reply(
+        update, f"Sent: your comments on case #{sent.request.case_ref} are with the inspector.{warned}"
+    )
+    return ConversationHandler.END
+
+
 # ---------------------------------------------------------------- the table
 
 
@@ -562,6 +634,11 @@ def handlers() -> list[Handler]:
                     expect_button(),
                 ],
             },
+        ),
+        conversation(
+            _COMMENTS_DRAFT,
+            private_command("comments", comments_command),
+            {COMMENTS_TEXT: [expect_text(comments_typed)]},
         ),
         private_command("notify", notify_command),
         conversation(

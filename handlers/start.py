@@ -44,6 +44,7 @@ _BY_ROLE: dict[Role, list[str]] = {
     Role.PROVIDER: [
         "/defer 12: ask the managers to defer the inspection of #12 (before it starts)",
         "/complain 12: make a formal complaint about #12 (the steps, inside its window)",
+        "/comments 12: send your comments on the draft report of #12",
     ],
 }
 _ROLE_NAMES = {

@@ -252,3 +252,35 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         if bot.proc is not None:
             bot.stop()
     bot.assert_healthy()
+
+
+def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    clock = tmp_path / "clock.txt"
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
+        assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        recorded = inspector.ask(f"/record {ref} draft_report 11/3/2026", lambda m: "Recorded" in m.text)
+        assert "Wednesday 11 March 2026" in recorded.text
+
+        # The day after the comments were due (Wednesday 18 March): accepted, marked late, the inspector told.
+        _set_clock(clock, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+        asked = provider.ask(f"/comments {ref}", lambda m: "Type your comments" in m.text)
+        assert "Oak House" in asked.text
+        since = inspector.mark()
+        sent = provider.ask("Paragraph 3 names the wrong manager.", lambda m: "Sent" in m.text)
+        assert "These comments are late: they were due by Wednesday 18 March 2026." in sent.text
+        told = inspector.wait_next(since, lambda m: "sent comments" in m.text, timeout=15)
+        assert "late (they were due by Wednesday 18 March 2026)" in told.text
+        assert "Paragraph 3 names the wrong manager." in told.text
+        assert told.buttons == [["Mark as seen"]]
+        seen = inspector.press_and_wait("Mark as seen", lambda m: "Marked as seen" in m.text, message=told)
+        assert "Oak House" in seen.text
+        assert bot.query("SELECT state, json_extract(payload, '$.late') FROM requests") == [("seen", 1)]
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
