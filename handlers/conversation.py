@@ -92,7 +92,7 @@ def expect_button() -> Handler:
 
 
 def conversation(
-    name: str, entry: Handler, states: dict[object, list[Handler]]
+    name: str, entry: Handler, states: dict[object, list[Handler]], *more_entries: Handler
 ) -> ConversationHandler[InspectContext]:
     """A persistent conversation keyed by chat and user, where one step may be typed and the next pressed.
 
@@ -104,7 +104,7 @@ def conversation(
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[entry],
+            entry_points=[entry, *more_entries],
             states=states,
             fallbacks=fallbacks(name),
             name=name,

@@ -24,6 +24,10 @@ _ALL = {
     "mute": "Stop a case's reminders",
     "unmute": "Start a case's reminders again",
     "status": "Messages sent, waiting and failed",
+    "defer": "Ask to defer an inspection",
+    "complain": "Make a formal complaint",
+    "comments": "Comment on the draft report",
+    "notify": "Record that the provider was notified",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }
@@ -31,12 +35,13 @@ _ALL = {
 _MENU: dict[Role, tuple[str, ...]] = {
     Role.PROVIDER: (
         *("cases", "due", "case", "calendar", "timeline", "reminders", "mute", "unmute", "help", "cancel"),
+        *("defer", "complain", "comments"),
     ),
     Role.INSPECTOR: (
         *("cases", "due", "case", "calendar", "timeline", "newcase", "record", "undo", "edit", "close"),
-        *("invite", "reminders", "mute", "unmute", "help", "cancel"),
+        *("invite", "reminders", "mute", "unmute", "help", "cancel", "notify"),
     ),
-    Role.MANAGER: tuple(_ALL),
+    Role.MANAGER: tuple(name for name in _ALL if name not in ("defer", "complain", "comments")),
 }
 #: Everyone's menu until the bot knows their role: nothing a provider can't use.
 COMMANDS = [BotCommand(name, _ALL[name]) for name in _MENU[Role.PROVIDER]]

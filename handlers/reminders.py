@@ -73,6 +73,10 @@ def _day_text(day: str | None, until: str | None) -> str:
 
 async def render(services: Services, person: Person, rows: Sequence[OutboxRow], now: datetime) -> Rendered:
     """The message for `rows` (one person, one batch) as things stand now."""
+    if rows and rows[0].template == "request":
+        from handlers.requests import render_request
+
+        return await render_request(services, person, rows, now)
     out = Rendered()
     today = now.astimezone(services.zone).date()
     cases: dict[int, Case | None] = {}

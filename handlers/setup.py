@@ -9,7 +9,19 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import calendar_files, cases, due, invite, lifecycle, lists, newcase, record, reminders, start
+from handlers import (
+    calendar_files,
+    cases,
+    due,
+    invite,
+    lifecycle,
+    lists,
+    newcase,
+    record,
+    reminders,
+    requests,
+    start,
+)
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
 from handlers.menu import COMMANDS
@@ -63,6 +75,7 @@ def handler_table() -> list[Handler]:
         *newcase.handlers(),
         *record.handlers(),
         *lifecycle.handlers(),
+        *requests.handlers(),  # its conversations' typed steps come before the questions
         *start.handlers(),
         *cases.handlers(),
         *invite.handlers(),

@@ -30,6 +30,7 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/edit 12: correct the planned days, the setting's name or the kind",
         "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
         "/invite: invite an inspector, a provider or another manager",
+        "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
     ],
     Role.INSPECTOR: [
         "/newcase: set up an inspection",
@@ -38,8 +39,13 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/edit 12 days: correct the planned on-site days",
         "/close 12: close a case (completed, entered by mistake, withdrawn...)",
         "/invite provider 12: invite the provider of your case #12",
+        "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
     ],
-    Role.PROVIDER: [],
+    Role.PROVIDER: [
+        "/defer 12: ask the managers to defer the inspection of #12 (before it starts)",
+        "/complain 12: make a formal complaint about #12 (the steps, inside its window)",
+        "/comments 12: send your comments on the draft report of #12",
+    ],
 }
 _ROLE_NAMES = {
     Role.MANAGER: "a regulatory inspection manager",

@@ -276,6 +276,47 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
         )
 
 
+async def tell_request(
+    conn: aiosqlite.Connection,
+    now: datetime,
+    case: Case,
+    *,
+    request_id: int,
+    version: int,
+    event: str,
+    parties: Sequence[str],
+    actor_id: int | None,
+) -> int:
+    """A request moved (store.requests, in its transaction): one message to each person of the told
+    parties ("provider", "inspector", "manager"), the mover excepted; rendered at send time from the
+    request as it then is (handlers/requests.py), so its buttons are offered only while still current.
+    Mutes don't apply: a mute stops reminders, not what someone asks of you. Returns the rows added."""
+    people, managers = await _recipients(conn, case)
+    wanted: list[int] = []
+    for party in parties:
+        if party == Role.MANAGER.value:
+            wanted += managers
+        else:
+            wanted += [p.person_id for p in people if p.role.value == party]
+    added = 0
+    for person_id in dict.fromkeys(wanted):
+        if person_id == actor_id:
+            continue
+        added += await enqueue(
+            conn,
+            now,
+            dedup=f"req:{request_id}:{version}:{person_id}",
+            person_id=person_id,
+            case_id=case.id,
+            kind="notice",
+            batch=f"req:{request_id}:{version}",
+            template="request",
+            params={"request_id": request_id, "version": version, "event": event, "by": actor_id},
+            due_at=CONFIG.hours.next_awake(now),
+        )
+    return added
+
+
 async def _cancel(conn: aiosqlite.Connection, where: str, args: Sequence[Any], reason: str) -> int:
     cursor = await conn.execute(
         f"UPDATE outbox SET state = 'cancelled', reason = ? WHERE state = 'pending' AND {where}",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
-from store import audit, changes, guard
+from store import audit, changes, guard, outbox
 from store.cases import build_case
 from store.codec import time_from_text, time_to_text
 from store.consistency import case_dates
@@ -206,6 +206,7 @@ class RequestRepository:
                 system=system,
             )
             after = await self._apply_effects(conn, actor, row, outcome)
+            await self._tell(conn, after, request_id, 1, event, actor, outcome)
             return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
 
     async def send(
@@ -266,6 +267,7 @@ class RequestRepository:
                 system=system,
             )
             after = await self._apply_effects(conn, actor, row, outcome)
+            await self._tell(conn, after, request.id, request.version + 1, event, actor, outcome)
             return Sent(await self._load(conn, request.id), True, after, outcome.warnings, outcome.tell)
 
     async def get(self, actor: Person | None, request_id: int) -> Request:
@@ -374,6 +376,30 @@ class RequestRepository:
                     continue
                 case = await cases.record_event_on(conn, actor, current, effect.key, effect.day)
         return case
+
+    async def _tell(
+        self,
+        conn: aiosqlite.Connection,
+        case: Case,
+        request_id: int,
+        version: int,
+        event: str,
+        actor: Person | None,
+        outcome: Outcome,
+    ) -> None:
+        """The outbox messages to the parties the transition tells, in its transaction."""
+        if not outcome.tell:
+            return
+        await outbox.tell_request(
+            conn,
+            self._db.now(),
+            case,
+            request_id=request_id,
+            version=version,
+            event=event,
+            parties=[party.value for party in outcome.tell],
+            actor_id=None if actor is None else actor.id,
+        )
 
     async def _party(self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row) -> Party:
         subject = await guard.subject_of(conn, actor)

@@ -1,0 +1,649 @@
+"""Requests between people in chat (issue 11): /defer, /notify, /complain, and the buttons that decide.
+
+Every message to someone other than the person typing goes through the outbox: the store writes a
+`request` row in the transition's transaction (store.outbox.tell_request) and `render_request` turns it
+into text at send time, from the request as it then is. Its buttons (`req:<id>:<event>`, under 64 bytes)
+are offered only while the request is still at the version the message is about, and every press is
+checked again against the request's current state and the presser's part on the case: a stale button, a
+button meant for someone else and forged data change nothing. Conversations only gather one person's
+typed input (a ground and an explanation, a new first day, a reason, a complaint).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler
+
+from handlers.context import Handler, InspectContext, Services
+from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
+from handlers.newcase import two_dates
+from handlers.parsing import REF_DATA, command_text, parse_ref
+from handlers.people import current_person, drop_buttons, reply
+from handlers.reminders import Rendered
+from handlers.render import case_title
+from store.consistency import case_dates
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Case, Person, Role
+from store.outbox import OutboxRow
+from store.requests import Request, Sent
+from workflows import comments, complaints, deferral, notification
+from workflows.dates import format_date
+from workflows.errors import DateParseError
+from workflows.flows import Refused, Situation
+from workflows.kinds import KINDS
+from workflows.request_kinds import get_flow
+
+#: Button data that decides: "req:<request id>:<event>"; parsed strictly.
+_PRESS = re.compile(r"^req:([0-9]{1,9}):([a-z_]{1,20})$")
+_REFUSED = (InvalidInput, NotFound, PermissionDenied)
+
+_DEFER_DRAFT, _DECIDE_DRAFT, _COMPLAIN_DRAFT, _COMMENTS_DRAFT = "defer", "decide", "complain", "comments"
+DEFER_GROUND, DEFER_TEXT, DEFER_CONFIRM = "defer:ground", "defer:text", "defer:confirm"
+DECIDE_TEXT = "decide:text"
+COMPLAIN_TEXT, COMPLAIN_CONFIRM = "complain:text", "complain:confirm"
+COMMENTS_TEXT = "comments:text"
+
+_BUTTON_LABELS = {
+    ("deferral", deferral.APPROVE): "Approve",
+    ("deferral", deferral.DECLINE): "Decline",
+    ("deferral", deferral.WITHDRAW): "Withdraw the request",
+    ("notification", notification.ACKNOWLEDGE): "Acknowledge",
+    ("complaint", complaints.RESPOND): "Mark as responded to",
+    ("comments", comments.SEE): "Mark as seen",
+}
+#: Events that need typed input first: the payload key and the question.
+_TYPED = {
+    ("deferral", deferral.APPROVE): (
+        "start",
+        "What is the new first on-site day? For example 13/4/2026, or two dates for the first and last. "
+        "Or /cancel.",
+    ),
+    ("deferral", deferral.DECLINE): (
+        "reason",
+        f"Why is it declined? In a few words (up to {deferral.REASON_LIMIT} characters). Or /cancel.",
+    ),
+}
+
+
+def situation(services: Services, case: Case) -> Situation:
+    """The case as a workflow sees it, today (for the checks made before asking anything)."""
+    return Situation(KINDS[case.kind], case_dates(case), services.today(), services.calendar)
+
+
+async def _who(services: Services, person_id: int | None, label: str) -> str:
+    """A person's name for a message to another person on the same case ("the bot" for the system)."""
+    if person_id is None:
+        return "the operator" if label == "cli" else "the bot"
+    try:
+        return escape((await services.db.people.get(person_id)).display_name)
+    except InvalidInput:
+        return "someone"
+
+
+def _ground_label(case: Case, ground_id: object) -> str:
+    for ground in deferral.grounds(KINDS[case.kind]):
+        if ground.id == ground_id:
+            return ground.label
+    return str(ground_id)
+
+
+# ---------------------------------------------------------------- outbox rows, rendered at send time
+
+
+async def render_request(
+    services: Services, person: Person, rows: Sequence[OutboxRow], now: datetime
+) -> Rendered:
+    """The message of a `request` row (one per batch): what happened, and the buttons still current."""
+    out = Rendered()
+    row = rows[0]
+    for other in rows[1:]:
+        out.drop.setdefault("duplicate", []).append(other.id)
+    request_id, version = int(row.params["request_id"]), int(row.params["version"])
+    try:
+        request = await services.db.requests.get(person, request_id)
+    except InvalidInput:
+        out.drop.setdefault("not_visible", []).append(row.id)
+        return out
+    case = await services.db.outbox.case(row.case_id) if row.case_id is not None else None
+    if case is None or case.status != "open":
+        out.drop.setdefault("case_closed", []).append(row.id)
+        return out
+    by = row.params.get("by")
+    who = await _who(services, None if by is None else int(by), "system")
+    out.text = _describe(request, case, str(row.params["event"]), who)
+    out.send.append(row.id)
+    buttons: list[list[InlineKeyboardButton]] = []
+    if request.version == version:
+        for event in await services.db.requests.actions(person, request.id):
+            label = _BUTTON_LABELS.get((request.kind, event))
+            if label is not None and (request.kind, event) != ("deferral", deferral.WITHDRAW):
+                buttons.append([InlineKeyboardButton(label, callback_data=f"req:{request.id}:{event}")])
+    if request.kind == "notification" and person.role is Role.PROVIDER:
+        buttons.append([InlineKeyboardButton("Ask to defer", callback_data=f"defer:{case.ref}")])
+    out.markup = InlineKeyboardMarkup(buttons) if buttons else None
+    return out
+
+
+def _describe(request: Request, case: Case, event: str, who: str) -> str:
+    """One request event, said to someone on the case who did not do it."""
+    p = request.payload
+    title = case_title(case)
+    if request.kind == "deferral":
+        if event == deferral.ASK:
+            why = f"\nWhy: {escape(str(p['explanation']))}" if p.get("explanation") else ""
+            planned = format_date(datetime.fromisoformat(str(p["first_day"])).date())
+            return (
+                f"<b>{who}</b> asks to defer <b>{title}</b> (first on-site day {planned}).\n"
+                f"Ground: {escape(_ground_label(case, p.get('ground')))}{why}"
+            )
+        if event == deferral.APPROVE:
+            start = format_date(datetime.fromisoformat(str(p["start"])).date())
+            return (
+                f"The deferral of <b>{title}</b> was <b>approved</b> by {who}: the first on-site day is now "
+                f"<b>{start}</b>. Every deadline and reminder has moved with it."
+            )
+        if event == deferral.DECLINE:
+            return (
+                f"The deferral of <b>{title}</b> was <b>declined</b> by {who}: "
+                f"{escape(str(p.get('reason')))}\n"
+                "The inspection goes ahead as planned."
+            )
+        return f"The request to defer <b>{title}</b> was withdrawn by {who}."
+    if request.kind == "notification":
+        if event == notification.NOTIFY:
+            return _notified(case, who, p)
+        if event == notification.ACKNOWLEDGE:
+            return f"{who} acknowledged the notification of <b>{title}</b>."
+        return f"The notification of <b>{title}</b> was withdrawn by {who}: it was recorded by mistake."
+    if request.kind == "complaint":
+        if event == complaints.MAKE:
+            return f"<b>{who}</b> made a formal complaint about <b>{title}</b>:\n{escape(str(p.get('text')))}"
+        if event == complaints.RESPOND:
+            return f"Your complaint about <b>{title}</b> was marked as responded to by {who}."
+        return f"The complaint about <b>{title}</b> was withdrawn by {who}."
+    if request.kind == "comments" and event == comments.SUBMIT:
+        due = format_date(datetime.fromisoformat(str(p["due"])).date())
+        late = f" <b>late</b> (they were due by {due})" if p.get("late") else f" (due by {due})"
+        return (
+            f"<b>{who}</b> sent comments on the draft report of <b>{title}</b>{late}:\n"
+            f"{escape(str(p.get('text') or ''))}"
+        )
+    return f"{escape(request.kind)} on <b>{title}</b>: {escape(event)} by {who}."
+
+
+def _notified(case: Case, who: str, payload: dict[str, object]) -> str:
+    kind = KINDS[case.kind]
+    start = case.planned_start
+    lines = [
+        f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>"
+        + (f": the first on-site day is <b>{format_date(start)}</b>." if start is not None else ".")
+    ]
+    prepare = notification.PREPARATION.get(kind.id, ())
+    if prepare:
+        lines += ["What to prepare:", *(f"• {escape(item.label)}" for item in prepare)]
+    lines.append("Press Acknowledge when you have read this, or Ask to defer.")
+    del payload
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- pressing a button that decides
+
+
+async def request_pressed(update: Update, context: InspectContext) -> str | int:
+    """A `req:` button: checked against the request now; typed input asked for when the event needs it."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return ConversationHandler.END
+    matched = _PRESS.match(query.data)
+    if matched is None:
+        await query.answer("That button isn't one I know.", show_alert=True)
+        return ConversationHandler.END
+    request_id, event = int(matched[1]), matched[2]
+    db = context.services.db
+    try:
+        request = await db.requests.get(person, request_id)
+        allowed = await db.requests.actions(person, request_id)
+    except _REFUSED as exc:
+        await query.answer(str(exc), show_alert=True)
+        return ConversationHandler.END
+    known = {move.event for move in get_flow(request.kind).machine.moves}
+    if event not in allowed:
+        if event not in known:
+            text = "That button isn't one I know."
+        elif request.final:
+            who = await _who(context.services, request.last_by, request.last_label)
+            text = f"This request was already {request.state.replace('_', ' ')} by {who}. Nothing changed."
+        else:
+            text = "That is for someone else on the case to do."
+        await query.answer(text, show_alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    typed = _TYPED.get((request.kind, event))
+    if typed is not None:
+        assert context.user_data is not None
+        context.user_data[_DECIDE_DRAFT] = {"id": request.id, "version": request.version, "event": event}
+        await reply(update, typed[1])
+        return DECIDE_TEXT
+    await _drop_decisions(update)
+    await reply(update, await _send(context, person, request, event, {}))
+    return ConversationHandler.END
+
+
+async def _drop_decisions(update: Update) -> None:
+    """Take the pressed message's deciding buttons off; the others (Ask to defer) stay."""
+    query = update.callback_query
+    message = query.message if query is not None else None
+    if query is None or not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = [
+        row
+        for row in message.reply_markup.inline_keyboard
+        if not any(str(b.callback_data or "").startswith("req:") for b in row)
+    ]
+    await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def decision_typed(update: Update, context: InspectContext) -> str | int:
+    """The new first day, or the reason: sent with the version the person saw (a lost race is told)."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    answers = draft(context, _DECIDE_DRAFT)
+    db = context.services.db
+    try:
+        request = await db.requests.get(person, int(answers["id"]))
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)))
+        return ConversationHandler.END
+    event = str(answers["event"])
+    key, _ = _TYPED[(request.kind, event)]
+    text = message.text or ""
+    data: dict[str, object] = {key: text}
+    if key == "start":
+        try:
+            first, last = two_dates(text.split(), context.services.today())
+        except DateParseError as exc:
+            await reply(update, escape(str(exc)) + " Please send it again, or /cancel.")
+            return DECIDE_TEXT
+        data = {"start": first.isoformat(), "end": None if last is None else last.isoformat()}
+    answer = await _send(context, person, request, event, data, version=int(answers["version"]))
+    if answer.startswith("!"):
+        await reply(update, answer[1:] + " Please send it again, or /cancel.")
+        return DECIDE_TEXT
+    assert context.user_data is not None
+    context.user_data.pop(_DECIDE_DRAFT, None)
+    await reply(update, answer)
+    return ConversationHandler.END
+
+
+async def _send(
+    context: InspectContext,
+    person: Person,
+    request: Request,
+    event: str,
+    data: dict[str, object],
+    version: int | None = None,
+) -> str:
+    """Send the event; the answer for the sender ("!" first: refused, ask again)."""
+    db = context.services.db
+    try:
+        sent: Sent = await db.requests.send(
+            person, request.id, event, data, version=version or request.version
+        )
+    except InvalidInput as exc:
+        return "!" + escape(str(exc))
+    except (NotFound, PermissionDenied) as exc:
+        return escape(str(exc))
+    if not sent.applied:
+        who = await _who(context.services, sent.request.last_by, sent.request.last_label)
+        return (
+            f"Too late: {who} already {sent.request.state.replace('_', ' ')} this request. Nothing changed."
+        )
+    case = sent.case
+    title = case_title(case) if case is not None else f"#{request.case_ref}"
+    done = {
+        deferral.APPROVE: f"Approved: the first on-site day of <b>{title}</b> is now "
+        f"<b>{format_date(case.planned_start) if case and case.planned_start else ''}</b>; every date moved.",
+        deferral.DECLINE: f"Declined the deferral of <b>{title}</b>.",
+        notification.ACKNOWLEDGE: f"Thank you: the notification of <b>{title}</b> is acknowledged.",
+        comments.SEE: f"Marked as seen: the comments on the draft report of <b>{title}</b>.",
+    }.get(event, f"Done: {escape(event)} on <b>{title}</b>.")
+    told = " Everyone on the case is told." if sent.tell else ""
+    return done + told
+
+
+# ---------------------------------------------------------------- /defer REF
+
+
+async def defer_command(update: Update, context: InspectContext) -> str | int:
+    """/defer REF, or the Ask to defer button: the provider's grounds, once the visit hasn't started."""
+    person = await current_person(update, context)
+    if person is None:
+        return ConversationHandler.END
+    query = update.callback_query
+    if query is not None and query.data is not None:
+        await query.answer()
+        ref = int(query.data.split(":")[1])
+    else:
+        message = update.effective_message
+        found = parse_ref(command_text(message.text or "")) if message is not None else None
+        if found is None:
+            await reply(update, "Which case? Send <code>/defer 12</code>.")
+            return ConversationHandler.END
+        ref = found
+    if person.role is not Role.PROVIDER:
+        await reply(update, "Only the provider of a case can ask to defer it.")
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, ref)
+        deferral.refuse_if_started(situation(context.services, case))
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    except Refused as exc:
+        await reply(update, escape(str(exc)))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_DEFER_DRAFT] = {"ref": case.ref}
+    kind = KINDS[case.kind]
+    buttons = [
+        [InlineKeyboardButton(g.label[:60], callback_data=f"dfg:{g.id}")] for g in deferral.grounds(kind)
+    ]
+    note = f"\n{escape(deferral.SIF_NOT_A_GROUND)}" if kind.id == "la-sif" else ""
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        f"Why do you ask to defer <b>{case_title(case)}</b>? Choose the ground (Ofsted's deferral policy)."
+        f"{note}",
+        reply_markup=InlineKeyboardMarkup(buttons),
+        do_quote=False,
+    )
+    return DEFER_GROUND
+
+
+async def ground_pressed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    if query is None or query.data is None:
+        return ConversationHandler.END
+    await query.answer()
+    await drop_buttons(update)
+    draft(context, _DEFER_DRAFT)["ground"] = query.data.split(":", 1)[1]
+    await reply(
+        update,
+        f"Explain in a few words (up to {deferral.EXPLANATION_LIMIT} characters) what has happened. "
+        "Or /cancel.",
+    )
+    return DEFER_TEXT
+
+
+async def explanation_typed(update: Update, context: InspectContext) -> str | int:
+    message = update.effective_message
+    if message is None:
+        return ConversationHandler.END
+    answers = draft(context, _DEFER_DRAFT)
+    answers["explanation"] = message.text or ""
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Send the request", callback_data="dfc:send")]])
+    await message.reply_html(
+        f"Ask the managers to defer case #{answers['ref']}? Press Send, or /cancel.",
+        reply_markup=buttons,
+        do_quote=False,
+    )
+    return DEFER_CONFIRM
+
+
+async def defer_confirmed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None:
+        return ConversationHandler.END
+    await query.answer()
+    await drop_buttons(update)
+    answers = draft(context, _DEFER_DRAFT)
+    data = {"ground": answers.get("ground"), "explanation": answers.get("explanation")}
+    assert context.user_data is not None
+    context.user_data.pop(_DEFER_DRAFT, None)
+    try:
+        sent = await context.services.db.requests.open(person, int(answers["ref"]), "deferral", "ask", data)
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)) + " Nothing was sent; send /defer to start again.")
+        return ConversationHandler.END
+    await reply(
+        update,
+        f"Sent: your request to defer case #{sent.request.case_ref} is with the managers. "
+        "I'll tell you here when one decides.",
+    )
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- /notify REF [DATE]
+
+
+async def notify_command(update: Update, context: InspectContext) -> None:
+    """The inspector records that the provider was told (today, or the date given); the provider gets the
+    dates, what to prepare and Acknowledge / Ask to defer through the outbox."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return
+    if person.role is Role.PROVIDER:
+        await reply(update, "Only the inspector on a case or a manager records the notification.")
+        return
+    words = command_text(message.text or "").split()
+    ref = parse_ref(words[0]) if words else None
+    if ref is None:
+        await reply(update, "Which case? Send <code>/notify 12</code>, or <code>/notify 12 9/3/2026</code>.")
+        return
+    day = context.services.today()
+    if len(words) > 1:
+        try:
+            day, _ = two_dates(words[1:], day)
+        except DateParseError as exc:
+            await reply(update, escape(str(exc)))
+            return
+    try:
+        sent = await context.services.db.requests.open(
+            person, ref, "notification", notification.NOTIFY, {"day": day.isoformat()}
+        )
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)))
+        return
+    told = " I'm telling the provider, with the dates and what to prepare." if sent.tell else ""
+    warned = "".join(f"\n⚠️ {escape(w)}" for w in sent.warnings)
+    await reply(
+        update, f"Recorded: the provider of case #{ref} was notified on {format_date(day)}.{told}{warned}"
+    )
+
+
+# ---------------------------------------------------------------- /complain REF
+
+
+async def complain_command(update: Update, context: InspectContext) -> str | int:
+    """/complain REF: the steps of the kind's procedure, then the complaint typed, inside its window."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    ref = parse_ref(command_text(message.text or ""))
+    if ref is None:
+        await reply(update, "Which case? Send <code>/complain 12</code>.")
+        return ConversationHandler.END
+    if person.role is not Role.PROVIDER:
+        await reply(update, "Only the provider of a case can make a formal complaint about it.")
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    kind = KINDS[case.kind]
+    steps = "\n".join(f"{n}. {escape(text)}" for n, text in enumerate(complaints.steps_text(kind), 1))
+    try:
+        found = complaints.check_window(situation(context.services, case))
+    except Refused as exc:
+        await reply(update, escape(str(exc)) + (f"\n\nThe steps:\n{steps}" if steps else ""))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_COMPLAIN_DRAFT] = {"ref": case.ref}
+    until = f" until {format_date(found.closes)}" if found.closes is not None else ""
+    await reply(
+        update,
+        f"A formal complaint about <b>{case_title(case)}</b> can be made{until}. The steps:\n{steps}\n\n"
+        f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel.",
+    )
+    return COMPLAIN_TEXT
+
+
+async def complaint_typed(update: Update, context: InspectContext) -> str | int:
+    message = update.effective_message
+    if message is None:
+        return ConversationHandler.END
+    answers = draft(context, _COMPLAIN_DRAFT)
+    answers["text"] = message.text or ""
+    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Send the complaint", callback_data="cpc:send")]])
+    await message.reply_html(
+        f"Send this formal complaint about case #{answers['ref']} to the managers? Press Send, or /cancel.",
+        reply_markup=buttons,
+        do_quote=False,
+    )
+    return COMPLAIN_CONFIRM
+
+
+async def complaint_confirmed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None:
+        return ConversationHandler.END
+    await query.answer()
+    await drop_buttons(update)
+    answers = draft(context, _COMPLAIN_DRAFT)
+    assert context.user_data is not None
+    context.user_data.pop(_COMPLAIN_DRAFT, None)
+    try:
+        sent = await context.services.db.requests.open(
+            person, int(answers["ref"]), "complaint", complaints.MAKE, {"text": answers.get("text")}
+        )
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)) + " Nothing was sent; send /complain to start again.")
+        return ConversationHandler.END
+    await reply(
+        update,
+        f"Sent: your complaint about case #{sent.request.case_ref} is recorded and the managers are told.",
+    )
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- /comments REF
+
+
+async def comments_command(update: Update, context: InspectContext) -> str | int:
+    """/comments REF: the provider's comments on the draft (text), once it was sent; late ones are marked
+    late and the inspector is told either way."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    ref = parse_ref(command_text(message.text or ""))
+    if ref is None:
+        await reply(update, "Which case? Send <code>/comments 12</code>.")
+        return ConversationHandler.END
+    if person.role is not Role.PROVIDER:
+        await reply(update, "Only the provider of a case sends comments on its draft report.")
+        return ConversationHandler.END
+    try:
+        case = await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    if "draft_report" not in case.events:
+        await reply(
+            update, "Comments open once the draft report has been sent: it hasn't been recorded as sent yet."
+        )
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_COMMENTS_DRAFT] = {"ref": case.ref}
+    await reply(
+        update,
+        f"Type your comments on the draft report of <b>{case_title(case)}</b> "
+        f"(up to {comments.TEXT_LIMIT} characters), or /cancel.",
+    )
+    return COMMENTS_TEXT
+
+
+async def comments_typed(update: Update, context: InspectContext) -> str | int:
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    answers = draft(context, _COMMENTS_DRAFT)
+    try:
+        sent = await context.services.db.requests.open(
+            person, int(answers["ref"]), "comments", comments.SUBMIT, {"text": message.text or ""}
+        )
+    except InvalidInput as exc:
+        await reply(update, escape(str(exc)) + " Please send them again, or /cancel.")
+        return COMMENTS_TEXT
+    except (NotFound, PermissionDenied) as exc:
+        await reply(update, escape(str(exc)))
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data.pop(_COMMENTS_DRAFT, None)
+    warned = "".join(f"\n{escape(w)}" for w in sent.warnings)
+    await reply(
+        update, f"Sent: your comments on case #{sent.request.case_ref} are with the inspector.{warned}"
+    )
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- the table
+
+
+def handlers() -> list[Handler]:
+    return [
+        conversation(
+            _DEFER_DRAFT,
+            private_command("defer", defer_command),
+            {
+                DEFER_GROUND: [
+                    CallbackQueryHandler(ground_pressed, pattern=r"^dfg:[a-z_]{1,30}$"),
+                    expect_button(),
+                ],
+                DEFER_TEXT: [expect_text(explanation_typed)],
+                DEFER_CONFIRM: [
+                    CallbackQueryHandler(defer_confirmed, pattern=r"^dfc:send$"),
+                    expect_button(),
+                ],
+            },
+            CallbackQueryHandler(defer_command, pattern=rf"^defer:{REF_DATA}$"),
+        ),
+        conversation(
+            _COMPLAIN_DRAFT,
+            private_command("complain", complain_command),
+            {
+                COMPLAIN_TEXT: [expect_text(complaint_typed)],
+                COMPLAIN_CONFIRM: [
+                    CallbackQueryHandler(complaint_confirmed, pattern=r"^cpc:send$"),
+                    expect_button(),
+                ],
+            },
+        ),
+        conversation(
+            _COMMENTS_DRAFT,
+            private_command("comments", comments_command),
+            {COMMENTS_TEXT: [expect_text(comments_typed)]},
+        ),
+        private_command("notify", notify_command),
+        conversation(
+            _DECIDE_DRAFT,
+            CallbackQueryHandler(request_pressed, pattern=r"^req:"),
+            {DECIDE_TEXT: [expect_text(decision_typed)]},
+        ),
+    ]

@@ -1,0 +1,296 @@
+"""Requests between people, end to end (issue 11): a provider asks to defer, managers decide through the
+outbox's buttons, everyone on the case is told. The bot's clock is a test clock file set to Wednesday
+11 March 2026, 10:00 in London; the cases start on Monday 23 March 2026, so no visit has started."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, invite_code, join
+from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.outbox_world import NOW
+from workflows.dates import format_date
+
+MANAGER, SECOND_MANAGER, INSPECTOR, PROVIDER = 8001, 8002, 8003, 8004
+_ASKED = "asks to defer"
+_LINK = "?start="
+
+
+def _start(api: FakeBotApi, tmp_path: Path) -> BotProcess:
+    clock = tmp_path / "clock.txt"
+    clock.write_text(NOW.isoformat())
+    bot = BotProcess(
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
+        INSPECTBOT_OUTBOX_TICK="1",
+    )
+    bot.start()
+    return bot
+
+
+def _case(
+    api: FakeBotApi,
+    manager: FakeUser,
+    people: list[tuple[FakeUser, str]],
+    name: str,
+    start: str = "23/3/2026",
+) -> int:
+    # The managers' outbox messages (a digest, a request) may come meanwhile: each answer is matched.
+    created = manager.ask(f'/newcase ch-full "{name}" {start}', lambda m: "set up" in m.text)
+    assert "is set up" in created.text, created.text
+    ref = int(created.text.split("#", 1)[1].split()[0])
+    for user, role in people:
+        answer = join(user, invite_code(manager.ask(f"/invite {role} {ref}", _LINK), api.username))
+        assert "joined" in answer.text or "Welcome" in answer.text, answer.text
+    return ref
+
+
+def _ask_to_defer(provider: FakeUser, ref: int) -> None:
+    grounds = provider.ask(f"/defer {ref}")
+    assert "Choose the ground" in grounds.text, grounds.text
+    assert ["Other (explain)"] in grounds.buttons
+    provider.press_and_wait(
+        "The setting is due to close, merge or move",
+        lambda m: "Explain in a few words" in m.text,
+        message=grounds,
+    )
+    confirm = provider.ask("We merge with Elm House on 20 March.")
+    assert confirm.buttons, confirm.text
+    sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
+    assert sent.text.startswith("Sent: your request to defer case #"), sent.text
+
+
+def _set_clock(clock: Path, moment: datetime) -> None:
+    """Move the bot's test clock at once: a whole new file, so the bot never reads a half-written one."""
+    partial = clock.with_suffix(".tmp")
+    partial.write_text(moment.isoformat())
+    os.replace(partial, clock)
+
+
+def _settle(api: FakeBotApi, bot: BotProcess, now: datetime) -> None:
+    """Let the sender finish what is due before the bot stops (bot/outbox.py's wake-up after a run can
+    race the scheduler's shutdown and log a JobLookupError: noted for the outbox's owner)."""
+    due = "SELECT count(*) FROM outbox WHERE state = 'sending' OR (state = 'pending' AND due_at <= ?)"
+    moment = (now + timedelta(minutes=1)).astimezone(UTC).isoformat()
+    api.wait_until(lambda: bot.query(due, moment) == [(0,)], timeout=15, what="the outbox sent what was due")
+
+
+def _request_message(user: FakeUser, since: int, ref: int) -> BotMessage:
+    return user.wait_next(since, lambda m: _ASKED in m.text and f"#{ref} " in m.text, timeout=15)
+
+
+def _state(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+    """What a refused press must leave alone: requests, cases, deadlines, the outbox and the audit trail."""
+    with sqlite3.connect(bot.db) as conn:
+        found = {
+            table: list(conn.execute(f"SELECT * FROM {table} ORDER BY rowid"))
+            for table in ("requests", "cases", "case_deadlines", "audit")
+        }
+        # The sender goes on sending meanwhile: the rows written, not their delivery, are compared.
+        found["outbox"] = list(conn.execute("SELECT id, dedup, params, due_at FROM outbox ORDER BY id"))
+        return found
+
+
+def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    manager = api.user(MANAGER, "Mia")
+    second = api.user(SECOND_MANAGER, "Max")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
+        one = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
+
+        # Approved: the managers get Approve / Decline, the inspector is told; every date moves.
+        before = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
+        marks = {u: u.mark() for u in (manager, second, inspector, provider)}
+        _ask_to_defer(provider, one)
+        asked = _request_message(manager, marks[manager], one)
+        assert "Ground: The setting is due to close, merge or move" in asked.text
+        assert "Why: We merge with Elm House on 20 March." in asked.text
+        assert asked.buttons == [["Approve"], ["Decline"]]
+        assert _request_message(second, marks[second], one).buttons == [["Approve"], ["Decline"]]
+        assert _request_message(inspector, marks[inspector], one).buttons == []
+        question = manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=asked)
+        assert "new first on-site day" in question.text
+        done = manager.ask("13/4/2026", lambda m: "Approved" in m.text)
+        assert "Approved" in done.text and "Monday 13 April 2026" in done.text, done.text
+        for user in (provider, inspector, second):
+            told = user.wait_next(marks[user], lambda m: "was <b>approved</b>" in (m.html or ""), timeout=15)
+            assert "approved by Manager 8001" in told.text and "Monday 13 April 2026" in told.text
+        assert bot.query("SELECT planned_start FROM cases WHERE ref = ?", one) == [("2026-04-13",)]
+        after = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
+        assert after.keys() == before.keys()
+        assert all(str(after[k]) > str(before[k]) for k in before), (before, after)
+        reminders = bot.query(
+            "SELECT params FROM outbox WHERE case_id = 1 AND kind = 'remind' AND state = 'pending'"
+        )
+        assert reminders and all("2026-03" not in str(r[0]) for r in reminders)
+
+        # Declined, with a reason; then Max's old Approve button is refused and nothing changes.
+        two = _case(api, manager, [(provider, "provider")], "Oak House")
+        marks = {u: u.mark() for u in (manager, second, provider)}
+        _ask_to_defer(provider, two)
+        asked = _request_message(manager, marks[manager], two)
+        old = _request_message(second, marks[second], two)
+        manager.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=asked)
+        declined = manager.ask("The merger can be inspected as planned.", lambda m: "Declined" in m.text)
+        assert "Declined the deferral" in declined.text, declined.text
+        told = provider.wait_next(
+            marks[provider], lambda m: "was <b>declined</b>" in (m.html or ""), timeout=15
+        )
+        assert "declined by Manager 8001: The merger can be inspected as planned." in told.text
+        assert bot.query("SELECT planned_start FROM cases WHERE ref = ?", two) == [("2026-03-23",)]
+        snapshot = _state(bot)
+        stale = second.press("Approve", old)
+        assert "already declined by Manager 8001" in (second.wait_answer(stale).text or "")
+        forged = provider.forge_press(old.callback_data["Approve"], provider.last())
+        assert "already declined" in (provider.wait_answer(forged).text or "")
+        nonsense = second.forge_press("req:999:approve", old)
+        assert "can't find that request" in (second.wait_answer(nonsense).text or "")
+        assert _state(bot) == snapshot
+
+        # Two managers at once: both press, both answer together; one wins, the other is told who decided.
+        three = _case(api, manager, [(provider, "provider")], "Oak House")
+        marks = {u: u.mark() for u in (manager, second, provider)}
+        _ask_to_defer(provider, three)
+        mine = _request_message(manager, marks[manager], three)
+        theirs = _request_message(second, marks[second], three)
+        snapshot = _state(bot)
+        not_yours = provider.forge_press(mine.callback_data["Approve"], provider.last())
+        assert "for someone else" in (provider.wait_answer(not_yours).text or "")
+        assert _state(bot) == snapshot
+        manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=mine)
+        second.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=theirs)
+        since = {u: u.mark() for u in (manager, second)}
+        manager.send("13/4/2026")
+        second.send("Not a ground the policy allows.")
+        decided = ("Approved", "Declined", "Too late")
+        answers = {
+            u: u.wait_next(since[u], lambda m: m.text.startswith(decided), timeout=15).text
+            for u in (manager, second)
+        }
+        won = [u for u, text in answers.items() if not text.startswith("Too late")]
+        assert len(won) == 1, answers
+        lost = manager if won[0] is second else second
+        winner = "Manager 8001" if won[0] is manager else "Max"
+        state = "declined" if won[0] is second else "approved"
+        assert answers[lost].startswith(f"Too late: {winner} already {state} this request"), answers
+        assert bot.query("SELECT state FROM requests WHERE id = 3") == [(state,)]
+        planned = "2026-03-23" if state == "declined" else "2026-04-13"
+        assert bot.query("SELECT planned_start FROM cases WHERE ref = ?", three) == [(planned,)]
+        assert bot.query("SELECT count(*) FROM audit WHERE action LIKE 'request.deferral.%'") == [(6,)]
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
+
+
+def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    bot = _start(api, tmp_path)
+    clock = tmp_path / "clock.txt"
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        future = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
+
+        # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
+        since = provider.mark()
+        assert "Only the inspector" in provider.ask(f"/notify {future}").text
+        recorded = inspector.ask(f"/notify {future}")
+        assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
+        told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        assert "the first on-site day is Monday 23 March 2026" in told.text
+        assert told.buttons == [["Acknowledge"], ["Ask to defer"]]
+        since = inspector.mark()
+        thanks = provider.press_and_wait("Acknowledge", lambda m: "acknowledged" in m.text, message=told)
+        assert thanks.text.startswith("Thank you")
+        assert "Pat acknowledged the notification" in inspector.wait_next(since, timeout=15).text
+        assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
+        again = provider.forge_press(told.callback_data["Acknowledge"], told)
+        assert "already acknowledged by Pat" in (provider.wait_answer(again).text or "")
+        grounds = provider.press_and_wait(
+            "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
+        )
+        assert ["Other (explain)"] in grounds.buttons
+        assert "Cancelled" in provider.ask("/cancel").text
+
+        # A complaint before the inspection has ended: refused, with why and the steps.
+        early = provider.ask(f"/complain {future}")
+        assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
+        assert "raise concerns with the inspector" in early.text and "The steps:" in early.text
+
+        # On the window's last day a complaint is made and the managers are told; the next working day, not.
+        ended = _case(api, manager, [(provider, "provider")], "Oak House", start="2/3/2026")
+        (last,) = bot.query(
+            "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+            " WHERE c.ref = ? AND d.key = 'complaint_window'",
+            ended,
+        )[0]
+        last_day = date.fromisoformat(str(last))
+        _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
+        steps = provider.ask(f"/complain {ended}")
+        assert f"can be made until {format_date(last_day)}" in steps.text, steps.text
+        assert "1. " in steps.text
+        confirm = provider.ask("The inspector did not look at our records.")
+        since = manager.mark()
+        sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
+        assert "the managers are told" in sent.text
+        complaint = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
+        assert "Pat made a formal complaint" in complaint.text
+        assert "The inspector did not look at our records." in complaint.text
+        next_day = CALENDAR.add_working_days(last_day, 1)
+        _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
+        late = provider.ask(f"/complain {ended}")
+        assert f"closed on {format_date(last_day)}" in late.text, late.text
+        assert "complaints procedure" in late.text
+        assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
+        _settle(api, bot, datetime.combine(next_day, time(10), tzinfo=UTC))
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
+
+
+def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    clock = tmp_path / "clock.txt"
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
+        assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        recorded = inspector.ask(f"/record {ref} draft_report 11/3/2026", lambda m: "Recorded" in m.text)
+        assert "Wednesday 11 March 2026" in recorded.text
+
+        # The day after the comments were due (Wednesday 18 March): accepted, marked late, the inspector told.
+        _set_clock(clock, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+        asked = provider.ask(f"/comments {ref}", lambda m: "Type your comments" in m.text)
+        assert "Oak House" in asked.text
+        since = inspector.mark()
+        sent = provider.ask("Paragraph 3 names the wrong manager.", lambda m: "Sent" in m.text)
+        assert "These comments are late: they were due by Wednesday 18 March 2026." in sent.text
+        told = inspector.wait_next(since, lambda m: "sent comments" in m.text, timeout=15)
+        assert "late (they were due by Wednesday 18 March 2026)" in told.text
+        assert "Paragraph 3 names the wrong manager." in told.text
+        assert told.buttons == [["Mark as seen"]]
+        seen = inspector.press_and_wait("Mark as seen", lambda m: "Marked as seen" in m.text, message=told)
+        assert "Oak House" in seen.text
+        assert bot.query("SELECT state, json_extract(payload, '$.late') FROM requests") == [("seen", 1)]
+        _settle(api, bot, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
