@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -190,9 +191,15 @@ class OutboxSender:
         would overlap the one in progress."""
         job = self.job
         if job is not None:
-            asyncio.get_running_loop().call_later(
-                0.01, lambda: job.job.modify(next_run_time=scheduler_time(delay))
-            )
+            asyncio.get_running_loop().call_later(0.01, self._move_next_run, job, delay)
+
+    @staticmethod
+    def _move_next_run(job: Job[Any], delay: float) -> None:
+        """The job may have been removed meanwhile (the bot is stopping): then there is nothing to move."""
+        try:
+            job.job.modify(next_run_time=scheduler_time(delay))
+        except JobLookupError:
+            log.info("outbox: the sender stopped before its next run was moved")
 
     def poke(self) -> None:
         """Rows were written (a change, a snooze): wake now instead of at the next tick."""

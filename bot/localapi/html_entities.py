@@ -45,7 +45,7 @@ class EntityParseError(ValueError):
 
 def utf16_len(text: str) -> int:
     """Telegram entity offsets and lengths count UTF-16 code units, not code points."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 @dataclass
