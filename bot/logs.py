@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from telegram.error import RetryAfter
+
 LogFormat = Literal["kv", "json"]
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -89,6 +91,26 @@ def configure(level: str, fmt: LogFormat, *, secrets: Iterable[str] = ()) -> Non
     # statement's values) and httpx each URL, token included, at INFO: DEBUG is for our own modules.
     for library, floor in _LIBRARY_FLOORS.items():
         logging.getLogger(library).setLevel(max(floor, root.level))
+    limiter = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, RateLimitHitIsAWarning) for f in limiter.filters):
+        limiter.addFilter(RateLimitHitIsAWarning())
+
+
+class RateLimitHitIsAWarning(logging.Filter):
+    """PTB's rate limiter logs a 429 it passes on (`max_retries` is 0) as an exception, traceback and all.
+
+    The outbox sender expects that answer and moves the message's time (bot/outbox.py), so it is one
+    warning line, not a failure to read through.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+
+        if record.exc_info and isinstance(record.exc_info[1], RetryAfter):
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = "telegram answered 429: the sender waits as told", ()
+        return True
 
 
 _LIBRARY_FLOORS = {

@@ -1,0 +1,33 @@
+"""A 429 passed on by PTB's rate limiter is a one-line warning in the bot's log, not a traceback."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from telegram.error import RetryAfter
+
+from bot import logs
+
+
+def test_a_rate_limit_hit_is_one_warning_line_without_a_traceback() -> None:
+    logs.configure("INFO", "kv")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.KeyValueFormatter([]))
+    limiter = logging.getLogger("telegram.ext.AIORateLimiter")
+    limiter.addHandler(handler)
+    try:
+        try:
+            raise RetryAfter(3)
+        except RetryAfter as exc:
+            limiter.exception("Rate limit hit after maximum of %d retries", 0, exc_info=exc)
+        try:
+            raise ValueError("something else")
+        except ValueError as exc:
+            limiter.exception("another failure", exc_info=exc)
+    finally:
+        limiter.removeHandler(handler)
+    first, *rest = stream.getvalue().splitlines()
+    assert "level=warning" in first and "429" in first and "Traceback" not in first
+    assert "Traceback" in "\n".join(rest)  # anything else keeps its traceback
