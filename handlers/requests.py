@@ -383,18 +383,37 @@ async def ground_pressed(update: Update, context: InspectContext) -> str | int:
 
 
 async def explanation_typed(update: Update, context: InspectContext) -> str | int:
+    return await _typed_then_confirm(
+        update,
+        context,
+        (_DEFER_DRAFT, "explanation"),
+        ("Send the request", "dfc:send"),
+        "Ask the managers to defer case #{ref}? Press Send, or /cancel.",
+        DEFER_CONFIRM,
+    )
+
+
+async def _typed_then_confirm(
+    update: Update,
+    context: InspectContext,
+    where: tuple[str, str],
+    button: tuple[str, str],
+    question: str,
+    next_step: str,
+) -> str | int:
+    """Keep what was typed in the draft's field, then ask to confirm with one button (the flows that
+    gather a person's words before sending a request share this step)."""
     message = update.effective_message
     if message is None:
         return ConversationHandler.END
-    answers = draft(context, _DEFER_DRAFT)
-    answers["explanation"] = message.text or ""
-    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Send the request", callback_data="dfc:send")]])
+    answers = draft(context, where[0])
+    answers[where[1]] = message.text or ""
     await message.reply_html(
-        f"Ask the managers to defer case #{answers['ref']}? Press Send, or /cancel.",
-        reply_markup=buttons,
+        question.format(ref=answers["ref"]),
+        reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(button[0], callback_data=button[1])]]),
         do_quote=False,
     )
-    return DEFER_CONFIRM
+    return next_step
 
 
 async def defer_confirmed(update: Update, context: InspectContext) -> str | int:
@@ -503,18 +522,14 @@ async def complain_command(update: Update, context: InspectContext) -> str | int
 
 
 async def complaint_typed(update: Update, context: InspectContext) -> str | int:
-    message = update.effective_message
-    if message is None:
-        return ConversationHandler.END
-    answers = draft(context, _COMPLAIN_DRAFT)
-    answers["text"] = message.text or ""
-    buttons = InlineKeyboardMarkup([[InlineKeyboardButton("Send the complaint", callback_data="cpc:send")]])
-    await message.reply_html(
-        f"Send this formal complaint about case #{answers['ref']} to the managers? Press Send, or /cancel.",
-        reply_markup=buttons,
-        do_quote=False,
+    return await _typed_then_confirm(
+        update,
+        context,
+        (_COMPLAIN_DRAFT, "text"),
+        ("Send the complaint", "cpc:send"),
+        "Send this formal complaint about case #{ref} to the managers? Press Send, or /cancel.",
+        COMPLAIN_CONFIRM,
     )
-    return COMPLAIN_CONFIRM
 
 
 async def complaint_confirmed(update: Update, context: InspectContext) -> str | int:
