@@ -219,11 +219,14 @@ async def _pressed(update: Update, context: InspectContext) -> tuple[Person, lis
     return person, query.data.split(":")
 
 
-async def done_pressed(update: Update, context: InspectContext) -> None:
-    """Done: ask which day it happened (today by default); checked again on the answer."""
+async def _pressed_row(
+    update: Update, context: InspectContext
+) -> tuple[Person, list[str], OutboxRow, Case] | None:
+    """A button on a reminder: the presser's own outbox row and its case, checked now; the press is
+    answered (with the refusal, when there is one)."""
     found = await _pressed(update, context)
     if found is None:
-        return
+        return None
     person, parts = found
     query = update.callback_query
     assert query is not None
@@ -232,8 +235,17 @@ async def done_pressed(update: Update, context: InspectContext) -> None:
         case = await _case_of(context, person, row)
     except (InvalidInput, NotFound) as exc:
         await query.answer(str(exc), show_alert=True)
-        return
+        return None
     await query.answer()
+    return person, parts, row, case
+
+
+async def done_pressed(update: Update, context: InspectContext) -> None:
+    """Done: ask which day it happened (today by default); checked again on the answer."""
+    pressed = await _pressed_row(update, context)
+    if pressed is None:
+        return
+    _, _, row, case = pressed
     key = str(row.params.get("key"))
     deadline = _timeline(case, context.services).get(key)
     label = escape(deadline.label) if deadline else escape(key)
@@ -259,19 +271,10 @@ async def did_pressed(update: Update, context: InspectContext) -> None:
     from handlers.people import drop_buttons
     from handlers.record import apply
 
-    found = await _pressed(update, context)
-    if found is None:
+    pressed = await _pressed_row(update, context)
+    if pressed is None:
         return
-    person, parts = found
-    query = update.callback_query
-    assert query is not None
-    try:
-        row = await context.services.db.outbox.get_for(person, int(parts[2]))
-        case = await _case_of(context, person, row)
-    except (InvalidInput, NotFound) as exc:
-        await query.answer(str(exc), show_alert=True)
-        return
-    await query.answer()
+    person, parts, row, case = pressed
     await drop_buttons(update)
     day = context.services.today() - timedelta(days=1 if parts[3] == "yesterday" else 0)
     _, text = await apply(context, person, case.ref, str(row.params.get("key")), day.isoformat())

@@ -482,26 +482,36 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     )
 
 
+async def _provider_case(
+    update: Update, context: InspectContext, command: str, refusal: str
+) -> Case | None:
+    """The opening /complain and /comments share: the provider, and the case named after the command."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return None
+    ref = parse_ref(command_text(message.text or ""))
+    if ref is None:
+        await reply(update, f"Which case? Send <code>/{command} 12</code>.")
+        return None
+    if person.role is not Role.PROVIDER:
+        await reply(update, refusal)
+        return None
+    try:
+        return await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return None
+
+
 # ---------------------------------------------------------------- /complain REF
 
 
 async def complain_command(update: Update, context: InspectContext) -> str | int:
     """/complain REF: the steps of the kind's procedure, then the complaint typed, inside its window."""
-    person = await current_person(update, context)
-    message = update.effective_message
-    if person is None or message is None:
-        return ConversationHandler.END
-    ref = parse_ref(command_text(message.text or ""))
-    if ref is None:
-        await reply(update, "Which case? Send <code>/complain 12</code>.")
-        return ConversationHandler.END
-    if person.role is not Role.PROVIDER:
-        await reply(update, "Only the provider of a case can make a formal complaint about it.")
-        return ConversationHandler.END
-    try:
-        case = await context.services.db.cases.get(person, ref)
-    except NotFound as exc:
-        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+    refusal = "Only the provider of a case can make a formal complaint about it."
+    case = await _provider_case(update, context, "complain", refusal)
+    if case is None:
         return ConversationHandler.END
     kind = KINDS[case.kind]
     steps = "\n".join(f"{n}. {escape(text)}" for n, text in enumerate(complaints.steps_text(kind), 1))
@@ -562,21 +572,9 @@ async def complaint_confirmed(update: Update, context: InspectContext) -> str | 
 async def comments_command(update: Update, context: InspectContext) -> str | int:
     """/comments REF: the provider's comments on the draft (text), once it was sent; late ones are marked
     late and the inspector is told either way."""
-    person = await current_person(update, context)
-    message = update.effective_message
-    if person is None or message is None:
-        return ConversationHandler.END
-    ref = parse_ref(command_text(message.text or ""))
-    if ref is None:
-        await reply(update, "Which case? Send <code>/comments 12</code>.")
-        return ConversationHandler.END
-    if person.role is not Role.PROVIDER:
-        await reply(update, "Only the provider of a case sends comments on its draft report.")
-        return ConversationHandler.END
-    try:
-        case = await context.services.db.cases.get(person, ref)
-    except NotFound as exc:
-        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+    refusal = "Only the provider of a case sends comments on its draft report."
+    case = await _provider_case(update, context, "comments", refusal)
+    if case is None:
         return ConversationHandler.END
     if "draft_report" not in case.events:
         await reply(
