@@ -116,6 +116,9 @@ class RateLimitHitIsAWarning(logging.Filter):
 _LIBRARY_FLOORS = {
     "telegram": logging.INFO,
     "apscheduler": logging.INFO,
+    # "Running job ..." and "executed successfully" at INFO for every outbox tick (a line a second); a
+    # job that raises or is missed still logs at WARNING and above.
+    "apscheduler.executors.default": logging.WARNING,
     "tornado": logging.INFO,
     "aiosqlite": logging.WARNING,
     "httpx": logging.WARNING,

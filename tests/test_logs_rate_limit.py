@@ -31,3 +31,12 @@ def test_a_rate_limit_hit_is_one_warning_line_without_a_traceback() -> None:
     first, *rest = stream.getvalue().splitlines()
     assert "level=warning" in first and "429" in first and "Traceback" not in first
     assert "Traceback" in "\n".join(rest)  # anything else keeps its traceback
+
+
+def test_the_scheduler_s_every_tick_lines_are_kept_out_at_info_but_its_failures_are_not() -> None:
+    logs.configure("INFO", "kv")
+    executor = logging.getLogger("apscheduler.executors.default")
+    assert not executor.isEnabledFor(logging.INFO)  # "Running job ..." once a second
+    assert executor.isEnabledFor(logging.WARNING)  # a missed run
+    assert executor.isEnabledFor(logging.ERROR)  # a job that raised
+    assert logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)  # start and stop
