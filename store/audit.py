@@ -92,6 +92,13 @@ async def entries_for_case(conn: aiosqlite.Connection, ref: int) -> list[AuditEn
         return [_entry(row) for row in await cur.fetchall()]
 
 
+async def entry(conn: aiosqlite.Connection, entry_id: int) -> AuditEntry | None:
+    """Unchecked, like `entries_for_case`: one entry by its id."""
+    async with conn.execute(f"SELECT {_COLUMNS} FROM audit WHERE id = ?", (entry_id,)) as cur:
+        row = await cur.fetchone()
+    return None if row is None else _entry(row)
+
+
 class AuditRepository:
     """Reading the trail. There is deliberately no method that changes it."""
 

@@ -309,6 +309,8 @@ class CaseRepository:
             raise InvalidInput(f"Keep the reason under {CLOSE_NOTE_LIMIT} characters.")
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
+            if changes.replayed() == "closed":  # this update closed it before a crash: the same answer
+                return await build_case(conn, row)
             if row["status"] == "closed":
                 raise InvalidInput(f"Case #{ref} is already closed.")
             await conn.execute(
@@ -320,12 +322,15 @@ class CaseRepository:
             if cleaned is not None:
                 after["note_length"] = len(cleaned)
             await audit.record(conn, self._db.now(), actor, "case.close", ref, {"status": "open"}, after)
+            changes.remember("closed")
             return await self._changed(conn, ref)
 
     async def reopen(self, actor: Person, ref: int) -> Case:
         """Reopen a closed case (managers) whose free text has not been purged yet."""
         async with self._db.transaction() as conn:
             row = await guard.correctable_case(conn, actor, ref)
+            if changes.replayed() == "reopened":  # this update reopened it before a crash
+                return await build_case(conn, row)
             if row["status"] == "open":
                 raise InvalidInput(f"Case #{ref} is open already.")
             if row["purged_at"] is not None:
@@ -337,6 +342,7 @@ class CaseRepository:
             )
             before = {"status": "closed", "reason": row["close_reason"]}
             await audit.record(conn, self._db.now(), actor, "case.reopen", ref, before, {"status": "open"})
+            changes.remember("reopened")
             return await self._changed(conn, ref)
 
     async def set_kind(self, actor: Person, ref: int, kind: str) -> Case:
@@ -394,6 +400,10 @@ class CaseRepository:
         """Take back recorded change `entry_id`, which must still be the last one (else InvalidInput)."""
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
+            if (earlier := changes.replayed()) is not None:  # this update undid it before a crash
+                done = await audit.entry(conn, int(earlier))
+                if done is not None:
+                    return await build_case(conn, row), done
             _check_open(row)
             entry = await _last_undoable(conn, ref)
             if entry is None:
@@ -428,6 +438,7 @@ class CaseRepository:
             await audit.record(
                 conn, self._db.now(), actor, "case.undo", ref, entry.after, {**now_values, "undoes": entry.id}
             )
+            changes.remember(str(entry.id))
             return await self._changed(conn, ref), entry
 
     def _today(self) -> date:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from store import changes
 from store.database import Database
+from store.errors import InvalidInput
 from store.inbox import InboxItem
 from tests.storefixtures import Clock, first_manager
 
@@ -67,3 +70,32 @@ async def test_writes_outside_an_update_are_not_recorded(db: Database) -> None:
     async with db.reading() as conn, conn.execute("SELECT COUNT(*) FROM update_changes") as cur:
         row = await cur.fetchone()
     assert row is not None and row[0] == 0
+
+
+async def test_a_replayed_close_reopen_or_undo_answers_as_the_first_time_did(db: Database) -> None:
+    """The process died after the change but before the update was marked done: the replay gets the same
+    answer (the user sees "closed", not "already closed"), and nothing is done twice."""
+    manager = await first_manager(db)
+    case = await db.cases.create(manager, "ch-full", "Oak House", date(2026, 3, 3))
+    await db.cases.record_event(manager, case.ref, "start", date(2026, 3, 3))
+    await db.cases.record_event(manager, case.ref, "end", date(2026, 3, 5))
+    entry = await db.cases.last_recorded(manager, case.ref)
+    assert entry is not None
+    for _ in range(2):
+        with changes.handling(60):
+            undone, taken = await db.cases.undo(manager, case.ref, entry.id)
+        assert taken.id == entry.id and "end" not in undone.events
+    for _ in range(2):
+        with changes.handling(61):
+            closed = await db.cases.close(manager, case.ref, "completed")
+        assert closed.status == "closed"
+    for _ in range(2):
+        with changes.handling(62):
+            reopened = await db.cases.reopen(manager, case.ref)
+        assert reopened.status == "open"
+    trail = [e.action for e in await db.audit.for_case(manager, case.ref)]
+    assert (trail.count("case.undo"), trail.count("case.close"), trail.count("case.reopen")) == (1, 1, 1)
+    with changes.handling(63):  # a new update is told the truth
+        await db.cases.close(manager, case.ref, "completed")
+    with changes.handling(64), pytest.raises(InvalidInput, match="already closed"):
+        await db.cases.close(manager, case.ref, "completed")
