@@ -337,14 +337,16 @@ def _copy(r: aiosqlite.Row) -> Copy:
     return Copy(r["id"], r["person_id"], r["case_id"], r["state"], r["message_id"], json.loads(r["params"]))
 
 
-async def request_copies(conn: aiosqlite.Connection, request_id: int, version: int) -> list[Copy]:
+async def request_copies(
+    conn: aiosqlite.Connection, case_id: int, request_id: int, version: int
+) -> list[Copy]:
     """The copies of a request's `version` that are out or going out (sent, or being sent now): the
     messages whose buttons a transition from that version makes stale. Pending ones are left out: they
     are rendered when sent, from the request as it then is."""
     async with conn.execute(
-        f"SELECT {_COPY_COLUMNS} FROM outbox WHERE batch = ? AND template = 'request'"
-        " AND state IN ('sending', 'sent') ORDER BY id",
-        (f"req:{request_id}:{version}",),
+        f"SELECT {_COPY_COLUMNS} FROM outbox WHERE case_id = ? AND state IN ('sending', 'sent')"
+        " AND batch = ? AND template = 'request' ORDER BY id",  # outbox_case: the case's rows only
+        (case_id, f"req:{request_id}:{version}"),
     ) as cur:
         return [_copy(r) for r in await cur.fetchall()]
 

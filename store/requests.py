@@ -417,7 +417,7 @@ class RequestRepository:
         place."""
         machine = get_flow(before.kind).machine
         scope = await guard.scope_of(conn, row["id"], row["setting_id"])
-        for copy in await outbox.request_copies(conn, before.id, before.version):
+        for copy in await outbox.request_copies(conn, row["id"], before.id, before.version):
             if actor is not None and copy.person_id == actor.id:
                 continue
             reader = await load_person(conn, copy.person_id)
