@@ -47,6 +47,8 @@ PER_CHAT = 1.0
 RUN_BUDGET = 50.0
 #: After this many tries a row that keeps failing on the network is marked failed.
 MAX_ATTEMPTS = 8
+#: When a row's renderer asks to look again (an edit of a message still being sent).
+LOOK_AGAIN = timedelta(seconds=5)
 
 Renderer = Callable[[Services, Person, Sequence[OutboxRow], datetime], Awaitable[Rendered]]
 
@@ -226,14 +228,44 @@ class OutboxSender:
             return
         for reason, dropped in rendered.drop.items():
             await box.finish(dropped, "cancelled", reason)
+        if rendered.later:
+            await box.retry(rendered.later, self.services.clock() + LOOK_AGAIN)
         if not rendered.send:
             return
         send = rendered.send
         await self.pacer.wait(person.telegram_id)
         try:
-            message = await self.bot.send_message(
-                person.telegram_id, rendered.text, parse_mode=ParseMode.HTML, reply_markup=rendered.markup
-            )
+            if rendered.edit is None:
+                message_id = (
+                    await self.bot.send_message(
+                        person.telegram_id,
+                        rendered.text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=rendered.markup,
+                    )
+                ).message_id
+            else:
+                await self.bot.edit_message_text(
+                    rendered.text,
+                    chat_id=person.telegram_id,
+                    message_id=rendered.edit,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=rendered.markup,
+                )
+                message_id = rendered.edit
+        except BadRequest as exc:
+            if rendered.edit is None:
+                log.error("outbox: telegram refused rows %s: %s", send, exc.message)
+                await box.finish(send, "failed", "refused")
+            else:  # not modified, not found, too old to edit: nothing more to do, never retried
+                log.info(
+                    "outbox: edit of message %d for person %d refused; rows %s finished: %s",
+                    rendered.edit,
+                    person.id,
+                    send,
+                    exc.message,
+                )
+                await box.finish(send, "cancelled", "edit_refused")
         except RetryAfter as exc:
             wait = _seconds(exc)
             self.pacer.hold(wait)
@@ -243,9 +275,6 @@ class OutboxSender:
             log.warning("outbox: person %d blocked the bot; rows %s failed", person.id, send)
             await box.finish(send, "failed", "blocked")
             await box.mark_unreachable(person.id, self.services.clock())
-        except BadRequest as exc:
-            log.error("outbox: telegram refused rows %s: %s", send, exc.message)
-            await box.finish(send, "failed", "refused")
         except NetworkError as exc:
             attempts = max(r.attempts for r in rows)
             if attempts >= MAX_ATTEMPTS:
@@ -255,5 +284,5 @@ class OutboxSender:
                 log.warning("outbox: rows %s not sent (try %d): %s", send, attempts, type(exc).__name__)
                 await box.retry(send, self.services.clock() + backoff(attempts))
         else:
-            await box.mark_sent(send, message.message_id, self.services.clock())
+            await box.mark_sent(send, message_id, self.services.clock())
             self.sent += 1

@@ -49,6 +49,10 @@ class Rendered:
     markup: InlineKeyboardMarkup | None = None
     send: list[int] = field(default_factory=list)
     drop: dict[str, list[int]] = field(default_factory=dict)  # reason -> row ids
+    #: The message to edit into `text` and `markup` instead of sending a new one (a decided request).
+    edit: int | None = None
+    #: Rows to look at again shortly (an edit whose message is still being sent).
+    later: list[int] = field(default_factory=list)
 
 
 def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
@@ -77,6 +81,10 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
         from handlers.requests import render_request
 
         return await render_request(services, person, rows, now)
+    if rows and rows[0].template == "request_edit":
+        from handlers.request_copies import render_edit
+
+        return await render_edit(services, person, rows, now)
     out = Rendered()
     today = now.astimezone(services.zone).date()
     cases: dict[int, Case | None] = {}

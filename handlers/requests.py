@@ -53,8 +53,14 @@ _BUTTON_LABELS = {
     ("deferral", deferral.DECLINE): "Decline",
     ("deferral", deferral.WITHDRAW): "Withdraw the request",
     ("notification", notification.ACKNOWLEDGE): "Acknowledge",
-    ("complaint", complaints.RESPOND): "Mark as responded to",
+    ("complaint", complaints.RESPOND): "Respond",
     ("comments", comments.SEE): "Mark as seen",
+}
+#: What a withdrawal took back, by kind of request ("Withdrawn: your request to defer Oak House").
+_WITHDRAWN = {
+    "deferral": "request to defer",
+    "complaint": "complaint about",
+    "notification": "notification of",
 }
 #: Events that need typed input first: the payload key and the question.
 _TYPED = {
@@ -66,6 +72,11 @@ _TYPED = {
     ("deferral", deferral.DECLINE): (
         "reason",
         f"Why is it declined? In a few words (up to {deferral.REASON_LIMIT} characters). Or /cancel.",
+    ),
+    ("complaint", complaints.RESPOND): (
+        "response",
+        "What is Ofsted's response? Type it as the provider should read it "
+        f"(up to {complaints.RESPONSE_LIMIT} characters), or /cancel.",
     ),
 }
 
@@ -116,6 +127,12 @@ async def render_request(
     by = row.params.get("by")
     who = await _who(services, None if by is None else int(by), "system")
     out.text = _describe(request, case, str(row.params["event"]), who)
+    if request.version > version:  # it moved on before this copy went: say so, offer nothing
+        from handlers.request_copies import decided_line
+
+        by_now = await _who(services, request.last_by, request.last_label)
+        line = decided_line(request.state, by_now, request.updated_at, services.zone, services.today())
+        out.text += f"\n\n{line}"
     out.send.append(row.id)
     buttons: list[list[InlineKeyboardButton]] = []
     if request.version == version:
@@ -164,7 +181,8 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
         if event == complaints.MAKE:
             return f"<b>{who}</b> made a formal complaint about <b>{title}</b>:\n{escape(str(p.get('text')))}"
         if event == complaints.RESPOND:
-            return f"Your complaint about <b>{title}</b> was marked as responded to by {who}."
+            response = f":\n{escape(str(p['response']))}" if p.get("response") else "."
+            return f"{who} recorded Ofsted's response to your complaint about <b>{title}</b>{response}"
         return f"The complaint about <b>{title}</b> was withdrawn by {who}."
     if request.kind == "comments" and event == comments.SUBMIT:
         due = format_date(datetime.fromisoformat(str(p["due"])).date())
@@ -227,26 +245,32 @@ async def request_pressed(update: Update, context: InspectContext) -> str | int:
     typed = _TYPED.get((request.kind, event))
     if typed is not None:
         assert context.user_data is not None
-        context.user_data[_DECIDE_DRAFT] = {"id": request.id, "version": request.version, "event": event}
+        pressed = query.message
+        context.user_data[_DECIDE_DRAFT] = {
+            "id": request.id,
+            "version": request.version,
+            "event": event,
+            "message": pressed.message_id if pressed is not None else None,
+        }
         await reply(update, typed[1])
         return DECIDE_TEXT
-    await _drop_decisions(update)
-    await reply(update, await _send(context, person, request, event, {}))
+    answer = await _send(context, person, request, event, {})
+    await reply(update, answer.removeprefix("!"))
+    await _mark_pressed(context, person, request, query.message)
     return ConversationHandler.END
 
 
-async def _drop_decisions(update: Update) -> None:
-    """Take the pressed message's deciding buttons off; the others (Ask to defer) stay."""
-    query = update.callback_query
-    message = query.message if query is not None else None
-    if query is None or not isinstance(message, Message) or message.reply_markup is None:
-        return
-    rows = [
-        row
-        for row in message.reply_markup.inline_keyboard
-        if not any(str(b.callback_data or "").startswith("req:") for b in row)
-    ]
-    await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+async def _mark_pressed(
+    context: InspectContext, person: Person, request: Request, pressed: object, message_id: int | None = None
+) -> None:
+    """The presser's own copy says who decided (handlers/request_copies.py); `message_id` when only
+    the id is known (the decision was typed after the press)."""
+    from handlers.request_copies import mark_decided
+
+    shown = pressed if isinstance(pressed, Message) else None
+    found = shown.message_id if shown is not None else message_id
+    if found is not None:
+        await mark_decided(context, person, request, person.telegram_id, found, shown)
 
 
 async def decision_typed(update: Update, context: InspectContext) -> str | int:
@@ -280,6 +304,8 @@ async def decision_typed(update: Update, context: InspectContext) -> str | int:
     assert context.user_data is not None
     context.user_data.pop(_DECIDE_DRAFT, None)
     await reply(update, answer)
+    pressed = answers.get("message")
+    await _mark_pressed(context, person, request, None, None if pressed is None else int(pressed))
     return ConversationHandler.END
 
 
@@ -314,6 +340,9 @@ async def _send(
         deferral.DECLINE: f"Declined the deferral of <b>{title}</b>.",
         notification.ACKNOWLEDGE: f"Thank you: the notification of <b>{title}</b> is acknowledged.",
         comments.SEE: f"Marked as seen: the comments on the draft report of <b>{title}</b>.",
+        complaints.RESPOND: f"Recorded Ofsted's response to the complaint about <b>{title}</b>.",
+        deferral.WITHDRAW: f"Withdrawn: your {_WITHDRAWN.get(request.kind, escape(request.kind))} "
+        f"<b>{title}</b>.",
     }.get(event, f"Done: {escape(event)} on <b>{title}</b>.")
     told = " Everyone on the case is told." if sent.tell else ""
     return done + told
@@ -333,11 +362,19 @@ async def defer_command(update: Update, context: InspectContext) -> str | int:
         ref = int(query.data.split(":")[1])
     else:
         message = update.effective_message
-        found = parse_ref(command_text(message.text or "")) if message is not None else None
+        text = command_text(message.text or "") if message is not None else ""
+        words = text.split()
+        withdrawing = len(words) > 1 and words[-1].lower() == "withdraw"
+        found = parse_ref(" ".join(words[:-1]) if withdrawing else text)
         if found is None:
             await reply(update, "Which case? Send <code>/defer 12</code>.")
             return ConversationHandler.END
         ref = found
+        if withdrawing:
+            from handlers.deferral_withdraw import withdraw_command
+
+            await withdraw_command(update, context, person, ref)
+            return ConversationHandler.END
     if person.role is not Role.PROVIDER:
         await reply(update, "Only the provider of a case can ask to defer it.")
         return ConversationHandler.END
@@ -432,10 +469,16 @@ async def defer_confirmed(update: Update, context: InspectContext) -> str | int:
     except _REFUSED as exc:
         await reply(update, escape(str(exc)) + " Nothing was sent; send /defer to start again.")
         return ConversationHandler.END
-    await reply(
-        update,
+    assert update.effective_message is not None
+    withdraw = f"req:{sent.request.id}:{deferral.WITHDRAW}"
+    await update.effective_message.reply_html(
         f"Sent: your request to defer case #{sent.request.case_ref} is with the managers. "
-        "I'll tell you here when one decides.",
+        "I'll tell you here when one decides. Changed your mind? Withdraw it "
+        f"(or send <code>/defer {sent.request.case_ref} withdraw</code>).",
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Withdraw the request", callback_data=withdraw)]]
+        ),
+        do_quote=False,
     )
     return ConversationHandler.END
 
@@ -482,9 +525,7 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     )
 
 
-async def _provider_case(
-    update: Update, context: InspectContext, command: str, refusal: str
-) -> Case | None:
+async def _provider_case(update: Update, context: InspectContext, command: str, refusal: str) -> Case | None:
     """The opening /complain and /comments share: the provider, and the case named after the command."""
     person = await current_person(update, context)
     message = update.effective_message
@@ -660,3 +701,10 @@ def handlers() -> list[Handler]:
             {DECIDE_TEXT: [expect_text(decision_typed)]},
         ),
     ]
+
+
+#: For handlers/request_copies.py, which says a copy again once its request has moved on.
+describe_copy = _describe
+who_is = _who
+#: For handlers/deferral_withdraw.py: an event sent as a press would send it.
+send_event = _send

@@ -317,6 +317,74 @@ async def tell_request(
     return added
 
 
+@dataclass(frozen=True)
+class Copy:
+    """One person's copy of a request (a `request` row): its state, the message that carries it once
+    sent, and what it was about (`params`: request_id, version, event, by)."""
+
+    id: int
+    person_id: int
+    case_id: int | None
+    state: str
+    message_id: int | None
+    params: dict[str, Any]
+
+
+_COPY_COLUMNS = "id, person_id, case_id, state, message_id, params"
+
+
+def _copy(r: aiosqlite.Row) -> Copy:
+    return Copy(r["id"], r["person_id"], r["case_id"], r["state"], r["message_id"], json.loads(r["params"]))
+
+
+async def request_copies(
+    conn: aiosqlite.Connection, case_id: int, request_id: int, version: int
+) -> list[Copy]:
+    """The copies of a request's `version` that are out or going out (sent, or being sent now): the
+    messages whose buttons a transition from that version makes stale. Pending ones are left out: they
+    are rendered when sent, from the request as it then is."""
+    async with conn.execute(
+        f"SELECT {_COPY_COLUMNS} FROM outbox WHERE case_id = ? AND state IN ('sending', 'sent')"
+        " AND batch = ? AND template = 'request' ORDER BY id",  # outbox_case: the case's rows only
+        (case_id, f"req:{request_id}:{version}"),
+    ) as cur:
+        return [_copy(r) for r in await cur.fetchall()]
+
+
+async def edit_request_copy(
+    conn: aiosqlite.Connection,
+    now: datetime,
+    copy: Copy,
+    *,
+    request_id: int,
+    version: int,
+    state: str,
+    actor_id: int | None,
+) -> bool:
+    """A request moved (to `version`, `state`, by `actor_id`), in its transaction: the message carrying
+    `copy` is to lose its buttons and say who moved it and when. Kind `reply`: an edit makes no sound, so
+    it goes at any hour, at once. Rendered and sent by handlers/request_copies.py and bot/outbox.py."""
+    return await enqueue(
+        conn,
+        now,
+        dedup=f"edit:{copy.id}:{version}",
+        person_id=copy.person_id,
+        case_id=copy.case_id,
+        kind="reply",
+        batch=f"edit:{copy.id}",
+        template="request_edit",
+        params={
+            "row": copy.id,
+            "request_id": request_id,
+            "version": version,
+            "state": state,
+            "by": actor_id,
+            "at": time_to_text(now),
+        },
+        due_at=now,
+    )
+
+
 async def _cancel(conn: aiosqlite.Connection, where: str, args: Sequence[Any], reason: str) -> int:
     cursor = await conn.execute(
         f"UPDATE outbox SET state = 'cancelled', reason = ? WHERE state = 'pending' AND {where}",
@@ -556,6 +624,31 @@ class OutboxRepository:
             for case_id in case_ids:
                 await reconcile_case(conn, case_id, self._db.now())
         return True
+
+    async def copy(self, row_id: int) -> Copy | None:
+        """A request row by id, for the edit that follows a decision (the sender's, unchecked)."""
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                f"SELECT {_COPY_COLUMNS} FROM outbox WHERE id = ? AND template = 'request'", (row_id,)
+            ) as cur,
+        ):
+            found = await cur.fetchone()
+        return None if found is None else _copy(found)
+
+    async def shown_copy(self, person: Person, message_id: int) -> Copy | None:
+        """The request row `person`'s message `message_id` carries (the copy they pressed a button on);
+        None when that message is not one (a reply in a conversation)."""
+        async with (
+            self._db.reading() as conn,
+            conn.execute(
+                f"SELECT {_COPY_COLUMNS} FROM outbox WHERE person_id = ? AND message_id = ?"
+                " AND template = 'request' AND state = 'sent' ORDER BY id DESC LIMIT 1",
+                (person.id, message_id),
+            ) as cur,
+        ):
+            found = await cur.fetchone()
+        return None if found is None else _copy(found)
 
     # ------------------------------------------------------------ for people in chat
 

@@ -23,6 +23,7 @@ from store.codec import time_from_text, time_to_text
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
+from store.people import load_person
 from workflows.deadlines import LONDON
 from workflows.flows import (
     NEW,
@@ -268,6 +269,7 @@ class RequestRepository:
             )
             after = await self._apply_effects(conn, actor, row, outcome)
             await self._tell(conn, after, request.id, request.version + 1, event, actor, outcome)
+            await self._edit_copies(conn, row, request, outcome.state, actor)
             return Sent(await self._load(conn, request.id), True, after, outcome.warnings, outcome.tell)
 
     async def get(self, actor: Person | None, request_id: int) -> Request:
@@ -400,6 +402,37 @@ class RequestRepository:
             parties=[party.value for party in outcome.tell],
             actor_id=None if actor is None else actor.id,
         )
+
+    async def _edit_copies(
+        self,
+        conn: aiosqlite.Connection,
+        row: aiosqlite.Row,
+        before: Request,
+        state: str,
+        actor: Person | None,
+    ) -> None:
+        """Every copy of the version just left that offered its reader buttons is to be edited (outbox
+        rows, in this transaction) to lose them and say who moved the request: the other managers see at
+        once that it was decided. The mover's own copy is left to the press handler, which edits it in
+        place."""
+        machine = get_flow(before.kind).machine
+        scope = await guard.scope_of(conn, row["id"], row["setting_id"])
+        for copy in await outbox.request_copies(conn, row["id"], before.id, before.version):
+            if actor is not None and copy.person_id == actor.id:
+                continue
+            reader = await load_person(conn, copy.person_id)
+            party = party_of(await guard.subject_of(conn, reader), scope) if reader is not None else None
+            if party is None or not machine.events(before.state, party):
+                continue  # it never offered them a button (an inspector told of a deferral)
+            await outbox.edit_request_copy(
+                conn,
+                self._db.now(),
+                copy,
+                request_id=before.id,
+                version=before.version + 1,
+                state=state,
+                actor_id=None if actor is None else actor.id,
+            )
 
     async def _party(self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row) -> Party:
         subject = await guard.subject_of(conn, actor)

@@ -378,6 +378,19 @@ def test_a_complaint_on_the_last_day_of_the_window_is_accepted_the_next_working_
         )
 
 
+def test_a_response_to_a_complaint_is_typed_and_told_to_the_provider() -> None:
+    day = sit("ch-full", date(2026, 3, 3), date(2026, 4, 22), CH_RECORDS)
+    made = {"text": "The evidence was misread", "made_on": "2026-04-21"}
+    with pytest.raises(Refused, match="Ofsted's response"):
+        complaints.FLOW.apply("made", "respond", M, {"response": "   "}, made, day)
+    with pytest.raises(Refused, match="under 4000"):
+        complaints.FLOW.apply("made", "respond", M, {"response": "x" * 4001}, made, day)
+    done = complaints.FLOW.apply("made", "respond", M, {"response": " We  reviewed it. "}, made, day)
+    assert done.state == "responded" and done.tell == (P,)
+    assert done.payload == {**made, "response": "We reviewed it.", "responded_on": "2026-04-22"}
+    assert "response" in complaints.FLOW.free_text
+
+
 def test_during_the_visit_concerns_go_to_the_inspector() -> None:
     with pytest.raises(Refused, match="raise concerns with the inspector"):
         run(complaints.FLOW, NEW, "make", P, sit("ch-full", date(2026, 3, 3), date(2026, 3, 3)), text="x")

@@ -1,6 +1,7 @@
 """Formal complaints: the steps of Ofsted's complaints procedure as each seed gives them, the window the
 kind allows, and the flow: the provider makes a complaint inside the window (recorded on the case, the
-managers told), a manager records that Ofsted responded; the provider may withdraw it.
+managers told), a manager records Ofsted's response (typed, for the provider to read); the provider may
+withdraw it.
 
 Outside the window the complaint is refused with why and where to go instead: during the visit, concerns
 go to the inspector and then their manager; after the window, Ofsted's complaints procedure on GOV.UK.
@@ -50,6 +51,7 @@ MACHINE = Machine(
 )
 
 TEXT_LIMIT = 4000
+RESPONSE_LIMIT = 4000
 PROCEDURE_URL = "www.gov.uk/government/publications/complaints-about-ofsted"
 
 
@@ -199,10 +201,13 @@ def _apply(
             tell=(Party.MANAGER, Party.INSPECTOR),
         )
     if event == RESPOND:
+        response = text_field(data, "response", limit=RESPONSE_LIMIT, what="Ofsted's response")
         return Outcome(
-            target, {**payload, "responded_on": situation.today.isoformat()}, tell=(Party.PROVIDER,)
+            target,
+            {**payload, "response": response, "responded_on": situation.today.isoformat()},
+            tell=(Party.PROVIDER,),
         )
     return Outcome(target, dict(payload), tell=(Party.MANAGER,))
 
 
-FLOW = Flow(MACHINE, _apply, frozenset({"text"}))
+FLOW = Flow(MACHINE, _apply, frozenset({"text", "response"}))
