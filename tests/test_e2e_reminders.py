@@ -63,4 +63,10 @@ def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twi
     finally:
         if bot.proc is not None:
             bot.stop()
-    bot.assert_healthy()
+    # A row in flight at the kill goes again at once after the restart; when that is within a second of
+    # its first send, Telegram's per-chat limit answers 429 and the sender waits as told. Those answers
+    # are expected here (and counted in `bench reminders`); anything else Telegram would refuse is not.
+    others = [str(c) for c in api.errors() if c.method != "getUpdates" and c.status != 429]
+    assert not others, others
+    assert "Traceback" not in bot.log_text() and "update failed" not in bot.log_text()
+    api.assert_no_internal_errors()
