@@ -19,6 +19,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
+from handlers import survey as survey_chat
 from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.newcase import two_dates
@@ -31,7 +32,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
 from store.requests import Request, Sent
-from workflows import comments, complaints, deferral, notification
+from workflows import comments, complaints, deferral, notification, survey
 from workflows.dates import format_date
 from workflows.errors import DateParseError
 from workflows.flows import Refused, Situation
@@ -115,8 +116,11 @@ async def render_request(
         return out
     by = row.params.get("by")
     who = await _who(services, None if by is None else int(by), "system")
-    out.text = _describe(request, case, str(row.params["event"]), who)
     out.send.append(row.id)
+    if request.kind == survey.MACHINE.kind:  # its own buttons: Start / Not now (handlers.survey)
+        out.text, out.markup = survey_chat.notice(request, case, str(row.params["event"]), who)
+        return out
+    out.text = _describe(request, case, str(row.params["event"]), who)
     buttons: list[list[InlineKeyboardButton]] = []
     if request.version == version:
         for event in await services.db.requests.actions(person, request.id):
@@ -482,9 +486,7 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     )
 
 
-async def _provider_case(
-    update: Update, context: InspectContext, command: str, refusal: str
-) -> Case | None:
+async def _provider_case(update: Update, context: InspectContext, command: str, refusal: str) -> Case | None:
     """The opening /complain and /comments share: the provider, and the case named after the command."""
     person = await current_person(update, context)
     message = update.effective_message
