@@ -15,7 +15,7 @@ from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, draft, expect_text, private_command
@@ -69,9 +69,14 @@ def notice(request: Request, case: Case, event: str, who: str) -> tuple[str, Inl
             f"Send /feedback {case.ref} to read the answers.",
             None,
         )
+    moment = survey.MOMENTS.get(case.kind)
+    visit_only = moment is not None and moment.events == ("end",)  # the kind sends it when the visit ends
+    opening = (
+        f"The visit to <b>{title}</b> is over." if visit_only else f"The report on <b>{title}</b> is out."
+    )
     text = (
-        f"The report on <b>{title}</b> is out. Ofsted would like to know how the inspection went for you: "
-        f"{len(survey.QUESTIONS)} short questions, each of which you can skip. It takes about two minutes."
+        f"{opening} Ofsted would like to know how the inspection went for you: {len(survey.QUESTIONS)} "
+        "short questions, each of which you can skip. It takes about two minutes."
     )
     if request.state == survey.OFFERED:
         buttons = [
@@ -341,6 +346,14 @@ async def survey_typed(update: Update, context: InspectContext) -> str | int | N
     return await _next_step(update, context, person, after, edit=False)
 
 
+async def survey_paused(update: Update, context: InspectContext) -> int:
+    """/cancel while a written answer is awaited: the answers so far are kept (they are in the database)."""
+    assert context.user_data is not None
+    context.user_data.pop(_DRAFT, None)
+    await reply(update, "Paused. Your answers so far are kept: send /survey to carry on.")
+    return ConversationHandler.END
+
+
 # ---------------------------------------------------------------- /survey and /feedback
 
 
@@ -432,7 +445,7 @@ def handlers() -> list[Handler]:
         conversation(
             _DRAFT,
             private_command("survey", survey_command),
-            {SURVEY_TEXT: [expect_text(survey_typed)]},
+            {SURVEY_TEXT: [expect_text(survey_typed), CommandHandler("cancel", survey_paused)]},
             private_command("feedback", feedback_command),
             CallbackQueryHandler(survey_pressed, pattern=r"^sv:"),
         )

@@ -115,6 +115,9 @@ def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
         assert f"Keep it under {survey.TEXT_LIMIT} characters" in too_long.text, too_long.text
         assert "send it again, or press Skip" in too_long.text
         assert _survey(bot, request_id) == before
+        paused = provider.ask("/cancel")
+        assert "Your answers so far are kept: send /survey to carry on" in paused.text, paused.text
+        _question(provider.ask("/survey", lambda m: "Question" in m.text), 4)
         since = manager.mark()
         thanks = provider.ask("Feedback <came> late in the day.", lambda m: "Thank you" in m.text)
         assert f"answers on case #{ref} are with Ofsted's managers" in thanks.text
