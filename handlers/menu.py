@@ -28,6 +28,8 @@ _ALL = {
     "complain": "Make a formal complaint",
     "comments": "Comment on the draft report",
     "notify": "Record that the provider was notified",
+    "survey": "Answer the post-inspection survey",
+    "feedback": "Survey answers per case and in summary",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }
@@ -35,13 +37,13 @@ _ALL = {
 _MENU: dict[Role, tuple[str, ...]] = {
     Role.PROVIDER: (
         *("cases", "due", "case", "calendar", "timeline", "reminders", "mute", "unmute", "help", "cancel"),
-        *("defer", "complain", "comments"),
+        *("defer", "complain", "comments", "survey"),
     ),
     Role.INSPECTOR: (
         *("cases", "due", "case", "calendar", "timeline", "newcase", "record", "undo", "edit", "close"),
         *("invite", "reminders", "mute", "unmute", "help", "cancel", "notify"),
     ),
-    Role.MANAGER: tuple(name for name in _ALL if name not in ("defer", "complain", "comments")),
+    Role.MANAGER: tuple(name for name in _ALL if name not in ("defer", "complain", "comments", "survey")),
 }
 #: Everyone's menu until the bot knows their role: nothing a provider can't use.
 COMMANDS = [BotCommand(name, _ALL[name]) for name in _MENU[Role.PROVIDER]]

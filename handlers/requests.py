@@ -19,6 +19,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
+from handlers import survey as survey_chat
 from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.newcase import two_dates
@@ -31,7 +32,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
 from store.requests import Request, Sent
-from workflows import comments, complaints, deferral, notification
+from workflows import comments, complaints, deferral, notification, survey
 from workflows.dates import format_date
 from workflows.errors import DateParseError
 from workflows.flows import Refused, Situation
@@ -126,6 +127,10 @@ async def render_request(
         return out
     by = row.params.get("by")
     who = await _who(services, None if by is None else int(by), "system")
+    out.send.append(row.id)
+    if request.kind == survey.MACHINE.kind:  # its own buttons: Start / Not now (handlers.survey)
+        out.text, out.markup = survey_chat.notice(request, case, str(row.params["event"]), who)
+        return out
     out.text = _describe(request, case, str(row.params["event"]), who)
     if request.version > version:  # it moved on before this copy went: say so, offer nothing
         from handlers.request_copies import decided_line
@@ -133,7 +138,6 @@ async def render_request(
         by_now = await _who(services, request.last_by, request.last_label)
         line = decided_line(request.state, by_now, request.updated_at, services.zone, services.today())
         out.text += f"\n\n{line}"
-    out.send.append(row.id)
     buttons: list[list[InlineKeyboardButton]] = []
     if request.version == version:
         for event in await services.db.requests.actions(person, request.id):

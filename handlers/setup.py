@@ -21,6 +21,7 @@ from handlers import (
     reminders,
     requests,
     start,
+    survey,
 )
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
@@ -76,6 +77,7 @@ def handler_table() -> list[Handler]:
         *record.handlers(),
         *lifecycle.handlers(),
         *requests.handlers(),  # its conversations' typed steps come before the questions
+        *survey.handlers(),  # the survey's written answer too
         *start.handlers(),
         *cases.handlers(),
         *invite.handlers(),

@@ -31,6 +31,7 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
         "/invite: invite an inspector, a provider or another manager",
         "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
+        "/feedback 12: the post-inspection survey's answers on #12; /feedback: a summary across cases",
     ],
     Role.INSPECTOR: [
         "/newcase: set up an inspection",
@@ -45,6 +46,7 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/defer 12: ask the managers to defer the inspection of #12 (before it starts)",
         "/complain 12: make a formal complaint about #12 (the steps, inside its window)",
         "/comments 12: send your comments on the draft report of #12",
+        "/survey: answer (or carry on with) the short survey Ofsted sends once the report is out",
     ],
 }
 _ROLE_NAMES = {

@@ -197,6 +197,7 @@ class CaseRepository:
         """`record_event` inside the caller's transaction, on a case row whose access the caller checked.
 
         For the request workflows (store.requests): a transition and the date it records commit together.
+        The date that makes the kind's survey due (the final report sent) offers it in the same transaction.
         """
         ref = row["ref"]
         day_text = day_to_text(day)
@@ -221,7 +222,11 @@ class CaseRepository:
             {"key": key, "day": before},
             {"key": key, "day": day_text},
         )
-        return await self._changed(conn, ref)
+        case = await self._changed(conn, ref)
+        changed = await guard.case_row(conn, ref)
+        assert changed is not None  # read back inside its own transaction
+        await self._db.requests.offer_survey_on(conn, changed)  # the survey, once its moment is recorded
+        return case
 
     async def clear_event(self, actor: Person, ref: int, key: str) -> Case:
         """Forget a recorded day (recorded by mistake); the trail keeps what it was."""

@@ -24,6 +24,7 @@ from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
 from store.people import load_person
+from workflows import survey
 from workflows.deadlines import LONDON
 from workflows.flows import (
     NEW,
@@ -165,50 +166,82 @@ class RequestRepository:
         start). `actor` None is the command line, or the bot itself with `system=True` (a prompt)."""
         if kind not in FLOWS:
             raise InvalidInput(f"There is no kind of request called '{kind[:40]}'.")
-        flow = get_flow(kind)
         async with self._db.transaction() as conn:
             if (earlier := changes.replayed()) is not None:  # the same update, handled again
                 return await self._replayed(conn, int(earlier))
             row = await guard.visible_case(conn, actor, ref)
             party = Party.SYSTEM if system else await self._party(conn, actor, row)
-            case = await build_case(conn, row)
-            outcome = self._decide(flow.apply, NEW, event, party, data or {}, {}, case)
-            now = self._db.now()
-            label = audit.label_for(actor, system=system)
-            cursor = await conn.execute(
-                "INSERT INTO requests (kind, case_id, state, asked_by, decider, last_by, last_label, payload,"
-                " version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                (
-                    kind,
-                    row["id"],
-                    outcome.state,
-                    None if actor is None else actor.id,
-                    None if flow.machine.decider is None else flow.machine.decider.value,
-                    None if actor is None else actor.id,
-                    label,
-                    _dump(outcome.payload),
-                    time_to_text(now),
-                    time_to_text(now),
-                ),
-            )
-            if cursor.lastrowid is None:
-                raise RuntimeError("SQLite gave no id for a new request")
-            request_id = cursor.lastrowid
-            changes.remember(str(request_id))
-            await audit.record(
-                conn,
-                now,
-                actor,
-                f"request.{kind}.{event}",
-                ref,
-                None,
-                {"request_id": request_id, "state": outcome.state, "version": 1}
-                | _lengths(outcome.payload, flow.free_text),
-                system=system,
-            )
-            after = await self._apply_effects(conn, actor, row, outcome)
-            await self._tell(conn, after, request_id, 1, event, actor, outcome)
-            return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
+            sent = await self._open_on(conn, actor, row, kind, event, party, data or {}, system=system)
+            changes.remember(str(sent.request.id))
+            return sent
+
+    async def offer_survey_on(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Sent | None:
+        """Inside a case change's transaction (store.cases): once the case's kind says the survey is due
+        (its report sent, its visit over), the bot offers it to the providers, once per case: a date
+        undone and recorded again finds the first offer there and offers nothing. None: nothing offered."""
+        case = await build_case(conn, row)
+        if case.status != "open" or not survey.due_now(KINDS[case.kind], case_dates(case).records):
+            return None
+        async with conn.execute(
+            "SELECT 1 FROM requests WHERE case_id = ? AND kind = ?", (row["id"], survey.MACHINE.kind)
+        ) as cur:
+            if await cur.fetchone() is not None:
+                return None
+        return await self._open_on(
+            conn, None, row, survey.MACHINE.kind, survey.OFFER, Party.SYSTEM, {}, system=True
+        )
+
+    async def _open_on(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Person | None,
+        row: aiosqlite.Row,
+        kind: str,
+        event: str,
+        party: Party,
+        data: Payload,
+        *,
+        system: bool,
+    ) -> Sent:
+        """`open` inside the caller's transaction, on a case row whose access the caller checked."""
+        flow = get_flow(kind)
+        case = await build_case(conn, row)
+        outcome = self._decide(flow.apply, NEW, event, party, data, {}, case)
+        now = self._db.now()
+        label = audit.label_for(actor, system=system)
+        cursor = await conn.execute(
+            "INSERT INTO requests (kind, case_id, state, asked_by, decider, last_by, last_label, payload,"
+            " version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            (
+                kind,
+                row["id"],
+                outcome.state,
+                None if actor is None else actor.id,
+                None if flow.machine.decider is None else flow.machine.decider.value,
+                None if actor is None else actor.id,
+                label,
+                _dump(outcome.payload),
+                time_to_text(now),
+                time_to_text(now),
+            ),
+        )
+        if cursor.lastrowid is None:
+            raise RuntimeError("SQLite gave no id for a new request")
+        request_id = cursor.lastrowid
+        await audit.record(
+            conn,
+            now,
+            actor,
+            f"request.{kind}.{event}",
+            row["ref"],
+            None,
+            {"request_id": request_id, "state": outcome.state, "version": 1}
+            | _lengths(outcome.payload, flow.free_text),
+            system=system,
+        )
+        after = await self._apply_effects(conn, actor, row, outcome)
+        await self._tell(conn, after, request_id, 1, event, actor, outcome)
+        return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
 
     async def send(
         self,

@@ -1,0 +1,452 @@
+"""The post-inspection survey in chat (issue 11): the offer's buttons, one question per message, /survey to
+carry on after a break, and the managers' /feedback.
+
+The answers live in the survey request's payload (store.requests), not in the conversation: each rating
+button carries the request and its question (`sv:<id>:<question>:<1-5|skip>`) and is checked against the
+question the payload is at, so a button of an earlier question changes nothing; the conversation only
+marks that the next typed message is the written answer, and the payload says which question it is for.
+After a restart the person carries on where they stopped, by the buttons or /survey.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
+
+from handlers.context import Handler, InspectContext
+from handlers.conversation import conversation, draft, expect_text, private_command
+from handlers.parsing import command_text, parse_ref
+from handlers.people import current_person, reply
+from handlers.render import case_title
+from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.models import Case, Person, Role
+from store.requests import Request
+from workflows import survey
+from workflows.dates import format_date
+
+_DRAFT = "survey"
+SURVEY_TEXT = "survey:text"
+#: "sv:<id>:start", "sv:<id>:decline", or "sv:<id>:<question>:<1-5|skip>"; parsed strictly.
+_PRESS = re.compile(r"^sv:([0-9]{1,9}):(?:(start|decline)|([a-z_]{1,20}):([1-5]|skip))$")
+_REFUSED = (InvalidInput, NotFound, PermissionDenied)
+_KIND = survey.MACHINE.kind
+_NO_DETAILS = "Please don't include children's names or other personal details."
+#: How many case numbers the managers' summary names before it says "and N more".
+_CASES_NAMED = 30
+
+
+# ---------------------------------------------------------------- what the messages say
+
+
+def question_message(request_id: int, question: survey.Question) -> tuple[str, InlineKeyboardMarkup]:
+    """One question: ratings as buttons 1 to 5, a written answer typed; Skip on every question."""
+    number = survey.QUESTIONS.index(question) + 1
+    head = f"Question {number} of {len(survey.QUESTIONS)}: <b>{escape(question.text)}</b>"
+    skip = [InlineKeyboardButton("Skip", callback_data=f"sv:{request_id}:{question.key}:skip")]
+    if question.rating:
+        scale = [
+            InlineKeyboardButton(str(n), callback_data=f"sv:{request_id}:{question.key}:{n}")
+            for n in range(1, 6)
+        ]
+        return f"{head}\n1 is poor, 5 is very good.", InlineKeyboardMarkup([scale, skip])
+    return (
+        f"{head}\nType your answer (up to {survey.TEXT_LIMIT} characters), or press Skip. {_NO_DETAILS}",
+        InlineKeyboardMarkup([skip]),
+    )
+
+
+def notice(request: Request, case: Case, event: str, who: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A survey's outbox message (handlers.requests.render_request): the offer to the providers, with
+    Start / Not now while it still waits for them; the managers' word that it was finished."""
+    title = case_title(case)
+    if event == survey.FINISH:
+        return (
+            f"{who} finished the post-inspection survey on <b>{title}</b>. "
+            f"Send /feedback {case.ref} to read the answers.",
+            None,
+        )
+    moment = survey.MOMENTS.get(case.kind)
+    visit_only = moment is not None and moment.events == ("end",)  # the kind sends it when the visit ends
+    opening = (
+        f"The visit to <b>{title}</b> is over." if visit_only else f"The report on <b>{title}</b> is out."
+    )
+    text = (
+        f"{opening} Ofsted would like to know how the inspection went for you: {len(survey.QUESTIONS)} "
+        "short questions, each of which you can skip. It takes about two minutes."
+    )
+    if request.state == survey.OFFERED:
+        buttons = [
+            InlineKeyboardButton("Start the survey", callback_data=f"sv:{request.id}:start"),
+            InlineKeyboardButton("Not now", callback_data=f"sv:{request.id}:decline"),
+        ]
+        return text, InlineKeyboardMarkup([buttons])
+    if request.state == survey.ANSWERING:
+        go_on = InlineKeyboardButton("Carry on with the survey", callback_data=f"sv:{request.id}:start")
+        return text, InlineKeyboardMarkup([[go_on]])
+    return f"{text}\nYou have already {request.state} it: thank you.", None
+
+
+def _answers(request: Request) -> dict[str, object]:
+    answers = request.payload.get("answers")
+    return answers if isinstance(answers, dict) else {}
+
+
+def _answer_text(request: Request, question: survey.Question) -> str:
+    answers = _answers(request)
+    if question.key not in answers:
+        return "not answered yet"
+    value = answers[question.key]
+    if value is None:
+        purged = request.purged_at is not None and question.key in survey.FLOW.free_text
+        return "removed with the case's records" if purged else "skipped"
+    if question.rating:
+        return f"<b>{value}</b> out of 5"
+    return f"“{escape(str(value))}”"
+
+
+def _progress(request: Request) -> str:
+    p = request.payload
+    if request.state == survey.DONE:
+        return f"finished on {_day(p.get('finished_on'))}"
+    if request.state == survey.DECLINED:
+        return f"declined on {_day(p.get('declined_on'))}"
+    answered = len(_answers(request))
+    if request.state == survey.ANSWERING:
+        return f"started, {answered} of {len(survey.QUESTIONS)} questions answered or skipped"
+    return f"offered on {_day(p.get('offered_on'))}, not started"
+
+
+def _day(value: object) -> str:
+    try:
+        return format_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return "an unknown day"
+
+
+def case_answers(case: Case, requests: list[Request]) -> str:
+    """A case's surveys for its managers: where each stands, then every question's answer."""
+    if not requests:
+        return (
+            f"No survey has been offered on <b>{case_title(case)}</b> yet: it goes out when the report is "
+            "recorded as sent (or the visit as over, as the kind of inspection says)."
+        )
+    parts = []
+    for request in requests:
+        lines = [f"Survey on <b>{case_title(case)}</b>: {_progress(request)}."]
+        if request.state != survey.DECLINED:
+            lines += [f"• {escape(q.text)} {_answer_text(request, q)}" for q in survey.QUESTIONS]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def across_cases(requests: list[Request]) -> str:
+    """The managers' summary: how many surveys stand where, each rating's average and skips (from the
+    finished ones, through `survey.summary`), how many wrote something, and which cases to look at."""
+    if not requests:
+        return (
+            "No post-inspection survey has been offered on the cases you can see yet. It goes out when a "
+            "case's report is recorded as sent (or the visit as over, as the kind says)."
+        )
+    finished = [r for r in requests if r.state == survey.DONE]
+    by_state = {s: sum(r.state == s for r in requests) for s in survey.MACHINE.states}
+    lines = [
+        f"Post-inspection surveys on the cases you can see: {len(requests)} offered, "
+        f"{by_state[survey.DONE]} finished, {by_state[survey.DECLINED]} declined, "
+        f"{by_state[survey.OFFERED] + by_state[survey.ANSWERING]} not finished."
+    ]
+    if finished:
+        figures = survey.summary([r.payload for r in finished])
+        lines.append(f"From the {len(finished)} finished:")
+        for question in survey.QUESTIONS:
+            if question.rating:
+                found = figures[question.key]
+                skipped = len(finished) - found["answers"]
+                mean = "no ratings" if found["mean"] is None else f"average <b>{found['mean']:g}</b> out of 5"
+                count = f"{found['answers']} answers ({skipped} skipped)"
+                lines.append(f"• {escape(question.text)} {mean} from {count}")
+            else:
+                written = sum(isinstance(_answers(r).get(question.key), str) for r in finished)
+                lines.append(
+                    f"• {escape(question.text)} {written} wrote an answer ({len(finished) - written} skipped)"
+                )
+        refs = sorted({r.case_ref for r in finished})
+        named = ", ".join(f"#{ref}" for ref in refs[:_CASES_NAMED])
+        more = f" and {len(refs) - _CASES_NAMED} more" if len(refs) > _CASES_NAMED else ""
+        lines.append(f"Finished on cases {named}{more}.")
+    lines.append("Send /feedback 12 for the answers on case #12.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- answering
+
+
+async def _show(update: Update, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool) -> None:
+    """A pressed button moves the message it is on along (chat-style: edit in place); typing gets a reply."""
+    query = update.callback_query
+    if edit and query is not None and isinstance(query.message, Message):
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
+        return
+    message = update.effective_message
+    if message is not None:
+        await message.reply_html(text, reply_markup=markup, do_quote=False)
+
+
+def _cannot_answer(request: Request, actions: tuple[str, ...]) -> str | None:
+    """Why this person can't answer this survey now (None: they can)."""
+    if request.final:
+        return f"This survey is already {request.state}. Nothing changed."
+    if survey.ANSWER not in actions:
+        return "The survey is for the provider of the case to answer."
+    return None
+
+
+async def _next_step(
+    update: Update, context: InspectContext, person: Person, request: Request, *, edit: bool
+) -> str | int:
+    """Ask the question the payload is at; with none left, finish (managers are told) and thank them."""
+    question = survey.next_question(request.payload)
+    assert context.user_data is not None
+    if question is not None:
+        text, markup = question_message(request.id, question)
+        await _show(update, text, markup, edit=edit)
+        if question.rating:
+            context.user_data.pop(_DRAFT, None)
+            return ConversationHandler.END
+        context.user_data[_DRAFT] = {"id": request.id}
+        return SURVEY_TEXT
+    context.user_data.pop(_DRAFT, None)
+    try:
+        sent = await context.services.db.requests.send(
+            person, request.id, survey.FINISH, version=request.version
+        )
+    except _REFUSED as exc:
+        await _show(update, escape(str(exc)), None, edit=False)
+        return ConversationHandler.END
+    if not sent.applied:  # finished meanwhile (a double press): it is done either way
+        await _show(update, "This survey is already finished. Thank you.", None, edit=edit)
+        return ConversationHandler.END
+    await _show(
+        update,
+        f"Thank you: your answers on case #{request.case_ref} are with Ofsted's managers. "
+        "They help us improve how we inspect.",
+        None,
+        edit=edit,
+    )
+    return ConversationHandler.END
+
+
+async def _record(
+    context: InspectContext, person: Person, request: Request, key: str, value: int | str | None
+) -> Request | str:
+    """Send one answer, checked against the question the payload is at: the request after it, or what
+    to tell the person (nothing changed)."""
+    current = survey.next_question(request.payload)
+    if current is None or current.key != key:
+        return "That question has been answered already. Nothing changed."
+    db = context.services.db
+    try:
+        sent = await db.requests.send(
+            person, request.id, survey.ANSWER, {"question": key, "value": value}, version=request.version
+        )
+    except _REFUSED as exc:
+        return escape(str(exc))
+    if not sent.applied:  # another press got there first
+        return "That question has been answered already. Nothing changed."
+    return sent.request
+
+
+async def survey_pressed(update: Update, context: InspectContext) -> str | int | None:
+    """An `sv:` button: start (or carry on), not now, or one answer; each checked against the request."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return None
+    matched = _PRESS.match(query.data)
+    if matched is None:
+        await query.answer("That button isn't one I know.", show_alert=True)
+        return None
+    db = context.services.db
+    try:
+        request = await db.requests.get(person, int(matched[1]))
+        if request.kind != _KIND:
+            raise InvalidInput("I can't find that request.")
+        actions = await db.requests.actions(person, request.id)
+    except _REFUSED as exc:
+        await query.answer(str(exc), show_alert=True)
+        return None
+    if matched[2] == "decline":
+        return await _decline(update, context, person, request)
+    refusal = _cannot_answer(request, actions)
+    if refusal is not None:
+        await query.answer(refusal, show_alert=True)
+        return None
+    if matched[2] == "start":
+        await query.answer()
+        return await _next_step(update, context, person, request, edit=True)
+    value = None if matched[4] == "skip" else int(matched[4])
+    after = await _record(context, person, request, matched[3], value)
+    if isinstance(after, str):
+        await query.answer(after, show_alert=True)
+        return None  # the step stays as it was: a written answer may still be awaited
+    await query.answer()
+    return await _next_step(update, context, person, after, edit=True)
+
+
+async def _decline(update: Update, context: InspectContext, person: Person, request: Request) -> int | None:
+    query = update.callback_query
+    assert query is not None
+    try:
+        sent = await context.services.db.requests.send(
+            person, request.id, survey.DECLINE, version=request.version
+        )
+    except _REFUSED as exc:
+        await query.answer(str(exc), show_alert=True)
+        return None
+    if not sent.applied:
+        await query.answer(f"This survey is already {sent.request.state}. Nothing changed.", show_alert=True)
+        return None
+    await query.answer()
+    await _show(
+        update,
+        f"No survey then: you won't be asked about case #{request.case_ref} again. Thank you.",
+        None,
+        edit=True,
+    )
+    return ConversationHandler.END
+
+
+async def survey_typed(update: Update, context: InspectContext) -> str | int | None:
+    """The written answer: taken for the question the payload is at now (after a restart too)."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    db = context.services.db
+    try:
+        request = await db.requests.get(person, int(draft(context, _DRAFT)["id"]))
+        actions = await db.requests.actions(person, request.id)
+    except (KeyError, ValueError, TypeError, *_REFUSED):
+        await reply(update, "I've lost track of that survey. Send /survey to carry on.")
+        return ConversationHandler.END
+    refusal = _cannot_answer(request, actions)
+    if refusal is not None:
+        await reply(update, refusal)
+        return ConversationHandler.END
+    current = survey.next_question(request.payload)
+    if current is None or current.rating:  # answered by the buttons meanwhile: ask what is next
+        return await _next_step(update, context, person, request, edit=False)
+    after = await _record(context, person, request, current.key, message.text or "")
+    if isinstance(after, str):
+        await reply(update, f"{after} Please send it again, or press Skip.")
+        return None
+    return await _next_step(update, context, person, after, edit=False)
+
+
+async def survey_paused(update: Update, context: InspectContext) -> int:
+    """/cancel while a written answer is awaited: the answers so far are kept (they are in the database)."""
+    assert context.user_data is not None
+    context.user_data.pop(_DRAFT, None)
+    await reply(update, "Paused. Your answers so far are kept: send /survey to carry on.")
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- /survey and /feedback
+
+
+async def survey_command(update: Update, context: InspectContext) -> str | int | None:
+    """/survey [REF] (and /feedback for providers): carry on with an unfinished survey where it stopped."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    if person.role is not Role.PROVIDER:
+        await reply(
+            update,
+            "The post-inspection survey is for providers. Managers read the answers with /feedback.",
+        )
+        return ConversationHandler.END
+    words = command_text(message.text or "").strip()
+    ref = parse_ref(words) if words else None
+    if words and ref is None:
+        await reply(update, "Which case? Send <code>/survey 12</code>, or /survey alone.")
+        return ConversationHandler.END
+    db = context.services.db
+    try:
+        if ref is not None:
+            found = [r for r in await db.requests.for_case(person, ref, _KIND) if not r.final]
+        else:
+            found = [r for r, _ in await db.requests.waiting_for(person) if r.kind == _KIND]
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    except _REFUSED as exc:
+        await reply(update, escape(str(exc)))
+        return ConversationHandler.END
+    if not found:
+        on = f" on case #{ref}" if ref is not None else ""
+        await reply(
+            update,
+            f"You have no survey to answer{on}. Ofsted offers one when an inspection's report is out; "
+            "I'll send it here.",
+        )
+        return ConversationHandler.END
+    if len(found) > 1:
+        refs = ", ".join(f"/survey {r.case_ref}" for r in found)
+        await reply(update, f"You have surveys on {len(found)} cases. Which one? Send {refs}.")
+        return ConversationHandler.END
+    return await _next_step(update, context, person, found[0], edit=False)
+
+
+async def feedback_command(update: Update, context: InspectContext) -> str | int | None:
+    """/feedback REF: a case's answers; /feedback: the summary across cases (managers). A provider carries
+    on with their survey; an inspector is told who reads the answers."""
+    person = await current_person(update, context)
+    message = update.effective_message
+    if person is None or message is None:
+        return ConversationHandler.END
+    if person.role is Role.PROVIDER:
+        return await survey_command(update, context)
+    if person.role is not Role.MANAGER:
+        await reply(
+            update,
+            "The survey answers are read by managers. You can see a case with /case 12 and its deadlines "
+            "with /due 12.",
+        )
+        return ConversationHandler.END
+    words = command_text(message.text or "").strip()
+    db = context.services.db
+    if not words:
+        await reply(update, across_cases(await db.requests.of_kind(person, _KIND)))
+        return ConversationHandler.END
+    ref = parse_ref(words)
+    if ref is None:
+        await reply(update, "Which case? Send <code>/feedback 12</code>, or /feedback alone for the summary.")
+        return ConversationHandler.END
+    try:
+        case = await db.cases.get(person, ref)
+        requests = await db.requests.for_case(person, ref, _KIND)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see the cases.")
+        return ConversationHandler.END
+    await reply(update, case_answers(case, requests))
+    return ConversationHandler.END
+
+
+# ---------------------------------------------------------------- the table
+
+
+def handlers() -> list[Handler]:
+    """One conversation: its only step is the written answer; the buttons and commands enter it anywhere."""
+    return [
+        conversation(
+            _DRAFT,
+            private_command("survey", survey_command),
+            {SURVEY_TEXT: [expect_text(survey_typed), CommandHandler("cancel", survey_paused)]},
+            private_command("feedback", feedback_command),
+            CallbackQueryHandler(survey_pressed, pattern=r"^sv:"),
+        )
+    ]
