@@ -164,50 +164,68 @@ class RequestRepository:
         start). `actor` None is the command line, or the bot itself with `system=True` (a prompt)."""
         if kind not in FLOWS:
             raise InvalidInput(f"There is no kind of request called '{kind[:40]}'.")
-        flow = get_flow(kind)
         async with self._db.transaction() as conn:
             if (earlier := changes.replayed()) is not None:  # the same update, handled again
                 return await self._replayed(conn, int(earlier))
             row = await guard.visible_case(conn, actor, ref)
-            party = Party.SYSTEM if system else await self._party(conn, actor, row)
-            case = await build_case(conn, row)
-            outcome = self._decide(flow.apply, NEW, event, party, data or {}, {}, case)
-            now = self._db.now()
-            label = audit.label_for(actor, system=system)
-            cursor = await conn.execute(
-                "INSERT INTO requests (kind, case_id, state, asked_by, decider, last_by, last_label, payload,"
-                " version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-                (
-                    kind,
-                    row["id"],
-                    outcome.state,
-                    None if actor is None else actor.id,
-                    None if flow.machine.decider is None else flow.machine.decider.value,
-                    None if actor is None else actor.id,
-                    label,
-                    _dump(outcome.payload),
-                    time_to_text(now),
-                    time_to_text(now),
-                ),
-            )
-            if cursor.lastrowid is None:
-                raise RuntimeError("SQLite gave no id for a new request")
-            request_id = cursor.lastrowid
-            changes.remember(str(request_id))
-            await audit.record(
-                conn,
-                now,
-                actor,
-                f"request.{kind}.{event}",
-                ref,
-                None,
-                {"request_id": request_id, "state": outcome.state, "version": 1}
-                | _lengths(outcome.payload, flow.free_text),
-                system=system,
-            )
-            after = await self._apply_effects(conn, actor, row, outcome)
-            await self._tell(conn, after, request_id, 1, event, actor, outcome)
-            return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
+            sent = await self.open_on(conn, actor, row, kind, event, data, system=system)
+            changes.remember(str(sent.request.id))
+            return sent
+
+    async def open_on(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Person | None,
+        row: aiosqlite.Row,
+        kind: str,
+        event: str,
+        data: Payload | None = None,
+        *,
+        system: bool = False,
+    ) -> Sent:
+        """`open` inside the caller's transaction, on a case row whose visibility the caller checked: a
+        prompt that follows from a change (the case review when an inadequate judgement is recorded)
+        commits with that change."""
+        flow = get_flow(kind)
+        ref = row["ref"]
+        party = Party.SYSTEM if system else await self._party(conn, actor, row)
+        case = await build_case(conn, row)
+        outcome = self._decide(flow.apply, NEW, event, party, data or {}, {}, case)
+        now = self._db.now()
+        label = audit.label_for(actor, system=system)
+        cursor = await conn.execute(
+            "INSERT INTO requests (kind, case_id, state, asked_by, decider, last_by, last_label, payload,"
+            " version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            (
+                kind,
+                row["id"],
+                outcome.state,
+                None if actor is None else actor.id,
+                None if flow.machine.decider is None else flow.machine.decider.value,
+                None if actor is None else actor.id,
+                label,
+                _dump(outcome.payload),
+                time_to_text(now),
+                time_to_text(now),
+            ),
+        )
+        if cursor.lastrowid is None:
+            raise RuntimeError("SQLite gave no id for a new request")
+        request_id = cursor.lastrowid
+        await audit.record(
+            conn,
+            now,
+            actor,
+            f"request.{kind}.{event}",
+            ref,
+            None,
+            {"request_id": request_id, "state": outcome.state, "version": 1}
+            | _lengths(outcome.payload, flow.free_text),
+            system=system,
+        )
+        after = await self._apply_effects(conn, actor, row, outcome)
+        await self._tell(conn, after, request_id, 1, event, actor, outcome)
+        return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
 
     async def send(
         self,
