@@ -28,6 +28,7 @@ _ALL = {
     "complain": "Make a formal complaint",
     "comments": "Comment on the draft report",
     "notify": "Record that the provider was notified",
+    "review": "Start or see a case review",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }

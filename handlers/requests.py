@@ -19,6 +19,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
+from handlers import review
 from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.newcase import two_dates
@@ -55,6 +56,7 @@ _BUTTON_LABELS = {
     ("notification", notification.ACKNOWLEDGE): "Acknowledge",
     ("complaint", complaints.RESPOND): "Mark as responded to",
     ("comments", comments.SEE): "Mark as seen",
+    **{("case_review", event): label for event, label in review.BUTTONS.items()},
 }
 #: Events that need typed input first: the payload key and the question.
 _TYPED = {
@@ -115,7 +117,11 @@ async def render_request(
         return out
     by = row.params.get("by")
     who = await _who(services, None if by is None else int(by), "system")
-    out.text = _describe(request, case, str(row.params["event"]), who)
+    event = str(row.params["event"])
+    if request.kind == "case_review":
+        out.text = review.describe(request, case, event, who, services.calendar)
+    else:
+        out.text = _describe(request, case, event, who)
     out.send.append(row.id)
     buttons: list[list[InlineKeyboardButton]] = []
     if request.version == version:
@@ -482,9 +488,7 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     )
 
 
-async def _provider_case(
-    update: Update, context: InspectContext, command: str, refusal: str
-) -> Case | None:
+async def _provider_case(update: Update, context: InspectContext, command: str, refusal: str) -> Case | None:
     """The opening /complain and /comments share: the provider, and the case named after the command."""
     person = await current_person(update, context)
     message = update.effective_message

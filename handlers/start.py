@@ -31,6 +31,7 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
         "/invite: invite an inspector, a provider or another manager",
         "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
+        "/review 12: start or see the case review of #12 (its checklist, the debrief, then the decision)",
     ],
     Role.INSPECTOR: [
         "/newcase: set up an inspection",
