@@ -119,7 +119,7 @@ async def render_request(
     who = await _who(services, None if by is None else int(by), "system")
     event = str(row.params["event"])
     if request.kind == "case_review":
-        out.text = review.describe(request, case, event, who, services.calendar)
+        out.text = review.describe(request, case, event, who, services.calendar, person.role)
     else:
         out.text = _describe(request, case, event, who)
     out.send.append(row.id)

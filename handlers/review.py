@@ -76,17 +76,21 @@ def _compliance_visit(case: Case, calendar: WorkingCalendar) -> str:
     return f" The monitoring visit to check it is due by <b>{due}</b> ({escape(visit.rule)})."
 
 
-def summary(request: Request, case: Case, calendar: WorkingCalendar) -> str:
-    """What a review stands at: why, when it is due, the checklist with its sources, and the next step."""
+def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role) -> str:
+    """What a review stands at: why, when it is due, the checklist with its sources, and the next step.
+    On assurance kinds the inspector is told to email the directors of children's services, and by when."""
     p = request.payload
     kind = KINDS[case.kind]
     lines = [f"Why: {_WHY.get(str(p.get('trigger')), 'started by a manager')}."]
     if p.get("due"):
         lines.append(f"Due by <b>{_day(p['due'])}</b>{_rule(kind, 'case_review')}.")
     if p.get("dcs_email_due"):
+        by = f"by <b>{_day(p['dcs_email_due'])}</b>{_rule(kind, 'dcs_email')}"
         lines.append(
-            f"The inspector emails the directors of children's services by <b>{_day(p['dcs_email_due'])}</b>"
-            f"{_rule(kind, 'dcs_email')}."
+            f"Email the directors of children's services {by}, then call them; the email is forwarded to "
+            "the provider."
+            if role is Role.INSPECTOR
+            else f"The inspector emails the directors of children's services {by}."
         )
     if p.get("recommendation"):
         lines.append(f"The debrief's recommendation: {escape(str(p['recommendation']))}")
@@ -105,7 +109,9 @@ def summary(request: Request, case: Case, calendar: WorkingCalendar) -> str:
     return "\n".join(lines)
 
 
-def describe(request: Request, case: Case, event: str, who: str, calendar: WorkingCalendar) -> str:
+def describe(
+    request: Request, case: Case, event: str, who: str, calendar: WorkingCalendar, role: Role
+) -> str:
     """One review event, said to someone on the case who did not do it (an outbox message)."""
     title = case_title(case)
     if event == case_review.START:
@@ -118,7 +124,7 @@ def describe(request: Request, case: Case, event: str, who: str, calendar: Worki
         head = f"{who} recorded the debrief for the case review of <b>{title}</b>."
     else:
         head = f"{who} decided the case review of <b>{title}</b>."
-    return head + "\n" + summary(request, case, calendar)
+    return head + "\n" + summary(request, case, calendar, role)
 
 
 async def _buttons(services: Services, person: Person, request: Request) -> InlineKeyboardMarkup | None:
@@ -182,7 +188,7 @@ async def review_command(update: Update, context: InspectContext) -> str | int:
         else f"The case review of <b>{case_title(case)}</b> is open: {state}."
     )
     markup = await _buttons(services, person, request)
-    await _answer(update, head + "\n" + summary(request, case, services.calendar), markup)
+    await _answer(update, head + "\n" + summary(request, case, services.calendar, person.role), markup)
     return ConversationHandler.END
 
 

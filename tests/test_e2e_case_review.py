@@ -118,7 +118,9 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
     bot.assert_healthy()
 
 
-def test_review_command_for_managers_only(api: FakeBotApi, tmp_path: Path) -> None:
+def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
     bot = _start(api, tmp_path)
     manager = api.user(MANAGER, "Mia")
     inspector = api.user(INSPECTOR, "Ian")
@@ -145,6 +147,20 @@ def test_review_command_for_managers_only(api: FakeBotApi, tmp_path: Path) -> No
         assert "is open: waiting for the debrief" in shown.text, shown.text
         assert "Next: the debrief between the inspector and their manager" in shown.text
         assert bot.query("SELECT count(*), min(last_label) FROM requests") == [(1, "manager:1")]
+
+        # Serious concerns on an assurance inspection: the inspector is told to email the DCS, and by when.
+        created = manager.ask('/newcase ch-assurance "Ash House" 10/3/2026', lambda m: "set up" in m.text)
+        ash = int(created.text.split("#", 1)[1].split()[0])
+        invited = invite_code(manager.ask(f"/invite inspector {ash}", "?start="), api.username)
+        joined = join(inspector, invited)
+        assert "joined" in joined.text, joined.text
+        since = inspector.mark()
+        manager.ask(f"/record {ash} concerns yes", lambda m: "Recorded" in m.text)
+        told = _with(inspector, since, ash, _PROMPT)
+        assert "Why: serious or widespread concerns were recorded." in told.text, told.text
+        email_by = CALENDAR.add_working_days(date(2026, 3, 10), 1)  # the end of the next working day
+        assert f"Email the directors of children's services by {format_date(email_by)}" in told.text
+        assert told.buttons == [["Debrief"]]  # the inspector may record the debrief too
         _settle(api, bot, NOW)
     finally:
         if bot.proc is not None:
