@@ -130,6 +130,15 @@ def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
         inspector.ask(f"/record {ref} judgement good", lambda m: "Recorded" in m.text)
         assert bot.query("SELECT count(*) FROM requests") == [(0,)]  # a good judgement prompts nothing
 
+        # The command is on the managers' menu and in their help, not on the others'.
+        def menu(chat_id: int) -> set[str]:
+            return {str(c["command"]) for c in api.commands({"type": "chat", "chat_id": chat_id})}
+
+        assert "/review 12: start or see the case review" in manager.ask("/start").text
+        assert "review" in menu(MANAGER)
+        assert "review" not in menu(INSPECTOR) | menu(PROVIDER)
+        assert "/review" not in inspector.ask("/help").text
+
         # Refused: a provider, an inspector (the machine lets only managers start one), an unknown case.
         before = _state(bot)
         assert "Only managers" in provider.ask(f"/review {ref}").text
