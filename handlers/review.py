@@ -58,8 +58,9 @@ def _day(text: object) -> str:
 
 
 def _rule(kind: InspectionKind, key: str) -> str:
+    """ " Rule: 5 working days after the end of the inspection." for a milestone of the kind."""
     rule = next((m for m in kind.milestones if m.key == key), None)
-    return "" if rule is None else f" ({escape(rule.rule_text(kind))})"
+    return "" if rule is None else f" Rule: {escape(rule.rule_text(kind))}."
 
 
 def _decision_label(decision_id: object) -> str:
@@ -73,7 +74,7 @@ def _compliance_visit(case: Case, calendar: WorkingCalendar) -> str:
     if visit is None:
         return ""
     due = format_date(visit.last_day)
-    return f" The monitoring visit to check it is due by <b>{due}</b> ({escape(visit.rule)})."
+    return f" The monitoring visit to check it is due by <b>{due}</b>. Rule: {escape(visit.rule)}."
 
 
 def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role) -> str:
@@ -83,15 +84,16 @@ def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role)
     kind = KINDS[case.kind]
     lines = [f"Why: {_WHY.get(str(p.get('trigger')), 'started by a manager')}."]
     if p.get("due"):
-        lines.append(f"Due by <b>{_day(p['due'])}</b>{_rule(kind, 'case_review')}.")
+        lines.append(f"Due by <b>{_day(p['due'])}</b>.{_rule(kind, 'case_review')}")
     if p.get("dcs_email_due"):
-        by = f"by <b>{_day(p['dcs_email_due'])}</b>{_rule(kind, 'dcs_email')}"
+        by = f"by <b>{_day(p['dcs_email_due'])}</b>."
         lines.append(
-            f"Email the directors of children's services {by}, then call them; the email is forwarded to "
+            f"Email the directors of children's services {by} Then call them; the email is forwarded to "
             "the provider."
             if role is Role.INSPECTOR
-            else f"The inspector emails the directors of children's services {by}."
+            else f"The inspector emails the directors of children's services {by}"
         )
+        lines[-1] += _rule(kind, "dcs_email")
     if p.get("recommendation"):
         lines.append(f"The debrief's recommendation: {escape(str(p['recommendation']))}")
     if p.get("decision"):
@@ -232,8 +234,8 @@ async def step_pressed(update: Update, context: InspectContext) -> str | int:
         await reply(
             update,
             f"What is the debrief's recommendation for further action on <b>{case_title(case)}</b> "
-            "(future inspections, compliance or enforcement action)? Type it "
-            f"(up to {case_review.TEXT_LIMIT} characters), or /cancel.",
+            "(future inspections, compliance or enforcement action)? Type it (up to "
+            f"{case_review.TEXT_LIMIT} characters; please don't include children's names), or /cancel.",
         )
         return DEBRIEF_TEXT
     kind = KINDS[case.kind]

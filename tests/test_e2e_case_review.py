@@ -42,21 +42,23 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         marks = {u: u.mark() for u in (manager, second, inspector, provider)}
         recorded = inspector.ask(f"/record {ref} judgement inadequate", lambda m: "Recorded" in m.text)
         assert "judgement: inadequate" in recorded.text, recorded.text
+        assert "The managers are prompted for the case review" in recorded.text
         prompt = _with(manager, marks[manager], ref, _PROMPT)
         assert "Why: an inadequate judgement was recorded." in prompt.text, prompt.text
-        assert f"Due by {format_date(due)} (5 working days after" in prompt.text, prompt.text
+        assert f"Due by {format_date(due)}. Rule: 5 working days after" in prompt.text, prompt.text
         assert "Debrief between the inspector and their manager first" in prompt.text
         assert "(000 L1117" in prompt.text  # each checklist item with its seed lines
         assert prompt.buttons == [["Debrief"]]
         assert _with(second, marks[second], ref, _PROMPT).buttons == [["Debrief"]]
 
         # Recording it again opens no second review.
-        inspector.ask(f"/record {ref} judgement inadequate", lambda m: "Recorded" in m.text)
+        again = inspector.ask(f"/record {ref} judgement inadequate", lambda m: "Recorded" in m.text)
+        assert "prompted" not in again.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'case_review'") == [(1,)]
 
         # Debrief: the recommendation typed; the other manager is told, with Decide.
         asked = manager.press_and_wait("Debrief", lambda m: "recommendation" in m.text, message=prompt)
-        assert "Type it" in asked.text
+        assert "Type it" in asked.text and "don't include children's names" in asked.text
         since = second.mark()
         debriefed = manager.ask("Compliance notice on staffing.", lambda m: "Recorded the debrief" in m.text)
         assert debriefed.buttons == [["Decide"]]
