@@ -46,6 +46,11 @@ _WHY = {
     case_review.INADEQUATE: "an inadequate judgement was recorded",
     case_review.CONCERNS: "serious or widespread concerns were recorded",
 }
+_STATE = {
+    case_review.OPEN: "waiting for the debrief",
+    case_review.DEBRIEFED: "debriefed, waiting for the decision",
+    case_review.DECIDED: "decided",
+}
 _NEXT = {
     case_review.OPEN: "Next: the debrief between the inspector and their manager, with its recommendation "
     "(press Debrief).",
@@ -180,14 +185,10 @@ async def review_command(update: Update, context: InspectContext) -> str | int:
     except _REFUSED as exc:
         await reply(update, escape(str(exc)))
         return ConversationHandler.END
-    state = {
-        case_review.OPEN: "waiting for the debrief",
-        case_review.DEBRIEFED: "debriefed, waiting for the decision",
-    }.get(request.state, "decided")
     head = (
         f"Started a case review of <b>{case_title(case)}</b>; the other managers are told."
         if new
-        else f"The case review of <b>{case_title(case)}</b> is open: {state}."
+        else f"The case review of <b>{case_title(case)}</b> is open: {_STATE[request.state]}."
     )
     markup = await _buttons(services, person, request)
     await _answer(update, head + "\n" + summary(request, case, services.calendar, person.role), markup)
@@ -219,12 +220,14 @@ async def step_pressed(update: Update, context: InspectContext) -> str | int:
     event = matched[2]
     if event not in allowed:
         offered_in = {m.source for m in case_review.MACHINE.moves if m.event == event}
-        if request.state in offered_in:
+        if request.final:
+            text = (
+                f"This case review was already decided by {await _who(services, request)}. Nothing changed."
+            )
+        elif request.state in offered_in:
             text = "That is for someone else on the case to do."
         else:
-            who = await _who(services, request)
-            shown = "decided" if request.final else request.state
-            text = f"This case review was already {shown} by {who}. Nothing changed."
+            text = f"That can't be done now: the case review is {_STATE[request.state]}. Nothing changed."
         await query.answer(text, show_alert=True)
         return ConversationHandler.END
     await query.answer()
@@ -260,7 +263,7 @@ async def debrief_typed(update: Update, context: InspectContext) -> str | int:
     return await _send(update, context, case_review.DEBRIEF, {"recommendation": message.text or ""}, answers)
 
 
-async def decision_chosen(update: Update, context: InspectContext) -> str | int:
+async def decision_chosen(update: Update, context: InspectContext) -> str | int | None:
     """A decision pressed: sent at once, or for a compliance notice, its compliance date asked first."""
     query = update.callback_query
     person = await current_person(update, context)
@@ -269,7 +272,7 @@ async def decision_chosen(update: Update, context: InspectContext) -> str | int:
     matched = _CHOICE.match(query.data)
     if matched is None or matched[3] not in {d.id for d in case_review.DECISIONS}:
         await query.answer("That button isn't one I know.", show_alert=True)
-        return CHOOSE_DECISION
+        return None  # forged data: the conversation stays where it was
     try:
         request = await context.services.db.requests.get(person, int(matched[1]))
     except _REFUSED as exc:

@@ -65,6 +65,12 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         told = _with(second, since, ref, "recorded the debrief")
         assert "The debrief's recommendation: Compliance notice on staffing." in told.text
         assert told.buttons == [["Decide"]]
+        snapshot = _state(bot)
+        stale = manager.press("Debrief", prompt)  # the prompt's button, after the debrief
+        assert "can't be done now: the case review is debriefed" in (manager.wait_answer(stale).text or "")
+        forged = manager.forge_press("rvd:1:2:nonsense", prompt)
+        assert "isn't one I know" in (manager.wait_answer(forged).text or "")
+        assert _state(bot) == snapshot
 
         # Decide: a compliance notice; a past compliance date is refused and nothing changes.
         choices = manager.press_and_wait("Decide", lambda m: "What is decided" in m.text, message=debriefed)
