@@ -30,6 +30,7 @@ _ALL = {
     "notify": "Record that the provider was notified",
     "survey": "Answer the post-inspection survey",
     "feedback": "Survey answers per case and in summary",
+    "review": "Start or see a case review",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }

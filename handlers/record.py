@@ -235,6 +235,8 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     try:
         before_case = await db.cases.get(person, ref)
         before = case_timeline(before_case, services.calendar)
+        outcome = key in (JUDGEMENT, CONCERNS)
+        reviews = len(await db.requests.for_case(person, ref, "case_review")) if outcome else 0
         if key == JUDGEMENT:
             grade = "_".join(value.lower().split())
             after_case = await db.cases.set_outcome(person, ref, judgement=grade)
@@ -255,6 +257,8 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     changes = [change_line(c) for c in diff(before, after, services.calendar) if c.key != key]
     lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
     lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
+    if outcome and len(await db.requests.for_case(person, ref, "case_review")) > reviews:
+        lines.append("The managers are prompted for the case review.")
     return True, "\n".join(lines)
 
 

@@ -26,7 +26,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Person
 from store.outbox import Copy, OutboxRow
 from store.requests import Request
-from workflows import comments, complaints, deferral, notification
+from workflows import case_review, comments, complaints, deferral, notification, survey
 from workflows.dates import format_date
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,11 @@ _DONE = {
     complaints.RESPONDED: "Responded to",
     notification.ACKNOWLEDGED: "Acknowledged",
     comments.SEEN: "Marked as seen",
+    case_review.DEBRIEFED: "Debriefed",
+    case_review.DECIDED: "Decided",
+    survey.ANSWERING: "Started",
+    survey.DONE: "Finished",
+    survey.DECLINED: "Declined",
 }
 
 
@@ -50,7 +55,7 @@ def decided_line(state: str, who: str, at: datetime, zone: ZoneInfo, today: date
     return f"<i>{done} by {who}, {when}.</i>"
 
 
-async def _copy_text(services: Services, request: Request, copy: Copy) -> str | None:
+async def _copy_text(services: Services, person: Person, request: Request, copy: Copy) -> str | None:
     """What the copy said when it was sent (from the request as it is now: its payload keeps the asking);
     None when its case is gone."""
     case = await services.db.outbox.case(copy.case_id) if copy.case_id is not None else None
@@ -58,7 +63,7 @@ async def _copy_text(services: Services, request: Request, copy: Copy) -> str | 
         return None
     by = copy.params.get("by")
     who = await who_is(services, None if by is None else int(by), "system")
-    return describe_copy(request, case, str(copy.params["event"]), who)
+    return describe_copy(services, person, request, case, str(copy.params["event"]), who)
 
 
 async def render_edit(
@@ -85,7 +90,7 @@ async def render_edit(
     except InvalidInput:
         out.drop.setdefault("not_visible", []).append(row.id)
         return out
-    text = await _copy_text(services, request, copy)
+    text = await _copy_text(services, person, request, copy)
     if text is None:
         out.drop.setdefault("case_gone", []).append(row.id)
         return out
@@ -131,7 +136,7 @@ async def mark_decided(
         copy = await db.outbox.shown_copy(person, message_id)
         if copy is not None and request.last_by != person.id:
             return  # someone else moved it: their transition wrote this copy's edit to the outbox
-        before = await _copy_text(services, request, copy) if copy is not None else None
+        before = await _copy_text(services, person, request, copy) if copy is not None else None
         if before is None and pressed is not None and pressed.text is not None:
             before = pressed.text_html
         if before is not None:

@@ -19,6 +19,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
+from handlers import review
 from handlers import survey as survey_chat
 from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
@@ -56,6 +57,7 @@ _BUTTON_LABELS = {
     ("notification", notification.ACKNOWLEDGE): "Acknowledge",
     ("complaint", complaints.RESPOND): "Respond",
     ("comments", comments.SEE): "Mark as seen",
+    **{("case_review", event): label for event, label in review.BUTTONS.items()},
 }
 #: What a withdrawal took back, by kind of request ("Withdrawn: your request to defer Oak House").
 _WITHDRAWN = {
@@ -131,7 +133,7 @@ async def render_request(
     if request.kind == survey.MACHINE.kind:  # its own buttons: Start / Not now (handlers.survey)
         out.text, out.markup = survey_chat.notice(request, case, str(row.params["event"]), who)
         return out
-    out.text = _describe(request, case, str(row.params["event"]), who)
+    out.text = describe_for(services, person, request, case, str(row.params["event"]), who)
     if request.version > version:  # it moved on before this copy went: say so, offer nothing
         from handlers.request_copies import decided_line
 
@@ -148,6 +150,17 @@ async def render_request(
         buttons.append([InlineKeyboardButton("Ask to defer", callback_data=f"defer:{case.ref}")])
     out.markup = InlineKeyboardMarkup(buttons) if buttons else None
     return out
+
+
+def describe_for(
+    services: Services, person: Person, request: Request, case: Case, event: str, who: str
+) -> str:
+    """One request event as `person` reads it: the case review and the survey say it their own way."""
+    if request.kind == "case_review":
+        return review.describe(request, case, event, who, services.calendar, person.role)
+    if request.kind == survey.MACHINE.kind:
+        return survey_chat.notice(request, case, event, who)[0]
+    return _describe(request, case, event, who)
 
 
 def _describe(request: Request, case: Case, event: str, who: str) -> str:
@@ -708,7 +721,7 @@ def handlers() -> list[Handler]:
 
 
 #: For handlers/request_copies.py, which says a copy again once its request has moved on.
-describe_copy = _describe
+describe_copy = describe_for
 who_is = _who
 #: For handlers/deferral_withdraw.py: an event sent as a press would send it.
 send_event = _send

@@ -20,6 +20,7 @@ from handlers import (
     record,
     reminders,
     requests,
+    review,
     start,
     survey,
 )
@@ -76,6 +77,7 @@ def handler_table() -> list[Handler]:
         *newcase.handlers(),
         *record.handlers(),
         *lifecycle.handlers(),
+        *review.handlers(),  # before requests': its Debrief and Decide are `req:` buttons too
         *requests.handlers(),  # its conversations' typed steps come before the questions
         *survey.handlers(),  # the survey's written answer too
         *start.handlers(),

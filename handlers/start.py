@@ -32,6 +32,7 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/invite: invite an inspector, a provider or another manager",
         "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
         "/feedback 12: the post-inspection survey's answers on #12; /feedback: a summary across cases",
+        "/review 12: start or see the case review of #12 (its checklist, the debrief, then the decision)",
     ],
     Role.INSPECTOR: [
         "/newcase: set up an inspection",

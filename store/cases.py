@@ -272,7 +272,10 @@ class CaseRepository:
             consistency.check_outcome(case, new_judgement, new_concerns)
             before = {"judgement": row["judgement"], "concerns": bool(row["concerns"])}
             after = {"judgement": new_judgement, "concerns": new_concerns}
-            return await self._update(conn, actor, ref, "case.outcome", before, after)
+            changed = await self._update(conn, actor, ref, "case.outcome", before, after)
+            if before != after:  # an outcome that calls for a case review opens it, with this change
+                await self._db.reviews.prompt_on(conn, ref)
+            return changed
 
     async def set_planned(self, actor: Person, ref: int, start: date | None, end: date | None) -> Case:
         """Change the planned on-site days."""
@@ -444,7 +447,10 @@ class CaseRepository:
                 conn, self._db.now(), actor, "case.undo", ref, entry.after, {**now_values, "undoes": entry.id}
             )
             changes.remember(str(entry.id))
-            return await self._changed(conn, ref), entry
+            undone = await self._changed(conn, ref), entry
+            if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
+                await self._db.reviews.prompt_on(conn, ref)
+            return undone
 
     def _today(self) -> date:
         """Today in England, which recorded dates are compared with."""

@@ -25,6 +25,7 @@ from store.outbox import OutboxRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
 from store.requests import RequestRepository
+from store.reviews import ReviewRepository
 from store.state import StateRepository
 from workflows.calendar import WorkingCalendar
 
@@ -106,6 +107,7 @@ class Database:
         self.lists = ListRepository(self)
         self.outbox = OutboxRepository(self)
         self.requests = RequestRepository(self)
+        self.reviews = ReviewRepository(self)
 
     @classmethod
     async def open(

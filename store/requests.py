@@ -170,8 +170,7 @@ class RequestRepository:
             if (earlier := changes.replayed()) is not None:  # the same update, handled again
                 return await self._replayed(conn, int(earlier))
             row = await guard.visible_case(conn, actor, ref)
-            party = Party.SYSTEM if system else await self._party(conn, actor, row)
-            sent = await self._open_on(conn, actor, row, kind, event, party, data or {}, system=system)
+            sent = await self.open_on(conn, actor, row, kind, event, data, system=system)
             changes.remember(str(sent.request.id))
             return sent
 
@@ -187,26 +186,26 @@ class RequestRepository:
         ) as cur:
             if await cur.fetchone() is not None:
                 return None
-        return await self._open_on(
-            conn, None, row, survey.MACHINE.kind, survey.OFFER, Party.SYSTEM, {}, system=True
-        )
+        return await self.open_on(conn, None, row, survey.MACHINE.kind, survey.OFFER, {}, system=True)
 
-    async def _open_on(
+    async def open_on(
         self,
         conn: aiosqlite.Connection,
         actor: Person | None,
         row: aiosqlite.Row,
         kind: str,
         event: str,
-        party: Party,
-        data: Payload,
+        data: Payload | None = None,
         *,
-        system: bool,
+        system: bool = False,
     ) -> Sent:
-        """`open` inside the caller's transaction, on a case row whose access the caller checked."""
+        """`open` inside the caller's transaction, on a case row whose visibility the caller checked: a
+        prompt that follows from a change (the case review when an inadequate judgement is recorded)
+        commits with that change."""
         flow = get_flow(kind)
+        party = Party.SYSTEM if system else await self._party(conn, actor, row)
         case = await build_case(conn, row)
-        outcome = self._decide(flow.apply, NEW, event, party, data, {}, case)
+        outcome = self._decide(flow.apply, NEW, event, party, data or {}, {}, case)
         now = self._db.now()
         label = audit.label_for(actor, system=system)
         cursor = await conn.execute(

@@ -46,7 +46,8 @@ async def test_every_change_through_the_repositories_adds_one_entry(db: Database
         ("case.event", db.cases.record_event(inspector, ref, "end", date(2026, 3, 4))),
         ("case.event", db.cases.record_event(inspector, ref, "end", date(2026, 3, 5))),
         ("case.event", db.cases.clear_event(inspector, ref, "end")),
-        ("case.outcome", db.cases.set_outcome(inspector, ref, judgement="inadequate")),
+        # Good, not inadequate: an inadequate judgement also opens the case review (its own entry).
+        ("case.outcome", db.cases.set_outcome(inspector, ref, judgement="good")),
         ("case.planned", db.cases.set_planned(inspector, ref, date(2026, 3, 3), date(2026, 3, 4))),
         ("case.note", db.cases.add_note(inspector, ref, "Planning: arrive 9am")),
         ("invite.create", db.invites.create(inspector, Role.PROVIDER, case_ref=ref)),

@@ -198,15 +198,15 @@ async def test_a_case_review_decision_with_a_compliance_notice_brings_the_monito
     db: Database,
 ) -> None:
     w = await build(db)
-    opened = await db.requests.open(None, w.finished, "case_review", "start", system=True)
-    assert opened.request.payload["trigger"] == "inadequate" and opened.request.last_label == "system"
+    (opened,) = await db.requests.for_case(w.boss, w.finished, "case_review")  # opened by the judgement
+    assert opened.payload["trigger"] == "inadequate" and opened.last_label == "system"
     with pytest.raises(InvalidInput, match="can't find that request"):
-        await db.requests.get(w.provider, opened.request.id)  # Ofsted-internal
+        await db.requests.get(w.provider, opened.id)  # Ofsted-internal
     assert await db.requests.for_case(w.provider, w.finished, "case_review") == []
-    await db.requests.send(w.inspector, opened.request.id, "debrief", {"recommendation": "Monitoring visit"})
+    await db.requests.send(w.inspector, opened.id, "debrief", {"recommendation": "Monitoring visit"})
     decided = await db.requests.send(
         w.boss,
-        opened.request.id,
+        opened.id,
         "decide",
         {"decision": "compliance_notice", "compliance_date": "2026-07-01"},
     )
@@ -223,19 +223,20 @@ async def test_retention_purges_request_text_and_export_includes_requests(db: Da
         w.provider, w.finished, "comments", "submit", {"documents": [{"file_id": "F", "name": "a.pdf"}]}
     )
     exported = await db.export_case(w.finished)
-    # The survey was offered when the report was recorded (store.cases.record_event_on).
-    assert [r["kind"] for r in exported["requests"]] == ["survey", "complaint", "comments"]
-    assert exported["requests"][1]["payload"]["text"] == "Misread evidence"
+    # The bot offered the survey when the report was recorded, and opened the case review when the
+    # inadequate judgement was (store.cases).
+    assert [r["kind"] for r in exported["requests"]] == ["survey", "case_review", "complaint", "comments"]
+    assert exported["requests"][2]["payload"]["text"] == "Misread evidence"
     assert "Misread evidence" not in json.dumps(exported["audit"])  # the trail holds lengths only
     await db.cases.close(w.boss, w.finished)
     clock.now += timedelta(days=30)
     assert await db.purge_expired(30) == 1
-    purged = (await db.export_case(w.finished))["requests"][1:]
+    purged = (await db.export_case(w.finished))["requests"][2:]
     assert purged[0]["payload"]["text"] is None and purged[0]["payload"]["made_on"] == "2026-06-01"
     assert purged[1]["payload"]["documents"] == [{"file_id": "F", "name": None}]
     assert all(r["purged_at"] is not None for r in purged)
     purge = [e for e in await db.audit.all() if e.action == "case.purge"][-1]
-    assert purge.after is not None and purge.after["requests_purged"] == 3
+    assert purge.after is not None and purge.after["requests_purged"] == 4
 
 
 # --- the store always agrees with the pure machines --------------------------------------------------
@@ -326,7 +327,6 @@ async def test_what_each_person_can_do_now_and_surveys_across_cases(db: Database
     w = await build(db)
     asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
     (offered,) = await db.requests.for_case(w.inspector, w.finished, "survey")  # offered with the report
-    await db.requests.open(None, w.finished, "case_review", "start", system=True)
     mine = {(r.kind, events) for r, events in await db.requests.waiting_for(w.boss)}
     assert mine == {("deferral", ("approve", "decline")), ("case_review", ("debrief",))}
     theirs = {(r.id, events) for r, events in await db.requests.waiting_for(w.provider)}

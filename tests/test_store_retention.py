@@ -91,10 +91,12 @@ async def test_export_gives_the_whole_record_as_json(db: Database) -> None:
         "case.create",
         "case.event",
         "case.outcome",
+        "request.case_review.start",  # serious concerns open the case review, as the bot
         "case.note",
         "invite.create",
         "invite.redeem",
     ]
+    assert [(r["kind"], r["state"]) for r in record["requests"]] == [("case_review", "open")]
     with pytest.raises(NotFound):
         await db.export_case(99)
 
