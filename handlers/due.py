@@ -28,7 +28,7 @@ from handlers.render import (
     when,
     which_case,
 )
-from handlers.start import help_text
+from handlers.start import help_command
 from handlers.timeline import visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
@@ -135,7 +135,7 @@ async def question(update: Update, context: InspectContext) -> None:
         return
     asked = parse_question(message.text)
     if asked.intent == Intent.HELP:
-        await reply(update, help_text(person))
+        await help_command(update, context)
     elif asked.intent == Intent.CASES:
         await list_cases(update, context)
     elif asked.intent == Intent.OVERDUE:

@@ -18,6 +18,14 @@ from workflows.flows import Party, Situation
 from workflows.reminders import REMINDED_ACTORS
 from workflows.rules import Actor
 
+#: The part a person plays on every case they may see, by role: what `flows.party_of` gives for a case
+#: they can see (an inspector sees only the cases they are on, as inspector), for reading across cases.
+PARTY_BY_ROLE: dict[Role, Party] = {
+    Role.MANAGER: Party.MANAGER,
+    Role.INSPECTOR: Party.INSPECTOR,
+    Role.PROVIDER: Party.PROVIDER,
+}
+
 
 @dataclass(frozen=True)
 class Waiting:
@@ -98,10 +106,18 @@ def _inspector(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> li
     if notice is not None and not told and deferral.started(situation) is None:
         by = situation.calendar.add_working_days(situation.first_day(), -notice.working_days)
         found.append(Action("notify", "notify the provider", f"/notify {ref}", by, today > by))
-    # The next thing the inspector records: their own steps and Ofsted's reports, which they chase.
+    # The next thing the inspector records: their own steps and Ofsted's reports, which they chase (the
+    # notice is recorded by notifying, above).
     chased = REMINDED_ACTORS[Role.INSPECTOR]
-    timeline = situation.timeline()
-    step = next((d for d in timeline if d.open_on(today) and d.recordable and d.actor in chased), None)
+    skip = "" if notice is None else notice.milestone
+    step = next(
+        (
+            d
+            for d in situation.timeline()
+            if d.open_on(today) and d.recordable and d.actor in chased and d.key != skip
+        ),
+        None,
+    )
     if step is not None:
         late = today > step.last_day
         found.append(Action("record", f"record: {step.label.lower()}", f"/record {ref}", step.last_day, late))

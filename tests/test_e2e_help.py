@@ -1,0 +1,100 @@
+"""/help's "What you can do now" per role, "how do I complain?", and comments sent as documents, end to
+end through the fake Bot API (issue 11). The bot's clock is Wednesday 11 March 2026, 10:00 in London."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, invite_code, join
+from tests.fakebotapi import FakeBotApi
+from tests.outbox_world import NOW
+from tests.test_e2e_requests import (
+    INSPECTOR,
+    MANAGER,
+    PROVIDER,
+    _ask_to_defer,
+    _case,
+    _settle,
+    _start,
+)
+from workflows.dates import format_date
+
+_NOW_HEAD = "What you can do now"
+
+
+def _last_day(bot: BotProcess, ref: int, key: str) -> date:
+    rows = bot.query(
+        "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+        " WHERE c.ref = ? AND d.key = ?",
+        ref,
+        key,
+    )
+    assert rows, (ref, key)
+    return date.fromisoformat(str(rows[0][0]))
+
+
+def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        both = [(inspector, "inspector"), (provider, "provider")]
+        coming = _case(api, manager, both, "Oak House", "23/3/2026")
+        drafted = _case(api, manager, both, "Oak House", "2/3/2026")
+        announced = manager.ask('/newcase asa-full "Ash Agency" 13/4/2026', lambda m: "set up" in m.text)
+        agency = int(announced.text.split("#", 1)[1].split()[0])
+        assert (
+            "Recorded"
+            in inspector.ask(f"/record {drafted} draft_report 11/3/2026", lambda m: "Recorded" in m.text).text
+        )
+
+        # The provider: defer the coming inspection until the last working day before it; comment on the
+        # draft until its deadline; complain until the window's last day. The commands are named.
+        helped = provider.ask("/help", lambda m: _NOW_HEAD in m.text)
+        assert "/comments 12: send your comments" in helped.text  # the role's commands stay
+        assert f"Ask to defer the inspection until Friday 20 March 2026 (/defer {coming})" in helped.text
+        comments_due = _last_day(bot, drafted, "provider_comments")
+        assert comments_due == date(2026, 3, 18)
+        assert (
+            f"Comment on the draft report until {format_date(comments_due)} (/comments {drafted})"
+            in helped.text
+        )
+        closes = _last_day(bot, drafted, "complaint_window")
+        assert f"Make a formal complaint until {format_date(closes)} (/complain {drafted})" in helped.text
+        assert f"(/defer {drafted})" not in helped.text  # that visit has started
+
+        # Once asked, deferring is not offered again; the managers have the decision, dated.
+        _ask_to_defer(provider, coming)
+        again = provider.ask("/help", lambda m: _NOW_HEAD in m.text)
+        assert f"(/defer {coming})" not in again.text
+        decided = manager.ask("/help", lambda m: _NOW_HEAD in m.text)
+        assert "Decide the request to defer until Friday 20 March 2026" in decided.text, decided.text
+
+        # An inadequate judgement: the manager's case review is dated (and already late here).
+        judged = inspector.ask(f"/record {drafted} judgement inadequate", lambda m: "Recorded" in m.text)
+        assert "inadequate" in judged.text.lower()
+        review = _last_day(bot, drafted, "case_review")
+        managed = manager.ask("/help", lambda m: _NOW_HEAD in m.text)
+        assert f"Case review: it was due by {format_date(review)} (late)" in managed.text, managed.text
+
+        # The inspector: the next thing to record on each of their cases; no provider's actions.
+        inspected = inspector.ask("/help", lambda m: _NOW_HEAD in m.text)
+        assert f"(/record {coming})" in inspected.text and f"(/record {drafted})" in inspected.text
+        assert "/defer" not in inspected.text.split(_NOW_HEAD)[1]
+        assert f"#{agency} " not in inspected.text  # not their case
+
+        # On the announced kind's case the inspector must give 10 working days' notice.
+        join_code = manager.ask(f"/invite inspector {agency}", lambda m: "?start=" in m.text)
+        assert "joined" in join(inspector, invite_code(join_code, api.username)).text
+        notify_by = CALENDAR.add_working_days(date(2026, 4, 13), -10)
+        noticed = inspector.ask("/help", lambda m: _NOW_HEAD in m.text)
+        assert f"Notify the provider by {format_date(notify_by)} (/notify {agency})" in noticed.text
+        assert "Record: notice of inspection" not in noticed.text  # notifying records it
+        _settle(api, bot, NOW)
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
