@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.cases import find_cases, list_cases
+from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext
 from handlers.lists import ListSpec, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
@@ -140,6 +141,8 @@ async def question(update: Update, context: InspectContext) -> None:
         await list_cases(update, context)
     elif asked.intent == Intent.OVERDUE:
         await _overdue(update, context, person, asked.case_ref)
+    elif asked.intent == Intent.COMPLAIN:
+        await complain_question(update, context, person, asked.case_ref)
     elif asked.intent == Intent.WEEK:
         await _week(update, context, person, asked.week or 0)
     elif asked.intent in (Intent.DEADLINE, Intent.NEXT):

@@ -482,9 +482,7 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     )
 
 
-async def _provider_case(
-    update: Update, context: InspectContext, command: str, refusal: str
-) -> Case | None:
+async def _provider_case(update: Update, context: InspectContext, command: str, refusal: str) -> Case | None:
     """The opening /complain and /comments share: the provider, and the case named after the command."""
     person = await current_person(update, context)
     message = update.effective_message

@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers import (
     calendar_files,
     cases,
+    complaint_steps,
     due,
     invite,
     lifecycle,
@@ -80,6 +81,7 @@ def handler_table() -> list[Handler]:
         *cases.handlers(),
         *invite.handlers(),
         *due.handlers(),
+        *complaint_steps.handlers(),
         *calendar_files.handlers(),
         *lists.handlers(),
         *reminders.handlers(),

@@ -3,7 +3,7 @@ end through the fake Bot API (issue 11). The bot's clock is Wednesday 11 March 2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from tests.botprocess import BotProcess
@@ -16,6 +16,7 @@ from tests.test_e2e_requests import (
     PROVIDER,
     _ask_to_defer,
     _case,
+    _set_clock,
     _settle,
     _start,
 )
@@ -94,6 +95,56 @@ def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp
         assert f"Notify the provider by {format_date(notify_by)} (/notify {agency})" in noticed.text
         assert "Record: notice of inspection" not in noticed.text  # notifying records it
         _settle(api, bot, NOW)
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
+
+
+def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    clock = tmp_path / "clock.txt"
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    try:
+        both = [(inspector, "inspector"), (provider, "provider")]
+        coming = _case(api, manager, both, "Oak House", "23/3/2026")
+        ended = _case(api, manager, both, "Oak House", "2/3/2026")
+        closes = _last_day(bot, ended, "complaint_window")
+
+        # Two open cases: which one? The press answers for the case pressed: inside its window.
+        picker = provider.ask("how do I complain?", lambda m: "Which case" in m.text)
+        assert [f"#{ended} Oak House"] in picker.buttons, picker.buttons
+        inside = provider.press_and_wait(
+            f"#{ended} Oak House", lambda m: "formal complaint" in m.text, message=picker
+        )
+        assert f"can be made until {format_date(closes)}" in inside.text, inside.text
+        assert f"Send /complain {ended} to make it here" in inside.text
+        assert "The steps" in inside.text and "1. Raise concerns with the inspector" in inside.text
+        assert "4. Then make a formal complaint under Ofsted's complaints procedure" in inside.text
+        assert "000 L1256" not in inside.text  # providers are not shown seed lines
+
+        # Before the inspection ends: why not yet, and where to go meanwhile, with the steps.
+        early = provider.ask(f"how do I complain about #{coming}?", lambda m: "complaint" in m.text)
+        assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
+        assert "raise concerns with the inspector now" in early.text and "The steps" in early.text
+
+        # Staff asking see each step's seed and line.
+        cited = inspector.ask(f"what's the complaints procedure for #{ended}?", lambda m: "steps" in m.text)
+        assert "(000 L1256)" in cited.text and "(000 L1264, L1266)" in cited.text, cited.text
+        assert "Send /complain" not in cited.text
+
+        # The next working day after the window: closed, with where to go instead; nothing was recorded.
+        after = CALENDAR.add_working_days(closes, 1)
+        _set_clock(clock, datetime.combine(after, time(10), tzinfo=UTC))
+        before = bot.query("SELECT count(*) FROM requests")
+        late = provider.ask(f"How do I complain about case {ended}?", lambda m: "complaint" in m.text)
+        assert f"The window for a formal complaint closed on {format_date(closes)}" in late.text, late.text
+        assert "www.gov.uk/government/publications/complaints-about-ofsted" in late.text
+        assert "The steps" in late.text
+        assert bot.query("SELECT count(*) FROM requests") == before
+        _settle(api, bot, datetime.combine(after, time(10), tzinfo=UTC))
     finally:
         if bot.proc is not None:
             bot.stop()
