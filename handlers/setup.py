@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers import (
     calendar_files,
     cases,
+    comment_documents,
     complaint_steps,
     due,
     invite,
@@ -82,6 +83,7 @@ def handler_table() -> list[Handler]:
         *invite.handlers(),
         *due.handlers(),
         *complaint_steps.handlers(),
+        *comment_documents.handlers(),
         *calendar_files.handlers(),
         *lists.handlers(),
         *reminders.handlers(),

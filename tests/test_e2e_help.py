@@ -36,6 +36,13 @@ def _last_day(bot: BotProcess, ref: int, key: str) -> date:
     return date.fromisoformat(str(rows[0][0]))
 
 
+def _tables(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+    """What refused input must leave alone: requests, cases and the audit trail."""
+    return {
+        table: bot.query(f"SELECT * FROM {table} ORDER BY rowid") for table in ("requests", "cases", "audit")
+    }
+
+
 def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp_path: Path) -> None:
     bot = _start(api, tmp_path)
     manager = api.user(MANAGER, "Mia")
@@ -145,6 +152,78 @@ def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_pa
         assert "The steps" in late.text
         assert bot.query("SELECT count(*) FROM requests") == before
         _settle(api, bot, datetime.combine(after, time(10), tzinfo=UTC))
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
+
+
+def test_a_document_comment_reaches_the_inspector_with_its_name(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    clock = tmp_path / "clock.txt"
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    provider = api.user(PROVIDER, "Pat")
+    content = b"%PDF-1.4 comments on paragraphs 3 and 7"
+    try:
+        ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
+        assert (
+            "Recorded"
+            in inspector.ask(f"/record {ref} draft_report 11/3/2026", lambda m: "Recorded" in m.text).text
+        )
+        asked = provider.ask(f"/comments {ref}", lambda m: "Type your comments" in m.text)
+        assert "as a document" in asked.text
+
+        # A sticker is not comments: a clear message, nothing stored, the step stays.
+        before = _tables(bot)
+        since = provider.mark()
+        provider.send_sticker()
+        nudged = provider.wait_next(since, lambda m: "sticker" in m.text, timeout=10)
+        assert "not as a photo, sticker" in nudged.text, nudged.text
+        assert _tables(bot) == before
+
+        # The document, its caption as the text: the file id, name and size are kept, never the file.
+        since, mine = inspector.mark(), provider.mark()
+        provider.send_document("reply.pdf", content, caption="See paragraph 3.", mime_type="application/pdf")
+        sent = provider.wait_next(mine, lambda m: "Sent" in m.text, timeout=10)
+        assert "are with the inspector" in sent.text and "late" not in sent.text
+        ((payload,),) = bot.query("SELECT payload FROM requests WHERE kind = 'comments'")
+        assert "paragraphs 3 and 7" not in str(payload)  # the file's content is not in the database
+        (document,) = bot.query(
+            "SELECT json_extract(payload, '$.documents[0].file_id'),"
+            " json_extract(payload, '$.documents[0].name'), json_extract(payload, '$.documents[0].size'),"
+            " json_extract(payload, '$.text') FROM requests"
+        )
+        assert document[1:] == ("reply.pdf", len(content), "See paragraph 3."), document
+        told = inspector.wait_next(since, lambda m: "sent comments" in m.text, timeout=15)
+        assert (
+            "Pat sent comments on the draft report" in told.text
+            and "(due by Wednesday 18 March 2026)" in told.text
+        )
+        assert "See paragraph 3." in told.text and "With 1 document: reply.pdf" in told.text, told.text
+        assert told.buttons == [["Mark as seen"], ["Get reply.pdf"]]
+
+        # Pressed: the bot sends it to the inspector by its file id (the same file, never stored by the bot).
+        since = inspector.mark()
+        inspector.press("Get reply.pdf", told)
+        got = inspector.wait_next(since, lambda m: m.document is not None, timeout=10)
+        assert got.document is not None and got.document.file_id == document[0]
+        assert got.document.filename == "reply.pdf" and got.document.content == content
+        assert "reply.pdf" in got.text
+
+        # A document after the deadline is accepted, marked late, and the inspector is told so.
+        _set_clock(clock, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+        provider.ask(f"/comments {ref}", lambda m: "Type your comments" in m.text)
+        since, mine = inspector.mark(), provider.mark()
+        provider.send_document("late.docx", b"PK late words", mime_type="application/msword")
+        late = provider.wait_next(mine, lambda m: "Sent" in m.text, timeout=10)
+        assert "These comments are late: they were due by Wednesday 18 March 2026." in late.text
+        told = inspector.wait_next(since, lambda m: "sent comments" in m.text, timeout=15)
+        assert "late (they were due by Wednesday 18 March 2026)" in told.text and "late.docx" in told.text
+        assert bot.query(
+            "SELECT json_extract(payload, '$.late') FROM requests WHERE kind = 'comments' ORDER BY id"
+        ) == [(0,), (1,)]
+        _settle(api, bot, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
     finally:
         if bot.proc is not None:
             bot.stop()

@@ -231,7 +231,7 @@ async def test_retention_purges_request_text_and_export_includes_requests(db: Da
     assert await db.purge_expired(30) == 1
     purged = (await db.export_case(w.finished))["requests"]
     assert purged[0]["payload"]["text"] is None and purged[0]["payload"]["made_on"] == "2026-06-01"
-    assert purged[1]["payload"]["documents"] == [{"file_id": "F", "name": None}]
+    assert purged[1]["payload"]["documents"] == [{"file_id": "F", "name": None, "size": None}]
     assert all(r["purged_at"] is not None for r in purged)
     purge = [e for e in await db.audit.all() if e.action == "case.purge"][-1]
     assert purge.after is not None and purge.after["requests_purged"] == 2
