@@ -338,3 +338,22 @@ async def test_what_each_person_can_do_now_and_surveys_across_cases(db: Database
     surveys = await db.requests.of_kind(w.boss, "survey")
     assert [s.payload["answers"]["overall"] for s in surveys] == [5]
     assert await db.requests.of_kind(w.provider, "case_review") == []
+
+
+async def test_the_cases_waiting_for_each_person_are_found_in_one_query_as_waiting_for_finds_them(
+    db: Database,
+) -> None:
+    w = await build(db)
+    elsewhere = await db.cases.create(w.boss, "ch-full", "Elm House", date(2026, 6, 22), date(2026, 6, 23))
+    stranger = await join(db, w.boss, Role.PROVIDER, 9, elsewhere.ref)
+    await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    await db.requests.open(w.inspector, w.finished, "survey", "offer")
+    await db.requests.open(None, w.finished, "case_review", "start", system=True)
+    for person in (w.boss, w.other_boss, w.inspector, w.provider, stranger):
+        expected = sorted({r.case_ref for r, _ in await db.requests.waiting_for(person)})
+        refs, total = await db.requests.waiting_cases(person)
+        assert (sorted(refs), total) == (expected, len(expected)), person
+    assert await db.requests.waiting_cases(stranger) == ([], 0)
+    assert await db.requests.waiting_cases(w.boss, limit=1) == ([w.future], 2)  # the oldest request first
+    await db.cases.close(w.boss, w.future)
+    assert await db.requests.waiting_cases(w.boss) == ([w.finished], 1)  # closed cases wait for nobody
