@@ -91,6 +91,8 @@ _QUESTIONS = (
     ("manager", "overdue", "is anything overdue?"),
     ("manager", "due", "/due"),
     ("inspector", "question", "when is the draft due?"),
+    ("manager", "help_manager", "/help"),  # "What you can do now": ten cases looked at, however many exist
+    ("inspector", "help_inspector", "/help"),
 )
 
 

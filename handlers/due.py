@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers.cases import find_cases, list_cases
+from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext
 from handlers.lists import ListSpec, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
@@ -28,7 +29,7 @@ from handlers.render import (
     when,
     which_case,
 )
-from handlers.start import help_text
+from handlers.start import help_command
 from handlers.timeline import visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
@@ -135,11 +136,13 @@ async def question(update: Update, context: InspectContext) -> None:
         return
     asked = parse_question(message.text)
     if asked.intent == Intent.HELP:
-        await reply(update, help_text(person))
+        await help_command(update, context)
     elif asked.intent == Intent.CASES:
         await list_cases(update, context)
     elif asked.intent == Intent.OVERDUE:
         await _overdue(update, context, person, asked.case_ref)
+    elif asked.intent == Intent.COMPLAIN:
+        await complain_question(update, context, person, asked.case_ref)
     elif asked.intent == Intent.WEEK:
         await _week(update, context, person, asked.week or 0)
     elif asked.intent in (Intent.DEADLINE, Intent.NEXT):

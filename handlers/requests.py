@@ -17,10 +17,11 @@ from datetime import datetime
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from handlers import review
 from handlers import survey as survey_chat
+from handlers.comment_documents import document_buttons, documents_text
 from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.newcase import two_dates
@@ -148,6 +149,7 @@ async def render_request(
                 buttons.append([InlineKeyboardButton(label, callback_data=f"req:{request.id}:{event}")])
     if request.kind == "notification" and person.role is Role.PROVIDER:
         buttons.append([InlineKeyboardButton("Ask to defer", callback_data=f"defer:{case.ref}")])
+    buttons += document_buttons(request)
     out.markup = InlineKeyboardMarkup(buttons) if buttons else None
     return out
 
@@ -204,9 +206,10 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
     if request.kind == "comments" and event == comments.SUBMIT:
         due = format_date(datetime.fromisoformat(str(p["due"])).date())
         late = f" <b>late</b> (they were due by {due})" if p.get("late") else f" (due by {due})"
+        documents = documents_text(p)
         return (
             f"<b>{who}</b> sent comments on the draft report of <b>{title}</b>{late}:\n"
-            f"{escape(str(p.get('text') or ''))}"
+            f"{escape(str(p.get('text') or ''))}" + (f"\n{documents}" if documents else "")
         )
     return f"{escape(request.kind)} on <b>{title}</b>: {escape(event)} by {who}."
 
@@ -644,12 +647,40 @@ async def comments_command(update: Update, context: InspectContext) -> str | int
     await reply(
         update,
         f"Type your comments on the draft report of <b>{case_title(case)}</b> "
-        f"(up to {comments.TEXT_LIMIT} characters), or /cancel.",
+        f"(up to {comments.TEXT_LIMIT} characters), or send them as a document (PDF, Word...; its caption "
+        "counts as the text), or /cancel. Please leave out children's names and other personal details.",
     )
     return COMMENTS_TEXT
 
 
 async def comments_typed(update: Update, context: InspectContext) -> str | int:
+    message = update.effective_message
+    text = message.text if message is not None and message.text else ""
+    return await _submit_comments(update, context, {"text": text})
+
+
+async def comments_document(update: Update, context: InspectContext) -> str | int:
+    """A document as comments: Telegram's file id, name and size are kept (never the file); its caption
+    is the comments' text. Late ones are marked late like text."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return COMMENTS_TEXT
+    document = message.document
+    kept = {"file_id": document.file_id, "name": document.file_name, "size": document.file_size}
+    return await _submit_comments(update, context, {"text": message.caption or "", "documents": [kept]})
+
+
+async def comments_not_a_document(update: Update, context: InspectContext) -> str | int:
+    """A photo, sticker or voice note where comments are wanted: say what is accepted; the step stays."""
+    await reply(
+        update,
+        "I can take comments as typed text or as a document (PDF, Word...), not as a photo, sticker or "
+        "voice message. To send a picture, attach it as a file. Or /cancel.",
+    )
+    return COMMENTS_TEXT
+
+
+async def _submit_comments(update: Update, context: InspectContext, data: dict[str, object]) -> str | int:
     person = await current_person(update, context)
     message = update.effective_message
     if person is None or message is None:
@@ -657,7 +688,7 @@ async def comments_typed(update: Update, context: InspectContext) -> str | int:
     answers = draft(context, _COMMENTS_DRAFT)
     try:
         sent = await context.services.db.requests.open(
-            person, int(answers["ref"]), "comments", comments.SUBMIT, {"text": message.text or ""}
+            person, int(answers["ref"]), "comments", comments.SUBMIT, data
         )
     except InvalidInput as exc:
         await reply(update, escape(str(exc)) + " Please send them again, or /cancel.")
@@ -709,7 +740,16 @@ def handlers() -> list[Handler]:
         conversation(
             _COMMENTS_DRAFT,
             private_command("comments", comments_command),
-            {COMMENTS_TEXT: [expect_text(comments_typed)]},
+            {
+                COMMENTS_TEXT: [
+                    expect_text(comments_typed),
+                    MessageHandler(filters.ChatType.PRIVATE & filters.Document.ALL, comments_document),
+                    MessageHandler(
+                        filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.TEXT & ~filters.Document.ALL,
+                        comments_not_a_document,
+                    ),
+                ]
+            },
         ),
         private_command("notify", notify_command),
         conversation(

@@ -12,6 +12,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers import (
     calendar_files,
     cases,
+    comment_documents,
+    complaint_steps,
     due,
     invite,
     lifecycle,
@@ -84,6 +86,8 @@ def handler_table() -> list[Handler]:
         *cases.handlers(),
         *invite.handlers(),
         *due.handlers(),
+        *complaint_steps.handlers(),
+        *comment_documents.handlers(),
         *calendar_files.handlers(),
         *lists.handlers(),
         *reminders.handlers(),

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
+from handlers.help_now import doable_now
 from handlers.menu import set_menu
 from handlers.people import NOT_INVITED, current_person, reply
 from store.errors import InvalidInput, InviteInvalid
@@ -97,9 +98,10 @@ async def start(update: Update, context: InspectContext) -> None:
 
 
 async def help_command(update: Update, context: InspectContext) -> None:
+    """The role's commands, then what the person can do now on their cases (handlers.help_now)."""
     person = await current_person(update, context)
     if person is not None:
-        await reply(update, help_text(person))
+        await reply(update, help_text(person) + "\n\n" + await doable_now(context, person))
 
 
 def handlers() -> list[Handler]:

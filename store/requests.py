@@ -22,9 +22,11 @@ from store.cases import build_case
 from store.codec import time_from_text, time_to_text
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.lists import visible_sql
 from store.models import Case, Person
 from store.people import load_person
 from workflows import survey
+from workflows.actions import PARTY_BY_ROLE
 from workflows.deadlines import LONDON
 from workflows.flows import (
     NEW,
@@ -337,6 +339,40 @@ class RequestRepository:
                     if events and visible_to(party, request.kind):
                         found.append((request, events))
         return found
+
+    async def waiting_cases(self, actor: Person, limit: int = 10) -> tuple[list[int], int]:
+        """The refs of open cases `actor` may see where a request waits for them (the oldest waiting
+        first, at most `limit`), and how many such cases there are: one query with the access rules in
+        `WHERE` (store.lists), so /help never reads every case."""
+        async with self._db.reading() as conn:
+            subject = await guard.subject_of(conn, actor)
+            party = PARTY_BY_ROLE.get(subject.role) if subject.role is not None else None
+            if party is None:
+                return [], 0
+            waiting = [
+                (kind, state)
+                for kind, flow in FLOWS.items()
+                if visible_to(party, kind)
+                for state in flow.machine.states
+                if flow.machine.events(state, party)
+            ]
+            if not waiting:
+                return [], 0
+            where, params = visible_sql(subject)
+            pairs = " OR ".join("(r.kind = ? AND r.state = ?)" for _ in waiting)
+            body = (
+                f" FROM requests r JOIN cases c ON c.id = r.case_id WHERE c.status = 'open' AND ({pairs})"
+                f" AND {where}"
+            )
+            args = [*(value for pair in waiting for value in pair), *params]
+            async with conn.execute("SELECT COUNT(DISTINCT c.id)" + body, args) as cur:
+                counted = await cur.fetchone()
+            async with conn.execute(
+                "SELECT c.ref, MIN(r.id) AS first" + body + " GROUP BY c.ref ORDER BY first LIMIT ?",
+                (*args, limit),
+            ) as cur:
+                refs = [int(row["ref"]) for row in await cur.fetchall()]
+        return refs, 0 if counted is None else int(counted[0])
 
     async def of_kind(self, actor: Person, kind: str) -> list[Request]:
         """Every request of `kind` on the cases `actor` may see (a manager's /feedback across cases)."""

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from tests.fakebotapi import BotMessage, FakeUser
+from tests.fakebotapi import BotMessage, FakeUser, Match
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, Deadline, compute_timeline
@@ -46,8 +46,9 @@ def invite_code(message: BotMessage, bot_username: str) -> str:
     return match.group(2)
 
 
-def join(api_user: FakeUser, code: str) -> BotMessage:
-    return api_user.ask(f"/start {code}")
+def join(api_user: FakeUser, code: str, match: Match | None = None) -> BotMessage:
+    """`/start CODE`; `match` picks the answer where a reminder may come first (reminders on)."""
+    return api_user.ask(f"/start {code}", match)
 
 
 def says_date(message: BotMessage, day: date) -> bool:

@@ -223,7 +223,8 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
             '/newcase la-sif "Northshire County Council" 23/3/2026', lambda m: "set up" in m.text
         )
         ref = int(created.text.split("#", 1)[1].split()[0])
-        joined = join(provider, invite_code(manager.ask(f"/invite provider {ref}", _LINK), api.username))
+        code = invite_code(manager.ask(f"/invite provider {ref}", _LINK), api.username)
+        joined = join(provider, code, lambda m: "joined" in m.text or "Welcome" in m.text)
         assert "joined" in joined.text or "Welcome" in joined.text, joined.text
         before = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
 

@@ -48,7 +48,8 @@ def _case(
     assert "is set up" in created.text, created.text
     ref = int(created.text.split("#", 1)[1].split()[0])
     for user, role in people:
-        answer = join(user, invite_code(manager.ask(f"/invite {role} {ref}", _LINK), api.username))
+        code = invite_code(manager.ask(f"/invite {role} {ref}", _LINK), api.username)
+        answer = join(user, code, lambda m: "joined" in m.text or "Welcome" in m.text)
         assert "joined" in answer.text or "Welcome" in answer.text, answer.text
     return ref
 

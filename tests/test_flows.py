@@ -325,6 +325,29 @@ def test_comments_open_with_the_draft_and_late_ones_are_marked_late() -> None:
     assert late.tell == (INS,)
 
 
+def test_a_document_keeps_its_file_id_name_and_size_only() -> None:
+    records = {"end": date(2026, 3, 4), "draft_report": date(2026, 3, 20)}
+    situation = sit("ch-full", date(2026, 3, 3), date(2026, 3, 23), records)
+    sent = run(
+        comments.FLOW,
+        NEW,
+        "submit",
+        P,
+        situation,
+        documents=[
+            {"file_id": "F1", "name": "reply.pdf", "size": 2048, "content": "never kept"},
+            {"file_id": "F2", "name": None, "size": True},
+        ],
+    )
+    assert sent.payload["text"] is None
+    assert sent.payload["documents"] == [
+        {"file_id": "F1", "name": "reply.pdf", "size": 2048},
+        {"file_id": "F2", "name": None, "size": None},  # not a size: dropped, not trusted
+    ]
+    with pytest.raises(Refused, match="without its Telegram file id"):
+        run(comments.FLOW, NEW, "submit", P, situation, documents=[{"name": "a.pdf"}])
+
+
 def test_la_sif_comments_are_late_after_half_past_nine() -> None:
     records = {"end": date(2026, 3, 27), "draft_report": date(2026, 4, 24)}
     situation = sit("la-sif", date(2026, 3, 3), date(2026, 5, 5), records)

@@ -278,7 +278,7 @@ def test_available_keys(text: str, available: frozenset[str], key: str, confiden
 @pytest.mark.parametrize(
     ("text", "available", "unavailable"),
     [
-        ("How do we complain?", LA_SIF, "complaint_window"),  # seed 004 has no complaint deadline
+        ("When can we complain?", LA_SIF, "complaint_window"),  # seed 004 has no complaint deadline
         ("when is the improvement plan due", CH_FULL, "improvement_plan"),
         ("when do I upload my handwritten notes", LA_SIF, "evidence_upload"),
     ],
@@ -537,3 +537,47 @@ def test_never_raises_and_respects_available_keys(text: str, available: frozense
 @given(text=st.text(max_size=200))
 def test_deterministic(text: str) -> None:
     assert parse_question(text) == parse_question(text)
+
+
+# --- "how do I complain?" ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "case_ref"),
+    [
+        ("how do I complain?", None),
+        ("How do I complain about #12?", 12),
+        ("how can we make a complaint", None),
+        ("what is the complaints procedure?", None),
+        ("how to complain about case 7", 7),
+        ("I want to complain", None),
+        ("what are the steps to complain", None),
+        ("where do I send a complaint", None),
+        ("who do I complain to", None),
+        ("how do i complian", None),  # a typo of the complaint word
+    ],
+)
+def test_how_to_complain(text: str, case_ref: int | None) -> None:
+    q = parse_question(text)
+    assert (q.intent, q.case_ref, q.confident) == (Intent.COMPLAIN, case_ref, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when can I complain",
+        "how long do I have to complain?",
+        "what's the complaint deadline for #12?",
+        "When do I submit a formal complaint?",
+        "complaint window",
+        "what's the latest I can complain",
+    ],
+)
+def test_asking_when_to_complain_stays_a_deadline_question(text: str) -> None:
+    q = parse_question(text)
+    assert (q.intent, q.best) == (Intent.DEADLINE, "complaint_window")
+
+
+def test_how_without_a_complaint_is_not_a_complaint_question() -> None:
+    assert parse_question("how do I comment on the draft?").intent is Intent.DEADLINE
+    assert parse_question("how do I use this?").intent is Intent.HELP

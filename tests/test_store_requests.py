@@ -233,7 +233,7 @@ async def test_retention_purges_request_text_and_export_includes_requests(db: Da
     assert await db.purge_expired(30) == 1
     purged = (await db.export_case(w.finished))["requests"][2:]
     assert purged[0]["payload"]["text"] is None and purged[0]["payload"]["made_on"] == "2026-06-01"
-    assert purged[1]["payload"]["documents"] == [{"file_id": "F", "name": None}]
+    assert purged[1]["payload"]["documents"] == [{"file_id": "F", "name": None, "size": None}]
     assert all(r["purged_at"] is not None for r in purged)
     purge = [e for e in await db.audit.all() if e.action == "case.purge"][-1]
     assert purge.after is not None and purge.after["requests_purged"] == 4
@@ -339,3 +339,22 @@ async def test_what_each_person_can_do_now_and_surveys_across_cases(db: Database
     surveys = await db.requests.of_kind(w.boss, "survey")
     assert [s.payload["answers"]["overall"] for s in surveys] == [5]
     assert await db.requests.of_kind(w.provider, "case_review") == []
+
+
+async def test_the_cases_waiting_for_each_person_are_found_in_one_query_as_waiting_for_finds_them(
+    db: Database,
+) -> None:
+    w = await build(db)
+    elsewhere = await db.cases.create(w.boss, "ch-full", "Elm House", date(2026, 6, 22), date(2026, 6, 23))
+    stranger = await join(db, w.boss, Role.PROVIDER, 9, elsewhere.ref)
+    await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    # The survey and the case review on w.finished were opened by the bot when its report and its
+    # inadequate judgement were recorded (store.cases), before the deferral was asked.
+    for person in (w.boss, w.other_boss, w.inspector, w.provider, stranger):
+        expected = sorted({r.case_ref for r, _ in await db.requests.waiting_for(person)})
+        refs, total = await db.requests.waiting_cases(person)
+        assert (sorted(refs), total) == (expected, len(expected)), person
+    assert await db.requests.waiting_cases(stranger) == ([], 0)
+    assert await db.requests.waiting_cases(w.boss, limit=1) == ([w.finished], 2)  # the oldest request first
+    await db.cases.close(w.boss, w.finished)
+    assert await db.requests.waiting_cases(w.boss) == ([w.future], 1)  # closed cases wait for nobody

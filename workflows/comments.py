@@ -54,8 +54,14 @@ def _documents(data: Payload) -> list[dict[str, Any]]:
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("file_id"), str) or not item["file_id"]:
             raise Refused("A document came without its Telegram file id.")
-        name = item.get("name")
-        documents.append({"file_id": item["file_id"], "name": str(name)[:200] if name else None})
+        name, size = item.get("name"), item.get("size")
+        documents.append(
+            {
+                "file_id": item["file_id"],
+                "name": str(name)[:200] if name else None,
+                "size": size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None,
+            }
+        )
     return documents
 
 

@@ -155,6 +155,16 @@ def steps_text(kind: InspectionKind) -> tuple[str, ...]:
     return tuple(step.text for step in STEPS.get(kind.id, ()))
 
 
+def open_window(situation: Situation) -> Window | None:
+    """The window, if today is inside it; None otherwise (check_window says why)."""
+    found = window(situation)
+    if found is None or situation.today < found.opens:
+        return None
+    if found.closes is not None and situation.today > found.closes:
+        return None
+    return found
+
+
 def check_window(situation: Situation) -> Window:
     """The window, if today is inside it; Refused with why and where to go otherwise."""
     found = window(situation)

@@ -9,7 +9,7 @@ guidance allows (004 L34-37); staff absence, the DCS's included, is never a grou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from workflows.dates import format_date
 from workflows.flows import (
@@ -124,20 +124,40 @@ def grounds(kind: InspectionKind) -> tuple[Ground, ...]:
     return tuple(Ground(ground_id, label, source) for ground_id, label in _GENERAL)
 
 
-def started(situation: Situation) -> date | None:
-    """The day the visit started, if it has by today; None if it has not.
+def begins(situation: Situation) -> date:
+    """The day the visit starts (or started): the first on-site day, recorded or planned.
 
     A COVID-19 visit is live from the announcement call (002 L155-156), the day before its on-site day.
     """
     kind, dates = situation.kind, situation.dates
-    begins = situation.first_day()
+    first = situation.first_day()
     if kind.id == "covid-assurance":
         call = situation.deadline("notification")
         if call is not None:
-            begins = call.recorded or call.due
+            first = call.recorded or call.due
     if "start" in dates.records:
-        begins = min(begins, dates.records["start"])
-    return begins if begins <= situation.today else None
+        first = min(first, dates.records["start"])
+    return first
+
+
+def started(situation: Situation) -> date | None:
+    """The day the visit started, if it has by today; None if it has not."""
+    first = begins(situation)
+    return first if first <= situation.today else None
+
+
+def last_day_to_ask(situation: Situation) -> date | None:
+    """The last day to ask for a deferral, or None once the visit has started.
+
+    A request is accepted until the day before the visit starts, and a manager must approve it before
+    then too, so the day to name is the last working day before the start; on the non-working days just
+    before it (a weekend before a Monday start) a request is still accepted: then it is the day before.
+    """
+    first = begins(situation)
+    if first <= situation.today:
+        return None
+    working = situation.calendar.add_working_days(first, -1)
+    return working if working >= situation.today else first - timedelta(days=1)
 
 
 def refuse_if_started(situation: Situation) -> None:

@@ -33,6 +33,7 @@ class Intent(StrEnum):
     NEXT = "next"  # what is coming up
     CASES = "cases"  # list my cases
     HELP = "help"  # what can the bot do
+    COMPLAIN = "complain"  # how to complain: the procedure's steps and the window, not only its date
     UNKNOWN = "unknown"
 
 
@@ -313,6 +314,20 @@ HELP_SEQUENCES: tuple[tuple[str, ...], ...] = (
     ("how", "do", "i", "use"),
 )
 
+# "How do I complain?": a complaint word, a way-of-doing-it phrase, and no word asking when ("how long do
+# I have to complain?" and "when can I complain?" ask for the window's date: a deadline question).
+COMPLAIN_WORDS: frozenset[str] = _wordset("complain complaint complaining")
+HOW_WORDS: frozenset[str] = _wordset("procedure process step")
+HOW_SEQUENCES: tuple[tuple[str, ...], ...] = (
+    *(("how", w) for w in ("do", "can", "to", "should", "would", "shall")),
+    *((w, "do") for w in ("where", "who")),
+    ("where", "can"),
+    ("where", "to"),
+    ("who", "to"),
+    ("want", "to"),
+)
+WHEN_WORDS: frozenset[str] = _wordset("when deadline date long until window last latest")
+
 # Real words that sit one edit away from a vocabulary word and must not be "corrected" into it
 # ("moment" is not "comment", "noticed" is not "notice").
 NOT_TYPOS: frozenset[str] = _wordset(
@@ -486,6 +501,13 @@ def _other_intent(raw: Sequence[str], words: Sequence[str]) -> Intent:
     return Intent.UNKNOWN
 
 
+def _asks_how_to_complain(words: Sequence[str]) -> bool:
+    """'How do I complain?', 'what's the complaints procedure?', but not 'when can I complain?'."""
+    if not any(w in COMPLAIN_WORDS for w in words) or any(w in WHEN_WORDS for w in words):
+        return False
+    return any(w in HOW_WORDS for w in words) or any(_contains(words, s) for s in HOW_SEQUENCES)
+
+
 def parse_question(text: str, available_keys: Collection[str] | None = None) -> Question:
     """Read a message typed in plain words.
 
@@ -499,6 +521,8 @@ def parse_question(text: str, available_keys: Collection[str] | None = None) -> 
     words = [t.word for t in tokens]
     too_long = len(words) > MAX_CONFIDENT_WORDS
 
+    if _asks_how_to_complain(words):
+        return Question(Intent.COMPLAIN, case_ref, (), not too_long)
     scores = _score_milestones(tokens)
     if scores is not None:
         unavailable: tuple[str, ...] = ()

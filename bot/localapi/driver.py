@@ -135,6 +135,10 @@ class FakeUser(FakeChat):
         document = UploadedFile(field="document", filename=filename, content=content, mime_type=mime_type)
         return self.api._user_message(self.user_id, self.user_id, document=document, caption=caption)
 
+    def send_sticker(self, emoji: str = "👍") -> int:
+        """A sticker (a message with neither text nor a document), as a person sends where text is wanted."""
+        return self.api._user_message(self.user_id, self.user_id, sticker=emoji)
+
     def send_in_group(self, text: str, group_chat_id: int, *, title: str | None = None) -> int:
         """A message from this user in a group chat (negative id) the bot is a member of."""
         return self.api._user_message(self.user_id, group_chat_id, text=text, group_title=title)

@@ -210,6 +210,7 @@ class _Msg:
     entities: list[dict[str, Any]] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None  # inline keyboards only: they belong to the message
     document: SentDocument | None = None
+    sticker: str | None = None  # a user's sticker: its emoji
     reply_to: int | None = None
     edit_date: int | None = None
     deleted: bool = False
@@ -898,6 +899,7 @@ class FakeBotApi:
         caption: str | None = None,
         reply_to: int | None = None,
         group_title: str | None = None,
+        sticker: str | None = None,
     ) -> int:
         with self._cond:
             user = self._users[user_id]
@@ -929,6 +931,8 @@ class FakeBotApi:
                     file_id=stored.file_id,
                 )
                 msg.text = msg.raw_text = caption or ""
+            elif sticker is not None:
+                msg.sticker = sticker
             else:
                 msg.text = msg.raw_text = text or ""
                 msg.entities = _command_entities(msg.text)
@@ -1171,6 +1175,17 @@ class FakeBotApi:
                 out["caption"] = msg.text
                 if msg.entities:
                     out["caption_entities"] = msg.entities
+        elif msg.sticker is not None:
+            out["sticker"] = {
+                "file_id": f"CAACAgFakeSticker{msg.message_id}",
+                "file_unique_id": f"uSticker{msg.message_id}",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+                "emoji": msg.sticker,
+            }
         else:
             out["text"] = msg.text
             if msg.entities:

@@ -1,0 +1,110 @@
+""" "How do I complain?" asked in plain words: the window's last day for the case first (or, outside it,
+why and where to go instead), then the steps of the kind's complaints procedure from the seeds.
+
+The case comes from the question ("how do I complain about #12?"), or is the person's only open case, or
+is picked from buttons (`cmpl:<ref>`, checked again on the press).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from handlers.context import Handler, InspectContext
+from handlers.parsing import REF_DATA
+from handlers.people import current_person, drop_buttons, reply
+from handlers.render import case_keyboard, case_title, relative, which_case
+from handlers.requests import situation
+from store.errors import NotFound
+from store.models import Case, Person, Role
+from workflows import complaints
+from workflows.audience import sees_sources
+from workflows.dates import format_date
+from workflows.flows import Refused
+from workflows.kinds import KINDS
+
+_PICK = "cmpl"
+
+
+def answer(case: Case, person: Person, context: InspectContext) -> str:
+    """The window (or why not, and where to go), then the steps; staff see each step's seed and line."""
+    services = context.services
+    kind = KINDS[case.kind]
+    title = case_title(case)
+    try:
+        found = complaints.check_window(situation(services, case))
+    except Refused as exc:
+        head = f"<b>{title}</b>: {escape(str(exc))}"
+    else:
+        if found.closes is None:
+            when = "now; the guidance sets no closing day"
+        else:
+            distance = relative(found.closes, services.today(), services.calendar)
+            when = f"until <b>{format_date(found.closes)}</b> ({distance})"
+        make = (
+            f" Send /complain {case.ref} to make it here: I'll pass it to the managers."
+            if person.role is Role.PROVIDER
+            else ""
+        )
+        head = f"A formal complaint about <b>{title}</b> can be made {when}.{make}"
+    steps = complaints.STEPS.get(kind.id, ())
+    if not steps:
+        return head
+    cited = sees_sources(person.role)
+    lines = [
+        f"{n}. {escape(step.text)}" + (f" ({escape(step.source.citation)})" if cited else "")
+        for n, step in enumerate(steps, 1)
+    ]
+    return f"{head}\n\nThe steps ({escape(kind.name.lower())}):\n" + "\n".join(lines)
+
+
+async def complain_question(update: Update, context: InspectContext, person: Person, ref: int | None) -> None:
+    """Answer for the case named, the only open case, or ask which with buttons."""
+    db = context.services.db
+    if ref is None:
+        page = await db.lists.pick(person)
+        if page.total > 1:
+            assert update.effective_message is not None
+            question = "Which case is the complaint about?"
+            await update.effective_message.reply_text(
+                which_case(question, page.items, "how do I complain about #12?", page.total),
+                reply_markup=case_keyboard(page.items, _PICK),
+                do_quote=False,
+            )
+            return
+        if not page.items:
+            await reply(
+                update,
+                "You have no open cases. Complaints about Ofsted go through its complaints procedure: "
+                f"{complaints.PROCEDURE_URL}.",
+            )
+            return
+        ref = page.items[0].ref
+    try:
+        case = await db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return
+    await reply(update, answer(case, person, context))
+
+
+async def case_picked(update: Update, context: InspectContext) -> None:
+    """A case pressed under "Which case is the complaint about?": checked again, then answered."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    try:
+        case = await context.services.db.cases.get(person, int(query.data.split(":")[1]))
+    except NotFound as exc:
+        await reply(update, escape(str(exc)))
+        return
+    await drop_buttons(update)
+    await reply(update, answer(case, person, context))
+
+
+def handlers() -> list[Handler]:
+    return [CallbackQueryHandler(case_picked, pattern=rf"^{_PICK}:{REF_DATA}$")]

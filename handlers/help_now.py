@@ -1,0 +1,72 @@
+"""/help's "What you can do now": on the person's open cases, each action the workflows allow them today
+with its last day (workflows.actions), so the list never offers what the chat would then refuse.
+
+The cases looked at are those where a request waits for the person, then those with the soonest
+deadlines (store.lists), at most `LIMIT` in all; how many more there are is said, never read.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from handlers.context import InspectContext
+from handlers.render import case_title
+from handlers.requests import situation
+from store.errors import NotFound
+from store.models import Person
+from workflows.actions import PARTY_BY_ROLE, Action, Waiting, available
+from workflows.dates import format_date
+from workflows.request_kinds import get_flow
+
+#: Cases looked at for one /help.
+LIMIT = 10
+#: Actions open until a day (a window), rather than due by one.
+_UNTIL = frozenset({"defer", "comment", "complain", "decide_deferral"})
+
+
+def action_line(action: Action) -> str:
+    """'Ask to defer the inspection until Friday 20 March 2026 (/defer 12)'."""
+    what = escape(action.what[:1].upper() + action.what[1:])
+    if action.last_day is None:
+        text = what
+    elif action.late:
+        late = " (late: still accepted, marked late)" if action.key == "comment" else " (late)"
+        text = f"{what}: it was due by {format_date(action.last_day)}{late}"
+    else:
+        word = "until" if action.key in _UNTIL else "by"
+        text = f"{what} {word} {format_date(action.last_day)}"
+    return text + (f" ({action.command})" if action.command else "")
+
+
+async def doable_now(context: InspectContext, person: Person) -> str:
+    """The "What you can do now" section for `person`: per case, the actions available today."""
+    services = context.services
+    db = services.db
+    party = PARTY_BY_ROLE.get(person.role)
+    if party is None:
+        return ""
+    today = services.today()
+    waiting_refs, _ = await db.requests.waiting_cases(person, LIMIT)
+    page = await db.lists.open_cases(person, today, limit=LIMIT)
+    refs = list(dict.fromkeys([*waiting_refs, *(line.case.ref for line in page.items)]))[:LIMIT]
+    blocks: list[str] = []
+    for ref in refs:
+        try:
+            case = await db.cases.get(person, ref)
+            requests = await db.requests.for_case(person, ref)
+        except NotFound:
+            continue  # closed or left since the list was read: nothing to do on it now
+        waiting = [
+            Waiting(r.kind, get_flow(r.kind).machine.events(r.state, party)) for r in requests if not r.final
+        ]
+        actions = available(situation(services, case), party, ref, waiting)
+        if actions:
+            blocks.append(f"<b>{case_title(case)}</b>\n" + "\n".join(f"• {action_line(a)}" for a in actions))
+    head = "<b>What you can do now</b>"
+    if not page.total and not waiting_refs:
+        return f"{head}\nYou have no open cases."
+    body = "\n\n".join(blocks) if blocks else "Nothing waits for you on your open cases today."
+    more = page.total - len(refs)
+    cases = "case" if more == 1 else "cases"
+    tail = f"\n\n({more} more open {cases} not shown here: /cases lists them all, soonest first.)"
+    return f"{head}\n{body}" + (tail if more > 0 else "")

@@ -1,0 +1,69 @@
+"""/help's "What you can do now" over many cases: 10 at most, the rest counted, and a case where a request
+waits for the person comes first even when its deadlines are the furthest away."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from handlers.context import Services
+from handlers.help_now import LIMIT, action_line, doable_now
+from store.database import Database
+from store.models import Role
+from tests.storefixtures import Clock, first_manager
+from workflows.actions import Action
+from workflows.calendar import WorkingCalendar
+
+
+def _context(db: Database, clock: Clock) -> Any:
+    services = Services(db, WorkingCalendar(), ZoneInfo("Europe/London"), "inspectbot", clock)
+    return cast(Any, SimpleNamespace(services=services))
+
+
+async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Database, clock: Clock) -> None:
+    boss = await first_manager(db)
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    inspector = await db.invites.redeem(invite.code, 2, "Ian")
+    refs = []
+    for n in range(LIMIT + 2):  # Mondays from 15 June 2026: the later the case, the later its deadlines
+        case = await db.cases.create(
+            inspector, "ch-full", f"Home {n}", date(2026, 6, 15) + timedelta(weeks=n)
+        )
+        refs.append(case.ref)
+    context = _context(db, clock)
+
+    text = await doable_now(context, inspector)
+    shown = [ref for ref in refs if f"(/record {ref})" in text]
+    assert shown == refs[:LIMIT]  # the soonest ten
+    assert "(2 more open cases not shown here: /cases lists them all, soonest first.)" in text
+
+    # A request waiting on the furthest case puts it on the manager's list.
+    last = refs[-1]
+    invite = await db.invites.create(boss, Role.PROVIDER, case_ref=last)
+    provider = await db.invites.redeem(invite.code, 3, "Pat")
+    assert f"Ask to defer the inspection until Friday 28 August 2026 (/defer {last})" in await doable_now(
+        context, provider
+    )
+    await db.requests.open(provider, last, "deferral", "ask", {"ground": "closing"})
+    managed = await doable_now(context, boss)
+    assert f"#{last} Home {LIMIT + 1}</b>\n• Decide the request to defer until Friday" in managed
+    assert "2 more open cases" in managed  # still ten looked at, of twelve
+
+    assert f"(/defer {last})" not in await doable_now(context, provider)  # asked already: not offered again
+
+
+def test_action_lines_say_until_by_or_late() -> None:
+    day = date(2026, 3, 20)
+    assert action_line(Action("defer", "ask to defer the inspection", "/defer 1", day)) == (
+        "Ask to defer the inspection until Friday 20 March 2026 (/defer 1)"
+    )
+    assert action_line(Action("record", "record: draft report", "/record 1", day)) == (
+        "Record: draft report by Friday 20 March 2026 (/record 1)"
+    )
+    assert action_line(Action("comment", "comment on the draft report", "/comments 1", day, True)) == (
+        "Comment on the draft report: it was due by Friday 20 March 2026 (late: still accepted, marked late)"
+        " (/comments 1)"
+    )
+    assert action_line(Action("survey", "answer the <survey>", None, None)) == "Answer the &lt;survey&gt;"
