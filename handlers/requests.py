@@ -159,7 +159,7 @@ def describe_for(
 ) -> str:
     """One request event as `person` reads it: the case review and the survey say it their own way."""
     if request.kind == "case_review":
-        return review.describe(request, case, event, who, services.calendar, person.role)
+        return review.describe(request, case, event, who, services.calendar, person.role, services.today())
     if request.kind == survey.MACHINE.kind:
         return survey_chat.notice(request, case, event, who)[0]
     return _describe(request, case, event, who)

@@ -22,7 +22,7 @@ from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_title
+from handlers.render import case_title, relative
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -82,14 +82,16 @@ def _compliance_visit(case: Case, calendar: WorkingCalendar) -> str:
     return f" The monitoring visit to check it is due by <b>{due}</b>. Rule: {escape(visit.rule)}."
 
 
-def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role) -> str:
+def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role, today: date) -> str:
     """What a review stands at: why, when it is due, the checklist with its sources, and the next step.
     On assurance kinds the inspector is told to email the directors of children's services, and by when."""
     p = request.payload
     kind = KINDS[case.kind]
     lines = [f"Why: {_WHY.get(str(p.get('trigger')), 'started by a manager')}."]
     if p.get("due"):
-        lines.append(f"Due by <b>{_day(p['due'])}</b>.{_rule(kind, 'case_review')}")
+        due = date.fromisoformat(str(p["due"]))
+        late = f" ({relative(due, today, calendar)})" if request.state != case_review.DECIDED else ""
+        lines.append(f"Due by <b>{format_date(due)}</b>{late}.{_rule(kind, 'case_review')}")
     if p.get("dcs_email_due"):
         by = f"by <b>{_day(p['dcs_email_due'])}</b>."
         lines.append(
@@ -117,7 +119,7 @@ def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role)
 
 
 def describe(
-    request: Request, case: Case, event: str, who: str, calendar: WorkingCalendar, role: Role
+    request: Request, case: Case, event: str, who: str, calendar: WorkingCalendar, role: Role, today: date
 ) -> str:
     """One review event, said to someone on the case who did not do it (an outbox message)."""
     title = case_title(case)
@@ -131,7 +133,7 @@ def describe(
         head = f"{who} recorded the debrief for the case review of <b>{title}</b>."
     else:
         head = f"{who} decided the case review of <b>{title}</b>."
-    return head + "\n" + summary(request, case, calendar, role)
+    return head + "\n" + summary(request, case, calendar, role, today)
 
 
 async def _buttons(services: Services, person: Person, request: Request) -> InlineKeyboardMarkup | None:
@@ -191,7 +193,8 @@ async def review_command(update: Update, context: InspectContext) -> str | int:
         else f"The case review of <b>{case_title(case)}</b> is open: {_STATE[request.state]}."
     )
     markup = await _buttons(services, person, request)
-    await _answer(update, head + "\n" + summary(request, case, services.calendar, person.role), markup)
+    said = summary(request, case, services.calendar, person.role, services.today())
+    await _answer(update, head + "\n" + said, markup)
     return ConversationHandler.END
 
 

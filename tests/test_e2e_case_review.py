@@ -14,6 +14,7 @@ from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import _case, _settle, _start, _state
 from workflows.dates import format_date
+from workflows.lateness import distance
 
 MANAGER, SECOND_MANAGER, INSPECTOR, PROVIDER = 8001, 8002, 8003, 8004
 _PROMPT = "is due at once"
@@ -45,7 +46,8 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         assert "The managers are prompted for the case review" in recorded.text
         prompt = _with(manager, marks[manager], ref, _PROMPT)
         assert "Why: an inadequate judgement was recorded." in prompt.text, prompt.text
-        assert f"Due by {format_date(due)}. Rule: 5 working days after" in prompt.text, prompt.text
+        away = distance(due, NOW.date(), CALENDAR)  # how far off, as every date the bot gives
+        assert f"Due by {format_date(due)} ({away}). Rule: 5 working days after" in prompt.text, prompt.text
         assert "Debrief between the inspector and their manager first" in prompt.text
         assert "(000 L1117" in prompt.text  # each checklist item with its seed lines
         assert prompt.buttons == [["Debrief"]]
@@ -66,7 +68,7 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         assert "The debrief's recommendation: Compliance notice on staffing." in told.text
         assert told.buttons == [["Decide"]]
         snapshot = _state(bot)
-        stale = manager.press("Debrief", prompt)  # the prompt's button, after the debrief
+        stale = manager.forge_press(prompt.callback_data["Debrief"], prompt)  # after the debrief
         assert "can't be done now: the case review is debriefed" in (manager.wait_answer(stale).text or "")
         forged = manager.forge_press("rvd:1:2:nonsense", prompt)
         assert "isn't one I know" in (manager.wait_answer(forged).text or "")
@@ -103,10 +105,11 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         assert format_date(visit) in shown[at], shown[at]
         assert "5 working days after the compliance date" in shown[at + 1], shown[at : at + 2]
 
-        # The other manager's Decide, pressed twice after the decision: refused, nothing changes.
+        # The other manager's Decide, pressed twice after the decision: refused, nothing changes. (Their copy
+        # loses its buttons once the decision's edit is sent: the press is the one they could make before.)
         snapshot = _state(bot)
         for _ in range(2):
-            stale = second.press("Decide", told)
+            stale = second.forge_press(told.callback_data["Decide"], told)
             assert "already decided by" in (second.wait_answer(stale).text or "")
             assert _state(bot) == snapshot
         # ... and the decision's own choice pressed again: too late.

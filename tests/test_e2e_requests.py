@@ -151,7 +151,7 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         assert "declined by Manager 8001: The merger can be inspected as planned." in told.text
         assert bot.query("SELECT planned_start FROM cases WHERE ref = ?", two) == [("2026-03-23",)]
         snapshot = _state(bot)
-        stale = second.press("Approve", old)
+        stale = second.forge_press(old.callback_data["Approve"], old)  # as it was (its buttons go)
         assert "already declined by Manager 8001" in (second.wait_answer(stale).text or "")
         forged = provider.forge_press(old.callback_data["Approve"], provider.last())
         assert "already declined" in (provider.wait_answer(forged).text or "")
