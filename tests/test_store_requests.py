@@ -246,6 +246,7 @@ DATA = {
     "start": "2026-06-29",
     "reason": "A reason",
     "text": "Some words",
+    "response": "Our response",
     "day": "2026-06-01",
     "recommendation": "Monitor",
     "decision": "monitoring_visit",
