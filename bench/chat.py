@@ -20,6 +20,8 @@ than the limiter; --rate N measures it with a limit of N a second.
 Every question names a case the person is on, so the cost measured is per question, not per case stored
 (bench/scale.py measures that). A reply is the bot's first sendMessage to the chat after the question.
 
+With BENCH_PROFILE=FOLDER, each bot is sampled by py-spy during each load (bench/_profile.py).
+
     python -m bench chat [--quick] [--rate N]
 """
 
@@ -33,10 +35,11 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import _world
+from bench import _profile, _world
 from tests.botprocess import BotProcess
 from tests.fakebotapi import FakeBotApi, FakeUser
 
@@ -128,13 +131,19 @@ def _plans(
 
 
 def _run_loads(
-    api: FakeBotApi, pid: int, busy: dict[int, list[str]], alone: dict[int, list[str]]
+    api: FakeBotApi, pid: int, busy: dict[int, list[str]], alone: dict[int, list[str]], name: str
 ) -> tuple[Figures, Figures]:
+    """Both loads on the bot process `pid` (sampled by py-spy when BENCH_PROFILE asks: bench/_profile.py)."""
     loads = []
-    for plan, at_once in ((busy, len(busy)), (alone, 1)):
+    profiles = _profile.folder()
+    for load, plan, at_once in (("busy", busy, len(busy)), ("alone", alone, 1)):
         cpu = _world.cpu_seconds(pid)
-        figures = _drive(api, plan, at_once)
+        out = profiles / f"{name}.{load}.txt" if profiles else None
+        with _profile.sampling(pid, out) if out else nullcontext():
+            figures = _drive(api, plan, at_once)
         figures.cpu_s = _world.cpu_seconds(pid) - cpu
+        if out:
+            print(_profile.summary(out), file=sys.stderr)
         loads.append(figures)
     return loads[0], loads[1]
 
@@ -159,11 +168,11 @@ def main(args: list[str]) -> int:
         bot = BotProcess(api, workdir, INSPECTBOT_OVERALL_RATE=f"{options.rate:g}").start(timeout=60)
         try:
             assert bot.proc is not None
-            ours = _run_loads(api, bot.proc.pid, busy, alone)
+            ours = _run_loads(api, bot.proc.pid, busy, alone, "inspectbot")
         finally:
             bot.stop()
         with _world.echo_bot(api, workdir) as echo:
-            anchor = _run_loads(api, echo.pid, busy, alone)
+            anchor = _run_loads(api, echo.pid, busy, alone, "echo")
         problems = _problems(bot, ours[0].replies + ours[1].replies)
 
     print(f"chat: {questions:,} questions from {people} people, then {people} one at a time", file=sys.stderr)
