@@ -6,6 +6,7 @@ is written to the audit trail in the same transaction. A closed case can't be ch
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,13 @@ CLOSE_NOTE_LIMIT = 200
 UNDOABLE = ("case.event", "case.outcome")
 
 
+_EVENTS_AND_MEMBERS = (
+    "SELECT (SELECT json_group_array(json_array(key, day)) FROM case_events WHERE case_id = ?) AS events,"
+    " (SELECT json_group_array(json_array(m.person_id, p.display_name, m.role, m.added_at))"
+    " FROM case_members m JOIN people p ON p.id = m.person_id WHERE m.case_id = ?) AS members"
+)
+
+
 async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
     """A full `Case` from its row: setting, recorded events and members."""
     if "setting_name" in row.keys():  # noqa: SIM118 - `in row` tests values; read by guard.case_row
@@ -49,17 +57,12 @@ async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
         setting = await places.load_setting(conn, row["setting_id"])
     if setting is None:
         raise RuntimeError(f"case #{row['ref']} points at a missing setting")
-    # One round trip each (execute_fetchall): a question reads a case, and each trip is a thread hop.
-    rows = await conn.execute_fetchall(
-        "SELECT key, day FROM case_events WHERE case_id = ? ORDER BY key", (row["id"],)
-    )
-    events = {r["key"]: day_from_text(r["day"]) for r in rows}
-    rows = await conn.execute_fetchall(
-        "SELECT m.person_id, p.display_name, m.role FROM case_members m JOIN people p ON p.id = m.person_id"
-        " WHERE m.case_id = ? ORDER BY m.added_at, m.person_id",
-        (row["id"],),
-    )
-    members = tuple(Member(r["person_id"], r["display_name"], Role(r["role"])) for r in rows)
+    # Events and members in one round trip (a question reads a case, and each trip is a thread hop), as
+    # JSON arrays put in order here (SQLite's json_group_array promises no order).
+    rows = list(await conn.execute_fetchall(_EVENTS_AND_MEMBERS, (row["id"], row["id"])))
+    events = {key: day_from_text(day) for key, day in sorted(json.loads(rows[0]["events"]))}
+    listed = sorted(json.loads(rows[0]["members"]), key=lambda m: (m[3], m[0]))  # added_at, person id
+    members = tuple(Member(person_id, name, Role(role)) for person_id, name, role, _ in listed)
     return Case(
         id=row["id"],
         ref=row["ref"],
