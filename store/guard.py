@@ -56,7 +56,7 @@ async def case_row(conn: aiosqlite.Connection, ref: int) -> aiosqlite.Row | None
 #: facts, in one round trip: every read of a case checks access first, and each aiosqlite round trip is a
 #: hop to its thread and back (a question's case read went from five trips to two with `build_case`).
 _CHECKED_CASE = (
-    "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn,"
+    "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn,{extra}"
     " (SELECT json_group_array(json_array(m.person_id, m.role)) FROM case_members m WHERE m.case_id = c.id)"
     " AS guard_members,"
     " p.id AS guard_person, p.role AS guard_role, p.setting_id AS guard_setting, p.active AS guard_active"
@@ -66,11 +66,13 @@ _CHECKED_CASE = (
 
 
 async def checked_case(
-    conn: aiosqlite.Connection, actor: Person | None, ref: int
+    conn: aiosqlite.Connection, actor: Person | None, ref: int, extra: str = ""
 ) -> tuple[aiosqlite.Row, Subject, Scope]:
     """The case row and the facts access is decided on, read together (`subject_of`, `scope_of` as one
-    query); `NotFound` when there is no such case."""
-    rows = list(await conn.execute_fetchall(_CHECKED_CASE, (None if actor is None else actor.id, ref)))
+    query); `NotFound` when there is no such case. `extra`: more columns for the row, in the same query
+    (SQL text of the caller's, with `c` the case: not user input)."""
+    sql = _CHECKED_CASE.format(extra=f" {extra}," if extra else "")
+    rows = list(await conn.execute_fetchall(sql, (None if actor is None else actor.id, ref)))
     if not rows:
         raise NotFound(ref)
     row = rows[0]
@@ -89,9 +91,11 @@ async def checked_case(
     return row, subject, Scope(setting_id=row["setting_id"], members=members)
 
 
-async def visible_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:
+async def visible_case(
+    conn: aiosqlite.Connection, actor: Person | None, ref: int, extra: str = ""
+) -> aiosqlite.Row:
     """The case row, if `actor` may see it; `NotFound` whether it is missing or hidden."""
-    row, subject, scope = await checked_case(conn, actor, ref)
+    row, subject, scope = await checked_case(conn, actor, ref, extra)
     if not can_view(subject, scope):
         raise NotFound(ref)
     return row
