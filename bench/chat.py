@@ -1,26 +1,32 @@
 """Plain-word questions answered a second, and reply latency, with the bot as a process on the fake server.
 
 Setup (bench/_world.py): 500 cases of 250 settings, 40 inspectors and the settings' providers, written to
-the database before the bot starts. Then two loads, each on inspectbot and, in the same run, on the
+the database before the bot starts. Then three loads, each on inspectbot and, in the same run, on the
 anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake server:
 
-- busy: 2,000 questions from 200 people ("when is the draft due for #12?", "what's the complaint
-  deadline for #12?", "is anything overdue for #12?", ...), each person asking their next question as
-  soon as the last is answered, so 200 are waiting at once: updates answered a second, and the latency
-  of each reply (median, p99), which under this load is mostly queueing;
-- alone: 200 questions one at a time (one from each person): the latency a person sees when the bot is
-  not busy.
+- burst (the throughput figure): 2,000 questions from 200 people ("when is the draft due for #12?",
+  "what's the complaint deadline for #12?", "is anything overdue for #12?", ...), each person asking
+  their next question as soon as the last is answered, so 200 are waiting at once: updates answered a
+  second, and the latency of each reply (median, p99). A closed burst measures queueing, not the bot:
+  the 200th question waits for the 199 before it, so its latency is the queue's length divided by the
+  throughput (the echo bot's own p99 under it is hundreds of milliseconds);
+- paced (the latency figure): the same 2,000 questions offered at a fixed rate (--paced, default
+  PACED_RATE a second, the same for both bots), each sent on time whether or not the last ones were
+  answered (an open loop): the latency (median, p99) a person sees when the bot is in steady use;
+- alone: 200 questions one at a time (one from each person): the latency when the bot is idle.
 
 cpu_ms_per_update is the bot process's CPU time (/proc) over a load, divided by the updates answered.
 inspectbot's AIORateLimiter (30 messages a second overall by default, Telegram's own guidance) would cap
-busy throughput near 30 a second whatever the CPU cost, and the echo bot has none: so the bot runs here
+burst throughput near 30 a second whatever the CPU cost, and the echo bot has none: so the bot runs here
 with INSPECTBOT_OVERALL_RATE=0 (no overall limit; the per-chat limits stay), to measure the bot rather
 than the limiter; --rate N measures it with a limit of N a second.
 
 Every question names a case the person is on, so the cost measured is per question, not per case stored
 (bench/scale.py measures that). A reply is the bot's first sendMessage to the chat after the question.
 
-    python -m bench chat [--quick] [--rate N]
+With BENCH_PROFILE=FOLDER, each bot is sampled by py-spy during each load (bench/_profile.py).
+
+    python -m bench chat [--quick] [--rate N] [--paced N]
 """
 
 from __future__ import annotations
@@ -33,10 +39,11 @@ import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import _world
+from bench import _profile, _world
 from tests.botprocess import BotProcess
 from tests.fakebotapi import FakeBotApi, FakeUser
 
@@ -51,6 +58,10 @@ _TEMPLATES = (
     "is anything overdue for #{ref}?",
 )
 _STALL_S = 60.0  # no reply for this long: the bot is stuck, stop
+#: Questions a second in the paced load: well within what the echo anchor answers in a burst (430 to 660
+#: a second on the development machine) and what inspectbot does (220 to 330), so the latency measured is
+#: the bot's own work rather than a queue.
+PACED_RATE = 100.0
 
 
 @dataclass
@@ -112,6 +123,49 @@ def _drive(api: FakeBotApi, plan: dict[int, list[str]], at_once: int) -> Figures
     return Figures(len(latencies), time.time() - began, latencies, replies)
 
 
+def _drive_paced(api: FakeBotApi, plan: dict[int, list[str]], rate: float) -> Figures:
+    """Offer every question of `plan` at `rate` a second, whether or not the last ones were answered
+    (an open loop: a question's wait is the bot's doing, not that of the questions queued before it by
+    the driver). People take turns, so one person's questions are `len(plan) / rate` seconds apart."""
+    users: dict[int, FakeUser] = {uid: api.user(uid, f"U{uid}") for uid in plan}
+    queues = [deque(texts) for texts in plan.values()]
+    offers = [
+        (uid, queue.popleft())
+        for _ in range(max(len(q) for q in queues))
+        for uid, queue in zip(plan, queues, strict=True)
+        if queue
+    ]
+    asked: dict[int, deque[float]] = {uid: deque() for uid in plan}  # a chat's replies come in order
+    latencies: list[float] = []
+    replies: Counter[str] = Counter()
+    seen = len(api.calls())
+    began = time.time()
+    offered = 0
+    while offered < len(offers) or any(asked.values()):
+        now = time.time()
+        while offered < len(offers) and began + offered / rate <= now:
+            uid, text = offers[offered]
+            asked[uid].append(time.time())
+            users[uid].send(text)
+            offered += 1
+        wait = began + offered / rate - time.time() if offered < len(offers) else _STALL_S
+        new = api.calls_after(seen, timeout=max(wait, 0.0))
+        if not new and offered == len(offers):
+            waiting = sum(len(q) for q in asked.values())
+            raise RuntimeError(f"no reply for {_STALL_S:.0f}s with {waiting} questions waiting")
+        seen += len(new)
+        for call in new:
+            if call.method.lower() != "sendmessage" or not call.ok:
+                continue
+            times = asked.get(int(call.params["chat_id"]))
+            if not times:
+                replies["(a second message for one question)"] += 1
+                continue
+            latencies.append(call.time + call.duration - times.popleft())
+            replies[str(call.params.get("text", ""))[:32]] += 1
+    return Figures(len(latencies), time.time() - began, latencies, replies)
+
+
 def _plans(
     askers: list[_world.Asker], questions: int, rng: random.Random
 ) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
@@ -128,21 +182,40 @@ def _plans(
 
 
 def _run_loads(
-    api: FakeBotApi, pid: int, busy: dict[int, list[str]], alone: dict[int, list[str]]
-) -> tuple[Figures, Figures]:
-    loads = []
-    for plan, at_once in ((busy, len(busy)), (alone, 1)):
+    api: FakeBotApi,
+    pid: int,
+    burst: dict[int, list[str]],
+    alone: dict[int, list[str]],
+    rate: float,
+    name: str,
+) -> dict[str, Figures]:
+    """The three loads on the bot process `pid` (sampled by py-spy when BENCH_PROFILE asks)."""
+    loads: dict[str, Figures] = {}
+    profiles = _profile.folder()
+    drivers: dict[str, Callable[[], Figures]] = {
+        "burst": lambda: _drive(api, burst, len(burst)),
+        "paced": lambda: _drive_paced(api, burst, rate),
+        "alone": lambda: _drive(api, alone, 1),
+    }
+    for load, drive in drivers.items():
         cpu = _world.cpu_seconds(pid)
-        figures = _drive(api, plan, at_once)
+        out = profiles / f"{name}.{load}.txt" if profiles else None
+        with _profile.sampling(pid, out) if out else nullcontext():
+            figures = drive()
         figures.cpu_s = _world.cpu_seconds(pid) - cpu
-        loads.append(figures)
-    return loads[0], loads[1]
+        if out:
+            print(_profile.summary(out), file=sys.stderr)
+        loads[load] = figures
+    return loads
 
 
 def main(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench chat", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="400 questions from 100 people")
     parser.add_argument("--rate", type=float, default=0, help="INSPECTBOT_OVERALL_RATE (0: no overall limit)")
+    parser.add_argument(
+        "--paced", type=float, default=PACED_RATE, help="questions a second offered when paced"
+    )
     options = parser.parse_args(args)
     people, questions = (100, 400) if options.quick else (200, 2_000)
     rng = random.Random(8)
@@ -154,21 +227,27 @@ def main(args: list[str]) -> int:
             print(f"chat: only {len(candidates)} people have open cases, {people} wanted", file=sys.stderr)
             return 1
         askers = rng.sample(candidates, people)
-        busy, alone = _plans(askers, questions, rng)
+        burst, alone = _plans(askers, questions, rng)
         _world.migrate(workdir, api)
         bot = BotProcess(api, workdir, INSPECTBOT_OVERALL_RATE=f"{options.rate:g}").start(timeout=60)
         try:
             assert bot.proc is not None
-            ours = _run_loads(api, bot.proc.pid, busy, alone)
+            ours = _run_loads(api, bot.proc.pid, burst, alone, options.paced, "inspectbot")
         finally:
             bot.stop()
         with _world.echo_bot(api, workdir) as echo:
-            anchor = _run_loads(api, echo.pid, busy, alone)
-        problems = _problems(bot, ours[0].replies + ours[1].replies)
+            anchor = _run_loads(api, echo.pid, burst, alone, options.paced, "echo")
+        replies = sum((f.replies for f in ours.values()), Counter[str]())
+        problems = _problems(bot, replies)
 
-    print(f"chat: {questions:,} questions from {people} people, then {people} one at a time", file=sys.stderr)
+    print(
+        f"chat: burst: {questions:,} questions from {people} people, each asking again once answered; "
+        f"paced: the same questions offered at {options.paced:g} a second, answered or not; "
+        f"alone: {people} one at a time",
+        file=sys.stderr,
+    )
     print("chat: inspectbot's replies began with:", file=sys.stderr)
-    for start, count in (ours[0].replies + ours[1].replies).most_common(8):
+    for start, count in replies.most_common(8):
         print(f"  {count:5d}  {start!r}", file=sys.stderr)
     _report(ours, anchor)
     if problems:
@@ -190,17 +269,21 @@ def _problems(bot: BotProcess, replies: Counter[str]) -> str:
     return ""
 
 
-def _report(ours: tuple[Figures, Figures], anchor: tuple[Figures, Figures]) -> None:
-    figures: list[tuple[str, str, Callable[[Figures], float], int]] = [
-        ("busy.updates_per_s", "/s", lambda f: f.per_second, 0),
-        ("busy.latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies), 0),
-        ("busy.latency_ms.p99", "ms", lambda f: 1000 * f.percentile(0.99), 0),
-        ("busy.cpu_ms_per_update", "ms", lambda f: 1000 * f.cpu_s / f.answered, 0),
-        ("alone.latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies), 1),
-        ("alone.latency_ms.p99", "ms", lambda f: 1000 * f.percentile(0.99), 1),
+def _report(ours: dict[str, Figures], anchor: dict[str, Figures]) -> None:
+    figures: list[tuple[str, str, Callable[[Figures], float]]] = [
+        ("updates_per_s", "/s", lambda f: f.per_second),
+        ("latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies)),
+        ("latency_ms.p99", "ms", lambda f: 1000 * f.percentile(0.99)),
+        ("cpu_ms_per_update", "ms", lambda f: 1000 * f.cpu_s / f.answered),
     ]
-    for name, unit, value, load in figures:
+    shown = [
+        (f"{load}.{name}", unit, value, load)
+        for load in ours
+        for name, unit, value in figures
+        if load != "alone" or name.startswith("latency")
+    ]
+    for name, unit, value, load in shown:
         mine, theirs = value(ours[load]), value(anchor[load])
         print(f"chat.{name}: {mine:,.1f} {unit} ({mine / theirs:.2f}x)")
-    for name, unit, value, load in figures:
+    for name, unit, value, load in shown:
         print(f"anchor.echo.{name}: {value(anchor[load]):,.1f} {unit} (1.00x)")

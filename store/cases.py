@@ -6,6 +6,7 @@ is written to the audit trail in the same transaction. A closed case can't be ch
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -41,25 +42,36 @@ CLOSE_NOTE_LIMIT = 200
 UNDOABLE = ("case.event", "case.outcome")
 
 
+#: A case's recorded events and members as JSON arrays, columns of a query on `cases c`.
+_CONTENTS = (
+    "(SELECT json_group_array(json_array(key, day)) FROM case_events WHERE case_id = c.id)"
+    " AS contents_events,"
+    " (SELECT json_group_array(json_array(m.person_id, p.display_name, m.role, m.added_at))"
+    " FROM case_members m JOIN people p ON p.id = m.person_id WHERE m.case_id = c.id) AS contents_members"
+)
+
+
 async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
-    """A full `Case` from its row: setting, recorded events and members."""
+    """A full `Case` from its row: setting, recorded events and members (read now, in one round trip)."""
+    sql = f"SELECT {_CONTENTS} FROM cases c WHERE c.id = ?"
+    contents = list(await conn.execute_fetchall(sql, (row["id"],)))
+    if not contents:
+        raise RuntimeError(f"case #{row['ref']} vanished while it was read")
+    return await _case_from(conn, row, contents[0])
+
+
+async def _case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: aiosqlite.Row) -> Case:
+    """A `Case` from its row and its `_CONTENTS` columns (JSON arrays, put in order here: SQLite's
+    json_group_array promises no order)."""
     if "setting_name" in row.keys():  # noqa: SIM118 - `in row` tests values; read by guard.case_row
         setting: Setting | None = Setting(row["setting_id"], row["setting_name"], row["setting_urn"])
     else:
         setting = await places.load_setting(conn, row["setting_id"])
     if setting is None:
         raise RuntimeError(f"case #{row['ref']} points at a missing setting")
-    # One round trip each (execute_fetchall): a question reads a case, and each trip is a thread hop.
-    rows = await conn.execute_fetchall(
-        "SELECT key, day FROM case_events WHERE case_id = ? ORDER BY key", (row["id"],)
-    )
-    events = {r["key"]: day_from_text(r["day"]) for r in rows}
-    rows = await conn.execute_fetchall(
-        "SELECT m.person_id, p.display_name, m.role FROM case_members m JOIN people p ON p.id = m.person_id"
-        " WHERE m.case_id = ? ORDER BY m.added_at, m.person_id",
-        (row["id"],),
-    )
-    members = tuple(Member(r["person_id"], r["display_name"], Role(r["role"])) for r in rows)
+    events = {key: day_from_text(day) for key, day in sorted(json.loads(contents["contents_events"]))}
+    listed = sorted(json.loads(contents["contents_members"]), key=lambda m: (m[3], m[0]))  # added_at, id
+    members = tuple(Member(person_id, name, Role(role)) for person_id, name, role, _ in listed)
     return Case(
         id=row["id"],
         ref=row["ref"],
@@ -168,7 +180,8 @@ class CaseRepository:
     async def get(self, actor: Person, ref: int) -> Case:
         """The case, if `actor` may see it; `NotFound` otherwise, whether or not it exists."""
         async with self._db.reading() as conn:
-            return await build_case(conn, await guard.visible_case(conn, actor, ref))
+            row = await guard.visible_case(conn, actor, ref, _CONTENTS)  # one round trip in all
+            return await _case_from(conn, row, row)
 
     async def list_for(self, actor: Person, *, status: str | None = None, limit: int = 100) -> list[Case]:
         """The cases `actor` may see (open or closed ones with `status`), newest first, at most `limit`:

@@ -236,6 +236,11 @@ class Database:
         async with self._lock:
             await self._conn.execute(sql, params)
 
+    async def write_alone_returning(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
+        """`write_alone` for a statement with `RETURNING`: the rows it gives, read in the same round trip."""
+        async with self._lock:
+            return list(await self._conn.execute_fetchall(sql, params))
+
     async def purge_expired(self, retention_days: int) -> int:
         """Purge the free text of cases closed more than `retention_days` ago; returns how many cases."""
         return await retention.purge_expired(self, retention_days)

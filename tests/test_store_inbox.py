@@ -29,6 +29,15 @@ async def test_updates_are_kept_once_and_pending_until_done(db: Database) -> Non
     assert await db.inbox.is_done(5) and await db.state.get_all("ns") == {"k": "v"}
 
 
+async def test_a_batch_of_updates_is_stored_in_one_statement(db: Database) -> None:
+    statements: list[str] = []
+    async with db.transaction(counted=False) as conn:  # the writing connection
+        await conn.set_trace_callback(statements.append)
+    assert await db.inbox.store([InboxItem(i, "{}") for i in range(250)]) == list(range(250))
+    assert sum(s.startswith("INSERT OR IGNORE INTO inbox") for s in statements) == 3  # 100 a statement
+    assert await db.inbox.store([InboxItem(4, "{}"), InboxItem(300, "{}"), InboxItem(300, "{}")]) == [300]
+
+
 async def test_prune_forgets_old_handled_updates_but_keeps_the_offset(db: Database, clock: Clock) -> None:
     await db.inbox.store([InboxItem(1, "{}"), InboxItem(2, "{}"), InboxItem(3, "{}")])
     await db.inbox.mark_done(1)

@@ -22,6 +22,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Intent(StrEnum):
@@ -381,6 +382,7 @@ _PHRASE_TABLE: tuple[tuple[tuple[str, ...], tuple[tuple[str, float], ...]], ...]
         key=lambda item: -len(item[0]),
     )
 )
+assert all(words for words, _ in _PHRASE_TABLE), "a phrase of filler words only would match anywhere"
 _VOCABULARY: frozenset[str] = frozenset(w for words, _ in _PHRASE_TABLE for w in words) | frozenset(
     {"overdue", "upcoming", "deadline", "caseload"}
 )
@@ -406,8 +408,12 @@ def _distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+@lru_cache(maxsize=4096)
 def _correct(word: str) -> str | None:
-    """The vocabulary word a typo most likely stands for, or None when it is not a near miss."""
+    """The vocabulary word a typo most likely stands for, or None when it is not a near miss.
+
+    Remembered per word: a word outside the vocabulary is compared with every target (about 0.5 ms for
+    "anything"), and people ask with the same few words again and again."""
     if len(word) < 5 or not word.isalpha() or word in _VOCABULARY or word in NOT_TYPOS or word in FILLER:
         return None
     limit = 2 if len(word) >= 8 else 1
@@ -449,11 +455,16 @@ def _score_milestones(tokens: Sequence[_Token]) -> dict[str, float] | None:
     content = [t for t in tokens if t.word not in FILLER]
     words = [t.word for t in content]
     used = [False] * len(words)
+    # Where each word is: a phrase is only tried where its first word is (the phrases are many, the
+    # words of a question few), in the same order as trying every start.
+    starts: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        starts.setdefault(word, []).append(i)
     scores: dict[str, float] = {}
     found = False
     for phrase, senses in _PHRASE_TABLE:
         n = len(phrase)
-        for start in range(len(words) - n + 1):
+        for start in starts.get(phrase[0], ()):
             span = range(start, start + n)
             if tuple(words[start : start + n]) != phrase or any(used[i] for i in span):
                 continue
