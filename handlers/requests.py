@@ -538,7 +538,14 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     except _REFUSED as exc:
         await reply(update, escape(str(exc)))
         return
-    told = " I'm telling the provider, with the dates and what to prepare." if sent.tell else ""
+    case = sent.case or await context.services.db.cases.get(person, ref)
+    if not any(m.role is Role.PROVIDER for m in case.members):
+        told = (
+            f" No provider has joined case #{ref} yet, so nobody was told:"
+            f" <code>/invite provider {ref}</code> gives you their link."
+        )
+    else:
+        told = " I'm telling the provider, with the dates and what to prepare." if sent.tell else ""
     warned = "".join(f"\n⚠️ {escape(w)}" for w in sent.warnings)
     await reply(
         update, f"Recorded: the provider of case #{ref} was notified on {format_date(day)}.{told}{warned}"

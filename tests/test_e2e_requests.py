@@ -211,6 +211,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "Only the inspector" in provider.ask(f"/notify {future}").text
         recorded = inspector.ask(f"/notify {future}")
         assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
+        assert "I'm telling the provider" in recorded.text
         told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
         assert "the first on-site day is Monday 23 March 2026" in told.text
         assert told.buttons == [["Acknowledge"], ["Ask to defer"]]
@@ -221,6 +222,11 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
         again = provider.forge_press(told.callback_data["Acknowledge"], told)
         assert "already acknowledged by Pat" in (provider.wait_answer(again).text or "")
+        # A case nobody from the provider has joined yet: recorded, and the inspector is not told otherwise.
+        lonely = _case(api, manager, [], "Elm House")
+        alone = manager.ask(f"/notify {lonely}", lambda m: "notified" in m.text)
+        assert f"No provider has joined case #{lonely} yet, so nobody was told" in alone.text, alone.text
+        assert f"/invite provider {lonely}" in alone.text and "I'm telling" not in alone.text
         grounds = provider.press_and_wait(
             "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
         )

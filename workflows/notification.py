@@ -128,7 +128,8 @@ def notice_warning(
     required = f"{notice.working_days} working day{'s' if notice.working_days != 1 else ''}"
     return (
         f"That is {max(given, 0)} working days' notice before {format_date(first_day)}; "
-        f"a {kind.name.lower()} needs {required} ({notice.source.citation}). {notice.note}".strip()
+        f"this kind of inspection ({kind.name.lower()}) needs {required} ({notice.source.citation}). "
+        f"{notice.note}".strip()
     )
 
 
