@@ -16,6 +16,7 @@ from telegram.ext import CallbackQueryHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.people import current_person
+from handlers.render import button_text
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.requests import Request
 from workflows import comments
@@ -59,7 +60,7 @@ def document_buttons(request: Request) -> list[list[InlineKeyboardButton]]:
     if request.kind != comments.MACHINE.kind:
         return []
     return [
-        [InlineKeyboardButton(f"Get {_name(d, n)}"[:60], callback_data=f"{_PRESS}:{request.id}:{n}")]
+        [InlineKeyboardButton(button_text(f"Get {_name(d, n)}"), callback_data=f"{_PRESS}:{request.id}:{n}")]
         for n, d in enumerate(_documents(request.payload))
         if isinstance(d.get("file_id"), str) and d.get("file_id")
     ]

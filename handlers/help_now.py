@@ -21,11 +21,12 @@ from workflows.request_kinds import get_flow
 #: Cases looked at for one /help.
 LIMIT = 10
 #: Actions open until a day (a window), rather than due by one.
-_UNTIL = frozenset({"defer", "comment", "complain", "decide_deferral"})
+_UNTIL = frozenset({"defer", "comment", "complain"})
 
 
 def action_line(action: Action) -> str:
-    """'Ask to defer the inspection until Friday 20 March 2026 (/defer 12)'."""
+    """'Ask to defer the inspection: open until Friday 20 March 2026 (/defer 12)': not "defer until", which
+    reads as the new date; what someone must do has "by"."""
     what = escape(action.what[:1].upper() + action.what[1:])
     if action.last_day is None:
         text = what
@@ -33,8 +34,8 @@ def action_line(action: Action) -> str:
         late = " (late: still accepted, marked late)" if action.key == "comment" else " (late)"
         text = f"{what}: it was due by {format_date(action.last_day)}{late}"
     else:
-        word = "until" if action.key in _UNTIL else "by"
-        text = f"{what} {word} {format_date(action.last_day)}"
+        word = ": open until" if action.key in _UNTIL else " by"
+        text = f"{what}{word} {format_date(action.last_day)}"
     return text + (f" ({action.command})" if action.command else "")
 
 

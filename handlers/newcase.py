@@ -20,7 +20,7 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_title, deadline_line, is_mine
+from handlers.render import button_text, case_title, deadline_line, is_mine
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
@@ -50,7 +50,7 @@ def _draft(context: InspectContext) -> dict[str, Any]:
 
 def _kind_keyboard() -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(kind.name[:60], callback_data=f"{_PREFIX}:kind:{kind.id}")]
+        [InlineKeyboardButton(button_text(kind.name), callback_data=f"{_PREFIX}:kind:{kind.id}")]
         for kind in sorted(KINDS.values(), key=lambda k: (k.historical, k.name))
     ]
     return InlineKeyboardMarkup(rows)

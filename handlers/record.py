@@ -16,7 +16,15 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import REF_DATA, ArgumentError, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_keyboard, case_title, change_line, event_label, quoted, which_case
+from handlers.render import (
+    button_text,
+    case_keyboard,
+    case_title,
+    change_line,
+    event_label,
+    quoted,
+    which_case,
+)
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
@@ -103,7 +111,7 @@ async def case_chosen(update: Update, context: InspectContext) -> int:
 
 async def _ask_what(update: Update, context: InspectContext, case: Case) -> None:
     rows = [
-        [InlineKeyboardButton(item.label[:60], callback_data=f"{_PREFIX}:what:{item.key}")]
+        [InlineKeyboardButton(button_text(item.label), callback_data=f"{_PREFIX}:what:{item.key}")]
         for item in recordables(get_kind(case.kind))
         if item.key != "start"  # the first on-site day is planned with /edit, or is the day it started
     ]
@@ -141,7 +149,7 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
     kind = get_kind(case.kind)
     if key == JUDGEMENT:
         rows = [
-            [InlineKeyboardButton(kind.grade_label(g)[:60], callback_data=f"{_PREFIX}:grade:{g}")]
+            [InlineKeyboardButton(button_text(kind.grade_label(g)), callback_data=f"{_PREFIX}:grade:{g}")]
             for g in kind.grades
         ]
         await query.edit_message_text("What was the judgement?", reply_markup=InlineKeyboardMarkup(rows))

@@ -153,11 +153,27 @@ def bullet_list(items: Sequence[str]) -> str:
 CASE_BUTTON_LIMIT = 20
 
 
+#: Telegram shows about this much of a button's text on a phone before it cuts it off itself.
+BUTTON_TEXT = 60
+
+
+def button_text(text: str, limit: int = BUTTON_TEXT) -> str:
+    """A button's label within `limit` characters, cut at a word with "…" (not mid-word)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:(")
+    return (cut or text[: limit - 1]) + "…"
+
+
 def case_keyboard(cases: Sequence[Case | CaseRef], prefix: str) -> InlineKeyboardMarkup:
     """One button per case, its data '<prefix>:<ref>'."""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(f"#{c.ref} {setting_name(c)}"[:60], callback_data=f"{prefix}:{c.ref}")]
+            [
+                InlineKeyboardButton(
+                    button_text(f"#{c.ref} {setting_name(c)}"), callback_data=f"{prefix}:{c.ref}"
+                )
+            ]
             for c in cases[:CASE_BUTTON_LIMIT]
         ]
     )

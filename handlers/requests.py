@@ -28,7 +28,7 @@ from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.reminders import Rendered
-from handlers.render import case_title
+from handlers.render import button_text, case_title
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -411,7 +411,8 @@ async def defer_command(update: Update, context: InspectContext) -> str | int:
     context.user_data[_DEFER_DRAFT] = {"ref": case.ref}
     kind = KINDS[case.kind]
     buttons = [
-        [InlineKeyboardButton(g.label[:60], callback_data=f"dfg:{g.id}")] for g in deferral.grounds(kind)
+        [InlineKeyboardButton(button_text(g.label), callback_data=f"dfg:{g.id}")]
+        for g in deferral.grounds(kind)
     ]
     note = f"\n{escape(deferral.SIF_NOT_A_GROUND)}" if kind.id == "la-sif" else ""
     assert update.effective_message is not None

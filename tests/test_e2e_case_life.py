@@ -12,6 +12,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from handlers.render import button_text
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
@@ -189,7 +190,7 @@ def test_a_question_in_the_middle_of_newcase_is_not_a_name(api: FakeBotApi, bot:
     asked = manager.ask("/newcase")
     assert asked.buttons
     kind = get_kind("ch-full")
-    step = manager.press_and_wait(kind.name[:60])
+    step = manager.press_and_wait(button_text(kind.name))
     assert "What is the setting called" in step.text
     refused = manager.ask("when is the draft due?")
     assert "reads like a question" in refused.text

@@ -63,15 +63,19 @@ def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp
         # draft until its deadline; complain until the window's last day. The commands are named.
         helped = provider.ask("/help", lambda m: _NOW_HEAD in m.text)
         assert "/comments 12: send your comments" in helped.text  # the role's commands stay
-        assert f"Ask to defer the inspection until Friday 20 March 2026 (/defer {coming})" in helped.text
+        assert (
+            f"Ask to defer the inspection: open until Friday 20 March 2026 (/defer {coming})" in helped.text
+        )
         comments_due = _last_day(bot, drafted, "provider_comments")
         assert comments_due == date(2026, 3, 18)
         assert (
-            f"Comment on the draft report until {format_date(comments_due)} (/comments {drafted})"
+            f"Comment on the draft report: open until {format_date(comments_due)} (/comments {drafted})"
             in helped.text
         )
         closes = _last_day(bot, drafted, "complaint_window")
-        assert f"Make a formal complaint until {format_date(closes)} (/complain {drafted})" in helped.text
+        assert (
+            f"Make a formal complaint: open until {format_date(closes)} (/complain {drafted})" in helped.text
+        )
         assert f"(/defer {drafted})" not in helped.text  # that visit has started
 
         # Once asked, deferring is not offered again; the managers have the decision, dated.
@@ -79,7 +83,7 @@ def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp
         again = provider.ask("/help", lambda m: _NOW_HEAD in m.text)
         assert f"(/defer {coming})" not in again.text
         decided = manager.ask("/help", lambda m: _NOW_HEAD in m.text)
-        assert "Decide the request to defer until Friday 20 March 2026" in decided.text, decided.text
+        assert "Decide the request to defer by Friday 20 March 2026" in decided.text, decided.text
 
         # An inadequate judgement: the manager's case review is dated (and already late here).
         judged = inspector.ask(f"/record {drafted} judgement inadequate", lambda m: "Recorded" in m.text)

@@ -43,12 +43,13 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
     last = refs[-1]
     invite = await db.invites.create(boss, Role.PROVIDER, case_ref=last)
     provider = await db.invites.redeem(invite.code, 3, "Pat")
-    assert f"Ask to defer the inspection until Friday 28 August 2026 (/defer {last})" in await doable_now(
-        context, provider
+    assert (
+        f"Ask to defer the inspection: open until Friday 28 August 2026 (/defer {last})"
+        in await doable_now(context, provider)
     )
     await db.requests.open(provider, last, "deferral", "ask", {"ground": "closing"})
     managed = await doable_now(context, boss)
-    assert f"#{last} Home {LIMIT + 1}</b>\n• Decide the request to defer until Friday" in managed
+    assert f"#{last} Home {LIMIT + 1}</b>\n• Decide the request to defer by Friday" in managed
     assert "2 more open cases" in managed  # still ten looked at, of twelve
 
     assert f"(/defer {last})" not in await doable_now(context, provider)  # asked already: not offered again
@@ -57,7 +58,7 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
 def test_action_lines_say_until_by_or_late() -> None:
     day = date(2026, 3, 20)
     assert action_line(Action("defer", "ask to defer the inspection", "/defer 1", day)) == (
-        "Ask to defer the inspection until Friday 20 March 2026 (/defer 1)"
+        "Ask to defer the inspection: open until Friday 20 March 2026 (/defer 1)"
     )
     assert action_line(Action("record", "record: draft report", "/record 1", day)) == (
         "Record: draft report by Friday 20 March 2026 (/record 1)"

@@ -6,6 +6,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.limits import ELLIPSIS, MESSAGE, cut, quote, size, split
+from handlers.render import BUTTON_TEXT, button_text
 from tests.fakebotapi.html_entities import parse_html
 
 
@@ -55,3 +56,11 @@ def test_every_part_is_valid_html_within_the_limit(pieces: list[str], limit: int
     for part in split(text, limit, html=True):
         assert size(part) <= limit
         parse_html(part)
+
+
+def test_a_long_button_label_is_cut_at_a_word_with_an_ellipsis() -> None:
+    label = "A senior person is under police investigation or serious concern from another agency"
+    cut = button_text(label)
+    assert cut == "A senior person is under police investigation or serious…"
+    assert len(cut) <= BUTTON_TEXT and button_text("Short") == "Short"
+    assert button_text("x" * 80) == "x" * (BUTTON_TEXT - 1) + "…"  # one long word: cut anyway
