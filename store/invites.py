@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from store import audit, changes, derived, guard
+from store import audit, changes, derived, guard, requests
 from store.cases import add_member
 from store.codec import time_from_text, time_to_text
 from store.errors import InvalidInput, InviteInvalid, InviteThrottled, PermissionDenied
@@ -202,6 +202,8 @@ class InviteRepository:
                 async with conn.execute("SELECT ref FROM cases WHERE id = ?", (invite["case_id"],)) as cur:
                     found = await cur.fetchone()
                 case_ref = None if found is None else int(found["ref"])
+                if case_ref is not None:
+                    await requests.catch_up_member(conn, now, case_ref, person.id, role)
             await audit.record(
                 conn,
                 now,

@@ -23,7 +23,7 @@ from store.codec import time_from_text, time_to_text
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.lists import visible_sql
-from store.models import Case, Person
+from store.models import Case, Person, Role
 from store.people import load_person
 from workflows import survey
 from workflows.actions import PARTY_BY_ROLE
@@ -116,6 +116,42 @@ async def requests_of(conn: aiosqlite.Connection, case_id: int) -> list[Request]
         (case_id,),
     ) as cur:
         return [_request(row) for row in await cur.fetchall()]
+
+
+async def catch_up_member(
+    conn: aiosqlite.Connection, now: datetime, case_ref: int, person_id: int, role: Role
+) -> int:
+    """Someone just joined the case (an invitation redeemed, in its transaction): each open request that
+    waits for their party (a notification to acknowledge, a survey to answer) reaches them as it reached
+    the others, through the outbox; otherwise /help would list it with nothing to press. Returns the rows
+    added."""
+    party = PARTY_BY_ROLE.get(role)
+    row = await guard.case_row(conn, case_ref)
+    if party is None or row is None or row["status"] != "open":
+        return 0
+    added = 0
+    case: Case | None = None
+    for request in await requests_of(conn, row["id"]):
+        machine = get_flow(request.kind).machine
+        if request.state in machine.final or not machine.events(request.state, party):
+            continue
+        if not visible_to(party, request.kind):
+            continue
+        came = next((m.event for m in machine.moves if m.target == request.state), None)
+        if came is None:
+            continue
+        case = case or await build_case(conn, row)
+        added += await outbox.tell_request(
+            conn,
+            now,
+            case,
+            request_id=request.id,
+            version=request.version,
+            event=came,
+            parties=(role.value,),
+            actor_id=request.last_by,
+        )
+    return added
 
 
 async def purge_case_requests(conn: aiosqlite.Connection, case_id: int, now: datetime) -> int:

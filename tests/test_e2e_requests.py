@@ -227,6 +227,13 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         alone = manager.ask(f"/notify {lonely}", lambda m: "notified" in m.text)
         assert f"No provider has joined case #{lonely} yet, so nobody was told" in alone.text, alone.text
         assert f"/invite provider {lonely}" in alone.text and "I'm telling" not in alone.text
+        # ... and the provider who joins later is sent it then, with its buttons, as the others got it.
+        late = api.user(PROVIDER + 50, "Lee")
+        since = late.mark()
+        code = invite_code(manager.ask(f"/invite provider {lonely}", _LINK), api.username)
+        join(late, code, lambda m: "joined" in m.text or "Welcome" in m.text)
+        caught = late.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        assert f"#{lonely} Elm House" in caught.text and caught.buttons == [["Acknowledge"], ["Ask to defer"]]
         grounds = provider.press_and_wait(
             "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
         )
