@@ -28,7 +28,7 @@ from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.reminders import Rendered
-from handlers.render import case_title
+from handlers.render import case_title, when
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -162,6 +162,8 @@ def describe_for(
         return review.describe(request, case, event, who, services.calendar, person.role, services.today())
     if request.kind == survey.MACHINE.kind:
         return survey_chat.notice(request, case, event, who)[0]
+    if request.kind == "notification" and event == notification.NOTIFY:
+        return _notified(situation(services, case), case, who)
     return _describe(request, case, event, who)
 
 
@@ -191,8 +193,6 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
             )
         return f"The request to defer <b>{title}</b> was withdrawn by {who}."
     if request.kind == "notification":
-        if event == notification.NOTIFY:
-            return _notified(case, who, p)
         if event == notification.ACKNOWLEDGE:
             return f"{who} acknowledged the notification of <b>{title}</b>."
         return f"The notification of <b>{title}</b> was withdrawn by {who}: it was recorded by mistake."
@@ -214,18 +214,22 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
     return f"{escape(request.kind)} on <b>{title}</b>: {escape(event)} by {who}."
 
 
-def _notified(case: Case, who: str, payload: dict[str, object]) -> str:
-    kind = KINDS[case.kind]
-    start = case.planned_start
+def _notified(facts: Situation, case: Case, who: str) -> str:
+    """The provider's notice: the on-site days, and what to prepare with the deadline each has."""
+    first, last = facts.first_day(), facts.last_day()
+    until = "" if last == first else f" and the last <b>{format_date(last)}</b>"
     lines = [
-        f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>"
-        + (f": the first on-site day is <b>{format_date(start)}</b>." if start is not None else ".")
+        f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>: "
+        f"the first on-site day is <b>{format_date(first)}</b>{until}."
     ]
-    prepare = notification.PREPARATION.get(kind.id, ())
+    prepare = notification.PREPARATION.get(facts.kind.id, ())
     if prepare:
-        lines += ["What to prepare:", *(f"• {escape(item.label)}" for item in prepare)]
+        lines.append("What to prepare:")
+    for item in prepare:
+        due = None if item.milestone is None else facts.deadline(item.milestone)
+        by = "" if due is None else f", by <b>{when(due)}</b>"
+        lines.append(f"• {escape(item.label)}{by} ({escape(item.source.citation)})")
     lines.append("Press Acknowledge when you have read this, or Ask to defer.")
-    del payload
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ from tests.test_e2e_requests import (
     _state,
 )
 from workflows import deferral
+from workflows.dates import format_date
 from workflows.kinds import KINDS
 
 _DECIDED = re.compile(r"(Approved|Declined|Withdrawn|Responded to) by (.+), 1\d:\d\d\.$")
@@ -262,6 +263,17 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         after = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
         assert after.keys() == before.keys() and all(str(after[k]) > str(before[k]) for k in before)
         assert "Approved by you" in _edited(manager, asked, "Approved by you").text
+
+        # Notified (by the manager, on a case with no inspector): the provider reads the new days and
+        # the Annex A deadline counted from the call.
+        since = provider.mark()
+        assert "was notified on Wednesday 11 March 2026" in manager.ask(f"/notify {ref}").text
+        told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        (annex,) = bot.query("SELECT due FROM case_deadlines WHERE case_id = 1 AND key = 'annex_a'")[0]
+        assert "the first on-site day is Monday 13 April 2026" in told.text, told.text
+        by = format_date(date.fromisoformat(str(annex)))
+        assert f"emails the list after the call), by {by} (004 L386, L391)" in told.text, told.text
+        assert "reports on missing children (when inspectors arrive), by " in told.text
         _settle(api, bot, datetime(2026, 3, 11, 10, 0, tzinfo=UTC))
     finally:
         if bot.proc is not None:

@@ -93,14 +93,14 @@ PREPARATION: dict[str, tuple[Preparation, ...]] = {
             cite("004", "Day one: notifying the local authority", 386, 391),
         ),
         Preparation(
-            "Child-level data, lists 1 and 3 to 7, and reports on missing children, when inspectors arrive",
+            "Child-level data, lists 1 and 3 to 7, and reports on missing children (when inspectors arrive)",
             "child_data_on_arrival",
             cite("004", "Timeframe", 69, 70),
         ),
     ),
     "covid-assurance": (
         Preparation(
-            "The completed Annex A form, by 2pm on the day of the call",
+            "The completed Annex A form (2pm on the day of the call)",
             "annex_a_form",
             cite("002", "The start of the visit", 172, 173),
         ),
