@@ -28,7 +28,7 @@ from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.reminders import Rendered
-from handlers.render import case_title, when
+from handlers.render import case_title, quoted, when
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -44,6 +44,10 @@ from workflows.request_kinds import get_flow
 #: Button data that decides: "req:<request id>:<event>"; parsed strictly.
 _PRESS = re.compile(r"^req:([0-9]{1,9}):([a-z_]{1,20})$")
 _REFUSED = (InvalidInput, NotFound, PermissionDenied)
+#: Said wherever free text is asked for (chat-style.md).
+NO_DETAILS = "Please leave out children's names and other personal details."
+#: How much of what was typed a confirmation says back.
+SAID_LIMIT = 300
 
 _DEFER_DRAFT, _DECIDE_DRAFT, _COMPLAIN_DRAFT, _COMMENTS_DRAFT = "defer", "decide", "complain", "comments"
 DEFER_GROUND, DEFER_TEXT, DEFER_CONFIRM = "defer:ground", "defer:text", "defer:confirm"
@@ -75,12 +79,13 @@ _TYPED = {
     ),
     ("deferral", deferral.DECLINE): (
         "reason",
-        f"Why is it declined? In a few words (up to {deferral.REASON_LIMIT} characters). Or /cancel.",
+        f"Why is it declined? In a few words (up to {deferral.REASON_LIMIT} characters). {NO_DETAILS} "
+        "Or /cancel.",
     ),
     ("complaint", complaints.RESPOND): (
         "response",
         "What is Ofsted's response? Type it as the provider should read it "
-        f"(up to {complaints.RESPONSE_LIMIT} characters), or /cancel.",
+        f"(up to {complaints.RESPONSE_LIMIT} characters), or /cancel. {NO_DETAILS}",
     ),
 }
 
@@ -412,7 +417,7 @@ async def defer_command(update: Update, context: InspectContext) -> str | int:
         await reply(update, escape(str(exc)))
         return ConversationHandler.END
     assert context.user_data is not None
-    context.user_data[_DEFER_DRAFT] = {"ref": case.ref}
+    context.user_data[_DEFER_DRAFT] = {"ref": case.ref, "kind": case.kind}
     kind = KINDS[case.kind]
     buttons = [
         [InlineKeyboardButton(g.label[:60], callback_data=f"dfg:{g.id}")] for g in deferral.grounds(kind)
@@ -438,7 +443,7 @@ async def ground_pressed(update: Update, context: InspectContext) -> str | int:
     await reply(
         update,
         f"Explain in a few words (up to {deferral.EXPLANATION_LIMIT} characters) what has happened. "
-        "Or /cancel.",
+        f"{NO_DETAILS} Or /cancel.",
     )
     return DEFER_TEXT
 
@@ -449,7 +454,7 @@ async def explanation_typed(update: Update, context: InspectContext) -> str | in
         context,
         (_DEFER_DRAFT, "explanation"),
         ("Send the request", "dfc:send"),
-        "Ask the managers to defer case #{ref}? Press Send, or /cancel.",
+        "Ask the managers to defer case #{ref}?{said}\nPress Send, or /cancel.",
         DEFER_CONFIRM,
     )
 
@@ -469,12 +474,28 @@ async def _typed_then_confirm(
         return ConversationHandler.END
     answers = draft(context, where[0])
     answers[where[1]] = message.text or ""
+    # What will be sent, said back: a message typed after another command lands here too.
+    said = "".join(f"\n{line}" for line in said_back(answers))
     await message.reply_html(
-        question.format(ref=answers["ref"]),
+        question.format(ref=answers["ref"], said=said),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(button[0], callback_data=button[1])]]),
         do_quote=False,
     )
     return next_step
+
+
+def said_back(answers: dict[str, object]) -> list[str]:
+    """The ground and the words a person is about to send, escaped and cut, for them to check."""
+    lines = []
+    if answers.get("ground"):
+        ground = str(answers["ground"])
+        kind = KINDS.get(str(answers.get("kind")), KINDS["ch-full"])  # the case's, kept by /defer
+        labels = {g.id: g.label for g in deferral.grounds(kind)}
+        lines.append(f"Ground: {escape(labels.get(ground, ground))}")
+    for key in ("explanation", "text"):
+        if answers.get(key):
+            lines.append(f"You wrote: “{quoted(str(answers[key]), SAID_LIMIT)}”")
+    return lines
 
 
 async def defer_confirmed(update: Update, context: InspectContext) -> str | int:
@@ -591,7 +612,8 @@ async def complain_command(update: Update, context: InspectContext) -> str | int
     await reply(
         update,
         f"A formal complaint about <b>{case_title(case)}</b> can be made{until}. The steps:\n{steps}\n\n"
-        f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel.",
+        f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel. "
+        f"{NO_DETAILS}",
     )
     return COMPLAIN_TEXT
 
@@ -602,7 +624,7 @@ async def complaint_typed(update: Update, context: InspectContext) -> str | int:
         context,
         (_COMPLAIN_DRAFT, "text"),
         ("Send the complaint", "cpc:send"),
-        "Send this formal complaint about case #{ref} to the managers? Press Send, or /cancel.",
+        "Send this formal complaint about case #{ref} to the managers?{said}\nPress Send, or /cancel.",
         COMPLAIN_CONFIRM,
     )
 

@@ -58,13 +58,17 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
     grounds = provider.ask(f"/defer {ref}")
     assert "Choose the ground" in grounds.text, grounds.text
     assert ["Other (explain)"] in grounds.buttons
-    provider.press_and_wait(
+    explain = provider.press_and_wait(
         "The setting is due to close, merge or move",
         lambda m: "Explain in a few words" in m.text,
         message=grounds,
     )
+    assert "leave out children's names and other personal details" in explain.text, explain.text
     confirm = provider.ask("We merge with Elm House on 20 March.")
     assert confirm.buttons, confirm.text
+    # What is about to go is said back, to check before sending.
+    assert "Ground: The setting is due to close, merge or move" in confirm.text, confirm.text
+    assert "You wrote: “We merge with Elm House on 20 March.”" in confirm.text, confirm.text
     sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
     assert sent.text.startswith("Sent: your request to defer case #"), sent.text
 
@@ -142,7 +146,8 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         _ask_to_defer(provider, two)
         asked = _request_message(manager, marks[manager], two)
         old = _request_message(second, marks[second], two)
-        manager.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=asked)
+        why = manager.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=asked)
+        assert "leave out children's names" in why.text, why.text
         declined = manager.ask("The merger can be inspected as planned.", lambda m: "Declined" in m.text)
         assert "Declined the deferral" in declined.text, declined.text
         told = provider.wait_next(
@@ -243,14 +248,17 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
         steps = provider.ask(f"/complain {ended}")
         assert f"can be made until {format_date(last_day)}" in steps.text, steps.text
-        assert "1. " in steps.text
-        confirm = provider.ask("The inspector did not look at our records.")
+        assert "1. " in steps.text and "leave out children's names" in steps.text
+        confirm = provider.ask("The inspector did not look at our <records> & notes.")
+        assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
+            confirm.html or ""
+        ), confirm.html
         since = manager.mark()
         sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
         assert "the managers are told" in sent.text
         complaint = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
         assert "Pat made a formal complaint" in complaint.text
-        assert "The inspector did not look at our records." in complaint.text
+        assert "The inspector did not look at our <records> & notes." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
         _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
         late = provider.ask(f"/complain {ended}")
