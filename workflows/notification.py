@@ -127,8 +127,10 @@ def notice_warning(
         return None
     required = f"{notice.working_days} working day{'s' if notice.working_days != 1 else ''}"
     return (
-        f"That is {max(given, 0)} working days' notice before {format_date(first_day)}; "
-        f"a {kind.name.lower()} needs {required} ({notice.source.citation}). {notice.note}".strip()
+        f"That is {max(given, 0)} {'working day' + chr(39) + 's' if given == 1 else 'working days' + chr(39)}"
+        f" notice before "
+        f"{format_date(first_day)}; "
+        f"{kind.a_name} needs {required} ({notice.source.citation}). {notice.note}".strip()
     )
 
 
