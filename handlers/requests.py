@@ -420,7 +420,10 @@ async def defer_command(update: Update, context: InspectContext) -> str | int:
     context.user_data[_DEFER_DRAFT] = {"ref": case.ref, "kind": case.kind}
     kind = KINDS[case.kind]
     buttons = [
-        [InlineKeyboardButton(g.label[:60], callback_data=f"dfg:{g.id}")] for g in deferral.grounds(kind)
+        # Whole labels: cut at 60 characters they ended mid-word ("serious con"); a client that has too
+        # little room shortens a label itself, with an ellipsis.
+        [InlineKeyboardButton(g.label, callback_data=f"dfg:{g.id}")]
+        for g in deferral.grounds(kind)
     ]
     note = f"\n{escape(deferral.SIF_NOT_A_GROUND)}" if kind.id == "la-sif" else ""
     assert update.effective_message is not None

@@ -58,6 +58,8 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
     grounds = provider.ask(f"/defer {ref}")
     assert "Choose the ground" in grounds.text, grounds.text
     assert ["Other (explain)"] in grounds.buttons
+    whole = "A recent major incident (a death or serious injury, serious or infectious illness)"
+    assert [whole] in grounds.buttons, grounds.buttons  # not cut mid-word
     explain = provider.press_and_wait(
         "The setting is due to close, merge or move",
         lambda m: "Explain in a few words" in m.text,
