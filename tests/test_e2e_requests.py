@@ -283,6 +283,11 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
     try:
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
         assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        # The visit has started: no deferral, with the reason and what to do instead, in the policy's name.
+        started = provider.ask(f"/defer {ref}").text
+        assert "The visit started on Monday 2 March 2026, so it can no longer be deferred" in started
+        assert "tell the lead inspector now" in started and "deferring, pausing" in started, started
+        assert "shared/spec" not in started
         recorded = inspector.ask(f"/record {ref} draft_report 11/3/2026", lambda m: "Recorded" in m.text)
         assert "Wednesday 11 March 2026" in recorded.text
 
