@@ -566,7 +566,12 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     except _REFUSED as exc:
         await reply(update, escape(str(exc)))
         return
-    told = " I'm telling the provider, with the dates and what to prepare." if sent.tell else ""
+    told = (
+        " I'm telling the provider, with the dates and what to prepare."
+        if sent.told
+        else f" No provider has joined case #{ref} yet, so I can't tell them: invite them with "
+        f"<code>/invite provider {ref}</code>."
+    )
     warned = "".join(f"\n⚠️ {escape(w)}" for w in sent.warnings)
     await reply(
         update, f"Recorded: the provider of case #{ref} was notified on {format_date(day)}.{told}{warned}"

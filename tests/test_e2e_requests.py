@@ -211,6 +211,11 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(PROVIDER, "Pat")
     try:
+        # A case no provider has joined: recorded, and the inspector is told nobody can be told yet.
+        alone = _case(api, manager, [(inspector, "inspector")], "Elm House")
+        nobody = inspector.ask(f"/notify {alone}").text
+        assert f"No provider has joined case #{alone} yet" in nobody, nobody
+        assert f"/invite provider {alone}" in nobody and "I'm telling the provider" not in nobody
         future = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
         # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
@@ -218,6 +223,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "Only the inspector" in provider.ask(f"/notify {future}").text
         recorded = inspector.ask(f"/notify {future}")
         assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
+        assert "I'm telling the provider" in recorded.text
         told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
         assert "the first on-site day is Monday 23 March 2026" in told.text
         assert told.buttons == [["Acknowledge"], ["Ask to defer"]]
