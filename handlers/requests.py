@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -556,6 +556,35 @@ async def notify_command(update: Update, context: InspectContext) -> None:
         except DateParseError as exc:
             await reply(update, escape(str(exc)))
             return
+    await _notify(update, context, person, ref, day)
+
+
+async def notify_keyboard(services: Services, person: Person, case: Case) -> InlineKeyboardMarkup | None:
+    """The case's 'notified today' button, for its inspector while an announced kind's notice is still
+    to be recorded and the visit hasn't started (what /help lists as 'notify the provider')."""
+    notice = notification.NOTICES.get(case.kind)
+    if person.role is not Role.INSPECTOR or notice is None or notice.milestone in case.events:
+        return None
+    if deferral.started(situation(services, case)) is not None:
+        return None
+    if await services.db.requests.for_case(person, case.ref, notification.MACHINE.kind):
+        return None
+    button = InlineKeyboardButton("I notified the provider today", callback_data=f"ntf:{case.ref}")
+    return InlineKeyboardMarkup([[button]])
+
+
+async def notify_pressed(update: Update, context: InspectContext) -> None:
+    """The case's button: /notify REF for today, checked again as the command is."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    await drop_buttons(update)
+    await _notify(update, context, person, int(query.data.split(":")[1]), context.services.today())
+
+
+async def _notify(update: Update, context: InspectContext, person: Person, ref: int, day: date) -> None:
     try:
         sent = await context.services.db.requests.open(
             person, ref, "notification", notification.NOTIFY, {"day": day.isoformat()}
@@ -786,6 +815,7 @@ def handlers() -> list[Handler]:
             },
         ),
         private_command("notify", notify_command),
+        CallbackQueryHandler(notify_pressed, pattern=rf"^ntf:{REF_DATA}$"),
         conversation(
             _DECIDE_DRAFT,
             CallbackQueryHandler(request_pressed, pattern=r"^req:"),

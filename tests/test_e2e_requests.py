@@ -317,3 +317,37 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         if bot.proc is not None:
             bot.stop()
     bot.assert_healthy()
+
+
+def _page(message: BotMessage) -> bool:
+    """The /case page, not a reminder that came meanwhile."""
+    return "Inspection: Adoption support agency" in message.text
+
+
+def test_the_inspector_records_the_notification_with_the_case_button(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    try:
+        created = manager.ask('/newcase asa-full "Beacon Adoption" 23/3/2026', lambda m: "set up" in m.text)
+        ref = int(created.text.split("#", 1)[1].split()[0])
+        code = invite_code(manager.ask(f"/invite inspector {ref}", _LINK), api.username)
+        assert "Welcome" in join(inspector, code, lambda m: "Welcome" in m.text).text
+        button = "I notified the provider today"
+        assert [button] not in manager.ask(f"/case {ref}", _page).buttons  # the inspector's to record
+
+        shown = inspector.ask(f"/case {ref}", _page)
+        assert shown.buttons == [[button]], shown.buttons
+        recorded = inspector.press_and_wait(button, lambda m: "Recorded" in m.text, message=shown)
+        assert f"the provider of case #{ref} was notified on Wednesday 11 March 2026" in recorded.text
+        assert "needs 10 working days" in recorded.text, recorded.text  # 8 working days before the visit
+        assert inspector.message(shown.message_id).buttons == []  # pressed once, gone
+        assert bot.query("SELECT kind, state FROM requests") == [("notification", "notified")]
+        assert bot.query("SELECT key, day FROM case_events WHERE key = 'notice'") == [
+            ("notice", "2026-03-11")
+        ]
+        assert inspector.ask(f"/case {ref}", _page).buttons == []  # recorded: no button any more
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
