@@ -37,7 +37,7 @@ from store.requests import Request, Sent
 from workflows import comments, complaints, deferral, notification, survey
 from workflows.dates import format_date
 from workflows.errors import DateParseError
-from workflows.flows import Refused, Situation
+from workflows.flows import Party, Refused, Situation
 from workflows.kinds import KINDS
 from workflows.request_kinds import get_flow
 
@@ -373,8 +373,19 @@ async def _send(
         deferral.WITHDRAW: f"Withdrawn: your {_WITHDRAWN.get(request.kind, escape(request.kind))} "
         f"<b>{title}</b>.",
     }.get(event, f"Done: {escape(event)} on <b>{title}</b>.")
-    told = " Everyone on the case is told." if sent.tell else ""
-    return done + told
+    return done + (f" {told_line(sent.tell, person)}" if sent.told else "")
+
+
+def told_line(parties: Sequence[Party], person: Person) -> str:
+    """Who hears of it, as the sender reads it: 'The provider is told.' (not 'everyone' when it isn't)."""
+    managers = "the other managers" if person.role is Role.MANAGER else "the managers"
+    names = {Party.PROVIDER: "the provider", Party.INSPECTOR: "the inspector", Party.MANAGER: managers}
+    said = [names[party] for party in parties if party in names]
+    if not said:
+        return ""
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    verb = "is" if said == ["the provider"] or said == ["the inspector"] else "are"
+    return f"{listed[:1].upper()}{listed[1:]} {verb} told."
 
 
 # ---------------------------------------------------------------- /defer REF

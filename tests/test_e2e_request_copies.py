@@ -78,7 +78,8 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         told = _request_message(inspector, marks[inspector], one)
         assert mine.buttons == theirs.buttons == [["Approve"], ["Decline"]] and told.buttons == []
         manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=mine)
-        assert manager.ask("13/4/2026", lambda m: m.text.startswith("Approved")).text.endswith("is told.")
+        approved = manager.ask("13/4/2026", lambda m: m.text.startswith("Approved")).text
+        assert approved.endswith("The provider, the inspector and the other managers are told."), approved
 
         # Max's copy loses its buttons and says who approved, when; the text it had stays above.
         edited = _edited(second, theirs, "Approved by Manager 8001")
@@ -186,7 +187,7 @@ def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
         done = manager.ask(
             "We reviewed the records & found them read.", lambda m: m.text.startswith("Recorded Ofsted")
         )
-        assert "Oak House" in done.text
+        assert "Oak House" in done.text and done.text.endswith("The provider is told."), done.text
         told = provider.wait_next(
             marks[provider], lambda m: "response to your complaint" in m.text, timeout=15
         )

@@ -229,7 +229,9 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert told.buttons == [["Acknowledge"], ["Ask to defer"]]
         since = inspector.mark()
         thanks = provider.press_and_wait("Acknowledge", lambda m: "acknowledged" in m.text, message=told)
-        assert thanks.text.startswith("Thank you")
+        assert thanks.text.startswith("Thank you") and thanks.text.endswith("The inspector is told."), (
+            thanks.text
+        )
         assert "Pat acknowledged the notification" in inspector.wait_next(since, timeout=15).text
         assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
         again = provider.forge_press(told.callback_data["Acknowledge"], told)
