@@ -28,7 +28,7 @@ from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.reminders import Rendered
-from handlers.render import case_title, quoted, when
+from handlers.render import case_title, quoted, relative, when
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -656,14 +656,26 @@ async def complain_command(update: Update, context: InspectContext) -> str | int
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[_COMPLAIN_DRAFT] = {"ref": case.ref}
-    until = f" until {format_date(found.closes)}" if found.closes is not None else ""
+    until, rule = window_words(context.services, case, found)
     await reply(
         update,
-        f"A formal complaint about <b>{case_title(case)}</b> can be made{until}. The steps:\n{steps}\n\n"
+        f"A formal complaint about <b>{case_title(case)}</b> can be made {until}.{rule}\n\n"
+        f"The steps:\n{steps}\n\n"
         f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel. "
         f"{NO_DETAILS}",
     )
     return COMPLAIN_TEXT
+
+
+def window_words(services: Services, case: Case, found: complaints.Window) -> tuple[str, str]:
+    """'until <b>Friday 18 December 2026</b> (15 working days from today)' and the rule's line ("" if
+    none), as every date the bot gives (chat-style.md); /complain and 'how do I complain?' share it."""
+    if found.closes is None:
+        return "now; the guidance sets no closing day", ""
+    distance = relative(found.closes, services.today(), services.calendar)
+    rule = KINDS[case.kind].texts.get("complaint_window")
+    why = f"\nRule: {escape(rule[0])}." if rule is not None else ""
+    return f"until <b>{format_date(found.closes)}</b> ({distance})", why
 
 
 async def complaint_typed(update: Update, context: InspectContext) -> str | int:

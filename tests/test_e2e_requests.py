@@ -257,7 +257,9 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         last_day = date.fromisoformat(str(last))
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
         steps = provider.ask(f"/complain {ended}")
-        assert f"can be made until {format_date(last_day)}" in steps.text, steps.text
+        assert f"can be made until {format_date(last_day)} (today)." in steps.text, steps.text
+        rule = "Rule: from the end of the inspection until 5 working days after the final report is sent."
+        assert rule in steps.text, steps.text  # where the date comes from, as every date the bot gives
         assert "1. " in steps.text and "leave out children's names" in steps.text
         confirm = provider.ask("The inspector did not look at our <records> & notes.")
         assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
