@@ -169,7 +169,16 @@ def describe_for(
         return survey_chat.notice(request, case, event, who)[0]
     if request.kind == "notification" and event == notification.NOTIFY:
         return _notified(situation(services, case), case, who)
-    return _describe(request, case, event, who)
+    said = _describe(request, case, event, who)
+    if request.kind == "deferral" and event == deferral.ASK and request.state == deferral.REQUESTED:
+        until = deferral.last_day_to_ask(situation(services, case))
+        if until is not None and person.role is Role.MANAGER:  # the day to decide by, while undecided
+            away = relative(until, services.today(), services.calendar)
+            said += (
+                f"\nDecide by <b>{format_date(until)}</b> ({away}): once the visit starts it can't be "
+                "deferred."
+            )
+    return said
 
 
 def _describe(request: Request, case: Case, event: str, who: str) -> str:
