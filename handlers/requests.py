@@ -170,14 +170,11 @@ def describe_for(
     if request.kind == "notification" and event == notification.NOTIFY:
         return _notified(situation(services, case), case, who)
     said = _describe(request, case, event, who)
-    if request.kind == "deferral" and event == deferral.ASK and request.state == deferral.REQUESTED:
-        until = deferral.last_day_to_ask(situation(services, case))
-        if until is not None and person.role is Role.MANAGER:  # the day to decide by, while undecided
-            away = relative(until, services.today(), services.calendar)
-            said += (
-                f"\nDecide by <b>{format_date(until)}</b> ({away}): once the visit starts it can't be "
-                "deferred."
-            )
+    if request.kind == "deferral" and event == deferral.ASK and person.role is Role.MANAGER:
+        # The day to decide by, from the first day as asked (so an edit after the decision says it alike).
+        first = datetime.fromisoformat(str(request.payload["first_day"])).date()
+        until = services.calendar.add_working_days(first, -1)
+        said += f"\nDecide by <b>{format_date(until)}</b>: once the visit starts it can't be deferred."
     return said
 
 
