@@ -152,11 +152,16 @@ async def render_request(
             label = _BUTTON_LABELS.get((request.kind, event))
             if label is not None and (request.kind, event) != ("deferral", deferral.WITHDRAW):
                 buttons.append([InlineKeyboardButton(label, callback_data=f"req:{request.id}:{event}")])
-    if request.kind == "notification" and person.role is Role.PROVIDER:
+    if request.kind == "notification" and person.role is Role.PROVIDER and _deferrable(services, case):
         buttons.append([InlineKeyboardButton("Ask to defer", callback_data=f"defer:{case.ref}")])
     buttons += document_buttons(request)
     out.markup = InlineKeyboardMarkup(buttons) if buttons else None
     return out
+
+
+def _deferrable(services: Services, case: Case) -> bool:
+    """Whether the visit can still be deferred today (the notice offers Ask to defer only then)."""
+    return deferral.started(situation(services, case)) is None
 
 
 def describe_for(
@@ -240,7 +245,8 @@ def _notified(facts: Situation, case: Case, who: str) -> str:
         due = None if item.milestone is None else facts.deadline(item.milestone)
         by = "" if due is None else f", by <b>{when(due)}</b>"
         lines.append(f"• {escape(item.label)}{by} ({escape(item.source.citation)})")
-    lines.append("Press Acknowledge when you have read this, or Ask to defer.")
+    defer = ", or Ask to defer" if deferral.started(facts) is None else ""
+    lines.append(f"Press Acknowledge when you have read this{defer}.")
     return "\n".join(lines)
 
 

@@ -295,6 +295,12 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
     try:
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
         assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        # Notified when the visit has started (recorded late): Acknowledge, but no Ask to defer.
+        since = provider.mark()
+        inspector.ask(f"/notify {ref} 27/2/2026", lambda m: "Recorded" in m.text)
+        late_notice = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        assert late_notice.buttons == [["Acknowledge"]], late_notice.buttons
+        assert late_notice.text.endswith("Press Acknowledge when you have read this."), late_notice.text
         # The visit has started: no deferral, with the reason and what to do instead, in the policy's name.
         started = provider.ask(f"/defer {ref}").text
         assert "The visit started on Monday 2 March 2026, so it can no longer be deferred" in started
