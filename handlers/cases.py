@@ -22,6 +22,7 @@ from handlers.render import (
     quoted,
     which_case,
 )
+from handlers.requests import notify_keyboard
 from handlers.timeline import visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
@@ -254,8 +255,13 @@ async def _send_case(update: Update, context: InspectContext, person: Person, re
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return
     history = await context.services.db.audit.for_case(person, ref)
-    for page in paginate(describe_case(case, person, context, history)):
+    pages = paginate(describe_case(case, person, context, history))
+    for page in pages[:-1]:
         await reply(update, page)
+    # The inspector's 'notified today' button, under the last page.
+    assert update.effective_message is not None
+    markup = await notify_keyboard(context.services, person, case)
+    await update.effective_message.reply_html(pages[-1], reply_markup=markup, do_quote=False)
 
 
 def handlers() -> list[Handler]:

@@ -15,13 +15,12 @@ from telegram.ext import CallbackQueryHandler
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_keyboard, case_title, relative, which_case
-from handlers.requests import situation
+from handlers.render import case_keyboard, case_title, which_case
+from handlers.requests import situation, window_words
 from store.errors import NotFound
 from store.models import Case, Person, Role
 from workflows import complaints
 from workflows.audience import sees_sources
-from workflows.dates import format_date
 from workflows.flows import Refused
 from workflows.kinds import KINDS
 
@@ -38,17 +37,13 @@ def answer(case: Case, person: Person, context: InspectContext) -> str:
     except Refused as exc:
         head = f"<b>{title}</b>: {escape(str(exc))}"
     else:
-        if found.closes is None:
-            when = "now; the guidance sets no closing day"
-        else:
-            distance = relative(found.closes, services.today(), services.calendar)
-            when = f"until <b>{format_date(found.closes)}</b> ({distance})"
+        when, rule = window_words(services, case, found)
         make = (
             f" Send /complain {case.ref} to make it here: I'll pass it to the managers."
             if person.role is Role.PROVIDER
             else ""
         )
-        head = f"A formal complaint about <b>{title}</b> can be made {when}.{make}"
+        head = f"A formal complaint about <b>{title}</b> can be made {when}.{make}{rule}"
     steps = complaints.STEPS.get(kind.id, ())
     if not steps:
         return head

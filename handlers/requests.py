@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -28,7 +28,7 @@ from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.reminders import Rendered
-from handlers.render import button_text, case_title
+from handlers.render import case_title, quoted, relative, when
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -37,13 +37,17 @@ from store.requests import Request, Sent
 from workflows import comments, complaints, deferral, notification, survey
 from workflows.dates import format_date
 from workflows.errors import DateParseError
-from workflows.flows import Refused, Situation
+from workflows.flows import Party, Refused, Situation
 from workflows.kinds import KINDS
 from workflows.request_kinds import get_flow
 
 #: Button data that decides: "req:<request id>:<event>"; parsed strictly.
 _PRESS = re.compile(r"^req:([0-9]{1,9}):([a-z_]{1,20})$")
 _REFUSED = (InvalidInput, NotFound, PermissionDenied)
+#: Said wherever free text is asked for (chat-style.md).
+NO_DETAILS = "Please leave out children's names and other personal details."
+#: How much of what was typed a confirmation says back.
+SAID_LIMIT = 300
 
 _DEFER_DRAFT, _DECIDE_DRAFT, _COMPLAIN_DRAFT, _COMMENTS_DRAFT = "defer", "decide", "complain", "comments"
 DEFER_GROUND, DEFER_TEXT, DEFER_CONFIRM = "defer:ground", "defer:text", "defer:confirm"
@@ -75,12 +79,13 @@ _TYPED = {
     ),
     ("deferral", deferral.DECLINE): (
         "reason",
-        f"Why is it declined? In a few words (up to {deferral.REASON_LIMIT} characters). Or /cancel.",
+        f"Why is it declined? In a few words (up to {deferral.REASON_LIMIT} characters). {NO_DETAILS} "
+        "Or /cancel.",
     ),
     ("complaint", complaints.RESPOND): (
         "response",
         "What is Ofsted's response? Type it as the provider should read it "
-        f"(up to {complaints.RESPONSE_LIMIT} characters), or /cancel.",
+        f"(up to {complaints.RESPONSE_LIMIT} characters), or /cancel. {NO_DETAILS}",
     ),
 }
 
@@ -147,11 +152,16 @@ async def render_request(
             label = _BUTTON_LABELS.get((request.kind, event))
             if label is not None and (request.kind, event) != ("deferral", deferral.WITHDRAW):
                 buttons.append([InlineKeyboardButton(label, callback_data=f"req:{request.id}:{event}")])
-    if request.kind == "notification" and person.role is Role.PROVIDER:
+    if request.kind == "notification" and person.role is Role.PROVIDER and _deferrable(services, case):
         buttons.append([InlineKeyboardButton("Ask to defer", callback_data=f"defer:{case.ref}")])
     buttons += document_buttons(request)
     out.markup = InlineKeyboardMarkup(buttons) if buttons else None
     return out
+
+
+def _deferrable(services: Services, case: Case) -> bool:
+    """Whether the visit can still be deferred today (the notice offers Ask to defer only then)."""
+    return deferral.started(situation(services, case)) is None
 
 
 def describe_for(
@@ -162,7 +172,15 @@ def describe_for(
         return review.describe(request, case, event, who, services.calendar, person.role, services.today())
     if request.kind == survey.MACHINE.kind:
         return survey_chat.notice(request, case, event, who)[0]
-    return _describe(request, case, event, who)
+    if request.kind == "notification" and event == notification.NOTIFY:
+        return _notified(situation(services, case), case, who)
+    said = _describe(request, case, event, who)
+    if request.kind == "deferral" and event == deferral.ASK and person.role is Role.MANAGER:
+        # The day to decide by, from the first day as asked (so an edit after the decision says it alike).
+        first = datetime.fromisoformat(str(request.payload["first_day"])).date()
+        until = services.calendar.add_working_days(first, -1)
+        said += f"\nDecide by <b>{format_date(until)}</b>: once the visit starts it can't be deferred."
+    return said
 
 
 def _describe(request: Request, case: Case, event: str, who: str) -> str:
@@ -191,8 +209,6 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
             )
         return f"The request to defer <b>{title}</b> was withdrawn by {who}."
     if request.kind == "notification":
-        if event == notification.NOTIFY:
-            return _notified(case, who, p)
         if event == notification.ACKNOWLEDGE:
             return f"{who} acknowledged the notification of <b>{title}</b>."
         return f"The notification of <b>{title}</b> was withdrawn by {who}: it was recorded by mistake."
@@ -214,18 +230,23 @@ def _describe(request: Request, case: Case, event: str, who: str) -> str:
     return f"{escape(request.kind)} on <b>{title}</b>: {escape(event)} by {who}."
 
 
-def _notified(case: Case, who: str, payload: dict[str, object]) -> str:
-    kind = KINDS[case.kind]
-    start = case.planned_start
+def _notified(facts: Situation, case: Case, who: str) -> str:
+    """The provider's notice: the on-site days, and what to prepare with the deadline each has."""
+    first, last = facts.first_day(), facts.last_day()
+    until = "" if last == first else f" and the last <b>{format_date(last)}</b>"
     lines = [
-        f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>"
-        + (f": the first on-site day is <b>{format_date(start)}</b>." if start is not None else ".")
+        f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>: "
+        f"the first on-site day is <b>{format_date(first)}</b>{until}."
     ]
-    prepare = notification.PREPARATION.get(kind.id, ())
+    prepare = notification.PREPARATION.get(facts.kind.id, ())
     if prepare:
-        lines += ["What to prepare:", *(f"• {escape(item.label)}" for item in prepare)]
-    lines.append("Press Acknowledge when you have read this, or Ask to defer.")
-    del payload
+        lines.append("What to prepare:")
+    for item in prepare:
+        due = None if item.milestone is None else facts.deadline(item.milestone)
+        by = "" if due is None else f", by <b>{when(due)}</b>"
+        lines.append(f"• {escape(item.label)}{by} ({escape(item.source.citation)})")
+    defer = ", or Ask to defer" if deferral.started(facts) is None else ""
+    lines.append(f"Press Acknowledge when you have read this{defer}.")
     return "\n".join(lines)
 
 
@@ -364,8 +385,19 @@ async def _send(
         deferral.WITHDRAW: f"Withdrawn: your {_WITHDRAWN.get(request.kind, escape(request.kind))} "
         f"<b>{title}</b>.",
     }.get(event, f"Done: {escape(event)} on <b>{title}</b>.")
-    told = " Everyone on the case is told." if sent.tell else ""
-    return done + told
+    return done + (f" {told_line(sent.tell, person)}" if sent.told else "")
+
+
+def told_line(parties: Sequence[Party], person: Person) -> str:
+    """Who hears of it, as the sender reads it: 'The provider is told.' (not 'everyone' when it isn't)."""
+    managers = "the other managers" if person.role is Role.MANAGER else "the managers"
+    names = {Party.PROVIDER: "the provider", Party.INSPECTOR: "the inspector", Party.MANAGER: managers}
+    said = [names[party] for party in parties if party in names]
+    if not said:
+        return ""
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    verb = "is" if said == ["the provider"] or said == ["the inspector"] else "are"
+    return f"{listed[:1].upper()}{listed[1:]} {verb} told."
 
 
 # ---------------------------------------------------------------- /defer REF
@@ -408,10 +440,12 @@ async def defer_command(update: Update, context: InspectContext) -> str | int:
         await reply(update, escape(str(exc)))
         return ConversationHandler.END
     assert context.user_data is not None
-    context.user_data[_DEFER_DRAFT] = {"ref": case.ref}
+    context.user_data[_DEFER_DRAFT] = {"ref": case.ref, "kind": case.kind}
     kind = KINDS[case.kind]
     buttons = [
-        [InlineKeyboardButton(button_text(g.label), callback_data=f"dfg:{g.id}")]
+        # Whole labels: cut at 60 characters they ended mid-word ("serious con"); a client that has too
+        # little room shortens a label itself, with an ellipsis.
+        [InlineKeyboardButton(g.label, callback_data=f"dfg:{g.id}")]
         for g in deferral.grounds(kind)
     ]
     note = f"\n{escape(deferral.SIF_NOT_A_GROUND)}" if kind.id == "la-sif" else ""
@@ -435,7 +469,7 @@ async def ground_pressed(update: Update, context: InspectContext) -> str | int:
     await reply(
         update,
         f"Explain in a few words (up to {deferral.EXPLANATION_LIMIT} characters) what has happened. "
-        "Or /cancel.",
+        f"{NO_DETAILS} Or /cancel.",
     )
     return DEFER_TEXT
 
@@ -446,7 +480,7 @@ async def explanation_typed(update: Update, context: InspectContext) -> str | in
         context,
         (_DEFER_DRAFT, "explanation"),
         ("Send the request", "dfc:send"),
-        "Ask the managers to defer case #{ref}? Press Send, or /cancel.",
+        "Ask the managers to defer case #{ref}?{said}\nPress Send, or /cancel.",
         DEFER_CONFIRM,
     )
 
@@ -466,12 +500,28 @@ async def _typed_then_confirm(
         return ConversationHandler.END
     answers = draft(context, where[0])
     answers[where[1]] = message.text or ""
+    # What will be sent, said back: a message typed after another command lands here too.
+    said = "".join(f"\n{line}" for line in said_back(answers))
     await message.reply_html(
-        question.format(ref=answers["ref"]),
+        question.format(ref=answers["ref"], said=said),
         reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton(button[0], callback_data=button[1])]]),
         do_quote=False,
     )
     return next_step
+
+
+def said_back(answers: dict[str, object]) -> list[str]:
+    """The ground and the words a person is about to send, escaped and cut, for them to check."""
+    lines = []
+    if answers.get("ground"):
+        ground = str(answers["ground"])
+        kind = KINDS.get(str(answers.get("kind")), KINDS["ch-full"])  # the case's, kept by /defer
+        labels = {g.id: g.label for g in deferral.grounds(kind)}
+        lines.append(f"Ground: {escape(labels.get(ground, ground))}")
+    for key in ("explanation", "text"):
+        if answers.get(key):
+            lines.append(f"You wrote: “{quoted(str(answers[key]), SAID_LIMIT)}”")
+    return lines
 
 
 async def defer_confirmed(update: Update, context: InspectContext) -> str | int:
@@ -529,6 +579,35 @@ async def notify_command(update: Update, context: InspectContext) -> None:
         except DateParseError as exc:
             await reply(update, escape(str(exc)))
             return
+    await _notify(update, context, person, ref, day)
+
+
+async def notify_keyboard(services: Services, person: Person, case: Case) -> InlineKeyboardMarkup | None:
+    """The case's 'notified today' button, for its inspector while an announced kind's notice is still
+    to be recorded and the visit hasn't started (what /help lists as 'notify the provider')."""
+    notice = notification.NOTICES.get(case.kind)
+    if person.role is not Role.INSPECTOR or notice is None or notice.milestone in case.events:
+        return None
+    if deferral.started(situation(services, case)) is not None:
+        return None
+    if await services.db.requests.for_case(person, case.ref, notification.MACHINE.kind):
+        return None
+    button = InlineKeyboardButton("I notified the provider today", callback_data=f"ntf:{case.ref}")
+    return InlineKeyboardMarkup([[button]])
+
+
+async def notify_pressed(update: Update, context: InspectContext) -> None:
+    """The case's button: /notify REF for today, checked again as the command is."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    await drop_buttons(update)
+    await _notify(update, context, person, int(query.data.split(":")[1]), context.services.today())
+
+
+async def _notify(update: Update, context: InspectContext, person: Person, ref: int, day: date) -> None:
     try:
         sent = await context.services.db.requests.open(
             person, ref, "notification", notification.NOTIFY, {"day": day.isoformat()}
@@ -539,14 +618,12 @@ async def notify_command(update: Update, context: InspectContext) -> None:
     except _REFUSED as exc:
         await reply(update, escape(str(exc)))
         return
-    case = sent.case or await context.services.db.cases.get(person, ref)
-    if not any(m.role is Role.PROVIDER for m in case.members):
-        told = (
-            f" No provider has joined case #{ref} yet, so nobody was told:"
-            f" <code>/invite provider {ref}</code> gives you their link."
-        )
-    else:
-        told = " I'm telling the provider, with the dates and what to prepare." if sent.tell else ""
+    told = (
+        " I'm telling the provider, with the dates and what to prepare."
+        if sent.told
+        else f" No provider has joined case #{ref} yet: invite them with <code>/invite provider {ref}</code>,"
+        " and they are sent it when they join."
+    )
     warned = "".join(f"\n⚠️ {escape(w)}" for w in sent.warnings)
     await reply(
         update, f"Recorded: the provider of case #{ref} was notified on {format_date(day)}.{told}{warned}"
@@ -591,13 +668,26 @@ async def complain_command(update: Update, context: InspectContext) -> str | int
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[_COMPLAIN_DRAFT] = {"ref": case.ref}
-    until = f" until {format_date(found.closes)}" if found.closes is not None else ""
+    until, rule = window_words(context.services, case, found)
     await reply(
         update,
-        f"A formal complaint about <b>{case_title(case)}</b> can be made{until}. The steps:\n{steps}\n\n"
-        f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel.",
+        f"A formal complaint about <b>{case_title(case)}</b> can be made {until}.{rule}\n\n"
+        f"The steps:\n{steps}\n\n"
+        f"What is the complaint about? Type it (up to {complaints.TEXT_LIMIT} characters), or /cancel. "
+        f"{NO_DETAILS}",
     )
     return COMPLAIN_TEXT
+
+
+def window_words(services: Services, case: Case, found: complaints.Window) -> tuple[str, str]:
+    """'until <b>Friday 18 December 2026</b> (15 working days from today)' and the rule's line ("" if
+    none), as every date the bot gives (chat-style.md); /complain and 'how do I complain?' share it."""
+    if found.closes is None:
+        return "now; the guidance sets no closing day", ""
+    distance = relative(found.closes, services.today(), services.calendar)
+    rule = KINDS[case.kind].texts.get("complaint_window")
+    why = f"\nRule: {escape(rule[0])}." if rule is not None else ""
+    return f"until <b>{format_date(found.closes)}</b> ({distance})", why
 
 
 async def complaint_typed(update: Update, context: InspectContext) -> str | int:
@@ -606,7 +696,7 @@ async def complaint_typed(update: Update, context: InspectContext) -> str | int:
         context,
         (_COMPLAIN_DRAFT, "text"),
         ("Send the complaint", "cpc:send"),
-        "Send this formal complaint about case #{ref} to the managers? Press Send, or /cancel.",
+        "Send this formal complaint about case #{ref} to the managers?{said}\nPress Send, or /cancel.",
         COMPLAIN_CONFIRM,
     )
 
@@ -760,6 +850,7 @@ def handlers() -> list[Handler]:
             },
         ),
         private_command("notify", notify_command),
+        CallbackQueryHandler(notify_pressed, pattern=rf"^ntf:{REF_DATA}$"),
         conversation(
             _DECIDE_DRAFT,
             CallbackQueryHandler(request_pressed, pattern=r"^req:"),

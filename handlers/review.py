@@ -174,7 +174,7 @@ async def review_command(update: Update, context: InspectContext) -> str | int:
     if ref is None:
         await reply(update, "Which case? Send <code>/review 12</code>.")
         return ConversationHandler.END
-    if person.role is not Role.MANAGER:
+    if person.role is Role.PROVIDER:  # an inspector may look up an open one (store.reviews decides)
         await reply(update, "Only managers start or look up case reviews.")
         return ConversationHandler.END
     services = context.services

@@ -82,6 +82,7 @@ class Sent:
     case: Case | None = None  # the case after the transition's changes (None when not applied)
     warnings: tuple[str, ...] = ()  # for the sender: e.g. shorter notice than the kind requires
     tell: tuple[Party, ...] = ()  # who should hear of it (outbox messages, next)
+    told: int = 0  # how many people the outbox will tell (none: nobody of those parties is on the case)
 
 
 _COLUMNS = (
@@ -277,8 +278,8 @@ class RequestRepository:
             system=system,
         )
         after = await self._apply_effects(conn, actor, row, outcome)
-        await self._tell(conn, after, request_id, 1, event, actor, outcome)
-        return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell)
+        told = await self._tell(conn, after, request_id, 1, event, actor, outcome)
+        return Sent(await self._load(conn, request_id), True, after, outcome.warnings, outcome.tell, told)
 
     async def send(
         self,
@@ -338,9 +339,10 @@ class RequestRepository:
                 system=system,
             )
             after = await self._apply_effects(conn, actor, row, outcome)
-            await self._tell(conn, after, request.id, request.version + 1, event, actor, outcome)
+            told = await self._tell(conn, after, request.id, request.version + 1, event, actor, outcome)
             await self._edit_copies(conn, row, request, outcome.state, actor)
-            return Sent(await self._load(conn, request.id), True, after, outcome.warnings, outcome.tell)
+            loaded = await self._load(conn, request.id)
+            return Sent(loaded, True, after, outcome.warnings, outcome.tell, told)
 
     async def get(self, actor: Person | None, request_id: int) -> Request:
         """The request, if `actor` may see it (its case, and for providers not Ofsted's internal kinds)."""
@@ -492,11 +494,11 @@ class RequestRepository:
         event: str,
         actor: Person | None,
         outcome: Outcome,
-    ) -> None:
-        """The outbox messages to the parties the transition tells, in its transaction."""
+    ) -> int:
+        """The outbox messages to the parties the transition tells, in its transaction; how many."""
         if not outcome.tell:
-            return
-        await outbox.tell_request(
+            return 0
+        return await outbox.tell_request(
             conn,
             self._db.now(),
             case,
@@ -571,7 +573,12 @@ class RequestRepository:
         request = await self._load(conn, request_id)
         row = await guard.case_row(conn, request.case_ref)
         assert row is not None
-        return Sent(request, True, await build_case(conn, row))
+        async with conn.execute(  # the messages it queued then (outbox.tell_request's dedup keys)
+            "SELECT count(*) FROM outbox WHERE dedup LIKE ?", (f"req:{request.id}:{request.version}:%",)
+        ) as cur:
+            counted = await cur.fetchone()
+        told = 0 if counted is None else int(counted[0])
+        return Sent(request, True, await build_case(conn, row), told=told)
 
     async def _load(self, conn: aiosqlite.Connection, request_id: int) -> Request:
         async with conn.execute(

@@ -18,7 +18,7 @@ from store.errors import PermissionDenied
 from store.models import Person
 from store.requests import Request, requests_of
 from workflows import case_review
-from workflows.flows import NEW, party_of
+from workflows.flows import NEW, Party, party_of
 from workflows.kinds import KINDS
 
 if TYPE_CHECKING:
@@ -55,14 +55,19 @@ class ReviewRepository:
         return sent.request
 
     async def start(self, actor: Person, ref: int) -> tuple[Request, bool]:
-        """A manager's `/review REF`: the open review, or a new one (True) when none is open. Anyone the
-        machine does not let start one is refused (`PermissionDenied`), even when one is open."""
+        """A manager's `/review REF`: the open review, or a new one (True) when none is open. The case's
+        inspector, who may give the debrief, may look up an open one (and /help sends them here); anyone
+        else, or an inspector with none open, is refused (`PermissionDenied`)."""
         async with self._db.transaction() as conn:
             row = await guard.visible_case(conn, actor, ref)
             subject = await guard.subject_of(conn, actor)
             party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+            if party is Party.INSPECTOR and (existing := await open_review(conn, row["id"])) is not None:
+                return existing, False
             if party is None or case_review.START not in case_review.MACHINE.events(NEW, party):
-                raise PermissionDenied("Only managers start or look up case reviews.")
+                raise PermissionDenied(
+                    "Only managers start case reviews; the case's inspector can look up one that is open."
+                )
             if (earlier := changes.replayed()) is not None:  # the same update, handled again
                 found = [r for r in await requests_of(conn, row["id"]) if r.id == int(earlier)]
                 return found[0], True

@@ -58,6 +58,12 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         assert "prompted" not in again.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'case_review'") == [(1,)]
 
+        # The inspector, who may give the debrief too, is sent to /review by /help, and /review shows it.
+        helped = inspector.ask("/help", lambda m: "What you can do now" in m.text)
+        assert f"Give the case review's debrief (/review {ref})" in helped.text, helped.text
+        shown = inspector.ask(f"/review {ref}", lambda m: "case review" in m.text)
+        assert "is open: waiting for the debrief" in shown.text and shown.buttons == [["Debrief"]], shown.text
+
         # Debrief: the recommendation typed; the other manager is told, with Decide.
         asked = manager.press_and_wait("Debrief", lambda m: "recommendation" in m.text, message=prompt)
         assert "Type it" in asked.text and "don't include children's names" in asked.text
@@ -153,7 +159,7 @@ def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
         # Refused: a provider, an inspector (the machine lets only managers start one), an unknown case.
         before = _state(bot)
         assert "Only managers" in provider.ask(f"/review {ref}").text
-        assert "Only managers" in inspector.ask(f"/review {ref}").text
+        assert "Only managers start case reviews" in inspector.ask(f"/review {ref}").text  # none open
         assert "I can't find case #99" in manager.ask("/review 99").text
         assert "Which case?" in manager.ask("/review").text
         assert _state(bot) == before

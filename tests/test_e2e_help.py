@@ -132,6 +132,10 @@ def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_pa
         )
         assert f"can be made until {format_date(closes)}" in inside.text, inside.text
         assert f"Send /complain {ended} to make it here" in inside.text
+        assert (
+            "\nRule: from the end of the inspection until 5 working days after the final report"
+            in inside.text
+        )
         assert "The steps" in inside.text and "1. Raise concerns with the inspector" in inside.text
         assert "4. Then make a formal complaint under Ofsted's complaints procedure" in inside.text
         assert "000 L1256" not in inside.text  # providers are not shown seed lines

@@ -12,7 +12,6 @@ import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from handlers.render import button_text
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
@@ -31,6 +30,7 @@ from tests.test_e2e_requests import (
     _state,
 )
 from workflows import deferral
+from workflows.dates import format_date
 from workflows.kinds import KINDS
 
 _DECIDED = re.compile(r"(Approved|Declined|Withdrawn|Responded to) by (.+), 1\d:\d\d\.$")
@@ -78,7 +78,8 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         told = _request_message(inspector, marks[inspector], one)
         assert mine.buttons == theirs.buttons == [["Approve"], ["Decline"]] and told.buttons == []
         manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=mine)
-        assert manager.ask("13/4/2026", lambda m: m.text.startswith("Approved")).text.endswith("is told.")
+        approved = manager.ask("13/4/2026", lambda m: m.text.startswith("Approved")).text
+        assert approved.endswith("The provider, the inspector and the other managers are told."), approved
 
         # Max's copy loses its buttons and says who approved, when; the text it had stays above.
         edited = _edited(second, theirs, "Approved by Manager 8001")
@@ -186,7 +187,7 @@ def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
         done = manager.ask(
             "We reviewed the records & found them read.", lambda m: m.text.startswith("Recorded Ofsted")
         )
-        assert "Oak House" in done.text
+        assert "Oak House" in done.text and done.text.endswith("The provider is told."), done.text
         told = provider.wait_next(
             marks[provider], lambda m: "response to your complaint" in m.text, timeout=15
         )
@@ -230,7 +231,7 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         before = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
 
         grounds = provider.ask(f"/defer {ref}")
-        offered = [button_text(label) for label in (g.label for g in deferral.grounds(KINDS["la-sif"]))]
+        offered = [g.label for g in deferral.grounds(KINDS["la-sif"])]  # whole, not cut mid-word
         assert grounds.buttons == [[label] for label in offered], grounds.buttons
         assert "absence of the DCS, is not a reason" in grounds.text
         assert not any("close, merge or move" in row[0] for row in grounds.buttons)
@@ -263,6 +264,17 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         after = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
         assert after.keys() == before.keys() and all(str(after[k]) > str(before[k]) for k in before)
         assert "Approved by you" in _edited(manager, asked, "Approved by you").text
+
+        # Notified (by the manager, on a case with no inspector): the provider reads the new days and
+        # the Annex A deadline counted from the call.
+        since = provider.mark()
+        assert "was notified on Wednesday 11 March 2026" in manager.ask(f"/notify {ref}").text
+        told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        (annex,) = bot.query("SELECT due FROM case_deadlines WHERE case_id = 1 AND key = 'annex_a'")[0]
+        assert "the first on-site day is Monday 13 April 2026" in told.text, told.text
+        by = format_date(date.fromisoformat(str(annex)))
+        assert f"emails the list after the call), by {by} (004 L386, L391)" in told.text, told.text
+        assert "reports on missing children (when inspectors arrive), by " in told.text
         _settle(api, bot, datetime(2026, 3, 11, 10, 0, tzinfo=UTC))
     finally:
         if bot.proc is not None:

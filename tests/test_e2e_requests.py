@@ -58,13 +58,19 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
     grounds = provider.ask(f"/defer {ref}")
     assert "Choose the ground" in grounds.text, grounds.text
     assert ["Other (explain)"] in grounds.buttons
-    provider.press_and_wait(
+    whole = "A recent major incident (a death or serious injury, serious or infectious illness)"
+    assert [whole] in grounds.buttons, grounds.buttons  # not cut mid-word
+    explain = provider.press_and_wait(
         "The setting is due to close, merge or move",
         lambda m: "Explain in a few words" in m.text,
         message=grounds,
     )
+    assert "leave out children's names and other personal details" in explain.text, explain.text
     confirm = provider.ask("We merge with Elm House on 20 March.")
     assert confirm.buttons, confirm.text
+    # What is about to go is said back, to check before sending.
+    assert "Ground: The setting is due to close, merge or move" in confirm.text, confirm.text
+    assert "You wrote: “We merge with Elm House on 20 March.”" in confirm.text, confirm.text
     sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
     assert sent.text.startswith("Sent: your request to defer case #"), sent.text
 
@@ -117,6 +123,8 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         asked = _request_message(manager, marks[manager], one)
         assert "Ground: The setting is due to close, merge or move" in asked.text
         assert "Why: We merge with Elm House on 20 March." in asked.text
+        # The day to decide by: the last working day before the visit (Monday 23 March 2026).
+        assert "Decide by Friday 20 March 2026: once the visit starts" in asked.text, asked.text
         assert asked.buttons == [["Approve"], ["Decline"]]
         assert _request_message(second, marks[second], one).buttons == [["Approve"], ["Decline"]]
         assert _request_message(inspector, marks[inspector], one).buttons == []
@@ -142,7 +150,8 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         _ask_to_defer(provider, two)
         asked = _request_message(manager, marks[manager], two)
         old = _request_message(second, marks[second], two)
-        manager.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=asked)
+        why = manager.press_and_wait("Decline", lambda m: "Why is it declined?" in m.text, message=asked)
+        assert "leave out children's names" in why.text, why.text
         declined = manager.ask("The merger can be inspected as planned.", lambda m: "Declined" in m.text)
         assert "Declined the deferral" in declined.text, declined.text
         told = provider.wait_next(
@@ -204,6 +213,11 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(PROVIDER, "Pat")
     try:
+        # A case no provider has joined: recorded, and the inspector is told nobody can be told yet.
+        alone = _case(api, manager, [(inspector, "inspector")], "Elm House")
+        nobody = inspector.ask(f"/notify {alone}").text
+        assert f"No provider has joined case #{alone} yet" in nobody, nobody
+        assert f"/invite provider {alone}" in nobody and "I'm telling the provider" not in nobody
         future = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
         # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
@@ -217,23 +231,21 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert told.buttons == [["Acknowledge"], ["Ask to defer"]]
         since = inspector.mark()
         thanks = provider.press_and_wait("Acknowledge", lambda m: "acknowledged" in m.text, message=told)
-        assert thanks.text.startswith("Thank you")
+        assert thanks.text.startswith("Thank you") and thanks.text.endswith("The inspector is told."), (
+            thanks.text
+        )
         assert "Pat acknowledged the notification" in inspector.wait_next(since, timeout=15).text
         assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
         again = provider.forge_press(told.callback_data["Acknowledge"], told)
         assert "already acknowledged by Pat" in (provider.wait_answer(again).text or "")
-        # A case nobody from the provider has joined yet: recorded, and the inspector is not told otherwise.
-        lonely = _case(api, manager, [], "Elm House")
-        alone = manager.ask(f"/notify {lonely}", lambda m: "notified" in m.text)
-        assert f"No provider has joined case #{lonely} yet, so nobody was told" in alone.text, alone.text
-        assert f"/invite provider {lonely}" in alone.text and "I'm telling" not in alone.text
-        # ... and the provider who joins later is sent it then, with its buttons, as the others got it.
+        # The provider who joins the case notified above later is sent it then, with its buttons, as the
+        # others got it.
         late = api.user(PROVIDER + 50, "Lee")
         since = late.mark()
-        code = invite_code(manager.ask(f"/invite provider {lonely}", _LINK), api.username)
+        code = invite_code(manager.ask(f"/invite provider {alone}", _LINK), api.username)
         join(late, code, lambda m: "joined" in m.text or "Welcome" in m.text)
         caught = late.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
-        assert f"#{lonely} Elm House" in caught.text and caught.buttons == [["Acknowledge"], ["Ask to defer"]]
+        assert f"#{alone} Elm House" in caught.text and caught.buttons == [["Acknowledge"], ["Ask to defer"]]
         grounds = provider.press_and_wait(
             "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
         )
@@ -255,15 +267,20 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         last_day = date.fromisoformat(str(last))
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
         steps = provider.ask(f"/complain {ended}")
-        assert f"can be made until {format_date(last_day)}" in steps.text, steps.text
-        assert "1. " in steps.text
-        confirm = provider.ask("The inspector did not look at our records.")
+        assert f"can be made until {format_date(last_day)} (today)." in steps.text, steps.text
+        rule = "Rule: from the end of the inspection until 5 working days after the final report is sent."
+        assert rule in steps.text, steps.text  # where the date comes from, as every date the bot gives
+        assert "1. " in steps.text and "leave out children's names" in steps.text
+        confirm = provider.ask("The inspector did not look at our <records> & notes.")
+        assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
+            confirm.html or ""
+        ), confirm.html
         since = manager.mark()
         sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
         assert "the managers are told" in sent.text
         complaint = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
         assert "Pat made a formal complaint" in complaint.text
-        assert "The inspector did not look at our records." in complaint.text
+        assert "The inspector did not look at our <records> & notes." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
         _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
         late = provider.ask(f"/complain {ended}")
@@ -286,6 +303,17 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
     try:
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
         assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        # Notified when the visit has started (recorded late): Acknowledge, but no Ask to defer.
+        since = provider.mark()
+        inspector.ask(f"/notify {ref} 27/2/2026", lambda m: "Recorded" in m.text)
+        late_notice = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
+        assert late_notice.buttons == [["Acknowledge"]], late_notice.buttons
+        assert late_notice.text.endswith("Press Acknowledge when you have read this."), late_notice.text
+        # The visit has started: no deferral, with the reason and what to do instead, in the policy's name.
+        started = provider.ask(f"/defer {ref}").text
+        assert "The visit started on Monday 2 March 2026, so it can no longer be deferred" in started
+        assert "tell the lead inspector now" in started and "deferring, pausing" in started, started
+        assert "shared/spec" not in started
         recorded = inspector.ask(f"/record {ref} draft_report 11/3/2026", lambda m: "Recorded" in m.text)
         assert "Wednesday 11 March 2026" in recorded.text
 
@@ -305,6 +333,40 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         late = "SELECT state, json_extract(payload, '$.late') FROM requests WHERE kind = 'comments'"
         assert bot.query(late) == [("seen", 1)]  # beside the survey offered with the draft (ch-full)
         _settle(api, bot, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
+
+
+def _page(message: BotMessage) -> bool:
+    """The /case page, not a reminder that came meanwhile."""
+    return "Inspection: Adoption support agency" in message.text
+
+
+def test_the_inspector_records_the_notification_with_the_case_button(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = _start(api, tmp_path)
+    manager = api.user(MANAGER, "Mia")
+    inspector = api.user(INSPECTOR, "Ian")
+    try:
+        created = manager.ask('/newcase asa-full "Beacon Adoption" 23/3/2026', lambda m: "set up" in m.text)
+        ref = int(created.text.split("#", 1)[1].split()[0])
+        code = invite_code(manager.ask(f"/invite inspector {ref}", _LINK), api.username)
+        assert "Welcome" in join(inspector, code, lambda m: "Welcome" in m.text).text
+        button = "I notified the provider today"
+        assert [button] not in manager.ask(f"/case {ref}", _page).buttons  # the inspector's to record
+
+        shown = inspector.ask(f"/case {ref}", _page)
+        assert shown.buttons == [[button]], shown.buttons
+        recorded = inspector.press_and_wait(button, lambda m: "Recorded" in m.text, message=shown)
+        assert f"the provider of case #{ref} was notified on Wednesday 11 March 2026" in recorded.text
+        assert "needs 10 working days" in recorded.text, recorded.text  # 8 working days before the visit
+        assert inspector.message(shown.message_id).buttons == []  # pressed once, gone
+        assert bot.query("SELECT kind, state FROM requests") == [("notification", "notified")]
+        assert bot.query("SELECT key, day FROM case_events WHERE key = 'notice'") == [
+            ("notice", "2026-03-11")
+        ]
+        assert inspector.ask(f"/case {ref}", _page).buttons == []  # recorded: no button any more
     finally:
         if bot.proc is not None:
             bot.stop()

@@ -171,6 +171,20 @@ def test_asa_notice_shorter_than_10_working_days_warns_but_counts() -> None:
     assert short.state == "notified" and short.effects == (RecordDate("notice", date(2026, 3, 9)),)
     assert len(short.warnings) == 1 and "needs 10 working days" in short.warnings[0]
     assert "003 L431, L433" in short.warnings[0] and short.payload["short_notice"] is True
+    # Said as a sentence says it: the article agrees, the number too.
+    assert (
+        "That is 5 working days' notice before Monday 16 March 2026; an adoption support agency: full "
+        "inspection needs 10 working days" in short.warnings[0]
+    ), short.warnings[0]
+    one = run(
+        notification.FLOW,
+        NEW,
+        "notify",
+        INS,
+        sit("asa-full", start, date(2026, 3, 13)),
+        day=date(2026, 3, 13),
+    )
+    assert "That is 1 working day's notice" in one.warnings[0], one.warnings[0]
     enough = run(
         notification.FLOW, NEW, "notify", INS, sit("asa-full", start, date(2026, 3, 2)), day=date(2026, 3, 2)
     )

@@ -315,6 +315,7 @@ async def test_an_update_handled_twice_opens_and_decides_once(db: Database) -> N
     with changes.handling(41):  # the process died before the update was marked done
         again = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
     assert again.applied and again.request.id == first.request.id
+    assert first.told > 0 and again.told == first.told  # the replay counts the messages queued the first time
     assert len(await db.requests.for_case(w.boss, w.future)) == 1
     with changes.handling(42):
         decided = await db.requests.send(w.boss, first.request.id, "decline", {"reason": "No"})

@@ -109,19 +109,24 @@ async def test_a_refused_recording_opens_nothing(db: Database) -> None:
     assert await _rows(db, "SELECT count(*) FROM outbox WHERE template = 'request'") == [(0,)]
 
 
-async def test_a_manager_starts_a_review_on_any_case_and_others_cannot(db: Database) -> None:
+async def test_a_manager_starts_a_review_on_any_case_its_inspector_looks_it_up_others_cannot(
+    db: Database,
+) -> None:
     boss = await first_manager(db)
     ref = await _finished(db, boss)
     inspector = await _join(db, boss, Role.INSPECTOR, 3, ref)
     provider = await _join(db, boss, Role.PROVIDER, 4, ref)
     await db.cases.set_outcome(boss, ref, judgement="good")
+    with pytest.raises(PermissionDenied):  # none open: only a manager starts one
+        await db.reviews.start(inspector, ref)
     started, new = await db.reviews.start(boss, ref)
     assert new and started.state == "open" and started.payload["trigger"] == "manual"
     assert started.payload["due"] is None  # a good judgement sets no case-review deadline
     again, new = await db.reviews.start(boss, ref)
     assert not new and again.id == started.id
-    with pytest.raises(PermissionDenied):
-        await db.reviews.start(inspector, ref)
+    # The case's inspector, who may give the debrief, looks up the open one; it starts nothing.
+    seen, new = await db.reviews.start(inspector, ref)
+    assert not new and seen.id == started.id
     with pytest.raises(PermissionDenied):
         await db.reviews.start(provider, ref)
     with pytest.raises(NotFound):

@@ -241,7 +241,7 @@ def _apply(
     after = {**payload, "decision": decision.id, "decided_on": situation.today.isoformat()}
     if decision.id == "compliance_notice":
         if COMPLIANCE_DATE not in kind.triggers:
-            raise Refused(f"A compliance notice isn't issued after a {kind.name.lower()}.")
+            raise Refused(f"A compliance notice isn't issued after {kind.a_name}.")
         day = date_field(data, "compliance_date", what="the compliance date set in the notice")
         if day < situation.today:
             raise Refused(f"The compliance date can't be in the past ({format_date(day)}).")

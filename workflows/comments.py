@@ -74,7 +74,7 @@ def _apply(
     draft = situation.deadline(DRAFT)
     due = situation.deadline(COMMENTS)
     if draft is None or due is None:
-        raise Refused(f"A {situation.kind.name.lower()} has no draft report to comment on.")
+        raise Refused(f"There is no draft report to comment on after {situation.kind.a_name}.")
     if draft.recorded is None:
         raise Refused(
             "Comments open once the draft report has been sent: it hasn't been recorded as sent yet."

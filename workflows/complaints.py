@@ -171,7 +171,7 @@ def check_window(situation: Situation) -> Window:
     today = situation.today
     if found is None:
         raise Refused(
-            f"The guidance for a {situation.kind.name.lower()} sets out no complaints procedure I can "
+            f"The guidance for {situation.kind.a_name} sets out no complaints procedure I can "
             "follow; "
             f"Ofsted's complaints procedure is at {PROCEDURE_URL}."
         )

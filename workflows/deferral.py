@@ -167,7 +167,8 @@ def refuse_if_started(situation: Situation) -> None:
         raise Refused(
             f"The visit started on {format_date(began)}, so it can no longer be deferred. If something "
             "has happened that stops it going on, tell the lead inspector now: a visit that has started "
-            "may be paused instead (Ofsted's deferral policy, shared/spec/deferral-policy.md section 7)."
+            "may be paused instead (Ofsted's policy on deferring, pausing and gathering additional "
+            "evidence)."
         )
 
 

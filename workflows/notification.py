@@ -93,14 +93,14 @@ PREPARATION: dict[str, tuple[Preparation, ...]] = {
             cite("004", "Day one: notifying the local authority", 386, 391),
         ),
         Preparation(
-            "Child-level data, lists 1 and 3 to 7, and reports on missing children, when inspectors arrive",
+            "Child-level data, lists 1 and 3 to 7, and reports on missing children (when inspectors arrive)",
             "child_data_on_arrival",
             cite("004", "Timeframe", 69, 70),
         ),
     ),
     "covid-assurance": (
         Preparation(
-            "The completed Annex A form, by 2pm on the day of the call",
+            "The completed Annex A form (2pm on the day of the call)",
             "annex_a_form",
             cite("002", "The start of the visit", 172, 173),
         ),
@@ -126,10 +126,10 @@ def notice_warning(
     if given >= notice.working_days:
         return None
     required = f"{notice.working_days} working day{'s' if notice.working_days != 1 else ''}"
+    days = "1 working day's" if given == 1 else f"{max(given, 0)} working days'"
     return (
-        f"That is {max(given, 0)} working days' notice before {format_date(first_day)}; "
-        f"this kind of inspection ({kind.name.lower()}) needs {required} ({notice.source.citation}). "
-        f"{notice.note}".strip()
+        f"That is {days} notice before {format_date(first_day)}; "
+        f"{kind.a_name} needs {required} ({notice.source.citation}). {notice.note}".strip()
     )
 
 

@@ -291,6 +291,13 @@ class InspectionKind:
         return bool(self.grades)
 
     @property
+    def a_name(self) -> str:
+        """The name inside a sentence, with its article: 'an adoption support agency: full inspection'
+        (only the first letter lowered, so 'COVID-19' and '(SIF)' keep their capitals)."""
+        name = self.name[:1].lower() + self.name[1:]
+        return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
+
+    @property
     def start_text(self) -> str:
         """What to give as the first day: 'the on-site day (day 2), the day after the announcement call'."""
         return self.start_meaning or self.start_event

@@ -124,7 +124,7 @@ def _apply(
         if not due_now(situation.kind, situation.dates.records):
             moment = MOMENTS.get(situation.kind.id)
             if moment is None:
-                raise Refused(f"The guidance for a {situation.kind.name.lower()} sends no survey.")
+                raise Refused(f"The guidance for {situation.kind.a_name} sends no survey.")
             raise Refused(
                 "The survey goes out once the report has been sent (or the visit is over, as the kind says)."
             )
