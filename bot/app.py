@@ -17,6 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot import guards
 from bot.clock import make_clock
+from bot.connections import BotApiTransport
 from bot.lock import AlreadyRunning, ProcessLock
 from bot.outbox import OutboxSender
 from bot.persistence import SQLitePersistence
@@ -109,7 +110,10 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
-        request=KeepsServerErrors(connection_pool_size=RUNNING_UPDATES * 2),
+        request=KeepsServerErrors(
+            connection_pool_size=RUNNING_UPDATES * 2,
+            httpx_kwargs={"transport": BotApiTransport(RUNNING_UPDATES * 2)},
+        ),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
     )
