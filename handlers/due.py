@@ -15,7 +15,7 @@ from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext
 from handlers.lists import ListSpec, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, drop_buttons, reply
+from handlers.people import current_person, drop_buttons, refuse_uninvited, reply
 from handlers.render import (
     CASE_BUTTON_LIMIT,
     case_keyboard,
@@ -39,7 +39,7 @@ from workflows.dates import find_date, format_date
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import get_kind
 from workflows.names import in_text, search_words
-from workflows.questions import Intent, Question, parse_question
+from workflows.questions import Intent, parse_question
 from workflows.recording import recordables
 from workflows.whatif import recompute, split, supposed_event
 
@@ -131,10 +131,13 @@ async def question(update: Update, context: InspectContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
+    asked = parse_question(message.text)
+    if asked.intent in (Intent.DEADLINE, Intent.NEXT) and asked.case_ref is not None:
+        await _question_on_case(update, context, asked.case_ref, message.text)
+        return
     person = await current_person(update, context)
     if person is None:
         return
-    asked = parse_question(message.text)
     if asked.intent == Intent.HELP:
         await help_command(update, context)
     elif asked.intent == Intent.CASES:
@@ -146,23 +149,32 @@ async def question(update: Update, context: InspectContext) -> None:
     elif asked.intent == Intent.WEEK:
         await _week(update, context, person, asked.week or 0)
     elif asked.intent in (Intent.DEADLINE, Intent.NEXT):
-        await _deadline_question(update, context, person, asked, message.text)
+        await _deadline_question(update, context, person, message.text)
     else:
         await reply(update, "I didn't catch that. " + _EXAMPLES)
 
 
-async def _deadline_question(
-    update: Update, context: InspectContext, person: Person, asked: Question, text: str
-) -> None:
-    db = context.services.db
-    if asked.case_ref is not None:
-        try:
-            case = await db.cases.get(person, asked.case_ref)
-        except NotFound as exc:
-            await reply(update, escape(str(exc)) + " Send /cases to see yours.")
-            return
-        await _about_case(update, context, person, case, text)
+async def _question_on_case(update: Update, context: InspectContext, ref: int, text: str) -> None:
+    """A deadline question naming its case (#12): who asks and the case are read together, in one round
+    trip (`cases.get_asked`), where `current_person` and then `cases.get` would take two."""
+    user = update.effective_user
+    if user is None:
         return
+    try:
+        found = await context.services.db.cases.get_asked(user.id, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return
+    if found is None:
+        await refuse_uninvited(update)
+        return
+    person, case = found
+    await _about_case(update, context, person, case, text)
+
+
+async def _deadline_question(update: Update, context: InspectContext, person: Person, text: str) -> None:
+    """A deadline question naming no case by number: by its setting's name, the only case, or ask back."""
+    db = context.services.db
     # Cases named in the question: narrowed in SQL by the question's words, then matched by workflows.names.
     candidates = await db.lists.named(person, search_words(text), every=False)
     named = in_text(text, {c.ref: c.setting_name for c in candidates})

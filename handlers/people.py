@@ -23,10 +23,15 @@ async def current_person(update: Update, context: InspectContext) -> Person | No
         return None
     person = await context.services.db.people.get_by_telegram_id(user.id)
     if person is None:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        await reply(update, NOT_INVITED)
+        await refuse_uninvited(update)
     return person
+
+
+async def refuse_uninvited(update: Update) -> None:
+    """The polite refusal to someone not invited (or no longer): a button press is answered too."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    await reply(update, NOT_INVITED)
 
 
 async def reply(update: Update, text: str) -> None:

@@ -80,7 +80,15 @@ def test_manager_inspector_and_providers_each_get_their_own_answers(api: FakeBot
     assert other.ask("/case 1").text == other.ask("/case 99").text.replace("#99", "#1")
     assert "can't find case #1" in other.ask("when is the draft due for #1?").text
     assert "can't find case #1" in other.ask("/due 1").text
-    for text in ["/start", "/case 1", "/cases", "when is the draft due for #1?", "/due 1", "/newcase"]:
+    for text in [
+        "/start",
+        "/case 1",
+        "/cases",
+        "when is the draft due for #1?",
+        "what's next for #99?",
+        "/due 1",
+        "/newcase",
+    ]:
         assert "by invitation only" in stranger.ask(text).text
     leaked = [m.text for m in other.messages() + stranger.messages() if "Oak House" in m.text]
     assert not leaked
