@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from handlers.context import Handler, InspectContext
 from handlers.lists import CLOSE_REASONS, ListSpec, closed_because, narrowed_title, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, drop_buttons, reply
+from handlers.people import current_person, drop_buttons, pressed_case, reply
 from handlers.render import (
     case_keyboard,
     case_title,
@@ -239,13 +239,11 @@ async def _ask_which(update: Update, context: InspectContext, person: Person) ->
 
 
 async def case_pressed(update: Update, context: InspectContext) -> None:
-    query = update.callback_query
-    person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    pressed = await pressed_case(update, context)
+    if pressed is None:
         return
-    await query.answer()
     await drop_buttons(update)
-    await _send_case(update, context, person, int(query.data.split(":")[1]))
+    await _send_case(update, context, *pressed)
 
 
 async def _send_case(update: Update, context: InspectContext, person: Person, ref: int) -> None:

@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA
-from handlers.people import current_person, drop_buttons, reply
+from handlers.people import drop_buttons, pressed_case, reply
 from handlers.render import case_keyboard, case_title, which_case
 from handlers.requests import situation, window_words
 from store.errors import NotFound
@@ -87,13 +87,12 @@ async def complain_question(update: Update, context: InspectContext, person: Per
 
 async def case_picked(update: Update, context: InspectContext) -> None:
     """A case pressed under "Which case is the complaint about?": checked again, then answered."""
-    query = update.callback_query
-    person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    pressed = await pressed_case(update, context)
+    if pressed is None:
         return
-    await query.answer()
+    person, ref = pressed
     try:
-        case = await context.services.db.cases.get(person, int(query.data.split(":")[1]))
+        case = await context.services.db.cases.get(person, ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)))
         return

@@ -15,7 +15,7 @@ from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext
 from handlers.lists import ListSpec, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, drop_buttons, refuse_uninvited, reply
+from handlers.people import current_person, drop_buttons, pressed_case, refuse_uninvited, reply
 from handlers.render import (
     CASE_BUTTON_LIMIT,
     case_keyboard,
@@ -94,13 +94,12 @@ async def due_command(update: Update, context: InspectContext) -> None:
 
 
 async def due_pressed(update: Update, context: InspectContext) -> None:
-    query = update.callback_query
-    person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    pressed = await pressed_case(update, context)
+    if pressed is None:
         return
-    await query.answer()
+    person, ref = pressed
     try:
-        case = await context.services.db.cases.get(person, int(query.data.split(":")[1]))
+        case = await context.services.db.cases.get(person, ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return

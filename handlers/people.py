@@ -27,6 +27,17 @@ async def current_person(update: Update, context: InspectContext) -> Person | No
     return person
 
 
+async def pressed_case(update: Update, context: InspectContext) -> tuple[Person, int] | None:
+    """A button whose data is '<prefix>:<ref>' (its handler's pattern checked the shape): who pressed it and
+    the case number, the press answered; None when the presser isn't invited (they are told)."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return None
+    await query.answer()
+    return person, int(query.data.split(":")[1])
+
+
 async def refuse_uninvited(update: Update) -> None:
     """The polite refusal to someone not invited (or no longer): a button press is answered too."""
     if update.callback_query is not None:

@@ -26,7 +26,7 @@ from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, drop_buttons, reply
+from handlers.people import current_person, drop_buttons, pressed_case, reply
 from handlers.reminders import Rendered
 from handlers.render import case_title, quoted, relative, when
 from store.consistency import case_dates
@@ -598,13 +598,11 @@ async def notify_keyboard(services: Services, person: Person, case: Case) -> Inl
 
 async def notify_pressed(update: Update, context: InspectContext) -> None:
     """The case's button: /notify REF for today, checked again as the command is."""
-    query = update.callback_query
-    person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    pressed = await pressed_case(update, context)
+    if pressed is None:
         return
-    await query.answer()
     await drop_buttons(update)
-    await _notify(update, context, person, int(query.data.split(":")[1]), context.services.today())
+    await _notify(update, context, *pressed, context.services.today())
 
 
 async def _notify(update: Update, context: InspectContext, person: Person, ref: int, day: date) -> None:
