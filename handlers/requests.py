@@ -53,7 +53,7 @@ _DEFER_DRAFT, _DECIDE_DRAFT, _COMPLAIN_DRAFT, _COMMENTS_DRAFT = "defer", "decide
 DEFER_GROUND, DEFER_TEXT, DEFER_CONFIRM = "defer:ground", "defer:text", "defer:confirm"
 DECIDE_TEXT = "decide:text"
 COMPLAIN_TEXT, COMPLAIN_CONFIRM = "complain:text", "complain:confirm"
-COMMENTS_TEXT = "comments:text"
+COMMENTS_TEXT, COMMENTS_CONFIRM = "comments:text", "comments:confirm"
 
 _BUTTON_LABELS = {
     ("deferral", deferral.APPROVE): "Approve",
@@ -727,8 +727,8 @@ async def complaint_confirmed(update: Update, context: InspectContext) -> str | 
 
 
 async def comments_command(update: Update, context: InspectContext) -> str | int:
-    """/comments REF: the provider's comments on the draft (text), once it was sent; late ones are marked
-    late and the inspector is told either way."""
+    """/comments REF: the provider's comments on the draft (text or a document), once it was sent, said
+    back with Send before they go; late ones are marked late and the inspector is told either way."""
     refusal = "Only the provider of a case sends comments on its draft report."
     case = await _provider_case(update, context, "comments", refusal)
     if case is None:
@@ -752,7 +752,7 @@ async def comments_command(update: Update, context: InspectContext) -> str | int
 async def comments_typed(update: Update, context: InspectContext) -> str | int:
     message = update.effective_message
     text = message.text if message is not None and message.text else ""
-    return await _submit_comments(update, context, {"text": text})
+    return await _confirm_comments(update, context, {"text": text})
 
 
 async def comments_document(update: Update, context: InspectContext) -> str | int:
@@ -763,7 +763,7 @@ async def comments_document(update: Update, context: InspectContext) -> str | in
         return COMMENTS_TEXT
     document = message.document
     kept = {"file_id": document.file_id, "name": document.file_name, "size": document.file_size}
-    return await _submit_comments(update, context, {"text": message.caption or "", "documents": [kept]})
+    return await _confirm_comments(update, context, {"text": message.caption or "", "documents": [kept]})
 
 
 async def comments_not_a_document(update: Update, context: InspectContext) -> str | int:
@@ -774,6 +774,50 @@ async def comments_not_a_document(update: Update, context: InspectContext) -> st
         "voice message. To send a picture, attach it as a file. Or /cancel.",
     )
     return COMMENTS_TEXT
+
+
+async def _confirm_comments(update: Update, context: InspectContext, data: dict[str, object]) -> str | int:
+    """Keep the comments in the draft and say them back before they go: text typed after another command
+    lands in this step too, and comments can't be taken back once the inspector has them."""
+    text = str(data.get("text") or "")
+    if len(text) > comments.TEXT_LIMIT:  # the workflow refuses it too; said now, before the button
+        await reply(
+            update,
+            f"That is {len(text)} characters: please keep comments under {comments.TEXT_LIMIT} (or send "
+            "them as a document), or /cancel.",
+        )
+        return COMMENTS_TEXT
+    answers = draft(context, _COMMENTS_DRAFT)
+    answers["data"] = data
+    lines = [f"Send these comments on the draft report of case #{answers['ref']} to the inspector?"]
+    if text:
+        lines.append(f"You wrote: “{quoted(text, SAID_LIMIT)}”")
+    documents = data.get("documents")
+    for document in documents if isinstance(documents, list) else []:
+        assert isinstance(document, dict)
+        lines.append(f"With the document: {escape(str(document.get('name') or 'unnamed'))}")
+    lines.append("Press Send, or /cancel.")
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        "\n".join(lines),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Send the comments", callback_data="cmc:send")]]
+        ),
+        do_quote=False,
+    )
+    return COMMENTS_CONFIRM
+
+
+async def comments_confirmed(update: Update, context: InspectContext) -> str | int:
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    await drop_buttons(update)
+    data = draft(context, _COMMENTS_DRAFT).pop("data", None)
+    if not isinstance(data, dict):  # an old Send pressed again: nothing waits to go
+        await reply(update, "Those comments have already gone (or were cancelled). Send /comments 12 again.")
+        return ConversationHandler.END
+    return await _submit_comments(update, context, data)
 
 
 async def _submit_comments(update: Update, context: InspectContext, data: dict[str, object]) -> str | int:
@@ -844,7 +888,11 @@ def handlers() -> list[Handler]:
                         filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.TEXT & ~filters.Document.ALL,
                         comments_not_a_document,
                     ),
-                ]
+                ],
+                COMMENTS_CONFIRM: [
+                    CallbackQueryHandler(comments_confirmed, pattern=r"^cmc:send$"),
+                    expect_button(),
+                ],
             },
         ),
         private_command("notify", notify_command),

@@ -193,7 +193,9 @@ def test_a_document_comment_reaches_the_inspector_with_its_name(api: FakeBotApi,
         # The document, its caption as the text: the file id, name and size are kept, never the file.
         since, mine = inspector.mark(), provider.mark()
         provider.send_document("reply.pdf", content, caption="See paragraph 3.", mime_type="application/pdf")
-        sent = provider.wait_next(mine, lambda m: "Sent" in m.text, timeout=10)
+        check = provider.wait_next(mine, lambda m: "Send these comments" in m.text, timeout=10)
+        assert "You wrote: “See paragraph 3.”" in check.text and "With the document: reply.pdf" in check.text
+        sent = provider.press_and_wait("Send the comments", lambda m: "Sent" in m.text, message=check)
         assert "are with the inspector" in sent.text and "late" not in sent.text
         ((payload,),) = bot.query("SELECT payload FROM requests WHERE kind = 'comments'")
         assert "paragraphs 3 and 7" not in str(payload)  # the file's content is not in the database
@@ -224,7 +226,8 @@ def test_a_document_comment_reaches_the_inspector_with_its_name(api: FakeBotApi,
         provider.ask(f"/comments {ref}", lambda m: "Type your comments" in m.text)
         since, mine = inspector.mark(), provider.mark()
         provider.send_document("late.docx", b"PK late words", mime_type="application/msword")
-        late = provider.wait_next(mine, lambda m: "Sent" in m.text, timeout=10)
+        check = provider.wait_next(mine, lambda m: "Send these comments" in m.text, timeout=10)
+        late = provider.press_and_wait("Send the comments", lambda m: "Sent" in m.text, message=check)
         assert "These comments are late: they were due by Wednesday 18 March 2026." in late.text
         told = inspector.wait_next(since, lambda m: "sent comments" in m.text, timeout=15)
         assert "late (they were due by Wednesday 18 March 2026)" in told.text and "late.docx" in told.text

@@ -322,8 +322,19 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         asked = provider.ask(f"/comments {ref}", lambda m: "Type your comments" in m.text)
         assert "Oak House" in asked.text
         since = inspector.mark()
-        sent = provider.ask("Paragraph 3 names the wrong manager.", lambda m: "Sent" in m.text)
+        long = provider.ask("x" * 4001, lambda m: "characters" in m.text)
+        assert "please keep comments under 4000" in long.text and "Send the comments" not in str(long.buttons)
+        typed = "Paragraph 3 names the wrong manager."
+        check = provider.ask(typed, lambda m: "Send these comments" in m.text)
+        assert "You wrote: “Paragraph 3 names the wrong manager.”" in check.text, check.text
+        comments_made = "SELECT count(*) FROM requests WHERE kind = 'comments'"
+        assert bot.query(comments_made) == [(0,)]  # nothing goes before the provider presses Send
+        sent = provider.press_and_wait("Send the comments", lambda m: "Sent" in m.text, message=check)
         assert "These comments are late: they were due by Wednesday 18 March 2026." in sent.text
+        snapshot = _state(bot)
+        again = provider.forge_press(check.callback_data["Send the comments"], check)  # an old Send
+        assert "expired" in (provider.wait_answer(again).text or "")
+        assert _state(bot) == snapshot
         told = inspector.wait_next(since, lambda m: "sent comments" in m.text, timeout=15)
         assert "late (they were due by Wednesday 18 March 2026)" in told.text
         assert "Paragraph 3 names the wrong manager." in told.text
