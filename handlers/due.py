@@ -280,7 +280,7 @@ def _which_milestone(
     if wider.unavailable:
         missing = " or ".join(key.replace("_", " ") for key in wider.unavailable)
         return None, (
-            f"There is no {escape(missing)} deadline in a {escape(kind.name.lower())} "
+            f"There is no {escape(missing)} deadline in {escape(kind.a_name)} "
             f"({case_title(case)}). Send <code>/due {case.ref}</code> to see the deadlines it has."
         )
     return None, f"That isn't a deadline for {case_title(case)}'s kind of inspection. " + _EXAMPLES

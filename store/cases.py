@@ -395,7 +395,7 @@ class CaseRepository:
             misfits = sorted(key for key in case.events if key not in event_keys(kind))
             if misfits:
                 raise InvalidInput(
-                    f"A {KINDS[kind].name.lower()} has no {', '.join(misfits)}: undo "
+                    f"{KINDS[kind].a_name_opening} has no {', '.join(misfits)}: undo "
                     f"{'it' if len(misfits) == 1 else 'them'} first."
                 )
             consistency.check_kind(case, kind)

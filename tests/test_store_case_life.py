@@ -191,12 +191,12 @@ async def test_a_manager_corrects_the_kind_when_what_is_recorded_fits(db: Databa
         (
             {"end": END, "complaint": date(2026, 5, 20)},
             "la-sif",
-            "A local authority children's services: single inspection (sif) has no complaint: undo it first.",
+            "A local authority children's services: single inspection (SIF) has no complaint: undo it first.",
         ),
         (
             {"end": END, "evidence_upload": date(2026, 3, 9), "complaint": date(2026, 5, 20)},
             "la-sif",
-            "A local authority children's services: single inspection (sif) has no complaint, "
+            "A local authority children's services: single inspection (SIF) has no complaint, "
             "evidence_upload: undo them first.",
         ),
         (

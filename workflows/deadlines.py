@@ -175,23 +175,23 @@ def _validate(kind: InspectionKind, dates: CaseDates) -> None:
     for key in dates.records:
         if key not in allowed:
             raise TimelineError(
-                f"You can't record '{key}' for a {kind.name.lower()}; "
+                f"You can't record '{key}' for {kind.a_name}; "
                 f"you can record {', '.join(sorted(allowed))}."
             )
     if dates.judgement is not None:
         if not kind.grades:
             raise TimelineError(
-                f"A {kind.name.lower()} is not graded; "
+                f"{kind.a_name_opening} is not graded; "
                 "say whether there were serious or widespread concerns instead."
             )
         if kind.grade(dates.judgement) is None:
             raise TimelineError(
-                f"'{dates.judgement}' is not a judgement for a {kind.name.lower()}; "
+                f"'{dates.judgement}' is not a judgement for {kind.a_name}; "
                 f"use one of {', '.join(kind.grades)}."
             )
     if dates.concerns and not kind.uses_concerns:
         raise TimelineError(
-            f"A {kind.name.lower()} is graded, not judged on serious or widespread concerns; "
+            f"{kind.a_name_opening} is graded, not judged on serious or widespread concerns; "
             "give the judgement instead."
         )
 

@@ -108,4 +108,4 @@ def _not_recordable(kind: InspectionKind, key: str) -> str:
             "its window ends."
         )
     known = ", ".join(item.key for item in recordables(kind))
-    return f"'{key[:40]}' isn't something I can record for a {kind.name.lower()}. You can record: {known}."
+    return f"'{key[:40]}' isn't something I can record for {kind.a_name}. You can record: {known}."

@@ -298,6 +298,11 @@ class InspectionKind:
         return f"{'an' if name[:1] in 'aeiou' else 'a'} {name}"
 
     @property
+    def a_name_opening(self) -> str:
+        """`a_name` opening a sentence: 'An adoption support agency: full inspection'."""
+        return self.a_name[:1].upper() + self.a_name[1:]
+
+    @property
     def start_text(self) -> str:
         """What to give as the first day: 'the on-site day (day 2), the day after the announcement call'."""
         return self.start_meaning or self.start_event
