@@ -48,6 +48,8 @@ _MENU: dict[Role, tuple[str, ...]] = {
 }
 #: Everyone's menu until the bot knows their role: nothing a provider can't use.
 COMMANDS = [BotCommand(name, _ALL[name]) for name in _MENU[Role.PROVIDER]]
+#: Every command anyone has, for "did you mean" after a slip.
+KNOWN_COMMANDS = tuple(_ALL)
 
 
 def menu_for(role: Role) -> list[BotCommand]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import html
 import logging
 
@@ -28,7 +29,7 @@ from handlers import (
 )
 from handlers.context import Handler, InspectApplication, InspectContext
 from handlers.conversation import nothing_to_cancel
-from handlers.menu import COMMANDS
+from handlers.menu import COMMANDS, KNOWN_COMMANDS
 from handlers.people import PressOutsidePrivateChat, refuse_group, reply
 
 log = logging.getLogger(__name__)
@@ -39,9 +40,14 @@ _NOT_PRIVATE = ~filters.ChatType.PRIVATE
 
 
 async def unknown_command(update: Update, context: InspectContext) -> None:
+    """An unknown command: said back (cut), with the nearest known one when it is a slip (/comment)."""
     text = (update.effective_message.text or "") if update.effective_message else ""
-    word = html.escape(text.split()[0][:40]) if text.split() else "that"
-    await reply(update, f"I don't know {word}. Send /help to see what I can do.")
+    first = text.split()[0] if text.split() else ""
+    word = html.escape(first[:40]) if first else "that"
+    typed = first.lstrip("/").split("@")[0].lower()
+    near = difflib.get_close_matches(typed, KNOWN_COMMANDS, n=1, cutoff=0.75) if typed else []
+    hint = f" Did you mean /{near[0]}?" if near else ""
+    await reply(update, f"I don't know {word}.{hint} Send /help to see what I can do.")
 
 
 async def not_text(update: Update, context: InspectContext) -> None:

@@ -48,7 +48,9 @@ BAD_INPUT = [
     ("/invite wizard", "I can't invite 'wizard'"),
     ("/invite provider", "A provider is invited to a case"),
     ("/invite provider 999", "I can't find case #999."),
-    ("/frobnicate", "I don't know /frobnicate"),
+    ("/frobnicate", "I don't know /frobnicate. Send /help"),  # nothing near it: no guess
+    ("/comment 1", "I don't know /comment. Did you mean /comments?"),
+    ("/reveiw 1", "Did you mean /review?"),
     ("\U0001f642\U0001f389\U0001f44d", "I didn't catch that"),
     ("blah " * 800, "I didn't catch that"),
     ("when is the draft due for #999?", "I can't find case #999."),
