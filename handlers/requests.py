@@ -176,9 +176,10 @@ def describe_for(
         return _notified(situation(services, case), case, who)
     said = _describe(request, case, event, who)
     if request.kind == "deferral" and event == deferral.ASK and person.role is Role.MANAGER:
-        # The day to decide by, from the first day as asked (so an edit after the decision says it alike).
-        first = datetime.fromisoformat(str(request.payload["first_day"])).date()
-        until = services.calendar.add_working_days(first, -1)
+        # The day to decide by, from when the visit begins as asked (so an edit after the decision says it
+        # alike); requests from before "begins" was kept have the first on-site day.
+        begins = request.payload.get("begins") or request.payload["first_day"]
+        until = services.calendar.add_working_days(datetime.fromisoformat(str(begins)).date(), -1)
         said += f"\nDecide by <b>{format_date(until)}</b>: once the visit starts it can't be deferred."
     return said
 

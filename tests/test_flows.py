@@ -251,6 +251,30 @@ def test_a_covid_visit_is_live_from_the_call_the_day_before() -> None:
         run(deferral.FLOW, NEW, "ask", P, call_day, ground="other", explanation="flood")
 
 
+def test_a_covid_deferral_keeps_the_call_day_as_when_the_visit_begins() -> None:
+    """The managers must decide before the call (Monday 16 March), not before the on-site day."""
+    asked = run(
+        deferral.FLOW,
+        NEW,
+        "ask",
+        P,
+        sit("covid-assurance", date(2026, 3, 17), date(2026, 3, 10)),
+        ground="other",
+        explanation="flood",
+    )
+    assert asked.payload["first_day"] == "2026-03-17" and asked.payload["begins"] == "2026-03-16"
+    other = run(
+        deferral.FLOW,
+        NEW,
+        "ask",
+        P,
+        sit("ch-full", date(2026, 3, 17), date(2026, 3, 10)),
+        ground="other",
+        explanation="flood",
+    )
+    assert other.payload["begins"] == other.payload["first_day"] == "2026-03-17"
+
+
 def test_la_sif_offers_only_its_exceptional_circumstances() -> None:
     situation = sit("la-sif", date(2026, 3, 17), date(2026, 3, 10))
     assert [g.id for g in deferral.grounds(KINDS["la-sif"])] == ["severe_weather", "power_failure", "other"]

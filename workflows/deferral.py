@@ -193,6 +193,9 @@ def _apply(
                 "explanation": explanation,
                 "asked_on": situation.today.isoformat(),
                 "first_day": situation.first_day().isoformat(),
+                # When the visit begins, which a decision must come before: for a COVID-19 visit the
+                # announcement call, the working day before its on-site day (002 L155-156).
+                "begins": begins(situation).isoformat(),
             },
             tell=(Party.MANAGER, Party.INSPECTOR),
         )
