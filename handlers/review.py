@@ -93,7 +93,10 @@ def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role,
         late = f" ({relative(due, today, calendar)})" if request.state != case_review.DECIDED else ""
         lines.append(f"Due by <b>{format_date(due)}</b>{late}.{_rule(kind, 'case_review')}")
     if p.get("dcs_email_due"):
-        by = f"by <b>{_day(p['dcs_email_due'])}</b>."
+        email_due = date.fromisoformat(str(p["dcs_email_due"]))
+        pending = "dcs_email" not in case.events and request.state != case_review.DECIDED
+        away = f" ({relative(email_due, today, calendar)})" if pending else ""
+        by = f"by <b>{format_date(email_due)}</b>{away}."
         lines.append(
             f"Email the directors of children's services {by} Then call them; the email is forwarded to "
             "the provider."

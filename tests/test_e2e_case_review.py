@@ -185,7 +185,8 @@ def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
         told = _with(inspector, since, ash, _PROMPT)
         assert "Why: serious or widespread concerns were recorded." in told.text, told.text
         email_by = CALENDAR.add_working_days(date(2026, 3, 10), 1)  # the end of the next working day
-        assert f"Email the directors of children's services by {format_date(email_by)}" in told.text
+        away = distance(email_by, NOW.date(), CALENDAR)  # how far off (or late), as every date
+        assert f"Email the directors of children's services by {format_date(email_by)} ({away})." in told.text
         assert told.buttons == [["Debrief"]]  # the inspector may record the debrief too
         _settle(api, bot, NOW)
     finally:
