@@ -84,7 +84,9 @@ async def start(update: Update, context: InspectContext) -> None:
         await reply(
             update,
             f"Welcome, {escape(person.display_name)}. You have joined as {_ROLE_NAMES[person.role]}{on}.\n\n"
-            + help_text(person),
+            + help_text(person)
+            + "\n\n"
+            + await doable_now(context, person),
         )
         return
     found = await db.people.get_by_telegram_id(user.id)
@@ -94,7 +96,8 @@ async def start(update: Update, context: InspectContext) -> None:
     if user.first_name and user.first_name != found.display_name:
         found = await db.people.set_display_name(found, user.first_name)  # managers start unnamed
     await set_menu(context, user.id, found.role)
-    await reply(update, f"Hello, {escape(found.display_name)}.\n\n" + help_text(found))
+    hello = f"Hello, {escape(found.display_name)}.\n\n" + help_text(found)
+    await reply(update, hello + "\n\n" + await doable_now(context, found))
 
 
 async def help_command(update: Update, context: InspectContext) -> None:

@@ -243,7 +243,8 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         late = api.user(PROVIDER + 50, "Lee")
         since = late.mark()
         code = invite_code(manager.ask(f"/invite provider {alone}", _LINK), api.username)
-        join(late, code, lambda m: "joined" in m.text or "Welcome" in m.text)
+        welcome = join(late, code, lambda m: "joined" in m.text or "Welcome" in m.text)
+        assert f"What you can do now\n#{alone} Elm House" in welcome.text, welcome.text  # and with which case
         caught = late.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
         assert f"#{alone} Elm House" in caught.text and caught.buttons == [["Acknowledge"], ["Ask to defer"]]
         grounds = provider.press_and_wait(
