@@ -1630,22 +1630,34 @@ class FakeBotApi:
     def _m_send_message(self, p: _Params) -> dict[str, Any]:
         with self._cond:
             chat = self._chat_param(p, to_send=True)
-            text, raw, parse_mode, entities = self._formatted(p, "text", "entities", MAX_TEXT, required=True)
+            formatted = self._formatted(p, "text", "entities", MAX_TEXT, required=True)
             self._check_limits(chat.id)
-            markup = self._reply_markup(p, inline_only=False)
-            reply_to = self._reply_to(p, chat)
-            inline = self._apply_reply_keyboard(chat, markup)
-            msg = self._new_bot_message(
-                chat,
-                text=text,
-                raw_text=raw,
-                parse_mode=parse_mode,
-                entities=entities,
-                reply_markup=inline,
-                reply_to=reply_to,
-                link_preview_options=p.get_json("link_preview_options"),
-            )
-            return self._message_dict(chat, msg)
+            return self._deliver(chat, p, formatted, link_preview_options=p.get_json("link_preview_options"))
+
+    def _deliver(
+        self,
+        chat: _Chat,
+        p: _Params,
+        formatted: tuple[str, str, str | None, list[dict[str, Any]]],
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A bot message with its formatted text, reply markup and reply, as sendMessage and sendDocument
+        both make it (the caller holds the lock and has checked what is particular to it)."""
+        text, raw, parse_mode, entities = formatted
+        markup = self._reply_markup(p, inline_only=False)
+        reply_to = self._reply_to(p, chat)
+        inline = self._apply_reply_keyboard(chat, markup)
+        msg = self._new_bot_message(
+            chat,
+            text=text,
+            raw_text=raw,
+            parse_mode=parse_mode,
+            entities=entities,
+            reply_markup=inline,
+            reply_to=reply_to,
+            **extra,
+        )
+        return self._message_dict(chat, msg)
 
     def _finish_edit(self, chat: _Chat, msg: _Msg) -> dict[str, Any]:
         msg.edit_date = int(time.time())
@@ -1772,23 +1784,8 @@ class FakeBotApi:
                 raise _bad("there is no document in the request")
             else:
                 raise _bad("wrong file identifier/HTTP URL specified")
-            text, raw, parse_mode, entities = self._formatted(
-                p, "caption", "caption_entities", MAX_CAPTION, required=False
-            )
-            markup = self._reply_markup(p, inline_only=False)
-            reply_to = self._reply_to(p, chat)
-            inline = self._apply_reply_keyboard(chat, markup)
-            msg = self._new_bot_message(
-                chat,
-                text=text,
-                raw_text=raw,
-                parse_mode=parse_mode,
-                entities=entities,
-                reply_markup=inline,
-                reply_to=reply_to,
-                document=document,
-            )
-            return self._message_dict(chat, msg)
+            formatted = self._formatted(p, "caption", "caption_entities", MAX_CAPTION, required=False)
+            return self._deliver(chat, p, formatted, document=document)
 
     def _m_send_chat_action(self, p: _Params) -> bool:
         action = p.get_str("action")
