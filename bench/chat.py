@@ -15,6 +15,13 @@ anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake
   answered (an open loop): the latency (median, p99) a person sees when the bot is in steady use;
 - alone: 200 questions one at a time (one from each person): the latency when the bot is idle.
 
+The burst runs --rounds times (default ROUNDS) on each bot, the two bots taking turns (inspectbot then
+echo, then echo then inspectbot, ...; each round starts its bot afresh, since two bots can't poll one
+server): this machine's speed drifts by a third within minutes (other work shares its cores), so a ratio
+is only fair between loads run close together. The burst's figure is the median over the rounds of
+each round's own ratio (inspectbot's rate over the echo bot's, run next to it); every round's is printed
+too. Latency and CPU of the burst are over all rounds. Paced and alone run once, in the first round.
+
 cpu_ms_per_update is the bot process's CPU time (/proc) over a load, divided by the updates answered.
 inspectbot's AIORateLimiter (30 messages a second overall by default, Telegram's own guidance) would cap
 burst throughput near 30 a second whatever the CPU cost, and the echo bot has none: so the bot runs here
@@ -26,7 +33,7 @@ Every question names a case the person is on, so the cost measured is per questi
 
 With BENCH_PROFILE=FOLDER, each bot is sampled by py-spy during each load (bench/_profile.py).
 
-    python -m bench chat [--quick] [--rate N] [--paced N]
+    python -m bench chat [--quick] [--rate N] [--paced N] [--rounds N]
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ _STALL_S = 60.0  # no reply for this long: the bot is stuck, stop
 #: a second on the development machine) and what inspectbot does (220 to 330), so the latency measured is
 #: the bot's own work rather than a queue.
 PACED_RATE = 100.0
+#: Bursts on each bot, taking turns: enough for a median that one slow minute does not move.
+ROUNDS = 3
 
 
 @dataclass
@@ -77,6 +86,17 @@ class Figures:
     @property
     def per_second(self) -> float:
         return self.answered / self.seconds
+
+    @staticmethod
+    def pooled(rounds: list[Figures]) -> Figures:
+        """Several runs of one load as one: every latency, every reply, the time and CPU added up."""
+        return Figures(
+            sum(f.answered for f in rounds),
+            sum(f.seconds for f in rounds),
+            [latency for f in rounds for latency in f.latencies],
+            sum((f.replies for f in rounds), Counter[str]()),
+            sum(f.cpu_s for f in rounds),
+        )
 
     def percentile(self, share: float) -> float:
         ordered = sorted(self.latencies)
@@ -184,20 +204,13 @@ def _plans(
 def _run_loads(
     api: FakeBotApi,
     pid: int,
-    burst: dict[int, list[str]],
-    alone: dict[int, list[str]],
-    rate: float,
+    loads: dict[str, Callable[[], Figures]],
     name: str,
 ) -> dict[str, Figures]:
-    """The three loads on the bot process `pid` (sampled by py-spy when BENCH_PROFILE asks)."""
-    loads: dict[str, Figures] = {}
+    """Each load on the bot process `pid` (sampled by py-spy when BENCH_PROFILE asks)."""
+    measured: dict[str, Figures] = {}
     profiles = _profile.folder()
-    drivers: dict[str, Callable[[], Figures]] = {
-        "burst": lambda: _drive(api, burst, len(burst)),
-        "paced": lambda: _drive_paced(api, burst, rate),
-        "alone": lambda: _drive(api, alone, 1),
-    }
-    for load, drive in drivers.items():
+    for load, drive in loads.items():
         cpu = _world.cpu_seconds(pid)
         out = profiles / f"{name}.{load}.txt" if profiles else None
         with _profile.sampling(pid, out) if out else nullcontext():
@@ -205,8 +218,22 @@ def _run_loads(
         figures.cpu_s = _world.cpu_seconds(pid) - cpu
         if out:
             print(_profile.summary(out), file=sys.stderr)
-        loads[load] = figures
-    return loads
+        measured[load] = figures
+    return measured
+
+
+@dataclass
+class _Runs:
+    """Every load's figures on one bot, a list a load (the burst has one a round)."""
+
+    loads: dict[str, list[Figures]]
+
+    def add(self, measured: dict[str, Figures]) -> None:
+        for load, figures in measured.items():
+            self.loads.setdefault(load, []).append(figures)
+
+    def pooled(self) -> dict[str, Figures]:
+        return {load: Figures.pooled(runs) for load, runs in self.loads.items()}
 
 
 def main(args: list[str]) -> int:
@@ -216,9 +243,14 @@ def main(args: list[str]) -> int:
     parser.add_argument(
         "--paced", type=float, default=PACED_RATE, help="questions a second offered when paced"
     )
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="bursts on each bot, taking turns")
     options = parser.parse_args(args)
+    if options.rounds < 1:
+        parser.error("--rounds must be at least 1")
     people, questions = (100, 400) if options.quick else (200, 2_000)
     rng = random.Random(8)
+    ours, anchor = _Runs({}), _Runs({})
+    problems = ""
     with tempfile.TemporaryDirectory(prefix="bench-chat-") as tmp, FakeBotApi() as api:
         workdir = Path(tmp)
         world = _world.build(workdir / "inspectbot.sqlite3", 500, settings=250, inspectors=40, span_days=60)
@@ -229,23 +261,36 @@ def main(args: list[str]) -> int:
         askers = rng.sample(candidates, people)
         burst, alone = _plans(askers, questions, rng)
         _world.migrate(workdir, api)
-        bot = BotProcess(api, workdir, INSPECTBOT_OVERALL_RATE=f"{options.rate:g}").start(timeout=60)
-        try:
-            assert bot.proc is not None
-            ours = _run_loads(api, bot.proc.pid, burst, alone, options.paced, "inspectbot")
-        finally:
-            bot.stop()
-        with _world.echo_bot(api, workdir) as echo:
-            anchor = _run_loads(api, echo.pid, burst, alone, options.paced, "echo")
-        replies = sum((f.replies for f in ours.values()), Counter[str]())
-        problems = _problems(bot, replies)
+        for round_ in range(options.rounds):
+            loads: dict[str, Callable[[], Figures]] = {"burst": lambda: _drive(api, burst, len(burst))}
+            if round_ == 0:
+                loads["paced"] = lambda: _drive_paced(api, burst, options.paced)
+                loads["alone"] = lambda: _drive(api, alone, 1)
+            turns = ("inspectbot", "echo") if round_ % 2 == 0 else ("echo", "inspectbot")
+            for turn in turns:
+                if turn == "echo":
+                    with _world.echo_bot(api, workdir) as echo:
+                        anchor.add(_run_loads(api, echo.pid, loads, f"echo.round{round_ + 1}"))
+                    continue
+                bot = BotProcess(api, workdir, INSPECTBOT_OVERALL_RATE=f"{options.rate:g}").start(timeout=60)
+                try:
+                    assert bot.proc is not None
+                    measured = _run_loads(api, bot.proc.pid, loads, f"inspectbot.round{round_ + 1}")
+                finally:
+                    bot.stop()
+                ours.add(measured)
+                problems = problems or _problems(
+                    bot, sum((f.replies for f in measured.values()), Counter[str]())
+                )
 
     print(
-        f"chat: burst: {questions:,} questions from {people} people, each asking again once answered; "
+        f"chat: burst: {questions:,} questions from {people} people, each asking again once answered, "
+        f"{options.rounds} round(s) on each bot taking turns; "
         f"paced: the same questions offered at {options.paced:g} a second, answered or not; "
         f"alone: {people} one at a time",
         file=sys.stderr,
     )
+    replies = sum((f.replies for runs in ours.loads.values() for f in runs), Counter[str]())
     print("chat: inspectbot's replies began with:", file=sys.stderr)
     for start, count in replies.most_common(8):
         print(f"  {count:5d}  {start!r}", file=sys.stderr)
@@ -269,7 +314,11 @@ def _problems(bot: BotProcess, replies: Counter[str]) -> str:
     return ""
 
 
-def _report(ours: dict[str, Figures], anchor: dict[str, Figures]) -> None:
+def _report(ours: _Runs, anchor: _Runs) -> None:
+    """One line a figure; the burst's rate is the median of the rounds' own ratios, each round shown."""
+    mine_rounds, their_rounds = ours.loads["burst"], anchor.loads["burst"]
+    ratios = [m.per_second / t.per_second for m, t in zip(mine_rounds, their_rounds, strict=True)]
+    pooled_mine, pooled_theirs = ours.pooled(), anchor.pooled()
     figures: list[tuple[str, str, Callable[[Figures], float]]] = [
         ("updates_per_s", "/s", lambda f: f.per_second),
         ("latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies)),
@@ -278,12 +327,25 @@ def _report(ours: dict[str, Figures], anchor: dict[str, Figures]) -> None:
     ]
     shown = [
         (f"{load}.{name}", unit, value, load)
-        for load in ours
+        for load in pooled_mine
         for name, unit, value in figures
         if load != "alone" or name.startswith("latency")
     ]
     for name, unit, value, load in shown:
-        mine, theirs = value(ours[load]), value(anchor[load])
+        if name == "burst.updates_per_s":
+            rate = statistics.median(f.per_second for f in mine_rounds)
+            print(f"chat.{name}: {rate:,.1f} {unit} ({statistics.median(ratios):.2f}x)")
+            continue
+        mine, theirs = value(pooled_mine[load]), value(pooled_theirs[load])
         print(f"chat.{name}: {mine:,.1f} {unit} ({mine / theirs:.2f}x)")
+    for number, (m, ratio) in enumerate(zip(mine_rounds, ratios, strict=True), start=1):
+        print(f"chat.burst.round{number}.updates_per_s: {m.per_second:,.1f} /s ({ratio:.2f}x)")
     for name, unit, value, load in shown:
-        print(f"anchor.echo.{name}: {value(anchor[load]):,.1f} {unit} (1.00x)")
+        theirs = (
+            statistics.median(f.per_second for f in their_rounds)
+            if name == "burst.updates_per_s"
+            else value(pooled_theirs[load])
+        )
+        print(f"anchor.echo.{name}: {theirs:,.1f} {unit} (1.00x)")
+    for number, t in enumerate(their_rounds, start=1):
+        print(f"anchor.echo.burst.round{number}.updates_per_s: {t.per_second:,.1f} /s (1.00x)")
