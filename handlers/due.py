@@ -36,10 +36,11 @@ from store.errors import NotFound
 from store.lists import CaseRef
 from store.models import Case, Person
 from workflows.dates import find_date, format_date
+from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import get_kind
 from workflows.names import in_text, search_words
-from workflows.questions import Intent, parse_question
+from workflows.questions import Intent, Question, parse_question
 from workflows.recording import recordables
 from workflows.whatif import recompute, split, supposed_event
 
@@ -132,7 +133,7 @@ async def question(update: Update, context: InspectContext) -> None:
         return
     asked = parse_question(message.text)
     if asked.intent in (Intent.DEADLINE, Intent.NEXT) and asked.case_ref is not None:
-        await _question_on_case(update, context, asked.case_ref, message.text)
+        await _question_on_case(update, context, asked.case_ref, message.text, asked)
         return
     person = await current_person(update, context)
     if person is None:
@@ -148,14 +149,17 @@ async def question(update: Update, context: InspectContext) -> None:
     elif asked.intent == Intent.WEEK:
         await _week(update, context, person, asked.week or 0)
     elif asked.intent in (Intent.DEADLINE, Intent.NEXT):
-        await _deadline_question(update, context, person, message.text)
+        await _deadline_question(update, context, person, message.text, asked)
     else:
         await reply(update, "I didn't catch that. " + _EXAMPLES)
 
 
-async def _question_on_case(update: Update, context: InspectContext, ref: int, text: str) -> None:
+async def _question_on_case(
+    update: Update, context: InspectContext, ref: int, text: str, asked: Question
+) -> None:
     """A deadline question naming its case (#12): who asks and the case are read together, in one round
-    trip (`cases.get_asked`), where `current_person` and then `cases.get` would take two."""
+    trip (`cases.get_asked`), where `current_person` and then `cases.get` would take two. `asked` is the
+    reading of `text`, passed on so it is not read again."""
     user = update.effective_user
     if user is None:
         return
@@ -168,11 +172,14 @@ async def _question_on_case(update: Update, context: InspectContext, ref: int, t
         await refuse_uninvited(update)
         return
     person, case = found
-    await _about_case(update, context, person, case, text)
+    await _about_case(update, context, person, case, text, asked)
 
 
-async def _deadline_question(update: Update, context: InspectContext, person: Person, text: str) -> None:
-    """A deadline question naming no case by number: by its setting's name, the only case, or ask back."""
+async def _deadline_question(
+    update: Update, context: InspectContext, person: Person, text: str, asked: Question
+) -> None:
+    """A deadline question naming no case by number: by its setting's name, the only case, or ask back.
+    `asked` is the reading of `text`, used when the case is known at once (a picked case reads it again)."""
     db = context.services.db
     # Cases named in the question: narrowed in SQL by the question's words, then matched by workflows.names.
     candidates = await db.lists.named(person, search_words(text), every=False)
@@ -200,7 +207,7 @@ async def _deadline_question(update: Update, context: InspectContext, person: Pe
     except NotFound as exc:  # closed or left since the list was read
         await reply(update, escape(str(exc)))
         return
-    await _about_case(update, context, person, case, text)
+    await _about_case(update, context, person, case, text, asked)
 
 
 async def case_for_question(update: Update, context: InspectContext) -> None:
@@ -224,10 +231,19 @@ async def case_for_question(update: Update, context: InspectContext) -> None:
     await _about_case(update, context, person, case, str(text))
 
 
-async def _about_case(update: Update, context: InspectContext, person: Person, case: Case, text: str) -> None:
+async def _about_case(
+    update: Update,
+    context: InspectContext,
+    person: Person,
+    case: Case,
+    text: str,
+    asked: Question | None = None,
+) -> None:
     """Answer a deadline question about one case, or offer the likely meanings when unsure.
 
     A date in the question is never ignored: it is a "what if", or the answer says it is not one.
+    `asked` is the reading of `text` when the caller has one (None: read it here); the case's timeline is
+    worked out once here and shared by the steps below.
     """
     try:
         found = find_date(text, context.services.today())
@@ -240,15 +256,19 @@ async def _about_case(update: Update, context: InspectContext, person: Person, c
         if dated.condition is not None:
             await _what_if(update, context, person, case, dated.condition, day, dated.asked)
             return
+        if dated.asked != text:  # the date was taken out: the reading was of other words
+            asked = None
         text = dated.asked
-    key, reason = _which_milestone(case, person, context, text)
+    reading = asked if asked is not None else parse_question(text)
+    timeline = visible_timeline(case, person, context.services.calendar)
+    key, reason = _which_milestone(case, person, context, text, reading, timeline)
     if reason:
         await reply(update, reason)
         return
     if key == "?":
-        await _offer_choices(update, case, person, context, text)
+        await _offer_choices(update, case, person, context, text, reading, timeline)
         return
-    answer = _answer_text(context, person, case, key)
+    answer = _answer_text(context, person, case, key, timeline)
     if found is not None:
         answer += (
             f"\n\n(I answered from the dates recorded on the case, not from {format_date(found[0])}. To ask "
@@ -259,17 +279,29 @@ async def _about_case(update: Update, context: InspectContext, person: Person, c
 
 
 def _which_milestone(
-    case: Case, person: Person, context: InspectContext, text: str
+    case: Case,
+    person: Person,
+    context: InspectContext,
+    text: str,
+    reading: Question | None = None,
+    timeline: Sequence[Deadline] | None = None,
 ) -> tuple[str | None, str]:
-    """The milestone asked about (None: the next one; "?": ask back), or a reason there is none."""
+    """The milestone asked about (None: the next one; "?": ask back), or a reason there is none.
+
+    `reading` (of `text`) and `timeline` (the case's, as `person` sees it) are worked out here when not
+    given; a caller that has them passes them so neither is worked out twice.
+    """
     kind = get_kind(case.kind)
-    live = [d.key for d in visible_timeline(case, person, context.services.calendar)]
-    narrowed = parse_question(text, live)
+    if reading is None:
+        reading = parse_question(text)
+    if timeline is None:
+        timeline = visible_timeline(case, person, context.services.calendar)
+    narrowed = reading.narrowed([d.key for d in timeline])
     if narrowed.intent == Intent.DEADLINE and narrowed.matches:
         return (narrowed.matches[0].key, "") if narrowed.confident else ("?", "")
     if narrowed.intent != Intent.DEADLINE:
         return None, ""
-    wider = parse_question(text, [m.key for m in kind.milestones])
+    wider = reading.narrowed([m.key for m in kind.milestones])
     if wider.matches:
         label = kind.milestone(wider.matches[0].key)
         what = escape(label.label.lower()) if label else "such a"
@@ -287,13 +319,19 @@ def _which_milestone(
 
 
 async def _offer_choices(
-    update: Update, case: Case, person: Person, context: InspectContext, text: str
+    update: Update,
+    case: Case,
+    person: Person,
+    context: InspectContext,
+    text: str,
+    reading: Question,
+    timeline: Sequence[Deadline],
 ) -> None:
-    live = [d.key for d in visible_timeline(case, person, context.services.calendar)]
+    """Up to four likely milestones of the case as buttons; `reading` is of `text`."""
     labels = {m.key: m.label for m in get_kind(case.kind).milestones}
     rows = [
         [InlineKeyboardButton(labels[m.key], callback_data=f"{_ASK}:{m.key}:{case.ref}")]
-        for m in parse_question(text, live).matches[:4]
+        for m in reading.narrowed([d.key for d in timeline]).matches[:4]
     ]
     assert update.effective_message is not None
     await update.effective_message.reply_text(
@@ -366,11 +404,19 @@ async def ask_pressed(update: Update, context: InspectContext) -> None:
         await query.edit_message_text(text, parse_mode="HTML")
 
 
-def _answer_text(context: InspectContext, person: Person, case: Case, key: str | None) -> str:
-    """One deadline (or, with no key, the next one: theirs first) in one short message."""
+def _answer_text(
+    context: InspectContext,
+    person: Person,
+    case: Case,
+    key: str | None,
+    timeline: Sequence[Deadline] | None = None,
+) -> str:
+    """One deadline (or, with no key, the next one: theirs first) in one short message. `timeline` is the
+    case's as `person` sees it, worked out here when the caller has not already (a button press)."""
     services = context.services
     today = services.today()
-    timeline = visible_timeline(case, person, services.calendar)
+    if timeline is None:
+        timeline = visible_timeline(case, person, services.calendar)
     if key is None:
         pending = [d for d in timeline if d.open_on(today)]
         chosen = ([d for d in pending if is_mine(d, person.role)] or pending)[:1]

@@ -6,17 +6,31 @@ shared/spec/seed-*.md; the rest cover typos, case references, ambiguity and text
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows.questions import (
+    MAX_CHARS,
+    MAX_CONFIDENT_WORDS,
     MILESTONE_KEYS,
     NOT_TYPOS,
     PHRASES,
+    WEEK_SEQUENCES,
     Intent,
     Match,
     Question,
+    _asks_how_to_complain,
+    _case_ref,
+    _contains,
+    _is_clear,
+    _order,
+    _other_intent,
+    _score_milestones,
+    _tokens,
+    _words,
     parse_question,
 )
 
@@ -581,3 +595,85 @@ def test_asking_when_to_complain_stays_a_deadline_question(text: str) -> None:
 def test_how_without_a_complaint_is_not_a_complaint_question() -> None:
     assert parse_question("how do I comment on the draft?").intent is Intent.DEADLINE
     assert parse_question("how do I use this?").intent is Intent.HELP
+
+
+# --- narrowing a reading equals reading with the keys ---------------------------------------------------
+
+
+def _old_parse_question(text: str, available_keys: Collection[str] | None) -> Question:
+    """The oracle: `parse_question` as it was before `Question.narrowed`, filtering the scores by the keys
+    before ordering them (kept here verbatim, so the two ways can be compared)."""
+    case_ref, rest = _case_ref(text[:MAX_CHARS].lower())
+    raw = _words(rest)
+    tokens = _tokens(raw)
+    words = [t.word for t in tokens]
+    too_long = len(words) > MAX_CONFIDENT_WORDS
+
+    if _asks_how_to_complain(words):
+        return Question(Intent.COMPLAIN, case_ref, (), not too_long)
+    scores = _score_milestones(tokens)
+    if scores is not None:
+        unavailable: tuple[str, ...] = ()
+        if available_keys is not None:
+            allowed = set(available_keys)
+            unavailable = tuple(m.key for m in _order({k: s for k, s in scores.items() if k not in allowed}))
+            scores = {k: s for k, s in scores.items() if k in allowed}
+        matches = _order(scores)
+        return Question(Intent.DEADLINE, case_ref, matches, _is_clear(matches) and not too_long, unavailable)
+
+    week = next((n for sequence, n in WEEK_SEQUENCES.items() if _contains(words, sequence)), None)
+    if week is not None:
+        return Question(Intent.WEEK, case_ref, (), not too_long, week=week)
+    intent = _other_intent(raw, words)
+    return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and not too_long)
+
+
+def _seen(q: Question) -> tuple[object, ...]:
+    """What callers read of a Question (not the fields kept for narrowing again)."""
+    return (q.intent, q.case_ref, q.matches, q.confident, q.unavailable, q.week)
+
+
+# The phrases' words, typos of some (corrected, with the penalty), words of the other intents, and case
+# references; a few of them or many, padded or not with filler words up to past MAX_CONFIDENT_WORDS, so
+# that clear questions are sometimes too long to be confident about.
+_VOCABULARY_WORDS = sorted(
+    {w for p in PHRASES for w in p.split()}
+    | {"#12", "case", "due", "when", "how", "do", "i", "complain", "procedure", "this", "next", "week"}
+    | {"overdue", "help", "cases", "drafr", "complaitn", "publicaton", "evidense", "commments"}
+)
+_vocabulary_texts = st.builds(
+    lambda words, padding: " ".join(words) + " the" * padding,
+    st.one_of(
+        st.lists(st.sampled_from(_VOCABULARY_WORDS), max_size=4),
+        st.lists(st.sampled_from(_VOCABULARY_WORDS), max_size=40),
+    ),
+    st.integers(min_value=0, max_value=MAX_CONFIDENT_WORDS + 2),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=_vocabulary_texts, available=_key_sets, again=_key_sets)
+def test_narrowed_reading_is_the_reading_with_keys(
+    text: str, available: frozenset[str], again: frozenset[str]
+) -> None:
+    expected = _seen(_old_parse_question(text, available))
+    reading = parse_question(text)
+    assert _seen(reading) == _seen(_old_parse_question(text, None))
+    assert _seen(reading.narrowed(available)) == expected
+    assert _seen(parse_question(text, available)) == expected
+    # narrowing an already narrowed reading starts again from every candidate
+    assert _seen(reading.narrowed(again).narrowed(available)) == expected
+
+
+def test_narrowing_can_change_confidence_both_ways() -> None:
+    """'report' alone asks; in a kind with only the draft it answers. A long message never answers."""
+    reading = parse_question("when is the report due")
+    assert not reading.confident
+    assert reading.narrowed({"draft_report"}).confident
+    assert reading.narrowed({"draft_report"}).unavailable == (
+        "final_report",
+        "prepublication_report",
+        "publication",
+    )
+    long = parse_question("when is the report due " + "and some more words here " * 10)
+    assert long.too_long and not long.narrowed({"draft_report"}).confident

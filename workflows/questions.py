@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 
@@ -51,9 +51,9 @@ class Question:
     """The reading of one message.
 
     `matches` holds, for DEADLINE, the candidate keys best first (only keys from `available_keys` when
-    that was given). `unavailable` holds keys the words pointed at that the case's kind does not have
-    (e.g. a complaint deadline for a local authority inspection), so the handler can say so instead of
-    offering nothing.
+    that was given, or `narrowed()` was). `unavailable` holds keys the words pointed at that the case's
+    kind does not have (e.g. a complaint deadline for a local authority inspection), so the handler can
+    say so instead of offering nothing.
     """
 
     intent: Intent
@@ -62,11 +62,37 @@ class Question:
     confident: bool
     unavailable: tuple[str, ...] = ()
     week: int | None = None  # WEEK: 0 this week, 1 next week
+    # What `narrowed()` needs to narrow again without reading the text again: every candidate the words
+    # pointed at, best first (None: not narrowed, so `matches` are all of them), and whether the message
+    # had too many words to be sure of.
+    every_match: tuple[Match, ...] | None = None
+    too_long: bool = False
 
     @property
     def best(self) -> str | None:
         """The best candidate key, or None."""
         return self.matches[0].key if self.matches else None
+
+    def narrowed(self, available_keys: Collection[str]) -> Question:
+        """This reading limited to a case's milestone keys: what `parse_question(text, available_keys)`
+        gives for the same text, without reading it again (a handler reads the text before it knows the
+        case). Always from every candidate, so narrowing twice is narrowing once with the last keys.
+
+        Filtering the ordered matches keeps their order: `_order` sorts every key by its unrounded score,
+        then rank, then name (a total order), so any subset comes out in the order it had among all.
+        """
+        if self.intent is not Intent.DEADLINE:
+            return self
+        every = self.matches if self.every_match is None else self.every_match
+        allowed = set(available_keys)
+        matches = tuple(m for m in every if m.key in allowed)
+        return replace(
+            self,
+            matches=matches,
+            confident=_is_clear(matches) and not self.too_long,
+            unavailable=tuple(m.key for m in every if m.key not in allowed),
+            every_match=every,
+        )
 
 
 # Every milestone key of every kind (timelines.md, and the extra keys workflows/kinds.py uses), in rough
@@ -524,8 +550,15 @@ def parse_question(text: str, available_keys: Collection[str] | None = None) -> 
 
     `available_keys` are the milestone keys of the case's kind when the case is known: candidates are
     limited to them, which can settle an ambiguous word ("report" in a kind with only one report).
-    Pass None when the case is not known yet. Never raises for any string.
+    Pass None when the case is not known yet. Never raises for any string. With keys this is
+    `parse_question(text).narrowed(available_keys)`: one way to narrow, whether the text is read again or not.
     """
+    reading = _read(text)
+    return reading if available_keys is None else reading.narrowed(available_keys)
+
+
+def _read(text: str) -> Question:
+    """The reading of `text` with every candidate milestone key (not narrowed to a case's)."""
     case_ref, rest = _case_ref(text[:MAX_CHARS].lower())
     raw = _words(rest)
     tokens = _tokens(raw)
@@ -533,19 +566,15 @@ def parse_question(text: str, available_keys: Collection[str] | None = None) -> 
     too_long = len(words) > MAX_CONFIDENT_WORDS
 
     if _asks_how_to_complain(words):
-        return Question(Intent.COMPLAIN, case_ref, (), not too_long)
+        return Question(Intent.COMPLAIN, case_ref, (), not too_long, too_long=too_long)
     scores = _score_milestones(tokens)
     if scores is not None:
-        unavailable: tuple[str, ...] = ()
-        if available_keys is not None:
-            allowed = set(available_keys)
-            unavailable = tuple(m.key for m in _order({k: s for k, s in scores.items() if k not in allowed}))
-            scores = {k: s for k, s in scores.items() if k in allowed}
         matches = _order(scores)
-        return Question(Intent.DEADLINE, case_ref, matches, _is_clear(matches) and not too_long, unavailable)
+        confident = _is_clear(matches) and not too_long
+        return Question(Intent.DEADLINE, case_ref, matches, confident, too_long=too_long)
 
     week = next((n for sequence, n in WEEK_SEQUENCES.items() if _contains(words, sequence)), None)
     if week is not None:
-        return Question(Intent.WEEK, case_ref, (), not too_long, week=week)
+        return Question(Intent.WEEK, case_ref, (), not too_long, week=week, too_long=too_long)
     intent = _other_intent(raw, words)
-    return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and not too_long)
+    return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and not too_long, too_long=too_long)
