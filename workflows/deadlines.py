@@ -175,8 +175,7 @@ def _validate(kind: InspectionKind, dates: CaseDates) -> None:
     for key in dates.records:
         if key not in allowed:
             raise TimelineError(
-                f"You can't record '{key}' for {kind.a_name}; "
-                f"you can record {', '.join(sorted(allowed))}."
+                f"You can't record '{key}' for {kind.a_name}; you can record {', '.join(sorted(allowed))}."
             )
     if dates.judgement is not None:
         if not kind.grades:
