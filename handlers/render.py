@@ -80,13 +80,16 @@ def deadline_answer(
 
 
 def _answer_head(case: Case, deadline: Deadline, today: date, calendar: WorkingCalendar) -> str:
+    """'Label for #12 Oak Lodge: due <date> (...)': the labels name events and documents ("Provider's
+    comments on the draft report", "Report published ..."), so "<label> is due" would not read as English
+    for most of them; the colon form fits every label, as "done on" and "ended on" already do."""
     label = escape(deadline.label)
     if deadline.recorded is not None:
         return f"{label} for {case_title(case)}: done on <b>{format_date(deadline.recorded)}</b>."
     if not deadline.open_on(today):
         return f"{label} for {case_title(case)}: ended on <b>{format_date(deadline.last_day)}</b>."
     return (
-        f"{label} for {case_title(case)} is due <b>{escape(when(deadline))}</b> "
+        f"{label} for {case_title(case)}: due <b>{escape(when(deadline))}</b> "
         f"({relative(deadline.last_day, today, calendar)})."
     )
 
