@@ -132,8 +132,15 @@ async def question(update: Update, context: InspectContext) -> None:
     if message is None or not message.text:
         return
     asked = parse_question(message.text)
-    if asked.intent in (Intent.DEADLINE, Intent.NEXT) and asked.case_ref is not None:
-        await _question_on_case(update, context, asked.case_ref, message.text, asked)
+    if asked.intent in (Intent.DEADLINE, Intent.NEXT, Intent.OVERDUE) and asked.case_ref is not None:
+        found = await _asker_and_case(update, context, asked.case_ref)
+        if found is None:
+            return
+        asker, case = found
+        if asked.intent == Intent.OVERDUE:
+            await _overdue_on_case(update, context, asker, case)
+        else:
+            await _about_case(update, context, asker, case, message.text, asked)
         return
     person = await current_person(update, context)
     if person is None:
@@ -154,25 +161,21 @@ async def question(update: Update, context: InspectContext) -> None:
         await reply(update, "I didn't catch that. " + _EXAMPLES)
 
 
-async def _question_on_case(
-    update: Update, context: InspectContext, ref: int, text: str, asked: Question
-) -> None:
-    """A deadline question naming its case (#12): who asks and the case are read together, in one round
-    trip (`cases.get_asked`), where `current_person` and then `cases.get` would take two. `asked` is the
-    reading of `text`, passed on so it is not read again."""
+async def _asker_and_case(update: Update, context: InspectContext, ref: int) -> tuple[Person, Case] | None:
+    """For a question naming its case (#12): who asks and the case, read together in one round trip
+    (`cases.get_asked`), where `current_person` and then `cases.get` would take two. None, once answered,
+    when the case can't be shown to them or they aren't invited."""
     user = update.effective_user
     if user is None:
-        return
+        return None
     try:
         found = await context.services.db.cases.get_asked(user.id, ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
-        return
+        return None
     if found is None:
         await refuse_uninvited(update)
-        return
-    person, case = found
-    await _about_case(update, context, person, case, text, asked)
+    return found
 
 
 async def _deadline_question(
@@ -436,15 +439,20 @@ def _answer_text(
 async def _overdue(update: Update, context: InspectContext, person: Person, ref: int | None) -> None:
     """One case's missed deadlines, or a page of every open case's the person may see (handlers.lists)."""
     services = context.services
-    today = services.today()
     if ref is None:
         await send(update, context, person, ListSpec("over"))
         return
     try:
         case = await services.db.cases.get(person, ref)
     except NotFound as exc:
-        await reply(update, escape(str(exc)))
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return
+    await _overdue_on_case(update, context, person, case)
+
+
+async def _overdue_on_case(update: Update, context: InspectContext, person: Person, case: Case) -> None:
+    services = context.services
+    today = services.today()
     lines = [
         f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
         for d in visible_timeline(case, person, services.calendar)

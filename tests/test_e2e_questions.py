@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
+from tests.e2e_helpers import CALENDAR, MANAGER, STRANGER, expected, today, typed
 from tests.fakebotapi import FakeBotApi, FakeUser
 from workflows.dates import format_date
 
@@ -73,3 +73,24 @@ def test_case_review_only_after_an_inadequate_judgement(api: FakeBotApi, bot: Bo
     review = expected("ch-full", start, judgement="inadequate")["case_review"]
     assert format_date(review.due) in answer.text
     assert "Owner:" in answer.text and "Rule: 5 working days after the end of the inspection" in answer.text
+
+
+def test_is_anything_overdue_for_a_named_case(api: FakeBotApi, bot: BotProcess) -> None:
+    """ "Is anything overdue for #1?" reads the asker and the case in one go (as a deadline question naming
+    its case does), and answers for that case only; an unknown case, or a stranger, learns nothing."""
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), -40)
+    manager.ask(f'/newcase ch-full "Oak House" {typed(start)}')
+    manager.ask(f'/newcase ch-full "Elm Lodge" {typed(CALENDAR.add_working_days(today(), 3))}')
+    late = expected("ch-full", start)["draft_report"]
+
+    answer = manager.ask("is anything overdue for #1?")
+    assert answer.text.startswith("Overdue ("), answer.text
+    assert "#1 Oak House" in answer.text and format_date(late.due) in answer.text
+    assert "Elm Lodge" not in answer.text
+    assert manager.ask("is anything overdue for #2?").text == "Nothing is overdue."
+    assert (
+        manager.ask("is anything overdue for #9?").text == "I can't find case #9. Send /cases to see yours."
+    )
+    refusal = api.user(STRANGER, "Sam").ask("is anything overdue for #1?")
+    assert "Oak House" not in refusal.text and "invitation" in refusal.text, refusal.text
