@@ -14,6 +14,7 @@ import aiosqlite
 
 from store.errors import NotFound, PermissionDenied
 from store.models import Person
+from store.reads import first_row
 from workflows.access import OPERATOR, Role, Scope, Subject, can_correct, can_edit, can_view
 
 
@@ -21,10 +22,7 @@ async def subject_of(conn: aiosqlite.Connection, actor: Person | None) -> Subjec
     """The current facts about `actor`; None is the operator's command line."""
     if actor is None:
         return OPERATOR
-    rows = list(
-        await conn.execute_fetchall("SELECT role, setting_id, active FROM people WHERE id = ?", (actor.id,))
-    )
-    row = rows[0] if rows else None
+    row = await first_row(conn, "SELECT role, setting_id, active FROM people WHERE id = ?", (actor.id,))
     if row is None:
         return Subject(person_id=actor.id, role=actor.role, setting_id=None, active=False)
     return Subject(
@@ -42,14 +40,12 @@ async def scope_of(conn: aiosqlite.Connection, case_id: int, setting_id: int) ->
 
 async def case_row(conn: aiosqlite.Connection, ref: int) -> aiosqlite.Row | None:
     """The case's row with its setting's name and URN (`setting_name`, `setting_urn`), in one round trip."""
-    rows = list(
-        await conn.execute_fetchall(
-            "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn FROM cases c"
-            " JOIN settings s ON s.id = c.setting_id WHERE c.ref = ?",
-            (ref,),
-        )
+    return await first_row(
+        conn,
+        "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn FROM cases c"
+        " JOIN settings s ON s.id = c.setting_id WHERE c.ref = ?",
+        (ref,),
     )
-    return rows[0] if rows else None
 
 
 #: The case row (with its setting's name and URN), who is on it in which role, and the asker's current
@@ -110,10 +106,10 @@ async def _checked_row(
     conn: aiosqlite.Connection, asker: str, asker_value: int | None, ref: int, extra: str
 ) -> aiosqlite.Row:
     sql = _CHECKED_CASE.format(extra=f" {extra}," if extra else "", asker=asker)
-    rows = list(await conn.execute_fetchall(sql, (asker_value, ref)))
-    if not rows:
+    row = await first_row(conn, sql, (asker_value, ref))
+    if row is None:
         raise NotFound(ref)
-    return rows[0]
+    return row
 
 
 def _subject(row: aiosqlite.Row) -> Subject:
@@ -134,10 +130,19 @@ async def visible_case(
     conn: aiosqlite.Connection, actor: Person | None, ref: int, extra: str = ""
 ) -> aiosqlite.Row:
     """The case row, if `actor` may see it; `NotFound` whether it is missing or hidden."""
+    row, _, _ = await viewed_case(conn, actor, ref, extra)
+    return row
+
+
+async def viewed_case(
+    conn: aiosqlite.Connection, actor: Person | None, ref: int, extra: str = ""
+) -> tuple[aiosqlite.Row, Subject, Scope]:
+    """`visible_case` with the facts it decided on, for a caller that decides more on them (which party
+    the actor is on the case) without reading them again; `NotFound` whether missing or hidden."""
     row, subject, scope = await checked_case(conn, actor, ref, extra)
     if not can_view(subject, scope):
         raise NotFound(ref)
-    return row
+    return row, subject, scope
 
 
 async def editable_case(conn: aiosqlite.Connection, actor: Person | None, ref: int) -> aiosqlite.Row:

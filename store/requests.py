@@ -26,6 +26,7 @@ from store.lists import visible_sql
 from store.models import Case, Person, Role
 from store.people import load_person
 from workflows import survey
+from workflows.access import Scope, Subject
 from workflows.actions import PARTY_BY_ROLE
 from workflows.deadlines import LONDON
 from workflows.flows import (
@@ -352,8 +353,8 @@ class RequestRepository:
     async def for_case(self, actor: Person | None, ref: int, kind: str | None = None) -> list[Request]:
         """The case's requests `actor` may see, oldest first; only those of `kind` when given."""
         async with self._db.reading() as conn:
-            row = await guard.visible_case(conn, actor, ref)
-            party = await self._party(conn, actor, row)
+            row, subject, scope = await guard.viewed_case(conn, actor, ref)  # facts `_party` would re-read
+            party = _party_in(subject, scope, ref)
             return [
                 r
                 for r in await requests_of(conn, row["id"])
@@ -542,10 +543,7 @@ class RequestRepository:
 
     async def _party(self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row) -> Party:
         subject = await guard.subject_of(conn, actor)
-        party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
-        if party is None:
-            raise PermissionDenied(f"You have no part in case #{row['ref']}.")
-        return party
+        return _party_in(subject, await guard.scope_of(conn, row["id"], row["setting_id"]), row["ref"])
 
     async def _visible(self, conn: aiosqlite.Connection, actor: Person | None, request_id: int) -> Request:
         """The request, or `InvalidInput` alike whether it is missing or hidden (nothing leaks)."""
@@ -559,11 +557,10 @@ class RequestRepository:
             raise missing
         request = _request(found)
         try:
-            row = await guard.visible_case(conn, actor, request.case_ref)
-            subject = await guard.subject_of(conn, actor)
-            party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
+            _, subject, scope = await guard.viewed_case(conn, actor, request.case_ref)
         except NotFound:
             raise missing from None
+        party = party_of(subject, scope)
         if party is None or not visible_to(party, request.kind):
             raise missing
         return request
@@ -589,3 +586,11 @@ class RequestRepository:
         if found is None:
             raise RuntimeError(f"request {request_id} vanished inside its own transaction")
         return _request(found)
+
+
+def _party_in(subject: Subject, scope: Scope, ref: int) -> Party:
+    """The actor's party on case `ref`; `PermissionDenied` when they have none (they see it, take no part)."""
+    party = party_of(subject, scope)
+    if party is None:
+        raise PermissionDenied(f"You have no part in case #{ref}.")
+    return party

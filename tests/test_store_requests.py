@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiosqlite.core
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from store import changes
 from store.consistency import CALENDAR, case_dates
 from store.database import Database
-from store.errors import InvalidInput, PermissionDenied, StoreError
+from store.errors import InvalidInput, NotFound, PermissionDenied, StoreError
 from store.models import Person, Role
 from tests.storefixtures import Clock, first_manager
 from workflows.changes import ChangeKind, diff
@@ -192,6 +193,37 @@ async def test_a_complaint_and_comments_record_their_dates_on_the_case(db: Datab
     clock.now += timedelta(days=7)  # Tuesday 9 June: the window closed on Friday 5 June
     with pytest.raises(InvalidInput, match="closed on Friday 5 June 2026"):
         await db.requests.open(w.provider, w.finished, "complaint", "make", {"text": "x"})
+
+
+async def test_for_case_refuses_a_hidden_case_as_a_missing_one_and_reads_in_two_round_trips(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = await build(db)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "major_incident"})
+    outsider = await join(db, w.boss, Role.INSPECTOR, 5)  # on no case: sees none
+    with pytest.raises(NotFound) as hidden:
+        await db.requests.for_case(outsider, w.future)
+    with pytest.raises(NotFound) as missing:
+        await db.requests.for_case(outsider, 999)
+    assert (
+        str(hidden.value) == f"I can't find case #{w.future}."
+        and str(missing.value) == "I can't find case #999."
+    )
+
+    hops = 0
+    execute = aiosqlite.core.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal hops
+        hops += 1
+        return await execute(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+    assert [r.id for r in await db.requests.for_case(w.inspector, w.future)] == [asked.request.id]
+    assert hops == 2  # the case with who may see it (guard.viewed_case), then its requests
+    hops = 0
+    assert await db.requests.for_case(w.provider, w.finished, "case_review") == []  # internal: not theirs
+    assert hops == 2
 
 
 async def test_a_case_review_decision_with_a_compliance_notice_brings_the_monitoring_visit(
