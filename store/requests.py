@@ -25,6 +25,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.lists import visible_sql
 from store.models import Case, Person, Role
 from store.people import load_person
+from store.reads import first_row
 from workflows import survey
 from workflows.access import Scope, Subject
 from workflows.actions import PARTY_BY_ROLE
@@ -112,12 +113,14 @@ def _request(row: aiosqlite.Row) -> Request:
 
 async def requests_of(conn: aiosqlite.Connection, case_id: int) -> list[Request]:
     """Unchecked: every request of a case, oldest first, for callers that checked access (export)."""
-    async with conn.execute(
-        f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id"
-        " WHERE r.case_id = ? ORDER BY r.id",
-        (case_id,),
-    ) as cur:
-        return [_request(row) for row in await cur.fetchall()]
+    return [
+        _request(row)
+        for row in await conn.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id"
+            " WHERE r.case_id = ? ORDER BY r.id",
+            (case_id,),
+        )
+    ]
 
 
 async def catch_up_member(
@@ -221,11 +224,13 @@ class RequestRepository:
         case = await build_case(conn, row)
         if case.status != "open" or not survey.due_now(KINDS[case.kind], case_dates(case).records):
             return None
-        async with conn.execute(
-            "SELECT 1 FROM requests WHERE case_id = ? AND kind = ?", (row["id"], survey.MACHINE.kind)
-        ) as cur:
-            if await cur.fetchone() is not None:
-                return None
+        offered = await first_row(
+            conn,
+            "SELECT 1 FROM requests WHERE case_id = ? AND kind = ? LIMIT 1",
+            (row["id"], survey.MACHINE.kind),
+        )
+        if offered is not None:
+            return None
         return await self.open_on(conn, None, row, survey.MACHINE.kind, survey.OFFER, {}, system=True)
 
     async def open_on(
@@ -366,8 +371,7 @@ class RequestRepository:
         the managers' pending decisions, a provider's acknowledgement or unfinished survey (for /help)."""
         found: list[tuple[Request, tuple[str, ...]]] = []
         async with self._db.reading() as conn:
-            async with conn.execute("SELECT * FROM cases WHERE status = 'open' ORDER BY ref") as cur:
-                rows = list(await cur.fetchall())
+            rows = list(await conn.execute_fetchall("SELECT * FROM cases WHERE status = 'open' ORDER BY ref"))
             subject = await guard.subject_of(conn, actor)
             for row in rows:
                 party = party_of(subject, await guard.scope_of(conn, row["id"], row["setting_id"]))
@@ -404,20 +408,20 @@ class RequestRepository:
                 f" AND {where}"
             )
             args = [*(value for pair in waiting for value in pair), *params]
-            async with conn.execute("SELECT COUNT(DISTINCT c.id)" + body, args) as cur:
-                counted = await cur.fetchone()
-            async with conn.execute(
-                "SELECT c.ref, MIN(r.id) AS first" + body + " GROUP BY c.ref ORDER BY first LIMIT ?",
-                (*args, limit),
-            ) as cur:
-                refs = [int(row["ref"]) for row in await cur.fetchall()]
+            counted = await first_row(conn, "SELECT COUNT(DISTINCT c.id)" + body, args)
+            refs = [
+                int(row["ref"])
+                for row in await conn.execute_fetchall(
+                    "SELECT c.ref, MIN(r.id) AS first" + body + " GROUP BY c.ref ORDER BY first LIMIT ?",
+                    (*args, limit),
+                )
+            ]
         return refs, 0 if counted is None else int(counted[0])
 
     async def of_kind(self, actor: Person, kind: str) -> list[Request]:
         """Every request of `kind` on the cases `actor` may see (a manager's /feedback across cases)."""
         async with self._db.reading() as conn:
-            async with conn.execute("SELECT * FROM cases ORDER BY ref") as cur:
-                rows = list(await cur.fetchall())
+            rows = list(await conn.execute_fetchall("SELECT * FROM cases ORDER BY ref"))
             subject = await guard.subject_of(conn, actor)
             found: list[Request] = []
             for row in rows:
@@ -547,11 +551,11 @@ class RequestRepository:
 
     async def _visible(self, conn: aiosqlite.Connection, actor: Person | None, request_id: int) -> Request:
         """The request, or `InvalidInput` alike whether it is missing or hidden (nothing leaks)."""
-        async with conn.execute(
+        found = await first_row(
+            conn,
             f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id WHERE r.id = ?",
             (request_id,),
-        ) as cur:
-            found = await cur.fetchone()
+        )
         missing = InvalidInput("I can't find that request.")
         if found is None:
             raise missing
@@ -570,19 +574,18 @@ class RequestRepository:
         request = await self._load(conn, request_id)
         row = await guard.case_row(conn, request.case_ref)
         assert row is not None
-        async with conn.execute(  # the messages it queued then (outbox.tell_request's dedup keys)
-            "SELECT count(*) FROM outbox WHERE dedup LIKE ?", (f"req:{request.id}:{request.version}:%",)
-        ) as cur:
-            counted = await cur.fetchone()
+        counted = await first_row(  # the messages it queued then (outbox.tell_request's dedup keys)
+            conn, "SELECT count(*) FROM outbox WHERE dedup LIKE ?", (f"req:{request.id}:{request.version}:%",)
+        )
         told = 0 if counted is None else int(counted[0])
         return Sent(request, True, await build_case(conn, row), told=told)
 
     async def _load(self, conn: aiosqlite.Connection, request_id: int) -> Request:
-        async with conn.execute(
+        found = await first_row(
+            conn,
             f"SELECT {_COLUMNS} FROM requests r JOIN cases c ON c.id = r.case_id WHERE r.id = ?",
             (request_id,),
-        ) as cur:
-            found = await cur.fetchone()
+        )
         if found is None:
             raise RuntimeError(f"request {request_id} vanished inside its own transaction")
         return _request(found)
