@@ -17,6 +17,7 @@ import aiosqlite
 from store import guard
 from store.codec import time_from_text, time_to_text
 from store.models import AuditEntry, Person
+from store.reads import first_row
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -88,14 +89,17 @@ _COLUMNS = "id, at, actor_id, actor_label, action, case_ref, before, after"
 
 async def entries_for_case(conn: aiosqlite.Connection, ref: int) -> list[AuditEntry]:
     """Unchecked: for callers that have already checked access (export, the repository below)."""
-    async with conn.execute(f"SELECT {_COLUMNS} FROM audit WHERE case_ref = ? ORDER BY id", (ref,)) as cur:
-        return [_entry(row) for row in await cur.fetchall()]
+    return [
+        _entry(row)
+        for row in await conn.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM audit WHERE case_ref = ? ORDER BY id", (ref,)
+        )
+    ]
 
 
 async def entry(conn: aiosqlite.Connection, entry_id: int) -> AuditEntry | None:
     """Unchecked, like `entries_for_case`: one entry by its id."""
-    async with conn.execute(f"SELECT {_COLUMNS} FROM audit WHERE id = ?", (entry_id,)) as cur:
-        row = await cur.fetchone()
+    row = await first_row(conn, f"SELECT {_COLUMNS} FROM audit WHERE id = ?", (entry_id,))
     return None if row is None else _entry(row)
 
 
@@ -113,8 +117,8 @@ class AuditRepository:
 
     async def all(self) -> list[AuditEntry]:
         """The whole trail, oldest first: for operators and tests."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute(f"SELECT {_COLUMNS} FROM audit ORDER BY id") as cur,
-        ):
-            return [_entry(row) for row in await cur.fetchall()]
+        async with self._db.reading() as conn:
+            return [
+                _entry(row)
+                for row in await conn.execute_fetchall(f"SELECT {_COLUMNS} FROM audit ORDER BY id")
+            ]

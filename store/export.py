@@ -31,23 +31,22 @@ async def export_case(db: Database, ref: int) -> dict[str, Any]:
         notes = await notes_of(conn, case.id, ref)
         entries = await audit.entries_for_case(conn, ref)
         requests = await requests_of(conn, case.id)
-        async with conn.execute(
-            "SELECT id, role, created_by, created_at, expires_at, redeemed_at, redeemed_by FROM invites"
-            " WHERE case_id = ? ORDER BY id",
-            (case.id,),
-        ) as cur:
-            invites = [
-                {
-                    "id": r["id"],
-                    "role": r["role"],
-                    "created_by": r["created_by"],
-                    "created_at": r["created_at"],
-                    "expires_at": r["expires_at"],
-                    "redeemed_at": _opt_time(r["redeemed_at"]),
-                    "redeemed_by": r["redeemed_by"],
-                }
-                for r in await cur.fetchall()
-            ]
+        invites = [
+            {
+                "id": r["id"],
+                "role": r["role"],
+                "created_by": r["created_by"],
+                "created_at": r["created_at"],
+                "expires_at": r["expires_at"],
+                "redeemed_at": _opt_time(r["redeemed_at"]),
+                "redeemed_by": r["redeemed_by"],
+            }
+            for r in await conn.execute_fetchall(
+                "SELECT id, role, created_by, created_at, expires_at, redeemed_at, redeemed_by FROM invites"
+                " WHERE case_id = ? ORDER BY id",
+                (case.id,),
+            )
+        ]
     return {
         "exported_at": time_to_text(db.now()),
         "case": {

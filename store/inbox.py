@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from store.codec import time_to_text
+from store.reads import first_row
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -60,19 +61,18 @@ class InboxRepository:
 
     async def pending(self) -> list[InboxItem]:
         """Updates stored but not handled (the process stopped first), oldest first."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute("SELECT update_id, body FROM inbox WHERE done_at IS NULL ORDER BY update_id") as cur,
-        ):
-            return [InboxItem(int(row["update_id"]), str(row["body"])) for row in await cur.fetchall()]
+        async with self._db.reading() as conn:
+            return [
+                InboxItem(int(row["update_id"]), str(row["body"]))
+                for row in await conn.execute_fetchall(
+                    "SELECT update_id, body FROM inbox WHERE done_at IS NULL ORDER BY update_id"
+                )
+            ]
 
     async def next_offset(self) -> int | None:
         """The `getUpdates` offset that acknowledges everything stored; None when nothing ever was."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute("SELECT MAX(update_id) FROM inbox") as cur,
-        ):
-            row = await cur.fetchone()
+        async with self._db.reading() as conn:
+            row = await first_row(conn, "SELECT MAX(update_id) FROM inbox")
         return None if row is None or row[0] is None else int(row[0]) + 1
 
     async def mark_done(self, update_id: int) -> None:
@@ -90,11 +90,8 @@ class InboxRepository:
         )
 
     async def is_done(self, update_id: int) -> bool:
-        async with (
-            self._db.reading() as conn,
-            conn.execute("SELECT done_at FROM inbox WHERE update_id = ?", (update_id,)) as cur,
-        ):
-            row = await cur.fetchone()
+        async with self._db.reading() as conn:
+            row = await first_row(conn, "SELECT done_at FROM inbox WHERE update_id = ?", (update_id,))
         return row is not None and row[0] is not None
 
     async def prune(self, older_than: timedelta) -> int:

@@ -20,6 +20,7 @@ from store import guard
 from store.codec import opt_time
 from store.deadlines import deadline_from_row, due_at_text
 from store.models import Person
+from store.reads import first_row
 from workflows.access import Role, Subject, is_operator
 from workflows.audience import INTERNAL_KEYS
 from workflows.deadlines import Deadline
@@ -217,13 +218,21 @@ class ListRepository:
             page_ids = ids[offset : offset + limit]
             if len(page_ids) < limit and len(ids) < offset + limit and not narrow.overdue:
                 # Past the cases with something open: those with nothing left to do, by number.
-                async with conn.execute(
-                    f"SELECT c.id FROM cases c WHERE c.status = 'open' AND {where_all} AND NOT EXISTS"
-                    " (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.id AND d.case_open = 1"
-                    f" AND {open_on} AND {shown}) ORDER BY c.ref LIMIT ? OFFSET ?",
-                    (*extra, *open_params, *shown_params, limit - len(page_ids), max(0, offset - len(ids))),
-                ) as cur:
-                    page_ids += [row[0] for row in await cur.fetchall()]
+                page_ids += [
+                    row[0]
+                    for row in await conn.execute_fetchall(
+                        f"SELECT c.id FROM cases c WHERE c.status = 'open' AND {where_all} AND NOT EXISTS"
+                        " (SELECT 1 FROM case_deadlines d WHERE d.case_id = c.id AND d.case_open = 1"
+                        f" AND {open_on} AND {shown}) ORDER BY c.ref LIMIT ? OFFSET ?",
+                        (
+                            *extra,
+                            *open_params,
+                            *shown_params,
+                            limit - len(page_ids),
+                            max(0, offset - len(ids)),
+                        ),
+                    )
+                ]
             cases = await _cases_by_id(conn, page_ids)
             timelines = await _timelines(conn, cases, subject.role)
         return Page([CaseLine(c, chase(timelines.get(c.id, []), today)) for c in cases], total, offset)
@@ -236,12 +245,18 @@ class ListRepository:
             total = await _count(
                 conn, f"SELECT COUNT(*) FROM cases c WHERE c.status = 'closed' AND {where}", params
             )
-            async with conn.execute(
-                f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"
-                f" WHERE c.status = 'closed' AND {where} ORDER BY c.ref DESC LIMIT ? OFFSET ?",
-                (*params, limit, offset),
-            ) as cur:
-                return Page([_case_ref(row) for row in await cur.fetchall()], total, offset)
+            return Page(
+                [
+                    _case_ref(row)
+                    for row in await conn.execute_fetchall(
+                        f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"
+                        f" WHERE c.status = 'closed' AND {where} ORDER BY c.ref DESC LIMIT ? OFFSET ?",
+                        (*params, limit, offset),
+                    )
+                ],
+                total,
+                offset,
+            )
 
     async def oldest_pending(self) -> date | None:
         """The last day of the oldest deadline still pending on an open case (operator-level: for warming
@@ -263,12 +278,18 @@ class ListRepository:
             total = await _count(
                 conn, f"SELECT COUNT(*) FROM cases c WHERE c.status = ? AND {where}", [status, *params]
             )
-            async with conn.execute(
-                f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"
-                f" WHERE c.status = ? AND {where} ORDER BY c.ref DESC LIMIT ?",
-                (status, *params, limit),
-            ) as cur:
-                return Page([_case_ref(row) for row in await cur.fetchall()], total, 0)
+            return Page(
+                [
+                    _case_ref(row)
+                    for row in await conn.execute_fetchall(
+                        f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"
+                        f" WHERE c.status = ? AND {where} ORDER BY c.ref DESC LIMIT ?",
+                        (status, *params, limit),
+                    )
+                ],
+                total,
+                0,
+            )
 
     async def named(
         self, actor: Person, parts: Sequence[str], *, every: bool, limit: int = 500
@@ -284,12 +305,14 @@ class ListRepository:
             bare = "REPLACE(REPLACE(s.name, char(39), ''), char(8217), '')"
             likes = f" {'AND' if every else 'OR'} ".join(f"{bare} LIKE ? ESCAPE '\\'" for _ in parts)
             patterns = ["%" + _escape_like(part) + "%" for part in parts]
-            async with conn.execute(
-                f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"
-                f" WHERE c.status = 'open' AND {where} AND ({likes}) ORDER BY c.ref DESC LIMIT ?",
-                (*params, *patterns, limit),
-            ) as cur:
-                return [_case_ref(row) for row in await cur.fetchall()]
+            return [
+                _case_ref(row)
+                for row in await conn.execute_fetchall(
+                    f"SELECT {_CASE_COLUMNS} FROM cases c JOIN settings s ON s.id = c.setting_id"
+                    f" WHERE c.status = 'open' AND {where} AND ({likes}) ORDER BY c.ref DESC LIMIT ?",
+                    (*params, *patterns, limit),
+                )
+            ]
 
     async def overdue(
         self, actor: Person, today: date, offset: int = 0, limit: int = PAGE_SIZE
@@ -328,16 +351,17 @@ class ListRepository:
             args = [*params, *shown_params, *where_params]
             counted = body if where != "1" else body.replace(" JOIN cases c ON c.id = d.case_id", "")
             total = await _count(conn, "SELECT COUNT(*)" + counted, args)
-            async with conn.execute(
-                f"SELECT {_CASE_COLUMNS}, d.*"
-                + body.replace(
-                    "JOIN cases c ON c.id = d.case_id",
-                    "JOIN cases c ON c.id = d.case_id JOIN settings s ON s.id = c.setting_id",
+            rows = list(
+                await conn.execute_fetchall(
+                    f"SELECT {_CASE_COLUMNS}, d.*"
+                    + body.replace(
+                        "JOIN cases c ON c.id = d.case_id",
+                        "JOIN cases c ON c.id = d.case_id JOIN settings s ON s.id = c.setting_id",
+                    )
+                    + " ORDER BY d.due_at, c.ref, d.position LIMIT ? OFFSET ?",
+                    (*args, limit, offset),
                 )
-                + " ORDER BY d.due_at, c.ref, d.position LIMIT ? OFFSET ?",
-                (*args, limit, offset),
-            ) as cur:
-                rows = list(await cur.fetchall())
+            )
         return Page(
             [DeadlineLine(_case_ref(row), deadline_from_row(row["kind"], row)) for row in rows], total, offset
         )
@@ -357,8 +381,7 @@ async def _cases_by_id(conn: aiosqlite.Connection, ids: Sequence[int]) -> list[C
 
 
 async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
-    async with conn.execute(sql, tuple(params)) as cur:
-        row = await cur.fetchone()
+    row = await first_row(conn, sql, tuple(params))
     return 0 if row is None else int(row[0])
 
 
@@ -372,13 +395,12 @@ async def _timelines(
     shown, shown_params = shown_sql(role)
     marks = ", ".join("?" * len(cases))
     found: dict[int, list[Deadline]] = {}
-    async with conn.execute(
+    for row in await conn.execute_fetchall(
         f"SELECT d.* FROM case_deadlines d WHERE d.case_id IN ({marks}) AND {shown}"
         " ORDER BY d.case_id, d.position",
         (*kinds, *shown_params),
-    ) as cur:
-        for row in await cur.fetchall():
-            found.setdefault(row["case_id"], []).append(deadline_from_row(kinds[row["case_id"]], row))
+    ):
+        found.setdefault(row["case_id"], []).append(deadline_from_row(kinds[row["case_id"]], row))
     return found
 
 

@@ -132,15 +132,15 @@ class PeopleRepository:
         """Active inspectors whose display name contains `text` (any letter case), for a manager's
         `/cases inspector NAME`; an exact match alone when there is one."""
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
-                "SELECT * FROM people WHERE role = 'inspector' AND active = 1"
-                " AND display_name LIKE ? ESCAPE '\\' ORDER BY display_name, id LIMIT ?",
-                (pattern, limit),
-            ) as cur,
-        ):
-            found = [person_from_row(row) for row in await cur.fetchall()]
+        async with self._db.reading() as conn:
+            found = [
+                person_from_row(row)
+                for row in await conn.execute_fetchall(
+                    "SELECT * FROM people WHERE role = 'inspector' AND active = 1"
+                    " AND display_name LIKE ? ESCAPE '\\' ORDER BY display_name, id LIMIT ?",
+                    (pattern, limit),
+                )
+            ]
         exact = [p for p in found if p.display_name.casefold() == text.strip().casefold()]
         return exact or found
 

@@ -12,6 +12,7 @@ from store import audit, guard
 from store.codec import time_to_text
 from store.errors import InvalidInput
 from store.models import Person, Setting
+from store.reads import first_row
 from workflows.access import can_view_setting
 
 if TYPE_CHECKING:
@@ -63,11 +64,11 @@ async def find_or_create(
 ) -> Setting:
     """The setting with this name (any letter case) and URN, created if there is none yet."""
     clean, clean_u = clean_name(name), clean_urn(urn)
-    async with conn.execute(
+    row = await first_row(
+        conn,
         "SELECT id, name, urn FROM settings WHERE name = ? COLLATE NOCASE AND COALESCE(urn, '') = ?",
         (clean, clean_u or ""),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     if row is not None:
         return setting_from_row(row)
     cursor = await conn.execute(
@@ -100,8 +101,12 @@ class SettingRepository:
             if setting is None:
                 raise SettingNotFound()
             subject = await guard.subject_of(conn, actor)
-            async with conn.execute("SELECT id FROM cases WHERE setting_id = ?", (setting_id,)) as cur:
-                case_ids = [row["id"] for row in await cur.fetchall()]
+            case_ids = [
+                row["id"]
+                for row in await conn.execute_fetchall(
+                    "SELECT id FROM cases WHERE setting_id = ?", (setting_id,)
+                )
+            ]
             scopes = [await guard.scope_of(conn, case_id, setting_id) for case_id in case_ids]
         if not can_view_setting(subject, setting_id, scopes):
             raise SettingNotFound()

@@ -17,13 +17,13 @@ class StateRepository:
         self._db = db
 
     async def get_all(self, namespace: str) -> dict[str, str]:
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
-                "SELECT key, value FROM kv_state WHERE namespace = ? ORDER BY key", (namespace,)
-            ) as cur,
-        ):
-            return {row["key"]: row["value"] for row in await cur.fetchall()}
+        async with self._db.reading() as conn:
+            return {
+                row["key"]: row["value"]
+                for row in await conn.execute_fetchall(
+                    "SELECT key, value FROM kv_state WHERE namespace = ? ORDER BY key", (namespace,)
+                )
+            }
 
     async def put(self, namespace: str, key: str, value: str) -> None:
         async with self._db.transaction() as conn:
