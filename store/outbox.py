@@ -24,6 +24,7 @@ from store import deadlines, guard
 from store.codec import time_from_text, time_to_text
 from store.errors import InvalidInput
 from store.models import Case, Person, Role
+from store.reads import first_row
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, Deadline
 from workflows.reminders import Hours, Recipient, notices, wanted_reminders
@@ -153,21 +154,25 @@ async def enqueue(
 async def _recipients(conn: aiosqlite.Connection, case: Case) -> tuple[list[Recipient], list[int]]:
     """The case's reachable active members (with their mutes), and the managers its overdue items go to:
     its manager members, else every manager."""
-    async with conn.execute(
-        "SELECT m.person_id, m.role, mu.person_id IS NOT NULL AS muted FROM case_members m"
-        " JOIN people p ON p.id = m.person_id"
-        " LEFT JOIN reminder_mutes mu ON mu.person_id = m.person_id AND mu.case_id = m.case_id"
-        " WHERE m.case_id = ? AND p.active = 1 AND p.unreachable_at IS NULL ORDER BY m.person_id",
-        (case.id,),
-    ) as cur:
-        people = [Recipient(r["person_id"], Role(r["role"]), bool(r["muted"])) for r in await cur.fetchall()]
+    people = [
+        Recipient(r["person_id"], Role(r["role"]), bool(r["muted"]))
+        for r in await conn.execute_fetchall(
+            "SELECT m.person_id, m.role, mu.person_id IS NOT NULL AS muted FROM case_members m"
+            " JOIN people p ON p.id = m.person_id"
+            " LEFT JOIN reminder_mutes mu ON mu.person_id = m.person_id AND mu.case_id = m.case_id"
+            " WHERE m.case_id = ? AND p.active = 1 AND p.unreachable_at IS NULL ORDER BY m.person_id",
+            (case.id,),
+        )
+    ]
     managers = [p.person_id for p in people if p.role is Role.MANAGER]
     if not managers:
-        async with conn.execute(
-            "SELECT id FROM people WHERE role = 'manager' AND active = 1 AND unreachable_at IS NULL"
-            " ORDER BY id"
-        ) as cur:
-            managers = [int(r["id"]) for r in await cur.fetchall()]
+        managers = [
+            int(r["id"])
+            for r in await conn.execute_fetchall(
+                "SELECT id FROM people WHERE role = 'manager' AND active = 1 AND unreachable_at IS NULL"
+                " ORDER BY id"
+            )
+        ]
     return people, managers
 
 
@@ -175,8 +180,7 @@ async def reconcile_case(conn: aiosqlite.Connection, case_id: int, now: datetime
     """`reconcile` for a case known by id (store.derived)."""
     from store.cases import build_case
 
-    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
-        row = await cur.fetchone()
+    row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
         await reconcile(conn, await build_case(conn, row), now)
 
@@ -184,8 +188,7 @@ async def reconcile_case(conn: aiosqlite.Connection, case_id: int, now: datetime
 async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
     """Bring the case's reminders in line with its timeline now (inside the change's transaction)."""
     hours, calendar = CONFIG.hours, CONFIG.calendar
-    async with conn.execute("SELECT deadlines FROM reminder_basis WHERE case_id = ?", (case.id,)) as cur:
-        basis_row = await cur.fetchone()
+    basis_row = await first_row(conn, "SELECT deadlines FROM reminder_basis WHERE case_id = ?", (case.id,))
     before = [] if basis_row is None else [_deadline_from_json(d) for d in json.loads(basis_row[0])]
     after = await timeline_of(conn, case)
     await conn.execute(
@@ -200,12 +203,14 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
         return
     people, managers = await _recipients(conn, case)
     wanted = {w.dedup(case.id): w for w in wanted_reminders(after, people, managers, now, hours, calendar)}
-    async with conn.execute(
-        "SELECT id, dedup, state, due_at FROM outbox WHERE case_id = ? AND kind IN ('remind', 'digest')"
-        " AND state IN ('pending', 'cancelled') AND instr(dedup, ':snooze:') = 0",  # snoozes stay
-        (case.id,),
-    ) as cur:
-        existing = {r["dedup"]: r for r in await cur.fetchall()}
+    existing = {
+        r["dedup"]: r
+        for r in await conn.execute_fetchall(
+            "SELECT id, dedup, state, due_at FROM outbox WHERE case_id = ? AND kind IN ('remind', 'digest')"
+            " AND state IN ('pending', 'cancelled') AND instr(dedup, ':snooze:') = 0",  # snoozes stay
+            (case.id,),
+        )
+    }
     for dedup, row in existing.items():
         want = wanted.get(dedup)
         if want is None:
@@ -343,12 +348,14 @@ async def request_copies(
     """The copies of a request's `version` that are out or going out (sent, or being sent now): the
     messages whose buttons a transition from that version makes stale. Pending ones are left out: they
     are rendered when sent, from the request as it then is."""
-    async with conn.execute(
-        f"SELECT {_COPY_COLUMNS} FROM outbox WHERE case_id = ? AND state IN ('sending', 'sent')"
-        " AND batch = ? AND template = 'request' ORDER BY id",  # outbox_case: the case's rows only
-        (case_id, f"req:{request_id}:{version}"),
-    ) as cur:
-        return [_copy(r) for r in await cur.fetchall()]
+    return [
+        _copy(r)
+        for r in await conn.execute_fetchall(
+            f"SELECT {_COPY_COLUMNS} FROM outbox WHERE case_id = ? AND state IN ('sending', 'sent')"
+            " AND batch = ? AND template = 'request' ORDER BY id",  # outbox_case: the case's rows only
+            (case_id, f"req:{request_id}:{version}"),
+        )
+    ]
 
 
 async def edit_request_copy(
@@ -479,26 +486,24 @@ class OutboxRepository:
         kinds = sendable_kinds(now)
         marks = ", ".join("?" for _ in kinds)
         now_text = time_to_text(now)
-        async with (
-            self._db.transaction(counted=False) as conn,
-            conn.execute(
-                f"UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1"
-                f" WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks})"
-                f" AND (person_id, batch) IN (SELECT person_id, batch FROM outbox"
-                f"  WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks}) ORDER BY due_at LIMIT ?)"
-                f" RETURNING {_ROW_COLUMNS}",
-                (time_to_text(now + lease), now_text, *kinds, now_text, *kinds, groups),
-            ) as cur,
-        ):
-            rows = [_row(r) for r in await cur.fetchall()]
+        async with self._db.transaction(counted=False) as conn:
+            rows = [
+                _row(r)
+                for r in await conn.execute_fetchall(
+                    f"UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1"
+                    f" WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks})"
+                    f" AND (person_id, batch) IN (SELECT person_id, batch FROM outbox"
+                    f"  WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks})"
+                    " ORDER BY due_at LIMIT ?)"
+                    f" RETURNING {_ROW_COLUMNS}",
+                    (time_to_text(now + lease), now_text, *kinds, now_text, *kinds, groups),
+                )
+            ]
         return sorted(rows, key=lambda r: (r.due_at, r.id))
 
     async def next_due(self) -> datetime | None:
-        async with (
-            self._db.reading() as conn,
-            conn.execute("SELECT MIN(due_at) FROM outbox WHERE state = 'pending'") as cur,
-        ):
-            row = await cur.fetchone()
+        async with self._db.reading() as conn:
+            row = await first_row(conn, "SELECT MIN(due_at) FROM outbox WHERE state = 'pending'")
         return None if row is None or row[0] is None else time_from_text(row[0])
 
     async def person(self, person_id: int) -> Person | None:
@@ -512,8 +517,7 @@ class OutboxRepository:
         from store.cases import build_case
 
         async with self._db.reading() as conn:
-            async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
-                row = await cur.fetchone()
+            row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
             return None if row is None else await build_case(conn, row)
 
     async def mark_sent(self, ids: Sequence[int], message_id: int, now: datetime) -> None:
@@ -552,25 +556,32 @@ class OutboxRepository:
             if cursor.rowcount == 0:
                 return 0
             await cancel_person(conn, person_id, "unreachable")
-            async with conn.execute(
-                "SELECT DISTINCT c.id FROM case_members m JOIN cases c ON c.id = m.case_id"
-                " WHERE m.person_id = ? AND c.status = 'open'",
-                (person_id,),
-            ) as cur:
-                case_ids = [int(r[0]) for r in await cur.fetchall()]
+            case_ids = [
+                int(r[0])
+                for r in await conn.execute_fetchall(
+                    "SELECT DISTINCT c.id FROM case_members m JOIN cases c ON c.id = m.case_id"
+                    " WHERE m.person_id = ? AND c.status = 'open'",
+                    (person_id,),
+                )
+            ]
             managers: set[int] = set()
             for case_id in case_ids:
-                async with conn.execute(
-                    "SELECT m.person_id FROM case_members m JOIN people p ON p.id = m.person_id"
-                    " WHERE m.case_id = ? AND m.role = 'manager' AND p.active = 1",
-                    (case_id,),
-                ) as cur:
-                    managers |= {int(r[0]) for r in await cur.fetchall()}
+                managers |= {
+                    int(r[0])
+                    for r in await conn.execute_fetchall(
+                        "SELECT m.person_id FROM case_members m JOIN people p ON p.id = m.person_id"
+                        " WHERE m.case_id = ? AND m.role = 'manager' AND p.active = 1",
+                        (case_id,),
+                    )
+                }
             if not managers:
-                async with conn.execute(
-                    "SELECT id FROM people WHERE role = 'manager' AND active = 1 AND unreachable_at IS NULL"
-                ) as cur:
-                    managers = {int(r[0]) for r in await cur.fetchall()}
+                managers = {
+                    int(r[0])
+                    for r in await conn.execute_fetchall(
+                        "SELECT id FROM people WHERE role = 'manager' AND active = 1"
+                        " AND unreachable_at IS NULL"
+                    )
+                }
             for manager in sorted(managers - {person_id}):
                 told += await enqueue(
                     conn,
@@ -615,64 +626,58 @@ class OutboxRepository:
             )
             if cursor.rowcount == 0:
                 return False
-            async with conn.execute(
-                "SELECT m.case_id FROM case_members m JOIN cases c ON c.id = m.case_id"
-                " WHERE m.person_id = ? AND c.status = 'open'",
-                (person_id,),
-            ) as cur:
-                case_ids = [int(r[0]) for r in await cur.fetchall()]
+            case_ids = [
+                int(r[0])
+                for r in await conn.execute_fetchall(
+                    "SELECT m.case_id FROM case_members m JOIN cases c ON c.id = m.case_id"
+                    " WHERE m.person_id = ? AND c.status = 'open'",
+                    (person_id,),
+                )
+            ]
             for case_id in case_ids:
                 await reconcile_case(conn, case_id, self._db.now())
         return True
 
     async def copy(self, row_id: int) -> Copy | None:
         """A request row by id, for the edit that follows a decision (the sender's, unchecked)."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
-                f"SELECT {_COPY_COLUMNS} FROM outbox WHERE id = ? AND template = 'request'", (row_id,)
-            ) as cur,
-        ):
-            found = await cur.fetchone()
+        async with self._db.reading() as conn:
+            found = await first_row(
+                conn, f"SELECT {_COPY_COLUMNS} FROM outbox WHERE id = ? AND template = 'request'", (row_id,)
+            )
         return None if found is None else _copy(found)
 
     async def shown_copy(self, person: Person, message_id: int) -> Copy | None:
         """The request row `person`'s message `message_id` carries (the copy they pressed a button on);
         None when that message is not one (a reply in a conversation)."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
+        async with self._db.reading() as conn:
+            found = await first_row(
+                conn,
                 f"SELECT {_COPY_COLUMNS} FROM outbox WHERE person_id = ? AND message_id = ?"
                 " AND template = 'request' AND state = 'sent' ORDER BY id DESC LIMIT 1",
                 (person.id, message_id),
-            ) as cur,
-        ):
-            found = await cur.fetchone()
+            )
         return None if found is None else _copy(found)
 
     # ------------------------------------------------------------ for people in chat
 
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
         """A person's pending reminders and notices, soonest first."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM outbox WHERE person_id = ? AND state = 'pending'"
-                " AND kind IN ('remind', 'digest', 'notice') ORDER BY due_at, id LIMIT ?",
-                (person.id, limit),
-            ) as cur,
-        ):
-            return [_row(r) for r in await cur.fetchall()]
+        async with self._db.reading() as conn:
+            return [
+                _row(r)
+                for r in await conn.execute_fetchall(
+                    f"SELECT {_ROW_COLUMNS} FROM outbox WHERE person_id = ? AND state = 'pending'"
+                    " AND kind IN ('remind', 'digest', 'notice') ORDER BY due_at, id LIMIT ?",
+                    (person.id, limit),
+                )
+            ]
 
     async def get_for(self, person: Person, row_id: int) -> OutboxRow:
         """A row of `person`'s own (a button carries its id); anyone else's is refused as missing."""
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
-                f"SELECT {_ROW_COLUMNS} FROM outbox WHERE id = ? AND person_id = ?", (row_id, person.id)
-            ) as cur,
-        ):
-            row = await cur.fetchone()
+        async with self._db.reading() as conn:
+            row = await first_row(
+                conn, f"SELECT {_ROW_COLUMNS} FROM outbox WHERE id = ? AND person_id = ?", (row_id, person.id)
+            )
         if row is None:
             raise InvalidInput("That reminder is no longer yours to act on.")
         return _row(row)
@@ -708,18 +713,19 @@ class OutboxRepository:
         local_day = hours.local(now).date()
         at = hours.morning(calendar.next_working_day(local_day + timedelta(days=1)))
         async with self._db.transaction() as conn:
-            async with conn.execute(
+            first = await first_row(
+                conn,
                 f"SELECT {_ROW_COLUMNS}, dedup, message_id FROM outbox WHERE id = ? AND person_id = ?",
                 (row_id, person.id),
-            ) as cur:
-                first = await cur.fetchone()
+            )
             if first is None or first["kind"] not in ("remind", "digest") or first["state"] != "sent":
                 raise InvalidInput("That reminder can't be snoozed any more.")
-            async with conn.execute(
-                "SELECT * FROM outbox WHERE person_id = ? AND message_id = ? AND state = 'sent'",
-                (person.id, first["message_id"]),
-            ) as cur:
-                rows = list(await cur.fetchall())
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT * FROM outbox WHERE person_id = ? AND message_id = ? AND state = 'sent'",
+                    (person.id, first["message_id"]),
+                )
+            )
             for r in rows:
                 await enqueue(
                     conn,
@@ -754,13 +760,15 @@ class OutboxRepository:
                 ),
                 ("failed", "SELECT COUNT(*) FROM outbox WHERE state = 'failed'", ()),
             ):
-                async with conn.execute(sql, args) as cur:
-                    found = await cur.fetchone()
+                found = await first_row(conn, sql, args)
                 counts[name] = 0 if found is None else int(found[0])
-            async with conn.execute(
-                "SELECT display_name FROM people WHERE unreachable_at IS NOT NULL AND active = 1 ORDER BY id"
-            ) as cur:
-                unreachable = [str(r[0]) for r in await cur.fetchall()]
+            unreachable = [
+                str(r[0])
+                for r in await conn.execute_fetchall(
+                    "SELECT display_name FROM people WHERE unreachable_at IS NOT NULL AND active = 1"
+                    " ORDER BY id"
+                )
+            ]
         return Status(counts["pending"], counts["sent"], counts["failed"], unreachable)
 
     # ------------------------------------------------------------ for the operator
