@@ -25,6 +25,7 @@ from store.codec import (
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
 from store.people import find_by_telegram_id, load_person
+from store.reads import first_row
 from workflows.access import can_create_case
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
@@ -139,8 +140,7 @@ class CaseRepository:
                 raise PermissionDenied("Only inspectors and managers can start a case.")
             now = self._db.now()
             setting = await places.find_or_create(conn, now, actor, setting_name, urn)
-            async with conn.execute("SELECT COALESCE(MAX(ref), 0) + 1 FROM cases") as cur:
-                next_ref = await cur.fetchone()
+            next_ref = await first_row(conn, "SELECT COALESCE(MAX(ref), 0) + 1 FROM cases")
             assert next_ref is not None  # an aggregate always gives a row
             ref = int(next_ref[0])
             cursor = await conn.execute(
@@ -210,10 +210,11 @@ class CaseRepository:
             if status is not None:
                 where += " AND c.status = ?"
                 params.append(status)
-            async with conn.execute(
-                f"SELECT * FROM cases c WHERE {where} ORDER BY c.ref DESC LIMIT ?", (*params, limit)
-            ) as cur:
-                rows = list(await cur.fetchall())
+            rows = list(
+                await conn.execute_fetchall(
+                    f"SELECT * FROM cases c WHERE {where} ORDER BY c.ref DESC LIMIT ?", (*params, limit)
+                )
+            )
             return [await build_case(conn, row) for row in rows]
 
     async def record_event(self, actor: Person, ref: int, key: str, day: date) -> Case:
@@ -411,12 +412,14 @@ class CaseRepository:
             assert setting is not None
             if setting.name == clean:
                 return await build_case(conn, row)
-            async with conn.execute(
-                "SELECT 1 FROM settings WHERE name = ? COLLATE NOCASE AND COALESCE(urn, '') = ? AND id <> ?",
+            taken = await first_row(
+                conn,
+                "SELECT 1 FROM settings WHERE name = ? COLLATE NOCASE AND COALESCE(urn, '') = ? AND id <> ?"
+                " LIMIT 1",
                 (clean, setting.urn or "", setting.id),
-            ) as cur:
-                if await cur.fetchone() is not None:
-                    raise InvalidInput(f"Another setting is already called {clean}.")
+            )
+            if taken is not None:
+                raise InvalidInput(f"Another setting is already called {clean}.")
             await conn.execute("UPDATE settings SET name = ? WHERE id = ?", (clean, setting.id))
             await audit.record(
                 conn,
@@ -544,10 +547,9 @@ class CaseRepository:
             return await notes_of(conn, row["id"], ref)
 
     async def _event(self, conn: aiosqlite.Connection, case_id: int, key: str) -> str | None:
-        async with conn.execute(
-            "SELECT day FROM case_events WHERE case_id = ? AND key = ?", (case_id, key)
-        ) as cur:
-            found = await cur.fetchone()
+        found = await first_row(
+            conn, "SELECT day FROM case_events WHERE case_id = ? AND key = ?", (case_id, key)
+        )
         return None if found is None else str(found["day"])
 
     async def _update(
@@ -585,13 +587,12 @@ class CaseRepository:
 
 async def notes_of(conn: aiosqlite.Connection, case_id: int, ref: int) -> list[Note]:
     """Unchecked: for callers that have already checked access."""
-    async with conn.execute(
-        "SELECT id, author_id, at, text FROM case_notes WHERE case_id = ? ORDER BY id", (case_id,)
-    ) as cur:
-        return [
-            Note(r["id"], ref, r["author_id"], time_from_text(r["at"]), r["text"])
-            for r in await cur.fetchall()
-        ]
+    return [
+        Note(r["id"], ref, r["author_id"], time_from_text(r["at"]), r["text"])
+        for r in await conn.execute_fetchall(
+            "SELECT id, author_id, at, text FROM case_notes WHERE case_id = ? ORDER BY id", (case_id,)
+        )
+    ]
 
 
 def _refuse(check: Any, *args: Any) -> None:

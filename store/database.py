@@ -24,6 +24,7 @@ from store.lists import ListRepository
 from store.outbox import OutboxRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
+from store.reads import first_row
 from store.requests import RequestRepository
 from store.reviews import ReviewRepository
 from store.state import StateRepository
@@ -59,8 +60,7 @@ async def _check_fill(conn: aiosqlite.Connection, limit: int) -> None:
     version = await migrations.current_version(conn)
     if version == 0 or not any(v > version for v in migrations.SLOW_FOLLOW_UPS):
         return
-    async with conn.execute("SELECT COUNT(*) FROM cases") as cur:
-        row = await cur.fetchone()
+    row = await first_row(conn, "SELECT COUNT(*) FROM cases")
     count = 0 if row is None else int(row[0])
     if count > limit:
         raise MigrationNeeded(
@@ -211,11 +211,11 @@ class Database:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 if step is not None:
-                    async with self._conn.execute(
+                    row = await first_row(
+                        self._conn,
                         "SELECT result FROM update_changes WHERE update_id = ? AND step = ?",
                         (step.update_id, step.number),
-                    ) as cur:
-                        row = await cur.fetchone()
+                    )
                     if row is not None:
                         step.replay, step.prior = True, row[0]
                 with changes.in_step(step):

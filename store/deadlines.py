@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 
 from store.codec import day_from_text, opt_day, opt_day_text
+from store.reads import first_row
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline
 from workflows.kinds import KINDS
@@ -109,12 +110,13 @@ def timeline_of(
 
 async def refresh(conn: aiosqlite.Connection, case_id: int, calendar: WorkingCalendar) -> None:
     """Write case `case_id`'s rows again from its current dates (inside the caller's transaction)."""
-    async with conn.execute("SELECT * FROM cases WHERE id = ?", (case_id,)) as cur:
-        row = await cur.fetchone()
+    row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is None:
         raise RuntimeError(f"case id {case_id} vanished inside its own transaction")
-    async with conn.execute("SELECT key, day FROM case_events WHERE case_id = ?", (case_id,)) as cur:
-        events = {r[0]: day_from_text(r[1]) for r in await cur.fetchall()}
+    events = {
+        r[0]: day_from_text(r[1])
+        for r in await conn.execute_fetchall("SELECT key, day FROM case_events WHERE case_id = ?", (case_id,))
+    }
     rows = rows_of(case_id, timeline_of(row, events, calendar), row["status"] == "open")
     await conn.execute("DELETE FROM case_deadlines WHERE case_id = ?", (case_id,))
     await conn.executemany(_INSERT, rows)
@@ -129,21 +131,21 @@ async def refresh_many(
     last_id = 0
     args = list(params)
     while True:
-        async with conn.execute(
-            f"SELECT id, kind, planned_start, planned_end, judgement, concerns, status FROM cases"
-            f" WHERE id > ? AND ({where}) ORDER BY id LIMIT {BATCH}",
-            (last_id, *args),
-        ) as cur:
-            cases = list(await cur.fetchall())
+        cases = list(
+            await conn.execute_fetchall(
+                f"SELECT id, kind, planned_start, planned_end, judgement, concerns, status FROM cases"
+                f" WHERE id > ? AND ({where}) ORDER BY id LIMIT {BATCH}",
+                (last_id, *args),
+            )
+        )
         if not cases:
             return done
         first, last_id = cases[0]["id"], cases[-1]["id"]
         events: dict[int, dict[str, date]] = {}
-        async with conn.execute(
+        for case_id, key, day in await conn.execute_fetchall(
             "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
-        ) as cur:
-            for case_id, key, day in await cur.fetchall():
-                events.setdefault(case_id, {})[key] = day_from_text(day)
+        ):
+            events.setdefault(case_id, {})[key] = day_from_text(day)
         rows: list[tuple[Any, ...]] = []
         for case in cases:
             timeline = timeline_of(case, events.get(case["id"], {}), calendar)
@@ -207,9 +209,11 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
 
 async def stored_deadlines(conn: aiosqlite.Connection, case_id: int) -> list[Deadline]:
     """Case `case_id`'s stored deadlines in timeline order (unchecked: the caller has checked access)."""
-    async with conn.execute(
-        "SELECT c.kind, d.* FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
-        " WHERE d.case_id = ? ORDER BY d.position",
-        (case_id,),
-    ) as cur:
-        return [deadline_from_row(r["kind"], r) for r in await cur.fetchall()]
+    return [
+        deadline_from_row(r["kind"], r)
+        for r in await conn.execute_fetchall(
+            "SELECT c.kind, d.* FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+            " WHERE d.case_id = ? ORDER BY d.position",
+            (case_id,),
+        )
+    ]

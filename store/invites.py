@@ -16,6 +16,7 @@ from store.codec import time_from_text, time_to_text
 from store.errors import InvalidInput, InviteInvalid, InviteThrottled, PermissionDenied
 from store.models import Invite, Person, Role
 from store.people import clean_display_name, find_by_telegram_id, insert_person, load_person, update_person
+from store.reads import first_row
 from workflows import invites as rules
 from workflows.access import Scope, can_invite
 
@@ -106,13 +107,12 @@ class InviteRepository:
 
     async def _check_throttle(self, telegram_id: int) -> None:
         since = time_to_text(self._db.now() - FAILURE_WINDOW)
-        async with (
-            self._db.reading() as conn,
-            conn.execute(
-                "SELECT COUNT(*) FROM invite_failures WHERE telegram_id = ? AND at > ?", (telegram_id, since)
-            ) as cur,
-        ):
-            row = await cur.fetchone()
+        async with self._db.reading() as conn:
+            row = await first_row(
+                conn,
+                "SELECT COUNT(*) FROM invite_failures WHERE telegram_id = ? AND at > ?",
+                (telegram_id, since),
+            )
         if row is not None and int(row[0]) >= FAILURES_ALLOWED:
             log.warning("invite: telegram id %d throttled after %d failures", telegram_id, int(row[0]))
             raise InviteThrottled()
@@ -127,10 +127,9 @@ class InviteRepository:
                 "INSERT INTO invite_failures (telegram_id, at) VALUES (?, ?)",
                 (telegram_id, time_to_text(now)),
             )
-            async with conn.execute(
-                "SELECT COUNT(*) FROM invite_failures WHERE telegram_id = ?", (telegram_id,)
-            ) as cur:
-                row = await cur.fetchone()
+            row = await first_row(
+                conn, "SELECT COUNT(*) FROM invite_failures WHERE telegram_id = ?", (telegram_id,)
+            )
         log.info("invite: failed redemption by telegram id %d (%d lately)", telegram_id, row[0] if row else 0)
 
     async def _redeem(self, code: str, telegram_id: int, display_name: str) -> Person:
@@ -143,13 +142,13 @@ class InviteRepository:
                     return again
             now = self._db.now()
             now_text = time_to_text(now)
-            async with conn.execute(
+            invite = await first_row(
+                conn,
                 "UPDATE invites SET redeemed_at = ?"
                 " WHERE code_hash = ? AND redeemed_at IS NULL AND expires_at > ?"
                 " RETURNING id, role, case_id, setting_id, expires_at",
                 (now_text, rules.hash_code(code), now_text),
-            ) as cur:
-                invite = await cur.fetchone()
+            )
             if invite is None or not rules.is_usable(time_from_text(invite["expires_at"]), None, now):
                 raise InviteInvalid()
             role = Role(invite["role"])
@@ -199,8 +198,7 @@ class InviteRepository:
             if invite["case_id"] is not None:
                 await add_member(conn, invite["case_id"], person.id, role, now_text)
                 await derived.case_changed(conn, invite["case_id"], now, self._db.calendar)
-                async with conn.execute("SELECT ref FROM cases WHERE id = ?", (invite["case_id"],)) as cur:
-                    found = await cur.fetchone()
+                found = await first_row(conn, "SELECT ref FROM cases WHERE id = ?", (invite["case_id"],))
                 case_ref = None if found is None else int(found["ref"])
                 if case_ref is not None:
                     await requests.catch_up_member(conn, now, case_ref, person.id, role)

@@ -19,6 +19,7 @@ import aiosqlite
 from store import deadlines
 from store.codec import time_to_text
 from store.errors import SchemaTooNew
+from store.reads import first_row
 
 _NAME = re.compile(r"(\d{4})_([a-z0-9_]+)\.sql")
 
@@ -83,8 +84,7 @@ SLOW_FOLLOW_UPS = frozenset({5})
 async def current_version(conn: aiosqlite.Connection) -> int:
     """The version the database is at; 0 for an empty database."""
     await conn.execute(_VERSION_TABLE)
-    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version") as cursor:
-        row = await cursor.fetchone()
+    row = await first_row(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version")
     return 0 if row is None else int(row[0])
 
 

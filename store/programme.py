@@ -22,6 +22,7 @@ from store.codec import opt_day_text, time_to_text
 from store.errors import InvalidInput
 from store.models import Role
 from store.people import find_by_telegram_id
+from store.reads import first_row
 from workflows import invites as invite_rules
 from workflows.programme import ProgrammeRow, RowProblem
 
@@ -95,8 +96,7 @@ async def import_programme(
         now = db.now()
         now_text = time_to_text(now)
         expires = time_to_text(invite_rules.expiry(now, invite_ttl))
-        async with conn.execute("SELECT COALESCE(MAX(ref), 0) FROM cases") as cur:
-            last = await cur.fetchone()
+        last = await first_row(conn, "SELECT COALESCE(MAX(ref), 0) FROM cases")
         next_ref = (0 if last is None else int(last[0])) + 1
         for row in rows:
             setting = await places.find_or_create(conn, now, None, row.setting, row.urn)
@@ -170,18 +170,15 @@ async def programme_rows(db: Database) -> list[ProgrammeRow]:
     from store.codec import opt_day
 
     rows: list[ProgrammeRow] = []
-    async with (
-        db.reading() as conn,
-        conn.execute(
+    async with db.reading() as conn:
+        found = await conn.execute_fetchall(
             "SELECT c.id, c.ref, c.kind, s.name, s.urn, c.planned_start, c.planned_end,"
             " (SELECT p.telegram_id FROM case_members m JOIN people p ON p.id = m.person_id"
             "   WHERE m.case_id = c.id AND m.role = 'inspector' AND p.active"
             "   ORDER BY m.added_at, m.person_id LIMIT 1) AS inspector"
             " FROM cases c JOIN settings s ON s.id = c.setting_id"
             " WHERE c.status = 'open' AND c.planned_start IS NOT NULL ORDER BY c.ref"
-        ) as cur,
-    ):
-        found = await cur.fetchall()
+        )
     for index, row in enumerate(found, start=2):
         first = opt_day(row["planned_start"])
         assert first is not None  # selected so

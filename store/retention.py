@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from store import audit
 from store.codec import time_to_text
 from store.errors import InvalidInput
+from store.reads import first_row
 from store.requests import purge_case_requests
 
 if TYPE_CHECKING:
@@ -37,12 +38,13 @@ async def purge_expired(db: Database, retention_days: int) -> int:
     async with db.transaction() as conn:
         now = db.now()
         now_text = time_to_text(now)
-        async with conn.execute(
-            "SELECT id, ref, setting_id FROM cases"
-            " WHERE status = 'closed' AND purged_at IS NULL AND closed_at <= ? ORDER BY ref",
-            (time_to_text(now - timedelta(days=retention_days)),),
-        ) as cur:
-            due = list(await cur.fetchall())
+        due = list(
+            await conn.execute_fetchall(
+                "SELECT id, ref, setting_id FROM cases"
+                " WHERE status = 'closed' AND purged_at IS NULL AND closed_at <= ? ORDER BY ref",
+                (time_to_text(now - timedelta(days=retention_days)),),
+            )
+        )
         for case in due:
             cursor = await conn.execute(
                 "UPDATE case_notes SET text = NULL WHERE case_id = ? AND text IS NOT NULL", (case["id"],)
@@ -66,10 +68,9 @@ async def purge_expired(db: Database, retention_days: int) -> int:
                 system=True,
             )
         for setting_id in sorted({case["setting_id"] for case in due}):
-            async with conn.execute(
-                "SELECT COUNT(*) FROM cases WHERE setting_id = ? AND purged_at IS NULL", (setting_id,)
-            ) as cur:
-                remaining = await cur.fetchone()
+            remaining = await first_row(
+                conn, "SELECT COUNT(*) FROM cases WHERE setting_id = ? AND purged_at IS NULL", (setting_id,)
+            )
             if remaining is None or remaining[0] > 0:
                 continue
             await conn.execute(
