@@ -16,15 +16,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import changes
+from store import changes, guard
 from store.consistency import CALENDAR, case_dates
 from store.database import Database
 from store.errors import InvalidInput, NotFound, PermissionDenied, StoreError
 from store.models import Person, Role
+from store.requests import party_sql
 from tests.storefixtures import Clock, first_manager
 from workflows.changes import ChangeKind, diff
 from workflows.deadlines import compute_timeline
-from workflows.flows import NEW, Party, Refused
+from workflows.flows import NEW, Party, Refused, party_of
 from workflows.kinds import KINDS
 from workflows.request_kinds import FLOWS
 
@@ -373,6 +374,36 @@ async def test_what_each_person_can_do_now_and_surveys_across_cases(db: Database
     surveys = await db.requests.of_kind(w.boss, "survey")
     assert [s.payload["answers"]["overall"] for s in surveys] == [5]
     assert await db.requests.of_kind(w.provider, "case_review") == []
+
+
+async def test_party_sql_selects_the_cases_party_of_gives_a_part_in_with_that_part(db: Database) -> None:
+    """Questions across cases (waiting_for, of_kind) put `party_sql` in their WHERE: for every person and
+    every case it must agree with `party_of` on the case's members, whoever asks."""
+    w = await build(db)
+    elsewhere = await db.cases.create(w.boss, "ch-full", "Elm House", date(2026, 6, 22), date(2026, 6, 23))
+    stranger = await join(db, w.boss, Role.PROVIDER, 9, elsewhere.ref)
+    idle = await join(db, w.boss, Role.INSPECTOR, 10)  # on no case
+    gone = await join(db, w.boss, Role.INSPECTOR, 11)
+    await db.cases.add_member(w.boss, w.future, gone.id, Role.INSPECTOR)
+    await db.people.deactivate(w.boss, gone.id)
+    await db.cases.add_member(w.boss, elsewhere.ref, w.other_boss.id, Role.MANAGER)
+    people = (w.boss, w.other_boss, w.inspector, w.provider, stranger, idle, gone)
+    async with db.reading() as conn:
+        cases = list(await conn.execute_fetchall("SELECT id, ref, setting_id FROM cases ORDER BY ref"))
+        for person in people:
+            subject = await guard.subject_of(conn, person)
+            part, where, params = party_sql(subject)
+            selected = {
+                row[0]
+                for row in await conn.execute_fetchall(f"SELECT c.ref FROM cases c WHERE {where}", params)
+            }
+            expected = {}
+            for case in cases:
+                found = party_of(subject, await guard.scope_of(conn, case["id"], case["setting_id"]))
+                if found is not None:
+                    expected[case["ref"]] = found
+            assert selected == set(expected), person
+            assert {part} >= set(expected.values()), person
 
 
 async def test_the_cases_waiting_for_each_person_are_found_in_one_query_as_waiting_for_finds_them(
