@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
-from tests.test_e2e_requests import _case, _settle, _start, _state
+from tests.test_e2e_requests import _case, _settle, _state, running
 from workflows.dates import format_date
 from workflows.lateness import distance
 
@@ -28,12 +28,11 @@ def _with(user: FakeUser, since: int, ref: int, words: str) -> BotMessage:
 def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the_visit(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    second = api.user(SECOND_MANAGER, "Max")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        second = api.user(SECOND_MANAGER, "Max")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         invited = invite_code(manager.ask("/invite manager", "?start="), api.username)
         assert "joined" in join(second, invited).text
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "9/3/2026")
@@ -129,20 +128,15 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         # The provider never hears of the review.
         assert not [m for m in provider.messages() if m.message_id > marks[provider] and "review" in m.text]
         _settle(api, bot, NOW + timedelta(minutes=1))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Elm House", "9/3/2026")
         inspector.ask(f"/record {ref} judgement good", lambda m: "Recorded" in m.text)
         assert bot.query("SELECT count(*) FROM requests") == [(0,)]  # a good judgement prompts nothing
@@ -189,7 +183,3 @@ def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
         assert f"Email the directors of children's services by {format_date(email_by)} ({away})." in told.text
         assert told.buttons == [["Debrief"]]  # the inspector may record the debrief too
         _settle(api, bot, NOW)
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()

@@ -18,7 +18,7 @@ from tests.test_e2e_requests import (
     _case,
     _set_clock,
     _settle,
-    _start,
+    running,
 )
 from workflows.dates import format_date
 
@@ -44,11 +44,10 @@ def _tables(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         both = [(inspector, "inspector"), (provider, "provider")]
         coming = _case(api, manager, both, "Oak House", "23/3/2026")
         drafted = _case(api, manager, both, "Oak House", "2/3/2026")
@@ -106,19 +105,14 @@ def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp
         assert f"Notify the provider by {format_date(notify_by)} (/notify {agency})" in noticed.text
         assert "Record: notice of inspection" not in noticed.text  # notifying records it
         _settle(api, bot, NOW)
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    clock = tmp_path / "clock.txt"
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        clock = tmp_path / "clock.txt"
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         both = [(inspector, "inspector"), (provider, "provider")]
         coming = _case(api, manager, both, "Oak House", "23/3/2026")
         ended = _case(api, manager, both, "Oak House", "2/3/2026")
@@ -160,20 +154,15 @@ def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_pa
         assert "The steps" in late.text
         assert bot.query("SELECT count(*) FROM requests") == before
         _settle(api, bot, datetime.combine(after, time(10), tzinfo=UTC))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_a_document_comment_reaches_the_inspector_with_its_name(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    clock = tmp_path / "clock.txt"
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    content = b"%PDF-1.4 comments on paragraphs 3 and 7"
-    try:
+    with running(api, tmp_path) as bot:
+        clock = tmp_path / "clock.txt"
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
+        content = b"%PDF-1.4 comments on paragraphs 3 and 7"
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
         assert (
             "Recorded"
@@ -235,7 +224,3 @@ def test_a_document_comment_reaches_the_inspector_with_its_name(api: FakeBotApi,
             "SELECT json_extract(payload, '$.late') FROM requests WHERE kind = 'comments' ORDER BY id"
         ) == [(0,), (1,)]
         _settle(api, bot, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()

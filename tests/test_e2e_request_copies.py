@@ -26,8 +26,8 @@ from tests.test_e2e_requests import (
     _request_message,
     _set_clock,
     _settle,
-    _start,
     _state,
+    running,
 )
 from workflows import deferral
 from workflows.dates import format_date
@@ -61,12 +61,11 @@ def _edit_calls(api: FakeBotApi, user: FakeUser, copy: BotMessage) -> list[str]:
 def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    second = api.user(SECOND_MANAGER, "Max")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        second = api.user(SECOND_MANAGER, "Max")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
         one = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
@@ -139,21 +138,16 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         assert f"Withdrawn: your request to defer #{three} Oak House" in typed.text, typed.text
         assert _edited(manager, copy, "Withdrawn by Pat").buttons == []
         _settle(api, bot, datetime(2026, 3, 11, 10, 0, tzinfo=UTC))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    clock = tmp_path / "clock.txt"
-    manager = api.user(MANAGER, "Mia")
-    second = api.user(SECOND_MANAGER, "Max")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        clock = tmp_path / "clock.txt"
+        manager = api.user(MANAGER, "Mia")
+        second = api.user(SECOND_MANAGER, "Max")
+        provider = api.user(PROVIDER, "Pat")
         assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
         ref = _case(api, manager, [(provider, "provider")], "Oak House", start="2/3/2026")
         (last,) = bot.query(
@@ -210,17 +204,12 @@ def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
         _quiet(api, bot)
         assert _state(bot) == snapshot
         _settle(api, bot, moment)
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        provider = api.user(PROVIDER, "Pat")
         created = manager.ask(
             '/newcase la-sif "Northshire County Council" 23/3/2026', lambda m: "set up" in m.text
         )
@@ -276,7 +265,3 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         assert f"emails the list after the call), by {by} (004 L386, L391)" in told.text, told.text
         assert "reports on missing children (when inspectors arrive), by " in told.text
         _settle(api, bot, datetime(2026, 3, 11, 10, 0, tzinfo=UTC))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -34,6 +36,19 @@ def _start(api: FakeBotApi, tmp_path: Path) -> BotProcess:
     )
     bot.start()
     return bot
+
+
+@contextmanager
+def running(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
+    """The bot on the test clock (`_start`), stopped however the test ends; once the test has passed, its
+    log is checked for failures (`assert_healthy`)."""
+    bot = _start(api, tmp_path)
+    try:
+        yield bot
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
 
 
 def _case(
@@ -107,12 +122,11 @@ def _state(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
 
 
 def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    second = api.user(SECOND_MANAGER, "Max")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        second = api.user(SECOND_MANAGER, "Max")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
         one = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
@@ -198,21 +212,16 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         planned = "2026-03-23" if state == "declined" else "2026-04-13"
         assert bot.query("SELECT planned_start FROM cases WHERE ref = ?", three) == [(planned,)]
         assert bot.query("SELECT count(*) FROM audit WHERE action LIKE 'request.deferral.%'") == [(6,)]
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    clock = tmp_path / "clock.txt"
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        clock = tmp_path / "clock.txt"
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         # A case no provider has joined: recorded, and the inspector is told nobody can be told yet.
         alone = _case(api, manager, [(inspector, "inspector")], "Elm House")
         nobody = inspector.ask(f"/notify {alone}").text
@@ -289,19 +298,14 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "complaints procedure" in late.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
         _settle(api, bot, datetime.combine(next_day, time(10), tzinfo=UTC))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    clock = tmp_path / "clock.txt"
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        clock = tmp_path / "clock.txt"
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
         assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
         # Notified when the visit has started (recorded late): Acknowledge, but no Ask to defer.
@@ -345,10 +349,6 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         late = "SELECT state, json_extract(payload, '$.late') FROM requests WHERE kind = 'comments'"
         assert bot.query(late) == [("seen", 1)]  # beside the survey offered with the draft (ch-full)
         _settle(api, bot, datetime(2026, 3, 19, 10, 0, tzinfo=UTC))
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def _page(message: BotMessage) -> bool:
@@ -357,10 +357,9 @@ def _page(message: BotMessage) -> bool:
 
 
 def test_the_inspector_records_the_notification_with_the_case_button(api: FakeBotApi, tmp_path: Path) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
         created = manager.ask('/newcase asa-full "Beacon Adoption" 23/3/2026', lambda m: "set up" in m.text)
         ref = int(created.text.split("#", 1)[1].split()[0])
         code = invite_code(manager.ask(f"/invite inspector {ref}", _LINK), api.username)
@@ -379,7 +378,3 @@ def test_the_inspector_records_the_notification_with_the_case_button(api: FakeBo
             ("notice", "2026-03-11")
         ]
         assert inspector.ask(f"/case {ref}", _page).buttons == []  # recorded: no button any more
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()

@@ -12,7 +12,7 @@ from tests.botprocess import BotProcess
 from tests.e2e_helpers import invite_code
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
-from tests.test_e2e_requests import _settle, _start
+from tests.test_e2e_requests import _settle, running
 from workflows import survey
 
 MANAGER, INSPECTOR, PROVIDER, OTHER_PROVIDER = 8001, 8003, 8004, 8005
@@ -67,12 +67,11 @@ def _question(message: BotMessage, number: int) -> None:
 def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    other = api.user(OTHER_PROVIDER, "Olu")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
+        other = api.user(OTHER_PROVIDER, "Olu")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
         elsewhere = _case(api, manager, [(other, "provider")], "Elm House")
         _says(provider, "/survey", "no survey to answer")
@@ -164,20 +163,15 @@ def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
         assert "can't find that request" in (other.wait_answer(forged).text or "")
         assert _survey(bot, request_id) == finished
         _settle(api, bot, NOW)
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
 
 
 def test_not_now_declines_and_the_report_recorded_again_offers_nothing_more(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    bot = _start(api, tmp_path)
-    manager = api.user(MANAGER, "Mia")
-    inspector = api.user(INSPECTOR, "Ian")
-    provider = api.user(PROVIDER, "Pat")
-    try:
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        inspector = api.user(INSPECTOR, "Ian")
+        provider = api.user(PROVIDER, "Pat")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
         since = provider.mark()
         _report_out(inspector, ref)
@@ -201,7 +195,3 @@ def test_not_now_declines_and_the_report_recorded_again_offers_nothing_more(
         assert "1 offered, 0 finished, 1 declined, 0 not finished" in summary.text, summary.text
         _says(manager, f"/feedback {ref}", "declined on Wednesday 11 March 2026")
         _settle(api, bot, NOW)
-    finally:
-        if bot.proc is not None:
-            bot.stop()
-    bot.assert_healthy()
