@@ -54,6 +54,13 @@ class Rendered:
     #: Rows to look at again shortly (an edit whose message is still being sent).
     later: list[int] = field(default_factory=list)
 
+    def one_of(self, rows: Sequence[OutboxRow]) -> OutboxRow:
+        """For a batch that makes one message from its first row (a request's, an edit's): that row, the
+        others dropped as duplicates."""
+        for other in rows[1:]:
+            self.drop.setdefault("duplicate", []).append(other.id)
+        return rows[0]
+
 
 def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
     from handlers.timeline import case_timeline

@@ -71,9 +71,7 @@ async def render_edit(
 ) -> Rendered:
     """A `request_edit` row: the copy's message, edited to its text plus who decided and no buttons."""
     out = Rendered()
-    row = rows[0]
-    for other in rows[1:]:
-        out.drop.setdefault("duplicate", []).append(other.id)
+    row = out.one_of(rows)
     copy = await services.db.outbox.copy(int(row.params["row"]))
     if copy is None or copy.person_id != person.id:
         out.drop.setdefault("not_found", []).append(row.id)

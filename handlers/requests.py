@@ -120,9 +120,7 @@ async def render_request(
 ) -> Rendered:
     """The message of a `request` row (one per batch): what happened, and the buttons still current."""
     out = Rendered()
-    row = rows[0]
-    for other in rows[1:]:
-        out.drop.setdefault("duplicate", []).append(other.id)
+    row = out.one_of(rows)
     request_id, version = int(row.params["request_id"]), int(row.params["version"])
     try:
         request = await services.db.requests.get(person, request_id)
