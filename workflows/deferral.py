@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from workflows import visit
 from workflows.dates import format_date
 from workflows.flows import (
     NEW,
@@ -125,19 +126,8 @@ def grounds(kind: InspectionKind) -> tuple[Ground, ...]:
 
 
 def begins(situation: Situation) -> date:
-    """The day the visit starts (or started): the first on-site day, recorded or planned.
-
-    A COVID-19 visit is live from the announcement call (002 L155-156), the day before its on-site day.
-    """
-    kind, dates = situation.kind, situation.dates
-    first = situation.first_day()
-    if kind.id == "covid-assurance":
-        call = situation.deadline("notification")
-        if call is not None:
-            first = call.recorded or call.due
-    if "start" in dates.records:
-        first = min(first, dates.records["start"])
-    return first
+    """The day the visit starts (or started): `workflows.visit.begins` (a COVID-19 visit: its call)."""
+    return visit.begins(situation.kind, situation.dates, situation.calendar)
 
 
 def started(situation: Situation) -> date | None:
