@@ -839,7 +839,7 @@ LA_SIF = InspectionKind(
             9,
             WD,
             Actor.LOCAL_AUTHORITY,
-            _sif("Week one: requesting information", 394),
+            _sif("Week one: requesting information; Case-tracking", 394, 597),
             notes=(
                 "Wherever possible by the end of week two; where consent is withheld the authority gives "
                 "the reasons (004 L394).",
