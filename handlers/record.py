@@ -267,12 +267,18 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     after = case_timeline(after_case, services.calendar)
     changes = [change_line(c) for c in diff(before, after, services.calendar) if c.key != key]
     lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
-    if notice:
+    if notice == _SAME_NOTICE:
+        lines = [f"Already recorded for <b>{case_title(after_case)}</b>: {what}. {notice}"]
+    elif notice:
         lines.append(notice)
     lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
     if outcome and len(await db.requests.for_case(person, ref, "case_review")) > reviews:
         lines.append("The managers are prompted for the case review.")
     return True, "\n".join(lines)
+
+
+#: A compliance date recorded again: the same notice (or another with that date, which its visit checks).
+_SAME_NOTICE = "Nothing changed: notices that share a compliance date share a monitoring visit (000 L1399)."
 
 
 def _notice(before: Case, after: Case, key: str, day: date) -> tuple[str, str]:
@@ -285,10 +291,7 @@ def _notice(before: Case, after: Case, key: str, day: date) -> tuple[str, str]:
     if trigger is None or not trigger.repeats:
         return stored, ""
     if before.events.get(stored) == day:
-        return stored, (
-            "A notice with that compliance date was already recorded, so nothing changed: one monitoring "
-            "visit checks notices with the same date (000 L1399)."
-        )
+        return stored, _SAME_NOTICE
     if n > 1 and stored not in before.events:
         return stored, (
             "That is a further notice: the earlier ones and their monitoring visits stay. To correct a "
