@@ -407,9 +407,13 @@ class InspectionKind:
     def occurrence_of(self, key: str) -> tuple[str, int]:
         """('compliance_date', 2) for the second compliance date or its visit; (key, 1) for any other key."""
         base, n = split_numbered(key)
-        if n > 1 and (self.trigger(key) is not None or self.milestone(key) is not None):
-            return base, n
-        return key, 1
+        return (base, n) if n > 1 and base in self._repeating else (key, 1)
+
+    @cached_property
+    def _repeating(self) -> frozenset[str]:
+        """The keys that come numbered: repeating triggers' and the milestones copied for each date."""
+        triggers = {trigger.key for trigger in self.triggers if trigger.repeats}
+        return frozenset(triggers | {rule.key for rule in self.milestones if rule.numbered_label})
 
     def text_of(self, key: str) -> tuple[str, str]:
         """A milestone's rule in words and its source, also for a numbered copy (worked out when asked)."""
