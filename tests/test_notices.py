@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from handlers.review import _compliance_visit as review_visit
 from store import derived
 from store.consistency import case_dates
 from store.database import Database
@@ -192,3 +193,16 @@ async def test_notices_keep_with_a_kind_that_has_them_and_stop_one_that_has_not(
     assert await assert_stored_is_computed(db, ref) == ["compliance_visit", "compliance_visit_2"]
     with pytest.raises(InvalidInput, match="has no compliance_date, compliance_date_2: undo them first"):
         await db.cases.set_kind(boss, ref, "la-sif")
+
+
+async def test_the_case_review_names_the_visit_of_its_own_notice(db: Database) -> None:
+    """A notice decided at the case review when another is recorded: its own visit is the one said."""
+    boss = await first_manager(db)
+    ref = (await db.cases.create(boss, "ch-full", "Oak House", START, END)).ref
+    await db.cases.record_event(boss, ref, "compliance_date", date(2026, 9, 1))
+    case = await db.cases.record_event(boss, ref, "compliance_date", date(2026, 9, 15))
+    # Tuesday 15 September + 5 working days: Tuesday 22 September (the first notice's is 8 September).
+    said = review_visit(case, CAL, "2026-09-15")
+    assert "due by <b>Tuesday 22 September 2026</b>" in said, said
+    assert "compliance notice 2" in said
+    assert "8 September" in review_visit(case, CAL, "2026-09-01")
