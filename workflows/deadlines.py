@@ -91,16 +91,22 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
     # For each event: the date later milestones count from, and whether that date actually happened.
     known: dict[str, tuple[date, bool]] = {START: (start, START in records), END: (end, END in records)}
     for trigger in kind.triggers:
-        for n in occurrences(kind, trigger.key, records):
+        for n in occurrences(kind, trigger.key, records) if trigger.repeats else (1,):
             key = numbered(trigger.key, n)
-            known[key] = (records[key], True)
+            if key in records:
+                known[key] = (records[key], True)
     grade = None if dates.judgement is None else kind.grade(dates.judgement)
     deadlines: list[Deadline] = []
+    texts = kind.texts
     for base in kind.milestones:
         applies = _applies(base.condition, kind, grade, dates.concerns, end)
         # A milestone counting from a repeating trigger comes once per date recorded (000 L1399).
-        copies = occurrences(kind, base.anchor, records) if base.numbered_label else (1,)
-        for rule in (base.occurrence(n) for n in copies):
+        copies = (
+            [base.occurrence(n) for n in occurrences(kind, base.anchor, records)]
+            if base.numbered_label
+            else (base,)
+        )
+        for rule in copies:
             recorded = records.get(rule.key)
             if rule.anchor not in known or (recorded is None and not applies):
                 continue
@@ -112,7 +118,7 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                 )
             due, due_until = _due(rule, anchor_day, calendar)
             known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
-            rule_text, source = kind.text_of(rule.key)
+            rule_text, source = texts[rule.key] if rule is base else kind.text_of(rule.key)
             deadlines.append(
                 Deadline(
                     key=rule.key,

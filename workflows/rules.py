@@ -406,6 +406,8 @@ class InspectionKind:
 
     def occurrence_of(self, key: str) -> tuple[str, int]:
         """('compliance_date', 2) for the second compliance date or its visit; (key, 1) for any other key."""
+        if not key[-1:].isdigit():  # most keys: no regex on compute_timeline's path
+            return key, 1
         base, n = split_numbered(key)
         return (base, n) if n > 1 and base in self._repeating else (key, 1)
 
