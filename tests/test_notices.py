@@ -6,7 +6,7 @@ each completion date" (000 L1399, 003 L1022). A second notice adds; it never ove
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -15,16 +15,20 @@ from store import derived
 from store.consistency import case_dates
 from store.database import Database
 from store.errors import InvalidInput
+from store.models import Role
 from tests.storefixtures import first_manager
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import CaseDates, Deadline, compute_timeline
+from workflows.calendar_feed import calendar_entries
+from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline
 from workflows.errors import TimelineError
 from workflows.kinds import CH_FULL, get_kind
 from workflows.notices import NoSuchNotice, key_for, visit_key
 from workflows.recording import RecordRefused, check_record
+from workflows.reminders import Hours, Recipient, wanted_reminders
 from workflows.rules import split_numbered
 
 CAL = WorkingCalendar()
+HOURS = Hours(LONDON)
 START, END = date(2026, 3, 3), date(2026, 3, 4)
 
 
@@ -206,3 +210,19 @@ async def test_the_case_review_names_the_visit_of_its_own_notice(db: Database) -
     assert "due by <b>Tuesday 22 September 2026</b>" in said, said
     assert "compliance notice 2" in said
     assert "8 September" in review_visit(case, CAL, "2026-09-01")
+
+
+def test_each_visit_has_its_own_calendar_entry_with_its_alarms() -> None:
+    """The calendar file (/calendar) carries each notice's visit under its own id, with the reminder
+    policy's alarms; chat reminders treat every visit as the first (an Ofsted visit nobody records)."""
+    records = {"compliance_date": date(2026, 5, 1), "compliance_date_2": date(2026, 6, 1)}
+    timeline = compute_timeline(get_kind("ch-full"), CaseDates(start=None, end=END, records=records), CAL)
+    entries = calendar_entries(7, Role.MANAGER, timeline, date(2026, 4, 1), CAL, LONDON, "example.org")
+    visits_in = {e.key: e for e in entries if e.key.startswith("compliance_visit")}
+    assert sorted(visits_in) == ["compliance_visit", "compliance_visit_2"]
+    assert visits_in["compliance_visit_2"].uid == "case-7-compliance_visit_2@example.org"
+    assert visits_in["compliance_visit_2"].last_day == date(2026, 6, 8)
+    assert visits_in["compliance_visit_2"].alarms == visits_in["compliance_visit"].alarms != ()
+    people = [Recipient(1, Role.INSPECTOR), Recipient(2, Role.MANAGER)]
+    wanted = wanted_reminders(timeline, people, [2], datetime(2026, 4, 1, 9, tzinfo=UTC), HOURS, CAL)
+    assert wanted and not [w for w in wanted if w.key.startswith("compliance_visit")]
