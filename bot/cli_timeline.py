@@ -11,6 +11,7 @@ import sys
 from datetime import date, datetime
 from typing import Any, TextIO
 
+from workflows import notices
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, format_time, parse_date
 from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline, on_site_days
@@ -57,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="KEY=DATE",
         action="append",
         default=[],
-        help="a date that actually happened, e.g. draft_report=2026-03-02 (repeatable)",
+        help="a date that actually happened, e.g. draft_report=2026-03-02 (repeatable; each "
+        "compliance_date= is one more compliance notice)",
     )
     parser.add_argument(
         "--closure", metavar="DATE", action="append", default=[], help="an extra non-working day (repeatable)"
@@ -92,7 +94,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
     if kind is None:
         raise _UsageError(f"unknown kind '{args.kind}' (try 'inspectbot timeline --list')")
     today = parse_date(args.today, _today()) if args.today else _today()
-    records = dict(_record(text, today) for text in args.record)
+    records = _records(kind, args.record, today)
     if args.start is None and args.end is None and START not in records and END not in records:
         raise _UsageError("give --start (the first on-site day) or --end (the last on-site day)")
     dates = CaseDates(
@@ -124,6 +126,17 @@ def _grade(text: str | None) -> str | None:
     if text is None:
         return None
     return "_".join(text.strip().lower().replace("-", " ").split())
+
+
+def _records(kind: InspectionKind, texts: list[str], today: date) -> dict[str, date]:
+    """The --record dates by key; each compliance_date= is a further notice (compliance_date_2, ...:
+    workflows.notices), other keys as given (a repeated one: the last wins)."""
+    records: dict[str, date] = {}
+    triggers = {trigger.key for trigger in kind.triggers}
+    for text in texts:
+        key, day = _record(text, today)
+        records[notices.key_for(kind, key, day, records) if key in triggers else key] = day
+    return records
 
 
 def _record(text: str, today: date) -> tuple[str, date]:

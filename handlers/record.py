@@ -28,6 +28,7 @@ from handlers.render import (
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
+from workflows import notices
 from workflows.changes import diff
 from workflows.dates import format_date, parse_date
 from workflows.errors import DateParseError, TimelineError
@@ -245,6 +246,7 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
         before = case_timeline(before_case, services.calendar)
         outcome = key in (JUDGEMENT, CONCERNS)
         reviews = len(await db.requests.for_case(person, ref, "case_review")) if outcome else 0
+        notice = ""
         if key == JUDGEMENT:
             grade = "_".join(value.lower().split())
             after_case = await db.cases.set_outcome(person, ref, judgement=grade)
@@ -256,6 +258,7 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
         else:
             day = date.fromisoformat(value)
             after_case = await db.cases.record_event(person, ref, key, day)
+            key, notice = _notice(before_case, after_case, key, day)  # compliance_date may be notice 2
             what = f"{escape(event_label(before_case.kind, key).lower())} on {format_date(day)}"
     except NotFound as exc:
         return False, escape(str(exc)) + " Send /cases to see yours."
@@ -264,10 +267,38 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     after = case_timeline(after_case, services.calendar)
     changes = [change_line(c) for c in diff(before, after, services.calendar) if c.key != key]
     lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
+    if notice == _SAME_NOTICE:
+        lines = [f"Already recorded for <b>{case_title(after_case)}</b>: {what}. {notice}"]
+    elif notice:
+        lines.append(notice)
     lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
     if outcome and len(await db.requests.for_case(person, ref, "case_review")) > reviews:
         lines.append("The managers are prompted for the case review.")
     return True, "\n".join(lines)
+
+
+#: A compliance date recorded again: the same notice (or another with that date, which its visit checks).
+_SAME_NOTICE = "Nothing changed: notices that share a compliance date share a monitoring visit (000 L1399)."
+
+
+def _notice(before: Case, after: Case, key: str, day: date) -> tuple[str, str]:
+    """The key a date went under (a further compliance date becomes compliance_date_2, workflows.notices)
+    and, for a compliance notice, a line on what that means: empty for any other date."""
+    kind = get_kind(after.kind)
+    stored = notices.key_for(kind, key, day, after.events)
+    base, n = kind.occurrence_of(stored)
+    trigger = kind.trigger(base)
+    if trigger is None or not trigger.repeats:
+        return stored, ""
+    if before.events.get(stored) == day:
+        return stored, _SAME_NOTICE
+    if n > 1 and stored not in before.events:
+        return stored, (
+            "That is a further notice: the earlier ones and their monitoring visits stay. To correct a "
+            f"notice's date, record its key with the right date: <code>/record {after.ref} {stored} DATE"
+            f"</code> ({base}_1 for the first)."
+        )
+    return stored, ""
 
 
 def _yes_no(value: str) -> bool:

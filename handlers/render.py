@@ -198,6 +198,7 @@ def which_case(
 
 def event_label(case_kind: str, key: str) -> str:
     """What a recordable key is called in chat: 'Visit ended (feedback given)', 'Draft report sent...'."""
-    labels = {m.key: m.label for m in get_kind(case_kind).milestones}
-    triggers = {t.key: t.label for t in get_kind(case_kind).triggers}
-    return EVENT_LABELS.get(key) or labels.get(key) or triggers.get(key) or key.replace("_", " ").capitalize()
+    kind = get_kind(case_kind)
+    rule, trigger = kind.milestone(key), kind.trigger(key)  # numbered too: compliance_date_2
+    found = EVENT_LABELS.get(key) or (rule and rule.label) or (trigger and trigger.label)
+    return found or key.replace("_", " ").capitalize()

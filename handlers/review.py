@@ -27,7 +27,7 @@ from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.requests import Request
-from workflows import case_review
+from workflows import case_review, notices
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, parse_date
 from workflows.errors import DateParseError
@@ -73,9 +73,11 @@ def _decision_label(decision_id: object) -> str:
     return escape(found.label if found is not None else str(decision_id))
 
 
-def _compliance_visit(case: Case, calendar: WorkingCalendar) -> str:
-    """The monitoring visit the compliance date brings, with its rule (from the case's timeline)."""
-    visit = next((d for d in case_timeline(case, calendar) if d.key == "compliance_visit"), None)
+def _compliance_visit(case: Case, calendar: WorkingCalendar, day: object) -> str:
+    """The monitoring visit the notice with compliance date `day` brings (a case may have several notices,
+    each with its own visit: workflows.notices), with its rule, from the case's timeline."""
+    key = notices.visit_key(KINDS[case.kind], case.events, date.fromisoformat(str(day)))
+    visit = next((d for d in case_timeline(case, calendar) if d.key == key), None)
     if visit is None:
         return ""
     due = format_date(visit.last_day)
@@ -110,7 +112,7 @@ def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role,
         decided = f"Decision: <b>{_decision_label(p['decision'])}</b>."
         if p.get("compliance_date"):
             decided += f" Compliance date: <b>{_day(p['compliance_date'])}</b>." + _compliance_visit(
-                case, calendar
+                case, calendar, p["compliance_date"]
             )
         lines.append(decided)
     items = case_review.checklist(kind)
@@ -362,7 +364,7 @@ async def _send(
         if "compliance_date" in data:
             text += (
                 f" The compliance date {_day(data['compliance_date'])} is recorded on the case."
-                + _compliance_visit(case, services.calendar)
+                + _compliance_visit(case, services.calendar, data["compliance_date"])
             )
         text += " The inspector and the managers are told."
     await _answer(update, text, await _buttons(services, person, sent.request))

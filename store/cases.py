@@ -7,8 +7,9 @@ is written to the audit trail in the same transaction. A closed case can't be ch
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
@@ -26,6 +27,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
 from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
+from workflows import notices
 from workflows.access import can_create_case
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
@@ -34,6 +36,8 @@ from workflows.recording import check_outcome, check_record
 
 if TYPE_CHECKING:
     from store.database import Database
+
+T = TypeVar("T")
 
 MAX_NOTE = 2000
 #: Why a case was closed; "other" comes with a few words (CLOSE_NOTE_LIMIT characters at most).
@@ -234,11 +238,15 @@ class CaseRepository:
         ref = row["ref"]
         day_text = day_to_text(day)
         _check_open(row)
-        _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
+        kind = KINDS[row["kind"]]
+        case = await build_case(conn, row)
+        # A compliance date adds a notice (compliance_date_2, ...); a numbered key corrects that one.
+        key = _refused_or(notices.key_for, kind, key, day, case.events)
+        _refuse(check_record, kind, key, day, self._today())
         before = await self._event(conn, row["id"], key)
         if before == day_text:
-            return await build_case(conn, row)
-        consistency.check_event(await build_case(conn, row), key, day)
+            return case
+        consistency.check_event(case, key, day)
         await conn.execute(
             "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (case_id, key)"
@@ -393,7 +401,8 @@ class CaseRepository:
             row = await guard.correctable_case(conn, actor, ref)
             _check_open(row)
             case = await build_case(conn, row)
-            misfits = sorted(key for key in case.events if key not in event_keys(kind))
+            keys = event_keys(kind)
+            misfits = sorted(key for key in case.events if KINDS[kind].occurrence_of(key)[0] not in keys)
             if misfits:
                 raise InvalidInput(
                     f"{KINDS[kind].a_name_opening} has no {', '.join(misfits)}: undo "
@@ -597,8 +606,13 @@ async def notes_of(conn: aiosqlite.Connection, case_id: int, ref: int) -> list[N
 
 def _refuse(check: Any, *args: Any) -> None:
     """Run a rule from workflows.recording; its refusal becomes the store's InvalidInput."""
+    _refused_or(check, *args)
+
+
+def _refused_or(rule: Callable[..., T], *args: Any) -> T:
+    """A rule's answer; its refusal (a TimelineError) becomes the store's InvalidInput."""
     try:
-        check(*args)
+        return rule(*args)
     except TimelineError as exc:
         raise InvalidInput(str(exc)) from exc
 

@@ -70,7 +70,7 @@ def deadline_from_row(kind_id: str, row: aiosqlite.Row) -> Deadline:
     rule = kind.milestone(key)
     if rule is None:
         raise RuntimeError(f"a stored deadline '{key}' is not a milestone of {kind_id}")
-    rule_text, source = kind.texts[key]
+    rule_text, source = kind.text_of(key)  # a numbered copy (compliance_visit_2) too
     basis: Basis = "recorded" if row["basis"] == "recorded" else "planned"
     return Deadline(
         key=key,

@@ -127,6 +127,37 @@ def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProce
     visit = expected("ch-full", started, compliance_date=compliance)["compliance_visit"]
     due = manager.ask("/due 1")
     assert visit.label in due.text and format_date(visit.due) in due.text
+    # A second notice has its own compliance date and its own visit; the first stays (000 L1397-1399,
+    # 003 L1020-1022). The same date again is the same notice: nothing changes.
+    second = CALENDAR.next_working_day(today() + timedelta(weeks=9))
+    added = manager.ask(f"/record 1 compliance_date {typed(second)}", lambda m: "Recorded for" in m.text)
+    assert "compliance notice 2" in added.text and "compliance_date_2 DATE" in added.text, added.text
+    both = expected("ch-full", started, compliance_date=compliance, compliance_date_2=second)
+    first_visit, second_visit = both["compliance_visit"], both["compliance_visit_2"]
+    assert first_visit == visit and second_visit.label == "Monitoring visit to check compliance notice 2"
+    assert f"{second_visit.label}: now due {format_date(second_visit.due)}" in added.text, added.text
+    due = manager.ask("/due 1", lambda m: "compliance notice 2" in m.text)
+    for each in (first_visit, second_visit):
+        assert f"{format_date(each.due)}: {each.label}" in due.text, due.text
+    shown = manager.ask("/case 1", lambda m: "compliance notice 2" in m.text)
+    assert _lines_with(shown, f": {first_visit.label},") and _lines_with(shown, f": {second_visit.label},")
+    cli = _timeline_cli(
+        "ch-full",
+        "--start",
+        started.isoformat(),
+        "--record",
+        f"compliance_date={compliance.isoformat()}",
+        "--record",
+        f"compliance_date={second.isoformat()}",
+    )
+    assert cli.returncode == 0, cli.stderr
+    for each in (first_visit, second_visit):
+        row = next(line for line in cli.stdout.splitlines() if line.rstrip().endswith(each.label))
+        assert row.startswith(format_date(each.due)), row
+    before = bot.snapshot()
+    again = manager.ask(f"/record 1 compliance_date {typed(second)}", lambda m: "Already recorded" in m.text)
+    assert "compliance notice 2" in again.text and "Nothing changed" in again.text, again.text
+    assert bot.snapshot() == before
     # ... but something that happens can't be recorded ahead.
     before = bot.snapshot()
     future_end = CALENDAR.add_working_days(today(), 5)

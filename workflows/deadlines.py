@@ -18,7 +18,7 @@ from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date
 from workflows.errors import TimelineError
 from workflows.kinds import event_keys
-from workflows.rules import END, START, Actor, Condition, InspectionKind, MilestoneRule, Unit
+from workflows.rules import END, START, Actor, Condition, InspectionKind, MilestoneRule, Unit, numbered
 
 #: All deadlines are Europe/London wall-clock times (timelines.md, "Counting").
 LONDON = ZoneInfo("Europe/London")
@@ -91,44 +91,53 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
     # For each event: the date later milestones count from, and whether that date actually happened.
     known: dict[str, tuple[date, bool]] = {START: (start, START in records), END: (end, END in records)}
     for trigger in kind.triggers:
-        if trigger.key in records:
-            known[trigger.key] = (records[trigger.key], True)
+        for n in occurrences(kind, trigger.key, records) if trigger.repeats else (1,):
+            key = numbered(trigger.key, n)
+            if key in records:
+                known[key] = (records[key], True)
     grade = None if dates.judgement is None else kind.grade(dates.judgement)
     deadlines: list[Deadline] = []
     texts = kind.texts
-    for rule in kind.milestones:
-        recorded = records.get(rule.key)
-        applies = _applies(rule.condition, kind, grade, dates.concerns, end)
-        if rule.anchor not in known or (recorded is None and not applies):
-            continue
-        anchor_day, anchor_recorded = known[rule.anchor]
-        if recorded is not None and anchor_recorded and rule.offset > 0 and recorded < anchor_day:
-            raise TimelineError(
-                f"{rule.label} can't have happened on {format_date(recorded)}: that is before "
-                f"{kind.event_text(rule.anchor)} ({format_date(anchor_day)})."
-            )
-        due, due_until = _due(rule, anchor_day, calendar)
-        known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
-        rule_text, source = texts[rule.key]
-        deadlines.append(
-            Deadline(
-                key=rule.key,
-                label=rule.label,
-                due=due,
-                due_until=due_until,
-                time=rule.time,
-                actor=rule.actor,
-                rule=rule_text,
-                source=source,
-                recorded=recorded,
-                basis="recorded" if anchor_recorded else "planned",
-                notes=rule.notes,
-                condition=rule.condition,
-                recordable=rule.recordable,
-                internal=rule.internal,
-                opens=None if rule.opens_from is None else known[rule.opens_from][0],
-            )
+    for base in kind.milestones:
+        applies = _applies(base.condition, kind, grade, dates.concerns, end)
+        # A milestone counting from a repeating trigger comes once per date recorded (000 L1399).
+        copies = (
+            [base.occurrence(n) for n in occurrences(kind, base.anchor, records)]
+            if base.numbered_label
+            else (base,)
         )
+        for rule in copies:
+            recorded = records.get(rule.key)
+            if rule.anchor not in known or (recorded is None and not applies):
+                continue
+            anchor_day, anchor_recorded = known[rule.anchor]
+            if recorded is not None and anchor_recorded and rule.offset > 0 and recorded < anchor_day:
+                raise TimelineError(
+                    f"{rule.label} can't have happened on {format_date(recorded)}: that is before "
+                    f"{kind.event_text(rule.anchor)} ({format_date(anchor_day)})."
+                )
+            due, due_until = _due(rule, anchor_day, calendar)
+            known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
+            rule_text, source = texts[rule.key] if rule is base else kind.text_of(rule.key)
+            deadlines.append(
+                Deadline(
+                    key=rule.key,
+                    label=rule.label,
+                    due=due,
+                    due_until=due_until,
+                    time=rule.time,
+                    actor=rule.actor,
+                    rule=rule_text,
+                    source=source,
+                    recorded=recorded,
+                    basis="recorded" if anchor_recorded else "planned",
+                    notes=rule.notes,
+                    condition=rule.condition,
+                    recordable=rule.recordable,
+                    internal=rule.internal,
+                    opens=None if rule.opens_from is None else known[rule.opens_from][0],
+                )
+            )
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.time or END_OF_DAY))
     return deadlines
 
@@ -152,6 +161,13 @@ def on_site_days(kind: InspectionKind, dates: CaseDates, calendar: WorkingCalend
     return start, end
 
 
+def occurrences(kind: InspectionKind, trigger_key: str, records: Mapping[str, date]) -> list[int]:
+    """Which dates of a repeating trigger are recorded, by number (1 for the plain key), in order; for
+    any other trigger [1] when it is recorded. An undone first notice leaves [2]: numbers never shift."""
+    numbers = [kind.occurrence_of(key) for key in records]
+    return sorted(n for key, n in numbers if key == trigger_key)
+
+
 def next_deadline(deadlines: Sequence[Deadline], today: date) -> Deadline | None:
     """The first deadline not yet done that can still be met today or later."""
     return next((d for d in deadlines if d.recorded is None and d.last_day >= today), None)
@@ -173,7 +189,7 @@ def for_providers(deadlines: Sequence[Deadline]) -> list[Deadline]:
 def _validate(kind: InspectionKind, dates: CaseDates) -> None:
     allowed = event_keys(kind.id) if dates.records else frozenset()
     for key in dates.records:
-        if key not in allowed:
+        if kind.occurrence_of(key)[0] not in allowed:
             raise TimelineError(
                 f"You can't record '{key}' for {kind.a_name}; you can record {', '.join(sorted(allowed))}."
             )

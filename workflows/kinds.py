@@ -71,6 +71,9 @@ COMPLIANCE_DATE = Trigger(
     key="compliance_date",
     label="Compliance date set in a compliance notice",
     event="the compliance date set in the compliance notice",
+    # Several notices, each with its own date and its own monitoring visit (000 L1397-1399, 003 L1020-1022).
+    numbered_label="Compliance date set in compliance notice {n}",
+    numbered_event="the compliance date set in compliance notice {n}",
 )
 
 MANAGER_LEFT = Trigger(
@@ -216,6 +219,7 @@ def _compliance_visit(source: Source, seed: str, combined_line: int) -> Mileston
             f"after the date of any notice ({seed} L{combined_line}).",
         ),
         recordable=False,
+        numbered_label="Monitoring visit to check compliance notice {n}",
     )
 
 
@@ -1117,7 +1121,8 @@ def event_keys(kind_id: str) -> frozenset[str]:
     """Every date a case of this kind may hold: start, end, milestones, triggers, a complaint made.
 
     What may be recorded now, and when, is decided by workflows.recording; this is what a stored case may
-    contain (older cases may hold a milestone recorded before that was decided).
+    contain (older cases may hold a milestone recorded before that was decided). A repeating trigger's
+    later dates ('compliance_date_2') are held too: `kind.occurrence_of(key)[0]` is the key to look up.
     """
     kind = get_kind(kind_id)
     keys = {START, END}

@@ -73,8 +73,10 @@ def recordable(kind: InspectionKind, key: str) -> Recordable | None:
 
 
 def check_record(kind: InspectionKind, key: str, day: date, today: date) -> Recordable:
-    """Whether `key` may be recorded as on `day`; RecordRefused with the reason if not."""
-    item = recordable(kind, key)
+    """Whether `key` may be recorded as on `day`; RecordRefused with the reason if not.
+
+    A numbered key ('compliance_date_2', workflows.notices) is checked as its plain one."""
+    item = recordable(kind, kind.occurrence_of(key)[0])
     if item is None:
         raise RecordRefused(_not_recordable(kind, key))
     if item.nature is Nature.HAPPENED and day > today:

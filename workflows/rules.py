@@ -6,8 +6,9 @@ cited and tested without running anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from enum import StrEnum
 from functools import cached_property
@@ -17,6 +18,21 @@ from workflows.dates import format_time
 #: Anchors every kind has: the first and the last on-site day.
 START = "start"
 END = "end"
+
+#: "compliance_date_2" -> ("compliance_date", "2"): the n-th (2 or more) of a repeating trigger's dates.
+_NUMBERED = re.compile(r"(.+)_([2-9]|[1-9][0-9]+)")
+
+
+def numbered(key: str, n: int) -> str:
+    """The key of the n-th occurrence: the first keeps the plain key (as stored before there could be
+    several), the others get their number: compliance_date, compliance_date_2, compliance_date_3."""
+    return key if n == 1 else f"{key}_{n}"
+
+
+def split_numbered(key: str) -> tuple[str, int]:
+    """numbered() backwards, for any key: ('compliance_date', 2), or (key, 1) when it ends in no number."""
+    match = _NUMBERED.fullmatch(key)
+    return (match[1], int(match[2])) if match else (key, 1)
 
 
 class Unit(StrEnum):
@@ -122,6 +138,22 @@ class Trigger:
     key: str
     label: str
     event: str  # as it reads after "after": "the compliance date set in the notice"
+    #: For a date that may be set more than once (several compliance notices, each with its own date and
+    #: its own monitoring visit, 000 L1397-1399): how the n-th (n >= 2) reads, with "{n}". Empty: once only.
+    numbered_label: str = ""
+    numbered_event: str = ""
+
+    @property
+    def repeats(self) -> bool:
+        return bool(self.numbered_label)
+
+    def occurrence(self, n: int) -> Trigger:
+        """The n-th date of a repeating trigger, under its own key (`numbered`)."""
+        if n == 1:
+            return self
+        return Trigger(
+            numbered(self.key, n), self.numbered_label.format(n=n), self.numbered_event.format(n=n)
+        )
 
 
 @dataclass(frozen=True)
@@ -150,6 +182,21 @@ class MilestoneRule:
     opens_from: str | None = None
     #: (month, day) inside the inspection period, for Unit.INSPECTION_PERIODS: (3, 31) = 31 March.
     period_day: tuple[int, int] | None = None
+    #: For a milestone counting from a repeating trigger: how its copy for the n-th date reads, with "{n}"
+    #: ("Monitoring visit to check compliance notice {n}"); each date brings its own copy.
+    numbered_label: str = ""
+
+    def occurrence(self, n: int) -> MilestoneRule:
+        """This milestone's copy counting from the n-th date of its (repeating) trigger."""
+        if n == 1:
+            return self
+        return replace(
+            self,
+            key=numbered(self.key, n),
+            label=self.numbered_label.format(n=n),
+            anchor=numbered(self.anchor, n),
+            numbered_label="",
+        )
 
     def __post_init__(self) -> None:
         if self.window_offset is not None and self.window_offset <= self.offset:
@@ -280,6 +327,24 @@ class InspectionKind:
             if rule.opens_from is not None and rule.opens_from not in (START, END, *seen):
                 raise ValueError(f"{self.id}: {rule.key} opens from an unknown or later event")
             seen[rule.key] = rule
+        self._check_repeating(seen)
+
+    def _check_repeating(self, rules: Mapping[str, MilestoneRule]) -> None:
+        """A repeating trigger's milestones are copied per date: each needs its numbered label, nothing
+        may count from them (a copy would need copies), and no other key may look like a copy's."""
+        repeating = {trigger.key for trigger in self.triggers if trigger.repeats}
+        copied = {rule.key for rule in rules.values() if rule.anchor in repeating}
+        for rule in rules.values():
+            if rule.key in copied and "{n}" not in rule.numbered_label:
+                raise ValueError(f"{self.id}: {rule.key} counts from a repeating date: give numbered_label")
+            if rule.key not in copied and rule.numbered_label:
+                raise ValueError(f"{self.id}: {rule.key} has a numbered_label but is never copied")
+            if rule.anchor in copied or rule.opens_from in copied:
+                raise ValueError(f"{self.id}: {rule.key} counts from {rule.anchor}, which is copied per date")
+        for key in (*rules, *(trigger.key for trigger in self.triggers)):
+            base, n = split_numbered(key)
+            if n > 1 and base in repeating | copied:
+                raise ValueError(f"{self.id}: {key!r} reads as a numbered copy of a repeating date")
 
     @cached_property
     def texts(self) -> Mapping[str, tuple[str, str]]:
@@ -318,7 +383,49 @@ class InspectionKind:
         return dict(self.grade_labels).get(grade) or grade.replace("_", " ").capitalize()
 
     def milestone(self, key: str) -> MilestoneRule | None:
-        return next((rule for rule in self.milestones if rule.key == key), None)
+        """The rule with this key; for a numbered key ('compliance_visit_2'), the copy of a milestone
+        counting from a repeating trigger's n-th date."""
+        rule = next((rule for rule in self.milestones if rule.key == key), None)
+        if rule is not None:
+            return rule
+        base, n = split_numbered(key)
+        rule = next((rule for rule in self.milestones if rule.key == base), None)
+        if n == 1 or rule is None or not rule.numbered_label:
+            return None
+        return rule.occurrence(n)
+
+    def trigger(self, key: str) -> Trigger | None:
+        """The trigger with this key; for a numbered key ('compliance_date_2'), a repeating one's date."""
+        base, n = split_numbered(key)
+        for trigger in self.triggers:
+            if trigger.key == key:
+                return trigger
+            if n > 1 and trigger.key == base and trigger.repeats:
+                return trigger.occurrence(n)
+        return None
+
+    def occurrence_of(self, key: str) -> tuple[str, int]:
+        """('compliance_date', 2) for the second compliance date or its visit; (key, 1) for any other key."""
+        if not key[-1:].isdigit():  # most keys: no regex on compute_timeline's path
+            return key, 1
+        base, n = split_numbered(key)
+        return (base, n) if n > 1 and base in self._repeating else (key, 1)
+
+    @cached_property
+    def _repeating(self) -> frozenset[str]:
+        """The keys that come numbered: repeating triggers' and the milestones copied for each date."""
+        triggers = {trigger.key for trigger in self.triggers if trigger.repeats}
+        return frozenset(triggers | {rule.key for rule in self.milestones if rule.numbered_label})
+
+    def text_of(self, key: str) -> tuple[str, str]:
+        """A milestone's rule in words and its source, also for a numbered copy (worked out when asked)."""
+        found = self.texts.get(key)
+        if found is not None:
+            return found
+        rule = self.milestone(key)
+        if rule is None:
+            raise KeyError(key)
+        return rule.rule_text(self), str(rule.source)
 
     def event_text(self, anchor: str) -> str:
         """How an anchor reads after 'after': 'the end of the inspection', 'the draft report is sent'."""
@@ -326,9 +433,9 @@ class InspectionKind:
             return self.start_event
         if anchor == END:
             return self.end_event
-        for trigger in self.triggers:
-            if trigger.key == anchor:
-                return trigger.event
+        trigger = self.trigger(anchor)
+        if trigger is not None:
+            return trigger.event
         rule = self.milestone(anchor)
         if rule is None:
             raise KeyError(anchor)
