@@ -384,6 +384,7 @@ ASA_FULL = InspectionKind(
             WD,
             Actor.OFSTED,
             _asa("Notice of inspection", 431, 433, 501),
+            single_individual_offset=-20,
             notes=(
                 "20 working days when the agency is a single individual (003 L433, L501).",
                 "The guidance counts back from when the inspection is due to begin (003 L501); "
@@ -464,9 +465,25 @@ ASA_FULL = InspectionKind(
             _asa("Timeframe", 507, 508, 1188),
             notes=(
                 "The complaints section also lets a provider lodge a formal complaint when it receives "
-                "the final report (003 L998).",
+                "the final report (003 L998): the bot accepts one from that day on, with no closing day.",
             ),
             recordable=False,
+        ),
+        MilestoneRule(
+            "complaint_response",
+            "Formal complaint answered, before the final report",
+            END,
+            30,
+            WD,
+            Actor.MANAGER,
+            _asa("Post-inspection and complaints procedure", 1190, 1191),
+            condition=Condition.COMPLAINT_BEFORE_FINAL,
+            event="the formal complaint is answered",
+            notes=(
+                "Ofsted responds to a formal complaint before it finalises and sends the report (003 L1190); "
+                "the bot asks for it by the day the final report is normally due (003 L1191).",
+                "A withdrawn complaint needs no answer: the day it is withdrawn counts.",
+            ),
         ),
         MilestoneRule(
             "final_report",
@@ -477,7 +494,11 @@ ASA_FULL = InspectionKind(
             Actor.OFSTED,
             _asa("Timeframe", 509, 974, 1191),
             event="the final report is sent",
-            notes=("Later if there has been a complaint (003 L509, L1191).",),
+            waits_for="complaint_response",
+            notes=(
+                "Longer if there has been a complaint (003 L509, L1191): extended with no fixed day until "
+                "the complaint is answered (003 L1190), then due no earlier than the answer.",
+            ),
         ),
         MilestoneRule(
             "publication",
@@ -1111,6 +1132,10 @@ def get_kind(kind_id: str) -> InspectionKind:
 
 #: A formal complaint made (its date): the event inside the complaint window, which itself is not "done".
 COMPLAINT_MADE = "complaint"
+#: The final report's milestone key, in every kind that has one.
+FINAL_REPORT = "final_report"
+#: Answering a formal complaint made before the final report, which waits for it (003 L1190).
+COMPLAINT_RESPONSE = "complaint_response"
 
 
 def event_keys(kind_id: str) -> frozenset[str]:
