@@ -193,7 +193,8 @@ class MilestoneRule:
         if self.single_individual_offset is not None:
             text = f"{text} ({abs(self.single_individual_offset)} when the agency is a single individual)"
         if self.waits_for is not None:
-            text = f"{text}; later if a formal complaint is made first: once {kind.event_text(self.waits_for)}"
+            after_that = kind.event_text(self.waits_for)
+            text = f"{text}; later if a formal complaint is made first: once {after_that}"
         return text
 
 
