@@ -27,9 +27,9 @@ from workflows.rules import END, START, Actor
 
 _COLUMNS = (
     "case_id, key, position, actor, due, due_until, last_day, time, due_at, opens, recorded, recordable,"
-    " internal, basis, case_open"
+    " internal, basis, case_open, extended"
 )
-_INSERT = f"INSERT INTO case_deadlines ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_INSERT = f"INSERT INTO case_deadlines ({_COLUMNS}) VALUES ({', '.join('?' * 16)})"
 #: Cases worked out per batch when filling or re-dating many cases at once.
 BATCH = 2_000
 
@@ -58,6 +58,7 @@ def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list
             int(d.internal),
             d.basis,
             int(case_open),
+            int(d.extended),
         )
         for position, d in enumerate(timeline)
     ]
@@ -88,6 +89,7 @@ def deadline_from_row(kind_id: str, row: aiosqlite.Row) -> Deadline:
         recordable=bool(row["recordable"]),
         internal=bool(row["internal"]),
         opens=opt_day(row["opens"]),
+        extended=bool(row["extended"]),
     )
 
 
@@ -102,6 +104,7 @@ def timeline_of(
         records=events,
         judgement=row["judgement"],
         concerns=bool(row["concerns"]),
+        single_individual=bool(row["single_individual"]),
     )
     if dates.start is None and dates.end is None and START not in events and END not in events:
         return []
@@ -133,7 +136,8 @@ async def refresh_many(
     while True:
         cases = list(
             await conn.execute_fetchall(
-                f"SELECT id, kind, planned_start, planned_end, judgement, concerns, status FROM cases"
+                f"SELECT id, kind, planned_start, planned_end, judgement, concerns, single_individual, status"
+                f" FROM cases"
                 f" WHERE id > ? AND ({where}) ORDER BY id LIMIT {BATCH}",
                 (last_id, *args),
             )

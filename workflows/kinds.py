@@ -1151,3 +1151,10 @@ def event_keys(kind_id: str) -> frozenset[str]:
     if kind.milestone("complaint_window") is not None:
         keys.add(COMPLAINT_MADE)
     return frozenset(keys)
+
+
+def single_individual_matters(kind_id: str) -> bool:
+    """Whether a case of this kind says if its provider is a single individual: some rule depends on it
+    (an adoption support agency's notice, 003 L433, L501)."""
+    kind = KINDS.get(kind_id)
+    return kind is not None and any(rule.single_individual_offset is not None for rule in kind.milestones)

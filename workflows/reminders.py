@@ -47,7 +47,13 @@ DEFAULT_STEPS: tuple[Step, ...] = (
 )
 
 #: Per milestone key, when it differs from DEFAULT_STEPS (an empty tuple: never reminded).
-STEPS_BY_MILESTONE: dict[str, tuple[Step, ...]] = {}
+STEPS_BY_MILESTONE: dict[str, tuple[Step, ...]] = {
+    # A formal complaint is answered before the final report is finalised (003 L1190): the managers hear
+    # of it at every step, even when none is on the case.
+    "complaint_response": tuple(
+        Step(step.lead, step.working_days, managers_too=True) for step in DEFAULT_STEPS
+    ),
+}
 
 #: Whose deadlines each role is reminded of: what `workflows.audience` calls theirs, and Ofsted's own
 #: steps on a case (the draft and final reports) for its inspector, who is the one to chase them.
@@ -170,8 +176,8 @@ def wanted_reminders(
     managers = tuple(managers)
     wanted: list[Wanted] = []
     for deadline in timeline:
-        if deadline.recorded is not None or not deadline.recordable:
-            continue
+        if deadline.recorded is not None or not deadline.recordable or deadline.extended:
+            continue  # an extended deadline has no day to remind of until what it waits for is recorded
         deadline_passed = deadline.due_at() < now
         steps = [
             (step, planned_at(deadline, step, hours, calendar))
