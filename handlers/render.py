@@ -107,7 +107,8 @@ def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mi
         return f"◦ {escape(deadline.label)}: ended {format_date(deadline.last_day)}"
     due = deadline.due_until or deadline.due
     if deadline.extended:
-        return f"• <b>{escape(when(deadline))}</b>: {escape(deadline.label)}{marker}, {escape(deadline.actor.label)}"
+        owner = escape(deadline.actor.label)
+        return f"• <b>{escape(when(deadline))}</b>: {escape(deadline.label)}{marker}, {owner}"
     return (
         f"• <b>{escape(when(deadline))}</b>: {escape(deadline.label)}{marker}, "
         f"{escape(deadline.actor.label)} ({relative(due, today, calendar)})"
