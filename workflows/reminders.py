@@ -47,13 +47,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
 )
 
 #: Per milestone key, when it differs from DEFAULT_STEPS (an empty tuple: never reminded).
-STEPS_BY_MILESTONE: dict[str, tuple[Step, ...]] = {
-    # A formal complaint is answered before the final report is finalised (003 L1190): the managers hear
-    # of it at every step, even when none is on the case.
-    "complaint_response": tuple(
-        Step(step.lead, step.working_days, managers_too=True) for step in DEFAULT_STEPS
-    ),
-}
+STEPS_BY_MILESTONE: dict[str, tuple[Step, ...]] = {}
 
 #: Whose deadlines each role is reminded of: what `workflows.audience` calls theirs, and Ofsted's own
 #: steps on a case (the draft and final reports) for its inspector, who is the one to chase them.
