@@ -13,9 +13,11 @@ from datetime import date, datetime
 
 import pytest
 
+from handlers.render import change_line
 from workflows import actions, complaints, notification
 from workflows.access import Role
 from workflows.calendar import WorkingCalendar
+from workflows.changes import ChangeKind, diff
 from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline, overdue
 from workflows.errors import TimelineError
 from workflows.flows import NEW, Party, RecordDate, Refused, Situation
@@ -134,7 +136,12 @@ def test_asa_complaint_before_the_final_report_extends_it_003_L509_L1191() -> No
     assert "final_report" not in missed and "publication" not in missed
     assert final.open_on(late) and not final.missed_on(late)
     # Without a complaint the same day is late.
-    assert _timeline({"end": END, "draft_report": DRAFT_SENT})["final_report"].missed_on(late)
+    before = _timeline({"end": END, "draft_report": DRAFT_SENT})
+    assert before["final_report"].missed_on(late)
+    # Who chases the final report is told it is extended (a move, though its normal day is the same).
+    moved = {c.key: c for c in diff(list(before.values()), list(timeline.values()), CAL)}
+    assert moved["final_report"].kind is ChangeKind.MOVED and moved["final_report"].working_days == 0
+    assert "extended until a formal complaint is answered" in change_line(moved["final_report"])
 
 
 def test_asa_complaint_is_answered_before_the_final_report_by_a_manager_003_L1190() -> None:
