@@ -421,6 +421,27 @@ def test_asa_single_individual_notice_and_a_complaint_on_receiving_the_final_rep
         shown = manager.ask(f"/case {single}", lambda m: "Single individual" in m.text)
         assert "Single individual: no" in shown.text, shown.text
 
+        # Step by step, an adoption support agency (and only it) is asked whether it is a single individual.
+        asked = manager.ask("/newcase", lambda m: "What kind of inspection" in m.text)
+        manager.press_and_wait(
+            "Adoption support agency: full inspection", lambda m: "never a child" in m.text, message=asked
+        )
+        question = manager.ask("Rowan Adoption Support", lambda m: "single individual" in m.text)
+        assert question.buttons == [["Yes, a single individual", "No"]], question.buttons
+        manager.press_and_wait(
+            "Yes, a single individual", lambda m: "For example" in m.text, message=question
+        )
+        last = manager.ask("13/4/2026", lambda m: "last on-site day" in m.text)
+        confirm = manager.press_and_wait(
+            last.buttons[0][0], lambda m: "Set up this case?" in m.text, message=last
+        )
+        assert "Single individual: yes (20 working days' notice, not 10: 003 L433)" in confirm.text, (
+            confirm.text
+        )
+        done = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=confirm)
+        notice_line = next(line for line in done.text.splitlines() if "Notice of inspection" in line)
+        assert format_date(twenty) in notice_line, done.text
+
         # 4b: the final report was sent yesterday, after the draft's window closed (Monday 9 March).
         ref = int(
             manager.ask('/newcase asa-full "Willow Adoption Support" 2/2/2026', lambda m: "set up" in m.text)
