@@ -60,9 +60,7 @@ def _day(text: str, today: date, column: str) -> date:
         raise ValueError(f"{column} '{text}' is not a date (write it like 2026-03-03 or 3/3/2026)") from None
 
 
-def _row(
-    line: int, cells: list[str], today: date, columns: tuple[str, ...] = COLUMNS
-) -> ProgrammeRow:
+def _row(line: int, cells: list[str], today: date, columns: tuple[str, ...] = COLUMNS) -> ProgrammeRow:
     """One row, or a ValueError saying everything wrong with it."""
     if len(cells) != len(columns):
         raise ValueError(f"expected {len(columns)} columns ({', '.join(columns)}), found {len(cells)}")
