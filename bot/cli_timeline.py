@@ -54,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--judgement", metavar="GRADE", help="overall judgement, e.g. inadequate")
     parser.add_argument("--concerns", action="store_true", help="serious or widespread concerns were found")
     parser.add_argument(
+        "--single-individual",
+        action="store_true",
+        help="the adoption support agency is a single individual (20 working days' notice, 003 L433)",
+    )
+    parser.add_argument(
         "--record",
         metavar="KEY=DATE",
         action="append",
@@ -103,6 +108,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
         records=records,
         judgement=_grade(args.judgement),
         concerns=args.concerns,
+        single_individual=args.single_individual,
     )
     calendar = WorkingCalendar(parse_date(text, today) for text in args.closure)
     deadlines = compute_timeline(kind, dates, calendar)
@@ -176,6 +182,8 @@ def _from_today(deadline: Deadline, today: date, calendar: WorkingCalendar) -> s
         return f"done {format_date(deadline.recorded)}"
     if not deadline.open_on(today):
         return "ended"
+    if deadline.extended:
+        return "extended"
     return str(distance(deadline.last_day, today, calendar))
 
 
@@ -235,6 +243,10 @@ def _table(
             lines.append(f"    Open: from {format_date(deadline.opens)} to {format_date(deadline.last_day)}")
         if deadline.internal:
             lines.append("    Internal: Ofsted's own step, shown to inspectors and managers only")
+        if deadline.extended:
+            lines.append(
+                "    Extended: no fixed day until the formal complaint is answered (the normal day shown)"
+            )
         lines.append(f"    Rule: {deadline.rule}")
         lines.append(f"    Source: {deadline.source}")
         lines.extend(f"    Note: {note}" for note in deadline.notes)
@@ -259,6 +271,7 @@ def _as_json(deadline: Deadline, today: date, calendar: WorkingCalendar) -> dict
         "condition": deadline.condition.value,
         "internal": deadline.internal,
         "opens": deadline.opens.isoformat() if deadline.opens else None,
+        "extended": deadline.extended,
         "working_days_from_today": _working_days_from_today(deadline, today, calendar),
         "notes": list(deadline.notes),
     }

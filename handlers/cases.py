@@ -20,6 +20,7 @@ from handlers.render import (
     is_mine,
     paginate,
     quoted,
+    single_individual_line,
     which_case,
 )
 from handlers.requests import notify_keyboard
@@ -30,7 +31,7 @@ from store.lists import CaseFilter, CaseRef
 from store.models import AuditEntry, Case, Person, Role
 from workflows.audience import sees_sources
 from workflows.dates import format_date
-from workflows.kinds import KINDS, get_kind
+from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.names import typed, words
 from workflows.start_warnings import timeline_warnings
 
@@ -129,6 +130,8 @@ def describe_case(
         lines.append(f"Judgement: {escape(case.judgement.replace('_', ' '))}")
     if kind.uses_concerns:
         lines.append(f"Serious or widespread concerns: {'yes' if case.concerns else 'no'}")
+    if single_individual_matters(case.kind):
+        lines.append(single_individual_line(case.single_individual))
     if case.members:
         people = ", ".join(f"{escape(m.display_name)} ({escape(str(m.role))})" for m in case.members)
         lines.append(f"People: {people}")
@@ -181,6 +184,8 @@ def history_line(case: Case, entry: AuditEntry) -> str:
     elif entry.action == "case.kind":
         names = [getattr(KINDS.get(str(v.get("kind"))), "name", str(v.get("kind"))) for v in (before, after)]
         what = f"kind corrected from {names[0]} to {names[1]}"
+    elif entry.action == "case.single_individual":
+        what = f"single individual: {'yes' if after.get('single_individual') else 'no'}"
     elif entry.action in ("case.member", "invite.create"):
         role = after.get("role", "someone")
         what = f"{role} added" if entry.action == "case.member" else f"invitation sent ({role})"

@@ -1,7 +1,7 @@
 """A case's life after it is set up: /close (with a reason), /reopen, /undo the last thing recorded, /edit.
 
 One-line forms: /close 12 completed|mistake|withdrawn, /close 12 other TEXT, /reopen 12, /undo 12,
-/edit 12 name "Oak House", /edit 12 days 3/3/2027 [4/3/2027], /edit 12 kind ch-assurance.
+/edit 12 name "Oak House", /edit 12 days 3/3/2027 [4/3/2027], /edit 12 kind ch-assurance, /edit 12 single yes.
 Buttons that decide carry the case (and, for undo, the change) and are checked again on every press.
 """
 
@@ -27,7 +27,7 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from workflows.changes import diff
 from workflows.errors import DateParseError, TimelineError
-from workflows.kinds import KINDS
+from workflows.kinds import KINDS, single_individual_matters
 
 OTHER_TEXT, EDIT_VALUE = "close:other_text", "edit:value"
 _CLOSE_DRAFT, _EDIT_DRAFT = "close", "edit"
@@ -39,7 +39,9 @@ _CLOSE_USAGE = (
 )
 _EDIT_USAGE = (
     'One line: <code>/edit 12 name "Oak House"</code>, <code>/edit 12 days 3/3/2027 4/3/2027</code> or '
-    "<code>/edit 12 kind ch-assurance</code>. Or send <code>/edit 12</code> and choose."
+    "<code>/edit 12 kind ch-assurance</code>; for an adoption support agency, "
+    "<code>/edit 12 single yes</code> or <code>no</code> (a single individual gets 20 working days' "
+    "notice). Or send <code>/edit 12</code> and choose."
 )
 
 
@@ -272,8 +274,10 @@ async def undo_pressed(update: Update, context: InspectContext) -> None:
 # --- /edit --------------------------------------------------------------------------------------------
 
 
-def _edit_keyboard(ref: int, person: Person) -> InlineKeyboardMarkup:
+def _edit_keyboard(ref: int, person: Person, kind: str) -> InlineKeyboardMarkup:
     rows = [[InlineKeyboardButton("Planned on-site days", callback_data=f"edit:{ref}:days")]]
+    if single_individual_matters(kind):
+        rows.append([InlineKeyboardButton("Single individual or not", callback_data=f"edit:{ref}:single")])
     if person.role is Role.MANAGER:
         rows.append([InlineKeyboardButton("Setting's name", callback_data=f"edit:{ref}:name")])
         rows.append([InlineKeyboardButton("Kind of inspection", callback_data=f"edit:{ref}:kind")])
@@ -290,12 +294,12 @@ async def edit_command(update: Update, context: InspectContext) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_html(
             f"What do you want to correct on <b>{case_title(case)}</b>?",
-            reply_markup=_edit_keyboard(case.ref, person),
+            reply_markup=_edit_keyboard(case.ref, person, case.kind),
             do_quote=False,
         )
         return
     what = rest[0].lower()
-    if what not in ("name", "days", "kind") or len(rest) < 2:
+    if what not in ("name", "days", "kind", "single") or len(rest) < 2:
         await reply(update, _EDIT_USAGE)
         return
     await reply(update, await _edit(context, person, case.ref, what, rest[1:]))
@@ -314,6 +318,7 @@ async def edit_pressed(update: Update, context: InspectContext) -> str | int:
         "days": "Send the first on-site day and, if you know it, the last (e.g. 3/3/2027 4/3/2027).",
         "name": "Send the setting's correct name (the home, agency or local authority, never a child).",
         "kind": "Send the kind: " + ", ".join(f"<code>{k}</code>" for k in KINDS) + ".",
+        "single": "Is the agency a single individual (20 working days' notice, not 10)? Send yes or no.",
     }
     await query.edit_message_text(prompts[what] + " Or /cancel.", parse_mode="HTML")
     return EDIT_VALUE
@@ -345,6 +350,8 @@ async def _edit(context: InspectContext, person: Person, ref: int, what: str, wo
             after = await db.cases.rename_setting(person, ref, " ".join(" ".join(words).split())[:200])
         elif what == "kind":
             after = await db.cases.set_kind(person, ref, words[0].lower() if words else "")
+        elif what == "single":
+            after = await db.cases.set_single_individual(person, ref, _yes_or_no(words))
         else:
             start, end = _days(words, services.today())
             after = await db.cases.set_planned(person, ref, start, end)
@@ -356,6 +363,16 @@ async def _edit(context: InspectContext, person: Person, ref: int, what: str, wo
     lines = [f"Corrected <b>{case_title(after)}</b>."]
     lines += ["", "What changed:", *[change_line(c) for c in changes]] if changes else ["No deadline moved."]
     return "\n".join(lines)
+
+
+def _yes_or_no(words: list[str]) -> bool:
+    """'yes' or 'no' (whether the agency is a single individual); anything else is refused."""
+    answer = words[0].lower() if len(words) == 1 else ""
+    if answer in ("yes", "y"):
+        return True
+    if answer in ("no", "n"):
+        return False
+    raise ArgumentError("Say yes or no: is the agency a single individual?")
 
 
 def _days(words: list[str], today: date) -> tuple[date, date | None]:
@@ -390,7 +407,7 @@ async def picked(update: Update, context: InspectContext) -> None:
         await query.edit_message_text(
             f"What do you want to correct on <b>{case_title(case)}</b>?",
             parse_mode="HTML",
-            reply_markup=_edit_keyboard(case.ref, person),
+            reply_markup=_edit_keyboard(case.ref, person, case.kind),
         )
 
 
@@ -405,7 +422,7 @@ def handlers() -> list[Handler]:
         ),
         conversation(
             _EDIT_DRAFT,
-            CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind)$"),
+            CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind|single)$"),
             {EDIT_VALUE: [expect_text(value_typed)]},
         ),
         CommandHandler("close", close_command, filters=private),

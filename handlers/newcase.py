@@ -1,6 +1,9 @@
 """/newcase: set up an inspection, one question at a time, or in one line for people who type fast.
 
-One-line form: /newcase KIND "SETTING NAME" FIRST-ONSITE-DAY [LAST-ONSITE-DAY]
+One-line form: /newcase KIND "SETTING NAME" FIRST-ONSITE-DAY [LAST-ONSITE-DAY] [single]
+
+`single` (adoption support agencies only) says the agency is a single individual, which gets 20 working days'
+notice instead of 10 (003 L433, L501); step by step, the question is asked for those kinds only.
 """
 
 from __future__ import annotations
@@ -20,24 +23,27 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import button_text, case_title, deadline_line, is_mine
+from handlers.render import button_text, case_title, deadline_line, is_mine, single_individual_line
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Case, Person
 from workflows.dates import format_date, parse_date
 from workflows.errors import DateParseError, TimelineError
-from workflows.kinds import KINDS, get_kind
+from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.planning import start_warnings
 from workflows.start_warnings import timeline_warnings
 
-KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM = range(5)
+KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM, SINGLE = range(6)
+#: The word in the one-line form that says the agency is a single individual.
+SINGLE_WORD = "single"
 _DRAFT = "newcase"
 _PREFIX = "nc"
 _NAME_LIMIT = 120
 _USAGE = (
     'One line: <code>/newcase ch-full "Oak House" 3/3/2026</code> '
-    "(kind, the setting's name in quotes, the first on-site day and, if you know it, the last)."
+    "(kind, the setting's name in quotes, the first on-site day and, if you know it, the last; for an "
+    "adoption support agency run by a single individual, add <code>single</code>)."
 )
 _NO_NAMES = "Use the name of the home, agency or local authority only: never a child's name."
 #: Only the kinds there are: forged button data with another kind would fail in get_kind().
@@ -104,7 +110,36 @@ async def setting_typed(update: Update, context: InspectContext) -> int:
         return SETTING
     draft = _draft(context)
     draft["setting"] = name
-    start = escape(get_kind(draft["kind"]).start_text)
+    if single_individual_matters(draft["kind"]):
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Yes, a single individual", callback_data=f"{_PREFIX}:single:yes"),
+                    InlineKeyboardButton("No", callback_data=f"{_PREFIX}:single:no"),
+                ]
+            ]
+        )
+        await message.reply_text(
+            "Is the agency a single individual? (It then gets 20 working days' notice, not 10.)",
+            reply_markup=markup,
+            do_quote=False,
+        )
+        return SINGLE
+    return await _ask_first_day(update, context)
+
+
+async def single_chosen(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    single = query.data.endswith(":yes")
+    _draft(context)["single"] = single
+    await query.edit_message_text(f"Single individual: {'yes' if single else 'no'}.")
+    return await _ask_first_day(update, context)
+
+
+async def _ask_first_day(update: Update, context: InspectContext) -> int:
+    start = escape(get_kind(_draft(context)["kind"]).start_text)
     await reply(update, f"What is {start}? For example 3/3/2026, 3 March 2026 or today.")
     return FIRST_DAY
 
@@ -177,6 +212,8 @@ async def _confirm(update: Update, context: InspectContext) -> int:
     ]
     if draft.get("end"):
         lines.append(f"• Last on-site day: {format_date(date.fromisoformat(draft['end']))}")
+    if single_individual_matters(kind.id):
+        lines.append(f"• {single_individual_line(bool(draft.get('single')))}")
     markup = InlineKeyboardMarkup(
         [
             [
@@ -202,7 +239,13 @@ async def create_pressed(update: Update, context: InspectContext) -> int:
     draft = _draft(context)
     end = date.fromisoformat(draft["end"]) if draft.get("end") else None
     text = await _create(
-        context, person, draft["kind"], draft["setting"], date.fromisoformat(draft["start"]), end
+        context,
+        person,
+        draft["kind"],
+        draft["setting"],
+        date.fromisoformat(draft["start"]),
+        end,
+        bool(draft.get("single")),
     )
     assert context.user_data is not None
     context.user_data.pop(_DRAFT, None)
@@ -221,12 +264,18 @@ async def cancel_pressed(update: Update, context: InspectContext) -> int:
 
 
 async def _create(
-    context: InspectContext, person: Person, kind: str, setting: str, first: date, last: date | None
+    context: InspectContext,
+    person: Person,
+    kind: str,
+    setting: str,
+    first: date,
+    last: date | None,
+    single: bool = False,
 ) -> str:
     """Create the case and say its reference and first deadlines; a refusal comes back as the text."""
     services = context.services
     try:
-        case = await services.db.cases.create(person, kind, setting, first, last)
+        case = await services.db.cases.create(person, kind, setting, first, last, single_individual=single)
     except (InvalidInput, PermissionDenied, TimelineError) as exc:
         return escape(str(exc))
     return created_text(case, person, context)
@@ -238,6 +287,7 @@ def created_text(case: Case, person: Person, context: InspectContext) -> str:
     pending = [d for d in case_timeline(case, services.calendar) if d.recorded is None][:4]
     lines = [
         f"Case <b>{case_title(case)}</b> is set up. Its reference is <b>#{case.ref}</b>.",
+        *([single_individual_line(case.single_individual)] if single_individual_matters(case.kind) else []),
         "",
         "First deadlines:",
     ]
@@ -250,7 +300,7 @@ def created_text(case: Case, person: Person, context: InspectContext) -> str:
 
 async def _one_line(update: Update, context: InspectContext, person: Person, text: str) -> None:
     try:
-        kind, setting, first, last = _parse_one_line(text, context.services.today())
+        kind, setting, first, last, single = _parse_one_line(text, context.services.today())
     except (ArgumentError, DateParseError, TimelineError) as exc:
         await reply(update, f"{escape(str(exc))}\n{_USAGE}")
         return
@@ -262,11 +312,12 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
             "setting": setting,
             "start": first.isoformat(),
             "end": None if last is None else last.isoformat(),
+            "single": single,
         }
         context.user_data[_CONFIRMING] = True
         await _confirm(update, context)
         return
-    await reply(update, await _create(context, person, kind, setting, first, last))
+    await reply(update, await _create(context, person, kind, setting, first, last, single))
 
 
 _QUESTION_WORDS = frozenset(
@@ -299,7 +350,8 @@ def reads_as_question(text: str) -> bool:
     return "?" in text or (len(words) >= 3 and words[0] in _QUESTION_WORDS)
 
 
-def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None]:
+def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None, bool]:
+    """(kind, setting, first day, last day, single individual) from the one-line form."""
     words = split_args(text)
     if len(words) < 3:
         raise ArgumentError("I need the kind, the setting's name and the first on-site day.")
@@ -307,10 +359,19 @@ def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None
     setting = " ".join(words[1].split())
     if not setting or len(setting) > _NAME_LIMIT:
         raise ArgumentError(f"The setting's name must be 1 to {_NAME_LIMIT} characters.")
-    first, last = two_dates(words[2:], today)
+    rest = [word for word in words[2:] if word.lower() != SINGLE_WORD]
+    single = len(rest) < len(words) - 2
+    if single and not single_individual_matters(kind):
+        raise ArgumentError(
+            f"'{SINGLE_WORD}' is for an adoption support agency run by a single individual; "
+            f"{get_kind(kind).a_name} has no such rule."
+        )
+    if not rest:
+        raise ArgumentError("I need the first on-site day.")
+    first, last = two_dates(rest, today)
     if last is not None and last < first:
         raise ArgumentError("The last on-site day can't be before the first.")
-    return kind, setting, first, last
+    return kind, setting, first, last, single
 
 
 def two_dates(words: list[str], today: date) -> tuple[date, date | None]:
@@ -342,6 +403,10 @@ def handlers() -> list[Handler]:
             {
                 KIND: [CallbackQueryHandler(kind_chosen, pattern=_KIND_DATA), expect_button()],
                 SETTING: [expect_text(setting_typed)],
+                SINGLE: [
+                    CallbackQueryHandler(single_chosen, pattern=rf"^{_PREFIX}:single:(yes|no)$"),
+                    expect_button(),
+                ],
                 FIRST_DAY: [expect_text(first_day_typed)],
                 LAST_DAY: [
                     CallbackQueryHandler(last_day_usual, pattern=rf"^{_PREFIX}:last:usual$"),

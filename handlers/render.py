@@ -54,8 +54,10 @@ def relative(due: date, today: date, calendar: WorkingCalendar) -> str:
 
 
 def when(deadline: Deadline) -> str:
-    """The date (and time, and window) as a person says it."""
+    """The date (and time, and window) as a person says it; an extended one says what it waits for."""
     text = format_date(deadline.due)
+    if deadline.extended:
+        return f"extended until a formal complaint is answered (normally {text})"
     if deadline.due_until is not None:
         return f"between {text} and {format_date(deadline.due_until)}"
     if deadline.time is not None:
@@ -88,6 +90,8 @@ def _answer_head(case: Case, deadline: Deadline, today: date, calendar: WorkingC
         return f"{label} for {case_title(case)}: done on <b>{format_date(deadline.recorded)}</b>."
     if not deadline.open_on(today):
         return f"{label} for {case_title(case)}: ended on <b>{format_date(deadline.last_day)}</b>."
+    if deadline.extended:
+        return f"{label} for {case_title(case)}: <b>{escape(when(deadline))}</b>."
     return (
         f"{label} for {case_title(case)}: due <b>{escape(when(deadline))}</b> "
         f"({relative(deadline.last_day, today, calendar)})."
@@ -102,6 +106,9 @@ def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mi
     if not deadline.open_on(today):
         return f"◦ {escape(deadline.label)}: ended {format_date(deadline.last_day)}"
     due = deadline.due_until or deadline.due
+    if deadline.extended:
+        owner = escape(deadline.actor.label)
+        return f"• <b>{escape(when(deadline))}</b>: {escape(deadline.label)}{marker}, {owner}"
     return (
         f"• <b>{escape(when(deadline))}</b>: {escape(deadline.label)}{marker}, "
         f"{escape(deadline.actor.label)} ({relative(due, today, calendar)})"
@@ -202,3 +209,10 @@ def event_label(case_kind: str, key: str) -> str:
     rule, trigger = kind.milestone(key), kind.trigger(key)  # numbered too: compliance_date_2
     found = EVENT_LABELS.get(key) or (rule and rule.label) or (trigger and trigger.label)
     return found or key.replace("_", " ").capitalize()
+
+
+def single_individual_line(single: bool) -> str:
+    """Whether the agency is a single individual, and the notice that gives it (003 L433, L501)."""
+    if single:
+        return "Single individual: yes (20 working days' notice, not 10: 003 L433)"
+    return "Single individual: no (10 working days' notice; 20 for a single individual: 003 L433)"

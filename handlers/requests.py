@@ -679,9 +679,15 @@ async def complain_command(update: Update, context: InspectContext) -> str | int
 def window_words(services: Services, case: Case, found: complaints.Window) -> tuple[str, str]:
     """'until <b>Friday 18 December 2026</b> (15 working days from today)' and the rule's line ("" if
     none), as every date the bot gives (chat-style.md); /complain and 'how do I complain?' share it."""
+    today = services.today()
+    if found.reopens is not None and today >= found.reopens:  # on receiving the final report (003 L998)
+        return (
+            "now; the guidance sets no closing day",
+            "\nRule: a formal complaint may be lodged when the final report is received.",
+        )
     if found.closes is None:
         return "now; the guidance sets no closing day", ""
-    distance = relative(found.closes, services.today(), services.calendar)
+    distance = relative(found.closes, today, services.calendar)
     rule = KINDS[case.kind].texts.get("complaint_window")
     why = f"\nRule: {escape(rule[0])}." if rule is not None else ""
     return f"until <b>{format_date(found.closes)}</b> ({distance})", why

@@ -31,7 +31,7 @@ from workflows import notices
 from workflows.access import can_create_case
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
-from workflows.kinds import KINDS, event_keys
+from workflows.kinds import KINDS, event_keys, single_individual_matters
 from workflows.recording import check_outcome, check_record
 
 if TYPE_CHECKING:
@@ -94,7 +94,17 @@ async def _case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: a
         purged_at=opt_time(row["purged_at"]),
         close_reason=row["close_reason"],
         close_note=row["close_note"],
+        single_individual=bool(row["single_individual"]),
     )
+
+
+def _check_single_individual(kind: str) -> None:
+    """Only a kind whose notice depends on it can say the provider is a single individual."""
+    if not single_individual_matters(kind):
+        raise InvalidInput(
+            "Only an adoption support agency's notice depends on whether the provider is a single "
+            f"individual; {KINDS[kind].a_name} doesn't."
+        )
 
 
 def _check_planned(start: date | None, end: date | None) -> None:
@@ -131,11 +141,17 @@ class CaseRepository:
         planned_start: date | None,
         planned_end: date | None = None,
         urn: str | None = None,
+        single_individual: bool = False,
     ) -> Case:
-        """Open a case (inspectors and managers); an inspector who opens it is put on it."""
+        """Open a case (inspectors and managers); an inspector who opens it is put on it.
+
+        `single_individual`: the provider is one person, where the kind's notice depends on it (003 L433).
+        """
         if kind not in KINDS:
             raise InvalidInput(f"I don't know the kind of inspection '{kind}'.")
         _check_planned(planned_start, planned_end)
+        if single_individual:
+            _check_single_individual(kind)
         async with self._db.transaction() as conn:
             if (earlier := changes.replayed()) is not None:  # the same update, handled again
                 return await self._reload(conn, int(earlier))
@@ -149,7 +165,7 @@ class CaseRepository:
             ref = int(next_ref[0])
             cursor = await conn.execute(
                 "INSERT INTO cases (ref, kind, setting_id, planned_start, planned_end, status, concerns,"
-                " created_at) VALUES (?, ?, ?, ?, ?, 'open', 0, ?)",
+                " created_at, single_individual) VALUES (?, ?, ?, ?, ?, 'open', 0, ?, ?)",
                 (
                     ref,
                     kind,
@@ -157,6 +173,7 @@ class CaseRepository:
                     opt_day_text(planned_start),
                     opt_day_text(planned_end),
                     time_to_text(now),
+                    int(single_individual),
                 ),
             )
             if cursor.lastrowid is None:
@@ -176,6 +193,7 @@ class CaseRepository:
                     "planned_start": opt_day_text(planned_start),
                     "planned_end": opt_day_text(planned_end),
                     "status": "open",
+                    **({"single_individual": True} if single_individual else {}),
                 },
             )
             changes.remember(str(ref))
@@ -392,6 +410,18 @@ class CaseRepository:
             await audit.record(conn, self._db.now(), actor, "case.reopen", ref, before, {"status": "open"})
             changes.remember("reopened")
             return await self._changed(conn, ref)
+
+    async def set_single_individual(self, actor: Person, ref: int, single: bool) -> Case:
+        """Say whether the provider is a single individual (an adoption support agency run by one person
+        gets 20 working days' notice, not 10: 003 L433, L501); its deadlines are worked out again."""
+        async with self._db.transaction() as conn:
+            row = await guard.editable_case(conn, actor, ref)
+            _check_open(row)
+            if single:
+                _check_single_individual(row["kind"])
+            before = {"single_individual": bool(row["single_individual"])}
+            after = {"single_individual": single}
+            return await self._update(conn, actor, ref, "case.single_individual", before, after)
 
     async def set_kind(self, actor: Person, ref: int, kind: str) -> Case:
         """Correct the kind of inspection (managers); refused when what is recorded doesn't fit it."""

@@ -29,6 +29,7 @@ def case_dates(case: Case) -> CaseDates:
         records=dict(case.events),
         judgement=case.judgement,
         concerns=case.concerns,
+        single_individual=case.single_individual,
     )
 
 

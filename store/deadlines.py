@@ -25,11 +25,13 @@ from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_
 from workflows.kinds import KINDS
 from workflows.rules import END, START, Actor
 
-_COLUMNS = (
+_COLUMNS_BEFORE_8 = (
     "case_id, key, position, actor, due, due_until, last_day, time, due_at, opens, recorded, recordable,"
     " internal, basis, case_open"
 )
-_INSERT = f"INSERT INTO case_deadlines ({_COLUMNS}) VALUES ({', '.join('?' * 15)})"
+_INSERT = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}, extended) VALUES ({', '.join('?' * 16)})"
+#: Before migration 8 (no `extended` column): migration 5's follow-up writes the rows with this one.
+_INSERT_BEFORE_8 = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}) VALUES ({', '.join('?' * 15)})"
 #: Cases worked out per batch when filling or re-dating many cases at once.
 BATCH = 2_000
 
@@ -58,6 +60,7 @@ def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list
             int(d.internal),
             d.basis,
             int(case_open),
+            int(d.extended),
         )
         for position, d in enumerate(timeline)
     ]
@@ -88,6 +91,7 @@ def deadline_from_row(kind_id: str, row: aiosqlite.Row) -> Deadline:
         recordable=bool(row["recordable"]),
         internal=bool(row["internal"]),
         opens=opt_day(row["opens"]),
+        extended=bool(row["extended"]),
     )
 
 
@@ -102,6 +106,7 @@ def timeline_of(
         records=events,
         judgement=row["judgement"],
         concerns=bool(row["concerns"]),
+        single_individual=bool(row["single_individual"]),
     )
     if dates.start is None and dates.end is None and START not in events and END not in events:
         return []
@@ -130,10 +135,15 @@ async def refresh_many(
     done = 0
     last_id = 0
     args = list(params)
+    # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
+    current = await _has_column(conn, "cases", "single_individual")
+    single = "single_individual" if current else "0 AS single_individual"
+    insert = _INSERT if current else _INSERT_BEFORE_8
     while True:
         cases = list(
             await conn.execute_fetchall(
-                f"SELECT id, kind, planned_start, planned_end, judgement, concerns, status FROM cases"
+                f"SELECT id, kind, planned_start, planned_end, judgement, concerns, {single}, status"
+                f" FROM cases"
                 f" WHERE id > ? AND ({where}) ORDER BY id LIMIT {BATCH}",
                 (last_id, *args),
             )
@@ -150,13 +160,20 @@ async def refresh_many(
         for case in cases:
             timeline = timeline_of(case, events.get(case["id"], {}), calendar)
             rows += rows_of(case["id"], timeline, case["status"] == "open")
+        if not current:
+            rows = [row[:-1] for row in rows]  # no `extended` column yet
         await conn.execute(
             f"DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE id BETWEEN ? AND ?"
             f" AND ({where}))",
             (first, last_id, *args),
         )
-        await conn.executemany(_INSERT, rows)
+        await conn.executemany(insert, rows)
         done += len(cases)
+
+
+async def _has_column(conn: aiosqlite.Connection, table: str, column: str) -> bool:
+    """Whether `table` has `column` yet (a follow-up of an earlier migration runs before later ones)."""
+    return any(row[1] == column for row in await conn.execute_fetchall(f"PRAGMA table_info({table})"))
 
 
 async def fill(conn: aiosqlite.Connection) -> int:

@@ -57,6 +57,7 @@ async def export_case(db: Database, ref: int) -> dict[str, Any]:
             "planned_end": opt_day_text(case.planned_end),
             "judgement": case.judgement,
             "concerns": case.concerns,
+            "single_individual": case.single_individual,
             "created_at": time_to_text(case.created_at),
             "closed_at": None if case.closed_at is None else time_to_text(case.closed_at),
             "close_reason": case.close_reason,

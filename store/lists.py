@@ -70,7 +70,10 @@ def _open_on(today: date, row: str = "d") -> tuple[str, list[Any]]:
 
 def _missed_on(today: date, row: str = "d") -> tuple[str, list[Any]]:
     """`Deadline.missed_on(today)`: recordable, not done, its last day past."""
-    return f"({row}.recorded IS NULL AND {row}.recordable = 1 AND {row}.last_day < ?)", [today.isoformat()]
+    return (
+        f"({row}.recorded IS NULL AND {row}.recordable = 1 AND {row}.extended = 0 AND {row}.last_day < ?)",
+        [today.isoformat()],
+    )
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ class Case:
     purged_at: datetime | None = None
     close_reason: str | None = None  # completed, mistake, withdrawn or other
     close_note: str | None = None  # the words given with "other" (purged with the case's free text)
+    #: The provider is a single individual (an adoption support agency: 20 working days' notice, 003 L433).
+    single_individual: bool = False
 
 
 @dataclass(frozen=True)

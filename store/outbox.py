@@ -86,6 +86,7 @@ def _deadline_to_json(d: Deadline) -> dict[str, Any]:
         "condition": d.condition.value,
         "recordable": d.recordable,
         "internal": d.internal,
+        "extended": d.extended,
     }
 
 
@@ -110,6 +111,7 @@ def _deadline_from_json(raw: dict[str, Any]) -> Deadline:
         condition=Condition(raw["condition"]),
         recordable=bool(raw["recordable"]),
         internal=bool(raw["internal"]),
+        extended=bool(raw.get("extended", False)),
     )
 
 

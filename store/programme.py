@@ -103,7 +103,7 @@ async def import_programme(
             ref, next_ref = next_ref, next_ref + 1
             cursor = await conn.execute(
                 "INSERT INTO cases (ref, kind, setting_id, planned_start, planned_end, status, concerns,"
-                " created_at) VALUES (?, ?, ?, ?, ?, 'open', 0, ?)",
+                " created_at, single_individual) VALUES (?, ?, ?, ?, ?, 'open', 0, ?, ?)",
                 (
                     ref,
                     row.kind,
@@ -111,6 +111,7 @@ async def import_programme(
                     opt_day_text(row.first_day),
                     opt_day_text(row.last_day),
                     now_text,
+                    int(row.single_individual),
                 ),
             )
             case_id = cursor.lastrowid
@@ -129,6 +130,7 @@ async def import_programme(
                     "planned_start": opt_day_text(row.first_day),
                     "planned_end": opt_day_text(row.last_day),
                     "status": "open",
+                    **({"single_individual": True} if row.single_individual else {}),
                 },
             )
             code: str | None = None
@@ -172,7 +174,7 @@ async def programme_rows(db: Database) -> list[ProgrammeRow]:
     rows: list[ProgrammeRow] = []
     async with db.reading() as conn:
         found = await conn.execute_fetchall(
-            "SELECT c.id, c.ref, c.kind, s.name, s.urn, c.planned_start, c.planned_end,"
+            "SELECT c.id, c.ref, c.kind, s.name, s.urn, c.planned_start, c.planned_end, c.single_individual,"
             " (SELECT p.telegram_id FROM case_members m JOIN people p ON p.id = m.person_id"
             "   WHERE m.case_id = c.id AND m.role = 'inspector' AND p.active"
             "   ORDER BY m.added_at, m.person_id LIMIT 1) AS inspector"
@@ -191,6 +193,7 @@ async def programme_rows(db: Database) -> list[ProgrammeRow]:
                 first_day=first,
                 last_day=opt_day(row["planned_end"]),
                 inspector=row["inspector"],
+                single_individual=bool(row["single_individual"]),
             )
         )
     return rows

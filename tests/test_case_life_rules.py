@@ -60,7 +60,7 @@ H, S, OC = Nature.HAPPENED, Nature.SET, Nature.OUTCOME
             [
                 ("start", H), ("end", H), ("notice", H), ("ofsted_contact", H),
                 ("evidence_upload", H), ("draft_qa", H), ("case_review", H), ("draft_report", H),
-                ("provider_comments", H), ("complaint", H),
+                ("provider_comments", H), ("complaint", H), ("complaint_response", H),
                 ("final_report", H), ("publication", H), ("compliance_date", S), ("judgement", OC),
             ],
         ),

@@ -13,7 +13,7 @@ import pytest
 from bot.cli import main
 from store.database import Database
 from store.models import Role
-from workflows.programme import COLUMNS, read_programme
+from workflows.programme import ALL_COLUMNS, COLUMNS, read_programme
 
 INSPECTOR_TID = 500
 BOT = "inspectbot_test_bot"
@@ -75,10 +75,10 @@ def test_a_good_file_round_trips(db_file: Path, tmp_path: Path, capsys: pytest.C
 
     assert main(["export", "--all"]) == 0
     exported = capsys.readouterr().out
-    assert exported.splitlines()[0] == ",".join(COLUMNS)
+    assert exported.splitlines()[0] == ",".join(ALL_COLUMNS)  # with single_individual, blank for "no"
     # the case opened in chat first (#1, no inspector on it: a manager opened it), then the file's rows
-    assert exported.splitlines()[1] == "ch-full,Elm Lodge,SC000001,2026-01-12,2026-01-14,"
-    assert "\n".join(exported.splitlines()[2:]) + "\n" == GOOD.split("\n", 1)[1]
+    assert exported.splitlines()[1] == "ch-full,Elm Lodge,SC000001,2026-01-12,2026-01-14,,"
+    assert exported.splitlines()[2:] == [f"{line}," for line in GOOD.splitlines()[1:]]
 
     # and what was exported reads again without a problem
     rows, problems = read_programme(exported, date(2026, 1, 1))
@@ -159,3 +159,43 @@ def test_rows_needing_an_invitation_need_the_bot_username(
     assert main(["import", str(source)]) == 1
     assert "INSPECTBOT_BOT_USERNAME" in capsys.readouterr().err
     assert _snapshot(db_file) == before
+
+
+def test_a_single_individual_column_imports_and_exports_the_20_day_notice_003_L433(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The optional column says an adoption support agency is a single individual (003 L433, L501): its
+    notice is 20 working days before the first on-site day, and the export writes the column back."""
+    source = tmp_path / "programme.csv"
+    source.write_text(
+        f"{','.join(ALL_COLUMNS)}\nasa-full,Sole Adoption Support,SC765432,2026-03-03,,{INSPECTOR_TID},yes\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source), "--bot-username", BOT]) == 0
+    capsys.readouterr()
+    with closing(sqlite3.connect(db_file)) as conn:
+        single = conn.execute("SELECT single_individual FROM cases WHERE ref = 2").fetchone()[0]
+        notice = conn.execute(
+            "SELECT due FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+            " WHERE c.ref = 2 AND key = 'notice'"
+        ).fetchone()[0]
+    assert single == 1
+    assert notice == "2026-02-03"  # 20 working days before Tuesday 3 March 2026 (10 would be 17 February)
+    assert main(["export", "--all"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].endswith(",yes")
+
+
+def test_single_individual_on_another_kind_or_a_bad_word_is_refused_003_L433(tmp_path: Path) -> None:
+    """Only an adoption support agency's notice depends on it; anything but yes, no or blank is named."""
+    text = (
+        f"{','.join(ALL_COLUMNS)}\n"
+        "ch-full,Oak House,SC123456,2026-03-03,,,yes\n"
+        "asa-full,Sole,SC765432,2026-03-03,,,perhaps\n"
+        "asa-full,Sole,SC765432,2026-03-03,,,no\n"
+    )
+    rows, problems = read_programme(text, date(2026, 1, 1))
+    assert [str(p) for p in problems] == [
+        "line 2: single_individual is for adoption support agencies only, not ch-full",
+        "line 3: single_individual 'perhaps' is not yes, no or blank",
+    ]
+    assert len(rows) == 1 and rows[0].single_individual is False

@@ -204,3 +204,22 @@ def test_listing_the_kinds_loads_neither_the_store_nor_the_bot() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout == "0 []\n"
+
+
+def test_single_individual_and_an_open_complaint_in_the_cli_003_L433_L509() -> None:
+    """--single-individual: 20 working days' notice (003 L433); a complaint recorded before the final
+    report leaves it extended (003 L509, L1190-1191); another kind refuses the flag."""
+    rows = {r["key"]: r for r in as_json("asa-full", "--start", "3/3/2026", "--single-individual")}
+    assert rows["notice"]["due"] == "2026-02-03"
+    complained = {
+        r["key"]: r
+        for r in as_json(
+            "asa-full", "--start", "3/3/2026", "--record", "end=5/3/2026", "--record", "complaint=8/4/2026"
+        )
+    }
+    assert (
+        complained["final_report"]["extended"] is True and complained["final_report"]["due"] == "2026-04-20"
+    )
+    assert complained["complaint_response"]["actor"] == "manager"
+    code, _, err = run("ch-full", "--start", "3/3/2026", "--single-individual")
+    assert code != 0 and "Only an adoption support agency" in err

@@ -378,3 +378,107 @@ def test_the_inspector_records_the_notification_with_the_case_button(api: FakeBo
             ("notice", "2026-03-11")
         ]
         assert inspector.ask(f"/case {ref}", _page).buttons == []  # recorded: no button any more
+
+
+def test_asa_single_individual_notice_and_a_complaint_on_receiving_the_final_report_003_L433_L998(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Issue 18, 4a and 4b in chat. A single individual's agency gets 20 working days' notice (003 L433,
+    L501): /newcase says it and dates the notice so, /edit changes it. A complaint lodged on receiving the
+    final report (003 L998) is accepted after the draft's 5 working days (003 L1188) have passed."""
+    with running(api, tmp_path) as bot:
+        manager = api.user(MANAGER, "Mia")
+        provider = api.user(PROVIDER, "Pat")
+
+        # 4a: /newcase ... single.
+        start = date(2026, 4, 13)  # Monday
+        twenty, ten = CALENDAR.add_working_days(start, -20), CALENDAR.add_working_days(start, -10)
+        assert (twenty, ten) == (date(2026, 3, 12), date(2026, 3, 26))  # Easter: 3 and 6 April are off
+        created = manager.ask(
+            '/newcase asa-full "Sole Adoption Support" 13/4/2026 single', lambda m: "set" in m.text
+        )
+        if any("Set it up" in row for row in created.buttons):
+            created = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=created)
+        assert "is set up" in created.text, created.text
+        assert "Single individual: yes (20 working days' notice, not 10: 003 L433)" in created.text
+        notice_line = next(line for line in created.text.splitlines() if "Notice of inspection" in line)
+        assert format_date(twenty) in notice_line, created.text
+        single = int(created.text.split("#", 1)[1].split()[0])
+        assert bot.query("SELECT single_individual FROM cases WHERE ref = ?", single) == [(1,)]
+
+        # Bad input is refused and changes nothing: another kind, or neither yes nor no.
+        before = _state(bot)
+        other = manager.ask('/newcase ch-full "Oak House" 13/4/2026 single', lambda m: "single" in m.text)
+        assert "is for an adoption support agency run by a single individual" in other.text, other.text
+        unclear = manager.ask(f"/edit {single} single perhaps", lambda m: "yes or no" in m.text)
+        assert "Say yes or no: is the agency a single individual?" in unclear.text, unclear.text
+        assert _state(bot) == before
+
+        # /edit N single no: back to 10 working days, said as what moved.
+        edited = manager.ask(f"/edit {single} single no", lambda m: "Corrected" in m.text)
+        moved = next(line for line in edited.text.splitlines() if "Notice of inspection" in line)
+        assert format_date(twenty) in moved and format_date(ten) in moved, edited.text
+        shown = manager.ask(f"/case {single}", lambda m: "Single individual" in m.text)
+        assert "Single individual: no" in shown.text, shown.text
+
+        # Step by step, an adoption support agency (and only it) is asked whether it is a single individual.
+        asked = manager.ask("/newcase", lambda m: "What kind of inspection" in m.text)
+        manager.press_and_wait(
+            "Adoption support agency: full inspection", lambda m: "never a child" in m.text, message=asked
+        )
+        question = manager.ask("Rowan Adoption Support", lambda m: "single individual" in m.text)
+        assert question.buttons == [["Yes, a single individual", "No"]], question.buttons
+        manager.press_and_wait(
+            "Yes, a single individual", lambda m: "For example" in m.text, message=question
+        )
+        last = manager.ask("13/4/2026", lambda m: "last on-site day" in m.text)
+        confirm = manager.press_and_wait(
+            last.buttons[0][0], lambda m: "Set up this case?" in m.text, message=last
+        )
+        assert "Single individual: yes (20 working days' notice, not 10: 003 L433)" in confirm.text, (
+            confirm.text
+        )
+        done = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=confirm)
+        notice_line = next(line for line in done.text.splitlines() if "Notice of inspection" in line)
+        assert format_date(twenty) in notice_line, done.text
+
+        # 4b: the final report was sent yesterday, after the draft's window closed (Monday 9 March).
+        ref = int(
+            manager.ask('/newcase asa-full "Willow Adoption Support" 2/2/2026', lambda m: "set up" in m.text)
+            .text.split("#", 1)[1]
+            .split()[0]
+        )
+        code = invite_code(manager.ask(f"/invite provider {ref}", _LINK), api.username)
+        assert "joined" in join(provider, code, lambda m: "joined" in m.text or "Welcome" in m.text).text
+        for key, day in (("draft_report", "2/3/2026"), ("final_report", "10/3/2026")):
+            recorded = manager.ask(f"/record {ref} {key} {day}", lambda m: "Recorded" in m.text)
+            assert "Recorded for" in recorded.text, recorded.text
+        (closed,) = bot.query(
+            "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
+            " WHERE c.ref = ? AND d.key = 'complaint_window'",
+            ref,
+        )[0]
+        assert closed == "2026-03-09"  # today, Wednesday 11 March, is after it: refused before issue 18
+        steps = provider.ask(f"/complain {ref}", lambda m: "formal complaint" in m.text)
+        assert "can be made now; the guidance sets no closing day." in steps.text, steps.text
+        assert "Rule: a formal complaint may be lodged when the final report is received." in steps.text
+        confirm = provider.ask("The final report ignores the evidence we sent.", lambda m: "Send" in m.text)
+        since = manager.mark()
+        sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
+        assert "the managers are told" in sent.text, sent.text
+        told = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
+        assert "Pat made a formal complaint" in told.text, told.text
+        case_id = bot.query("SELECT id FROM cases WHERE ref = ?", ref)[0][0]
+        assert bot.query("SELECT day FROM case_events WHERE case_id = ? AND key = 'complaint'", case_id) == [
+            ("2026-03-11",)
+        ]
+        # Made after the final report was sent: nothing waits for its answer (003 L1190 is about before).
+        assert (
+            bot.query(
+                "SELECT key FROM case_deadlines WHERE case_id = ?"
+                " AND (key = 'complaint_response' OR extended = 1)",
+                case_id,
+            )
+            == []
+        )
+        _settle(api, bot, NOW)

@@ -213,7 +213,11 @@ def test_event_keys() -> None:
         ("la-sif", "draft_report", "by 5pm, 20 working days after the end of fieldwork"),
         ("la-sif", "provider_comments", "by 9:30am, 6 working days after the draft report is sent"),
         ("la-sif", "notification", "by 9:30am, the working day before the start of fieldwork"),
-        ("asa-full", "notice", "10 working days before the first on-site day"),
+        (
+            "asa-full",
+            "notice",
+            "10 working days before the first on-site day (20 when the agency is a single individual)",
+        ),
         ("asa-full", "reinspection", "6 to 12 months after the end of the inspection"),
         ("covid-assurance", "annex_a_form", "by 2pm, on the day of the announcement call"),
         ("covid-assurance", "dcs_email", "the next working day after the end of the visit"),

@@ -66,6 +66,7 @@ action = st.one_of(
     st.tuples(st.just("kind"), st.integers(1, 3), st.sampled_from(KIND_IDS)),
     st.tuples(st.just("days"), st.integers(1, 3), days, st.integers(0, 4)),
     st.tuples(st.just("close"), st.integers(1, 3)),
+    st.tuples(st.just("single"), st.integers(1, 3), st.booleans()),
     st.tuples(st.just("reopen"), st.integers(1, 3)),
     st.tuples(
         st.just("outcome"),
@@ -102,6 +103,8 @@ async def apply(db: Database, boss: Person, step: tuple[object, ...]) -> None:
             await cases.set_planned(boss, int(str(ref)), start, start + timedelta(days=span))
         elif op == "close":
             await cases.close(boss, int(str(args[0])))
+        elif op == "single":
+            await cases.set_single_individual(boss, int(str(args[0])), bool(args[1]))
         elif op == "reopen":
             await cases.reopen(boss, int(str(args[0])))
         elif op == "outcome":
@@ -147,6 +150,32 @@ async def test_a_closed_case_keeps_its_rows_marked_closed_and_reopening_opens_th
     assert rows and marks == {0}
     await db.cases.reopen(boss, case.ref)
     assert (await stored(db, boss, case.ref))[1] == {1}
+
+
+async def test_an_open_complaint_leaves_the_asa_final_report_extended_and_never_overdue_003_L509(
+    db: Database,
+) -> None:
+    """Stored as `extended` (migration 8), so lists across cases never call it overdue (003 L509, L1191)
+    until the complaint is answered (003 L1190); then it is dated again, no earlier than the answer."""
+    boss = await first_manager(db)
+    case = await db.cases.create(boss, "asa-full", "Willow Adoption Support", date(2026, 3, 3))
+    for key, day in (("end", date(2026, 3, 5)), ("draft_report", date(2026, 3, 31))):
+        await db.cases.record_event(boss, case.ref, key, day)
+    today = date(2026, 6, 1)  # the store's clock: the final report's normal day, 20 April, has passed
+
+    async def overdue_keys() -> set[str]:
+        return {line.deadline.key for line in (await db.lists.overdue(boss, today)).items}
+
+    assert "final_report" in await overdue_keys()
+    await db.cases.record_event(boss, case.ref, "complaint", date(2026, 4, 8))
+    rows = {d.key: d for d in (await stored(db, boss, case.ref))[0]}
+    assert rows["final_report"].extended and rows["publication"].extended
+    assert {"final_report", "publication"}.isdisjoint(await overdue_keys())
+    assert "complaint_response" in await overdue_keys()  # the managers' answer is what is late
+    await db.cases.record_event(boss, case.ref, "complaint_response", date(2026, 5, 6))
+    rows = {d.key: d for d in (await stored(db, boss, case.ref))[0]}
+    assert not rows["final_report"].extended and rows["final_report"].due == date(2026, 5, 6)
+    assert "final_report" in await overdue_keys()
 
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -92,7 +92,8 @@ def _provider(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> lis
         found.append(Action("comment", "comment on the draft report", f"/comments {ref}", due.last_day, late))
     window = complaints.open_window(situation)
     if window is not None:
-        found.append(Action("complain", "make a formal complaint", f"/complain {ref}", window.closes))
+        closes = window.closes_after(situation.today)
+        found.append(Action("complain", "make a formal complaint", f"/complain {ref}", closes))
     return found
 
 
@@ -104,7 +105,8 @@ def _inspector(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> li
         notice is not None and notice.milestone in situation.dates.records
     )
     if notice is not None and not told and deferral.started(situation) is None:
-        by = situation.calendar.add_working_days(situation.first_day(), -notice.working_days)
+        required = notice.required(situation.dates.single_individual)
+        by = situation.calendar.add_working_days(situation.first_day(), -required)
         found.append(Action("notify", "notify the provider", f"/notify {ref}", by, today > by))
     # The next thing the inspector records: their own steps and Ofsted's reports, which they chase (the
     # notice is recorded by notifying, above).

@@ -56,4 +56,6 @@ def diff(before: Sequence[Deadline], after: Sequence[Deadline], calendar: Workin
 
 
 def _when(deadline: Deadline) -> tuple[object, ...]:
-    return (deadline.due, deadline.due_until, deadline.time)
+    """What a person is told as its date: an extended deadline (waiting for a complaint's answer) has
+    none, so becoming extended or dated again is a move, even on the same day."""
+    return (deadline.due, deadline.due_until, deadline.time, deadline.extended)

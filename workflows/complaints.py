@@ -3,6 +3,9 @@ kind allows, and the flow: the provider makes a complaint inside the window (rec
 managers told), a manager records Ofsted's response (typed, for the provider to read); the provider may
 withdraw it.
 
+An adoption support agency may also lodge one when it receives the final report (003 L998); a complaint
+made before the final report holds it up until it is answered (003 L1190), which records its day.
+
 Outside the window the complaint is refused with why and where to go instead: during the visit, concerns
 go to the inspector and then their manager; after the window, Ofsted's complaints procedure on GOV.UK.
 """
@@ -27,7 +30,7 @@ from workflows.flows import (
     cite,
     text_field,
 )
-from workflows.kinds import COMPLAINT_MADE
+from workflows.kinds import COMPLAINT_MADE, COMPLAINT_RESPONSE, FINAL_REPORT
 from workflows.rules import InspectionKind, Source
 
 MADE = "made"
@@ -127,13 +130,43 @@ STEPS: dict[str, tuple[Step, ...]] = {
 }
 
 
+#: Kinds whose seed also lets a complaint be lodged when the final report is received, with no closing day
+#: given: adoption support agencies (003 L998), besides the 5 working days after the draft (003 L1188).
+ON_FINAL_REPORT: dict[str, Source] = {"asa-full": cite("003", "Complaints", 998)}
+
+
 @dataclass(frozen=True)
 class Window:
-    """When a formal complaint may be made: from `opens` until `closes` (None: the seed sets no end)."""
+    """When a formal complaint may be made: from `opens` until `closes` (None: the seed sets no end),
+    and again from `reopens` (the day the final report is received, where the seed allows it) on."""
 
     opens: date
     closes: date | None
     source: Source | None
+    reopens: date | None = None
+    reopen_source: Source | None = None
+
+    def contains(self, day: date) -> bool:
+        if self.reopens is not None and day >= self.reopens:
+            return True
+        return self.opens <= day and (self.closes is None or day <= self.closes)
+
+    def closes_after(self, day: date) -> date | None:
+        """The last day of the part of the window `day` is in (None: no closing day)."""
+        if self.reopens is not None and day >= self.reopens:
+            return None
+        return self.closes
+
+
+def _final_report_received(situation: Situation) -> date | None:
+    """The day the final report was sent (recorded), else the day it is due; None while it waits,
+    undated, for a complaint's answer."""
+    final = situation.deadline(FINAL_REPORT)
+    if final is None:
+        return None
+    if final.recorded is not None:
+        return final.recorded
+    return None if final.extended else final.last_day
 
 
 def window(situation: Situation) -> Window | None:
@@ -147,7 +180,12 @@ def window(situation: Situation) -> Window | None:
         return Window(end, None, None)
     rule = kind.milestone("complaint_window")
     assert rule is not None
-    return Window(deadline.opens or end, deadline.last_day, rule.source)
+    found = Window(deadline.opens or end, deadline.last_day, rule.source)
+    again = ON_FINAL_REPORT.get(kind.id)
+    received = None if again is None else _final_report_received(situation)
+    if received is not None:
+        found = Window(found.opens, found.closes, found.source, received, again)
+    return found
 
 
 def steps_text(kind: InspectionKind) -> tuple[str, ...]:
@@ -158,9 +196,7 @@ def steps_text(kind: InspectionKind) -> tuple[str, ...]:
 def open_window(situation: Situation) -> Window | None:
     """The window, if today is inside it; None otherwise (check_window says why)."""
     found = window(situation)
-    if found is None or situation.today < found.opens:
-        return None
-    if found.closes is not None and situation.today > found.closes:
+    if found is None or not found.contains(situation.today):
         return None
     return found
 
@@ -181,6 +217,16 @@ def check_window(situation: Situation) -> Window:
             "Until then, raise concerns with the inspector now, and with their manager if that doesn't "
             "resolve them."
         )
+    if found.contains(today):
+        return found
+    if found.reopens is not None:  # between the draft's window and the final report
+        assert found.closes is not None and found.reopen_source is not None
+        raise Refused(
+            f"The window for a formal complaint on the draft report closed on {format_date(found.closes)} "
+            f"({found.source.citation if found.source else 'the guidance'}). You can lodge one when you "
+            f"receive the final report, due by {format_date(found.reopens)} "
+            f"({found.reopen_source.citation}), or go to Ofsted's complaints procedure now: {PROCEDURE_URL}."
+        )
     if found.closes is not None and today > found.closes:
         raise Refused(
             f"The window for a formal complaint closed on {format_date(found.closes)} "
@@ -200,12 +246,13 @@ def _apply(
         effects: tuple[RecordDate, ...] = ()
         if situation.kind.milestone("complaint_window") is not None:
             effects = (RecordDate(COMPLAINT_MADE, situation.today, only_if_absent=True),)
+        closes = found.closes_after(situation.today)
         return Outcome(
             target,
             {
                 "text": text,
                 "made_on": situation.today.isoformat(),
-                "window_closes": None if found.closes is None else found.closes.isoformat(),
+                "window_closes": None if closes is None else closes.isoformat(),
             },
             effects,
             tell=(Party.MANAGER, Party.INSPECTOR),
@@ -215,9 +262,19 @@ def _apply(
         return Outcome(
             target,
             {**payload, "response": response, "responded_on": situation.today.isoformat()},
+            _answered(situation),
             tell=(Party.PROVIDER,),
         )
-    return Outcome(target, dict(payload), tell=(Party.MANAGER,))
+    return Outcome(target, dict(payload), _answered(situation), tell=(Party.MANAGER,))
+
+
+def _answered(situation: Situation) -> tuple[RecordDate, ...]:
+    """Record the day a complaint was answered (or withdrawn) where the final report waits for that
+    (003 L1190): the final report then has a day again."""
+    rule = situation.kind.milestone(COMPLAINT_RESPONSE)
+    if rule is None or situation.deadline(COMPLAINT_RESPONSE) is None:
+        return ()
+    return (RecordDate(COMPLAINT_RESPONSE, situation.today),)
 
 
 FLOW = Flow(MACHINE, _apply, frozenset({"text", "response"}))

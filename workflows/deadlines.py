@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar as _months
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date
 from workflows.errors import TimelineError
-from workflows.kinds import event_keys
+from workflows.kinds import COMPLAINT_MADE, FINAL_REPORT, event_keys
 from workflows.rules import END, START, Actor, Condition, InspectionKind, MilestoneRule, Unit, numbered
 
 #: All deadlines are Europe/London wall-clock times (timelines.md, "Counting").
@@ -39,6 +39,8 @@ class CaseDates:
     records: Mapping[str, date] = field(default_factory=dict)  # "start", "end", milestone or trigger keys
     judgement: str | None = None  # a grade of the kind, e.g. "inadequate"
     concerns: bool = False  # serious or widespread concerns (assurance kinds)
+    #: The provider is a single individual: a longer notice where the kind says so (003 L433, L501).
+    single_individual: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,9 @@ class Deadline:
     recordable: bool = True  # False for a window or an Ofsted visit nobody reports as done
     internal: bool = False  # an Ofsted-internal step: for inspectors and managers, not providers
     opens: date | None = None  # the first day it may already be done, when that is well before `due`
+    #: Extended with no fixed day: it waits for an event not yet recorded (the final report for the answer
+    #: to a formal complaint, 003 L509, L1190-1191); `due` is then the day it would normally have had.
+    extended: bool = False
 
     @property
     def done(self) -> bool:
@@ -67,11 +72,12 @@ class Deadline:
 
     def open_on(self, today: date) -> bool:
         """Still something to show as coming or missed: not done, and a window only until it ends."""
-        return self.recorded is None and (self.recordable or self.last_day >= today)
+        return self.recorded is None and (self.recordable or self.extended or self.last_day >= today)
 
     def missed_on(self, today: date) -> bool:
-        """Overdue: something someone had to do, not done, past its last day. A window just ends."""
-        return self.recorded is None and self.recordable and self.last_day < today
+        """Overdue: something someone had to do, not done, past its last day. A window just ends, and an
+        extended deadline has no last day yet."""
+        return self.recorded is None and self.recordable and not self.extended and self.last_day < today
 
     @property
     def last_day(self) -> date:
@@ -98,8 +104,13 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
     grade = None if dates.judgement is None else kind.grade(dates.judgement)
     deadlines: list[Deadline] = []
     texts = kind.texts
+    #: Milestones that apply but wait, undated, for an event (and what counts from them waits too).
+    extended: set[str] = set()
+    applied: set[str] = set()
     for base in kind.milestones:
-        applies = _applies(base.condition, kind, grade, dates.concerns, end)
+        applies = _applies(base.condition, kind, grade, dates.concerns, end) and (
+            base.condition is not Condition.COMPLAINT_BEFORE_FINAL or _complaint_before_final(records)
+        )
         # A milestone counting from a repeating trigger comes once per date recorded (000 L1399).
         copies = (
             [base.occurrence(n) for n in occurrences(kind, base.anchor, records)]
@@ -110,6 +121,8 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
             recorded = records.get(rule.key)
             if rule.anchor not in known or (recorded is None and not applies):
                 continue
+            if dates.single_individual and rule.single_individual_offset is not None:
+                rule = replace(rule, offset=rule.single_individual_offset)
             anchor_day, anchor_recorded = known[rule.anchor]
             if recorded is not None and anchor_recorded and rule.offset > 0 and recorded < anchor_day:
                 raise TimelineError(
@@ -117,8 +130,18 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                     f"{kind.event_text(rule.anchor)} ({format_date(anchor_day)})."
                 )
             due, due_until = _due(rule, anchor_day, calendar)
+            waiting = recorded is None and rule.anchor in extended
+            if rule.waits_for is not None and rule.waits_for in applied and recorded is None:
+                answered = records.get(rule.waits_for)
+                if answered is None:
+                    waiting = True
+                elif answered > due:  # "longer if there has been a complaint": no earlier than the answer
+                    due, due_until = answered, None
+            if waiting:
+                extended.add(rule.key)
+            applied.add(rule.key)
             known[rule.key] = (recorded if recorded is not None else due, recorded is not None)
-            rule_text, source = texts[rule.key] if rule is base else kind.text_of(rule.key)
+            rule_text, source = texts[rule.key] if rule.key == base.key else kind.text_of(rule.key)
             deadlines.append(
                 Deadline(
                     key=rule.key,
@@ -136,10 +159,21 @@ def compute_timeline(kind: InspectionKind, dates: CaseDates, calendar: WorkingCa
                     recordable=rule.recordable,
                     internal=rule.internal,
                     opens=None if rule.opens_from is None else known[rule.opens_from][0],
+                    extended=waiting,
                 )
             )
     deadlines.sort(key=lambda deadline: (deadline.due, deadline.time or END_OF_DAY))
     return deadlines
+
+
+def _complaint_before_final(records: Mapping[str, date]) -> bool:
+    """A formal complaint was made before the final report was sent (or the report is not sent yet); one
+    made on receiving the final report (003 L998) comes after it and holds nothing up."""
+    made = records.get(COMPLAINT_MADE)
+    if made is None:
+        return False
+    sent = records.get(FINAL_REPORT)
+    return sent is None or made < sent
 
 
 def on_site_days(kind: InspectionKind, dates: CaseDates, calendar: WorkingCalendar) -> tuple[date, date]:
@@ -187,6 +221,11 @@ def for_providers(deadlines: Sequence[Deadline]) -> list[Deadline]:
 
 
 def _validate(kind: InspectionKind, dates: CaseDates) -> None:
+    if dates.single_individual and not any(r.single_individual_offset is not None for r in kind.milestones):
+        raise TimelineError(
+            f"Only an adoption support agency's notice depends on whether it is a single individual; "
+            f"{kind.a_name} has no such rule."
+        )
     allowed = event_keys(kind.id) if dates.records else frozenset()
     for key in dates.records:
         if kind.occurrence_of(key)[0] not in allowed:

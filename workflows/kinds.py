@@ -388,6 +388,7 @@ ASA_FULL = InspectionKind(
             WD,
             Actor.OFSTED,
             _asa("Notice of inspection", 431, 433, 501),
+            single_individual_offset=-20,
             notes=(
                 "20 working days when the agency is a single individual (003 L433, L501).",
                 "The guidance counts back from when the inspection is due to begin (003 L501); "
@@ -468,9 +469,25 @@ ASA_FULL = InspectionKind(
             _asa("Timeframe", 507, 508, 1188),
             notes=(
                 "The complaints section also lets a provider lodge a formal complaint when it receives "
-                "the final report (003 L998).",
+                "the final report (003 L998): the bot accepts one from that day on, with no closing day.",
             ),
             recordable=False,
+        ),
+        MilestoneRule(
+            "complaint_response",
+            "Formal complaint answered, before the final report",
+            END,
+            30,
+            WD,
+            Actor.MANAGER,
+            _asa("Post-inspection and complaints procedure", 1190, 1191),
+            condition=Condition.COMPLAINT_BEFORE_FINAL,
+            event="the formal complaint is answered",
+            notes=(
+                "Ofsted responds to a formal complaint before it finalises and sends the report (003 L1190); "
+                "the bot asks for it by the day the final report is normally due (003 L1191).",
+                "A withdrawn complaint needs no answer: the day it is withdrawn counts.",
+            ),
         ),
         MilestoneRule(
             "final_report",
@@ -481,7 +498,11 @@ ASA_FULL = InspectionKind(
             Actor.OFSTED,
             _asa("Timeframe", 509, 974, 1191),
             event="the final report is sent",
-            notes=("Later if there has been a complaint (003 L509, L1191).",),
+            waits_for="complaint_response",
+            notes=(
+                "Longer if there has been a complaint (003 L509, L1191): extended with no fixed day until "
+                "the complaint is answered (003 L1190), then due no earlier than the answer.",
+            ),
         ),
         MilestoneRule(
             "publication",
@@ -1115,6 +1136,10 @@ def get_kind(kind_id: str) -> InspectionKind:
 
 #: A formal complaint made (its date): the event inside the complaint window, which itself is not "done".
 COMPLAINT_MADE = "complaint"
+#: The final report's milestone key, in every kind that has one.
+FINAL_REPORT = "final_report"
+#: Answering a formal complaint made before the final report, which waits for it (003 L1190).
+COMPLAINT_RESPONSE = "complaint_response"
 
 
 def event_keys(kind_id: str) -> frozenset[str]:
@@ -1131,3 +1156,10 @@ def event_keys(kind_id: str) -> frozenset[str]:
     if kind.milestone("complaint_window") is not None:
         keys.add(COMPLAINT_MADE)
     return frozenset(keys)
+
+
+def single_individual_matters(kind_id: str) -> bool:
+    """Whether a case of this kind says if its provider is a single individual: some rule depends on it
+    (an adoption support agency's notice, 003 L433, L501)."""
+    kind = KINDS.get(kind_id)
+    return kind is not None and any(rule.single_individual_offset is not None for rule in kind.milestones)

@@ -60,6 +60,14 @@ class Notice:
     milestone: str  # the kind's milestone the notification is recorded as
     source: Source
     note: str = ""
+    #: The notice when the provider is a single individual, if the kind says (003 L433, L501).
+    single_individual_days: int | None = None
+
+    def required(self, single_individual: bool) -> int:
+        """The working days' notice this case needs."""
+        if single_individual and self.single_individual_days is not None:
+            return self.single_individual_days
+        return self.working_days
 
 
 #: Announced kinds. The others (children's homes, the 2014 proposals) are unannounced (000 L534, 001 L56).
@@ -67,8 +75,9 @@ NOTICES: dict[str, Notice] = {
     "asa-full": Notice(
         10,
         "notice",
-        cite("003", "Notice of inspection", 431, 433),
+        cite("003", "Notice of inspection", 431, 433, 501),
         "20 working days when the agency is a single individual (003 L433).",
+        single_individual_days=20,
     ),
     "la-sif": Notice(1, "notification", cite("004", "Day one: notifying the local authority", 385)),
     "covid-assurance": Notice(1, "notification", cite("002", "The start of the visit", 155, 156)),
@@ -116,17 +125,27 @@ PREPARATION: dict[str, tuple[Preparation, ...]] = {
 
 
 def notice_warning(
-    kind: InspectionKind, notified: date, first_day: date, calendar: WorkingCalendar
+    kind: InspectionKind,
+    notified: date,
+    first_day: date,
+    calendar: WorkingCalendar,
+    single_individual: bool = False,
 ) -> str | None:
-    """A warning when the notice given is shorter than the kind requires; None when it is enough."""
+    """A warning when the notice given is shorter than the case requires; None when it is enough."""
     notice = NOTICES.get(kind.id)
     if notice is None:
         return None
+    needed = notice.required(single_individual)
     given = calendar.working_days_between(notified, first_day)
-    if given >= notice.working_days:
+    if given >= needed:
         return None
-    required = f"{notice.working_days} working day{'s' if notice.working_days != 1 else ''}"
+    required = f"{needed} working day{'s' if needed != 1 else ''}"
     days = "1 working day's" if given == 1 else f"{max(given, 0)} working days'"
+    if single_individual and notice.single_individual_days is not None:
+        return (
+            f"That is {days} notice before {format_date(first_day)}; {kind.a_name} run by a single "
+            f"individual needs {required} ({notice.source.citation})."
+        )
     return (
         f"That is {days} notice before {format_date(first_day)}; "
         f"{kind.a_name} needs {required} ({notice.source.citation}). {notice.note}".strip()
@@ -143,7 +162,9 @@ def _apply(
             raise Refused(f"{format_date(day)} is in the future. Record the notification once it is made.")
         kind = situation.kind
         notice = NOTICES.get(kind.id)
-        warning = notice_warning(kind, day, situation.first_day(), situation.calendar)
+        warning = notice_warning(
+            kind, day, situation.first_day(), situation.calendar, situation.dates.single_individual
+        )
         effects = () if notice is None else (RecordDate(notice.milestone, day),)
         return Outcome(
             target,

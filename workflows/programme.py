@@ -1,7 +1,9 @@
 """The inspection programme as CSV: reading a file of planned inspections and writing one back.
 
 One row per inspection: kind, setting name, URN, first and last on-site day, and the inspector's Telegram
-id (blank: an invitation is made for the inspector instead). Reading checks every row and returns every
+id (blank: an invitation is made for the inspector instead), and optionally whether the provider is a
+single individual (yes/no/blank; an adoption support agency's notice depends on it, 003 L433): files
+written before that column was added still read. Reading checks every row and returns every
 problem with its line number, so an operator fixes a file in one go; the store decides what it can only
 know itself (which Telegram ids are inspectors).
 """
@@ -16,9 +18,13 @@ from datetime import date
 
 from workflows.dates import parse_date
 from workflows.errors import DateParseError
-from workflows.kinds import KINDS
+from workflows.kinds import KINDS, single_individual_matters
 
+#: The columns every file has; files written since issue 18 add OPTIONAL_COLUMNS.
 COLUMNS = ("kind", "setting", "urn", "first_day", "last_day", "inspector")
+OPTIONAL_COLUMNS = ("single_individual",)
+#: What write_programme writes.
+ALL_COLUMNS = (*COLUMNS, *OPTIONAL_COLUMNS)
 
 #: Longest file accepted, in rows: a year's programme is a few thousand at most.
 MAX_ROWS = 20_000
@@ -35,6 +41,7 @@ class ProgrammeRow:
     first_day: date
     last_day: date | None
     inspector: int | None  # a Telegram user id; None: invite an inspector
+    single_individual: bool = False  # the provider is a single individual (003 L433)
 
 
 @dataclass(frozen=True)
@@ -53,14 +60,20 @@ def _day(text: str, today: date, column: str) -> date:
         raise ValueError(f"{column} '{text}' is not a date (write it like 2026-03-03 or 3/3/2026)") from None
 
 
-def _row(line: int, cells: list[str], today: date) -> ProgrammeRow:
+def _row(line: int, cells: list[str], today: date, columns: tuple[str, ...] = COLUMNS) -> ProgrammeRow:
     """One row, or a ValueError saying everything wrong with it."""
-    if len(cells) != len(COLUMNS):
-        raise ValueError(f"expected {len(COLUMNS)} columns ({', '.join(COLUMNS)}), found {len(cells)}")
-    kind, setting, urn, first, last, inspector = (cell.strip() for cell in cells)
+    if len(cells) != len(columns):
+        raise ValueError(f"expected {len(columns)} columns ({', '.join(columns)}), found {len(cells)}")
+    kind, setting, urn, first, last, inspector = (cell.strip() for cell in cells[: len(COLUMNS)])
+    single_text = cells[len(COLUMNS)].strip().lower() if len(columns) > len(COLUMNS) else ""
     problems: list[str] = []
     if kind not in KINDS:
         problems.append(f"unknown kind '{kind}' (the kinds are {', '.join(KINDS)})")
+    if single_text not in ("", "yes", "no"):
+        problems.append(f"single_individual '{single_text[:20]}' is not yes, no or blank")
+    single = single_text == "yes"
+    if single and kind in KINDS and not single_individual_matters(kind):
+        problems.append(f"single_individual is for adoption support agencies only, not {kind}")
     if not setting:
         problems.append("the setting's name is empty")
     first_day: date | None = None
@@ -91,6 +104,7 @@ def _row(line: int, cells: list[str], today: date) -> ProgrammeRow:
         first_day=first_day,
         last_day=last_day,
         inspector=int(inspector) if inspector else None,
+        single_individual=single,
     )
 
 
@@ -98,8 +112,11 @@ def read_programme(text: str, today: date) -> tuple[list[ProgrammeRow], list[Row
     """Every good row and every problem; blank lines are skipped. `today` reads words like 'tomorrow'."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))  # a spreadsheet's byte-order mark
     header = next(reader, None)
-    if header is None or [cell.strip().lower() for cell in header] != list(COLUMNS):
-        return [], [RowProblem(1, f"the first line must be the header {','.join(COLUMNS)}")]
+    names = tuple(cell.strip().lower() for cell in header or ())
+    if names not in (COLUMNS, ALL_COLUMNS):
+        return [], [
+            RowProblem(1, f"the first line must be the header {','.join(ALL_COLUMNS)} (the last optional)")
+        ]
     rows: list[ProgrammeRow] = []
     problems: list[RowProblem] = []
     for cells in reader:
@@ -110,7 +127,7 @@ def read_programme(text: str, today: date) -> tuple[list[ProgrammeRow], list[Row
             problems.append(RowProblem(line, f"the file has more than {MAX_ROWS} rows: split it"))
             break
         try:
-            rows.append(_row(line, cells, today))
+            rows.append(_row(line, cells, today, names))
         except ValueError as error:
             problems.append(RowProblem(line, str(error)))
     return rows, problems
@@ -120,7 +137,7 @@ def write_programme(rows: Iterable[ProgrammeRow]) -> str:
     """The CSV text `read_programme` reads back: dates as ISO, a blank inspector for an invitation."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(ALL_COLUMNS)
     for row in rows:
         writer.writerow(
             [
@@ -130,6 +147,7 @@ def write_programme(rows: Iterable[ProgrammeRow]) -> str:
                 row.first_day.isoformat(),
                 row.last_day.isoformat() if row.last_day else "",
                 "" if row.inspector is None else str(row.inspector),
+                "yes" if row.single_individual else "",
             ]
         )
     return out.getvalue()

@@ -112,6 +112,7 @@ MILESTONE_KEYS: tuple[str, ...] = (
     "provider_comments",
     "final_report",
     "complaint_window",
+    "complaint_response",
     "prepublication_report",
     "publication",
     "evidence_notebooks",
@@ -191,6 +192,9 @@ PHRASES: dict[str, tuple[tuple[str, float], ...]] = {
     "complaining": (("complaint_window", 1.0),),
     "formal complaint": (("complaint_window", 1.0),),
     "complaint window": (("complaint_window", 1.0),),
+    "complaint response": (("complaint_response", 1.0),),
+    "response to the complaint": (("complaint_response", 1.0),),
+    "complaint answered": (("complaint_response", 1.0),),
     "appeal": (("complaint_window", 0.45),),
     "unhappy": (("ofsted_contact", 0.45), ("complaint_window", 0.45)),
     # publication

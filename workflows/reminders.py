@@ -170,8 +170,8 @@ def wanted_reminders(
     managers = tuple(managers)
     wanted: list[Wanted] = []
     for deadline in timeline:
-        if deadline.recorded is not None or not deadline.recordable:
-            continue
+        if deadline.recorded is not None or not deadline.recordable or deadline.extended:
+            continue  # an extended deadline has no day to remind of until what it waits for is recorded
         deadline_passed = deadline.due_at() < now
         steps = [
             (step, planned_at(deadline, step, hours, calendar))

@@ -81,6 +81,8 @@ class Condition(StrEnum):
     REQUIRES_IMPROVEMENT = "requires_improvement"  # judged requires improvement to be good
     #: judged requires improvement or inadequate between 1 January and 31 March (counted on the end day)
     LAST_QUARTER_RI_OR_INADEQUATE = "last_quarter_ri_or_inadequate"
+    #: a formal complaint was made before the final report was sent (it must be answered first)
+    COMPLAINT_BEFORE_FINAL = "complaint_before_final"
 
     @property
     def label(self) -> str:
@@ -96,6 +98,7 @@ _CONDITION_LABELS = {
     Condition.LAST_QUARTER_RI_OR_INADEQUATE: (
         "only if judged requires improvement or inadequate between 1 January and 31 March"
     ),
+    Condition.COMPLAINT_BEFORE_FINAL: "only if a formal complaint is made before the final report is sent",
 }
 
 
@@ -198,6 +201,14 @@ class MilestoneRule:
             numbered_label="",
         )
 
+    #: The offset instead of `offset` when the provider is a single individual (an adoption support
+    #: agency run by one person gets 20 working days' notice, not 10: 003 L433, L501).
+    single_individual_offset: int | None = None
+    #: An earlier milestone this one waits for when that one applies: until it is recorded this deadline
+    #: is extended with no fixed day (the final report waits for the answer to a formal complaint, "longer
+    #: if there has been a complaint": 003 L509, L1190-1191); once recorded, it is due no earlier than it.
+    waits_for: str | None = None
+
     def __post_init__(self) -> None:
         if self.window_offset is not None and self.window_offset <= self.offset:
             raise ValueError(f"{self.key}: a window must end after it starts")
@@ -227,6 +238,11 @@ class MilestoneRule:
             text = f"by {format_time(self.time)}, {text}"
         if self.opens_from is not None:
             text = f"from {kind.event_text(self.opens_from)} until {text}"
+        if self.single_individual_offset is not None:
+            text = f"{text} ({abs(self.single_individual_offset)} when the agency is a single individual)"
+        if self.waits_for is not None:
+            after_that = kind.event_text(self.waits_for)
+            text = f"{text}; later if a formal complaint is made first: once {after_that}"
         return text
 
 
@@ -326,6 +342,8 @@ class InspectionKind:
                 raise ValueError(f"{self.id}: {rule.key} counts from unknown or later event {rule.anchor!r}")
             if rule.opens_from is not None and rule.opens_from not in (START, END, *seen):
                 raise ValueError(f"{self.id}: {rule.key} opens from an unknown or later event")
+            if rule.waits_for is not None and rule.waits_for not in seen:
+                raise ValueError(f"{self.id}: {rule.key} waits for an unknown or later milestone")
             seen[rule.key] = rule
         self._check_repeating(seen)
 
