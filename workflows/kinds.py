@@ -13,6 +13,8 @@ from workflows.errors import TimelineError
 from workflows.rules import (
     END,
     START,
+    THURSDAY,
+    TUESDAY,
     Actor,
     Condition,
     InspectionKind,
@@ -20,6 +22,7 @@ from workflows.rules import (
     Source,
     Trigger,
     Unit,
+    WeekDay,
 )
 
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
@@ -705,6 +708,9 @@ LA_SIF = InspectionKind(
     grades=GRADES,
     uses_concerns=False,
     onsite_days=18,
+    # Tuesday of week one to Thursday of week four (004 L66-69, L191-202): a calendar rule, so a bank
+    # holiday inside the four weeks leaves the end where it is (18 working days would move it to Friday).
+    fieldwork_weeks=(WeekDay(1, TUESDAY), WeekDay(4, THURSDAY)),
     milestones=(
         MilestoneRule(
             "notification",
@@ -1027,6 +1033,9 @@ LA_SIF = InspectionKind(
         "The DCS is told by 9:30am on the working day before fieldwork (004 L61, L385); "
         "inspectors arrive by 9am (004 L69).",
         "Fieldwork ends with the feedback meeting on day 19, the last day on site (004 L193-200, L753).",
+        "The last day on site is the Thursday of week four (004 L202, L753, L756), counting the week of the "
+        "start of fieldwork as week one, even when a bank holiday falls inside the four weeks; a named day "
+        "of a week that is a bank holiday moves to the next working day.",
         "Deferral only in exceptional circumstances; the absence of staff or the DCS is not a reason "
         "(004 L34-37).",
         "Days are the operational table's; the prose limits are shown as notes (timelines.md).",

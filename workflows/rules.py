@@ -18,6 +18,36 @@ from workflows.dates import format_time
 START = "start"
 END = "end"
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = range(5)
+_WEEK_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight")
+
+
+def week_name(week: int) -> str:
+    """4 -> 'week four', as the seeds write it."""
+    return f"week {_WEEK_WORDS[week - 1]}" if 1 <= week <= len(_WEEK_WORDS) else f"week {week}"
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    """A named day of a numbered week of the inspection: WeekDay(4, THURSDAY) = Thursday of week four.
+
+    Week one is the calendar week (Monday to Sunday) of the first on-site day. A named day that is not a
+    working day (a bank holiday) moves to the next working day: nobody works on it, and counting in
+    timelines.md likewise starts from the next working day.
+    """
+
+    week: int
+    weekday: int  # 0 = Monday
+
+    def __post_init__(self) -> None:
+        if self.week < 1 or not 0 <= self.weekday <= 6:
+            raise ValueError(f"{self}: weeks count from 1 and weekdays are 0 (Monday) to 6")
+
+    @property
+    def text(self) -> str:
+        return f"{WEEKDAY_NAMES[self.weekday]} of {week_name(self.week)}"
+
 
 class Unit(StrEnum):
     """How an offset is counted."""
@@ -28,6 +58,9 @@ class Unit(StrEnum):
     #: Ofsted's inspection periods, 1 April to 31 March: `offset` periods after the anchor's, on the
     #: rule's `period_day` (for example 31 March, the last day of the anchor's own period).
     INSPECTION_PERIODS = "inspection_periods"
+    #: A named day of a numbered week, a calendar rule: `offset` is the week (1 = the anchor's own week,
+    #: Monday to Sunday) and the rule's `weekday` the day ("Thursday of week two", 004 L426).
+    WEEK_DAY = "week_day"
 
 
 class Actor(StrEnum):
@@ -150,6 +183,8 @@ class MilestoneRule:
     opens_from: str | None = None
     #: (month, day) inside the inspection period, for Unit.INSPECTION_PERIODS: (3, 31) = 31 March.
     period_day: tuple[int, int] | None = None
+    #: The day of the week, for Unit.WEEK_DAY (0 = Monday): WEEK_DAY, 4, weekday=THURSDAY.
+    weekday: int | None = None
 
     def __post_init__(self) -> None:
         if self.window_offset is not None and self.window_offset <= self.offset:
@@ -158,6 +193,20 @@ class MilestoneRule:
             raise ValueError(f"{self.key}: a day in the inspection period goes with INSPECTION_PERIODS only")
         if self.unit is Unit.INSPECTION_PERIODS and (self.offset < 0 or self.window_offset is not None):
             raise ValueError(f"{self.key}: an inspection-period deadline is a day in this or a later period")
+        if (self.unit is Unit.WEEK_DAY) != (self.weekday is not None):
+            raise ValueError(f"{self.key}: a weekday goes with WEEK_DAY only")
+        if self.unit is Unit.WEEK_DAY and (self.window_offset is not None or self.week_day is None):
+            raise ValueError(f"{self.key}: a day of a week is week 1 or later, one day, not a window")
+
+    @property
+    def week_day(self) -> WeekDay | None:
+        """The named day of a Unit.WEEK_DAY rule (None otherwise, or when it is not a real day)."""
+        if self.unit is not Unit.WEEK_DAY or self.weekday is None:
+            return None
+        try:
+            return WeekDay(self.offset, self.weekday)
+        except ValueError:
+            return None
 
     @property
     def event_text(self) -> str:
@@ -174,6 +223,8 @@ class MilestoneRule:
         elif self.unit is Unit.INSPECTION_PERIODS:
             assert self.period_day is not None
             text = _inspection_period_text(self.offset, self.period_day, after)
+        elif self.week_day is not None:
+            text = f"{self.week_day.text}, counting the week of {after} as week one"
         else:
             text = f"{_period_text(self.offset, self.window_offset, self.unit)} after {after}"
         if self.time is not None:
@@ -251,11 +302,17 @@ class InspectionKind:
     grade_aliases: tuple[tuple[str, str], ...] = ()
     #: What the first day ("start") means, said wherever a person gives it; empty = `start_event`.
     start_meaning: str = ""
+    #: When set, the last on-site day follows from the first (and back) by these named days of week one
+    #: and week N, a calendar rule, instead of `onsite_days` working days (la-sif: Tuesday of week one to
+    #: Thursday of week four, so a bank holiday inside the four weeks does not move the end).
+    fieldwork_weeks: tuple[WeekDay, WeekDay] | None = None
 
     def __post_init__(self) -> None:
         """Catch a mistyped anchor or key when the module loads, not when a person asks."""
         if self.onsite_days < 1:
             raise ValueError(f"{self.id}: onsite_days must be at least 1")
+        if self.fieldwork_weeks is not None and self.fieldwork_weeks[0].week != 1:
+            raise ValueError(f"{self.id}: fieldwork starts in week one")
         if self.grades and self.inadequate_grade not in self.grades:
             raise ValueError(f"{self.id}: the inadequate grade must be one of its grades")
         for grade, _ in (*self.grade_labels, *((new, old) for old, new in self.grade_aliases)):
