@@ -262,7 +262,8 @@ def test_every_window_and_unit_is_consistent() -> None:
                 # a window is whole days: its ends have no time of day
                 assert rule.time is None, (kind.id, rule.key)
             if rule.time is not None:
-                assert rule.unit is Unit.WORKING_DAYS
+                # a time of day goes with a counted or a named day (Wednesday morning of week four)
+                assert rule.unit in (Unit.WORKING_DAYS, Unit.WEEK_DAY), (kind.id, rule.key)
 
 
 # --- Every cited line exists in its seed ----------------------------------------------------------

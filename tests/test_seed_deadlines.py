@@ -200,6 +200,46 @@ def test_la_sif_information_requests(key: str, day: int, at: time | None) -> Non
     assert row["actor"] == "local_authority"
 
 
+@pytest.mark.parametrize(
+    ("key", "day", "weekday", "at", "internal"),
+    [
+        ("missing_children_overview", 3, 2, None, False),  # 004 L88, L1201: Wednesday of week one
+        ("sea_week_one", 4, 3, None, True),  # 004 L805: by the end of week one on site
+        ("tracked_cases_named", 9, 3, None, False),  # 004 L426: by Thursday of week two
+        ("tracked_case_documents", 11, 0, None, False),  # 004 L426: on the Monday of week three
+        ("sea_complete", 18, 2, time(12, 0), True),  # 004 L805: by the morning of Wednesday, week four
+    ],
+)
+def test_la_sif_named_days_of_the_weeks(
+    key: str, day: int, weekday: int, at: time | None, internal: bool
+) -> None:
+    deadline, row = Case("la-sif").both(key)
+    assert (table_day(deadline.due), deadline.due.weekday(), deadline.time) == (day, weekday, at)
+    assert deadline.internal is internal and row["internal"] is internal
+    assert "of week" in deadline.rule and "counting the week of the start of fieldwork" in deadline.rule
+
+
+def test_la_sif_sea_entries_within_two_days_of_the_evidence() -> None:
+    """004 L805: after week one, SEA entries within two days of collecting the evidence (a note: the
+    bot has no date of each piece of evidence to count from)."""
+    deadlines = Case("la-sif").engine()
+    assert any(
+        "within two days of collecting the evidence (004 L805)" in n for n in deadlines["sea_week_one"].notes
+    )
+    assert any(
+        "within two days of collecting the evidence (004 L805)" in n for n in deadlines["sea_complete"].notes
+    )
+
+
+def test_la_sif_named_day_on_a_bank_holiday_moves_to_the_next_working_day() -> None:
+    """Fieldwork from Tuesday 12 May 2026: the Monday of week three is the 25 May bank holiday, so the
+    tracked cases' documents (004 L426) are due on Tuesday 26 May; the other named days keep theirs."""
+    case = Case("la-sif", start=date(2026, 5, 12))
+    assert case.both("tracked_case_documents")[0].due == date(2026, 5, 26)
+    assert case.both("tracked_cases_named")[0].due == date(2026, 5, 21)  # Thursday of week two
+    assert case.both("sea_complete")[0].due == date(2026, 6, 3)  # Wednesday of week four
+
+
 def test_la_sif_category_one_case_reported_back_within_24_hours() -> None:
     """004 L774: 'usually not longer than 24 hours'."""
     assert "category_one_response" not in Case("la-sif").milestone_keys()

@@ -12,9 +12,11 @@ from datetime import time
 from workflows.errors import TimelineError
 from workflows.rules import (
     END,
+    MONDAY,
     START,
     THURSDAY,
     TUESDAY,
+    WEDNESDAY,
     Actor,
     Condition,
     InspectionKind,
@@ -792,6 +794,79 @@ LA_SIF = InspectionKind(
             notes=(
                 "'Fields 8-11 by the end of the day'; Annex A says week one, end of Tuesday "
                 "(004 L70, L1048).",
+            ),
+        ),
+        MilestoneRule(
+            "missing_children_overview",
+            "Overview of missing children and children at risk of sexual exploitation",
+            START,
+            1,
+            Unit.WEEK_DAY,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Timeframe; Annex B notification letter", 83, 88, 1201),
+            weekday=WEDNESDAY,
+            notes=(
+                "Wednesday of week one (004 L88, L1201), for the meeting with the police and the "
+                "authority's leads on missing children on the Thursday (004 L1201).",
+                "A named day that is a bank holiday moves to the next working day.",
+            ),
+        ),
+        MilestoneRule(
+            "sea_week_one",
+            "Summary of evidence and analysis (SEA): entries for week one",
+            START,
+            1,
+            Unit.WEEK_DAY,
+            Actor.INSPECTOR,
+            _sif("Recording evidence", 805),
+            weekday=THURSDAY,
+            internal=True,
+            notes=(
+                "By the end of week one on site, the Thursday: the team is off site on the Friday "
+                "(004 L805, L102). After that each entry within two days of collecting the evidence "
+                "(004 L805).",
+            ),
+        ),
+        MilestoneRule(
+            "tracked_cases_named",
+            "Remaining cases to track named to the local authority",
+            START,
+            2,
+            Unit.WEEK_DAY,
+            Actor.INSPECTOR,
+            _sif("Week Two: case file auditing", 426),
+            weekday=THURSDAY,
+            event="the remaining cases to track are named",
+            notes=("By Thursday of week two (004 L426).",),
+        ),
+        MilestoneRule(
+            "tracked_case_documents",
+            "Documents for the remaining tracked cases, for inspectors to read",
+            START,
+            3,
+            Unit.WEEK_DAY,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Week Two: case file auditing", 425, 426),
+            weekday=MONDAY,
+            notes=(
+                "On the Monday of week three, through the secure online site and in hard copy (004 L425, "
+                "L426); when that Monday is a bank holiday, the next working day.",
+            ),
+        ),
+        MilestoneRule(
+            "sea_complete",
+            "All SEA entries made",
+            START,
+            4,
+            Unit.WEEK_DAY,
+            Actor.INSPECTOR,
+            _sif("Recording evidence", 805),
+            weekday=WEDNESDAY,
+            time=time(12, 0),
+            internal=True,
+            notes=(
+                "By the morning of Wednesday in week four (004 L805): the bot takes midday. Until then each "
+                "entry is due within two days of collecting the evidence (004 L805).",
             ),
         ),
         MilestoneRule(
