@@ -577,6 +577,17 @@ def test_assurance_concerns_prompt_the_inspector_for_the_dcs_email() -> None:
         )
 
 
+def test_an_inadequate_local_authority_opens_no_childrens_home_case_review() -> None:
+    """004 L907: an authority judged inadequate gets monitoring visits and a re-inspection; the case
+    review, its checklist and its decisions are the children's homes' (000 L1117-1127)."""
+    sif = sit("la-sif", date(2026, 3, 3), date(2026, 4, 1), {"end": date(2026, 3, 26)}, "inadequate")
+    assert case_review.trigger(KINDS["la-sif"], "inadequate", False) is None
+    assert case_review.trigger(KINDS["ch-full"], "inadequate", False) == "inadequate"
+    for party in (S, M):
+        with pytest.raises(Refused, match="no case review after a local authority"):
+            run(case_review.FLOW, NEW, "start", party, sif)
+
+
 def test_every_checklist_item_and_citation_points_into_its_seed() -> None:
     for kind, items in case_review.CHECKLISTS.items():
         assert items, kind

@@ -261,7 +261,32 @@ def test_la_sif_inadequate_action_plan_and_reinspection() -> None:
     assert plan.due < improvement.due
     assert any("applies instead" in note for note in improvement.notes)
     reinspection, _ = case.both("reinspection")
-    assert reinspection.due == date(plan.due.year + 2, plan.due.month, plan.due.day)
+    # A window: not before the fourth quarterly visit (a year, 004 L907), within two years of the plan.
+    assert reinspection.due == date(plan.due.year + 1, plan.due.month, plan.due.day)
+    assert reinspection.due_until == date(plan.due.year + 2, plan.due.month, plan.due.day)
+    assert any("(004 L990)" in note for note in reinspection.notes)  # still inadequate: visits go on
+
+
+def _months_after(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, day.day)
+
+
+def test_la_sif_inadequate_quarterly_monitoring_visits() -> None:
+    """004 L907: 'between four and six quarterly monitoring visits' before a re-inspection; L908: none
+    once Ofsted decides to re-inspect. Each a quarter's window, counted from the action plan."""
+    keys = {f"monitoring_visit_{n}" for n in range(1, 7)}
+    assert keys.isdisjoint(Case("la-sif", judgement="requires_improvement").milestone_keys())
+    case = Case("la-sif", judgement="inadequate")
+    plan = case.engine()["action_plan"].due
+    assert plan == date(2026, 6, 30)  # quarters after it land on the 30th of each month
+    for n in range(1, 7):
+        visit, row = case.both(f"monitoring_visit_{n}")
+        assert (visit.due, visit.due_until) == (_months_after(plan, 3 * (n - 1)), _months_after(plan, 3 * n))
+        assert visit.actor.value == row["actor"] == "ofsted" and not visit.recordable and not visit.internal
+        assert "004 L907" in visit.source
+        assert (n > 4) == any("(004 L908)" in note for note in visit.notes)
+    assert case.engine()["reinspection"].due == case.engine()["monitoring_visit_4"].due_until
 
 
 def test_la_sif_action_plan_counts_from_the_recorded_prepublication_report() -> None:

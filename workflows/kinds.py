@@ -703,6 +703,44 @@ COVID_ASSURANCE = InspectionKind(
 
 # --- Local authority children's services, SIF (seed 004) -------------------------------------------
 
+
+def _monitoring_visits() -> list[MilestoneRule]:
+    """Quarterly monitoring visits of an authority judged inadequate, four to six before a re-inspection
+    (004 L907), each a window of its quarter counted from the action plan; the seed does not say when
+    monitoring begins, so the first quarter is the one after the action plan is sent."""
+    rules = []
+    for n in range(1, 7):
+        extra = n > 4
+        rules.append(
+            MilestoneRule(
+                f"monitoring_visit_{n}",
+                f"Quarterly monitoring visit {n}"
+                + (" (unless Ofsted has decided to re-inspect)" if extra else ""),
+                "action_plan",
+                3 * (n - 1),
+                Unit.MONTHS,
+                Actor.OFSTED,
+                _sif("Re-inspection of inadequate local authorities", 907, *((908,) if extra else ())),
+                condition=Condition.INADEQUATE,
+                window_offset=3 * n,
+                notes=(
+                    "Four to six quarterly monitoring visits come before a re-inspection (004 L907); the bot "
+                    "counts the quarters from the action plan, as the seed does not say when they start.",
+                    *(
+                        (
+                            "A fifth or sixth visit only while Ofsted has not yet decided to re-inspect: "
+                            "after that no further monitoring visits are scheduled (004 L908).",
+                        )
+                        if extra
+                        else ()
+                    ),
+                ),
+                recordable=False,
+            )
+        )
+    return rules
+
+
 LA_SIF = InspectionKind(
     id="la-sif",
     name="Local authority children's services: single inspection (SIF)",
@@ -1088,18 +1126,25 @@ LA_SIF = InspectionKind(
                 "(004 L355), which is shown beside it.",
             ),
         ),
+        *_monitoring_visits(),
         MilestoneRule(
             "reinspection",
             "Re-inspection (usually)",
             "action_plan",
-            24,
+            12,
             Unit.MONTHS,
             Actor.OFSTED,
-            _sif("Re-inspection of inadequate local authorities", 907, 908),
+            _sif("Re-inspection of inadequate local authorities", 907, 908, 990),
             condition=Condition.INADEQUATE,
+            window_offset=24,
             notes=(
                 "Usually within two years of the action plan, and not usually before four to six quarterly "
-                "monitoring visits (004 L907); Ofsted does not say when (004 L908).",
+                "monitoring visits, since an authority is unlikely to show enough improvement in less than "
+                "a year (004 L907): so from the end of the fourth quarter. Ofsted does not say when "
+                "(004 L908).",
+                "Once Ofsted decides to re-inspect, no further monitoring visits are scheduled (004 L908); "
+                "if the re-inspection finds the authority still inadequate, monitoring visits go on "
+                "(004 L990).",
             ),
             recordable=False,
         ),

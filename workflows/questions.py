@@ -117,6 +117,12 @@ MILESTONE_KEYS: tuple[str, ...] = (
     "evidence_notebooks",
     "improvement_plan",
     "return_visit",
+    "monitoring_visit_1",
+    "monitoring_visit_2",
+    "monitoring_visit_3",
+    "monitoring_visit_4",
+    "monitoring_visit_5",
+    "monitoring_visit_6",
     "reinspection",
     "compliance_visit",
     "second_inspection",
@@ -249,8 +255,14 @@ PHRASES: dict[str, tuple[tuple[str, float], ...]] = {
     "revisit": (("return_visit", 0.7), ("compliance_visit", 0.5)),
     "come back": (("return_visit", 0.6), ("compliance_visit", 0.45)),
     "visit": (("return_visit", 0.5), ("compliance_visit", 0.45)),
-    "monitoring visit": (("compliance_visit", 0.9), ("return_visit", 0.7)),
-    "monitoring": (("compliance_visit", 0.7), ("return_visit", 0.5)),
+    "monitoring visit": (("compliance_visit", 0.9), ("return_visit", 0.7), ("monitoring_visit_1", 0.6)),
+    "monitoring": (("compliance_visit", 0.7), ("return_visit", 0.5), ("monitoring_visit_1", 0.45)),
+    # an inadequate local authority's quarterly monitoring visits (la-sif)
+    **{
+        f"{nth} monitoring visit": ((f"monitoring_visit_{n}", 1.0),)
+        for n, nth in enumerate(("first", "second", "third", "fourth", "fifth", "sixth"), start=1)
+    },
+    **{f"monitoring visit {n}": ((f"monitoring_visit_{n}", 1.0),) for n in range(1, 7)},
     "compliance notice": (("compliance_visit", 1.0),),
     "compliance date": (("compliance_visit", 1.0),),
     "compliance visit": (("compliance_visit", 1.0),),
