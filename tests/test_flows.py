@@ -61,6 +61,8 @@ TABLES: dict[str, dict[tuple[str, str, Party], str]] = {
         (NEW, "offer", S): "offered",
         (NEW, "offer", INS): "offered",
         (NEW, "offer", M): "offered",
+        ("offered", "offer", S): "offered",  # again with the final report (000 L1246)
+        ("answering", "offer", S): "answering",
         ("offered", "answer", P): "answering",
         ("offered", "decline", P): "declined",
         ("offered", "finish", P): "done",
@@ -513,6 +515,32 @@ def test_the_survey_goes_out_when_the_kind_says_and_answers_resume() -> None:
             M,
             sit("ch-interim-2014", date(2026, 3, 3), date(2026, 5, 1), {"end": date(2026, 3, 3)}),
         )
+
+
+def test_a_childrens_home_survey_is_offered_again_with_the_final_report_once() -> None:
+    """000 L1246: with both the draft and the final report; not twice with the same report."""
+    draft = {"end": date(2026, 3, 4), "draft_report": date(2026, 3, 30)}
+    offered = run(survey.FLOW, NEW, "offer", S, sit("ch-full", date(2026, 3, 3), date(2026, 3, 30), draft))
+    assert offered.payload["offered_with"] == ["draft_report"]
+    with pytest.raises(Refused, match="already been offered"):
+        survey.FLOW.apply(
+            "offered",
+            "offer",
+            S,
+            {},
+            offered.payload,
+            sit("ch-full", date(2026, 3, 3), date(2026, 3, 31), draft),
+        )
+    final = sit("ch-full", date(2026, 3, 3), date(2026, 4, 15), {**draft, "final_report": date(2026, 4, 15)})
+    assert survey.offer_again(KINDS["ch-full"], final.dates.records, "offered", offered.payload)
+    again = survey.FLOW.apply("offered", "offer", S, {}, offered.payload, final)
+    assert (
+        again.state == "offered" and again.tell == (P,) and again.payload["offered_again_on"] == "2026-04-15"
+    )
+    assert not survey.offer_again(KINDS["ch-full"], final.dates.records, "offered", again.payload)
+    assert not survey.offer_again(KINDS["ch-full"], final.dates.records, "done", offered.payload)
+    # asa-full sends it with the final report only (003 L978): no second moment.
+    assert not survey.offer_again(KINDS["asa-full"], final.dates.records, "offered", offered.payload)
 
 
 def test_the_survey_summary_counts_ratings_and_skips_nothing_else() -> None:
