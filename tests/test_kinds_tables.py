@@ -17,7 +17,7 @@ from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, Deadline, compute_timeline
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys, get_kind
-from workflows.rules import Condition, Unit
+from workflows.rules import Condition, MilestoneRule, Unit
 
 CAL = WorkingCalendar()
 START = date(2026, 1, 6)  # a Tuesday
@@ -264,6 +264,17 @@ def test_every_window_and_unit_is_consistent() -> None:
             if rule.time is not None:
                 # a time of day goes with a counted or a named day (Wednesday morning of week four)
                 assert rule.unit in (Unit.WORKING_DAYS, Unit.WEEK_DAY), (kind.id, rule.key)
+
+
+def test_hours_are_whole_days_at_the_events_own_time() -> None:
+    """Unit.HOURS (004 L774's 24 hours): an event recorded by its day can only be counted in whole days,
+    and a time of day of the rule's own would contradict 'the same time'."""
+    kind = get_kind("la-sif")
+    rule = kind.milestone("category_one_response")
+    assert rule is not None and rule.unit is Unit.HOURS and rule.offset == 24 and rule.time is None
+    for offset, at in ((36, None), (0, None), (24, time(9, 0))):
+        with pytest.raises(ValueError, match="hours are whole days"):
+            MilestoneRule("x", "X", "start", offset, Unit.HOURS, rule.actor, rule.source, time=at)
 
 
 # --- Every cited line exists in its seed ----------------------------------------------------------

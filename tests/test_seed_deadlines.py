@@ -244,9 +244,13 @@ def test_la_sif_category_one_case_reported_back_within_24_hours() -> None:
     """004 L774: 'usually not longer than 24 hours'."""
     assert "category_one_response" not in Case("la-sif").milestone_keys()
     case = Case("la-sif", records={"category_one_case": date(2026, 1, 16)})  # a Friday
-    deadline, _ = case.both("category_one_response")
+    deadline, row = case.both("category_one_response")
     assert deadline.due == date(2026, 1, 17)  # 24 hours are hours, weekend or not
-    assert any("24 hours" in note for note in deadline.notes)
+    # Counted in hours; the case is recorded by its day, so the time is the hour it was raised, said in
+    # words, and the day shown is the next one (its end: the bot cannot know the hour).
+    assert deadline.rule == "24 hours after a category-one case is raised: by the same time the next day"
+    assert deadline.time is None and row["time"] is None
+    assert any("records the day a case is raised, not the hour" in note for note in deadline.notes)
 
 
 def test_la_sif_inadequate_action_plan_and_reinspection() -> None:

@@ -235,6 +235,9 @@ def _due(rule: MilestoneRule, anchor: date, calendar: WorkingCalendar) -> tuple[
         return _in_inspection_period(anchor, rule.offset, rule.period_day), None
     if rule.week_day is not None:
         return day_of_week(anchor, rule.week_day, calendar), None
+    if rule.unit is Unit.HOURS:
+        # The anchor is a day, not an hour: the deadline is the day the hours end on (rules.Unit.HOURS).
+        return _add_days(anchor, rule.offset // 24), None
     shift = _add_months if rule.unit is Unit.MONTHS else _add_days
     until = None if rule.window_offset is None else shift(anchor, rule.window_offset)
     return shift(anchor, rule.offset), until

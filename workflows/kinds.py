@@ -979,14 +979,16 @@ LA_SIF = InspectionKind(
             "category_one_response",
             "Local authority reports back on a category-one case",
             CATEGORY_ONE_CASE.key,
-            1,
-            Unit.CALENDAR_DAYS,
+            24,
+            Unit.HOURS,
             Actor.LOCAL_AUTHORITY,
             _sif("Issues of concern", 773, 774),
             condition=Condition.RECORDED,
             notes=(
                 "Within a timescale the lead inspector and DCS agree, usually not longer than 24 hours "
                 "from when the case is raised, so by the same time the next day (004 L774).",
+                "The bot records the day a case is raised, not the hour: it shows the next day, and the "
+                "report back is due by the time of day the case was raised, weekend or not.",
                 "Record the latest category-one case; each one has its own 24 hours.",
             ),
         ),

@@ -61,6 +61,9 @@ class Unit(StrEnum):
     #: A named day of a numbered week, a calendar rule: `offset` is the week (1 = the anchor's own week,
     #: Monday to Sunday) and the rule's `weekday` the day ("Thursday of week two", 004 L426).
     WEEK_DAY = "week_day"
+    #: Hours after an event recorded by its day: a whole number of days on, by the same time of day as
+    #: the event (the bot knows the day, not the hour, so the deadline is shown as that later day).
+    HOURS = "hours"
 
 
 class Actor(StrEnum):
@@ -193,6 +196,10 @@ class MilestoneRule:
             raise ValueError(f"{self.key}: a day in the inspection period goes with INSPECTION_PERIODS only")
         if self.unit is Unit.INSPECTION_PERIODS and (self.offset < 0 or self.window_offset is not None):
             raise ValueError(f"{self.key}: an inspection-period deadline is a day in this or a later period")
+        if self.unit is Unit.HOURS and (
+            self.offset <= 0 or self.offset % 24 or self.window_offset is not None or self.time is not None
+        ):
+            raise ValueError(f"{self.key}: hours are whole days after the event, at its own time of day")
         if (self.unit is Unit.WEEK_DAY) != (self.weekday is not None):
             raise ValueError(f"{self.key}: a weekday goes with WEEK_DAY only")
         if self.unit is Unit.WEEK_DAY and (self.window_offset is not None or self.week_day is None):
@@ -223,6 +230,9 @@ class MilestoneRule:
         elif self.unit is Unit.INSPECTION_PERIODS:
             assert self.period_day is not None
             text = _inspection_period_text(self.offset, self.period_day, after)
+        elif self.unit is Unit.HOURS:
+            days = "the next day" if self.offset == 24 else f"{self.offset // 24} days later"
+            text = f"{self.offset} hours after {after}: by the same time {days}"
         elif self.week_day is not None:
             text = f"{self.week_day.text}, counting the week of {after} as week one"
         else:
