@@ -75,6 +75,13 @@ def test_the_offer_says_report_or_visit_as_the_kind_does_and_buttons_only_while_
     assert text.startswith("The report on <b>#1 Oak &lt;House&gt;</b> is out.")
     assert markup is not None
     assert [b.text for b in markup.inline_keyboard[0]] == ["Start the survey", "Not now"]
+    # Children's homes (000 L1246): with the draft, then again with the final report while unanswered.
+    draft = _request(1, survey.OFFERED, {"answers": {}, "offered_with": ["draft_report"]})
+    assert notice(draft, _case(1, "ch-full"), survey.OFFER, "the bot")[0].startswith("The draft report on")
+    again = _request(1, survey.ANSWERING, {"answers": {}, "offered_again_on": "2026-04-14"})
+    text, markup = notice(again, _case(1, "ch-full"), survey.OFFER, "the bot")
+    assert text.startswith("The final report on") and markup is not None
+    assert [b.text for b in markup.inline_keyboard[0]] == ["Carry on with the survey"]
     visit, _ = notice(offered, _case(1, "covid-assurance"), survey.OFFER, "the bot")
     assert visit.startswith("The visit to <b>#1 Oak &lt;House&gt;</b> is over.")
     going = _request(1, survey.ANSWERING, {"answers": {"overall": 3}})
