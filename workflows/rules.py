@@ -32,9 +32,9 @@ def week_name(week: int) -> str:
 class WeekDay:
     """A named day of a numbered week of the inspection: WeekDay(4, THURSDAY) = Thursday of week four.
 
-    Week one is the calendar week (Monday to Sunday) of the first on-site day. A named day that is not a
-    working day (a bank holiday) moves to the next working day: nobody works on it, and counting in
-    timelines.md likewise starts from the next working day.
+    Week one is the calendar week (Monday to Sunday) of the event it counts from (la-sif: the start of
+    fieldwork). A named day that is not a working day (a bank holiday) moves to the next working day:
+    nobody works on it, and counting in timelines.md likewise starts from the next working day.
     """
 
     week: int
@@ -202,18 +202,17 @@ class MilestoneRule:
             raise ValueError(f"{self.key}: hours are whole days after the event, at its own time of day")
         if (self.unit is Unit.WEEK_DAY) != (self.weekday is not None):
             raise ValueError(f"{self.key}: a weekday goes with WEEK_DAY only")
-        if self.unit is Unit.WEEK_DAY and (self.window_offset is not None or self.week_day is None):
+        if self.weekday is not None and (
+            self.window_offset is not None or self.offset < 1 or not 0 <= self.weekday <= 6
+        ):
             raise ValueError(f"{self.key}: a day of a week is week 1 or later, one day, not a window")
 
     @property
     def week_day(self) -> WeekDay | None:
-        """The named day of a Unit.WEEK_DAY rule (None otherwise, or when it is not a real day)."""
+        """The named day of a Unit.WEEK_DAY rule, None for every other unit."""
         if self.unit is not Unit.WEEK_DAY or self.weekday is None:
             return None
-        try:
-            return WeekDay(self.offset, self.weekday)
-        except ValueError:
-            return None
+        return WeekDay(self.offset, self.weekday)
 
     @property
     def event_text(self) -> str:
