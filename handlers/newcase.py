@@ -29,6 +29,7 @@ from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Case, Person
 from workflows.dates import format_date, parse_date
+from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.planning import start_warnings
@@ -156,13 +157,19 @@ async def first_day_typed(update: Update, context: InspectContext) -> int:
     draft["start"] = first.isoformat()
     kind = get_kind(draft["kind"])
     if kind.onsite_days > 1:
-        usual = context.services.calendar.add_working_days(first, kind.onsite_days - 1)
+        # The same planned end a case given only its start gets (la-sif: Thursday of week four).
+        usual = on_site_days(kind, CaseDates(start=first, end=None), context.services.calendar)[1]
+        span = (
+            f"the usual {kind.fieldwork_weeks[1].text}"
+            if kind.fieldwork_weeks
+            else f"the usual {kind.onsite_days} days on site"
+        )
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(f"Usual: {format_date(usual)}", callback_data=f"{_PREFIX}:last:usual")]]
         )
         await message.reply_text(
-            "What is the last on-site day (the day of feedback)? Type a date, or press the button for the "
-            f"usual {kind.onsite_days} days on site.",
+            "What is the last on-site day (the day of feedback)? Type a date, or press the button for "
+            f"{span}.",
             reply_markup=markup,
             do_quote=False,
         )

@@ -25,6 +25,7 @@ from store.models import Case, Person, Role
 from store.outbox import CONFIG, OutboxRow
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
+from workflows.kinds import get_kind
 from workflows.reminders import PROVIDER_COMMENTS, Lead
 
 #: Button data: "rem:done:<row>", "rem:did:<row>:today|yesterday", "rem:snooze:<row>", "rem:open:<ref>".
@@ -184,6 +185,17 @@ async def _line(
             f"A deadline moved on <b>{case_title(case)}</b>: {label}, "
             f"{_day_text(p['from'], p.get('from_until'))} → <b>{_day_text(p['to'], p.get('to_until'))}</b>"
             f"{by if days else ''}.",
+            None,
+        )
+    if row.template == "judgement_changed":
+        if case.judgement != p["to"]:
+            return None  # changed again since: that change has its own notice
+        kind = get_kind(case.kind)
+        return (
+            f"The judgement on <b>{case_title(case)}</b> was changed from "
+            f"{escape(kind.grade_label(str(p['from'])))} to <b>{escape(kind.grade_label(str(p['to'])))}</b> "
+            "after the feedback you were given. Your inspector will tell you the reasons before the draft "
+            "report reaches you.",
             None,
         )
     if row.template == "draft_sent":

@@ -41,6 +41,7 @@ _DONE = {
     comments.SEEN: "Marked as seen",
     case_review.DEBRIEFED: "Debriefed",
     case_review.DECIDED: "Decided",
+    survey.OFFERED: "Offered again with the final report",  # the only move into it after the first
     survey.ANSWERING: "Started",
     survey.DONE: "Finished",
     survey.DECLINED: "Declined",

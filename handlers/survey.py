@@ -71,8 +71,16 @@ def notice(request: Request, case: Case, event: str, who: str) -> tuple[str, Inl
         )
     moment = survey.MOMENTS.get(case.kind)
     visit_only = moment is not None and moment.events == ("end",)  # the kind sends it when the visit ends
+    # Children's homes: offered with the draft, and again with the final report (workflows.survey).
+    report = (
+        "final report"
+        if request.payload.get("offered_again_on")
+        else "draft report"
+        if request.payload.get("offered_with") == ["draft_report"]
+        else "report"
+    )
     opening = (
-        f"The visit to <b>{title}</b> is over." if visit_only else f"The report on <b>{title}</b> is out."
+        f"The visit to <b>{title}</b> is over." if visit_only else f"The {report} on <b>{title}</b> is out."
     )
     text = (
         f"{opening} Ofsted would like to know how the inspection went for you: {len(survey.QUESTIONS)} "

@@ -333,6 +333,7 @@ class CaseRepository:
             changed = await self._update(conn, actor, ref, "case.outcome", before, after)
             if before != after:  # an outcome that calls for a case review opens it, with this change
                 await self._db.reviews.prompt_on(conn, ref)
+                await derived.judgement_changed(conn, changed, row["judgement"], self._db.now())
             return changed
 
     async def set_planned(self, actor: Person, ref: int, start: date | None, end: date | None) -> Case:
@@ -523,6 +524,7 @@ class CaseRepository:
             undone = await self._changed(conn, ref), entry
             if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
                 await self._db.reviews.prompt_on(conn, ref)
+                await derived.judgement_changed(conn, undone[0], case.judgement, self._db.now())
             return undone
 
     def _today(self) -> date:

@@ -13,9 +13,11 @@ from datetime import datetime
 
 import aiosqlite
 
-from store import deadlines, outbox
+from store import consistency, deadlines, outbox
+from store.models import Case
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline
+from workflows.reminders import judgement_change_told
 
 
 async def case_changed(
@@ -24,6 +26,16 @@ async def case_changed(
     """Bring every derived row of case `case_id` up to date, inside the caller's transaction."""
     await deadlines.refresh(conn, case_id, calendar)
     await outbox.reconcile_case(conn, case_id, now)
+
+
+async def judgement_changed(
+    conn: aiosqlite.Connection, case: Case, before: str | None, now: datetime
+) -> None:
+    """After a case's judgement was set or undone, inside that transaction: its providers are told at
+    once when the kind's guidance says so and the draft report is not yet sent (000 L1238, 003 L968)."""
+    records = consistency.case_dates(case).records
+    if case.judgement is not None and judgement_change_told(case.kind, before, case.judgement, records):
+        await outbox.tell_judgement_changed(conn, now, case, before, case.judgement)
 
 
 async def deadlines_of(conn: aiosqlite.Connection, case_id: int) -> list[Deadline]:

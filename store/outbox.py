@@ -283,6 +283,30 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
         )
 
 
+async def tell_judgement_changed(
+    conn: aiosqlite.Connection, now: datetime, case: Case, before: str | None, after: str
+) -> int:
+    """The case's providers told at once (outside the quiet hours) that its judgement changed, in the
+    change's transaction (store.derived.judgement_changed). Mutes don't apply: it is not a reminder.
+    Returns the rows added."""
+    people, _ = await _recipients(conn, case)
+    added = 0
+    for provider in (p.person_id for p in people if p.role is Role.PROVIDER):
+        added += await enqueue(
+            conn,
+            now,
+            dedup=f"judgement:{case.id}:{provider}:{before}:{after}:{time_to_text(now)}",
+            person_id=provider,
+            case_id=case.id,
+            kind="notice",
+            batch=f"notice:{case.id}",
+            template="judgement_changed",
+            params={"from": before, "to": after},
+            due_at=CONFIG.hours.next_awake(now),
+        )
+    return added
+
+
 async def tell_request(
     conn: aiosqlite.Connection,
     now: datetime,

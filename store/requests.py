@@ -243,18 +243,24 @@ class RequestRepository:
     async def offer_survey_on(self, conn: aiosqlite.Connection, row: aiosqlite.Row) -> Sent | None:
         """Inside a case change's transaction (store.cases): once the case's kind says the survey is due
         (its report sent, its visit over), the bot offers it to the providers, once per case: a date
-        undone and recorded again finds the first offer there and offers nothing. None: nothing offered."""
+        undone and recorded again finds the first offer there and offers nothing. The one exception is the
+        kind's second moment (children's homes: the final report after the draft, 000 L1246), which offers
+        the same survey again, once, if it is not yet finished or declined. None: nothing offered."""
         case = await build_case(conn, row)
-        if case.status != "open" or not survey.due_now(KINDS[case.kind], case_dates(case).records):
+        kind, records = KINDS[case.kind], case_dates(case).records
+        if case.status != "open" or not survey.due_now(kind, records):
             return None
         offered = await first_row(
             conn,
-            "SELECT 1 FROM requests WHERE case_id = ? AND kind = ? LIMIT 1",
+            "SELECT id FROM requests WHERE case_id = ? AND kind = ? ORDER BY id LIMIT 1",
             (row["id"], survey.MACHINE.kind),
         )
-        if offered is not None:
+        if offered is None:
+            return await self.open_on(conn, None, row, survey.MACHINE.kind, survey.OFFER, {}, system=True)
+        request = await self._load(conn, offered["id"])
+        if not survey.offer_again(kind, records, request.state, request.payload):
             return None
-        return await self.open_on(conn, None, row, survey.MACHINE.kind, survey.OFFER, {}, system=True)
+        return await self._send_in(conn, None, row, request, survey.OFFER, {}, None, system=True)
 
     async def open_on(
         self,
@@ -327,51 +333,68 @@ class RequestRepository:
             if changes.replayed() is not None:  # this press was applied the first time its update came
                 return await self._replayed(conn, request_id)
             request = await self._visible(conn, actor, request_id)
-            flow = get_flow(request.kind)
             row = await guard.case_row(conn, request.case_ref)
             assert row is not None  # a request's case is never deleted
-            party = Party.SYSTEM if system else await self._party(conn, actor, row)
-            senders = {p for move in flow.machine.moves if move.event == event for p in move.by}
-            if senders and party not in senders:
-                raise PermissionDenied(f"That is for someone else on case #{request.case_ref} to do.")
-            if self._moved_on(request, event, version):
-                return Sent(request, False)
-            case = await build_case(conn, row)
-            outcome = self._decide(flow.apply, request.state, event, party, data or {}, request.payload, case)
-            now = self._db.now()
-            cursor = await conn.execute(
-                "UPDATE requests SET state = ?, payload = ?, version = version + 1, last_by = ?,"
-                " last_label = ?, updated_at = ? WHERE id = ? AND state = ? AND version = ?",
-                (
-                    outcome.state,
-                    _dump(outcome.payload),
-                    None if actor is None else actor.id,
-                    audit.label_for(actor, system=system),
-                    time_to_text(now),
-                    request.id,
-                    request.state,
-                    request.version,
-                ),
-            )
-            if cursor.rowcount != 1:  # changed since it was read: only possible without the write lock
-                return Sent(await self._load(conn, request.id), False)
-            changes.remember(str(request.id))
-            await audit.record(
-                conn,
-                now,
-                actor,
-                f"request.{request.kind}.{event}",
-                request.case_ref,
-                {"request_id": request.id, "state": request.state, "version": request.version},
-                {"request_id": request.id, "state": outcome.state, "version": request.version + 1}
-                | _lengths(outcome.payload, flow.free_text),
-                system=system,
-            )
-            after = await self._apply_effects(conn, actor, row, outcome)
-            told = await self._tell(conn, after, request.id, request.version + 1, event, actor, outcome)
-            await self._edit_copies(conn, row, request, outcome.state, actor)
-            loaded = await self._load(conn, request.id)
-            return Sent(loaded, True, after, outcome.warnings, outcome.tell, told)
+            sent = await self._send_in(conn, actor, row, request, event, data, version, system=system)
+            if sent.applied:
+                changes.remember(str(request.id))
+            return sent
+
+    async def _send_in(
+        self,
+        conn: aiosqlite.Connection,
+        actor: Person | None,
+        row: aiosqlite.Row,
+        request: Request,
+        event: str,
+        data: Payload | None,
+        version: int | None,
+        *,
+        system: bool,
+    ) -> Sent:
+        """`send` inside the caller's transaction, on a request whose visibility the caller checked."""
+        flow = get_flow(request.kind)
+        party = Party.SYSTEM if system else await self._party(conn, actor, row)
+        senders = {p for move in flow.machine.moves if move.event == event for p in move.by}
+        if senders and party not in senders:
+            raise PermissionDenied(f"That is for someone else on case #{request.case_ref} to do.")
+        if self._moved_on(request, event, version):
+            return Sent(request, False)
+        case = await build_case(conn, row)
+        outcome = self._decide(flow.apply, request.state, event, party, data or {}, request.payload, case)
+        now = self._db.now()
+        cursor = await conn.execute(
+            "UPDATE requests SET state = ?, payload = ?, version = version + 1, last_by = ?,"
+            " last_label = ?, updated_at = ? WHERE id = ? AND state = ? AND version = ?",
+            (
+                outcome.state,
+                _dump(outcome.payload),
+                None if actor is None else actor.id,
+                audit.label_for(actor, system=system),
+                time_to_text(now),
+                request.id,
+                request.state,
+                request.version,
+            ),
+        )
+        if cursor.rowcount != 1:  # changed since it was read: only possible without the write lock
+            return Sent(await self._load(conn, request.id), False)
+        await audit.record(
+            conn,
+            now,
+            actor,
+            f"request.{request.kind}.{event}",
+            request.case_ref,
+            {"request_id": request.id, "state": request.state, "version": request.version},
+            {"request_id": request.id, "state": outcome.state, "version": request.version + 1}
+            | _lengths(outcome.payload, flow.free_text),
+            system=system,
+        )
+        after = await self._apply_effects(conn, actor, row, outcome)
+        told = await self._tell(conn, after, request.id, request.version + 1, event, actor, outcome)
+        await self._edit_copies(conn, row, request, outcome.state, actor)
+        loaded = await self._load(conn, request.id)
+        return Sent(loaded, True, after, outcome.warnings, outcome.tell, told)
 
     async def get(self, actor: Person | None, request_id: int) -> Request:
         """The request, if `actor` may see it (its case, and for providers not Ofsted's internal kinds)."""

@@ -76,7 +76,9 @@ H, S, OC = Nature.HAPPENED, Nature.SET, Nature.OUTCOME
             "la-sif",
             [
                 ("start", H), ("end", H), ("notification", H), ("annex_a", H), ("case_audits", H),
-                ("child_data_on_arrival", H), ("child_data_lists_8_11", H), ("child_data_list_2", H),
+                ("child_data_on_arrival", H), ("child_data_lists_8_11", H),
+                ("missing_children_overview", H), ("sea_week_one", H), ("tracked_cases_named", H),
+                ("tracked_case_documents", H), ("sea_complete", H), ("child_data_list_2", H),
                 ("child_data_stage_2_lists_4_7", H), ("child_data_remainder", H), ("observation_list", H),
                 ("consents", H), ("category_one_response", H), ("draft_report", H), ("provider_comments", H),
                 ("final_report_agreed", H), ("final_report_qar", H), ("final_report_regional_director", H),

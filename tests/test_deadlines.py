@@ -45,6 +45,21 @@ def test_end_follows_from_start_and_start_from_end() -> None:
     assert on_site_days(sif, CaseDates(start=date(2026, 3, 3), end=None), CAL)[1] == date(2026, 3, 26)
 
 
+def test_la_sif_ends_on_the_thursday_of_week_four_across_a_bank_holiday() -> None:
+    """004 L202, L753, L756: the team leaves on the Thursday of week four (day 19). Fieldwork from Tuesday
+    12 May 2026 spans the bank holiday of Monday 25 May: 18 working days gave Friday 5 June, a day late."""
+    sif = get_kind("la-sif")
+    start, thursday = date(2026, 5, 12), date(2026, 6, 4)
+    assert date(2026, 5, 25) in CAL.bank_holidays(2026)
+    assert on_site_days(sif, CaseDates(start=start, end=None), CAL) == (start, thursday)
+    assert on_site_days(sif, CaseDates(start=None, end=thursday), CAL) == (start, thursday)
+    planned = {d.key: d for d in compute_timeline(sif, CaseDates(start=start, end=None), CAL)}
+    given = {d.key: d for d in compute_timeline(sif, CaseDates(start=start, end=thursday), CAL)}
+    # Every date counted from the end follows the Thursday: the draft is 20 working days after it.
+    assert planned["draft_report"].due == given["draft_report"].due == CAL.add_working_days(thursday, 20)
+    assert {k: d.due for k, d in planned.items()} == {k: d.due for k, d in given.items()}
+
+
 def test_one_day_visit_on_a_weekend_ends_that_day() -> None:
     saturday = date(2026, 3, 7)
     assert on_site_days(get_kind("ch-assurance"), CaseDates(start=saturday, end=None), CAL) == (

@@ -11,6 +11,8 @@ from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
 from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
+from workflows.deadlines import CaseDates, on_site_days
+from workflows.kinds import get_kind
 
 
 def _wait_state_saved(bot: BotProcess, state: int, timeout: float = 10) -> None:
@@ -58,6 +60,10 @@ def test_restart_in_the_middle_of_newcase_carries_on(api: FakeBotApi, bot: BotPr
     bot.restart(sig)
     last = manager.ask(typed(start))
     assert "last on-site day" in last.text
+    # The usual end is the Thursday of week four, a calendar rule (004 L202, L753, L756).
+    assert "the usual Thursday of week four" in last.text
+    thursday = on_site_days(get_kind("la-sif"), CaseDates(start=start, end=None), CALENDAR)[1]
+    assert last.buttons == [[f"Usual: {format_date(thursday)}"]]
     manager.press_and_wait(last.buttons[0][0], "Set up this case?")
     done = manager.press_and_wait("Set it up")
     assert "#1 Northshire County Council" in done.text

@@ -94,3 +94,24 @@ def test_is_anything_overdue_for_a_named_case(api: FakeBotApi, bot: BotProcess) 
     )
     refusal = api.user(STRANGER, "Sam").ask("is anything overdue for #1?")
     assert "Oak House" not in refusal.text and "invitation" in refusal.text, refusal.text
+
+
+def test_an_inadequate_local_authority_shows_managers_its_monitoring_visits(
+    api: FakeBotApi, bot: BotProcess
+) -> None:
+    """004 L907: quarterly monitoring visits and a re-inspection window in the managers' /due; no
+    children's home case review is opened (its decisions cite seed 000)."""
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), -30)
+    manager.ask(f'/newcase la-sif "Northshire County Council" {typed(start)}', lambda m: "set up" in m.text)
+    recorded = manager.ask("/record 1 judgement inadequate", lambda m: "Recorded" in m.text)
+    assert "judgement: inadequate" in recorded.text, recorded.text
+    timeline = expected("la-sif", start, judgement="inadequate")
+    shown = manager.ask("/due 1", lambda m: "Quarterly monitoring visit 4" in m.text)
+    visit = timeline["monitoring_visit_4"]
+    assert visit.due_until is not None and format_date(visit.due_until) in shown.text
+    reinspection = manager.ask(
+        "when is the re-inspection due for case 1?", lambda m: "Re-inspection" in m.text
+    )
+    assert reinspection.text.count(format_date(timeline["reinspection"].due)) >= 1, reinspection.text
+    assert bot.query("SELECT count(*) FROM requests WHERE kind = 'case_review'") == [(0,)]

@@ -61,6 +61,8 @@ TABLES: dict[str, dict[tuple[str, str, Party], str]] = {
         (NEW, "offer", S): "offered",
         (NEW, "offer", INS): "offered",
         (NEW, "offer", M): "offered",
+        ("offered", "offer", S): "offered",  # again with the final report (000 L1246)
+        ("answering", "offer", S): "answering",
         ("offered", "answer", P): "answering",
         ("offered", "decline", P): "declined",
         ("offered", "finish", P): "done",
@@ -515,6 +517,32 @@ def test_the_survey_goes_out_when_the_kind_says_and_answers_resume() -> None:
         )
 
 
+def test_a_childrens_home_survey_is_offered_again_with_the_final_report_once() -> None:
+    """000 L1246: with both the draft and the final report; not twice with the same report."""
+    draft = {"end": date(2026, 3, 4), "draft_report": date(2026, 3, 30)}
+    offered = run(survey.FLOW, NEW, "offer", S, sit("ch-full", date(2026, 3, 3), date(2026, 3, 30), draft))
+    assert offered.payload["offered_with"] == ["draft_report"]
+    with pytest.raises(Refused, match="already been offered"):
+        survey.FLOW.apply(
+            "offered",
+            "offer",
+            S,
+            {},
+            offered.payload,
+            sit("ch-full", date(2026, 3, 3), date(2026, 3, 31), draft),
+        )
+    final = sit("ch-full", date(2026, 3, 3), date(2026, 4, 15), {**draft, "final_report": date(2026, 4, 15)})
+    assert survey.offer_again(KINDS["ch-full"], final.dates.records, "offered", offered.payload)
+    again = survey.FLOW.apply("offered", "offer", S, {}, offered.payload, final)
+    assert (
+        again.state == "offered" and again.tell == (P,) and again.payload["offered_again_on"] == "2026-04-15"
+    )
+    assert not survey.offer_again(KINDS["ch-full"], final.dates.records, "offered", again.payload)
+    assert not survey.offer_again(KINDS["ch-full"], final.dates.records, "done", offered.payload)
+    # asa-full sends it with the final report only (003 L978): no second moment.
+    assert not survey.offer_again(KINDS["asa-full"], final.dates.records, "offered", offered.payload)
+
+
 def test_the_survey_summary_counts_ratings_and_skips_nothing_else() -> None:
     answers = [{"answers": {"overall": 4, "clarity": 2}}, {"answers": {"overall": 5, "clarity": None}}]
     result = survey.summary(answers)
@@ -575,6 +603,17 @@ def test_assurance_concerns_prompt_the_inspector_for_the_dcs_email() -> None:
             {},
             sif,
         )
+
+
+def test_an_inadequate_local_authority_opens_no_childrens_home_case_review() -> None:
+    """004 L907: an authority judged inadequate gets monitoring visits and a re-inspection; the case
+    review, its checklist and its decisions are the children's homes' (000 L1117-1127)."""
+    sif = sit("la-sif", date(2026, 3, 3), date(2026, 4, 1), {"end": date(2026, 3, 26)}, "inadequate")
+    assert case_review.trigger(KINDS["la-sif"], "inadequate", False) is None
+    assert case_review.trigger(KINDS["ch-full"], "inadequate", False) == "inadequate"
+    for party in (S, M):
+        with pytest.raises(Refused, match="no case review after a local authority"):
+            run(case_review.FLOW, NEW, "start", party, sif)
 
 
 def test_every_checklist_item_and_citation_points_into_its_seed() -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import CaseDates, Deadline, compute_timeline
+from workflows.deadlines import CaseDates, Deadline, compute_timeline, day_of_week
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys, get_kind
-from workflows.rules import Condition, Unit
+from workflows.rules import Condition, MilestoneRule, Unit, WeekDay
 
 CAL = WorkingCalendar()
 START = date(2026, 1, 6)  # a Tuesday
@@ -266,7 +266,49 @@ def test_every_window_and_unit_is_consistent() -> None:
                 # a window is whole days: its ends have no time of day
                 assert rule.time is None, (kind.id, rule.key)
             if rule.time is not None:
-                assert rule.unit is Unit.WORKING_DAYS
+                # a time of day goes with a counted or a named day (Wednesday morning of week four)
+                assert rule.unit in (Unit.WORKING_DAYS, Unit.WEEK_DAY), (kind.id, rule.key)
+
+
+def test_a_named_day_of_a_week_is_one_real_day_of_week_one_or_later() -> None:
+    """Unit.WEEK_DAY ('Thursday of week two', 004 L426) needs its weekday, and nothing else has one."""
+    rule = get_kind("la-sif").milestone("tracked_cases_named")
+    assert (
+        rule is not None
+        and rule.unit is Unit.WEEK_DAY
+        and rule.rule_text(get_kind("la-sif"))
+        == ("Thursday of week two, counting the week of the start of fieldwork as week one")
+    )
+    bad: list[dict[str, object]] = [
+        {"offset": 2, "unit": Unit.WEEK_DAY},  # no weekday
+        {"offset": 0, "unit": Unit.WEEK_DAY, "weekday": 3},  # week zero
+        {"offset": 2, "unit": Unit.WEEK_DAY, "weekday": 7},  # no such weekday
+        {"offset": 2, "unit": Unit.WEEK_DAY, "weekday": 3, "window_offset": 3},  # not a window
+        {"offset": 2, "unit": Unit.WORKING_DAYS, "weekday": 3},  # a weekday on another unit
+    ]
+    for fields in bad:
+        with pytest.raises(ValueError, match=r"weekday|day of a week"):
+            MilestoneRule("x", "X", "start", actor=rule.actor, source=rule.source, **fields)  # type: ignore[arg-type]
+
+
+def test_a_named_day_that_is_a_bank_holiday_moves_to_the_next_working_day() -> None:
+    """Week one is the calendar week of the anchor: from Wednesday 20 May 2026, the Monday of week two is
+    the 25 May bank holiday, so Tuesday 26 May; the Thursday of week four is 11 June."""
+    anchor = date(2026, 5, 20)
+    assert day_of_week(anchor, WeekDay(2, 0), CAL) == date(2026, 5, 26)
+    assert day_of_week(anchor, WeekDay(4, 3), CAL) == date(2026, 6, 11)
+    assert day_of_week(anchor, WeekDay(1, 0), CAL) == date(2026, 5, 18)  # before the anchor, same week
+
+
+def test_hours_are_whole_days_at_the_events_own_time() -> None:
+    """Unit.HOURS (004 L774's 24 hours): an event recorded by its day can only be counted in whole days,
+    and a time of day of the rule's own would contradict 'the same time'."""
+    kind = get_kind("la-sif")
+    rule = kind.milestone("category_one_response")
+    assert rule is not None and rule.unit is Unit.HOURS and rule.offset == 24 and rule.time is None
+    for offset, at in ((36, None), (0, None), (24, time(9, 0))):
+        with pytest.raises(ValueError, match="hours are whole days"):
+            MilestoneRule("x", "X", "start", offset, Unit.HOURS, rule.actor, rule.source, time=at)
 
 
 # --- Every cited line exists in its seed ----------------------------------------------------------

@@ -239,3 +239,39 @@ async def test_a_snooze_comes_back_next_working_morning_and_survives_other_chang
     assert len(snoozed) == len([r for r in sent if r["message_id"] == sent[0]["message_id"]])
     again = await world.at(london(date(2026, 3, 16), 9))
     assert any("quality assurance" in t for t in again)
+
+
+def judgement_rows(w: World) -> list[dict[str, object]]:
+    return w.rows(template="judgement_changed")
+
+
+async def test_a_changed_judgement_is_told_to_the_provider_before_the_draft(world: World) -> None:
+    """000 L1238: a judgement changed from the one given at feedback is told to the provider, with its
+    reasons, before the draft report reaches them: the bot tells the provider at once; once the draft is
+    recorded as sent, it no longer does (the draft says it)."""
+    await world.at(london(date(2026, 3, 11), 18))  # the new case's own messages go first
+    ref = world.case.ref
+    await world.db.cases.set_outcome(world.inspector, ref, judgement="good")  # the feedback's judgement
+    assert judgement_rows(world) == []
+    world.clock.now = london(date(2026, 3, 12), 10)
+    await world.db.cases.set_outcome(world.inspector, ref, judgement="requires_improvement")
+    assert [r["person_id"] for r in judgement_rows(world)] == [world.provider.id]
+    await world.at(london(date(2026, 3, 12), 10, 1))
+    told = [t for t in world.texts_to(PROVIDER) if "judgement" in t]
+    assert len(told) == 1
+    assert "Oak House" in told[0] and "was changed from Good to Requires improvement" in told[0]
+    assert "reasons before the draft report" in told[0]
+    assert not any("judgement" in t for t in world.texts_to(INSPECTOR))
+
+    # Undone: back to the feedback's judgement, which the provider is told too.
+    entry = await world.db.cases.last_recorded(world.boss, ref)
+    assert entry is not None and entry.action == "case.outcome"
+    await world.db.cases.undo(world.boss, ref, entry.id)
+    await world.at(london(date(2026, 3, 12), 10, 2))
+    told = [t for t in world.texts_to(PROVIDER) if "judgement" in t]
+    assert len(told) == 2 and "was changed from Requires improvement to Good" in told[1]
+
+    # After the draft report is recorded as sent: no notice.
+    await world.db.cases.record_event(world.inspector, ref, "draft_report", date(2026, 3, 12))
+    await world.db.cases.set_outcome(world.inspector, ref, judgement="requires_improvement")
+    assert len(judgement_rows(world)) == 2

@@ -12,7 +12,16 @@ from workflows.access import Role
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, CaseDates, Deadline, compute_timeline
 from workflows.kinds import KINDS
-from workflows.reminders import DEFAULT_STEPS, Hours, Lead, Recipient, notices, planned_at, wanted_reminders
+from workflows.reminders import (
+    DEFAULT_STEPS,
+    Hours,
+    Lead,
+    Recipient,
+    judgement_change_told,
+    notices,
+    planned_at,
+    wanted_reminders,
+)
 
 CAL = WorkingCalendar()
 HOURS = Hours(LONDON)
@@ -94,3 +103,14 @@ def test_a_moved_deadline_is_told_to_its_owners_and_the_draft_to_providers() -> 
     told = notices(before, drafted, people, CAL, date(2026, 4, 2))
     assert told.draft_sent_to == [2]
     assert notices([], before, people, CAL, date(2026, 3, 11)).moved == []  # a new case: nothing moved
+
+
+def test_a_changed_judgement_is_told_only_before_the_draft_and_where_the_guidance_says() -> None:
+    """000 L1238 (children's homes) and 003 L968 (adoption support agencies): before the draft report."""
+    draft = {"draft_report": date(2026, 4, 2)}
+    assert judgement_change_told("ch-full", "good", "requires_improvement", {})
+    assert judgement_change_told("asa-full", "good", "inadequate", {})
+    assert not judgement_change_told("ch-full", None, "good", {})  # the feedback's own judgement
+    assert not judgement_change_told("ch-full", "good", "good", {})
+    assert not judgement_change_told("ch-full", "good", "inadequate", draft)
+    assert not judgement_change_told("la-sif", "good", "inadequate", {})  # 004 says nothing of it

@@ -200,13 +200,57 @@ def test_la_sif_information_requests(key: str, day: int, at: time | None) -> Non
     assert row["actor"] == "local_authority"
 
 
+@pytest.mark.parametrize(
+    ("key", "day", "weekday", "at", "internal"),
+    [
+        ("missing_children_overview", 3, 2, None, False),  # 004 L88, L1201: Wednesday of week one
+        ("sea_week_one", 4, 3, None, True),  # 004 L805: by the end of week one on site
+        ("tracked_cases_named", 9, 3, None, False),  # 004 L426: by Thursday of week two
+        ("tracked_case_documents", 11, 0, None, False),  # 004 L426: on the Monday of week three
+        ("sea_complete", 18, 2, time(12, 0), True),  # 004 L805: by the morning of Wednesday, week four
+    ],
+)
+def test_la_sif_named_days_of_the_weeks(
+    key: str, day: int, weekday: int, at: time | None, internal: bool
+) -> None:
+    deadline, row = Case("la-sif").both(key)
+    assert (table_day(deadline.due), deadline.due.weekday(), deadline.time) == (day, weekday, at)
+    assert deadline.internal is internal and row["internal"] is internal
+    assert "of week" in deadline.rule and "counting the week of the start of fieldwork" in deadline.rule
+
+
+def test_la_sif_sea_entries_within_two_days_of_the_evidence() -> None:
+    """004 L805: after week one, SEA entries within two days of collecting the evidence (a note: the
+    bot has no date of each piece of evidence to count from)."""
+    deadlines = Case("la-sif").engine()
+    assert any(
+        "within two days of collecting the evidence (004 L805)" in n for n in deadlines["sea_week_one"].notes
+    )
+    assert any(
+        "within two days of collecting the evidence (004 L805)" in n for n in deadlines["sea_complete"].notes
+    )
+
+
+def test_la_sif_named_day_on_a_bank_holiday_moves_to_the_next_working_day() -> None:
+    """Fieldwork from Tuesday 12 May 2026: the Monday of week three is the 25 May bank holiday, so the
+    tracked cases' documents (004 L426) are due on Tuesday 26 May; the other named days keep theirs."""
+    case = Case("la-sif", start=date(2026, 5, 12))
+    assert case.both("tracked_case_documents")[0].due == date(2026, 5, 26)
+    assert case.both("tracked_cases_named")[0].due == date(2026, 5, 21)  # Thursday of week two
+    assert case.both("sea_complete")[0].due == date(2026, 6, 3)  # Wednesday of week four
+
+
 def test_la_sif_category_one_case_reported_back_within_24_hours() -> None:
     """004 L774: 'usually not longer than 24 hours'."""
     assert "category_one_response" not in Case("la-sif").milestone_keys()
     case = Case("la-sif", records={"category_one_case": date(2026, 1, 16)})  # a Friday
-    deadline, _ = case.both("category_one_response")
+    deadline, row = case.both("category_one_response")
     assert deadline.due == date(2026, 1, 17)  # 24 hours are hours, weekend or not
-    assert any("24 hours" in note for note in deadline.notes)
+    # Counted in hours; the case is recorded by its day, so the time is the hour it was raised, said in
+    # words, and the day shown is the next one (its end: the bot cannot know the hour).
+    assert deadline.rule == "24 hours after a category-one case is raised: by the same time the next day"
+    assert deadline.time is None and row["time"] is None
+    assert any("records the day a case is raised, not the hour" in note for note in deadline.notes)
 
 
 def test_la_sif_inadequate_action_plan_and_reinspection() -> None:
@@ -221,7 +265,32 @@ def test_la_sif_inadequate_action_plan_and_reinspection() -> None:
     assert plan.due < improvement.due
     assert any("applies instead" in note for note in improvement.notes)
     reinspection, _ = case.both("reinspection")
-    assert reinspection.due == date(plan.due.year + 2, plan.due.month, plan.due.day)
+    # A window: not before the fourth quarterly visit (a year, 004 L907), within two years of the plan.
+    assert reinspection.due == date(plan.due.year + 1, plan.due.month, plan.due.day)
+    assert reinspection.due_until == date(plan.due.year + 2, plan.due.month, plan.due.day)
+    assert any("(004 L990)" in note for note in reinspection.notes)  # still inadequate: visits go on
+
+
+def _months_after(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    return date(day.year + index // 12, index % 12 + 1, day.day)
+
+
+def test_la_sif_inadequate_quarterly_monitoring_visits() -> None:
+    """004 L907: 'between four and six quarterly monitoring visits' before a re-inspection; L908: none
+    once Ofsted decides to re-inspect. Each a quarter's window, counted from the action plan."""
+    keys = {f"monitoring_visit_{n}" for n in range(1, 7)}
+    assert keys.isdisjoint(Case("la-sif", judgement="requires_improvement").milestone_keys())
+    case = Case("la-sif", judgement="inadequate")
+    plan = case.engine()["action_plan"].due
+    assert plan == date(2026, 6, 30)  # quarters after it land on the 30th of each month
+    for n in range(1, 7):
+        visit, row = case.both(f"monitoring_visit_{n}")
+        assert (visit.due, visit.due_until) == (_months_after(plan, 3 * (n - 1)), _months_after(plan, 3 * n))
+        assert visit.actor.value == row["actor"] == "ofsted" and not visit.recordable and not visit.internal
+        assert "004 L907" in visit.source
+        assert (n > 4) == any("(004 L908)" in note for note in visit.notes)
+    assert case.engine()["reinspection"].due == case.engine()["monitoring_visit_4"].due_until
 
 
 def test_la_sif_action_plan_counts_from_the_recorded_prepublication_report() -> None:

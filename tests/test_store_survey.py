@@ -48,13 +48,56 @@ async def test_the_final_report_offers_the_survey_once_even_after_undo_and_recor
     assert person_id == provider.id and template == "request"
     assert json.loads(str(params)) == {"by": None, "event": "offer", "request_id": 1, "version": 1}
     (request,) = await db.requests.for_case(provider, ref, "survey")
-    assert request.payload == {"answers": {}, "offered_on": "2026-06-01"}
+    assert request.payload == {"answers": {}, "offered_on": "2026-06-01", "offered_with": ["final_report"]}
 
     entry = await db.cases.last_recorded(boss, ref)
     assert entry is not None
     await db.cases.undo(boss, ref, entry.id)
     await db.cases.record_event(boss, ref, "final_report", date(2026, 3, 30))
     assert await _offers(db) == offered
+
+
+async def test_a_childrens_home_survey_goes_with_the_draft_and_again_with_the_final_report(
+    db: Database,
+) -> None:
+    """000 L1246: sent 'at the same time as when they receive both the draft and final inspection
+    reports'. One survey: offered with the draft, offered again (once) with the final report while the
+    provider has not finished or declined it; the answers so far are kept."""
+    boss, provider, ref = await _provider_case(db, "ch-full")
+    await db.cases.record_event(boss, ref, "draft_report", date(2026, 3, 27))
+    first = await _offers(db)
+    assert first["requests"] == [(1, "survey", survey.OFFERED, "system")] and len(first["outbox"]) == 1
+    (request,) = await db.requests.for_case(provider, ref, "survey")
+    assert request.payload["offered_with"] == ["draft_report"]
+    await db.requests.send(provider, request.id, survey.ANSWER, {"question": "overall", "value": 4})
+
+    await db.cases.record_event(boss, ref, "final_report", date(2026, 4, 14))
+    again = await _offers(db)
+    assert again["requests"] == [(1, "survey", survey.ANSWERING, "system")]  # the same survey
+    assert again["audit"] == [("system", ref), ("system", ref)]
+    (person_id, _, params) = again["outbox"][-1]
+    assert person_id == provider.id
+    assert json.loads(str(params)) == {"by": None, "event": "offer", "request_id": 1, "version": 3}
+    (request,) = await db.requests.for_case(provider, ref, "survey")
+    assert request.payload["answers"] == {"overall": 4} and request.payload["offered_again_on"]
+
+    # Undone and recorded again: no third offer.
+    entry = await db.cases.last_recorded(boss, ref)
+    assert entry is not None
+    await db.cases.undo(boss, ref, entry.id)
+    await db.cases.record_event(boss, ref, "final_report", date(2026, 4, 15))
+    assert len((await _offers(db))["audit"]) == 2
+
+
+async def test_a_survey_finished_or_declined_with_the_draft_is_not_offered_again(db: Database) -> None:
+    boss, provider, ref = await _provider_case(db, "ch-assurance")
+    await db.cases.record_event(boss, ref, "draft_report", date(2026, 3, 27))
+    (request,) = await db.requests.for_case(provider, ref, "survey")
+    await db.requests.send(provider, request.id, survey.DECLINE)
+    await db.cases.record_event(boss, ref, "final_report", date(2026, 4, 14))
+    offers = await _offers(db)
+    assert [state for _, _, state, _ in offers["requests"]] == [survey.DECLINED]
+    assert len(offers["audit"]) == 1 and len(offers["outbox"]) == 1
 
 
 async def test_a_kind_whose_guidance_sends_no_survey_is_offered_none(db: Database) -> None:

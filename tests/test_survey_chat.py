@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from handlers.request_copies import decided_line
 from handlers.survey import across_cases, case_answers, notice, question_message
 from store.models import Case, Setting
 from store.requests import Request
 from workflows import survey
+from workflows.deadlines import LONDON
 
 _AT = datetime(2026, 3, 11, 10, tzinfo=UTC)
 
@@ -75,6 +77,13 @@ def test_the_offer_says_report_or_visit_as_the_kind_does_and_buttons_only_while_
     assert text.startswith("The report on <b>#1 Oak &lt;House&gt;</b> is out.")
     assert markup is not None
     assert [b.text for b in markup.inline_keyboard[0]] == ["Start the survey", "Not now"]
+    # Children's homes (000 L1246): with the draft, then again with the final report while unanswered.
+    draft = _request(1, survey.OFFERED, {"answers": {}, "offered_with": ["draft_report"]})
+    assert notice(draft, _case(1, "ch-full"), survey.OFFER, "the bot")[0].startswith("The draft report on")
+    again = _request(1, survey.ANSWERING, {"answers": {}, "offered_again_on": "2026-04-14"})
+    text, markup = notice(again, _case(1, "ch-full"), survey.OFFER, "the bot")
+    assert text.startswith("The final report on") and markup is not None
+    assert [b.text for b in markup.inline_keyboard[0]] == ["Carry on with the survey"]
     visit, _ = notice(offered, _case(1, "covid-assurance"), survey.OFFER, "the bot")
     assert visit.startswith("The visit to <b>#1 Oak &lt;House&gt;</b> is over.")
     going = _request(1, survey.ANSWERING, {"answers": {"overall": 3}})
@@ -118,3 +127,10 @@ def test_the_summary_averages_finished_ratings_counts_skips_and_names_the_cases(
     many = across_cases([_done(ref, 3, 3, None) for ref in range(1, 41)])
     assert "#30 and 10 more." in many and "#31" not in many
     assert "No post-inspection survey has been offered" in across_cases([])
+
+
+def test_the_first_offer_edited_when_offered_again_says_so() -> None:
+    """The copy of the draft's offer loses its buttons when the final report brings the second (000 L1246)."""
+    at = datetime(2026, 4, 14, 8, 1, tzinfo=UTC)  # 09:01 in London (BST)
+    line = decided_line(survey.OFFERED, "the bot", at, LONDON, date(2026, 4, 14))
+    assert line == "<i>Offered again with the final report by the bot, 09:01.</i>"

@@ -183,12 +183,23 @@ DECISIONS = (
 
 
 def trigger(kind: InspectionKind, judgement: str | None, concerns: bool) -> str | None:
-    """Why a case review is due at once ("inadequate", "concerns"), or None when nothing calls for one."""
+    """Why a case review is due at once ("inadequate", "concerns"), or None when nothing calls for one.
+
+    A kind whose guidance has no case review (la-sif: an inadequate authority gets quarterly monitoring
+    visits and a re-inspection instead, 004 L907) never opens one: its decisions cite seed 000.
+    """
+    if not has_case_review(kind):
+        return None
     if judgement is not None and kind.grade(judgement) == kind.inadequate_grade:
         return INADEQUATE
     if kind.uses_concerns and concerns:
         return CONCERNS
     return None
+
+
+def has_case_review(kind: InspectionKind) -> bool:
+    """Whether the kind's guidance has a case review (and so a checklist for it)."""
+    return kind.id in CHECKLISTS
 
 
 def checklist(kind: InspectionKind) -> tuple[Item, ...]:
@@ -201,6 +212,11 @@ def _apply(
     target = MACHINE.target(state, event, party)
     kind, dates = situation.kind, situation.dates
     if event == START:
+        if not has_case_review(kind):
+            raise Refused(
+                f"There is no case review after {kind.a_name}: its deadlines show what follows an "
+                "inadequate judgement."
+            )
         why = trigger(kind, dates.judgement, dates.concerns)
         if party is Party.SYSTEM and why is None:
             raise Refused("Nothing recorded on this case calls for a case review.")

@@ -18,7 +18,17 @@ from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date
 from workflows.errors import TimelineError
 from workflows.kinds import COMPLAINT_MADE, FINAL_REPORT, event_keys
-from workflows.rules import END, START, Actor, Condition, InspectionKind, MilestoneRule, Unit, numbered
+from workflows.rules import (
+    END,
+    START,
+    Actor,
+    Condition,
+    InspectionKind,
+    MilestoneRule,
+    Unit,
+    WeekDay,
+    numbered,
+)
 
 #: All deadlines are Europe/London wall-clock times (timelines.md, "Counting").
 LONDON = ZoneInfo("Europe/London")
@@ -177,12 +187,23 @@ def _complaint_before_final(records: Mapping[str, date]) -> bool:
 
 
 def on_site_days(kind: InspectionKind, dates: CaseDates, calendar: WorkingCalendar) -> tuple[date, date]:
-    """The first and last on-site days: recorded beats planned; a missing one follows from onsite_days."""
+    """The first and last on-site days: recorded beats planned; a missing one follows from the other, by
+    the kind's fieldwork weeks when it has them (la-sif: Thursday of week four, 004 L202, L753, L756),
+    else by onsite_days working days."""
     start = dates.records.get(START, dates.start)
     end = dates.records.get(END, dates.end)
     span = kind.onsite_days - 1
     if start is None and end is None:
         raise TimelineError("Give the first on-site day or the last on-site day of the inspection.")
+    if kind.fieldwork_weeks is not None and (start is None or end is None):
+        first, last = kind.fieldwork_weeks
+        if end is None:
+            assert start is not None
+            end = day_of_week(start, last, calendar)
+        else:
+            # The week `last.week - 1` weeks before the end's is week one.
+            week_one = _monday(end) - timedelta(weeks=last.week - 1)
+            start = day_of_week(week_one, first, calendar)
     if end is None:
         assert start is not None
         end = calendar.add_working_days(start, span) if span else start
@@ -277,9 +298,25 @@ def _due(rule: MilestoneRule, anchor: date, calendar: WorkingCalendar) -> tuple[
     if rule.unit is Unit.INSPECTION_PERIODS:
         assert rule.period_day is not None
         return _in_inspection_period(anchor, rule.offset, rule.period_day), None
+    if rule.week_day is not None:
+        return day_of_week(anchor, rule.week_day, calendar), None
+    if rule.unit is Unit.HOURS:
+        # The anchor is a day, not an hour: the deadline is the day the hours end on (rules.Unit.HOURS).
+        return _add_days(anchor, rule.offset // 24), None
     shift = _add_months if rule.unit is Unit.MONTHS else _add_days
     until = None if rule.window_offset is None else shift(anchor, rule.window_offset)
     return shift(anchor, rule.offset), until
+
+
+def day_of_week(anchor: date, when: WeekDay, calendar: WorkingCalendar) -> date:
+    """The named day of week `when.week`, counting the anchor's own week (Monday to Sunday) as week one;
+    a day that is not a working day (a bank holiday) moves to the next working day (WeekDay says why)."""
+    day = _monday(anchor) + timedelta(weeks=when.week - 1, days=when.weekday)
+    return calendar.next_working_day(day)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def _in_inspection_period(day: date, periods: int, period_day: tuple[int, int]) -> date:

@@ -12,7 +12,11 @@ from datetime import time
 from workflows.errors import TimelineError
 from workflows.rules import (
     END,
+    MONDAY,
     START,
+    THURSDAY,
+    TUESDAY,
+    WEDNESDAY,
     Actor,
     Condition,
     InspectionKind,
@@ -20,6 +24,7 @@ from workflows.rules import (
     Source,
     Trigger,
     Unit,
+    WeekDay,
 )
 
 GRADES = ("outstanding", "good", "requires_improvement", "inadequate")
@@ -723,6 +728,44 @@ COVID_ASSURANCE = InspectionKind(
 
 # --- Local authority children's services, SIF (seed 004) -------------------------------------------
 
+
+def _monitoring_visits() -> list[MilestoneRule]:
+    """Quarterly monitoring visits of an authority judged inadequate, four to six before a re-inspection
+    (004 L907), each a window of its quarter counted from the action plan; the seed does not say when
+    monitoring begins, so the first quarter is the one after the action plan is sent."""
+    rules = []
+    for n in range(1, 7):
+        extra = n > 4
+        rules.append(
+            MilestoneRule(
+                f"monitoring_visit_{n}",
+                f"Quarterly monitoring visit {n}"
+                + (" (unless Ofsted has decided to re-inspect)" if extra else ""),
+                "action_plan",
+                3 * (n - 1),
+                Unit.MONTHS,
+                Actor.OFSTED,
+                _sif("Re-inspection of inadequate local authorities", 907, *((908,) if extra else ())),
+                condition=Condition.INADEQUATE,
+                window_offset=3 * n,
+                notes=(
+                    "Four to six quarterly monitoring visits come before a re-inspection (004 L907); the bot "
+                    "counts the quarters from the action plan, as the seed does not say when they start.",
+                    *(
+                        (
+                            "A fifth or sixth visit only while Ofsted has not yet decided to re-inspect: "
+                            "after that no further monitoring visits are scheduled (004 L908).",
+                        )
+                        if extra
+                        else ()
+                    ),
+                ),
+                recordable=False,
+            )
+        )
+    return rules
+
+
 LA_SIF = InspectionKind(
     id="la-sif",
     name="Local authority children's services: single inspection (SIF)",
@@ -730,6 +773,9 @@ LA_SIF = InspectionKind(
     grades=GRADES,
     uses_concerns=False,
     onsite_days=18,
+    # Tuesday of week one to Thursday of week four (004 L66-69, L191-202): a calendar rule, so a bank
+    # holiday inside the four weeks leaves the end where it is (18 working days would move it to Friday).
+    fieldwork_weeks=(WeekDay(1, TUESDAY), WeekDay(4, THURSDAY)),
     milestones=(
         MilestoneRule(
             "notification",
@@ -814,6 +860,79 @@ LA_SIF = InspectionKind(
             ),
         ),
         MilestoneRule(
+            "missing_children_overview",
+            "Overview of missing children and children at risk of sexual exploitation",
+            START,
+            1,
+            Unit.WEEK_DAY,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Timeframe; Annex B notification letter", 83, 88, 1201),
+            weekday=WEDNESDAY,
+            notes=(
+                "Wednesday of week one (004 L88, L1201), for the meeting with the police and the "
+                "authority's leads on missing children on the Thursday (004 L1201).",
+                "A named day that is a bank holiday moves to the next working day.",
+            ),
+        ),
+        MilestoneRule(
+            "sea_week_one",
+            "Summary of evidence and analysis (SEA): entries for week one",
+            START,
+            1,
+            Unit.WEEK_DAY,
+            Actor.INSPECTOR,
+            _sif("Recording evidence", 805),
+            weekday=THURSDAY,
+            internal=True,
+            notes=(
+                "By the end of week one on site, the Thursday: the team is off site on the Friday "
+                "(004 L805, L102). After that each entry within two days of collecting the evidence "
+                "(004 L805).",
+            ),
+        ),
+        MilestoneRule(
+            "tracked_cases_named",
+            "Remaining cases to track named to the local authority",
+            START,
+            2,
+            Unit.WEEK_DAY,
+            Actor.INSPECTOR,
+            _sif("Week Two: case file auditing", 426),
+            weekday=THURSDAY,
+            event="the remaining cases to track are named",
+            notes=("By Thursday of week two (004 L426).",),
+        ),
+        MilestoneRule(
+            "tracked_case_documents",
+            "Documents for the remaining tracked cases, for inspectors to read",
+            START,
+            3,
+            Unit.WEEK_DAY,
+            Actor.LOCAL_AUTHORITY,
+            _sif("Week Two: case file auditing", 425, 426),
+            weekday=MONDAY,
+            notes=(
+                "On the Monday of week three, through the secure online site and in hard copy (004 L425, "
+                "L426); when that Monday is a bank holiday, the next working day.",
+            ),
+        ),
+        MilestoneRule(
+            "sea_complete",
+            "All SEA entries made",
+            START,
+            4,
+            Unit.WEEK_DAY,
+            Actor.INSPECTOR,
+            _sif("Recording evidence", 805),
+            weekday=WEDNESDAY,
+            time=time(12, 0),
+            internal=True,
+            notes=(
+                "By the morning of Wednesday in week four (004 L805): the bot takes midday. Until then each "
+                "entry is due within two days of collecting the evidence (004 L805).",
+            ),
+        ),
+        MilestoneRule(
             "child_data_list_2",
             "Child-level data list 2 (early help assessments)",
             START,
@@ -885,14 +1004,16 @@ LA_SIF = InspectionKind(
             "category_one_response",
             "Local authority reports back on a category-one case",
             CATEGORY_ONE_CASE.key,
-            1,
-            Unit.CALENDAR_DAYS,
+            24,
+            Unit.HOURS,
             Actor.LOCAL_AUTHORITY,
             _sif("Issues of concern", 773, 774),
             condition=Condition.RECORDED,
             notes=(
                 "Within a timescale the lead inspector and DCS agree, usually not longer than 24 hours "
                 "from when the case is raised, so by the same time the next day (004 L774).",
+                "The bot records the day a case is raised, not the hour: it shows the next day, and the "
+                "report back is due by the time of day the case was raised, weekend or not.",
                 "Record the latest category-one case; each one has its own 24 hours.",
             ),
         ),
@@ -1032,18 +1153,25 @@ LA_SIF = InspectionKind(
                 "(004 L355), which is shown beside it.",
             ),
         ),
+        *_monitoring_visits(),
         MilestoneRule(
             "reinspection",
             "Re-inspection (usually)",
             "action_plan",
-            24,
+            12,
             Unit.MONTHS,
             Actor.OFSTED,
-            _sif("Re-inspection of inadequate local authorities", 907, 908),
+            _sif("Re-inspection of inadequate local authorities", 907, 908, 990),
             condition=Condition.INADEQUATE,
+            window_offset=24,
             notes=(
                 "Usually within two years of the action plan, and not usually before four to six quarterly "
-                "monitoring visits (004 L907); Ofsted does not say when (004 L908).",
+                "monitoring visits, since an authority is unlikely to show enough improvement in less than "
+                "a year (004 L907): so from the end of the fourth quarter. Ofsted does not say when "
+                "(004 L908).",
+                "Once Ofsted decides to re-inspect, no further monitoring visits are scheduled (004 L908); "
+                "if the re-inspection finds the authority still inadequate, monitoring visits go on "
+                "(004 L990).",
             ),
             recordable=False,
         ),
@@ -1052,6 +1180,9 @@ LA_SIF = InspectionKind(
         "The DCS is told by 9:30am on the working day before fieldwork (004 L61, L385); "
         "inspectors arrive by 9am (004 L69).",
         "Fieldwork ends with the feedback meeting on day 19, the last day on site (004 L193-200, L753).",
+        "The last day on site is the Thursday of week four (004 L202, L753, L756), counting the week of the "
+        "start of fieldwork as week one, even when a bank holiday falls inside the four weeks; a named day "
+        "of a week that is a bank holiday moves to the next working day.",
         "Deferral only in exceptional circumstances; the absence of staff or the DCS is not a reason "
         "(004 L34-37).",
         "Days are the operational table's; the prose limits are shown as notes (timelines.md).",

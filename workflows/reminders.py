@@ -7,7 +7,7 @@ knows about the database or Telegram.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -59,6 +59,25 @@ REMINDED_ACTORS: dict[Role, frozenset[Actor]] = {
 #: The milestone whose recording tells the provider at once what it is and when their comments are due.
 DRAFT_SENT = "draft_report"
 PROVIDER_COMMENTS = "provider_comments"
+
+#: Kinds whose guidance says a judgement changed after the verbal feedback is told to the provider
+#: before the draft report reaches them, with the line that says so.
+JUDGEMENT_CHANGE_TOLD: dict[str, str] = {"ch-full": "000 L1238", "asa-full": "003 L968"}
+
+
+def judgement_change_told(
+    kind_id: str, before: str | None, after: str | None, records: Mapping[str, date]
+) -> bool:
+    """Whether a case's providers are told at once that its judgement changed: the kind's guidance says
+    so, a judgement was recorded (the one given at feedback) and is now another, and the draft report is
+    not yet recorded as sent (after that the draft itself says it)."""
+    return (
+        kind_id in JUDGEMENT_CHANGE_TOLD
+        and before is not None
+        and after is not None
+        and before != after
+        and DRAFT_SENT not in records
+    )
 
 
 @dataclass(frozen=True)

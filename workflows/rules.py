@@ -35,6 +35,37 @@ def split_numbered(key: str) -> tuple[str, int]:
     return (match[1], int(match[2])) if match else (key, 1)
 
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = range(5)
+_WEEK_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight")
+
+
+def week_name(week: int) -> str:
+    """4 -> 'week four', as the seeds write it."""
+    return f"week {_WEEK_WORDS[week - 1]}" if 1 <= week <= len(_WEEK_WORDS) else f"week {week}"
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    """A named day of a numbered week of the inspection: WeekDay(4, THURSDAY) = Thursday of week four.
+
+    Week one is the calendar week (Monday to Sunday) of the event it counts from (la-sif: the start of
+    fieldwork). A named day that is not a working day (a bank holiday) moves to the next working day:
+    nobody works on it, and counting in timelines.md likewise starts from the next working day.
+    """
+
+    week: int
+    weekday: int  # 0 = Monday
+
+    def __post_init__(self) -> None:
+        if self.week < 1 or not 0 <= self.weekday <= 6:
+            raise ValueError(f"{self}: weeks count from 1 and weekdays are 0 (Monday) to 6")
+
+    @property
+    def text(self) -> str:
+        return f"{WEEKDAY_NAMES[self.weekday]} of {week_name(self.week)}"
+
+
 class Unit(StrEnum):
     """How an offset is counted."""
 
@@ -44,6 +75,12 @@ class Unit(StrEnum):
     #: Ofsted's inspection periods, 1 April to 31 March: `offset` periods after the anchor's, on the
     #: rule's `period_day` (for example 31 March, the last day of the anchor's own period).
     INSPECTION_PERIODS = "inspection_periods"
+    #: A named day of a numbered week, a calendar rule: `offset` is the week (1 = the anchor's own week,
+    #: Monday to Sunday) and the rule's `weekday` the day ("Thursday of week two", 004 L426).
+    WEEK_DAY = "week_day"
+    #: Hours after an event recorded by its day: a whole number of days on, by the same time of day as
+    #: the event (the bot knows the day, not the hour, so the deadline is shown as that later day).
+    HOURS = "hours"
 
 
 class Actor(StrEnum):
@@ -208,6 +245,8 @@ class MilestoneRule:
     #: is extended with no fixed day (the final report waits for the answer to a formal complaint, "longer
     #: if there has been a complaint": 003 L509, L1190-1191); once recorded, it is due no earlier than it.
     waits_for: str | None = None
+    #: The day of the week, for Unit.WEEK_DAY (0 = Monday): WEEK_DAY, 4, weekday=THURSDAY.
+    weekday: int | None = None
 
     def __post_init__(self) -> None:
         if self.window_offset is not None and self.window_offset <= self.offset:
@@ -216,6 +255,23 @@ class MilestoneRule:
             raise ValueError(f"{self.key}: a day in the inspection period goes with INSPECTION_PERIODS only")
         if self.unit is Unit.INSPECTION_PERIODS and (self.offset < 0 or self.window_offset is not None):
             raise ValueError(f"{self.key}: an inspection-period deadline is a day in this or a later period")
+        if self.unit is Unit.HOURS and (
+            self.offset <= 0 or self.offset % 24 or self.window_offset is not None or self.time is not None
+        ):
+            raise ValueError(f"{self.key}: hours are whole days after the event, at its own time of day")
+        if (self.unit is Unit.WEEK_DAY) != (self.weekday is not None):
+            raise ValueError(f"{self.key}: a weekday goes with WEEK_DAY only")
+        if self.weekday is not None and (
+            self.window_offset is not None or self.offset < 1 or not 0 <= self.weekday <= 6
+        ):
+            raise ValueError(f"{self.key}: a day of a week is week 1 or later, one day, not a window")
+
+    @property
+    def week_day(self) -> WeekDay | None:
+        """The named day of a Unit.WEEK_DAY rule, None for every other unit."""
+        if self.unit is not Unit.WEEK_DAY or self.weekday is None:
+            return None
+        return WeekDay(self.offset, self.weekday)
 
     @property
     def event_text(self) -> str:
@@ -232,6 +288,11 @@ class MilestoneRule:
         elif self.unit is Unit.INSPECTION_PERIODS:
             assert self.period_day is not None
             text = _inspection_period_text(self.offset, self.period_day, after)
+        elif self.unit is Unit.HOURS:
+            days = "the next day" if self.offset == 24 else f"{self.offset // 24} days later"
+            text = f"{self.offset} hours after {after}: by the same time {days}"
+        elif self.week_day is not None:
+            text = f"{self.week_day.text}, counting the week of {after} as week one"
         else:
             text = f"{_period_text(self.offset, self.window_offset, self.unit)} after {after}"
         if self.time is not None:
@@ -314,11 +375,17 @@ class InspectionKind:
     grade_aliases: tuple[tuple[str, str], ...] = ()
     #: What the first day ("start") means, said wherever a person gives it; empty = `start_event`.
     start_meaning: str = ""
+    #: When set, the last on-site day follows from the first (and back) by these named days of week one
+    #: and week N, a calendar rule, instead of `onsite_days` working days (la-sif: Tuesday of week one to
+    #: Thursday of week four, so a bank holiday inside the four weeks does not move the end).
+    fieldwork_weeks: tuple[WeekDay, WeekDay] | None = None
 
     def __post_init__(self) -> None:
         """Catch a mistyped anchor or key when the module loads, not when a person asks."""
         if self.onsite_days < 1:
             raise ValueError(f"{self.id}: onsite_days must be at least 1")
+        if self.fieldwork_weeks is not None and self.fieldwork_weeks[0].week != 1:
+            raise ValueError(f"{self.id}: fieldwork starts in week one")
         if self.grades and self.inadequate_grade not in self.grades:
             raise ValueError(f"{self.id}: the inadequate grade must be one of its grades")
         for grade, _ in (*self.grade_labels, *((new, old) for old, new in self.grade_aliases)):

@@ -43,6 +43,9 @@ MACHINE = Machine(
     final=frozenset({DONE, DECLINED}),
     moves=(
         Move(NEW, OFFER, OFFERED, frozenset({Party.SYSTEM, Party.INSPECTOR, Party.MANAGER})),
+        # Offered again with the final report while not yet finished or declined (000 L1246).
+        Move(OFFERED, OFFER, OFFERED, frozenset({Party.SYSTEM})),
+        Move(ANSWERING, OFFER, ANSWERING, frozenset({Party.SYSTEM})),
         Move(OFFERED, ANSWER, ANSWERING, _PROVIDER),
         Move(OFFERED, DECLINE, DECLINED, _PROVIDER),
         Move(OFFERED, FINISH, DONE, _PROVIDER),
@@ -71,15 +74,25 @@ TEXT_LIMIT = 1000
 
 @dataclass(frozen=True)
 class Moment:
-    """When the survey goes out: once any of `events` is recorded on the case."""
+    """When the survey goes out: once any of `events` is recorded on the case; and again when `again` is
+    recorded after it went out, unless the provider has finished or declined it by then."""
 
     events: tuple[str, ...]
     source: Source
+    again: str | None = None
 
+
+#: 000 L1246: the survey is sent "at the same time as when they receive both the draft and final
+#: inspection reports". One survey per case: offered with the draft, and offered again with the final
+#: report if it is still unanswered (asking a provider who already answered or said no a second time
+#: would only repeat it). A final report recorded before any draft brings the one offer.
+_CH_MOMENT = Moment(
+    ("draft_report", "final_report"), cite("000", "Post-inspection survey", 1246), again="final_report"
+)
 
 MOMENTS: dict[str, Moment] = {
-    "ch-full": Moment(("draft_report", "final_report"), cite("000", "Post-inspection survey", 1246)),
-    "ch-assurance": Moment(("draft_report", "final_report"), cite("000", "Post-inspection survey", 1246)),
+    "ch-full": _CH_MOMENT,
+    "ch-assurance": _CH_MOMENT,
     "asa-full": Moment(("final_report",), cite("003", "Post-inspection survey", 978)),
     "covid-assurance": Moment(("end",), cite("002", "Post-visit surveys", 254, 255)),
     "la-sif": Moment(("publication",), cite("004", "Quality assurance: evaluation form", 872)),
@@ -90,6 +103,21 @@ def due_now(kind: InspectionKind, records: Mapping[str, Any]) -> bool:
     """Whether the survey should be offered on a case of `kind` that has `records`."""
     moment = MOMENTS.get(kind.id)
     return moment is not None and any(event in records for event in moment.events)
+
+
+def offer_again(kind: InspectionKind, records: Mapping[str, Any], state: str, payload: Payload) -> bool:
+    """Whether an unfinished survey goes out again now: the kind's `again` event (the final report) is
+    recorded, it was not among the events recorded when the survey was offered, and it has not been
+    offered again yet. A survey offered before `offered_with` was kept is not offered again."""
+    moment = MOMENTS.get(kind.id)
+    if moment is None or moment.again is None or moment.again not in records:
+        return False
+    if state not in (OFFERED, ANSWERING) or payload.get("offered_again_on"):
+        return False
+    offered_with = payload.get("offered_with")
+    if not isinstance(offered_with, list):  # offered before this was kept: with which report is unknown
+        return False
+    return moment.again not in offered_with
 
 
 def next_question(payload: Payload) -> Question | None:
@@ -128,8 +156,18 @@ def _apply(
             raise Refused(
                 "The survey goes out once the report has been sent (or the visit is over, as the kind says)."
             )
+        if state != NEW:  # the second offer, with the final report: the answers so far are kept
+            if not offer_again(situation.kind, situation.dates.records, state, payload):
+                raise Refused("The survey has already been offered with this report.")
+            return Outcome(
+                target, {**payload, "offered_again_on": situation.today.isoformat()}, tell=(Party.PROVIDER,)
+            )
+        moment = MOMENTS[situation.kind.id]
+        with_events = [event for event in moment.events if event in situation.dates.records]
         return Outcome(
-            target, {"offered_on": situation.today.isoformat(), "answers": {}}, tell=(Party.PROVIDER,)
+            target,
+            {"offered_on": situation.today.isoformat(), "answers": {}, "offered_with": with_events},
+            tell=(Party.PROVIDER,),
         )
     if event == ANSWER:
         key, value = _answer(data)
