@@ -234,11 +234,13 @@ class CaseRepository:
         ref = row["ref"]
         day_text = day_to_text(day)
         _check_open(row)
-        _refuse(check_record, KINDS[row["kind"]], key, day, self._today())
+        current = await build_case(conn, row)
+        dates = consistency.case_dates(current)
+        _refuse(check_record, KINDS[row["kind"]], key, day, self._today(), dates, self._db.calendar)
         before = await self._event(conn, row["id"], key)
         if before == day_text:
-            return await build_case(conn, row)
-        consistency.check_event(await build_case(conn, row), key, day)
+            return current
+        consistency.check_event(current, key, day)
         await conn.execute(
             "INSERT INTO case_events (case_id, key, day, recorded_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (case_id, key)"
@@ -300,7 +302,7 @@ class CaseRepository:
             new_judgement: str | None = row["judgement"] if judgement is None else judgement
             new_concerns = bool(row["concerns"]) if concerns is None else concerns
             case = await build_case(conn, row)
-            _refuse(check_outcome, kind, consistency.case_dates(case), self._today(), consistency.CALENDAR)
+            _refuse(check_outcome, kind, consistency.case_dates(case), self._today(), self._db.calendar)
             consistency.check_outcome(case, new_judgement, new_concerns)
             before = {"judgement": row["judgement"], "concerns": bool(row["concerns"])}
             after = {"judgement": new_judgement, "concerns": new_concerns}

@@ -103,7 +103,7 @@ def _inspector(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> li
     told = any(w.kind == notification.MACHINE.kind for w in waiting) or (
         notice is not None and notice.milestone in situation.dates.records
     )
-    if notice is not None and not told and deferral.started(situation) is None:
+    if notice is not None and not told and notification.refusal(situation) is None:
         by = situation.calendar.add_working_days(situation.first_day(), -notice.working_days)
         found.append(Action("notify", "notify the provider", f"/notify {ref}", by, today > by))
     # The next thing the inspector records: their own steps and Ofsted's reports, which they chase (the
