@@ -144,12 +144,13 @@ def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProce
         format_date(expected("ch-full", started, judgement="inadequate")["return_visit"].due) in answer.text
     )
 
-    # 4. A judgement before the inspection started is refused with the reason.
+    # 4. A judgement before the visit ended is refused with the reason: its last on-site day.
     planned = CALENDAR.add_working_days(today(), 10)
     _newcase(manager, "ch-full", "Elm Lodge", planned)
     before = bot.snapshot()
     refused = manager.ask("/record 3 judgement good")
-    assert "once the inspection has started" in refused.text and format_date(planned) in refused.text
+    last = CALENDAR.add_working_days(planned, 1)
+    assert "once the visit has ended" in refused.text and format_date(last) in refused.text, refused.text
     assert bot.snapshot() == before
 
 
