@@ -226,14 +226,15 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         # A case no provider has joined: recorded, and the inspector is told nobody can be told yet. The
         # notified cases are adoption support agencies: announced, 10 working days ahead (003 L431).
         alone = _case(api, manager, [(inspector, "inspector")], "Elm Agency", kind="asa-full")
-        nobody = inspector.ask(f"/notify {alone}").text
+        nobody = inspector.ask(f"/notify {alone}", lambda m: "Recorded" in m.text).text
         assert f"No provider has joined case #{alone} yet" in nobody, nobody
         assert f"/invite provider {alone}" in nobody and "I'm telling the provider" not in nobody
         future = _case(
             api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak Agency", kind="asa-full"
         )
         # A children's home is inspected without notice: refused, nothing written, nobody told.
-        home = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
+        homes = api.user(PROVIDER + 60, "Hal")  # a provider belongs to one setting
+        home = _case(api, manager, [(inspector, "inspector"), (homes, "provider")], "Oak House")
         snapshot = _state(bot)
         unannounced = inspector.ask(f"/notify {home}", lambda m: "nothing to notify" in m.text)
         assert unannounced.text == (
@@ -244,8 +245,8 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
 
         # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
         since = provider.mark()
-        assert "Only the inspector" in provider.ask(f"/notify {future}").text
-        recorded = inspector.ask(f"/notify {future}")
+        assert "Only the inspector" in provider.ask(f"/notify {future}", lambda m: "Only" in m.text).text
+        recorded = inspector.ask(f"/notify {future}", lambda m: "Recorded" in m.text)
         assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
         assert "I'm telling the provider" in recorded.text
         told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
@@ -278,12 +279,12 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "Cancelled" in provider.ask("/cancel").text
 
         # A complaint before the inspection has ended: refused, with why and the steps.
-        early = provider.ask(f"/complain {home}")
+        early = homes.ask(f"/complain {home}")
         assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
         assert "raise concerns with the inspector" in early.text and "The steps:" in early.text
 
         # On the window's last day a complaint is made and the managers are told; the next working day, not.
-        ended = _case(api, manager, [(provider, "provider")], "Oak House", start="2/3/2026")
+        ended = _case(api, manager, [(homes, "provider")], "Oak House", start="2/3/2026")
         (last,) = bot.query(
             "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
             " WHERE c.ref = ? AND d.key = 'complaint_window'",
@@ -291,24 +292,24 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         )[0]
         last_day = date.fromisoformat(str(last))
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
-        steps = provider.ask(f"/complain {ended}")
+        steps = homes.ask(f"/complain {ended}")
         assert f"can be made until {format_date(last_day)} (today)." in steps.text, steps.text
         rule = "Rule: from the end of the inspection until 5 working days after the final report is sent."
         assert rule in steps.text, steps.text  # where the date comes from, as every date the bot gives
         assert "1. " in steps.text and "leave out children's names" in steps.text
-        confirm = provider.ask("The inspector did not look at our <records> & notes.")
+        confirm = homes.ask("The inspector did not look at our <records> & notes.")
         assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
             confirm.html or ""
         ), confirm.html
         since = manager.mark()
-        sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
+        sent = homes.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
         assert "the managers are told" in sent.text
         complaint = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
-        assert "Pat made a formal complaint" in complaint.text
+        assert "Hal made a formal complaint" in complaint.text
         assert "The inspector did not look at our <records> & notes." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
         _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
-        late = provider.ask(f"/complain {ended}")
+        late = homes.ask(f"/complain {ended}")
         assert f"closed on {format_date(last_day)}" in late.text, late.text
         assert "complaints procedure" in late.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
