@@ -428,8 +428,12 @@ def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) ->
     assert bot.query("SELECT day FROM case_events WHERE key = 'final_report'") == [(workday().isoformat(),)]
 
     # A visit longer than the kind allows, recorded with its end: 11 working days on site.
+    # Asked the same at the end of /record's buttons (the conversation ends: the buttons carry it all).
     before = _dump(bot)
-    asked = manager.ask(f"/record 3 end {typed(workday())}", _checked)
+    manager.ask("/record", "Which case?")
+    manager.press_and_wait("#3 Ash Court", "What happened on")
+    manager.press_and_wait("Visit ended (feedback given)", "on what date")
+    asked = manager.ask(typed(workday()), _checked)
     assert "is 11 working days on site" in asked.text and "at most 4 working days" in asked.text, asked.text
     manager.press_and_wait("No", "Nothing was changed", message=asked)
     assert _dump(bot) == before
