@@ -84,6 +84,15 @@ def test_the_draft_waits_for_the_last_on_site_day_and_is_not_dated_before_it() -
     assert check_record(kind, "draft_report", TUESDAY, TUESDAY, early, CAL).key == "draft_report"
 
 
+def test_a_complaint_is_recorded_from_the_end_of_the_visit_as_it_is_made() -> None:
+    """/complain opens at the end of the inspection (workflows.complaints): recording one follows it."""
+    monday = date(2026, 3, 2)
+    for kind, start in (("ch-full", monday), ("asa-full", monday), ("covid-assurance", TUESDAY)):
+        with pytest.raises(RecordRefused, match="Formal complaint made comes after the visit"):
+            check_record(KINDS[kind], "complaint", monday, monday, dates(start=start), CAL)
+    assert check_record(KINDS["ch-full"], "complaint", date(2026, 3, 4), date(2026, 3, 4), dates(), CAL)
+
+
 def test_la_sif_fieldwork_and_covid_on_site_day() -> None:
     sif = KINDS["la-sif"]  # 18 working days from Tuesday 3 March: fieldwork ends Thursday 26 March
     with pytest.raises(RecordRefused, match="Thursday 26 March 2026"):

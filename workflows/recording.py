@@ -102,7 +102,7 @@ def check_record(
         raise RecordRefused(
             f"{item.label} on {format_date(day)} is in the future. Record things once they have happened."
         )
-    if key in after_visit(kind):
+    if key in after_visit(kind) or key == COMPLAINT_MADE:  # a complaint: from the end (complaints.window)
         last = on_site_days(kind, dates, calendar)[1]
         if not ended(kind, dates, today, calendar):
             raise RecordRefused(
