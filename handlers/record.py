@@ -35,17 +35,20 @@ from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
 from workflows.changes import diff
 from workflows.dates import format_date, parse_date
+from workflows.deadlines import on_site_days
 from workflows.errors import DateParseError, TimelineError
-from workflows.kinds import get_kind
+from workflows.kinds import COMPLAINT_MADE, get_kind
 from workflows.recording import (
     CONCERNS,
     JUDGEMENT,
     Nature,
+    after_visit,
     check_record,
     record_warnings,
     recordable,
     recordables,
 )
+from workflows.visit import ended
 
 CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
 _DRAFT = "record"
@@ -123,12 +126,27 @@ async def case_chosen(update: Update, context: InspectContext) -> int:
 
 
 async def _ask_what(update: Update, context: InspectContext, case: Case) -> None:
+    """The things that can be recorded now: before the visit has ended, not the report's steps, a
+    complaint or the outcome (the store refuses them then too; a forged press is refused there)."""
+    kind = get_kind(case.kind)
+    services = context.services
+    dates = case_dates(case)
+    later: set[str] = set()
+    if not ended(kind, dates, services.today(), services.calendar):
+        later = {*after_visit(kind), COMPLAINT_MADE, JUDGEMENT, CONCERNS}
     rows = [
         [InlineKeyboardButton(button_text(item.label), callback_data=f"{_PREFIX}:what:{item.key}")]
-        for item in recordables(get_kind(case.kind))
-        if item.key != "start"  # the first on-site day is planned with /edit, or is the day it started
+        for item in recordables(kind)
+        # the first on-site day is planned with /edit, or is the day it started
+        if item.key != "start" and item.key not in later
     ]
     text = f"What happened on <b>{case_title(case)}</b>?"
+    if later:
+        last = on_site_days(kind, dates, services.calendar)[1]
+        text += (
+            "\nThe report's steps, a complaint and the outcome can be recorded once the visit has ended "
+            f"(its last on-site day is {format_date(last)})."
+        )
     markup = InlineKeyboardMarkup(rows)
     query = update.callback_query
     if query is not None and query.message is not None:

@@ -408,6 +408,14 @@ def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) ->
     for step in ("final_report", "publication", "provider_comments"):
         assert "which hasn't ended" in manager.ask(f"/record 1 {step} {typed(today())}").text
     assert "once the visit has ended" in manager.ask("/record 1 judgement good").text
+    # /record's buttons offer only what can be recorded now, and say why.
+    manager.ask("/record", "Which case?")
+    shown = manager.press_and_wait("#1 Oak House", "What happened on")
+    labels = [row[0] for row in shown.buttons]
+    assert "Visit ended (feedback given)" in labels, labels
+    assert not [label for label in labels if label.startswith(("Draft report", "Judgement", "Formal"))]
+    assert f"once the visit has ended (its last on-site day is {format_date(last)})" in shown.text
+    assert "Cancelled" in manager.ask("/cancel").text
     # Nor dated before the last on-site day of a visit that has ended.
     early = manager.ask(f"/record 2 draft_report {typed(ended)}")
     assert "can't be on" in early.text and "whose last on-site day was" in early.text, early.text
