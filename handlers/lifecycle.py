@@ -3,6 +3,8 @@
 One-line forms: /close 12 completed|mistake|withdrawn, /close 12 other TEXT, /reopen 12, /undo 12,
 /edit 12 name "Oak House", /edit 12 days 3/3/2027 [4/3/2027], /edit 12 kind ch-assurance, /edit 12 single yes.
 Buttons that decide carry the case (and, for undo, the change) and are checked again on every press.
+What is possible but odd is asked first with Yes / No: closing as completed while steps are still open
+(`clsok:REF`), planned days longer than the kind allows (`edok:REF:FIRST:LAST`); No changes nothing.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_keyboard, case_title, change_line, quoted, which_case
 from handlers.timeline import case_timeline
 from store.cases import CLOSE_NOTE_LIMIT
+from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from workflows.changes import diff
+from workflows.dates import format_date
 from workflows.errors import DateParseError, TimelineError
-from workflows.kinds import KINDS, single_individual_matters
+from workflows.kinds import KINDS, get_kind, single_individual_matters
+from workflows.planning import visit_length_warning
+from workflows.recording import open_at_close
 
 OTHER_TEXT, EDIT_VALUE = "close:other_text", "edit:value"
+_DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _CLOSE_DRAFT, _EDIT_DRAFT = "close", "edit"
 _REFUSED = (NotFound, PermissionDenied, InvalidInput, TimelineError)
 _CLOSE_USAGE = (
@@ -123,7 +130,54 @@ async def close_command(update: Update, context: InspectContext) -> None:
     if reason not in CLOSE_REASONS:
         await reply(update, f"'{quoted(reason)}' isn't a reason I know. {_CLOSE_USAGE}")
         return
+    asked = _ask_completed(context, case) if reason == "completed" else None
+    if asked is not None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
+        return
     await reply(update, await _close(context, person, case.ref, reason, " ".join(rest[1:]) or None))
+
+
+#: How many open steps the question lists before "and N more".
+_OPEN_SHOWN = 5
+
+
+def _ask_completed(context: InspectContext, case: Case) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Closing as completed while steps are still to be recorded: the question and its Yes / No."""
+    services = context.services
+    still = open_at_close(get_kind(case.kind), case_dates(case), services.calendar)
+    if not still:
+        return None
+    lines = [f"<b>Please check:</b> these steps on <b>{case_title(case)}</b> are not recorded yet:"]
+    lines += [f"• {escape(d.label)} (due {format_date(d.last_day)})" for d in still[:_OPEN_SHOWN]]
+    if len(still) > _OPEN_SHOWN:
+        lines.append(f"• and {len(still) - _OPEN_SHOWN} more")
+    lines += ["", "Close it as completed anyway? Its reminders stop."]
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, close it", callback_data=f"clsok:{case.ref}"),
+                InlineKeyboardButton("No, keep it open", callback_data=f"clsno:{case.ref}"),
+            ]
+        ]
+    )
+    return "\n".join(lines), markup
+
+
+async def completed_confirmed(update: Update, context: InspectContext) -> None:
+    """Yes closes as completed (checked again by the store: who, still open); No changes nothing."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    which, ref_text = query.data.split(":")
+    if which == "clsno":
+        await query.edit_message_text("Kept open. Nothing was changed.")
+        return
+    await query.edit_message_text(
+        await _close(context, person, int(ref_text), "completed", None), parse_mode="HTML"
+    )
 
 
 async def _ask_reason(update: Update, case: Case) -> None:
@@ -151,6 +205,16 @@ async def reason_pressed(update: Update, context: InspectContext) -> str | int:
             update, f"In a few words (up to {CLOSE_NOTE_LIMIT} characters), why is it closed? Or /cancel."
         )
         return OTHER_TEXT
+    if reason == "completed":
+        try:
+            case = await context.services.db.cases.get(person, int(ref_text))
+        except NotFound as exc:
+            await query.edit_message_text(_refusal(exc), parse_mode="HTML")
+            return ConversationHandler.END
+        asked = _ask_completed(context, case)
+        if asked is not None:
+            await query.edit_message_text(asked[0], parse_mode="HTML", reply_markup=asked[1])
+            return ConversationHandler.END
     text = await _close(context, person, int(ref_text), reason, None)
     await query.edit_message_text(text, parse_mode="HTML")
     return ConversationHandler.END
@@ -302,6 +366,11 @@ async def edit_command(update: Update, context: InspectContext) -> None:
     if what not in ("name", "days", "kind", "single") or len(rest) < 2:
         await reply(update, _EDIT_USAGE)
         return
+    asked = _ask_days(context, case, rest[1:]) if what == "days" else None
+    if asked is not None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
+        return
     await reply(update, await _edit(context, person, case.ref, what, rest[1:]))
 
 
@@ -331,6 +400,18 @@ async def value_typed(update: Update, context: InspectContext) -> str | int:
         return ConversationHandler.END
     answers = draft(context, _EDIT_DRAFT)
     words = (message.text or "").split() if answers["what"] != "name" else [message.text or ""]
+    if answers["what"] == "days":
+        try:
+            case = await context.services.db.cases.get(person, int(answers["ref"]))
+        except NotFound as exc:
+            await reply(update, _refusal(exc))
+            return EDIT_VALUE
+        asked = _ask_days(context, case, words)
+        if asked is not None:  # the buttons carry the days: this conversation is done
+            assert context.user_data is not None
+            context.user_data.pop(_EDIT_DRAFT, None)
+            await message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
+            return ConversationHandler.END
     text = await _edit(context, person, int(answers["ref"]), str(answers["what"]), words)
     if text.startswith("Corrected"):
         assert context.user_data is not None
@@ -341,7 +422,16 @@ async def value_typed(update: Update, context: InspectContext) -> str | int:
     return EDIT_VALUE
 
 
-async def _edit(context: InspectContext, person: Person, ref: int, what: str, words: list[str]) -> str:
+async def _edit(
+    context: InspectContext,
+    person: Person,
+    ref: int,
+    what: str,
+    words: list[str],
+    *,
+    planned: tuple[date, date | None] | None = None,
+) -> str:
+    """Make the correction (`planned`: days already read, from a confirming button) and say what moved."""
     services = context.services
     db = services.db
     try:
@@ -353,7 +443,7 @@ async def _edit(context: InspectContext, person: Person, ref: int, what: str, wo
         elif what == "single":
             after = await db.cases.set_single_individual(person, ref, _yes_or_no(words))
         else:
-            start, end = _days(words, services.today())
+            start, end = planned or _days(words, services.today())
             after = await db.cases.set_planned(person, ref, start, end)
     except (*_REFUSED, DateParseError, ArgumentError) as exc:
         return _refusal(exc)
@@ -373,6 +463,54 @@ def _yes_or_no(words: list[str]) -> bool:
     if answer in ("no", "n"):
         return False
     raise ArgumentError("Say yes or no: is the agency a single individual?")
+
+
+def _ask_days(
+    context: InspectContext, case: Case, words: list[str]
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Planned days longer than the kind allows: the question and its Yes / No, else None (and None when
+    the days don't read: `_edit` says why)."""
+    try:
+        first, last = _days(words, context.services.today())
+    except (DateParseError, ArgumentError):
+        return None
+    warning = visit_length_warning(get_kind(case.kind), first, last, context.services.calendar)
+    if warning is None or last is None:
+        return None
+    text = (
+        f"<b>Please check:</b>\n⚠️ {escape(warning)}\n\nPlan <b>{case_title(case)}</b> for "
+        f"{format_date(first)} to {format_date(last)} anyway?"
+    )
+    data = f"edok:{case.ref}:{first.isoformat()}:{last.isoformat()}"
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Yes, change the days", callback_data=data),
+                InlineKeyboardButton("No", callback_data=f"edno:{case.ref}"),
+            ]
+        ]
+    )
+    return text, markup
+
+
+async def days_confirmed(update: Update, context: InspectContext) -> None:
+    """Yes plans the days the button carries (checked again by the store); No changes nothing."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    which, ref_text, *days = query.data.split(":")
+    if which == "edno":
+        await query.edit_message_text("Not changed. The planned days are as they were.")
+        return
+    try:
+        first, last = (date.fromisoformat(day) for day in days)
+    except ValueError:  # forged data: the pattern lets through only what looks like dates
+        await query.edit_message_text("That button has expired. Nothing was changed.")
+        return
+    text = await _edit(context, person, int(ref_text), "days", [], planned=(first, last))
+    await query.edit_message_text(text, parse_mode="HTML")
 
 
 def _days(words: list[str], today: date) -> tuple[date, date | None]:
@@ -431,4 +569,6 @@ def handlers() -> list[Handler]:
         CommandHandler("undo", undo_command, filters=private),
         CallbackQueryHandler(undo_pressed, pattern=rf"^undo:{REF_DATA}:([0-9]{{1,12}}|keep)$"),
         CallbackQueryHandler(picked, pattern=rf"^lc:(close|reopen|undo|edit):{REF_DATA}$"),
+        CallbackQueryHandler(completed_confirmed, pattern=rf"^cls(ok|no):{REF_DATA}$"),
+        CallbackQueryHandler(days_confirmed, pattern=rf"^(edok:{REF_DATA}:{_DAY}:{_DAY}|edno:{REF_DATA})$"),
     ]

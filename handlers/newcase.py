@@ -32,7 +32,7 @@ from workflows.dates import format_date, parse_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import KINDS, get_kind, single_individual_matters
-from workflows.planning import start_warnings
+from workflows.planning import planned_warnings
 from workflows.start_warnings import timeline_warnings
 
 KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM, SINGLE = range(6)
@@ -209,7 +209,7 @@ async def _confirm(update: Update, context: InspectContext) -> int:
     services = context.services
     start = date.fromisoformat(draft["start"])
     end = date.fromisoformat(draft["end"]) if draft.get("end") else None
-    warnings = start_warnings(start, end, services.today(), services.calendar)
+    warnings = planned_warnings(kind, start, end, services.today(), services.calendar)
     lines = [
         *(["<b>Please check:</b>", *[f"⚠️ {escape(w)}" for w in warnings], ""] if warnings else []),
         "Set up this case?",
@@ -312,7 +312,7 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
         await reply(update, f"{escape(str(exc))}\n{_USAGE}")
         return
     services = context.services
-    if start_warnings(first, last, services.today(), services.calendar):
+    if planned_warnings(get_kind(kind), first, last, services.today(), services.calendar):
         assert context.user_data is not None
         context.user_data[_DRAFT] = {
             "kind": kind,

@@ -1,6 +1,10 @@
 """/record: what happened on a case (visit ended, draft sent, judgement...), and what that changed.
 
 One-line forms: /record 12 draft_report 2/3/2026, /record 12 judgement inadequate, /record 12 concerns yes
+
+What is possible but odd (a final report before the comments deadline, a visit longer than its kind
+allows) is asked first: Yes / No buttons carry the case, the key and the date they confirm
+(`rec:ok:REF:KEY:DATE`), and the recording is checked again as any other when Yes is pressed.
 """
 
 from __future__ import annotations
@@ -26,14 +30,26 @@ from handlers.render import (
     which_case,
 )
 from handlers.timeline import case_timeline
+from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person
 from workflows import notices
 from workflows.changes import diff
 from workflows.dates import format_date, parse_date
+from workflows.deadlines import on_site_days
 from workflows.errors import DateParseError, TimelineError
-from workflows.kinds import get_kind
-from workflows.recording import CONCERNS, JUDGEMENT, Nature, recordable, recordables
+from workflows.kinds import COMPLAINT_MADE, get_kind
+from workflows.recording import (
+    CONCERNS,
+    JUDGEMENT,
+    Nature,
+    after_visit,
+    check_record,
+    record_warnings,
+    recordable,
+    recordables,
+)
+from workflows.visit import ended
 
 CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
 _DRAFT = "record"
@@ -111,12 +127,27 @@ async def case_chosen(update: Update, context: InspectContext) -> int:
 
 
 async def _ask_what(update: Update, context: InspectContext, case: Case) -> None:
+    """The things that can be recorded now: before the visit has ended, not the report's steps, a
+    complaint or the outcome (the store refuses them then too; a forged press is refused there)."""
+    kind = get_kind(case.kind)
+    services = context.services
+    dates = case_dates(case)
+    later: set[str] = set()
+    if not ended(kind, dates, services.today(), services.calendar):
+        later = {*after_visit(kind), COMPLAINT_MADE, JUDGEMENT, CONCERNS}
     rows = [
         [InlineKeyboardButton(button_text(item.label), callback_data=f"{_PREFIX}:what:{item.key}")]
-        for item in recordables(get_kind(case.kind))
-        if item.key != "start"  # the first on-site day is planned with /edit, or is the day it started
+        for item in recordables(kind)
+        # the first on-site day is planned with /edit, or is the day it started
+        if item.key != "start" and item.key not in later
     ]
     text = f"What happened on <b>{case_title(case)}</b>?"
+    if later:
+        last = on_site_days(kind, dates, services.calendar)[1]
+        text += (
+            "\nThe report's steps, a complaint and the outcome can be recorded once the visit has ended "
+            f"(its last on-site day is {format_date(last)})."
+        )
     markup = InlineKeyboardMarkup(rows)
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -227,6 +258,12 @@ async def grade_pressed(update: Update, context: InspectContext) -> int:
 async def _finish(update: Update, context: InspectContext, person: Person, value: str) -> int:
     """Apply what the conversation gathered; a refusal keeps the step so the person can correct it."""
     draft = _draft(context)
+    asked = await ask_first(context, person, int(draft["ref"]), str(draft["key"]), value)
+    if asked is not None:  # the buttons carry what they confirm: the conversation is done
+        await _ask(update, context, *asked)
+        assert context.user_data is not None
+        context.user_data.pop(_DRAFT, None)
+        return ConversationHandler.END
     ok, text = await apply(context, person, int(draft["ref"]), str(draft["key"]), value)
     await reply(update, text)
     if not ok and draft["key"] not in (JUDGEMENT, CONCERNS):
@@ -331,8 +368,76 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
         except DateParseError as exc:
             await reply(update, escape(str(exc)))
             return
+    asked = await ask_first(context, person, ref, key, rest)
+    if asked is not None:
+        await _ask(update, context, *asked)
+        return
     _, message = await apply(context, person, ref, key, rest)
     await reply(update, message)
+
+
+async def ask_first(
+    context: InspectContext, person: Person, ref: int, key: str, value: str
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """The question to ask before recording `key` on `value` when it is possible but odd, else None.
+
+    None too when it would be refused anyway: `apply` then says why, and nothing is asked for nothing.
+    """
+    services = context.services
+    key = ALIASES.get(key.lower(), key.lower())
+    if key in (JUDGEMENT, CONCERNS):
+        return None
+    try:
+        day = date.fromisoformat(value)
+        case = await services.db.cases.get(person, ref)
+        kind = get_kind(case.kind)
+        dates = case_dates(case)
+        check_record(kind, key, day, services.today(), dates, services.calendar)
+        warnings = record_warnings(kind, key, day, dates, services.calendar)
+    except (ValueError, NotFound):  # TimelineError is a ValueError: the refusal is apply's to give
+        return None
+    if not warnings:
+        return None
+    what = f"{escape(event_label(case.kind, key).lower())} on {format_date(day)}"
+    lines = ["<b>Please check:</b>", *[f"⚠️ {escape(w)}" for w in warnings], ""]
+    lines.append(f"Record {what} for <b>{case_title(case)}</b> anyway?")
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "Yes, record it", callback_data=f"{_PREFIX}:ok:{ref}:{key}:{day.isoformat()}"
+                ),
+                InlineKeyboardButton("No", callback_data=f"{_PREFIX}:no:{ref}"),
+            ]
+        ]
+    )
+    return "\n".join(lines), markup
+
+
+async def _ask(update: Update, context: InspectContext, text: str, markup: InlineKeyboardMarkup) -> None:
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
+
+
+async def confirm_pressed(update: Update, context: InspectContext) -> None:
+    """Yes: record what the button carries, checked again as any recording; No: nothing changes."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None or query.data is None:
+        return
+    await query.answer()
+    parts = query.data.split(":")
+    if parts[1] == "no":
+        await query.edit_message_text("Not recorded. Nothing was changed.")
+        return
+    _, _, ref_text, key, day_text = parts
+    try:
+        date.fromisoformat(day_text)
+    except ValueError:  # forged data: the pattern lets through only what looks like a date
+        await query.edit_message_text("That button has expired. Nothing was changed.")
+        return
+    _, text = await apply(context, person, int(ref_text), key, day_text)
+    await query.edit_message_text(text, parse_mode="HTML")
 
 
 def handlers() -> list[Handler]:
@@ -358,5 +463,9 @@ def handlers() -> list[Handler]:
                     expect_button(),
                 ],
             },
+        ),
+        CallbackQueryHandler(
+            confirm_pressed,
+            pattern=rf"^{_PREFIX}:(ok:{REF_DATA}:[a-z_]{{1,40}}:[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}|no:{REF_DATA})$",
         ),
     ]

@@ -587,8 +587,8 @@ async def notify_keyboard(services: Services, person: Person, case: Case) -> Inl
     notice = notification.NOTICES.get(case.kind)
     if person.role is not Role.INSPECTOR or notice is None or notice.milestone in case.events:
         return None
-    if deferral.started(situation(services, case)) is not None:
-        return None
+    if notification.refusal(situation(services, case)) is not None:
+        return None  # nothing to notify: unannounced, or the visit has started (checked again on press)
     if await services.db.requests.for_case(person, case.ref, notification.MACHINE.kind):
         return None
     button = InlineKeyboardButton("I notified the provider today", callback_data=f"ntf:{case.ref}")

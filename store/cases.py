@@ -260,7 +260,8 @@ class CaseRepository:
         case = await build_case(conn, row)
         # A compliance date adds a notice (compliance_date_2, ...); a numbered key corrects that one.
         key = _refused_or(notices.key_for, kind, key, day, case.events)
-        _refuse(check_record, kind, key, day, self._today())
+        dates = consistency.case_dates(case)
+        _refuse(check_record, kind, key, day, self._today(), dates, self._db.calendar)
         before = await self._event(conn, row["id"], key)
         if before == day_text:
             return case
@@ -326,7 +327,7 @@ class CaseRepository:
             new_judgement: str | None = row["judgement"] if judgement is None else judgement
             new_concerns = bool(row["concerns"]) if concerns is None else concerns
             case = await build_case(conn, row)
-            _refuse(check_outcome, kind, consistency.case_dates(case), self._today(), consistency.CALENDAR)
+            _refuse(check_outcome, kind, consistency.case_dates(case), self._today(), self._db.calendar)
             consistency.check_outcome(case, new_judgement, new_concerns)
             before = {"judgement": row["judgement"], "concerns": bool(row["concerns"])}
             after = {"judgement": new_judgement, "concerns": new_concerns}

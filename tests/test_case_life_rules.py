@@ -29,6 +29,8 @@ from workflows.whatif import DatedQuestion, recompute, split, supposed_event
 
 CAL = WorkingCalendar()
 TODAY = date(2026, 6, 1)  # a Monday
+#: A visit long over by TODAY (even la-sif's 18 on-site days from 3 March end in March).
+VISITED = CaseDates(start=date(2026, 3, 3), end=None, records={}, judgement=None, concerns=False)
 
 
 # --- workflows/recording.py ------------------------------------------------------------------------------
@@ -138,7 +140,7 @@ def test_recordables_carry_chat_labels_for_events_and_milestones() -> None:
 def test_check_record_accepts_past_happenings_and_future_set_dates(
     kind: str, key: str, day: date, expected: Recordable
 ) -> None:
-    assert check_record(KINDS[kind], key, day, TODAY) == expected
+    assert check_record(KINDS[kind], key, day, TODAY, VISITED, CAL) == expected
 
 
 @pytest.mark.parametrize(
@@ -206,14 +208,14 @@ def test_check_record_refuses_the_future_windows_and_ofsted_visits_with_a_senten
     kind: str, key: str, day: date, message: str
 ) -> None:
     with pytest.raises(RecordRefused) as refused:
-        check_record(KINDS[kind], key, day, TODAY)
+        check_record(KINDS[kind], key, day, TODAY, VISITED, CAL)
     assert str(refused.value) == message
     assert isinstance(refused.value, TimelineError)
 
 
 def test_an_unknown_key_is_cut_to_40_characters_in_the_refusal() -> None:
     with pytest.raises(RecordRefused) as refused:
-        check_record(KINDS["ch-interim-2014"], "x" * 100, TODAY, TODAY)
+        check_record(KINDS["ch-interim-2014"], "x" * 100, TODAY, TODAY, VISITED, CAL)
     assert str(refused.value).startswith("'" + "x" * 40 + "' isn't something")
 
 
@@ -222,52 +224,53 @@ def dates(first: date | None, last: date | None = None, /, **records: date) -> C
 
 
 @pytest.mark.parametrize(
-    ("kind", "case", "today", "first_day"),
+    ("kind", "case", "today", "last_day"),
     [
-        ("ch-full", dates(date(2026, 3, 3)), date(2026, 3, 2), "Tuesday 3 March 2026"),
+        # on site Tuesday 3 and Wednesday 4 March: not ended on the first day
+        ("ch-full", dates(date(2026, 3, 3)), date(2026, 3, 3), "Wednesday 4 March 2026"),
+        ("ch-full", dates(date(2026, 3, 3)), date(2026, 3, 2), "Wednesday 4 March 2026"),
         # a recorded first day beats the planned one
         (
             "ch-full",
             dates(date(2026, 3, 3), start=date(2026, 3, 10)),
-            date(2026, 3, 9),
-            "Tuesday 10 March 2026",
+            date(2026, 3, 10),
+            "Wednesday 11 March 2026",
         ),
-        # only the last day planned: 3 on-site days end Wednesday 8 April, so they begin Thursday 2 April
-        ("asa-full", dates(None, date(2026, 4, 8)), date(2026, 4, 1), "Thursday 2 April 2026"),
+        ("asa-full", dates(None, date(2026, 4, 8)), date(2026, 4, 7), "Wednesday 8 April 2026"),
     ],
 )
-def test_a_judgement_is_refused_before_the_first_on_site_day(
-    kind: str, case: CaseDates, today: date, first_day: str
+def test_a_judgement_is_refused_before_the_visit_has_ended(
+    kind: str, case: CaseDates, today: date, last_day: str
 ) -> None:
     with pytest.raises(RecordRefused) as refused:
         check_outcome(KINDS[kind], case, today, CAL)
     assert str(refused.value) == (
-        "A judgement can only be recorded once the inspection has started: its first on-site day is "
-        f"{first_day}."
+        f"A judgement can only be recorded once the visit has ended: its last on-site day is {last_day}."
     )
 
 
-def test_concerns_are_refused_before_the_first_day_with_their_own_wording() -> None:
+def test_concerns_are_refused_before_the_visit_ended_with_their_own_wording() -> None:
     with pytest.raises(RecordRefused) as refused:
         check_outcome(KINDS["ch-assurance"], dates(date(2026, 3, 3)), date(2026, 3, 2), CAL)
     assert str(refused.value) == (
-        "Whether there were serious or widespread concerns can only be recorded once the inspection has "
-        "started: its first on-site day is Tuesday 3 March 2026."
+        "Whether there were serious or widespread concerns can only be recorded once the visit has "
+        "ended: its last on-site day is Tuesday 3 March 2026."
     )
 
 
 @pytest.mark.parametrize(
     ("kind", "case", "today"),
     [
-        ("ch-full", dates(date(2026, 3, 3)), date(2026, 3, 3)),
+        ("ch-full", dates(date(2026, 3, 3)), date(2026, 3, 4)),
         ("ch-full", dates(date(2026, 3, 3)), date(2026, 6, 1)),
-        ("ch-full", dates(date(2026, 3, 10), start=date(2026, 3, 3)), date(2026, 3, 3)),
-        ("asa-full", dates(None, date(2026, 4, 8)), date(2026, 4, 2)),
+        # the end recorded on the first day: ended, though two days were planned
+        ("ch-full", dates(date(2026, 3, 3), end=date(2026, 3, 3)), date(2026, 3, 3)),
+        ("asa-full", dates(None, date(2026, 4, 8)), date(2026, 4, 8)),
         ("ch-assurance", dates(date(2026, 3, 3)), date(2026, 3, 3)),
     ],
 )
-def test_an_outcome_is_accepted_from_the_first_on_site_day(kind: str, case: CaseDates, today: date) -> None:
-    assert check_outcome(KINDS[kind], case, today, CAL) is None
+def test_an_outcome_is_accepted_once_the_visit_has_ended(kind: str, case: CaseDates, today: date) -> None:
+    check_outcome(KINDS[kind], case, today, CAL)  # raises when refused
 
 
 # --- workflows/lateness.py -------------------------------------------------------------------------------

@@ -175,12 +175,13 @@ def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProce
         format_date(expected("ch-full", started, judgement="inadequate")["return_visit"].due) in answer.text
     )
 
-    # 4. A judgement before the inspection started is refused with the reason.
+    # 4. A judgement before the visit ended is refused with the reason: its last on-site day.
     planned = CALENDAR.add_working_days(today(), 10)
     _newcase(manager, "ch-full", "Elm Lodge", planned)
     before = bot.snapshot()
     refused = manager.ask("/record 3 judgement good")
-    assert "once the inspection has started" in refused.text and format_date(planned) in refused.text
+    last = CALENDAR.add_working_days(planned, 1)
+    assert "once the visit has ended" in refused.text and format_date(last) in refused.text, refused.text
     assert bot.snapshot() == before
 
 
@@ -400,3 +401,120 @@ def test_what_each_role_sees(api: FakeBotApi, bot: BotProcess) -> None:
     assert "Case review" not in due and "quality assurance" not in due.lower()
     staff = inspector.ask("/due 1").text
     assert "Case review" in staff or "quality assurance" in staff.lower()
+
+
+def _dump(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+    """Everything a refused or declined step must leave alone, read from the database file: the
+    snapshot's tables, the stored deadlines, the requests and the outbox rows written."""
+    found = bot.snapshot()
+    for table in ("case_deadlines", "requests"):
+        found[table] = bot.query(f"SELECT * FROM {table} ORDER BY rowid")
+    found["outbox"] = bot.query("SELECT id, dedup, params, due_at FROM outbox ORDER BY id")
+    return found
+
+
+def _checked(message: BotMessage) -> bool:
+    return "Please check" in message.text
+
+
+def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) -> None:
+    """Issue 18 item 3: nothing about the report before the visit has ended; a Yes/No for what is
+    possible but odd, where Yes makes the change and No (or a refusal) leaves the database as it was."""
+    manager = api.user(MANAGER, "Mia")
+    next_week = CALENDAR.add_working_days(workday(), 5)
+    _newcase(manager, "ch-full", "Oak House", next_week)  # #1: the visit is next week
+    ended = CALENDAR.add_working_days(workday(), -20)
+    _newcase(manager, "ch-full", "Elm Lodge", ended)  # #2: the visit is over
+    long_ago = CALENDAR.add_working_days(workday(), -10)
+    _newcase(manager, "ch-full", "Ash Court", long_ago)  # #3: the visit began 10 working days ago
+
+    # The issue's case: the draft "today" on a visit planned for next week. Refused; nothing changes.
+    before = _dump(bot)
+    refused = manager.ask(f"/record 1 draft_report {typed(today())}")
+    last = CALENDAR.add_working_days(next_week, 1)
+    assert refused.text == (
+        "Draft report sent to the provider comes after the visit, which hasn't ended: its last on-site "
+        f"day is {format_date(last)}. Record it once the visit has ended."
+    ), refused.text
+    for step in ("final_report", "publication", "provider_comments"):
+        assert "which hasn't ended" in manager.ask(f"/record 1 {step} {typed(today())}").text
+    assert "once the visit has ended" in manager.ask("/record 1 judgement good").text
+    # /record's buttons offer only what can be recorded now, and say why.
+    manager.ask("/record", "Which case?")
+    shown = manager.press_and_wait("#1 Oak House", "What happened on")
+    labels = [row[0] for row in shown.buttons]
+    assert "Visit ended (feedback given)" in labels, labels
+    assert not [label for label in labels if label.startswith(("Draft report", "Judgement", "Formal"))]
+    assert f"once the visit has ended (its last on-site day is {format_date(last)})" in shown.text
+    assert "Cancelled" in manager.ask("/cancel").text
+    # Nor dated before the last on-site day of a visit that has ended.
+    early = manager.ask(f"/record 2 draft_report {typed(ended)}")
+    assert "can't be on" in early.text and "whose last on-site day was" in early.text, early.text
+    assert _dump(bot) == before
+
+    # A final report before the comments deadline, no comments in: asked first. No changes nothing.
+    assert "Recorded for" in manager.ask(f"/record 2 draft_report {typed(workday())}").text
+    before = _dump(bot)
+    asked = manager.ask(f"/record 2 final_report {typed(workday())}", _checked)
+    assert "none are recorded" in asked.text and "Record final report sent to the provider on" in asked.text
+    assert asked.buttons == [["Yes, record it", "No"]], asked.buttons
+    declined = manager.press_and_wait("No", "Nothing was changed", message=asked)
+    assert declined.buttons == []
+    assert _dump(bot) == before
+    asked = manager.ask(f"/record 2 final_report {typed(workday())}", _checked)
+    done = manager.press_and_wait("Yes, record it", "Recorded for", message=asked)
+    assert "final report sent to the provider on" in done.text, done.text
+    assert bot.query("SELECT day FROM case_events WHERE key = 'final_report'") == [(workday().isoformat(),)]
+
+    # A visit longer than the kind allows, recorded with its end: 11 working days on site.
+    # Asked the same at the end of /record's buttons (the conversation ends: the buttons carry it all).
+    before = _dump(bot)
+    manager.ask("/record", "Which case?")
+    manager.press_and_wait("#3 Ash Court", "What happened on")
+    manager.press_and_wait("Visit ended (feedback given)", "on what date")
+    asked = manager.ask(typed(workday()), _checked)
+    assert "is 11 working days on site" in asked.text and "at most 4 working days" in asked.text, asked.text
+    manager.press_and_wait("No", "Nothing was changed", message=asked)
+    assert _dump(bot) == before
+    asked = manager.ask(f"/record 3 end {typed(workday())}", _checked)
+    assert "Recorded for" in manager.press_and_wait("Yes, record it", "Recorded for", message=asked).text
+    assert bot.query("SELECT count(*) FROM case_events WHERE key = 'end'") == [(1,)]
+
+    # ... planned with /newcase: its confirmation says so, and Cancel sets nothing up.
+    first, last = next_week, CALENDAR.add_working_days(next_week, 5)
+    before = _dump(bot)
+    asked = manager.ask(f'/newcase ch-full "Birch House" {typed(first)} {typed(last)}', _checked)
+    assert "is 6 working days on site" in asked.text, asked.text
+    manager.press_and_wait("Cancel", "Nothing was saved", message=asked)
+    assert _dump(bot) == before
+    asked = manager.ask(f'/newcase ch-full "Birch House" {typed(first)} {typed(last)}', _checked)
+    assert "#4" in manager.press_and_wait("Set it up", "is set up", message=asked).text
+
+    # ... and with /edit of the planned days: the buttons carry the days.
+    before = _dump(bot)
+    asked = manager.ask(f"/edit 1 days {typed(first)} {typed(last)}", _checked)
+    assert "is 6 working days on site" in asked.text and asked.buttons == [["Yes, change the days", "No"]]
+    manager.press_and_wait("No", "as they were", message=asked)
+    assert _dump(bot) == before
+    asked = manager.ask(f"/edit 1 days {typed(first)} {typed(last)}", _checked)
+    assert "Corrected" in manager.press_and_wait("Yes, change the days", "Corrected", message=asked).text
+    assert bot.query("SELECT planned_end FROM cases WHERE ref = 1") == [(last.isoformat(),)]
+
+    # Closing as completed while steps are open: the steps are named; No keeps it open.
+    before = _dump(bot)
+    asked = manager.ask("/close 2 completed", _checked)
+    assert "Report published" in asked.text and "Close it as completed anyway?" in asked.text, asked.text
+    assert "Kept open" in manager.press_and_wait("No, keep it open", "Kept open", message=asked).text
+    assert _dump(bot) == before
+    # With the reason's button, then Yes.
+    manager.ask("/close 2", "being closed")
+    asked = manager.press_and_wait("Completed", _checked)
+    assert asked.buttons == [["Yes, close it", "No, keep it open"]], asked.buttons
+    closed = manager.press_and_wait("Yes, close it", "Closed", message=asked)
+    assert "#2 Elm Lodge" in closed.text and "completed" in closed.text
+    # The same Yes again is checked on press: already closed, nothing changes.
+    before = _dump(bot)
+    since = manager.mark()
+    manager.forge_press("clsok:2", asked)
+    assert "already closed" in manager.wait_next(since).text
+    assert _dump(bot) == before

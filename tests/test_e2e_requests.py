@@ -57,9 +57,10 @@ def _case(
     people: list[tuple[FakeUser, str]],
     name: str,
     start: str = "23/3/2026",
+    kind: str = "ch-full",
 ) -> int:
     # The managers' outbox messages (a digest, a request) may come meanwhile: each answer is matched.
-    created = manager.ask(f'/newcase ch-full "{name}" {start}', lambda m: "set up" in m.text)
+    created = manager.ask(f'/newcase {kind} "{name}" {start}', lambda m: "set up" in m.text)
     assert "is set up" in created.text, created.text
     ref = int(created.text.split("#", 1)[1].split()[0])
     for user, role in people:
@@ -222,17 +223,30 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         manager = api.user(MANAGER, "Mia")
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
-        # A case no provider has joined: recorded, and the inspector is told nobody can be told yet.
-        alone = _case(api, manager, [(inspector, "inspector")], "Elm House")
-        nobody = inspector.ask(f"/notify {alone}").text
+        # A case no provider has joined: recorded, and the inspector is told nobody can be told yet. The
+        # notified cases are adoption support agencies: announced, 10 working days ahead (003 L431).
+        alone = _case(api, manager, [(inspector, "inspector")], "Elm Agency", kind="asa-full")
+        nobody = inspector.ask(f"/notify {alone}", lambda m: "Recorded" in m.text).text
         assert f"No provider has joined case #{alone} yet" in nobody, nobody
         assert f"/invite provider {alone}" in nobody and "I'm telling the provider" not in nobody
-        future = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
+        future = _case(
+            api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak Agency", kind="asa-full"
+        )
+        # A children's home is inspected without notice: refused, nothing written, nobody told.
+        homes = api.user(PROVIDER + 60, "Hal")  # a provider belongs to one setting
+        home = _case(api, manager, [(inspector, "inspector"), (homes, "provider")], "Oak House")
+        snapshot = _state(bot)
+        unannounced = inspector.ask(f"/notify {home}", lambda m: "nothing to notify" in m.text)
+        assert unannounced.text == (
+            "Children's homes are inspected without notice (000 L534): there is nothing to notify."
+        ), unannounced.text
+        assert _state(bot) == snapshot
+        assert bot.query("SELECT count(*) FROM outbox WHERE template = 'request'") == [(0,)]
 
         # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
         since = provider.mark()
-        assert "Only the inspector" in provider.ask(f"/notify {future}").text
-        recorded = inspector.ask(f"/notify {future}")
+        assert "Only the inspector" in provider.ask(f"/notify {future}", lambda m: "Only" in m.text).text
+        recorded = inspector.ask(f"/notify {future}", lambda m: "Recorded" in m.text)
         assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
         assert "I'm telling the provider" in recorded.text
         told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
@@ -253,9 +267,11 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         since = late.mark()
         code = invite_code(manager.ask(f"/invite provider {alone}", _LINK), api.username)
         welcome = join(late, code, lambda m: "joined" in m.text or "Welcome" in m.text)
-        assert f"What you can do now\n#{alone} Elm House" in welcome.text, welcome.text  # and with which case
+        assert f"What you can do now\n#{alone} Elm Agency" in welcome.text, (
+            welcome.text
+        )  # and with which case
         caught = late.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
-        assert f"#{alone} Elm House" in caught.text and caught.buttons == [["Acknowledge"], ["Ask to defer"]]
+        assert f"#{alone} Elm Agency" in caught.text and caught.buttons == [["Acknowledge"], ["Ask to defer"]]
         grounds = provider.press_and_wait(
             "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
         )
@@ -263,12 +279,12 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "Cancelled" in provider.ask("/cancel").text
 
         # A complaint before the inspection has ended: refused, with why and the steps.
-        early = provider.ask(f"/complain {future}")
+        early = homes.ask(f"/complain {home}")
         assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
         assert "raise concerns with the inspector" in early.text and "The steps:" in early.text
 
         # On the window's last day a complaint is made and the managers are told; the next working day, not.
-        ended = _case(api, manager, [(provider, "provider")], "Oak House", start="2/3/2026")
+        ended = _case(api, manager, [(homes, "provider")], "Oak House", start="2/3/2026")
         (last,) = bot.query(
             "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
             " WHERE c.ref = ? AND d.key = 'complaint_window'",
@@ -276,24 +292,24 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         )[0]
         last_day = date.fromisoformat(str(last))
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
-        steps = provider.ask(f"/complain {ended}")
+        steps = homes.ask(f"/complain {ended}")
         assert f"can be made until {format_date(last_day)} (today)." in steps.text, steps.text
         rule = "Rule: from the end of the inspection until 5 working days after the final report is sent."
         assert rule in steps.text, steps.text  # where the date comes from, as every date the bot gives
         assert "1. " in steps.text and "leave out children's names" in steps.text
-        confirm = provider.ask("The inspector did not look at our <records> & notes.")
+        confirm = homes.ask("The inspector did not look at our <records> & notes.")
         assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
             confirm.html or ""
         ), confirm.html
         since = manager.mark()
-        sent = provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
+        sent = homes.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
         assert "the managers are told" in sent.text
         complaint = manager.wait_next(since, lambda m: "formal complaint" in m.text, timeout=15)
-        assert "Pat made a formal complaint" in complaint.text
+        assert "Hal made a formal complaint" in complaint.text
         assert "The inspector did not look at our <records> & notes." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
         _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
-        late = provider.ask(f"/complain {ended}")
+        late = homes.ask(f"/complain {ended}")
         assert f"closed on {format_date(last_day)}" in late.text, late.text
         assert "complaints procedure" in late.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
@@ -308,12 +324,26 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         provider = api.user(PROVIDER, "Pat")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
         assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
-        # Notified when the visit has started (recorded late): Acknowledge, but no Ask to defer.
-        since = provider.mark()
-        inspector.ask(f"/notify {ref} 27/2/2026", lambda m: "Recorded" in m.text)
-        late_notice = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
-        assert late_notice.buttons == [["Acknowledge"]], late_notice.buttons
-        assert late_notice.text.endswith("Press Acknowledge when you have read this."), late_notice.text
+        # Nothing to notify: a children's home (unannounced), nor an announced kind once its visit has
+        # started; refused with the reason, nothing written, no button offered, a forged press refused.
+        snapshot = _state(bot)
+        home = inspector.ask(f"/notify {ref} 27/2/2026", lambda m: "nothing to notify" in m.text)
+        assert home.text.startswith("Children's homes are inspected without notice (000 L534)"), home.text
+        assert _state(bot) == snapshot
+        agency = _case(api, manager, [(inspector, "inspector")], "Ash Agency", "2/3/2026", kind="asa-full")
+        snapshot = _state(bot)
+        started = inspector.ask(f"/notify {agency} 27/2/2026", lambda m: "nothing to notify" in m.text)
+        assert started.text.startswith(
+            "The visit started on Monday 2 March 2026, so the provider already knows of it"
+        ), started.text
+        assert "/record with 'notice'" in started.text
+        page = inspector.ask(f"/case {agency}", _page)
+        assert ["I notified the provider today"] not in page.buttons, page.buttons
+        since = inspector.mark()
+        inspector.wait_answer(inspector.forge_press(f"ntf:{agency}", page))  # checked again on press
+        refused = inspector.wait_next(since, lambda m: "nothing to notify" in m.text)
+        assert "The visit started on Monday 2 March 2026" in refused.text, refused.text
+        assert _state(bot) == snapshot
         # The visit has started: no deferral, with the reason and what to do instead, in the policy's name.
         started = provider.ask(f"/defer {ref}").text
         assert "The visit started on Monday 2 March 2026, so it can no longer be deferred" in started

@@ -35,8 +35,15 @@ def _case(api: FakeBotApi, manager: FakeUser, people: list[tuple[FakeUser, str]]
 def _report_out(inspector: FakeUser, ref: int) -> None:
     ended = inspector.ask(f"/record {ref} end 3/3/2026", lambda m: "Recorded" in m.text)
     assert "Tuesday 3 March 2026" in ended.text, ended.text
-    sent = inspector.ask(f"/record {ref} final_report 11/3/2026", lambda m: "Recorded" in m.text)
+    sent = _final_report(inspector, ref)
     assert "Wednesday 11 March 2026" in sent.text, sent.text
+
+
+def _final_report(inspector: FakeUser, ref: int) -> BotMessage:
+    """The final report on 11 March, before the comments deadline (no draft recorded): confirmed with Yes."""
+    asked = inspector.ask(f"/record {ref} final_report 11/3/2026", lambda m: "Please check" in m.text)
+    assert "none are recorded" in asked.text, asked.text
+    return inspector.press_and_wait("Yes, record it", lambda m: "Recorded" in m.text, message=asked)
 
 
 def _survey(bot: BotProcess, request_id: int) -> tuple[object, ...]:
@@ -187,7 +194,7 @@ def test_not_now_declines_and_the_report_recorded_again_offers_nothing_more(
         undo = inspector.ask(f"/undo {ref}", lambda m: "Take it back?" in m.text)
         inspector.press_and_wait("Undo it", lambda m: "Taken back" in m.text, message=undo)
         assert bot.query("SELECT count(*) FROM case_events WHERE key = 'final_report'") == [(0,)]
-        again = inspector.ask(f"/record {ref} final_report 11/3/2026", lambda m: "Recorded" in m.text)
+        again = _final_report(inspector, ref)
         assert "Wednesday 11 March 2026" in again.text
         assert bot.query("SELECT count(*), min(state) FROM requests") == [(1, "declined")]
         assert bot.query("SELECT count(*) FROM outbox WHERE template = 'request'") == [(1,)]

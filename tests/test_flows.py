@@ -199,29 +199,30 @@ def test_la_sif_notice_is_the_working_day_before() -> None:
         notification.FLOW, NEW, "notify", M, sit("la-sif", start, date(2026, 3, 2)), day=date(2026, 3, 2)
     )
     assert fine.warnings == () and fine.effects == (RecordDate("notification", date(2026, 3, 2)),)
-    late = run(
-        notification.FLOW, NEW, "notify", M, sit("la-sif", start, date(2026, 3, 3)), day=date(2026, 3, 3)
-    )
-    assert "0 working days' notice" in late.warnings[0]
+    # On the first day of fieldwork the visit has started: too late to notify (the /record of the day is
+    # still open), so the short notice is only ever worded by notice_warning itself.
+    with pytest.raises(Refused, match="The visit started on Tuesday 3 March 2026"):
+        run(notification.FLOW, NEW, "notify", M, sit("la-sif", start, date(2026, 3, 3)), day=date(2026, 3, 2))
+    late = notification.notice_warning(KINDS["la-sif"], start, start, CAL)
+    assert late is not None and "0 working days' notice" in late
 
 
-def test_unannounced_kinds_record_nothing_and_future_notifications_are_refused() -> None:
-    done = run(
-        notification.FLOW,
-        NEW,
-        "notify",
-        INS,
-        sit("ch-full", date(2026, 3, 3), date(2026, 3, 3)),
-        day=date(2026, 3, 3),
-    )
-    assert done.effects == () and done.warnings == () and done.payload["announced"] is False
+def test_unannounced_kinds_are_refused_and_future_notifications_too() -> None:
+    for kind in ("ch-full", "ch-assurance", "ch-interim-2014"):
+        for today in (date(2026, 3, 2), date(2026, 4, 3)):  # before the visit, and a month after it
+            with pytest.raises(Refused) as refused:
+                run(notification.FLOW, NEW, "notify", INS, sit(kind, date(2026, 3, 3), today), day=today)
+            assert str(refused.value).startswith("Children's homes are inspected without notice (000 L534"), (
+                refused.value
+            )
+            assert str(refused.value).endswith("): there is nothing to notify.")
     with pytest.raises(Refused, match="future"):
         run(
             notification.FLOW,
             NEW,
             "notify",
             INS,
-            sit("ch-full", date(2026, 3, 3), date(2026, 3, 2)),
+            sit("asa-full", date(2026, 3, 16), date(2026, 3, 2)),
             day=date(2026, 3, 3),
         )
 

@@ -124,12 +124,14 @@ def test_a_numbered_key_corrects_that_notice_only_if_it_is_recorded() -> None:
 
 
 def test_a_numbered_compliance_date_is_recordable_and_its_visit_is_not() -> None:
-    kind = get_kind("ch-full")
-    assert (
-        check_record(kind, "compliance_date_2", date(2027, 1, 5), date(2026, 6, 1)).key == "compliance_date"
+    kind, calendar = get_kind("ch-full"), WorkingCalendar()
+    dates = CaseDates(start=date(2026, 3, 3), end=None, records={}, judgement=None, concerns=False)
+    today = date(2026, 6, 1)
+    assert check_record(kind, "compliance_date_2", date(2027, 1, 5), today, dates, calendar).key == (
+        "compliance_date"
     )
     with pytest.raises(RecordRefused, match="compliance notice 2 is planned by Ofsted"):
-        check_record(kind, "compliance_visit_2", date(2026, 6, 1), date(2026, 6, 1))
+        check_record(kind, "compliance_visit_2", today, today, dates, calendar)
 
 
 def test_the_visit_of_the_notice_with_a_date() -> None:

@@ -477,24 +477,27 @@ async def test_today_is_the_date_in_england(
             await db.cases.record_event(boss, case.ref, "end", day)
 
 
-async def test_an_outcome_waits_for_the_first_on_site_day(db: Database, clock: Clock) -> None:
+async def test_an_outcome_waits_for_the_end_of_the_visit(db: Database, clock: Clock) -> None:
     boss = await first_manager(db)
     graded = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 6, 3), date(2026, 6, 4))
     assurance = await db.cases.create(boss, "ch-assurance", "Elm House", date(2026, 6, 3))
     with pytest.raises(InvalidInput) as refused:
         await db.cases.set_outcome(boss, graded.ref, judgement="good")
     assert str(refused.value) == (
-        "A judgement can only be recorded once the inspection has started: its first on-site day is "
-        "Wednesday 3 June 2026."
+        "A judgement can only be recorded once the visit has ended: its last on-site day is "
+        "Thursday 4 June 2026."
     )
     with pytest.raises(InvalidInput) as refused:
         await db.cases.set_outcome(boss, assurance.ref, concerns=True)
     assert str(refused.value) == (
-        "Whether there were serious or widespread concerns can only be recorded once the inspection has "
-        "started: its first on-site day is Wednesday 3 June 2026."
+        "Whether there were serious or widespread concerns can only be recorded once the visit has "
+        "ended: its last on-site day is Wednesday 3 June 2026."
     )
-    # a first day recorded today beats the planned one
+    # a visit that started and ended today, earlier than planned: recorded days beat planned ones
     await db.cases.record_event(boss, graded.ref, "start", date(2026, 6, 1))
+    with pytest.raises(InvalidInput, match="Thursday 4 June 2026"):
+        await db.cases.set_outcome(boss, graded.ref, judgement="good")  # begun, not ended
+    await db.cases.record_event(boss, graded.ref, "end", date(2026, 6, 1))
     assert (await db.cases.set_outcome(boss, graded.ref, judgement="good")).judgement == "good"
     clock.now = datetime(2026, 6, 2, 22, 59, tzinfo=UTC)  # 23:59 on Tuesday 2 June in London
     with pytest.raises(InvalidInput, match="Wednesday 3 June 2026"):

@@ -23,8 +23,15 @@ async def test_a_milestone_before_the_recorded_event_it_follows_is_refused(db: D
     await db.cases.create(boss, "ch-full", "Oak House", date(2026, 3, 3))
     await db.cases.record_event(boss, 1, "end", date(2026, 3, 4))
     before = await _rows(db)
-    with pytest.raises(InvalidInput, match="can't have happened on Monday 2 March 2026"):
+    # A report step before the visit's last day: the order of steps (workflows.recording) says so first.
+    with pytest.raises(InvalidInput, match="can't be on Monday 2 March 2026: it comes after the visit"):
         await db.cases.record_event(boss, 1, "draft_report", date(2026, 3, 2))
+    assert await _rows(db) == before
+    # Comments before the draft they answer: the timeline's own check.
+    await db.cases.record_event(boss, 1, "draft_report", date(2026, 3, 10))
+    before = await _rows(db)
+    with pytest.raises(InvalidInput, match="can't have happened on Thursday 5 March 2026"):
+        await db.cases.record_event(boss, 1, "provider_comments", date(2026, 3, 5))
     assert await _rows(db) == before
 
 

@@ -104,7 +104,7 @@ def _inspector(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> li
     told = any(w.kind == notification.MACHINE.kind for w in waiting) or (
         notice is not None and notice.milestone in situation.dates.records
     )
-    if notice is not None and not told and deferral.started(situation) is None:
+    if notice is not None and not told and notification.refusal(situation) is None:
         required = notice.required(situation.dates.single_individual)
         by = situation.calendar.add_working_days(situation.first_day(), -required)
         found.append(Action("notify", "notify the provider", f"/notify {ref}", by, today > by))

@@ -3,7 +3,9 @@
 For announced kinds the notice the kind requires is checked (a warning when shorter: the notification
 still counts, it happened), the day is recorded as the kind's notification milestone (so what counts
 from it, such as Annex A, is dated from the real call), and the provider is told what to prepare.
-Unannounced kinds have no notice: the provider learns of the inspection when inspectors arrive.
+Unannounced kinds have no notice: the provider learns of the inspection when inspectors arrive, so there
+is nothing to notify (`refusal`). Nor once the visit has started: the provider knows by then, and a
+message saying "the first on-site day is ..." would be wrong (the day is recorded with /record instead).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from workflows.flows import (
     date_field,
 )
 from workflows.rules import InspectionKind, Source
+from workflows.visit import ANNOUNCED_BY_CALL, UNANNOUNCED_KINDS, begins
 
 NOTIFIED = "notified"
 ACKNOWLEDGED = "acknowledged"
@@ -124,6 +127,45 @@ PREPARATION: dict[str, tuple[Preparation, ...]] = {
 }
 
 
+#: Why an unannounced kind has no notification, with its seed (000 L534; 001 L56).
+WITHOUT_NOTICE: dict[str, str] = {
+    "ch-full": "Children's homes are inspected without notice (000 L534)",
+    "ch-assurance": "Children's homes are inspected without notice (000 L534)",
+    "ch-interim-2014": "Children's homes are inspected without notice (000 L534; 001 L56)",
+}
+
+
+def begun(situation: Situation) -> date | None:
+    """The day the visit began, if it has by today, for notifying; None before.
+
+    `visit.started`, except for a kind announced by its call (COVID-19): the call is this notification,
+    so its own day is not too late; its on-site day is.
+    """
+    kind = situation.kind
+    if kind.id in ANNOUNCED_BY_CALL:
+        first = situation.first_day()  # the recorded start, else the planned on-site day
+    else:
+        first = begins(kind, situation.dates, situation.calendar)
+    return first if first <= situation.today else None
+
+
+def refusal(situation: Situation) -> str | None:
+    """Why the provider can't be notified now (one sentence for the inspector), or None when they can."""
+    kind = situation.kind
+    notice = NOTICES.get(kind.id)
+    if notice is None or kind.id in UNANNOUNCED_KINDS:
+        why = WITHOUT_NOTICE.get(kind.id, f"{kind.name} has no notice of inspection")
+        return f"{why}: there is nothing to notify."
+    began = begun(situation)
+    if began is not None:
+        return (
+            f"The visit started on {format_date(began)}, so the provider already knows of it: there is "
+            f"nothing to notify. To record the day they were told, send /record with "
+            f"'{notice.milestone}' and the date."
+        )
+    return None
+
+
 def notice_warning(
     kind: InspectionKind,
     notified: date,
@@ -157,6 +199,9 @@ def _apply(
 ) -> Outcome:
     target = MACHINE.target(state, event, party)
     if event == NOTIFY:
+        refused = refusal(situation)
+        if refused is not None:
+            raise Refused(refused)
         day = date_field(data, "day", what="the day the provider was told")
         if day > situation.today:
             raise Refused(f"{format_date(day)} is in the future. Record the notification once it is made.")
