@@ -24,7 +24,7 @@ from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title
-from handlers.timeline import case_timeline
+from handlers.timeline import visible_timeline
 from store.errors import NotFound
 from store.models import Case, Person
 from workflows.calendar_feed import CalendarEntry, ChartData, Status, calendar_entries, chart_points
@@ -156,7 +156,7 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
     entries = calendar_entries(
         case.ref,
         person.role,
-        case_timeline(case, services.calendar),
+        visible_timeline(case, person, services.calendar, services.today()),
         services.today(),
         services.calendar,
         services.zone,
@@ -187,7 +187,9 @@ async def timeline_command(update: Update, context: InspectContext) -> None:
         return
     services = context.services
     today: date = services.today()
-    data = chart_points(case_timeline(case, services.calendar), person.role, today, services.calendar)
+    data = chart_points(
+        visible_timeline(case, person, services.calendar, today), person.role, today, services.calendar
+    )
     if not data.points:
         await reply(update, f"Nothing to show on {case_title(case)}.")
         return

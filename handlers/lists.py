@@ -126,7 +126,9 @@ async def render(
         lines = []
         for line in cases.items:
             tail = "nothing left to do"
-            if line.chase is not None:
+            if line.hidden:  # its visit is kept from this provider: no date, as with none planned
+                tail = "no dates yet"
+            elif line.chase is not None:
                 away = relative(line.chase.last_day, today, calendar)
                 tail = f"next: {escape(line.chase.label)}, {escape(when(line.chase))} ({away})"
             lines.append(f"• <b>{case_title(line.case)}</b>, {kind_name(line.case.kind)}: {tail}")

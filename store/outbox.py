@@ -22,11 +22,14 @@ import aiosqlite
 
 from store import deadlines, guard
 from store.codec import time_from_text, time_to_text
+from store.consistency import case_dates
 from store.errors import InvalidInput
 from store.models import Case, Person, Role
 from store.reads import first_row
+from workflows import visit
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, Deadline
+from workflows.kinds import get_kind
 from workflows.reminders import Hours, Recipient, notices, wanted_reminders
 from workflows.rules import Actor, Condition
 
@@ -202,7 +205,15 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
         )
         return
     people, managers = await _recipients(conn, case)
-    wanted = {w.dedup(case.id): w for w in wanted_reminders(after, people, managers, now, hours, calendar)}
+    # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
+    # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
+    hidden = visit.hidden_from_provider(
+        get_kind(case.kind), case_dates(case), hours.local(now).date(), calendar
+    )
+    wanted = {
+        w.dedup(case.id): w
+        for w in wanted_reminders(after, people, managers, now, hours, calendar, hidden_from_provider=hidden)
+    }
     existing = {
         r["dedup"]: r
         for r in await conn.execute_fetchall(
@@ -239,7 +250,7 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
             params={"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()},
             due_at=want.due_at,
         )
-    told = notices(before, after, people, calendar, hours.local(now).date())
+    told = notices(before, after, people, calendar, hours.local(now).date(), hidden_from_provider=hidden)
     at_once = hours.next_awake(now)
     for moved in told.moved:
         change = moved.change
@@ -659,6 +670,35 @@ class OutboxRepository:
         return None if found is None else _copy(found)
 
     # ------------------------------------------------------------ for people in chat
+
+    async def reveal_begun(self, now: datetime, days: int = 14) -> int:
+        """Reconcile the open cases whose visit was kept from their provider and has begun in the last
+        `days` days (catching up after downtime), so the provider's reminders, held back while it was
+        hidden (`reconcile`), are written now. Idempotent: run daily and at start. Returns the cases."""
+        from store.cases import build_case
+
+        hours, calendar = CONFIG.hours, CONFIG.calendar
+        today = hours.local(now).date()
+        kinds = sorted(visit.UNANNOUNCED_KINDS | visit.ANNOUNCED_BY_CALL)
+        marks = ", ".join("?" * len(kinds))
+        done = 0
+        async with self._db.transaction(counted=False) as conn:
+            rows = await conn.execute_fetchall(
+                f"SELECT * FROM cases c WHERE c.status = 'open' AND c.kind IN ({marks}) AND EXISTS"
+                " (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.role = 'provider')"
+                " AND COALESCE(c.planned_start, c.planned_end) >= ?",
+                (*kinds, (today - timedelta(days=days + 31)).isoformat()),
+            )
+            for row in rows:
+                case = await build_case(conn, row)
+                kind, dates = get_kind(case.kind), case_dates(case)
+                if not visit.started(kind, dates, today, calendar):
+                    continue
+                if visit.begins(kind, dates, calendar) < today - timedelta(days=days):
+                    continue
+                await reconcile(conn, case, now)
+                done += 1
+        return done
 
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
         """A person's pending reminders and notices, soonest first."""
