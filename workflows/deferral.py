@@ -199,6 +199,16 @@ def refuse_if_started(situation: Situation) -> None:
         )
 
 
+def refuse_if_too_late(situation: Situation) -> None:
+    """A decision: refused once the visit has started, or for a visit without notice once it has ended
+    (a request asked before the rule for such visits came in may still be decided before it begins)."""
+    if without_notice(situation):
+        if visit.started(situation.kind, situation.dates, situation.today, situation.calendar):
+            refuse_if_started(situation)
+        return
+    refuse_if_started(situation)
+
+
 def _apply(
     state: str, event: str, party: Party, data: Payload, payload: Payload, situation: Situation
 ) -> Outcome:
@@ -229,7 +239,7 @@ def _apply(
             tell=(Party.MANAGER, Party.INSPECTOR),
         )
     if event == APPROVE:
-        refuse_if_started(situation)
+        refuse_if_too_late(situation)
         start = date_field(data, "start", what="the new first on-site day")
         end = date_field(data, "end", what="the new last on-site day") if data.get("end") else None
         if start <= situation.today:
