@@ -86,7 +86,7 @@ def test_an_unannounced_visit_is_deferred_once_inspectors_arrive_not_before(kind
     early_day = date(2026, 3, 18)
     early = Situation(KINDS[kind], CaseDates(MONDAY, None, {"start": early_day}), early_day, CALENDAR)
     assert "defer" in _by_key(available(early, Party.PROVIDER, 12))
-    ended = _situation(MONDAY, kind=kind, **{"end": MONDAY})
+    ended = Situation(KINDS[kind], CaseDates(MONDAY, None, {"end": MONDAY}), MONDAY, CALENDAR)
     assert "defer" not in _by_key(available(ended, Party.PROVIDER, 12))
 
 

@@ -249,7 +249,8 @@ async def test_nothing_reaches_the_provider_of_a_visit_kept_from_them(world: Wor
     a day counted from the new planned days; from the day the visit begins, `reveal_begun` writes their
     reminders (the daily job), and nothing before it."""
     await world.at(london(date(2026, 3, 11), 18))
-    provider_rows, provider_texts = len(world.rows(person_id=world.provider.id)), len(world.texts_to(PROVIDER))
+    provider_rows = len(world.rows(person_id=world.provider.id))
+    provider_texts = len(world.texts_to(PROVIDER))
     await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 23), date(2026, 3, 24))
     comments_due = {str(r["dedup"]) for r in world.rows(person_id=world.provider.id, state="pending")}
     assert comments_due == set(), comments_due  # their old reminders went, no new ones came
