@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.test_e2e_requests import INSPECTOR, MANAGER, PROVIDER, _set_clock, _settle, running
@@ -115,6 +114,10 @@ _PER_CASE = (
     ("/unmute {ref}", "are on again"),
     ("/record {ref} draft_report", "Only the inspector on a case or a manager"),
     ("/notify {ref}", "Only the inspector on a case or a manager"),
+    ("/edit {ref} days 1/4/2026", "Only the inspector on a case or a manager can correct it"),
+    ("/undo {ref}", "Only the inspector on a case or a manager can undo"),
+    ("/close {ref}", "Only the inspector on a case or a manager can close it"),
+    ("/review {ref}", "Only managers start or look up case reviews"),
     ("when is the inspection for #{ref}?", "I didn't catch that"),
     ("when is the visit for #{ref}?", _NOTHING),
     ("when is the draft due for #{ref}?", _NOTHING),
@@ -133,6 +136,8 @@ _ACROSS = (
     ("/cases", "Your open cases"),
     ("/cases overdue", "No open cases match"),
     ("/reminders", "No reminders are waiting"),
+    ("/newcase", "Only inspectors and managers can set up a case"),
+    ("/status", "Only managers can see the messages' status"),
     ("/survey", "no survey to answer"),
     ("what's due next week?", "Nothing is due next week"),
     ("what's due this week?", "Nothing is due this week"),

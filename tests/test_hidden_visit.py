@@ -1,0 +1,98 @@
+"""A provider's view of a visit kept from them (issue 18): `workflows.audience.hides_visit`, `timeline_for`,
+`planned_for` and `nothing_dated` for every kind, and the lists across cases (SQL) that go through them.
+
+Children's homes are inspected without notice (000 L534; 001 L56); a COVID-19 visit is announced by a call
+the working day before its on-site day (002 L155-156).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from store.database import Database
+from store.models import Role
+from tests.storefixtures import Clock, first_manager
+from workflows import visit
+from workflows.audience import hides_visit, nothing_dated, planned_for, timeline_for
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import CaseDates, compute_timeline
+from workflows.kinds import KINDS
+
+CAL = WorkingCalendar()
+MONDAY = date(2026, 3, 23)
+DATES = CaseDates(MONDAY, date(2026, 3, 24))
+HIDDEN_KINDS = ("ch-full", "ch-assurance", "ch-interim-2014", "covid-assurance")
+
+
+@pytest.mark.parametrize("kind_id", sorted(KINDS))
+def test_only_a_provider_is_kept_from_a_visit_without_notice_until_it_begins(kind_id: str) -> None:
+    kind = KINDS[kind_id]
+    timeline = compute_timeline(kind, DATES, CAL)
+    before = date(2026, 3, 11)
+    secret = kind_id in HIDDEN_KINDS
+    assert hides_visit(Role.PROVIDER, kind, DATES, before, CAL) is secret
+    for role in (Role.INSPECTOR, Role.MANAGER, None):
+        assert not hides_visit(role, kind, DATES, before, CAL)
+        assert timeline_for(role, kind, DATES, before, CAL, timeline) == timeline  # staff: everything
+        assert planned_for(role, kind, DATES, before, CAL) == (DATES.start, DATES.end)
+    shown = timeline_for(Role.PROVIDER, kind, DATES, before, CAL, timeline)
+    assert (shown == []) is secret and (
+        planned_for(Role.PROVIDER, kind, DATES, before, CAL) == (None, None)
+    ) is secret
+    if not secret:
+        assert shown and all(not d.internal for d in shown)  # as before: no internal steps
+    # From the day it begins the provider sees what they saw before this rule.
+    begins = visit.begins(kind, DATES, CAL)
+    assert not hides_visit(Role.PROVIDER, kind, DATES, begins, CAL)
+    assert timeline_for(Role.PROVIDER, kind, DATES, begins, CAL, timeline)
+
+
+def test_a_covid_visit_is_secret_until_its_call_and_a_recorded_call_or_start_reveals_it() -> None:
+    kind = KINDS["covid-assurance"]
+    on_site = CaseDates(date(2026, 3, 24), None)  # its call: Monday 23 March, the working day before
+    assert hides_visit(Role.PROVIDER, kind, on_site, date(2026, 3, 20), CAL)
+    assert not hides_visit(Role.PROVIDER, kind, on_site, date(2026, 3, 23), CAL)
+    called = CaseDates(date(2026, 3, 24), None, {"notification": date(2026, 3, 12)})
+    assert not hides_visit(Role.PROVIDER, kind, called, date(2026, 3, 12), CAL)
+    home = KINDS["ch-full"]
+    early = CaseDates(MONDAY, None, {"start": date(2026, 3, 16)})
+    assert not hides_visit(Role.PROVIDER, home, early, date(2026, 3, 16), CAL)
+
+
+@pytest.mark.parametrize("kind_id", HIDDEN_KINDS)
+def test_what_a_provider_is_told_instead_names_no_day(kind_id: str) -> None:
+    said = nothing_dated(KINDS[kind_id])
+    digits = said.replace("COVID-19", "")
+    assert said.startswith("No dates to show yet.") and not any(ch.isdigit() for ch in digits), said
+    assert "working day" not in said
+
+
+async def test_lists_show_a_provider_the_case_with_no_date_until_the_visit_begins(
+    db: Database, clock: Clock
+) -> None:
+    boss = await first_manager(db)
+    case = await db.cases.create(boss, "ch-full", "Oak House", MONDAY, date(2026, 3, 24))
+    announced = await db.cases.create(boss, "asa-full", "Oak House", MONDAY, date(2026, 3, 24))
+    invite = await db.invites.create(boss, Role.PROVIDER, case_ref=case.ref)
+    provider = await db.invites.redeem(invite.code, 3, "Pat")
+    today = date(2026, 3, 11)
+    clock.now = datetime(2026, 3, 11, 10, tzinfo=UTC)
+
+    page = await db.lists.open_cases(provider, today)
+    lines = {line.case.ref: line for line in page.items}
+    assert lines[case.ref].hidden and lines[case.ref].chase is None
+    assert not lines[announced.ref].hidden and lines[announced.ref].chase is not None
+    week = await db.lists.due_between(provider, today, date(2026, 3, 1), date(2027, 12, 31))
+    assert week.total and {r.case.ref for r in week.items} == {announced.ref}
+    staff = await db.lists.due_between(boss, today, date(2026, 3, 1), date(2027, 12, 31))
+    assert case.ref in {r.case.ref for r in staff.items}  # staff: as before
+    assert not any(line.hidden for line in (await db.lists.open_cases(boss, today)).items)
+
+    # The first on-site day: the case is listed with its deadlines.
+    page = await db.lists.open_cases(provider, MONDAY)
+    shown = next(line for line in page.items if line.case.ref == case.ref)
+    assert not shown.hidden and shown.chase is not None
+    late = await db.lists.overdue(provider, date(2027, 12, 31))
+    assert case.ref in {r.case.ref for r in late.items}
