@@ -27,8 +27,10 @@ from store.errors import InvalidInput
 from store.models import Case, Person, Role
 from store.reads import first_row
 from workflows import visit
+from workflows.audience import hides_visit
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, Deadline
+from workflows.errors import TimelineError
 from workflows.kinds import get_kind
 from workflows.reminders import Hours, Recipient, notices, wanted_reminders
 from workflows.rules import Actor, Condition
@@ -207,8 +209,8 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
     people, managers = await _recipients(conn, case)
     # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
     # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
-    hidden = visit.hidden_from_provider(
-        get_kind(case.kind), case_dates(case), hours.local(now).date(), calendar
+    hidden = hides_visit(
+        Role.PROVIDER, get_kind(case.kind), case_dates(case), hours.local(now).date(), calendar
     )
     wanted = {
         w.dedup(case.id): w
@@ -692,10 +694,13 @@ class OutboxRepository:
             for row in rows:
                 case = await build_case(conn, row)
                 kind, dates = get_kind(case.kind), case_dates(case)
-                if not visit.started(kind, dates, today, calendar):
-                    continue
-                if visit.begins(kind, dates, calendar) < today - timedelta(days=days):
-                    continue
+                if hides_visit(Role.PROVIDER, kind, dates, today, calendar):
+                    continue  # not begun yet
+                try:
+                    if visit.begins(kind, dates, calendar) < today - timedelta(days=days):
+                        continue
+                except TimelineError:
+                    continue  # no on-site day yet: nothing was held back
                 await reconcile(conn, case, now)
                 done += 1
         return done

@@ -20,7 +20,8 @@ from workflows import visit
 from workflows.access import Role
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates
-from workflows.rules import Actor, InspectionKind
+from workflows.errors import TimelineError
+from workflows.rules import END, START, Actor, InspectionKind
 
 #: Steps inside Ofsted that a provider is not shown.
 INTERNAL_KEYS = frozenset({"case_review", "dcs_email", "draft_qa", "evidence_upload", "evidence_notebooks"})
@@ -71,8 +72,17 @@ def hides_visit(
     role: Role | None, kind: InspectionKind, dates: CaseDates, today: date, calendar: WorkingCalendar
 ) -> bool:
     """True while `role` may not learn the case's planned days nor anything counted from them: a
-    provider, on a visit kept from them until it begins (000 L534; 001 L56; 002 L155-156)."""
-    return role is Role.PROVIDER and visit.hidden_from_provider(kind, dates, today, calendar)
+    provider, on a visit kept from them until it begins (000 L534; 001 L56; 002 L155-156). A case with
+    no on-site day yet has nothing to keep; one whose days can't be worked out is kept (fails closed)."""
+    if role is not Role.PROVIDER or not visit.is_unannounced(kind):
+        return False
+    known = dates.start is not None or dates.end is not None
+    if not known and START not in dates.records and END not in dates.records:
+        return False
+    try:
+        return visit.hidden_from_provider(kind, dates, today, calendar)
+    except TimelineError:
+        return True
 
 
 def timeline_for(
