@@ -191,6 +191,12 @@ def describe_for(
     if request.kind == survey.MACHINE.kind:
         return survey_chat.notice(request, case, event, who)[0]
     if request.kind == "notification" and event == notification.NOTIFY:
+        if hidden(case, person, services.calendar, services.today()):
+            # A notice on a kind without notice names no day to its provider (workflows.audience).
+            return (
+                f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>.\n"
+                "Press Acknowledge when you have read this."
+            )
         return _notified(situation(services, case), case, who)
     if (
         request.kind == "deferral"

@@ -8,13 +8,17 @@ the working day before its on-site day (002 L155-156).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers.context import Services
+from handlers.requests import describe_for
 from store.database import Database
 from store.models import Role
+from store.requests import Request
 from tests.storefixtures import Clock, first_manager
-from workflows import visit
+from workflows import deferral, notification, visit
 from workflows.audience import hides_visit, nothing_dated, planned_for, timeline_for
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, compute_timeline
@@ -96,3 +100,33 @@ async def test_lists_show_a_provider_the_case_with_no_date_until_the_visit_begin
     assert not shown.hidden and shown.chase is not None
     late = await db.lists.overdue(provider, date(2027, 12, 31))
     assert case.ref in {r.case.ref for r in late.items}
+
+
+def _request(kind: str, ref: int, payload: dict[str, object]) -> Request:
+    moment = datetime(2026, 3, 11, 10, tzinfo=UTC)
+    return Request(1, kind, ref, "notified", None, None, None, "system", payload, 1, moment, moment)
+
+
+async def test_a_notice_or_an_approval_names_no_day_to_the_provider_of_a_hidden_visit(
+    db: Database, clock: Clock
+) -> None:
+    """Rendered at send time (handlers/requests.describe_for): the provider of a hidden visit reads a
+    notice or a deferral's approval without its days; the inspector reads them with."""
+    boss = await first_manager(db)
+    case = await db.cases.create(boss, "ch-full", "Oak House", MONDAY, date(2026, 3, 24))
+    provider = await db.invites.redeem(
+        (await db.invites.create(boss, Role.PROVIDER, case_ref=case.ref)).code, 3, "Pat"
+    )
+    inspector = await db.invites.redeem((await db.invites.create(boss, Role.INSPECTOR)).code, 4, "Ian")
+    clock.now = datetime(2026, 3, 11, 10, tzinfo=UTC)
+    services = Services(db, CAL, ZoneInfo("Europe/London"), "inspectbot", clock)
+    notice = _request("notification", case.ref, {"day": "2026-03-11"})
+    approval = _request("deferral", case.ref, {"start": "2026-04-14", "end": None, "ground": "closing"})
+    for request, event in ((notice, notification.NOTIFY), (approval, deferral.APPROVE)):
+        told = describe_for(services, provider, request, case, event, "Ian")
+        assert "March" not in told and "April" not in told and "2026" not in told, told
+        staff = describe_for(services, inspector, request, case, event, "Ian")
+        assert "2026" in staff, staff
+    assert "recorded that you were notified" in describe_for(
+        services, provider, notice, case, notification.NOTIFY, "Ian"
+    )
