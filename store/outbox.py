@@ -212,6 +212,16 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
     hidden = hides_visit(
         Role.PROVIDER, get_kind(case.kind), case_dates(case), hours.local(now).date(), calendar
     )
+    providers = [p.person_id for p in people if p.role is Role.PROVIDER]
+    if hidden and providers:
+        # Written before the visit was planned again for later (a deferral): snoozes and news go too.
+        marks = ", ".join("?" * len(providers))
+        await _cancel(
+            conn,
+            f"case_id = ? AND person_id IN ({marks}) AND template IN ('remind', 'moved', 'draft_sent')",
+            (case.id, *providers),
+            "hidden",
+        )
     wanted = {
         w.dedup(case.id): w
         for w in wanted_reminders(after, people, managers, now, hours, calendar, hidden_from_provider=hidden)

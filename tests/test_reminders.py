@@ -264,3 +264,21 @@ async def test_nothing_reaches_the_provider_of_a_visit_kept_from_them(world: Wor
     assert await world.db.outbox.reveal_begun(london(date(2026, 3, 23), 0, 5)) == 1  # the first day
     pending = [str(r["params"]) for r in world.rows(person_id=world.provider.id, state="pending")]
     assert pending and all('"key": "provider_comments"' in p for p in pending), pending
+
+
+async def test_news_waiting_for_the_provider_goes_when_the_visit_is_planned_again_for_later(
+    world: World,
+) -> None:
+    """A deadline moved late in the evening (news waits for 08:00); then the visit is planned again for
+    later, so it is kept from the provider: the waiting news is cancelled, not sent in the morning."""
+    await world.at(london(date(2026, 3, 11), 18))
+    world.clock.now = london(date(2026, 3, 11), 21)
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 10), date(2026, 3, 11))
+    waiting = world.rows(person_id=world.provider.id, template="moved", state="pending")
+    assert waiting, world.rows(person_id=world.provider.id)
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 23), date(2026, 3, 24))
+    assert world.rows(person_id=world.provider.id, state="pending") == []
+    assert {r["reason"] for r in world.rows(person_id=world.provider.id, template="moved")} == {"hidden"}
+    before = len(world.texts_to(PROVIDER))
+    await world.at(london(date(2026, 3, 12), 9))
+    assert world.texts_to(PROVIDER)[before:] == []
