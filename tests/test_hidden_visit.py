@@ -8,11 +8,14 @@ the working day before its on-site day (002 L155-156).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.context import Services
+from bot.app import build_application, reveal_begun
+from bot.settings import Settings
+from handlers.context import InspectContext, Services
 from handlers.requests import describe_for
 from store.database import Database
 from store.models import Role
@@ -130,3 +133,34 @@ async def test_a_notice_or_an_approval_names_no_day_to_the_provider_of_a_hidden_
     assert "recorded that you were notified" in describe_for(
         services, provider, notice, case, notification.NOTIFY, "Ian"
     )
+
+
+async def test_the_bot_reveals_begun_visits_at_start_and_daily(
+    db: Database, clock: Clock, tmp_path: Path
+) -> None:
+    """The job that writes a provider's reminders once their hidden visit begins (outbox.reveal_begun)."""
+    settings = Settings.model_validate(
+        {"TELEGRAM_BOT_TOKEN": "1:a", "INSPECTBOT_DB": tmp_path / "bot.sqlite3"}
+    )
+    application = build_application(settings, db)
+    assert application.job_queue is not None
+    jobs = [job for job in application.job_queue.jobs() if job.name == "reveal"]
+    assert len(jobs) == 2  # once soon after start (catch-up), then daily
+    clock.now = datetime(2026, 3, 11, 10, tzinfo=UTC)
+    boss = await first_manager(db)
+    case = await db.cases.create(boss, "ch-full", "Oak House", MONDAY, date(2026, 3, 24))
+    invite = await db.invites.create(boss, Role.PROVIDER, case_ref=case.ref)
+    provider = await db.invites.redeem(invite.code, 3, "Pat")  # reconciled while hidden
+    assert await _pending(db, provider.id) == 0
+    clock.now = datetime(2026, 3, 23, 0, 5, tzinfo=UTC)
+    await reveal_begun(InspectContext.from_job(jobs[1], application))
+    assert await _pending(db, provider.id) > 0
+
+
+async def _pending(db: Database, person_id: int) -> int:
+    async with db.reading() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT count(*) FROM outbox WHERE person_id = ? AND state = 'pending' AND template = 'remind'",
+            (person_id,),
+        )
+    return int(next(iter(rows))[0])
