@@ -18,7 +18,15 @@ from pathlib import Path
 
 from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
-from tests.test_e2e_requests import INSPECTOR, MANAGER, PROVIDER, _set_clock, _settle, running
+from tests.test_e2e_requests import (
+    INSPECTOR,
+    MANAGER,
+    PROVIDER,
+    _ask_to_defer,
+    _set_clock,
+    _settle,
+    running,
+)
 from workflows import visit
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, compute_timeline, on_site_days
@@ -234,4 +242,29 @@ def test_an_unannounced_visit_is_kept_from_its_provider_until_it_begins(
         assert "Cancelled" in provider.ask("/cancel", lambda m: "Cancelled" in m.text).text
         drafted = provider.ask(f"when is the draft due for #{home}?", lambda m: f"#{home}" in m.text)
         assert format_date(CALENDAR.add_working_days(CH_END, 18)) in drafted.text, drafted.text
+
+        # Asked while inspectors are on site; the managers decide by the last on-site day. Approved, the
+        # visit's new days are unannounced again: the provider is told it was approved, not when.
+        marks = {u: u.mark() for u in (manager, provider)}
+        _ask_to_defer(provider, home)
+        asked = manager.wait_next(marks[manager], lambda m: "asks to defer" in m.text, timeout=15)
+        assert f"Decide by {format_date(CH_END)}: once the visit has ended" in asked.text, asked.text
+        manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=asked)
+        done = manager.ask("13/4/2026", lambda m: "Approved" in m.text)
+        assert "Monday 13 April 2026" in done.text, done.text
+        told = provider.wait_next(marks[provider], lambda m: "approved" in m.text, timeout=15)
+        assert "No dates to show yet" in told.text, told.text
+        again = provider.ask(f"/case {home}", lambda m: f"#{home} Oak House" in m.text)
+        secret = date_patterns(secret_days() | _days_of("ch-full", date(2026, 4, 13), None))
+        for message in (told, again, provider.ask(f"/due {home}", lambda m: f"#{home}" in m.text)):
+            assert leaks(everything_said(message), secret) == [], message.text
         _settle(api, bot, first_day)
+
+
+def _days_of(kind_id: str, start: date, end: date | None) -> set[date]:
+    """A plan's on-site days and every date of its timeline."""
+    kind, dates = get_kind(kind_id), CaseDates(start, end)
+    found = set(on_site_days(kind, dates, CALENDAR))
+    for d in compute_timeline(kind, dates, CALENDAR):
+        found |= {d.due, d.last_day}
+    return found
