@@ -28,7 +28,7 @@ from store.consistency import case_dates
 from store.errors import NotFound
 from store.lists import CaseFilter, CaseRef
 from store.models import AuditEntry, Case, Person, Role
-from workflows.audience import nothing_dated, sees_sources
+from workflows.audience import nothing_dated, planned_for, sees_sources
 from workflows.dates import format_date
 from workflows.kinds import KINDS, get_kind
 from workflows.names import typed, words
@@ -122,10 +122,11 @@ def describe_case(
         lines.append(f"URN: {escape(case.setting.urn)}")
     # A provider is not told the planned days of a visit kept from them (workflows.audience).
     concealed = hidden(case, person, services.calendar, today)
-    if case.planned_start and not concealed:
-        lines.append(f"Planned on site from: {format_date(case.planned_start)}")
-    if case.planned_end and not concealed:
-        lines.append(f"Planned last on-site day: {format_date(case.planned_end)}")
+    start, end = planned_for(person.role, kind, case_dates(case), today, services.calendar)
+    if start:
+        lines.append(f"Planned on site from: {format_date(start)}")
+    if end:
+        lines.append(f"Planned last on-site day: {format_date(end)}")
     lines.append("Status: " + (closed_because(case) if case.status == "closed" else "open"))
     if case.judgement:
         lines.append(f"Judgement: {escape(case.judgement.replace('_', ' '))}")
