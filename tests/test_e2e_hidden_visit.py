@@ -112,8 +112,8 @@ def _invite(api: FakeBotApi, manager: FakeUser, user: FakeUser, role: str, ref: 
 _PER_CASE = (
     ("/case {ref}", "Deadlines"),
     ("/due {ref}", _NOTHING),
-    ("/calendar {ref}", "None of your deadlines"),
-    ("/timeline {ref}", "Nothing to show"),
+    ("/calendar {ref}", _NOTHING),
+    ("/timeline {ref}", _NOTHING),
     ("/defer {ref}", "no visit on this case to defer now"),
     ("/comments {ref}", "Comments open once the draft report"),
     ("/complain {ref}", "from the end of the inspection"),
