@@ -75,6 +75,14 @@ async def prune_inbox(context: InspectContext) -> None:
     log.info("inbox: forgot %d handled update(s)", forgotten)
 
 
+async def reveal_begun(context: InspectContext) -> None:
+    """Visits kept from their provider that have begun: the provider's reminders are written now
+    (store.outbox.reveal_begun); counts only in the log."""
+    services = context.services
+    cases = await services.db.outbox.reveal_begun(services.clock())
+    log.info("outbox: reminders brought in line on %d case(s) whose visit has begun", cases)
+
+
 def schedule_housekeeping(application: InspectApplication, settings: Settings) -> None:
     """Purge once shortly after start (catching up after downtime), then every night at 2am."""
     queue = application.job_queue
@@ -84,6 +92,9 @@ def schedule_housekeeping(application: InspectApplication, settings: Settings) -
         purge_expired, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
     )
     queue.run_daily(prune_inbox, time=time(2, 30, tzinfo=settings.zone), name="inbox")
+    # Just after midnight, so a visit that begins today has its provider's reminders by the morning.
+    queue.run_once(reveal_begun, when=20, name="reveal")
+    queue.run_daily(reveal_begun, time=time(0, 5, tzinfo=settings.zone), name="reveal")
 
 
 #: Where the outbox sender is kept in bot_data (the job and the update processor both reach it).

@@ -24,11 +24,13 @@ from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title
-from handlers.timeline import case_timeline
+from handlers.timeline import hidden, visible_timeline
 from store.errors import NotFound
 from store.models import Case, Person
+from workflows.audience import nothing_dated
 from workflows.calendar_feed import CalendarEntry, ChartData, Status, calendar_entries, chart_points
 from workflows.dates import format_date
+from workflows.kinds import get_kind
 
 log = logging.getLogger(__name__)
 
@@ -156,14 +158,20 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
     entries = calendar_entries(
         case.ref,
         person.role,
-        case_timeline(case, services.calendar),
+        visible_timeline(case, person, services.calendar, services.today()),
         services.today(),
         services.calendar,
         services.zone,
         domain,
     )
     if not entries:
-        await reply(update, f"None of your deadlines on {case_title(case)} is still to come.")
+        concealed = hidden(case, person, services.calendar, services.today())
+        await reply(
+            update,
+            _nothing(case)
+            if concealed
+            else f"None of your deadlines on {case_title(case)} is still to come.",
+        )
         return
     data = ics_bytes(case, entries, services.zone, datetime.now(services.zone))
     await update.effective_message.reply_document(
@@ -187,9 +195,12 @@ async def timeline_command(update: Update, context: InspectContext) -> None:
         return
     services = context.services
     today: date = services.today()
-    data = chart_points(case_timeline(case, services.calendar), person.role, today, services.calendar)
+    data = chart_points(
+        visible_timeline(case, person, services.calendar, today), person.role, today, services.calendar
+    )
     if not data.points:
-        await reply(update, f"Nothing to show on {case_title(case)}.")
+        concealed = hidden(case, person, services.calendar, today)
+        await reply(update, _nothing(case) if concealed else f"Nothing to show on {case_title(case)}.")
         return
     title = f"#{case.ref} {case.setting.name}"
     picture = await asyncio.to_thread(timeline_png, title, data)
@@ -202,6 +213,11 @@ async def timeline_command(update: Update, context: InspectContext) -> None:
         parse_mode="HTML",
         do_quote=False,
     )
+
+
+def _nothing(case: Case) -> str:
+    """For the provider of a visit kept from them: what a case with no visit planned would say."""
+    return f"{case_title(case)}: {escape(nothing_dated(get_kind(case.kind)))}"
 
 
 def handlers() -> list[Handler]:

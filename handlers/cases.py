@@ -24,12 +24,12 @@ from handlers.render import (
     which_case,
 )
 from handlers.requests import notify_keyboard
-from handlers.timeline import visible_timeline
+from handlers.timeline import hidden, visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
 from store.lists import CaseFilter, CaseRef
 from store.models import AuditEntry, Case, Person, Role
-from workflows.audience import sees_sources
+from workflows.audience import nothing_dated, planned_for, sees_sources
 from workflows.dates import format_date
 from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.names import typed, words
@@ -121,10 +121,13 @@ def describe_case(
     lines = [f"<b>{case_title(case)}</b>", f"Inspection: {escape(kind.name)}"]
     if case.setting.urn:
         lines.append(f"URN: {escape(case.setting.urn)}")
-    if case.planned_start:
-        lines.append(f"Planned on site from: {format_date(case.planned_start)}")
-    if case.planned_end:
-        lines.append(f"Planned last on-site day: {format_date(case.planned_end)}")
+    # A provider is not told the planned days of a visit kept from them (workflows.audience).
+    concealed = hidden(case, person, services.calendar, today)
+    start, end = planned_for(person.role, kind, case_dates(case), today, services.calendar)
+    if start:
+        lines.append(f"Planned on site from: {format_date(start)}")
+    if end:
+        lines.append(f"Planned last on-site day: {format_date(end)}")
     lines.append("Status: " + (closed_because(case) if case.status == "closed" else "open"))
     if case.judgement:
         lines.append(f"Judgement: {escape(case.judgement.replace('_', ' '))}")
@@ -144,7 +147,9 @@ def describe_case(
         ]
     lines.append("")
     lines.append("<b>Deadlines</b>")
-    for deadline in visible_timeline(case, person, services.calendar):
+    if concealed:
+        lines.append(escape(nothing_dated(kind)))
+    for deadline in visible_timeline(case, person, services.calendar, today):
         lines.append(deadline_line(deadline, today, services.calendar, is_mine(deadline, person.role)))
         lines.append(f"   <i>{escape(deadline.rule)}</i>")
     notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)

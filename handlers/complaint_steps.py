@@ -16,7 +16,7 @@ from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA
 from handlers.people import drop_buttons, pressed_case, reply
 from handlers.render import case_keyboard, case_title, which_case
-from handlers.requests import situation, window_words
+from handlers.requests import complaint_window, window_words
 from store.errors import NotFound
 from store.models import Case, Person, Role
 from workflows import complaints
@@ -33,7 +33,7 @@ def answer(case: Case, person: Person, context: InspectContext) -> str:
     kind = KINDS[case.kind]
     title = case_title(case)
     try:
-        found = complaints.check_window(situation(services, case))
+        found = complaint_window(services, person.role, case)
     except Refused as exc:
         head = f"<b>{title}</b>: {escape(str(exc))}"
     else:

@@ -30,11 +30,12 @@ from handlers.render import (
     which_case,
 )
 from handlers.start import help_command
-from handlers.timeline import visible_timeline
+from handlers.timeline import hidden, visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
 from store.lists import CaseRef
 from store.models import Case, Person
+from workflows.audience import nothing_dated
 from workflows.dates import find_date, format_date
 from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
@@ -112,8 +113,10 @@ async def _send_due(
 ) -> None:
     services = context.services
     today = services.today()
-    rows = [d for d in visible_timeline(case, person, services.calendar) if d.open_on(today)]
-    if not rows:
+    rows = [d for d in visible_timeline(case, person, services.calendar, today) if d.open_on(today)]
+    if hidden(case, person, services.calendar, today):
+        pages = [f"{case_title(case)}: {escape(nothing_dated(get_kind(case.kind)))}"]
+    elif not rows:
         pages = [f"Nothing is left to do on {case_title(case)}."]
     else:
         lines = [deadline_line(d, today, services.calendar, is_mine(d, person.role)) for d in rows]
@@ -246,8 +249,12 @@ async def _about_case(
 
     A date in the question is never ignored: it is a "what if", or the answer says it is not one.
     `asked` is the reading of `text` when the caller has one (None: read it here); the case's timeline is
-    worked out once here and shared by the steps below.
+    worked out once here and shared by the steps below. While the case's visit is kept from the
+    person, nothing is worked out from its dates, a what-if included: the answer names no day.
     """
+    if hidden(case, person, context.services.calendar, context.services.today()):
+        await reply(update, f"{case_title(case)}: {escape(nothing_dated(get_kind(case.kind)))}")
+        return
     try:
         found = find_date(text, context.services.today())
     except DateParseError as exc:
@@ -263,7 +270,7 @@ async def _about_case(
             asked = None
         text = dated.asked
     reading = asked if asked is not None else parse_question(text)
-    timeline = visible_timeline(case, person, context.services.calendar)
+    timeline = visible_timeline(case, person, context.services.calendar, context.services.today())
     key, reason = _which_milestone(case, person, context, text, reading, timeline)
     if reason:
         await reply(update, reason)
@@ -298,7 +305,7 @@ def _which_milestone(
     if reading is None:
         reading = parse_question(text)
     if timeline is None:
-        timeline = visible_timeline(case, person, context.services.calendar)
+        timeline = visible_timeline(case, person, context.services.calendar, context.services.today())
     narrowed = reading.narrowed([d.key for d in timeline])
     if narrowed.intent == Intent.DEADLINE and narrowed.matches:
         return (narrowed.matches[0].key, "") if narrowed.confident else ("?", "")
@@ -418,8 +425,10 @@ def _answer_text(
     case's as `person` sees it, worked out here when the caller has not already (a button press)."""
     services = context.services
     today = services.today()
+    if hidden(case, person, services.calendar, today):
+        return f"{case_title(case)}: {escape(nothing_dated(get_kind(case.kind)))}"
     if timeline is None:
-        timeline = visible_timeline(case, person, services.calendar)
+        timeline = visible_timeline(case, person, services.calendar, today)
     if key is None:
         pending = [d for d in timeline if d.open_on(today)]
         chosen = ([d for d in pending if is_mine(d, person.role)] or pending)[:1]
@@ -455,7 +464,7 @@ async def _overdue_on_case(update: Update, context: InspectContext, person: Pers
     today = services.today()
     lines = [
         f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
-        for d in visible_timeline(case, person, services.calendar)
+        for d in visible_timeline(case, person, services.calendar, services.today())
         if d.missed_on(today)
     ]
     if not lines:

@@ -126,7 +126,9 @@ async def render(
         lines = []
         for line in cases.items:
             tail = "nothing left to do"
-            if line.chase is not None:
+            if line.hidden:  # its visit is kept from this provider: no date, as with none planned
+                tail = "no dates yet"
+            elif line.chase is not None:
                 away = relative(line.chase.last_day, today, calendar)
                 tail = f"next: {escape(line.chase.label)}, {escape(when(line.chase))} ({away})"
             lines.append(f"• <b>{case_title(line.case)}</b>, {kind_name(line.case.kind)}: {tail}")
@@ -158,9 +160,12 @@ async def render(
                 offset = (rows.total - 1) // PAGE_SIZE * PAGE_SIZE
                 rows = await lists.due_between(person, today, first, last, offset)
             name = "this week" if week == 0 else "next week"
+            # A provider is not given the week's days: one of them could be a planned day of a visit kept
+            # from them (workflows.audience), and every line of theirs carries its own date anyway.
+            span = "" if person.role is Role.PROVIDER else f"{format_date(first)} to {format_date(last)}"
             if not rows.total:
-                return f"Nothing is due {name} ({format_date(first)} to {format_date(last)}).", None
-            header = f"Due {name}, {format_date(first)} to {format_date(last)} ({rows.total}):"
+                return f"Nothing is due {name}" + (f" ({span})." if span else "."), None
+            header = f"Due {name}" + (f", {span}" if span else "") + f" ({rows.total}):"
         start, total = rows.offset, rows.total
         lines = [
             f"<b>{case_title(r.case)}</b> "

@@ -20,6 +20,7 @@ from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title, relative, when
+from handlers.timeline import hidden
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import CONFIG, OutboxRow
@@ -161,6 +162,8 @@ async def _line(
             None,
         )
     assert case is not None
+    if hidden(case, person, services.calendar, today):
+        return None  # no reminder names a day of a visit kept from the provider (workflows.audience)
     timeline = _timeline(case, services)
     deadline = timeline.get(str(p.get("key", "")))
     if row.template == "remind":
@@ -358,18 +361,29 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
     if not rows:
         await reply(update, "No reminders are waiting for you. Send /cases to see your deadlines.")
         return
+    services = context.services
     lines = ["Your coming reminders:"]
-    cases: dict[int, tuple[str, dict[str, Deadline]]] = {}
+    cases: dict[int, tuple[str, dict[str, Deadline]] | None] = {}
     for row in rows:
         if row.case_id is not None and row.case_id not in cases:
-            case = await context.services.db.outbox.case(row.case_id)
-            cases[row.case_id] = (case_title(case), _timeline(case, context.services)) if case else ("", {})
-        title, timeline = cases.get(row.case_id or 0, ("", {}))
+            case = await services.db.outbox.case(row.case_id)
+            concealed = case is not None and hidden(case, person, services.calendar, services.today())
+            # Nothing of a visit kept from the provider is listed, not even when it would be sent.
+            cases[row.case_id] = (
+                None if concealed else (case_title(case), _timeline(case, services)) if case else ("", {})
+            )
+        found = cases.get(row.case_id or 0, ("", {}))
+        if found is None:
+            continue
+        title, timeline = found
         local = row.due_at.astimezone(context.services.zone)
         key = str(row.params.get("key", row.template))
         what = escape(timeline[key].label) if key in timeline else escape(key.replace("_", " "))
         lead = _LEADS.get(str(row.params.get("lead")), "news")
         lines.append(f"• {format_date(local.date())}, {format_time(local.time())}: {title}, {what} ({lead})")
+    if len(lines) == 1:
+        await reply(update, "No reminders are waiting for you. Send /cases to see your deadlines.")
+        return
     lines.append("\n/mute REF stops a case's reminders; /unmute REF brings them back.")
     await reply(update, "\n".join(lines))
 

@@ -29,12 +29,14 @@ from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, reply
 from handlers.reminders import Rendered
 from handlers.render import case_title, quoted, relative, when
+from handlers.timeline import hidden
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
 from store.requests import Request, Sent
-from workflows import comments, complaints, deferral, notification, survey
+from workflows import comments, complaints, deferral, notification, survey, visit
+from workflows.audience import hides_visit, nothing_dated
 from workflows.dates import format_date
 from workflows.errors import DateParseError
 from workflows.flows import Party, Refused, Situation
@@ -158,8 +160,26 @@ async def render_request(
 
 
 def _deferrable(services: Services, case: Case) -> bool:
-    """Whether the visit can still be deferred today (the notice offers Ask to defer only then)."""
-    return deferral.started(situation(services, case)) is None
+    """Whether the visit can be deferred today (the notice offers Ask to defer only then): before it
+    starts, or for a visit without notice (a COVID-19 visit from its call) while it is on."""
+    return deferral.last_day_to_ask(situation(services, case)) is not None
+
+
+#: What a provider is told of a complaint on a case whose visit is kept from them: check_window's words
+#: without the day (it would be the planned last on-site day).
+NOT_OPEN_YET = (
+    "A formal complaint can be made from the end of the inspection. Until then, raise concerns with the "
+    "inspector, and with their manager if that doesn't resolve them."
+)
+
+
+def complaint_window(services: Services, role: Role, case: Case) -> complaints.Window:
+    """`complaints.check_window` for someone of `role`: while the case's visit is kept from them (a
+    provider before an unannounced visit begins, workflows.audience), refused with no day named."""
+    facts = situation(services, case)
+    if hides_visit(role, facts.kind, facts.dates, facts.today, facts.calendar):
+        raise Refused(NOT_OPEN_YET)
+    return complaints.check_window(situation(services, case))
 
 
 def describe_for(
@@ -171,12 +191,34 @@ def describe_for(
     if request.kind == survey.MACHINE.kind:
         return survey_chat.notice(request, case, event, who)[0]
     if request.kind == "notification" and event == notification.NOTIFY:
+        if hidden(case, person, services.calendar, services.today()):
+            # A notice on a kind without notice names no day to its provider (workflows.audience).
+            return (
+                f"{who} recorded that you were notified of the inspection of <b>{case_title(case)}</b>.\n"
+                "Press Acknowledge when you have read this."
+            )
         return _notified(situation(services, case), case, who)
+    if (
+        request.kind == "deferral"
+        and event == deferral.APPROVE
+        and hidden(case, person, services.calendar, services.today())
+    ):
+        # The new days of a visit kept from the provider are not theirs to learn (workflows.audience).
+        return (
+            f"The deferral of <b>{case_title(case)}</b> was <b>approved</b> by {who}: the inspection will "
+            f"not go ahead as it was. {escape(nothing_dated(KINDS[case.kind]))}"
+        )
     said = _describe(request, case, event, who)
     if request.kind == "deferral" and event == deferral.ASK and person.role is Role.MANAGER:
+        p = request.payload
+        if visit.is_unannounced(KINDS[case.kind]) and p.get("until"):
+            # Asked once inspectors arrived (deferral-policy.md section 2): decided while the visit is on.
+            last = format_date(datetime.fromisoformat(str(p["until"])).date())
+            said += f"\nDecide by <b>{last}</b>: once the visit has ended it can't be deferred."
+            return said
         # The day to decide by, from when the visit begins as asked (so an edit after the decision says it
         # alike); requests from before "begins" was kept have the first on-site day.
-        begins = request.payload.get("begins") or request.payload["first_day"]
+        begins = p.get("begins") or p["first_day"]
         until = services.calendar.add_working_days(datetime.fromisoformat(str(begins)).date(), -1)
         said += f"\nDecide by <b>{format_date(until)}</b>: once the visit starts it can't be deferred."
     return said
@@ -244,7 +286,7 @@ def _notified(facts: Situation, case: Case, who: str) -> str:
         due = None if item.milestone is None else facts.deadline(item.milestone)
         by = "" if due is None else f", by <b>{when(due)}</b>"
         lines.append(f"• {escape(item.label)}{by} ({escape(item.source.citation)})")
-    defer = ", or Ask to defer" if deferral.started(facts) is None else ""
+    defer = ", or Ask to defer" if deferral.last_day_to_ask(facts) is not None else ""
     lines.append(f"Press Acknowledge when you have read this{defer}.")
     return "\n".join(lines)
 
@@ -659,7 +701,7 @@ async def complain_command(update: Update, context: InspectContext) -> str | int
     kind = KINDS[case.kind]
     steps = "\n".join(f"{n}. {escape(text)}" for n, text in enumerate(complaints.steps_text(kind), 1))
     try:
-        found = complaints.check_window(situation(context.services, case))
+        found = complaint_window(context.services, Role.PROVIDER, case)  # _provider_case: theirs
     except Refused as exc:
         await reply(update, escape(str(exc)) + (f"\n\nThe steps:\n{steps}" if steps else ""))
         return ConversationHandler.END

@@ -45,7 +45,8 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
     ],
     Role.PROVIDER: [
-        "/defer 12: ask the managers to defer the inspection of #12 (before it starts)",
+        "/defer 12: ask the managers to defer the inspection of #12 (before it starts; an unannounced one "
+        "once inspectors arrive)",
         "/complain 12: make a formal complaint about #12 (the steps, inside its window)",
         "/comments 12: send your comments on the draft report of #12",
         "/survey: answer (or carry on with) the short survey Ofsted sends once the report is out",

@@ -6,7 +6,7 @@ from datetime import date
 
 from store.consistency import case_dates
 from store.models import Case, Person
-from workflows.audience import shown
+from workflows.audience import hides_visit, timeline_for
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline, compute_timeline, next_deadline, overdue
 from workflows.kinds import get_kind
@@ -27,6 +27,14 @@ def late(case: Case, calendar: WorkingCalendar, today: date) -> list[Deadline]:
     return overdue(case_timeline(case, calendar), today)
 
 
-def visible_timeline(case: Case, person: Person, calendar: WorkingCalendar) -> list[Deadline]:
-    """The case's deadlines as `person`'s role is shown them (workflows.audience)."""
-    return shown(person.role, case_timeline(case, calendar))
+def hidden(case: Case, person: Person, calendar: WorkingCalendar, today: date) -> bool:
+    """True while the case's visit is kept from `person` (a provider, before an unannounced visit
+    begins: workflows.audience.hides_visit): nothing dated may be shown to them."""
+    return hides_visit(person.role, get_kind(case.kind), case_dates(case), today, calendar)
+
+
+def visible_timeline(case: Case, person: Person, calendar: WorkingCalendar, today: date) -> list[Deadline]:
+    """The case's deadlines as `person`'s role is shown them today (workflows.audience.timeline_for):
+    none while its visit is kept from them."""
+    kind = get_kind(case.kind)
+    return timeline_for(person.role, kind, case_dates(case), today, calendar, case_timeline(case, calendar))

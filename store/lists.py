@@ -9,6 +9,7 @@ by every list but `closed_cases`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,13 +18,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import aiosqlite
 
 from store import guard
-from store.codec import opt_time
+from store.codec import opt_day, opt_time
 from store.deadlines import deadline_from_row, due_at_text
 from store.models import Person
 from store.reads import first_row
+from workflows import visit
 from workflows.access import Role, Subject, is_operator
-from workflows.audience import INTERNAL_KEYS
-from workflows.deadlines import Deadline
+from workflows.audience import INTERNAL_KEYS, hides_visit
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import CaseDates, Deadline
+from workflows.kinds import get_kind
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -54,13 +58,47 @@ def visible_sql(subject: Subject, case: str = "c") -> tuple[str, list[Any]]:
     return "0", []
 
 
-def shown_sql(role: Role | None, row: str = "d") -> tuple[str, list[Any]]:
+def shown_sql(role: Role | None, row: str = "d", hidden: Sequence[int] = ()) -> tuple[str, list[Any]]:
     """`workflows.audience.sees` as a condition on `case_deadlines` row `row`: providers are not shown
-    internal steps nor INTERNAL_KEYS; everyone else everything."""
+    internal steps nor INTERNAL_KEYS, nor any deadline of the cases in `hidden` (those whose visit is
+    kept from them, `hidden_cases`: `workflows.audience.timeline_for`); everyone else everything."""
     if role is not Role.PROVIDER:
         return "1", []
     marks = ", ".join("?" * len(_INTERNAL))
-    return f"({row}.internal = 0 AND {row}.key NOT IN ({marks}))", list(_INTERNAL)
+    condition, params = f"({row}.internal = 0 AND {row}.key NOT IN ({marks}))", list[Any](_INTERNAL)
+    if hidden:
+        condition += f" AND {row}.case_id NOT IN ({', '.join('?' * len(hidden))})"
+        params += list(hidden)
+    return condition, params
+
+
+async def hidden_cases(
+    conn: aiosqlite.Connection, subject: Subject, today: date, calendar: WorkingCalendar
+) -> list[int]:
+    """The ids of the open cases whose visit is kept from `subject` today (`workflows.audience.hides_visit`:
+    a provider, on a visit without notice that has not begun): none for anyone else. A provider's setting
+    has a handful of cases, and only those of such kinds are read, with their recorded dates."""
+    if subject.role is not Role.PROVIDER or subject.setting_id is None:
+        return []
+    kinds = sorted(visit.UNANNOUNCED_KINDS | visit.ANNOUNCED_BY_CALL)
+    rows = await conn.execute_fetchall(
+        "SELECT c.id, c.kind, c.planned_start, c.planned_end, c.judgement, c.concerns,"
+        " (SELECT json_group_object(e.key, e.day) FROM case_events e WHERE e.case_id = c.id) AS events"
+        " FROM cases c WHERE c.status = 'open' AND c.setting_id = ?"
+        f" AND c.kind IN ({', '.join('?' * len(kinds))})",
+        (subject.setting_id, *kinds),
+    )
+    found: list[int] = []
+    for row in rows:
+        events = json.loads(row["events"] or "{}")
+        dates = CaseDates(
+            start=opt_day(row["planned_start"]),
+            end=opt_day(row["planned_end"]),
+            records={key: date.fromisoformat(day) for key, day in events.items()},
+        )
+        if hides_visit(subject.role, get_kind(row["kind"]), dates, today, calendar):
+            found.append(int(row["id"]))
+    return found
 
 
 def _open_on(today: date, row: str = "d") -> tuple[str, list[Any]]:
@@ -96,6 +134,7 @@ class CaseLine:
 
     case: CaseRef
     chase: Deadline | None
+    hidden: bool = False  # its visit is kept from the person asking: no date may be shown for it
 
 
 @dataclass(frozen=True)
@@ -169,7 +208,8 @@ class ListRepository:
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
             where, params = visible_sql(subject)
-            shown, shown_params = shown_sql(subject.role)
+            hidden = await hidden_cases(conn, subject, today, self._db.calendar)
+            shown, shown_params = shown_sql(subject.role, hidden=hidden)
             conditions, extra = [where], list(params)
             if narrow.kind is not None:
                 conditions.append("c.kind = ?")
@@ -237,8 +277,10 @@ class ListRepository:
                     )
                 ]
             cases = await _cases_by_id(conn, page_ids)
-            timelines = await _timelines(conn, cases, subject.role)
-        return Page([CaseLine(c, chase(timelines.get(c.id, []), today)) for c in cases], total, offset)
+            timelines = await _timelines(conn, cases, subject.role, hidden)
+        return Page(
+            [CaseLine(c, chase(timelines.get(c.id, []), today), c.id in hidden) for c in cases], total, offset
+        )
 
     async def closed_cases(self, actor: Person, offset: int = 0, limit: int = PAGE_SIZE) -> Page[CaseRef]:
         """Closed cases `actor` may see, newest first."""
@@ -323,7 +365,7 @@ class ListRepository:
         """Missed deadlines of the open cases `actor` may see, as they are shown to them, oldest first."""
         missed, missed_params = _missed_on(today)
         return await self._deadlines(
-            actor, f"d.due_at < ? AND {missed}", [today.isoformat(), *missed_params], offset, limit
+            actor, today, f"d.due_at < ? AND {missed}", [today.isoformat(), *missed_params], offset, limit
         )
 
     async def due_between(
@@ -333,6 +375,7 @@ class ListRepository:
         open_on, open_params = _open_on(today)
         return await self._deadlines(
             actor,
+            today,
             f"d.due_at >= ? AND d.due_at < ? AND {open_on}",
             [first.isoformat(), f"{last.isoformat()} 99", *open_params],
             offset,
@@ -340,12 +383,13 @@ class ListRepository:
         )
 
     async def _deadlines(
-        self, actor: Person, condition: str, params: list[Any], offset: int, limit: int
+        self, actor: Person, today: date, condition: str, params: list[Any], offset: int, limit: int
     ) -> Page[DeadlineLine]:
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
             where, where_params = visible_sql(subject)
-            shown, shown_params = shown_sql(subject.role)
+            hidden = await hidden_cases(conn, subject, today, self._db.calendar)
+            shown, shown_params = shown_sql(subject.role, hidden=hidden)
             # `d.case_open = 1 AND d.recorded IS NULL` as written matches the partial index on due_at.
             body = (
                 " FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
@@ -389,13 +433,13 @@ async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[Any]) ->
 
 
 async def _timelines(
-    conn: aiosqlite.Connection, cases: Sequence[CaseRef], role: Role | None
+    conn: aiosqlite.Connection, cases: Sequence[CaseRef], role: Role | None, hidden: Sequence[int] = ()
 ) -> dict[int, list[Deadline]]:
     """The stored deadlines of a page's cases as `role` is shown them, in one query."""
     if not cases:
         return {}
     kinds = {c.id: c.kind for c in cases}
-    shown, shown_params = shown_sql(role)
+    shown, shown_params = shown_sql(role, hidden=hidden)
     marks = ", ".join("?" * len(cases))
     found: dict[int, list[Deadline]] = {}
     for row in await conn.execute_fetchall(

@@ -22,11 +22,16 @@ import aiosqlite
 
 from store import deadlines, guard
 from store.codec import time_from_text, time_to_text
+from store.consistency import case_dates
 from store.errors import InvalidInput
 from store.models import Case, Person, Role
 from store.reads import first_row
+from workflows import visit
+from workflows.audience import hides_visit
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, Deadline
+from workflows.errors import TimelineError
+from workflows.kinds import get_kind
 from workflows.reminders import Hours, Recipient, notices, wanted_reminders
 from workflows.rules import Actor, Condition
 
@@ -204,7 +209,25 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
         )
         return
     people, managers = await _recipients(conn, case)
-    wanted = {w.dedup(case.id): w for w in wanted_reminders(after, people, managers, now, hours, calendar)}
+    # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
+    # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
+    hidden = hides_visit(
+        Role.PROVIDER, get_kind(case.kind), case_dates(case), hours.local(now).date(), calendar
+    )
+    providers = [p.person_id for p in people if p.role is Role.PROVIDER]
+    if hidden and providers:
+        # Written before the visit was planned again for later (a deferral): snoozes and news go too.
+        marks = ", ".join("?" * len(providers))
+        await _cancel(
+            conn,
+            f"case_id = ? AND person_id IN ({marks}) AND template IN ('remind', 'moved', 'draft_sent')",
+            (case.id, *providers),
+            "hidden",
+        )
+    wanted = {
+        w.dedup(case.id): w
+        for w in wanted_reminders(after, people, managers, now, hours, calendar, hidden_from_provider=hidden)
+    }
     existing = {
         r["dedup"]: r
         for r in await conn.execute_fetchall(
@@ -241,7 +264,7 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
             params={"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()},
             due_at=want.due_at,
         )
-    told = notices(before, after, people, calendar, hours.local(now).date())
+    told = notices(before, after, people, calendar, hours.local(now).date(), hidden_from_provider=hidden)
     at_once = hours.next_awake(now)
     for moved in told.moved:
         change = moved.change
@@ -685,6 +708,38 @@ class OutboxRepository:
         return None if found is None else _copy(found)
 
     # ------------------------------------------------------------ for people in chat
+
+    async def reveal_begun(self, now: datetime, days: int = 14) -> int:
+        """Reconcile the open cases whose visit was kept from their provider and has begun in the last
+        `days` days (catching up after downtime), so the provider's reminders, held back while it was
+        hidden (`reconcile`), are written now. Idempotent: run daily and at start. Returns the cases."""
+        from store.cases import build_case
+
+        hours, calendar = CONFIG.hours, CONFIG.calendar
+        today = hours.local(now).date()
+        kinds = sorted(visit.UNANNOUNCED_KINDS | visit.ANNOUNCED_BY_CALL)
+        marks = ", ".join("?" * len(kinds))
+        done = 0
+        async with self._db.transaction(counted=False) as conn:
+            rows = await conn.execute_fetchall(
+                f"SELECT * FROM cases c WHERE c.status = 'open' AND c.kind IN ({marks}) AND EXISTS"
+                " (SELECT 1 FROM case_members m WHERE m.case_id = c.id AND m.role = 'provider')"
+                " AND COALESCE(c.planned_start, c.planned_end) >= ?",
+                (*kinds, (today - timedelta(days=days + 31)).isoformat()),
+            )
+            for row in rows:
+                case = await build_case(conn, row)
+                kind, dates = get_kind(case.kind), case_dates(case)
+                if hides_visit(Role.PROVIDER, kind, dates, today, calendar):
+                    continue  # not begun yet
+                try:
+                    if visit.begins(kind, dates, calendar) < today - timedelta(days=days):
+                        continue
+                except TimelineError:
+                    continue  # no on-site day yet: nothing was held back
+                await reconcile(conn, case, now)
+                done += 1
+        return done
 
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
         """A person's pending reminders and notices, soonest first."""

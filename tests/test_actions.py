@@ -11,7 +11,7 @@ from workflows import comments, complaints, deferral, notification, survey
 from workflows.actions import Action, Waiting, available
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates
-from workflows.flows import Party, Situation
+from workflows.flows import Party, Refused, Situation
 from workflows.kinds import KINDS
 
 CALENDAR = WorkingCalendar()
@@ -43,32 +43,66 @@ def _last_day(situation: Situation, key: str) -> date:
 
 
 def test_deferral_until_the_last_working_day_before_the_visit() -> None:
-    wednesday = _by_key(available(_situation(date(2026, 3, 11)), Party.PROVIDER, 12))
+    # An announced kind: asked before the visit (deferral-policy.md section 2).
+    wednesday = _by_key(available(_situation(date(2026, 3, 11), kind="asa-full"), Party.PROVIDER, 12))
     assert wednesday["defer"] == Action(
         "defer", "ask to defer the inspection", "/defer 12", date(2026, 3, 20)
     )
-    friday = _by_key(available(_situation(date(2026, 3, 20)), Party.PROVIDER, 12))
+    friday = _by_key(available(_situation(date(2026, 3, 20), kind="asa-full"), Party.PROVIDER, 12))
     assert friday["defer"].last_day == date(2026, 3, 20)
 
 
 def test_deferral_on_the_weekend_before_is_still_accepted_until_the_day_before() -> None:
-    saturday = _situation(date(2026, 3, 21))
+    saturday = _situation(date(2026, 3, 21), kind="asa-full")
     assert deferral.started(saturday) is None  # the workflow still accepts a request today
     assert _by_key(available(saturday, Party.PROVIDER, 12))["defer"].last_day == date(2026, 3, 22)
 
 
 def test_no_deferral_once_the_visit_has_started_or_while_one_is_asked() -> None:
-    assert "defer" not in _by_key(available(_situation(MONDAY), Party.PROVIDER, 12))
+    assert "defer" not in _by_key(available(_situation(MONDAY, kind="asa-full"), Party.PROVIDER, 12))
     asked = [Waiting(deferral.MACHINE.kind, (deferral.WITHDRAW,))]
-    assert "defer" not in _by_key(available(_situation(date(2026, 3, 11)), Party.PROVIDER, 12, asked))
+    waiting = available(_situation(date(2026, 3, 11), kind="asa-full"), Party.PROVIDER, 12, asked)
+    assert "defer" not in _by_key(waiting)
 
 
-def test_deferral_of_a_covid_visit_ends_before_the_call() -> None:
-    # A COVID-19 visit is live from the announcement call, the working day before its on-site day.
+@pytest.mark.parametrize("kind", ["ch-full", "ch-assurance", "ch-interim-2014"])
+def test_an_unannounced_visit_is_deferred_once_inspectors_arrive_not_before(kind: str) -> None:
+    # No notice (000 L534): "at the first opportunity after inspectors arrive" (deferral-policy.md s2).
+    for day in (date(2026, 3, 11), date(2026, 3, 20), date(2026, 3, 22)):
+        before = _situation(day, kind=kind)
+        assert "defer" not in _by_key(available(before, Party.PROVIDER, 12)), day
+        with pytest.raises(Refused, match="no visit on this case to defer now") as refused:
+            deferral.refuse_if_started(before)
+        assert "March" not in str(refused.value) and "2026" not in str(refused.value)
+    last = before.last_day()
+    on_site = _by_key(available(_situation(MONDAY, kind=kind), Party.PROVIDER, 12))
+    assert on_site["defer"] == Action("defer", "ask to defer the inspection", "/defer 12", last)
+    deferral.refuse_if_started(_situation(last, kind=kind))  # still accepted on the last on-site day
+    after = _situation(last + timedelta(days=1), kind=kind)
+    assert "defer" not in _by_key(available(after, Party.PROVIDER, 12))
+    with pytest.raises(Refused, match="can no longer be deferred"):
+        deferral.refuse_if_started(after)
+    # A recorded start (inspectors came early) opens it; a recorded end closes it.
+    early_day = date(2026, 3, 18)
+    early = Situation(KINDS[kind], CaseDates(MONDAY, None, {"start": early_day}), early_day, CALENDAR)
+    assert "defer" in _by_key(available(early, Party.PROVIDER, 12))
+    ended = Situation(KINDS[kind], CaseDates(MONDAY, None, {"end": MONDAY}), MONDAY, CALENDAR)
+    assert "defer" not in _by_key(available(ended, Party.PROVIDER, 12))
+
+
+def test_deferral_of_a_covid_visit_opens_with_its_call() -> None:
+    # A COVID-19 visit is announced by a call the working day before its on-site day (002 L155-156):
+    # secret until then, so a request comes from the call to the on-site day.
     situation = _situation(date(2026, 3, 11), kind="covid-assurance", start=date(2026, 3, 24))
     call = deferral.begins(situation)
     assert call == date(2026, 3, 23)
-    assert _by_key(available(situation, Party.PROVIDER, 3))["defer"].last_day == date(2026, 3, 20)
+    assert "defer" not in _by_key(available(situation, Party.PROVIDER, 3))
+    called = _situation(call, kind="covid-assurance", start=date(2026, 3, 24))
+    assert _by_key(available(called, Party.PROVIDER, 3))["defer"].last_day == date(2026, 3, 24)
+    told = _situation(
+        date(2026, 3, 12), kind="covid-assurance", start=date(2026, 3, 24), notification=date(2026, 3, 12)
+    )
+    assert _by_key(available(told, Party.PROVIDER, 3))["defer"].last_day == date(2026, 3, 24)
 
 
 # ---------------------------------------------------------------- provider: comments on the draft
@@ -122,7 +156,8 @@ def test_survey_and_acknowledgement_are_listed_when_waiting_for_the_provider() -
         Waiting(survey.MACHINE.kind, (survey.ANSWER, survey.DECLINE, survey.FINISH)),
         Waiting(notification.MACHINE.kind, (notification.ACKNOWLEDGE,)),
     ]
-    found = _by_key(available(_situation(date(2026, 3, 11)), Party.PROVIDER, 12, waiting))
+    announced = _situation(date(2026, 3, 11), kind="asa-full")
+    found = _by_key(available(announced, Party.PROVIDER, 12, waiting))
     assert found["survey"].what == "answer the post-inspection survey"
     assert found["survey"].command == "/survey 12"  # carries on where it stopped
     assert found["acknowledge"].last_day is None and found["acknowledge"].command is None  # a button
@@ -170,11 +205,14 @@ def test_inspector_records_the_next_step_they_chase() -> None:
 
 def test_manager_decides_deferrals_until_the_visit_and_holds_case_reviews() -> None:
     asked = [Waiting(deferral.MACHINE.kind, (deferral.APPROVE, deferral.DECLINE))]
-    found = _by_key(available(_situation(date(2026, 3, 11)), Party.MANAGER, 12, asked))
+    found = _by_key(available(_situation(date(2026, 3, 11), kind="asa-full"), Party.MANAGER, 12, asked))
     assert found["decide_deferral"].last_day == date(2026, 3, 20)
-    started = _by_key(available(_situation(MONDAY), Party.MANAGER, 12, asked))
+    started = _by_key(available(_situation(MONDAY, kind="asa-full"), Party.MANAGER, 12, asked))
     assert started["decide_deferral"].last_day is None  # only Decline is left: still theirs to do
     assert "defer" not in found
+    # Unannounced: asked once inspectors arrived, decided by the last on-site day (Tuesday 24 March).
+    on_site = _by_key(available(_situation(MONDAY), Party.MANAGER, 12, asked))
+    assert on_site["decide_deferral"].last_day == date(2026, 3, 24)
     start = date(2026, 3, 2)
     inadequate = _situation(date(2026, 3, 10), start=start, judgement="inadequate")
     review = inadequate.deadline("case_review")

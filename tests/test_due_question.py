@@ -93,7 +93,8 @@ async def test_an_unsure_question_offers_the_milestones_the_narrowed_reading_giv
 ) -> None:
     context, inspector, case = await _world(db, clock)
     text = f"when is the report due for #{case.ref}?"
-    live = [d.key for d in due.visible_timeline(case, inspector, context.services.calendar)]
+    services = context.services
+    live = [d.key for d in due.visible_timeline(case, inspector, services.calendar, services.today())]
     offered = [m.key for m in parse_question(text, live).matches[:4]]
     calls: Counter[str] = Counter()
     _counting(monkeypatch, calls, "parse_question")

@@ -11,6 +11,7 @@ from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import (
+    ANNOUNCED,
     INSPECTOR,
     MANAGER,
     PROVIDER,
@@ -49,7 +50,8 @@ def test_help_lists_what_each_role_can_do_now_with_its_date(api: FakeBotApi, tmp
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
         both = [(inspector, "inspector"), (provider, "provider")]
-        coming = _case(api, manager, both, "Oak House", "23/3/2026")
+        # Announced (asa-full): deferred before the visit; a children's home once it begins (test_actions).
+        coming = _case(api, manager, both, "Oak House", "23/3/2026", kind=ANNOUNCED)
         drafted = _case(api, manager, both, "Oak House", "2/3/2026")
         announced = manager.ask('/newcase asa-full "Ash Agency" 13/4/2026', lambda m: "set up" in m.text)
         agency = int(announced.text.split("#", 1)[1].split()[0])
@@ -134,10 +136,12 @@ def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_pa
         assert "4. Then make a formal complaint under Ofsted's complaints procedure" in inside.text
         assert "000 L1256" not in inside.text  # providers are not shown seed lines
 
-        # Before the inspection ends: why not yet, and where to go meanwhile, with the steps.
+        # Before the inspection ends: why not yet, and where to go meanwhile, with the steps; a children's
+        # home's visit is unannounced (000 L534), so its last day is not named to the provider.
         early = provider.ask(f"how do I complain about #{coming}?", lambda m: "complaint" in m.text)
-        assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
-        assert "raise concerns with the inspector now" in early.text and "The steps" in early.text
+        assert "can be made from the end of the inspection" in early.text, early.text
+        assert "24 March" not in early.text and "2026" not in early.text, early.text
+        assert "raise concerns with the inspector" in early.text and "The steps" in early.text
 
         # Staff asking see each step's seed and line.
         cited = inspector.ask(f"what's the complaints procedure for #{ended}?", lambda m: "steps" in m.text)

@@ -17,6 +17,7 @@ from tests.e2e_helpers import invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.test_e2e_requests import (
     _LINK,
+    ANNOUNCED,
     INSPECTOR,
     MANAGER,
     PROVIDER,
@@ -67,7 +68,9 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
         assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
-        one = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
+        one = _case(
+            api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", kind=ANNOUNCED
+        )
 
         # Two managers get the deferral with Approve / Decline; Mia approves.
         marks = {u: u.mark() for u in (manager, second, inspector)}
@@ -102,7 +105,7 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         assert _state(bot) == snapshot
 
         # A withdrawal: the provider's Withdraw button; both managers' copies say so.
-        two = _case(api, manager, [(provider, "provider")], "Oak House")
+        two = _case(api, manager, [(provider, "provider")], "Oak House", kind=ANNOUNCED)
         marks = {u: u.mark() for u in (manager, second)}
         _ask_to_defer(provider, two)
         confirmation = provider.last()
@@ -130,7 +133,7 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         assert _state(bot) == snapshot
 
         # /defer REF withdraw does the same as the button.
-        three = _case(api, manager, [(provider, "provider")], "Oak House")
+        three = _case(api, manager, [(provider, "provider")], "Oak House", kind=ANNOUNCED)
         marks = {u: u.mark() for u in (manager,)}
         _ask_to_defer(provider, three)
         copy = _request_message(manager, marks[manager], three)

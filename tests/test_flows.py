@@ -248,34 +248,48 @@ def test_a_deferral_once_the_visit_has_started_is_refused_with_the_reason() -> N
         run(deferral.FLOW, "requested", "approve", M, on_the_day, start="2026-03-30")
 
 
-def test_a_covid_visit_is_live_from_the_call_the_day_before() -> None:
+def test_a_covid_visit_is_deferred_from_its_call_the_day_before() -> None:
+    """Secret until the call (002 L155-156): before it, /defer names no day; from it, to the on-site day."""
+    before = sit("covid-assurance", date(2026, 3, 17), date(2026, 3, 13))
+    with pytest.raises(Refused, match="no visit on this case to defer now") as refused:
+        run(deferral.FLOW, NEW, "ask", P, before, ground="other", explanation="flood")
+    assert "March" not in str(refused.value)
     call_day = sit("covid-assurance", date(2026, 3, 17), date(2026, 3, 16))
-    with pytest.raises(Refused, match="Monday 16 March 2026"):
-        run(deferral.FLOW, NEW, "ask", P, call_day, ground="other", explanation="flood")
+    assert run(deferral.FLOW, NEW, "ask", P, call_day, ground="other", explanation="x").state == "requested"
+    after = sit("covid-assurance", date(2026, 3, 17), date(2026, 3, 18))
+    with pytest.raises(Refused, match="ended on Tuesday 17 March 2026"):
+        run(deferral.FLOW, NEW, "ask", P, after, ground="other", explanation="flood")
 
 
-def test_a_covid_deferral_keeps_the_call_day_as_when_the_visit_begins() -> None:
-    """The managers must decide before the call (Monday 16 March), not before the on-site day."""
+def test_a_deferral_without_notice_is_decided_while_the_visit_is_on() -> None:
+    """Asked once inspectors arrive (deferral-policy.md section 2): decided by the last on-site day."""
     asked = run(
         deferral.FLOW,
         NEW,
         "ask",
         P,
-        sit("covid-assurance", date(2026, 3, 17), date(2026, 3, 10)),
+        sit("covid-assurance", date(2026, 3, 17), date(2026, 3, 16)),
         ground="other",
         explanation="flood",
     )
     assert asked.payload["first_day"] == "2026-03-17" and asked.payload["begins"] == "2026-03-16"
+    assert asked.payload["until"] == "2026-03-17"
     other = run(
         deferral.FLOW,
         NEW,
         "ask",
         P,
-        sit("ch-full", date(2026, 3, 17), date(2026, 3, 10)),
+        sit("ch-full", date(2026, 3, 17), date(2026, 3, 17)),
         ground="other",
         explanation="flood",
     )
     assert other.payload["begins"] == other.payload["first_day"] == "2026-03-17"
+    assert other.payload["until"] == "2026-03-18"  # two days on site
+    on_site = sit("ch-full", date(2026, 3, 17), date(2026, 3, 18))
+    approved = run(deferral.FLOW, "requested", "approve", M, on_site, start="2026-04-14")
+    assert approved.effects == (SetPlanned(date(2026, 4, 14), None),)  # no planned end: none made up
+    with pytest.raises(Refused, match="ended"):
+        run(deferral.FLOW, "requested", "approve", M, sit("ch-full", date(2026, 3, 17), date(2026, 3, 19)))
 
 
 def test_la_sif_offers_only_its_exceptional_circumstances() -> None:
@@ -291,7 +305,7 @@ def test_la_sif_offers_only_its_exceptional_circumstances() -> None:
 
 
 def test_other_needs_an_explanation_and_a_decline_a_reason() -> None:
-    situation = sit("ch-full", date(2026, 3, 17), date(2026, 3, 10))
+    situation = sit("ch-full", date(2026, 3, 17), date(2026, 3, 17))  # inspectors have arrived
     with pytest.raises(Refused, match="Say why"):
         run(deferral.FLOW, NEW, "ask", P, situation, ground="other")
     with pytest.raises(Refused, match="why it is declined"):

@@ -3,7 +3,7 @@ waits for the person comes first even when its deadlines are the furthest away."
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -43,13 +43,18 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
     last = refs[-1]
     invite = await db.invites.create(boss, Role.PROVIDER, case_ref=last)
     provider = await db.invites.redeem(invite.code, 3, "Pat")
+    # Unannounced (000 L534): nothing before the visit begins, not even the day before it.
+    hidden = await doable_now(context, provider)
+    assert "/defer" not in hidden and "August" not in hidden and "September" not in hidden, hidden
+    # On its first day (Monday 31 August 2026), until its last on-site day (deferral-policy.md s2).
+    clock.now = datetime(2026, 8, 31, 9, 0, tzinfo=UTC)
     assert (
-        f"Ask to defer the inspection: open until Friday 28 August 2026 (/defer {last})"
+        f"Ask to defer the inspection: open until Tuesday 1 September 2026 (/defer {last})"
         in await doable_now(context, provider)
     )
     await db.requests.open(provider, last, "deferral", "ask", {"ground": "closing"})
     managed = await doable_now(context, boss)
-    assert f"#{last} Home {LIMIT + 1}</b>\n• Decide the request to defer by Friday" in managed
+    assert f"#{last} Home {LIMIT + 1}</b>\n• Decide the request to defer by Tuesday" in managed
     assert "2 more open cases" in managed  # still ten looked at, of twelve
 
     assert f"(/defer {last})" not in await doable_now(context, provider)  # asked already: not offered again

@@ -128,7 +128,10 @@ async def test_nothing_is_sent_at_night(world: World) -> None:
 
 async def test_moving_the_end_date_moves_pending_reminders_and_tells_who_owns_them(world: World) -> None:
     await world.at(london(date(2026, 3, 11), 18))  # the new case's own messages go first
-    # A deferral-like move: the inspection ends a week later, so every deadline after it moves.
+    # A deferral-like move: the inspection ends a week later, so every deadline after it moves. Its start
+    # is recorded: the provider knows of it, so they are told (unrecorded, the new planned days would
+    # be a visit kept from them: test_nothing_reaches_the_provider_of_a_visit_kept_from_them).
+    await world.db.cases.record_event(world.inspector, world.case.ref, "start", date(2026, 3, 9))
     await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 16), date(2026, 3, 17))
     assert {str(r["dedup"]).split(":")[4] for r in draft_rows(world)} == {"2026-04-14"}
     assert {str(r["dedup"]).split(":")[4] for r in draft_rows(world, "cancelled")} == {"2026-04-07"}
@@ -275,3 +278,43 @@ async def test_a_changed_judgement_is_told_to_the_provider_before_the_draft(worl
     await world.db.cases.record_event(world.inspector, ref, "draft_report", date(2026, 3, 12))
     await world.db.cases.set_outcome(world.inspector, ref, judgement="requires_improvement")
     assert len(judgement_rows(world)) == 2
+
+
+async def test_nothing_reaches_the_provider_of_a_visit_kept_from_them(world: World) -> None:
+    """Unannounced (000 L534): planned again for later, no reminder or moved notice to the provider names
+    a day counted from the new planned days; from the day the visit begins, `reveal_begun` writes their
+    reminders (the daily job), and nothing before it."""
+    await world.at(london(date(2026, 3, 11), 18))
+    provider_rows = len(world.rows(person_id=world.provider.id))
+    provider_texts = len(world.texts_to(PROVIDER))
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 23), date(2026, 3, 24))
+    comments_due = {str(r["dedup"]) for r in world.rows(person_id=world.provider.id, state="pending")}
+    assert comments_due == set(), comments_due  # their old reminders went, no new ones came
+    assert len(world.rows(person_id=world.provider.id)) == provider_rows  # no moved notice either
+    inspector_moved = [r for r in world.rows(person_id=world.inspector.id) if r["template"] == "moved"]
+    assert inspector_moved  # staff are told as before
+    await world.at(london(date(2026, 3, 12), 10))
+    assert world.texts_to(PROVIDER)[provider_texts:] == []
+    assert await world.db.outbox.reveal_begun(london(date(2026, 3, 20), 0, 5)) == 0  # not begun yet
+    assert world.rows(person_id=world.provider.id, state="pending") == []
+    assert await world.db.outbox.reveal_begun(london(date(2026, 3, 23), 0, 5)) == 1  # the first day
+    pending = [str(r["params"]) for r in world.rows(person_id=world.provider.id, state="pending")]
+    assert pending and all('"key": "provider_comments"' in p for p in pending), pending
+
+
+async def test_news_waiting_for_the_provider_goes_when_the_visit_is_planned_again_for_later(
+    world: World,
+) -> None:
+    """A deadline moved late in the evening (news waits for 08:00); then the visit is planned again for
+    later, so it is kept from the provider: the waiting news is cancelled, not sent in the morning."""
+    await world.at(london(date(2026, 3, 11), 18))
+    world.clock.now = london(date(2026, 3, 11), 21)
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 10), date(2026, 3, 11))
+    waiting = world.rows(person_id=world.provider.id, template="moved", state="pending")
+    assert waiting, world.rows(person_id=world.provider.id)
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 23), date(2026, 3, 24))
+    assert world.rows(person_id=world.provider.id, state="pending") == []
+    assert {r["reason"] for r in world.rows(person_id=world.provider.id, template="moved")} == {"hidden"}
+    before = len(world.texts_to(PROVIDER))
+    await world.at(london(date(2026, 3, 12), 9))
+    assert world.texts_to(PROVIDER)[before:] == []

@@ -73,7 +73,7 @@ async def world(db: Database, clock: Clock, api: FakeBotApi) -> AsyncIterator[Wo
     sender = OutboxSender(services, bot, pacer=Pacer(per_second=1000, per_chat=0))
     boss = await first_manager(db, BOSS)
     other = await _join(db, boss, Role.MANAGER, OTHER)
-    case = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 3, 23), date(2026, 3, 24))
+    case = await db.cases.create(boss, "asa-full", "Oak House", date(2026, 3, 23), date(2026, 3, 24))
     provider = await _join(db, boss, Role.PROVIDER, PROVIDER, case.ref)
     await sender.send_due()  # what the new case had due
     yield World(db, api, sender, boss, other, provider, case.ref)

@@ -2,8 +2,13 @@
 days, which moves every date counted from them) or declines (with a reason); the provider may withdraw.
 
 A request once the visit has started is refused with the reason (the policy pauses a visit that has
-started instead; deferral-policy.md section 2). `la-sif` offers only the exceptional circumstances its
-guidance allows (004 L34-37); staff absence, the DCS's included, is never a ground.
+started instead; deferral-policy.md section 2). A visit the provider has no notice of (a children's home,
+000 L534; a COVID-19 visit until its call, 002 L155-156) is different: the request comes "at the first
+opportunity after inspectors arrive where providers have no notice of the inspection" (deferral-policy.md
+section 2), so it is accepted from the day the visit begins to its last on-site day, and before that
+`/defer` answers as it would on a case with no visit planned (`not_yet`), naming no day. `la-sif` offers
+only the exceptional circumstances its guidance allows (004 L34-37); staff absence, the DCS's included, is
+never a ground.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from workflows.flows import (
     date_field,
     text_field,
 )
-from workflows.rules import InspectionKind, Source
+from workflows.rules import END, InspectionKind, Source
 
 REQUESTED = "requested"
 APPROVED = "approved"
@@ -136,13 +141,35 @@ def started(situation: Situation) -> date | None:
     return first if first <= situation.today else None
 
 
+def without_notice(situation: Situation) -> bool:
+    """A visit the provider has no notice of: asked for once inspectors arrive (deferral-policy.md s2)."""
+    return visit.is_unannounced(situation.kind)
+
+
+def not_yet(kind: InspectionKind) -> str:
+    """What /defer says on a visit without notice before it begins: the same for every such case, as
+    for one with no visit planned, so it gives no day away."""
+    return (
+        f"There is no visit on this case to defer now. {kind.a_name_opening} is not announced in advance: "
+        "if you need a visit deferred, ask here at the first opportunity once inspectors arrive (Ofsted's "
+        "deferral policy)."
+    )
+
+
 def last_day_to_ask(situation: Situation) -> date | None:
-    """The last day to ask for a deferral, or None once the visit has started.
+    """The last day to ask for a deferral, or None when no request is accepted today.
 
     A request is accepted until the day before the visit starts, and a manager must approve it before
     then too, so the day to name is the last working day before the start; on the non-working days just
     before it (a weekend before a Monday start) a request is still accepted: then it is the day before.
+    A visit without notice is the other way round: from the day it begins (the provider learns of it
+    then) to its last on-site day, and None before it begins, so nothing names its days.
     """
+    if without_notice(situation):
+        if not visit.started(situation.kind, situation.dates, situation.today, situation.calendar):
+            return None
+        last = situation.last_day()
+        return last if last >= situation.today and END not in situation.dates.records else None
     first = begins(situation)
     if first <= situation.today:
         return None
@@ -151,7 +178,17 @@ def last_day_to_ask(situation: Situation) -> date | None:
 
 
 def refuse_if_started(situation: Situation) -> None:
-    """Refused, with the reason, once the visit has started."""
+    """Refused, with the reason, when no request (or decision) is accepted today: once the visit has
+    started; for a visit without notice, before it begins (`not_yet`) and once it has ended."""
+    if without_notice(situation):
+        if last_day_to_ask(situation) is not None:
+            return
+        if not visit.started(situation.kind, situation.dates, situation.today, situation.calendar):
+            raise Refused(not_yet(situation.kind))
+        raise Refused(
+            f"The visit ended on {format_date(situation.last_day())}, so it can no longer be deferred. "
+            "Raise any concern with the lead inspector."
+        )
     began = started(situation)
     if began is not None:
         raise Refused(
@@ -160,6 +197,16 @@ def refuse_if_started(situation: Situation) -> None:
             "may be paused instead (Ofsted's policy on deferring, pausing and gathering additional "
             "evidence)."
         )
+
+
+def refuse_if_too_late(situation: Situation) -> None:
+    """A decision: refused once the visit has started, or for a visit without notice once it has ended
+    (a request asked before the rule for such visits came in may still be decided before it begins)."""
+    if without_notice(situation):
+        if visit.started(situation.kind, situation.dates, situation.today, situation.calendar):
+            refuse_if_started(situation)
+        return
+    refuse_if_started(situation)
 
 
 def _apply(
@@ -186,11 +233,13 @@ def _apply(
                 # When the visit begins, which a decision must come before: for a COVID-19 visit the
                 # announcement call, the working day before its on-site day (002 L155-156).
                 "begins": begins(situation).isoformat(),
+                # The last day a decision is accepted: for a visit without notice, its last on-site day.
+                "until": None if (until := last_day_to_ask(situation)) is None else until.isoformat(),
             },
             tell=(Party.MANAGER, Party.INSPECTOR),
         )
     if event == APPROVE:
-        refuse_if_started(situation)
+        refuse_if_too_late(situation)
         start = date_field(data, "start", what="the new first on-site day")
         end = date_field(data, "end", what="the new last on-site day") if data.get("end") else None
         if start <= situation.today:

@@ -176,6 +176,13 @@ def planned_at(deadline: Deadline, step: Step, hours: Hours, calendar: WorkingCa
     return hours.morning(day)
 
 
+def told(people: Sequence[Recipient], hidden_from_provider: bool) -> list[Recipient]:
+    """Who may be reminded or told of a case's dates: no provider while its visit is kept from them
+    (`workflows.visit.hidden_from_provider`: 000 L534; 001 L56; 002 L155-156). Their reminders are
+    wanted again, and so written, once the visit has begun."""
+    return [p for p in people if not (hidden_from_provider and p.role is Role.PROVIDER)]
+
+
 def wanted_reminders(
     timeline: Sequence[Deadline],
     people: Sequence[Recipient],
@@ -183,10 +190,14 @@ def wanted_reminders(
     now: datetime,
     hours: Hours,
     calendar: WorkingCalendar,
+    *,
+    hidden_from_provider: bool = False,
 ) -> list[Wanted]:
     """Every reminder the case should have now. One whose time has passed is wanted at once (the next
-    reminding moment) if its deadline has not passed; once it has, only the overdue one is."""
+    reminding moment) if its deadline has not passed; once it has, only the overdue one is. While the
+    visit is hidden from the provider, they are reminded of nothing (`told`)."""
     managers = tuple(managers)
+    people = told(people, hidden_from_provider)
     wanted: list[Wanted] = []
     for deadline in timeline:
         if deadline.recorded is not None or not deadline.recordable or deadline.extended:
@@ -240,10 +251,14 @@ def notices(
     people: Sequence[Recipient],
     calendar: WorkingCalendar,
     today: date,
+    *,
+    hidden_from_provider: bool = False,
 ) -> Notices:
     """Each member whose own deadline moved is told what moved (nothing without a timeline before: a new
     case); providers are told when the draft report is recorded as sent, while their comments are still
-    to come (also on a case first seen with the draft already recorded)."""
+    to come (also on a case first seen with the draft already recorded). While the visit is hidden from
+    the provider, they are told nothing (`told`): a moved deadline would name days counted from it."""
+    people = told(people, hidden_from_provider)
     moved: list[Moved] = []
     if before:
         moved = [
