@@ -1021,3 +1021,44 @@ def _read(text: str, today: date | None = None, calendar: WorkingCalendar | None
             period=period if today is not None else None,
         )
     return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and sure, too_long=too_long)
+
+
+# --- a case named by its setting's name -----------------------------------------------------------------
+
+#: "... for willow?", "... at Willow House", "... about the Willow": the words after the last of these
+#: (to the end of the question) may be a setting's name.
+_NAMED = re.compile(r"\b(?:for|at|about|regarding|re|of|on)\s+((?:[a-z0-9&.-]+\s*){1,6})[?!.\s]*$")
+#: Words that are never a setting's name on their own: the question's own words.
+_NOT_NAMES: frozenset[str] = (
+    FILLER
+    | OVERDUE_WORDS
+    | NEXT_WORDS
+    | DEFER_WORDS
+    | INSPECTION_WORDS
+    | INSPECTION_ASKING
+    | _wordset(
+        """me us all any anything everything everyone case cases mine ours now then soon week weeks month
+        months day days year today tonight tomorrow weekend next coming following end start each every one
+        them which what when who where how why first last working business fortnight time deadline date
+        dates report reports setting settings home homes provider inspector manager please thanks thank
+        local authority agency council la"""
+    )
+    | frozenset(MONTH_NAMES)
+    | frozenset(_MONTH_WORDS)
+    | frozenset(_WEEKDAY_WORDS)
+    | _VOCABULARY
+)
+
+
+def named_part(text: str) -> str | None:
+    """The words at the end of a question that name a setting ("when is the draft due for willow?" ->
+    "willow"), or None when the end of the question is only the question's own words ("... for me?",
+    "... for the draft?", "... on Friday?"). Case numbers ("#12") are not names."""
+    _, rest = _case_ref(text[:MAX_CHARS].lower())
+    rest = _REWRITES[0][0].sub("", rest)
+    found = _NAMED.search(rest)
+    if found is None:
+        return None
+    said = found.group(1).split()
+    names = [w for w in said if _singular(w.strip(".-")) not in _NOT_NAMES and not w.strip(".-").isdigit()]
+    return " ".join(said) if names else None
