@@ -666,11 +666,13 @@ _UNIT_RE = r"(working\s+days?|business\s+days?|days?|weeks?|fortnights?|months?)
 _P = re.compile  # the patterns below, on the lower-cased text with apostrophes dropped
 
 _TODAY = _P(r"\b(today|tonight|this\s+(?:morning|afternoon|evening))\b")
+_AFTER_TOMORROW = _P(r"\bday\s+after\s+(?:tomorrow|tmrw|tomorow)\b")
 _TOMORROW = _P(r"\b(tomorrow|tmrw|tomorow|tommorow|tommorrow)\b")
 _NEXT_N = _P(
     rf"\b(?:in|within|over|during|for)?\s*(?:the\s+)?(?:next|coming|following)\s+({_NUMBER_RE})\s+{_UNIT_RE}"
     rf"|\b(?:in|within)\s+(?:the\s+)?({_NUMBER_RE})\s+{_UNIT_RE}"
-    rf"|\b(?:in|within|over|during)\s+(?:the\s+)?(?:next|coming)\s+(fortnight|few\s+days)\b"
+    rf"|\b(?:in|within|over|during)\s+(?:the\s+)?(?:next|coming)\s+"
+    r"(fortnight|few\s+days|(?<=next )week|(?<=next )month)\b"
     rf"|\b(?:next|coming)\s+(fortnight)\b"
 )
 _WEEKEND = _P(r"\b(?:this|the|next|coming)\s+weekend\b|\bat\s+the\s+weekend\b")
@@ -692,7 +694,7 @@ _MONTH = _P(
 _WEEKDAY = _P(rf"\b(?P<which>this|next|on|by|before|until|till|coming)?\s*(?P<day>{_WEEKDAY_RE})\b")
 #: A day and month with no year: "on 1 March", "1st April", "1/4".
 _DAY_MONTH = _P(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<month>{_MONTH_RE})\b(?!\s+\d)"
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_RE})\b(?!\s+\d)"
     rf"|\b(?P<month2>{_MONTH_RE})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*\d)"
     r"|(?<![\d/.-])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?![\d/.-])"
 )
@@ -808,8 +810,8 @@ def _weekday(match: re.Match[str], today: date) -> Period:
 def _next_n(match: re.Match[str], today: date, calendar: WorkingCalendar | None) -> Period | None:
     count_text = match[1] or match[3]
     unit = (match[2] or match[4] or match[5] or match[6] or "").split()
-    if count_text is None:  # "the next fortnight", "the next few days"
-        count, unit = (14, ["days"]) if unit and unit[0].startswith("fortnight") else (3, ["days"])
+    if count_text is None:  # "the next fortnight", "the next few days", "within the next week"
+        count, unit = (3, ["days"]) if unit and unit[0] == "few" else (1, unit)
     else:
         count = _number(count_text)
     if count <= 0:
@@ -832,7 +834,7 @@ def _next_n(match: re.Match[str], today: date, calendar: WorkingCalendar | None)
         word = "month" if count == 1 else "months"
     else:
         last, word = today + timedelta(days=count), "day" if count == 1 else "days"
-    return Period(today, last, f"in the next {count} {word}")
+    return Period(today, last, f"in the next {word}" if count == 1 else f"in the next {count} {word}")
 
 
 def read_period(text: str, today: date, calendar: WorkingCalendar | None = None) -> Period | None:
@@ -858,6 +860,9 @@ def _read_period(text: str, today: date, calendar: WorkingCalendar | None) -> Pe
         found = _next_n(match, today, calendar)
         if found is not None:
             return found
+    if _AFTER_TOMORROW.search(text):
+        day = today + timedelta(days=2)
+        return Period(day, day, f"on {format_date(day)}")
     if _TODAY.search(text):
         return Period(today, today, "today")
     if _TOMORROW.search(text):
@@ -920,13 +925,15 @@ INSPECTION_WORDS: frozenset[str] = _wordset(
 #: Asking when (or which days) rather than about a milestone: "when is the inspection?", "inspection
 #: dates", "when are the inspectors coming?", "what day do inspectors arrive?".
 INSPECTION_ASKING: frozenset[str] = _wordset(
-    "when date dates day days planned arrive arriving coming come start starts starting begin begins happen"
+    """when whens date dates day days planned arrive arriving coming come start starts starting begin begins
+    happen"""
 )
 #: "to do" is read as one word, "todo" (`_REWRITES`).
 TODO_SEQUENCES: tuple[tuple[str, ...], ...] = (
     *((w, "todo") for w in ("need", "needs", "have", "got", "me", "us", "something", "anything", "my")),
     *((w, p, "do") for w in ("should", "can", "must", "do", "shall") for p in ("i", "we")),
     ("need", "doing"),
+    ("needs", "doing"),
     ("to", "be", "done"),
     ("on", "my", "plate"),
     ("waiting", "for", "me"),
