@@ -250,9 +250,9 @@ async def _answer_for_case(
         span = describe(period.first, period.last, services.today())
         lines = time_answers.period_lines(services, person, case, period)
         if not lines:
-            await reply(update, f"Nothing is due {span} on {case_title(case)}.")
+            await reply(update, f"Nothing is due on {case_title(case)} {span}.")
             return
-        for page in paginate(lines, f"Due {span} on {case_title(case)} ({len(lines)}):"):
+        for page in paginate(lines, f"Due on {case_title(case)} {span} ({len(lines)}):"):
             await reply(update, page)
     elif asked.intent == Intent.INSPECTION:
         await reply(update, time_answers.inspection_text(services, person, case))

@@ -115,6 +115,8 @@ async def todo_text(services: Services, person: Person, case: Case) -> str:
         Waiting(r.kind, get_flow(r.kind).machine.events(r.state, party)) for r in requests if not r.final
     ]
     actions = available(situation(services, case), party, case.ref, waiting)
+    if kept_from(person, case, services):  # nothing dated: every day of it counts from the hidden visit
+        actions = [a for a in actions if a.last_day is None]
     if not actions:
         return f"{title}: nothing for you to do now."
     return title + "\n" + "\n".join(f"• {action_line(a)}" for a in actions)

@@ -147,6 +147,10 @@ def test_a_provider_asks_about_time_and_names_a_case_that_is_not_theirs(
     assert not _DATE.search(defer), defer
     one = _asked(oak_provider, "when is the inspection for #1?", "#1 Oak Lodge")
     assert not _DATE.search(one), one
+    todo = _asked(oak_provider, "what do I need to do?", "What you can do now")
+    assert "#1 Oak Lodge" in todo and not _DATE.search(todo), todo
+    tomorrow = oak_provider.ask("what's due tomorrow for #1?", lambda m: "tomorrow" in m.text).text
+    assert tomorrow == "Nothing is due on #1 Oak Lodge tomorrow, Monday 7 December 2026.", tomorrow
 
     # The adoption support agency's visit is announced: its provider is told until when to ask.
     announced = _asked(birch_provider, "can I defer?", "Deferring the inspection")
@@ -154,6 +158,10 @@ def test_a_provider_asks_about_time_and_names_a_case_that_is_not_theirs(
     assert "/defer 2" in announced
     march = _asked(birch_provider, "what's due in March?", "Due in March 2027")
     assert "#2 Birch" in march and "Elm House" not in march and "Oak Lodge" not in march
+    one = _asked(
+        birch_provider, "what's due in March for #2?", "Due on #2 Birch Adoption Support in March 2027"
+    )
+    assert format_date(expected("asa-full", BIRCH)["provider_comments"].due) in one, one
 
 
 def test_a_providers_period_list_names_no_day_of_a_visit_kept_from_them(
