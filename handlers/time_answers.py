@@ -17,11 +17,12 @@ from handlers.context import Services
 from handlers.help_now import action_line
 from handlers.render import case_title, deadline_line, is_mine, relative
 from handlers.requests import situation
-from handlers.timeline import visible_timeline
+from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.models import Case, Person, Role
 from workflows import deferral, visit
 from workflows.actions import PARTY_BY_ROLE, Waiting, available
+from workflows.audience import shown
 from workflows.dates import format_date
 from workflows.deadlines import on_site_days
 from workflows.errors import TimelineError
@@ -129,7 +130,7 @@ def period_lines(services: Services, person: Person, case: Case, period: Period)
         return []
     return [
         f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
-        for d in visible_timeline(case, person, services.calendar)
+        for d in shown(person.role, case_timeline(case, services.calendar))
         if d.open_on(today) and period.first <= d.last_day <= period.last
     ]
 

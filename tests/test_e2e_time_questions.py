@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import CALENDAR, MANAGER, OTHER_PROVIDER, PROVIDER, expected, invite_code, join
+from tests.e2e_helpers import (
+    CALENDAR,
+    INSPECTOR,
+    MANAGER,
+    OTHER_PROVIDER,
+    PROVIDER,
+    expected,
+    invite_code,
+    join,
+)
 from tests.fakebotapi import FakeBotApi, FakeUser
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, on_site_days
@@ -95,6 +104,23 @@ def test_staff_ask_about_time_in_plain_words(api: FakeBotApi, clocked: BotProces
     assert "Birch" not in first_april
     assert elm["complaint_window"].last_day == date(2027, 4, 1)
 
+    # A span with more than a page of deadlines: one message, Next / Previous edit it in place.
+    every = [
+        d
+        for timeline in (oak, birch, elm)
+        for d in timeline.values()
+        if SUNDAY <= d.last_day <= date(2027, 3, 31)
+    ]
+    paged = manager.ask("what's due by the end of March?", lambda m: m.text.startswith("Due from"))
+    head = "Due from Sunday 6 December 2026 to Wednesday 31 March 2027"
+    assert paged.text.startswith(f"{head} ({len(every)}):") and len(every) > 10, paged.text
+    assert paged.buttons == [["Next »"]] and f"1 to 10 of {len(every)}" in paged.text
+    second = manager.press_and_wait("Next »", lambda m: f"11 to {len(every)} of" in m.text, message=paged)
+    assert second.message_id == paged.message_id and second.text.startswith(head)
+    shown = [line for text in (paged.text, second.text) for line in text.splitlines() if line.startswith("#")]
+    assert len(shown) == len(every)
+    assert second.buttons == [["« Previous"]]
+
     bad = _asked(manager, "what's due on 31/2/2027?", "I couldn't read")
     assert "'31/2/2027'" in bad
 
@@ -117,6 +143,16 @@ def test_staff_ask_about_time_in_plain_words(api: FakeBotApi, clocked: BotProces
 
     todo = _asked(manager, "what do I need to do?", "What you can do now, on your open cases (3):")
     assert "#1 Oak Lodge" in todo
+
+    # An inspector is asked about the cases they are on, and only those.
+    inspector = api.user(INSPECTOR, "Ian")
+    join(inspector, invite_code(manager.ask("/invite inspector 2", lambda m: "t.me" in m.text), api.username))
+    theirs = _asked(inspector, "what do I need to do?", "What you can do now, on your open cases (1):")
+    assert "#2 Birch Adoption Support" in theirs and "Oak" not in theirs, theirs
+    visit = _asked(inspector, "when is the inspection?", "The inspection visits of your open cases (1):")
+    assert "#2 Birch Adoption Support: the inspection visit is planned from Monday 8 February 2027" in visit
+    march_theirs = _asked(inspector, "what's due in March?", "Due in March 2027")
+    assert "(4):" in march_theirs and "Elm House" not in march_theirs, march_theirs
 
 
 def test_a_provider_asks_about_time_and_names_a_case_that_is_not_theirs(
