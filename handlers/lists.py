@@ -78,12 +78,14 @@ class ListSpec:
             return None
         name, offset, code = match[1], int(match[2]), match[3]
         narrow = CaseFilter()
+        if (name == "due") != code.startswith("d") or (name in PER_CASE and code):
+            return None  # a "due" list always carries its days; the others never; per-case lists no narrowing
         if code.startswith("d"):
             try:
                 first, last = (datetime.strptime(part, "%Y%m%d").date() for part in code[1:].split("."))
             except ValueError:
                 return None
-            if name != "due" or not first <= last or (last - first).days > MAX_PERIOD_DAYS:
+            if not first <= last or (last - first).days > MAX_PERIOD_DAYS:
                 return None
             return cls(name, span=(first, last)), offset
         if code.startswith("i"):

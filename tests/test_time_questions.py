@@ -374,3 +374,6 @@ def test_a_due_list_page_button_carries_its_days() -> None:
     assert ListSpec.parse("pg:due:0:d20270331.20270301") is None  # backwards
     assert ListSpec.parse("pg:due:0:d20270230.20270301") is None  # no such day
     assert ListSpec.parse("pg:open:0:d20270301.20270331") is None  # days only on a due list
+    assert ListSpec.parse("pg:due:0:") is None  # and a due list always has them
+    assert ListSpec.parse("pg:todo:0:i5") is None  # per-case lists are not narrowed
+    assert ListSpec.parse("pg:insp:10:") == (ListSpec("insp"), 10)
