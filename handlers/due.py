@@ -230,10 +230,12 @@ async def _across_cases(
         return
     if asked.intent == Intent.WEEK:
         await _week(update, context, person, asked.week or 0)
-    elif asked.intent == Intent.PERIOD and asked.period is not None:
-        await send(update, context, person, ListSpec("due", span=(asked.period.first, asked.period.last)))
-    else:
+    elif asked.intent in _PER_CASE_LIST:
         await send(update, context, person, ListSpec(_PER_CASE_LIST[asked.intent]))
+    elif asked.period is not None:
+        await send(update, context, person, ListSpec("due", span=(asked.period.first, asked.period.last)))
+    else:  # a span read without today: never from question(), which always gives it
+        await reply(update, "I didn't catch that. " + _EXAMPLES)
 
 
 async def _answer_for_case(

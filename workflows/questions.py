@@ -847,7 +847,7 @@ def read_period(text: str, today: date, calendar: WorkingCalendar | None = None)
     if period is not None and (period.last - period.first).days > MAX_PERIOD_DAYS:
         raise DateParseError(
             f"That is a long time to list ({format_date(period.first)} to {format_date(period.last)}). "
-            "Ask about a month at a time, for example <i>what's due in March?</i>"
+            "Ask about a month at a time, for example: what's due in March?"
         )
     return period
 
