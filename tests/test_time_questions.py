@@ -341,6 +341,8 @@ def test_week_of(today: date, weeks: int, first: date, last: date) -> None:
         ("when is the draft due for case 3", None),
         ("what do I need to do for the inspection?", None),
         ("what's due on 1/4/2027?", None),
+        ("what's due at the moment?", None),
+        ("when is the draft due for the local authority", None),
     ],
 )
 def test_named_part(text: str, name: str | None) -> None:

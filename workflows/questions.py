@@ -1048,7 +1048,8 @@ _NOT_NAMES: frozenset[str] = (
         months day days year today tonight tomorrow weekend next coming following end start each every one
         them which what when who where how why first last working business fortnight time deadline date
         dates report reports setting settings home homes provider inspector manager please thanks thank
-        local authority agency council la"""
+        local authority agency council la moment present minute latest soonest earliest least most way
+        sure certain real"""
     )
     | frozenset(MONTH_NAMES)
     | frozenset(_MONTH_WORDS)
