@@ -47,7 +47,8 @@ from workflows.whatif import recompute, split, supposed_event
 
 _EXAMPLES = (
     "You can ask things like <i>when is the draft due?</i>, <i>what's the complaint deadline for #12?</i>, "
-    "<i>what's due this week?</i> or <i>is anything overdue?</i>, or send /help."
+    "<i>what's due this week?</i>, <i>what's due in March?</i>, <i>when is the inspection?</i>, "
+    "<i>can I defer?</i>, <i>what do I need to do?</i> or <i>is anything overdue?</i>, or send /help."
 )
 #: Button data: "due:<ref>" shows a case's deadlines, "ask:<key>:<ref>" answers one milestone,
 #: "qcase:<ref>" picks the case for the question kept in user_data under _PENDING.
