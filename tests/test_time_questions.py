@@ -12,11 +12,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from handlers.lists import ListSpec, describe
 from workflows.calendar import WorkingCalendar
 from workflows.errors import DateParseError
-from workflows.questions import Intent, named_part, parse_question, read_period, week_of
+from workflows.questions import MAX_PERIOD_DAYS, Intent, named_part, parse_question, read_period, week_of
 
 CALENDAR = WorkingCalendar()
 SUN = date(2026, 12, 6)
@@ -379,3 +381,71 @@ def test_a_due_list_page_button_carries_its_days() -> None:
     assert ListSpec.parse("pg:due:0:") is None  # and a due list always has them
     assert ListSpec.parse("pg:todo:0:i5") is None  # per-case lists are not narrowed
     assert ListSpec.parse("pg:insp:10:") == (ListSpec("insp"), 10)
+
+
+_TIME_WORDS = [
+    "what's",
+    "due",
+    "in",
+    "on",
+    "by",
+    "before",
+    "between",
+    "and",
+    "from",
+    "to",
+    "the",
+    "next",
+    "this",
+    "week",
+    "month",
+    "year",
+    "today",
+    "tomorrow",
+    "march",
+    "may",
+    "december",
+    "9999",
+    "0000",
+    "2027",
+    "1/4",
+    "31/2/2027",
+    "1/4/2027",
+    "2",
+    "999",
+    "working",
+    "days",
+    "weeks",
+    "months",
+    "fortnight",
+    "friday",
+    "sat",
+    "end",
+    "of",
+    "day",
+    "after",
+    "for",
+    "willow",
+    "#3",
+    "defer",
+    "inspection",
+    "when",
+    "what",
+    "do",
+    "i",
+    "need",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(_TIME_WORDS), max_size=12),
+    today=st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31)),
+)
+def test_reading_time_never_raises(words: list[str], today: date) -> None:
+    """Any mix of time words on any day: a reading, a span no longer than allowed, or a problem to say."""
+    asked = parse_question(" ".join(words), today=today, calendar=CALENDAR)
+    if asked.period is not None:
+        assert asked.period.first <= asked.period.last
+        assert (asked.period.last - asked.period.first).days <= MAX_PERIOD_DAYS
+    named_part(" ".join(words))

@@ -26,7 +26,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from workflows.calendar import WorkingCalendar
-from workflows.dates import find_date, format_date
+from workflows.dates import FIRST_YEAR, LAST_YEAR, find_date, format_date
 from workflows.errors import DateParseError
 
 
@@ -892,6 +892,8 @@ def _read_period(text: str, today: date, calendar: WorkingCalendar | None) -> Pe
         if not (prep or year) and (match["month"] != MONTH_NAMES[month - 1] or month == 5):
             continue  # "may I defer?", "mar": not a month without a word before it or a year after it
         chosen = int(year) if year else _next_month_named(month, today)
+        if not FIRST_YEAR <= chosen <= LAST_YEAR:
+            raise DateParseError(f"I can only work with dates from {FIRST_YEAR} to {LAST_YEAR}.")
         period = _month_period(chosen, month, today)
         if prep in ("by", "until", "till", "through") or re.search(
             r"\bend\s+of\s*$", text[: match.start("month")]
