@@ -14,6 +14,11 @@ How it works, deliberately simple so that the vocabulary can be read and tested:
    one or more milestone keys a weight;
 4. a key's score is the best weight any of its phrases gave it (less 10% for each corrected word);
 5. when no milestone is mentioned, simpler word lists decide between overdue, next, cases and help.
+
+Before the milestones, "how do I complain?" and "can I defer?" are read; "when is the inspection?" wins
+over a bare "visit" (which alone only hints at a return or compliance visit). When no milestone is
+mentioned, "what do I need to do?" is TODO, and a span of days ("what's due in March?", "...on 1/4/2027?",
+"...in the next 2 weeks?") is WEEK or PERIOD, its days worked out from the `today` given (`read_period`).
 """
 
 from __future__ import annotations
