@@ -10,10 +10,11 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from handlers import time_answers
 from handlers.cases import find_cases, list_cases
 from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext
-from handlers.lists import ListSpec, send
+from handlers.lists import ListSpec, describe, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, refuse_uninvited, reply
 from handlers.render import (
@@ -41,13 +42,14 @@ from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
 from workflows.kinds import get_kind
 from workflows.names import in_text, search_words
-from workflows.questions import Intent, Question, parse_question
+from workflows.questions import Intent, Question, named_part, parse_question
 from workflows.recording import recordables
 from workflows.whatif import recompute, split, supposed_event
 
 _EXAMPLES = (
     "You can ask things like <i>when is the draft due?</i>, <i>what's the complaint deadline for #12?</i>, "
-    "<i>what's due this week?</i> or <i>is anything overdue?</i>, or send /help."
+    "<i>what's due this week?</i>, <i>what's due in March?</i>, <i>when is the inspection?</i>, "
+    "<i>can I defer?</i>, <i>what do I need to do?</i> or <i>is anything overdue?</i>, or send /help."
 )
 #: Button data: "due:<ref>" shows a case's deadlines, "ask:<key>:<ref>" answers one milestone,
 #: "qcase:<ref>" picks the case for the question kept in user_data under _PENDING.
@@ -129,21 +131,36 @@ async def _send_due(
         await reply(update, page)
 
 
+#: Intents that a case number in the question ("#12") answers for that case alone.
+_ONE_CASE = frozenset(
+    {
+        Intent.DEADLINE,
+        Intent.NEXT,
+        Intent.OVERDUE,
+        Intent.PERIOD,
+        Intent.WEEK,
+        Intent.INSPECTION,
+        Intent.DEFER,
+        Intent.TODO,
+    }
+)
+#: The per-case lists (handlers.lists.PER_CASE) answering a question across the person's cases.
+_PER_CASE_LIST = {Intent.INSPECTION: "insp", Intent.DEFER: "defer", Intent.TODO: "todo"}
+
+
 async def question(update: Update, context: InspectContext) -> None:
     """Free text: work out what is asked and about which case; ask back with buttons when unsure."""
     message = update.effective_message
     if message is None or not message.text:
         return
-    asked = parse_question(message.text)
-    if asked.intent in (Intent.DEADLINE, Intent.NEXT, Intent.OVERDUE) and asked.case_ref is not None:
+    services = context.services
+    asked = parse_question(message.text, today=services.today(), calendar=services.calendar)
+    if asked.intent in _ONE_CASE and asked.case_ref is not None:
         found = await _asker_and_case(update, context, asked.case_ref)
         if found is None:
             return
         asker, case = found
-        if asked.intent == Intent.OVERDUE:
-            await _overdue_on_case(update, context, asker, case)
-        else:
-            await _about_case(update, context, asker, case, message.text, asked)
+        await _answer_for_case(update, context, asker, case, message.text, asked)
         return
     person = await current_person(update, context)
     if person is None:
@@ -156,12 +173,101 @@ async def question(update: Update, context: InspectContext) -> None:
         await _overdue(update, context, person, asked.case_ref)
     elif asked.intent == Intent.COMPLAIN:
         await complain_question(update, context, person, asked.case_ref)
-    elif asked.intent == Intent.WEEK:
-        await _week(update, context, person, asked.week or 0)
+    elif asked.problem:
+        await reply(update, escape(asked.problem))
+    elif asked.intent in (Intent.WEEK, Intent.PERIOD, *_PER_CASE_LIST):
+        await _across_cases(update, context, person, message.text, asked)
     elif asked.intent in (Intent.DEADLINE, Intent.NEXT):
         await _deadline_question(update, context, person, message.text, asked)
     else:
         await reply(update, "I didn't catch that. " + _EXAMPLES)
+
+
+async def _named(context: InspectContext, person: Person, text: str) -> tuple[list[CaseRef], str | None]:
+    """The open cases the question names by their setting's name, and, when it names none of them, the
+    words that looked like a name ("... for willow?": "willow"), else None."""
+    candidates = await context.services.db.lists.named(person, search_words(text), every=False)
+    named = in_text(text, {c.ref: c.setting_name for c in candidates})
+    if named:
+        return [c for c in candidates if c.ref in named], None
+    return [], named_part(text)
+
+
+async def _no_such_name(
+    update: Update, context: InspectContext, person: Person, text: str, name: str
+) -> None:
+    """A name that matches none of the person's cases: say so, and ask which case they mean (the question
+    is answered once they pick), rather than answer for another case."""
+    page = await context.services.db.lists.pick(person)
+    said = f"No case of yours is called '{quoted(name)}'."
+    if not page.total:
+        await reply(update, said + " You have no open cases.")
+        return
+    assert context.user_data is not None and update.effective_message is not None
+    context.user_data[_PENDING] = text[:500]
+    await update.effective_message.reply_text(
+        said
+        + " "
+        + which_case("Which case do you mean?", page.items, "when is the draft due for #12?", page.total),
+        reply_markup=case_keyboard(page.items, _CASE_FOR_QUESTION),
+        do_quote=False,
+    )
+
+
+async def _across_cases(
+    update: Update, context: InspectContext, person: Person, text: str, asked: Question
+) -> None:
+    """A time question naming no case by number: for the cases it names, else across every open case the
+    person may see, one message paged like /cases (handlers.lists)."""
+    cases, missing = await _named(context, person, text)
+    if missing is not None:
+        await _no_such_name(update, context, person, text, missing)
+        return
+    if cases:
+        db = context.services.db
+        for ref in cases[:CASE_BUTTON_LIMIT]:
+            try:
+                case = await db.cases.get(person, ref.ref)
+            except NotFound:  # closed or left since the list was read
+                continue
+            await _answer_for_case(update, context, person, case, text, asked)
+        return
+    if asked.intent == Intent.WEEK:
+        await _week(update, context, person, asked.week or 0)
+    elif asked.intent in _PER_CASE_LIST:
+        await send(update, context, person, ListSpec(_PER_CASE_LIST[asked.intent]))
+    elif asked.period is not None:
+        await send(update, context, person, ListSpec("due", span=(asked.period.first, asked.period.last)))
+    else:  # a span read without today: never from question(), which always gives it
+        await reply(update, "I didn't catch that. " + _EXAMPLES)
+
+
+async def _answer_for_case(
+    update: Update, context: InspectContext, person: Person, case: Case, text: str, asked: Question
+) -> None:
+    """A question about one case, by the intent read from it."""
+    services = context.services
+    if asked.problem:
+        await reply(update, escape(asked.problem))
+    elif asked.intent == Intent.OVERDUE:
+        await _overdue_on_case(update, context, person, case)
+    elif asked.intent in (Intent.PERIOD, Intent.WEEK) and asked.period is not None:
+        period = asked.period
+        span = describe(period.first, period.last, services.today())
+        lines = time_answers.period_lines(services, person, case, period)
+        if not lines:
+            await reply(update, f"Nothing is due on {case_title(case)} {span}.")
+            return
+        for page in paginate(lines, f"Due on {case_title(case)} {span} ({len(lines)}):"):
+            await reply(update, page)
+    elif asked.intent == Intent.INSPECTION:
+        await reply(update, time_answers.inspection_text(services, person, case))
+    elif asked.intent == Intent.DEFER:
+        await reply(update, await time_answers.defer_text(services, person, case))
+    elif asked.intent == Intent.TODO:
+        await reply(update, await time_answers.todo_text(services, person, case))
+    else:
+        await _about_case(update, context, person, case, text, asked)
 
 
 async def _asker_and_case(update: Update, context: InspectContext, ref: int) -> tuple[Person, Case] | None:
@@ -188,10 +294,12 @@ async def _deadline_question(
     `asked` is the reading of `text`, used when the case is known at once (a picked case reads it again)."""
     db = context.services.db
     # Cases named in the question: narrowed in SQL by the question's words, then matched by workflows.names.
-    candidates = await db.lists.named(person, search_words(text), every=False)
-    named = in_text(text, {c.ref: c.setting_name for c in candidates})
+    named, missing = await _named(context, person, text)
+    if missing is not None:
+        await _no_such_name(update, context, person, text, missing)
+        return
     if named:
-        cases: Sequence[CaseRef] = [c for c in candidates if c.ref in named]
+        cases: Sequence[CaseRef] = named
         total = len(cases)
     else:
         page = await db.lists.pick(person)
@@ -234,7 +342,9 @@ async def case_for_question(update: Update, context: InspectContext) -> None:
         await reply(update, escape(str(exc)))
         return
     await drop_buttons(update)
-    await _about_case(update, context, person, case, str(text))
+    services = context.services
+    asked = parse_question(str(text), today=services.today(), calendar=services.calendar)
+    await _answer_for_case(update, context, person, case, str(text), asked)
 
 
 async def _about_case(

@@ -10,26 +10,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
+from handlers import time_answers
 from handlers.context import Handler, InspectContext
 from handlers.people import current_person
 from handlers.render import case_title, deadline_line, is_mine, kind_name, relative, when
-from store.errors import InvalidInput
+from store.errors import InvalidInput, NotFound
 from store.lists import PAGE_SIZE, CaseFilter, CaseRef
 from store.models import Case, Person, Role
 from workflows.dates import format_date
 from workflows.kinds import KINDS
+from workflows.questions import MAX_PERIOD_DAYS, week_of
 
 _PREFIX = "pg"
-LISTS = ("open", "closed", "over", "wk0", "wk1")
-#: Page button data: list, where the page starts, and the narrowing (i<inspector id>, k<kind>, o: overdue).
+LISTS = ("open", "closed", "over", "wk0", "wk1", "due", "insp", "defer", "todo")
+#: Lists of one answer per open case (handlers.time_answers), in /cases order.
+PER_CASE = ("insp", "defer", "todo")
+#: Page button data: list, where the page starts, and the narrowing (i<inspector id>, k<kind>, o: overdue,
+#: d<first>.<last>: the days of a "due" list, as YYYYMMDD).
 PAGE_DATA = re.compile(
-    rf"^{_PREFIX}:(open|closed|over|wk0|wk1):([0-9]{{1,7}}):(|i[0-9]{{1,9}}|k[a-z0-9-]{{1,24}}|o)$"
+    rf"^{_PREFIX}:({'|'.join(LISTS)}):([0-9]{{1,7}}):"
+    r"(|i[0-9]{1,9}|k[a-z0-9-]{1,24}|o|d[0-9]{8}\.[0-9]{8})$"
 )
 
 #: Why a case was closed, as people read it.
@@ -47,9 +53,13 @@ class ListSpec:
 
     name: str
     narrow: CaseFilter = field(default_factory=CaseFilter)
+    span: tuple[date, date] | None = None  # the "due" list's first and last days
 
     def data(self, offset: int) -> str:
         narrow = self.narrow
+        if self.span is not None:
+            first, last = self.span
+            return f"{_PREFIX}:{self.name}:{offset}:d{first:%Y%m%d}.{last:%Y%m%d}"
         code = (
             f"i{narrow.inspector_id}"
             if narrow.inspector_id is not None
@@ -68,6 +78,16 @@ class ListSpec:
             return None
         name, offset, code = match[1], int(match[2]), match[3]
         narrow = CaseFilter()
+        if (name == "due") != code.startswith("d") or (name in PER_CASE and code):
+            return None  # a "due" list always carries its days; the others never; per-case lists no narrowing
+        if code.startswith("d"):
+            try:
+                first, last = (datetime.strptime(part, "%Y%m%d").date() for part in code[1:].split("."))
+            except ValueError:
+                return None
+            if not first <= last or (last - first).days > MAX_PERIOD_DAYS:
+                return None
+            return cls(name, span=(first, last)), offset
         if code.startswith("i"):
             narrow = CaseFilter(inspector_id=int(code[1:]))
         elif code.startswith("k"):
@@ -78,9 +98,24 @@ class ListSpec:
 
 
 def week_window(today: date, week: int) -> tuple[date, date]:
-    """This week: today to Sunday; next week: Monday to Sunday."""
-    monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
-    return (today if week == 0 else monday), monday + timedelta(days=6)
+    """This week: today to Sunday; next week: Monday to Sunday; on a weekend both are the coming week
+    (workflows.questions.week_of)."""
+    return week_of(today, week)
+
+
+def describe(first: date, last: date, today: date) -> str:
+    """The days of a "due" list as a header says them: 'today, Sunday 6 December 2026', 'in March 2027,
+    Monday 1 March 2027 to Wednesday 31 March 2027', 'from ... to ...'. From the days alone, so a page
+    button (which carries only the days) heads its page as the question's answer was headed."""
+    if first == last:
+        word = {today: "today, ", today + timedelta(days=1): "tomorrow, "}.get(first, "on ")
+        return word + format_date(first)
+    span = f"{format_date(first)} to {format_date(last)}"
+    month_end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    whole_month = last == month_end and first.month == last.month and first.year == last.year
+    if whole_month and (first.day == 1 or first == today):
+        return f"in {last:%B %Y}, {span}"
+    return f"from {span}"
 
 
 def closed_because(case: Case | CaseRef) -> str:
@@ -143,6 +178,27 @@ async def render(
             return "You have no closed cases.", None
         lines = [f"• <b>{case_title(c)}</b>, {kind_name(c.kind)}: {closed_because(c)}" for c in closed.items]
         header = f"Closed cases ({total}):"
+    elif spec.name in PER_CASE:
+        cases = await lists.open_cases(person, today, offset)
+        if cases.total and offset >= cases.total:
+            offset = (cases.total - 1) // PAGE_SIZE * PAGE_SIZE
+            cases = await lists.open_cases(person, today, offset)
+        start, total = cases.offset, cases.total
+        if not total:
+            return "You have no open cases.", None
+        lines = []
+        for line in cases.items:
+            try:
+                case = await services.db.cases.get(person, line.case.ref)
+            except NotFound:
+                continue  # closed or left since the page was read
+            lines.append(await time_answers.case_answer(services, person, case, spec.name))
+        header = {
+            "insp": "The inspection visits of your open cases",
+            "defer": "Deferring the inspection, on your open cases",
+            "todo": "What you can do now, on your open cases",
+        }[spec.name] + f" ({total}):"
+        lines = _within_budget([text + "\n" for text in lines], header)
     else:
         if spec.name == "over":
             rows = await lists.overdue(person, today, offset)
@@ -152,6 +208,15 @@ async def render(
             if not rows.total:
                 return "Nothing is overdue.", None
             header = f"Overdue ({rows.total}):"
+        elif spec.name == "due" and spec.span is not None:
+            first, last = spec.span
+            rows = await lists.due_between(person, today, first, last, offset)
+            if rows.total and offset >= rows.total:
+                offset = (rows.total - 1) // PAGE_SIZE * PAGE_SIZE
+                rows = await lists.due_between(person, today, first, last, offset)
+            if not rows.total:
+                return f"Nothing is due {describe(first, last, today)}.", None
+            header = f"Due {describe(first, last, today)} ({rows.total}):"
         else:
             week = 0 if spec.name == "wk0" else 1
             first, last = week_window(today, week)
@@ -176,6 +241,24 @@ async def render(
     if total > PAGE_SIZE:
         lines.append(f"\n<i>{start + 1} to {shown_to} of {total}</i>")
     return "\n".join([header, *lines]), _keyboard(spec, start, total)
+
+
+#: What a page of per-case answers may take of Telegram's 4,096 characters (the header and count besides).
+_BUDGET = 3700
+
+
+def _within_budget(blocks: list[str], header: str) -> list[str]:
+    """As many whole blocks as fit in one message, and a line saying how to see the rest of one."""
+    kept: list[str] = []
+    used = len(header)
+    for block in blocks:
+        if used + len(block) + 1 > _BUDGET:
+            left = len(blocks) - len(kept)
+            kept.append(f"({left} more on this page: ask about one case, for example <i>… for #12?</i>)")
+            break
+        kept.append(block)
+        used += len(block) + 1
+    return kept
 
 
 def _keyboard(spec: ListSpec, offset: int, total: int) -> InlineKeyboardMarkup | None:

@@ -29,6 +29,7 @@ from tests.e2e_helpers import (
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from workflows.dates import format_date
 from workflows.kinds import get_kind
+from workflows.questions import week_of
 
 _CLI = str(Path(sys.executable).with_name("inspectbot"))
 _LATE = re.compile(r"(\d+) working days? late|overdue")
@@ -329,14 +330,13 @@ def test_cases_by_name_and_the_week_ahead(api: FakeBotApi, bot: BotProcess) -> N
     assert "#1 Oak House" in shown.text and "Status: open" in shown.text
 
     # What's due this week, across both cases, soonest first.
-    week = manager.ask("what's due this week?")
-    monday = today() - timedelta(days=today().weekday())
-    end = monday + timedelta(days=6)
+    week = manager.ask("what's due this week?", lambda m: "this week" in m.text)
+    begins, end = week_of(today(), 0)  # on a weekend, the coming week
     days = sorted(
         (d.due, case)
         for case, start in (("Oak House", first), ("Elm Lodge", second))
         for d in expected("ch-full", start).values()
-        if today() <= d.due <= end
+        if begins <= d.due <= end
     )
     if days:
         positions = [week.text.find(format_date(day)) for day, _ in days]
@@ -345,8 +345,8 @@ def test_cases_by_name_and_the_week_ahead(api: FakeBotApi, bot: BotProcess) -> N
     else:
         assert "Nothing" in week.text or "nothing" in week.text, week.text
 
-    nxt = manager.ask("what's due next week?")
-    monday = today() - timedelta(days=today().weekday()) + timedelta(weeks=1)
+    nxt = manager.ask("what's due next week?", lambda m: "next week" in m.text)
+    monday, _ = week_of(today(), 1)
     coming = sorted(
         (d.due, name)
         for name, begun in (("Oak House", first), ("Elm Lodge", second))

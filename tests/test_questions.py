@@ -233,7 +233,6 @@ def test_huge_number_is_not_a_case_reference() -> None:
         ("when does the draft go for quality assurance", {"draft_report", "draft_qa"}),
         # the notice of an announced inspection, or the notification call
         ("when will we be notified", {"notice", "notification"}),
-        ("when is the visit", {"return_visit", "compliance_visit"}),
         ("draft and final report", {"draft_report", "final_report"}),
         ("I want to appeal", {"complaint_window"}),  # an appeal is not quite a complaint: ask
         ("I'm unhappy with how the inspection went", {"ofsted_contact", "complaint_window"}),
@@ -265,7 +264,7 @@ def test_report_candidates_come_in_timeline_order() -> None:
         ("final report", LA_SIF, "prepublication_report", False),  # no final report: offer the nearest
         ("annex a", COVID, "annex_a_form", True),
         ("annex a", LA_SIF, "annex_a", True),
-        ("when is the visit", CH_FULL, "return_visit", True),
+        ("when is the return visit", CH_FULL, "return_visit", True),
         ("How much notice will I get?", ASA_FULL, "notice", True),
         ("email the DCS", CH_ASSURANCE, "dcs_email", True),
         ("When is the draft report due to the DCS?", LA_SIF, "draft_report", True),
@@ -390,7 +389,7 @@ def test_questions_against_real_kinds(text: str, kind_id: str, key: str) -> None
         ("anything overdeu", Intent.OVERDUE),
         ("what's next?", Intent.NEXT),
         ("what's due?", Intent.NEXT),
-        ("what do I have to do", Intent.NEXT),
+        ("what do I have to do", Intent.TODO),
         ("when is it due", Intent.NEXT),
         ("what's coming up this week", Intent.WEEK),
         ("upcoming deadlines", Intent.NEXT),
@@ -466,7 +465,7 @@ def test_weak_hint_alone_asks_even_when_it_is_the_only_candidate(
     assert len(q.matches) == 1 and not q.confident
 
 
-@pytest.mark.parametrize("text", ["hello", "thanks", "👍", "3 March 2026", ""])
+@pytest.mark.parametrize("text", ["hello", "thanks", "👍", "good morning", ""])
 def test_small_talk_is_unknown(text: str) -> None:
     q = parse_question(text)
     assert q == Question(Intent.UNKNOWN, None, (), False)
@@ -633,6 +632,12 @@ def _seen(q: Question) -> tuple[object, ...]:
     return (q.intent, q.case_ref, q.matches, q.confident, q.unavailable, q.week)
 
 
+#: Readings added after the oracle: time questions, the visit, deferral and "what do I need to do?" take
+#: some texts the oracle read otherwise (a bare "visit" with "when", a month's name); every other reading
+#: must be the oracle's.
+_NEWER = frozenset({Intent.PERIOD, Intent.WEEK, Intent.INSPECTION, Intent.DEFER, Intent.TODO})
+
+
 # The phrases' words, typos of some (corrected, with the penalty), words of the other intents, and case
 # references; a few of them or many, padded or not with filler words up to past MAX_CONFIDENT_WORDS, so
 # that clear questions are sometimes too long to be confident about.
@@ -656,11 +661,12 @@ _vocabulary_texts = st.builds(
 def test_narrowed_reading_is_the_reading_with_keys(
     text: str, available: frozenset[str], again: frozenset[str]
 ) -> None:
-    expected = _seen(_old_parse_question(text, available))
     reading = parse_question(text)
-    assert _seen(reading) == _seen(_old_parse_question(text, None))
+    expected = _seen(parse_question(text, available))
+    if reading.intent not in _NEWER:
+        assert _seen(reading) == _seen(_old_parse_question(text, None))
+        assert expected == _seen(_old_parse_question(text, available))
     assert _seen(reading.narrowed(available)) == expected
-    assert _seen(parse_question(text, available)) == expected
     # narrowing an already narrowed reading starts again from every candidate
     assert _seen(reading.narrowed(again).narrowed(available)) == expected
 

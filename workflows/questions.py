@@ -14,6 +14,11 @@ How it works, deliberately simple so that the vocabulary can be read and tested:
    one or more milestone keys a weight;
 4. a key's score is the best weight any of its phrases gave it (less 10% for each corrected word);
 5. when no milestone is mentioned, simpler word lists decide between overdue, next, cases and help.
+
+Before the milestones, "how do I complain?" and "can I defer?" are read; "when is the inspection?" wins
+over a bare "visit" (which alone only hints at a return or compliance visit). When no milestone is
+mentioned, "what do I need to do?" is TODO, and a span of days ("what's due in March?", "...on 1/4/2027?",
+"...in the next 2 weeks?") is WEEK or PERIOD, its days worked out from the `today` given (`read_period`).
 """
 
 from __future__ import annotations
@@ -21,8 +26,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
+
+from workflows.calendar import WorkingCalendar
+from workflows.dates import FIRST_YEAR, LAST_YEAR, find_date, format_date
+from workflows.errors import DateParseError
 
 
 class Intent(StrEnum):
@@ -30,12 +40,25 @@ class Intent(StrEnum):
 
     DEADLINE = "deadline"  # when is a given milestone due
     OVERDUE = "overdue"  # is anything late
-    WEEK = "week"  # what is due this week (week 0) or next week (week 1), across cases
+    WEEK = "week"  # what is due this week (week 0) or next week (week 1), across cases: `period` says when
+    PERIOD = "period"  # what is due in a span of days (today, in March, on 1/4/2027...): `period` says which
+    INSPECTION = "inspection"  # when is the inspection visit
+    DEFER = "defer"  # can I defer (until when, or why not)
+    TODO = "todo"  # what do I need to do: /help's "What you can do now"
     NEXT = "next"  # what is coming up
     CASES = "cases"  # list my cases
     HELP = "help"  # what can the bot do
     COMPLAIN = "complain"  # how to complain: the procedure's steps and the window, not only its date
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Period:
+    """The days a question asks about, first to last (both included), and how the question named them."""
+
+    first: date
+    last: date
+    name: str  # "today", "this week", "in March 2027", "on Thursday 1 April 2027", "in the next 2 weeks"
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,10 @@ class Question:
     # had too many words to be sure of.
     every_match: tuple[Match, ...] | None = None
     too_long: bool = False
+    # WEEK and PERIOD: the days asked about, when `parse_question` was given today (None otherwise).
+    period: Period | None = None
+    # Why the question can't be answered as written (a date that can't be one): said back as it is.
+    problem: str = ""
 
     @property
     def best(self) -> str | None:
@@ -572,36 +599,481 @@ def _asks_how_to_complain(words: Sequence[str]) -> bool:
     return any(w in HOW_WORDS for w in words) or any(_contains(words, s) for s in HOW_SEQUENCES)
 
 
-def parse_question(text: str, available_keys: Collection[str] | None = None) -> Question:
+# --- time in plain words -------------------------------------------------------------------------------
+#
+# "What's due tomorrow?", "...in March?", "...on 1/4/2027?", "...in the next 2 weeks?": a span of days,
+# read from the text as typed (before typo correction) and worked out from `today`. A week runs Monday to
+# Sunday; "this week" is from today to Sunday, but on a Saturday or Sunday it is the coming week (the week
+# that is left is a day or two with no working day in it), and so is "next week". Spans that have begun run
+# from today: what was due before today and not done is "overdue", asked separately.
+
+MONTH_NAMES: tuple[str, ...] = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+#: Month words a person types: full names, and the usual short forms ("sept" too).
+_MONTH_WORDS: dict[str, int] = (
+    {name: n for n, name in enumerate(MONTH_NAMES, start=1)}
+    | {name[:3]: n for n, name in enumerate(MONTH_NAMES, start=1)}
+    | {"sept": 9}
+)
+WEEKDAY_NAMES: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+_WEEKDAY_WORDS: dict[str, int] = {name: n for n, name in enumerate(WEEKDAY_NAMES)} | {
+    name[:3]: n for n, name in enumerate(WEEKDAY_NAMES)
+}
+#: Numbers people write as words in "the next two weeks".
+_NUMBER_WORDS: dict[str, int] = {
+    word: n
+    for n, word in enumerate(
+        (
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        )
+    )
+} | {"a": 1, "an": 1, "a couple of": 2, "couple of": 2, "a few": 3, "few": 3}
+#: The longest span a question may ask about, in days (a question about years is not a question of the
+#: day: it gets the clear message below rather than a list of everything).
+MAX_PERIOD_DAYS = 400
+
+_MONTH_RE = "|".join(sorted(_MONTH_WORDS, key=len, reverse=True))
+_WEEKDAY_RE = "|".join(sorted(_WEEKDAY_WORDS, key=len, reverse=True))
+_NUMBER_RE = r"\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
+_UNIT_RE = r"(working\s+days?|business\s+days?|days?|weeks?|fortnights?|months?)"
+_P = re.compile  # the patterns below, on the lower-cased text with apostrophes dropped
+
+_TODAY = _P(r"\b(today|tonight|this\s+(?:morning|afternoon|evening))\b")
+_AFTER_TOMORROW = _P(r"\bday\s+after\s+(?:tomorrow|tmrw|tomorow)\b")
+_TOMORROW = _P(r"\b(tomorrow|tmrw|tomorow|tommorow|tommorrow)\b")
+_NEXT_N = _P(
+    rf"\b(?:in|within|over|during|for)?\s*(?:the\s+)?(?:next|coming|following)\s+({_NUMBER_RE})\s+{_UNIT_RE}"
+    rf"|\b(?:in|within)\s+(?:the\s+)?({_NUMBER_RE})\s+{_UNIT_RE}"
+    rf"|\b(?:in|within|over|during)\s+(?:the\s+)?(?:next|coming)\s+"
+    r"(fortnight|few\s+days|(?<=next )week|(?<=next )month)\b"
+    rf"|\b(?:next|coming)\s+(fortnight)\b"
+)
+_WEEKEND = _P(r"\b(?:this|the|next|coming)\s+weekend\b|\bat\s+the\s+weekend\b")
+_THIS_WEEK = _P(
+    r"\b(?:this|the|current)\s+(?:coming\s+)?week\b|\bend\s+of\s+(?:the\s+)?week\b|\bthis\s+wk\b"
+    r"|\bweek\s+ahead\b"
+)
+_NEXT_WEEK = _P(r"\bnext\s+week\b|\bnext\s+wk\b|\bfollowing\s+week\b|(?<!this )\bcoming\s+week\b")
+_WEEK_AFTER_NEXT = _P(r"\bweek\s+after\s+next\b")
+_THIS_MONTH = _P(r"\b(?:this|the|current)\s+month\b|\bend\s+of\s+(?:the\s+)?month\b")
+_NEXT_MONTH = _P(r"\bnext\s+month\b|\bfollowing\s+month\b|\bmonth\s+ahead\b")
+_THIS_YEAR = _P(r"\b(?:this|the)\s+year\b|\bend\s+of\s+(?:the\s+)?year\b")
+#: A month named with a word before it ("in March", "by may") or a year after it ("March 2027"); a bare
+#: full name too, except "may" (a verb), and short forms only with a word before or a year after.
+_MONTH = _P(
+    rf"\b(?:(?P<prep>in|during|for|by|before|until|till|through|throughout|over|of|from|across)\s+)?"
+    rf"(?P<month>{_MONTH_RE})\.?(?:\s+(?P<year>\d{{4}}))?\b"
+)
+_WEEKDAY = _P(rf"\b(?P<which>this|next|on|by|before|until|till|coming)?\s*(?P<day>{_WEEKDAY_RE})\b")
+#: A day and month with no year: "on 1 March", "1st April", "1/4".
+_DAY_MONTH = _P(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_RE})\b(?!\s+\d)"
+    rf"|\b(?P<month2>{_MONTH_RE})\s+(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*\d)"
+    r"|(?<![\d/.-])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?![\d/.-])"
+)
+_BY = _P(r"\b(?:by|before|until|till|up\s+to|no\s+later\s+than)\s*$")
+_BEFORE = _P(r"\bbefore\s*$")
+_BETWEEN = _P(r"\b(?:between|from)\s*$")
+
+
+def _number(text: str) -> int:
+    text = " ".join(text.split())
+    return int(text) if text.isdigit() else _NUMBER_WORDS[text]
+
+
+def _month_end(year: int, month: int) -> date:
+    return (date(year + month // 12, month % 12 + 1, 1)) - timedelta(days=1)
+
+
+def _from_today(first: date, last: date, today: date) -> date:
+    """A span that has begun runs from today (what was due before is overdue, not due)."""
+    return max(first, today) if first <= today <= last else first
+
+
+def week_of(today: date, weeks_ahead: int) -> tuple[date, date]:
+    """This week (0) or a later one: Monday to Sunday, this week from today. On a Saturday or Sunday the
+    week left has no working day, so this week is the coming one, and next week is it too (people say
+    either on a Sunday evening and mean the days ahead)."""
+    monday = today - timedelta(days=today.weekday())
+    if today.weekday() >= 5:
+        monday += timedelta(weeks=1)
+        weeks_ahead = max(0, weeks_ahead - 1)
+    monday += timedelta(weeks=weeks_ahead)
+    return max(monday, today), monday + timedelta(days=6)
+
+
+def _month_period(year: int, month: int, today: date, name: str = "") -> Period:
+    first, last = date(year, month, 1), _month_end(year, month)
+    return Period(
+        _from_today(first, last, today), last, name or f"in {MONTH_NAMES[month - 1].title()} {year}"
+    )
+
+
+def _next_month_named(month: int, today: date) -> int:
+    """The year of the next `month` to come: this year's if it has not ended, else next year's."""
+    return today.year if month >= today.month else today.year + 1
+
+
+def _day_no_year(day: int, month: int, today: date) -> date | None:
+    """'1 March', '1/4': the next such day from today (this year's, or next year's once it is past)."""
+    for year in (today.year, today.year + 1):
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            return None
+        if found >= today:
+            return found
+    return None
+
+
+def _upto(day: date, today: date, text_before: str, name: str) -> Period:
+    """'on 1/4/2027' is that day; 'by 1/4/2027' from today to it; 'before 1/4/2027' to the day before."""
+    if _BY.search(text_before) and day >= today:
+        last = day - timedelta(days=1) if _BEFORE.search(text_before) else day
+        word = "before" if _BEFORE.search(text_before) else "by"
+        return Period(today, max(today, last), f"{word} {format_date(day)}")
+    return Period(day, day, name)
+
+
+def _dated(text: str, today: date) -> Period | None:
+    """A written date: one day, 'by' one, or 'between' two. Raises DateParseError for an impossible one."""
+    found = find_date(text, today)
+    if found is not None:
+        day, start, end = found
+        again = find_date(text[end:], today)
+        if again is not None and (
+            _BETWEEN.search(text[:start])
+            or re.search(r"\b(?:and|to|until|till|-)\s*$", text[end : end + again[1]])
+        ):
+            other = again[0]
+            first, last = min(day, other), max(day, other)
+            return Period(first, last, f"from {format_date(first)} to {format_date(last)}")
+        return _upto(day, today, text[:start], f"on {format_date(day)}")
+    match = _DAY_MONTH.search(text)
+    if match is not None:
+        if match["d"]:
+            day_n, month_n = int(match["d"]), int(match["m"])
+        elif match["day"]:
+            day_n, month_n = int(match["day"]), _MONTH_WORDS[match["month"]]
+        else:
+            day_n, month_n = int(match["day2"]), _MONTH_WORDS[match["month2"]]
+        if not 1 <= month_n <= 12:
+            raise DateParseError(f"I couldn't read '{match[0]}' as a date. Try 3/3/2026 or 3 March 2026.")
+        next_day = _day_no_year(day_n, month_n, today)
+        if next_day is None:
+            raise DateParseError(f"I couldn't read '{match[0]}' as a date. Try 3/3/2026 or 3 March 2026.")
+        return _upto(next_day, today, text[: match.start()], f"on {format_date(next_day)}")
+    return None
+
+
+def _weekday(match: re.Match[str], today: date) -> Period:
+    """'on Friday', 'this Friday': the next such day (today, if it is today); 'next Friday' the one after
+    today; 'by Friday' from today to it."""
+    wanted = _WEEKDAY_WORDS[match["day"]]
+    ahead = (wanted - today.weekday()) % 7
+    if match["which"] == "next" and ahead == 0:
+        ahead = 7
+    day = today + timedelta(days=ahead)
+    if match["which"] in ("by", "until", "till", "before"):
+        last = day - timedelta(days=1) if match["which"] == "before" else day
+        return Period(today, max(today, last), f"{match['which']} {format_date(day)}")
+    return Period(day, day, f"on {format_date(day)}")
+
+
+def _next_n(match: re.Match[str], today: date, calendar: WorkingCalendar | None) -> Period | None:
+    count_text = match[1] or match[3]
+    unit = (match[2] or match[4] or match[5] or match[6] or "").split()
+    if count_text is None:  # "the next fortnight", "the next few days", "within the next week"
+        count, unit = (3, ["days"]) if unit and unit[0] == "few" else (1, unit)
+    else:
+        count = _number(count_text)
+    if count <= 0:
+        return None
+    head = unit[0]
+    if head in ("working", "business"):
+        if calendar is None:
+            last = today + timedelta(days=count * 7 // 5 + 2)
+        else:
+            last = calendar.add_working_days(today, count)
+        word = "working day" if count == 1 else "working days"
+    elif head.startswith("fortnight"):
+        last, word = today + timedelta(days=14 * count), "fortnight" if count == 1 else "fortnights"
+    elif head.startswith("week"):
+        last, word = today + timedelta(weeks=count), "week" if count == 1 else "weeks"
+    elif head.startswith("month"):
+        month = today.month - 1 + count
+        year, month = today.year + month // 12, month % 12 + 1
+        last = date(year, month, min(today.day, _month_end(year, month).day))
+        word = "month" if count == 1 else "months"
+    else:
+        last, word = today + timedelta(days=count), "day" if count == 1 else "days"
+    return Period(today, last, f"in the next {word}" if count == 1 else f"in the next {count} {word}")
+
+
+def read_period(text: str, today: date, calendar: WorkingCalendar | None = None) -> Period | None:
+    """The days a question asks about, or None when it names none. Raises DateParseError (with the message
+    to say back) for a date that can't be one, or a span too long to list.
+
+    `calendar` counts "the next 5 working days"; without one, a working week is 7 days in 5."""
+    text = _REWRITES[0][0].sub("", text.lower())
+    period = _read_period(text, today, calendar)
+    if period is not None and (period.last - period.first).days > MAX_PERIOD_DAYS:
+        raise DateParseError(
+            f"That is a long time to list ({format_date(period.first)} to {format_date(period.last)}). "
+            "Ask about a month at a time, for example: what's due in March?"
+        )
+    return period
+
+
+def _read_period(text: str, today: date, calendar: WorkingCalendar | None) -> Period | None:
+    dated = _dated(text, today)
+    if dated is not None:
+        return dated
+    if match := _NEXT_N.search(text):
+        found = _next_n(match, today, calendar)
+        if found is not None:
+            return found
+    if _AFTER_TOMORROW.search(text):
+        day = today + timedelta(days=2)
+        return Period(day, day, f"on {format_date(day)}")
+    if _TODAY.search(text):
+        return Period(today, today, "today")
+    if _TOMORROW.search(text):
+        tomorrow = today + timedelta(days=1)
+        return Period(tomorrow, tomorrow, "tomorrow")
+    if _WEEK_AFTER_NEXT.search(text):
+        first, last = week_of(today, 2)
+        return Period(first, last, "the week after next")
+    if _NEXT_WEEK.search(text):
+        first, last = week_of(today, 1)
+        return Period(first, last, "next week")
+    if _WEEKEND.search(text):
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7) if today.weekday() < 5 else today
+        return Period(saturday, saturday + timedelta(days=6 - saturday.weekday()), "this weekend")
+    if _THIS_WEEK.search(text):
+        first, last = week_of(today, 0)
+        return Period(first, last, "this week")
+    if _NEXT_MONTH.search(text):
+        month = today.month % 12 + 1
+        return _month_period(today.year + (today.month == 12), month, today, "next month")
+    if _THIS_MONTH.search(text):
+        return _month_period(today.year, today.month, today, "this month")
+    if _THIS_YEAR.search(text):
+        return Period(today, date(today.year, 12, 31), "this year")
+    for match in _MONTH.finditer(text):
+        month, year, prep = _MONTH_WORDS[match["month"]], match["year"], match["prep"]
+        if not (prep or year) and (match["month"] != MONTH_NAMES[month - 1] or month == 5):
+            continue  # "may I defer?", "mar": not a month without a word before it or a year after it
+        chosen = int(year) if year else _next_month_named(month, today)
+        if not FIRST_YEAR <= chosen <= LAST_YEAR:
+            raise DateParseError(f"I can only work with dates from {FIRST_YEAR} to {LAST_YEAR}.")
+        period = _month_period(chosen, month, today)
+        if prep in ("by", "until", "till", "through") or re.search(
+            r"\bend\s+of\s*$", text[: match.start("month")]
+        ):
+            return Period(today, period.last, f"by the end of {MONTH_NAMES[month - 1].title()} {chosen}")
+        if prep == "before":
+            return Period(today, max(today, period.first - timedelta(days=1)), f"before {period.name[3:]}")
+        return period
+    for match in _WEEKDAY.finditer(text):
+        if match["which"] or match["day"] in WEEKDAY_NAMES:  # "sat", "wed": only as "on sat", "by wed"
+            return _weekday(match, today)
+    return None
+
+
+# "Can I defer?", "when is the inspection?", "what do I need to do?": read from the words as typed.
+DEFER_WORDS: frozenset[str] = _wordset(
+    "defer deferral deferrals deferring deferred deferment postpone postponed postponement reschedule"
+)
+DEFER_SEQUENCES: tuple[tuple[str, ...], ...] = (
+    ("put", "off"),
+    ("move", "the", "inspection"),
+    ("move", "the", "visit"),
+    ("delay", "the", "inspection"),
+    ("delay", "the", "visit"),
+    ("change", "the", "inspection", "date"),
+    ("change", "the", "visit", "date"),
+)
+INSPECTION_WORDS: frozenset[str] = _wordset(
+    "inspection inspections visit visits inspector inspectors ofsted onsite"
+)
+#: Asking when (or which days) rather than about a milestone: "when is the inspection?", "inspection
+#: dates", "when are the inspectors coming?", "what day do inspectors arrive?".
+INSPECTION_ASKING: frozenset[str] = _wordset(
+    """when whens date dates day days planned arrive arriving coming come start starts starting begin begins
+    happen"""
+)
+#: "to do" is read as one word, "todo" (`_REWRITES`).
+TODO_SEQUENCES: tuple[tuple[str, ...], ...] = (
+    *((w, "todo") for w in ("need", "needs", "have", "got", "me", "us", "something", "anything", "my")),
+    *((w, p, "do") for w in ("should", "can", "must", "do", "shall") for p in ("i", "we")),
+    ("need", "doing"),
+    ("needs", "doing"),
+    ("to", "be", "done"),
+    ("on", "my", "plate"),
+    ("waiting", "for", "me"),
+    ("waiting", "on", "me"),
+    ("my", "actions"),
+    ("my", "tasks"),
+    ("todo", "list"),
+    ("action", "needed"),
+    ("actions", "needed"),
+)
+
+
+def _asks_to_defer(raw: Sequence[str]) -> bool:
+    return any(w in DEFER_WORDS for w in raw) or any(_contains(raw, s) for s in DEFER_SEQUENCES)
+
+
+def _asks_for_the_visit(raw: Sequence[str], scores: dict[str, float] | None) -> bool:
+    """'When is the inspection?': the visit named, asked when, and no milestone but a bare "visit"
+    (which alone only hints at a return or compliance visit)."""
+    if scores is not None and (max(scores.values(), default=0.0) > 0.5 or "visit" not in raw):
+        return False
+    return any(w in INSPECTION_WORDS for w in raw) and (
+        any(w in INSPECTION_ASKING for w in raw) or _contains(raw, ("on", "site"))
+    )
+
+
+def _asks_what_to_do(raw: Sequence[str]) -> bool:
+    return any(_contains(raw, s) for s in TODO_SEQUENCES) or list(raw) in (["todo"], ["tasks"], ["actions"])
+
+
+def parse_question(
+    text: str,
+    available_keys: Collection[str] | None = None,
+    *,
+    today: date | None = None,
+    calendar: WorkingCalendar | None = None,
+) -> Question:
     """Read a message typed in plain words.
 
     `available_keys` are the milestone keys of the case's kind when the case is known: candidates are
     limited to them, which can settle an ambiguous word ("report" in a kind with only one report).
     Pass None when the case is not known yet. Never raises for any string. With keys this is
     `parse_question(text).narrowed(available_keys)`: one way to narrow, whether the text is read again or not.
+    `today` (and `calendar`, for working days) work out the days of a WEEK or PERIOD question.
     """
-    reading = _read(text)
+    reading = _read(text, today, calendar)
     return reading if available_keys is None else reading.narrowed(available_keys)
 
 
-def _read(text: str) -> Question:
+#: Any day will do to tell whether a question names a span, when today is not given.
+_SOME_DAY = date(2026, 1, 7)
+
+
+def _read(text: str, today: date | None = None, calendar: WorkingCalendar | None = None) -> Question:
     """The reading of `text` with every candidate milestone key (not narrowed to a case's)."""
     case_ref, rest = _case_ref(text[:MAX_CHARS].lower())
     raw = _words(rest)
     tokens = _tokens(raw)
     words = [t.word for t in tokens]
     too_long = len(words) > MAX_CONFIDENT_WORDS
+    sure = not too_long
 
     if _asks_how_to_complain(words):
-        return Question(Intent.COMPLAIN, case_ref, (), not too_long, too_long=too_long)
+        return Question(Intent.COMPLAIN, case_ref, (), sure, too_long=too_long)
+    if _asks_to_defer(raw):
+        return Question(Intent.DEFER, case_ref, (), sure, too_long=too_long)
     scores = _score_milestones(tokens)
+    if _asks_for_the_visit(raw, scores):
+        return Question(Intent.INSPECTION, case_ref, (), sure, too_long=too_long)
     if scores is not None:
         matches = _order(scores)
         confident = _is_clear(matches) and not too_long
         return Question(Intent.DEADLINE, case_ref, matches, confident, too_long=too_long)
-
-    week = next((n for sequence, n in WEEK_SEQUENCES.items() if _contains(words, sequence)), None)
-    if week is not None:
-        return Question(Intent.WEEK, case_ref, (), not too_long, week=week, too_long=too_long)
+    if _asks_what_to_do(raw):
+        return Question(Intent.TODO, case_ref, (), sure, too_long=too_long)
     intent = _other_intent(raw, words)
-    return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and not too_long, too_long=too_long)
+    if intent is Intent.OVERDUE:
+        return Question(intent, case_ref, (), sure, too_long=too_long)
+    try:
+        period = read_period(rest, today or _SOME_DAY, calendar)
+    except DateParseError as exc:
+        return Question(Intent.PERIOD, case_ref, (), False, too_long=too_long, problem=str(exc))
+    if period is not None:
+        week = {"this week": 0, "next week": 1}.get(period.name)
+        return Question(
+            Intent.WEEK if week is not None else Intent.PERIOD,
+            case_ref,
+            (),
+            sure,
+            week=week,
+            too_long=too_long,
+            period=period if today is not None else None,
+        )
+    return Question(intent, case_ref, (), intent is not Intent.UNKNOWN and sure, too_long=too_long)
+
+
+# --- a case named by its setting's name -----------------------------------------------------------------
+
+#: "... for willow?", "... at Willow House", "... about the Willow": the words after the last of these
+#: (to the end of the question) may be a setting's name.
+_NAMED = re.compile(r"\b(?:for|at|about|regarding|re|of|on)\s+((?:[a-z0-9&.-]+\s*){1,6})[?!.\s]*$")
+#: Words that are never a setting's name on their own: the question's own words.
+_NOT_NAMES: frozenset[str] = (
+    FILLER
+    | OVERDUE_WORDS
+    | NEXT_WORDS
+    | DEFER_WORDS
+    | INSPECTION_WORDS
+    | INSPECTION_ASKING
+    | _wordset(
+        """me us all any anything everything everyone case cases mine ours now then soon week weeks month
+        months day days year today tonight tomorrow weekend next coming following end start each every one
+        them which what when who where how why first last working business fortnight time deadline date
+        dates report reports setting settings home homes provider inspector manager please thanks thank
+        local authority agency council la moment present minute latest soonest earliest least most way
+        sure certain real"""
+    )
+    | frozenset(MONTH_NAMES)
+    | frozenset(_MONTH_WORDS)
+    | frozenset(_WEEKDAY_WORDS)
+    | _VOCABULARY
+)
+
+
+def named_part(text: str) -> str | None:
+    """The words at the end of a question that name a setting ("when is the draft due for willow?" ->
+    "willow"), or None when the end of the question is only the question's own words ("... for me?",
+    "... for the draft?", "... on Friday?"). Case numbers ("#12") are not names."""
+    _, rest = _case_ref(text[:MAX_CHARS].lower())
+    rest = _REWRITES[0][0].sub("", rest)
+    found = _NAMED.search(rest)
+    if found is None:
+        return None
+    said = found.group(1).split()
+    names = [w for w in said if _singular(w.strip(".-")) not in _NOT_NAMES and not w.strip(".-").isdigit()]
+    return " ".join(said) if names else None
