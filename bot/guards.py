@@ -6,9 +6,9 @@
   messages.
 - A group or channel is refused once (one message, or one alert for a button) and then left
   (`leaveChat`); nothing else it sends is handled, so a busy group costs the bot almost nothing.
-- A reply that could not be delivered (a network failure, Telegram down) is logged by update id and
-  nothing more is said: the change it confirmed was made, and "something went wrong" would invite the
-  person to make it again.
+- A reply that could not be delivered (a network failure, Telegram down, a 429 asking for a longer wait
+  than a reply is given) is logged by update id and nothing more is said: the change it confirmed was
+  made, and "something went wrong" would invite the person to make it again.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.sending import Undelivered
@@ -79,13 +79,15 @@ async def _refuse_and_leave(update: Update, context: InspectContext, chat_id: in
 
 
 async def undelivered(update: object, context: InspectContext) -> None:
-    """A reply Telegram did not take (network, 5xx after retries, timeout): never "something went wrong".
+    """A reply Telegram did not take (network, 5xx after retries, timeout, a long 429): never "something
+    went wrong".
 
     When the update made a change and its confirmation certainly did not reach Telegram, the confirmation
     goes through the outbox and is sent when Telegram is back; a reply of unknown fate is only logged
     (sending it again could show it twice)."""
     error = context.error
-    if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+    not_taken = isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    if not_taken or isinstance(error, RetryAfter):
         update_id = update.update_id if isinstance(update, Update) else None
         if isinstance(error, Undelivered) and update_id is not None and changes.changed_something():
             person = await context.services.db.people.get_by_telegram_id(int(error.chat_id))

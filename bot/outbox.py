@@ -28,6 +28,7 @@ from telegram.ext import Job
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import scheduler_time
+from bot.sending import this_task_does_not_wait_for_flood
 from handlers.context import InspectContext, Services
 from handlers.reminders import Rendered, render
 from store import outbox
@@ -214,6 +215,7 @@ class OutboxSender:
             self.job.job.modify(next_run_time=scheduler_time())
 
     async def _send_group(self, rows: list[OutboxRow]) -> None:
+        this_task_does_not_wait_for_flood()  # a 429 moves the rows' time (below); a task of its own
         ids = [r.id for r in rows]
         box = self.db.outbox
         person = await box.person(rows[0].person_id)

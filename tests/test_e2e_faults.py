@@ -109,3 +109,68 @@ def test_a_confirmation_telegram_refused_past_the_retries_arrives_later_through_
     assert bot.query("SELECT kind, state FROM outbox WHERE kind = 'reply'") == [("reply", "sent")]
     assert "its confirmation was not delivered; it goes through the outbox" in bot.log_text()
     assert not any("something went wrong" in m.text for m in api.user(MANAGER).messages())
+
+
+def test_replies_refused_with_429_wait_as_told_and_every_confirmation_arrives_once(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Issue 21 item 1: the fake Bot API enforces Telegram's one message a second per chat (429 with
+    `retry_after`), and ten people each send three /newcase lines at once. Each refused reply waits as
+    told and goes: thirty cases, thirty confirmations, no "something went wrong", no traceback."""
+    people = [MANAGER + n for n in range(10)]
+    start = typed(CALENDAR.add_working_days(today(), 3))
+    bot = BotProcess(api, tmp_path, admins=tuple(people)).start()
+    try:
+        api.enforce_limits(overall=None, per_chat=1.0)
+        sent: dict[str, int] = {}
+        for person in people:
+            for n in range(3):
+                name = f"Flood {person} {n}"
+                api.user(person).send(f'/newcase ch-full "{name}" {start}')
+                sent[name] = person
+        deadline = time.monotonic() + 40
+        while True:
+            missing = [n for n, p in sent.items() if not any(n in m.text for m in api.user(p).messages())]
+            if not missing:
+                break
+            assert time.monotonic() < deadline, f"never confirmed: {missing}"
+            time.sleep(0.2)
+        assert bot.proc is not None and bot.proc.poll() is None
+    finally:
+        api.enforce_limits(overall=None, per_chat=None)
+        if bot.proc is not None:
+            bot.stop()
+    assert api.too_many > 0  # the limit did refuse replies
+    assert bot.query("SELECT COUNT(*) FROM cases") == [(30,)]
+    for name, person in sent.items():
+        assert len([m for m in api.user(person).messages() if name in m.text]) == 1, name
+    assert not any("something went wrong" in m.text for p in people for m in api.user(p).messages())
+    log = bot.log_text()
+    assert "Traceback" not in log and "update failed" not in log, log[-3000:]
+    assert "answered 429: waiting" in log
+
+
+def test_a_reply_refused_with_a_long_flood_wait_is_kept_in_the_outbox_and_sent_later(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Issue 21 item 1: an injected 429 asks for 60 s (more than a reply waits, bot.sending's
+    FLOOD_WAIT_BUDGET), once: the case is made, its confirmation goes into the outbox and arrives once,
+    and nobody is told to try again."""
+    start = typed(CALENDAR.add_working_days(today(), 3))
+    bot = BotProcess(
+        api, tmp_path, admins=(MANAGER,), INSPECTBOT_REMINDERS="on", INSPECTBOT_OUTBOX_TICK="1"
+    ).start()
+    try:
+        api.fault("error", methods=["sendMessage"], status=429, retry_after=60, count=1)
+        api.user(MANAGER).send(f'/newcase ch-full "Flood Wait" {start}')
+        _answered(api, {MANAGER: "Flood Wait"}, timeout=20)
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    assert api.too_many == 1
+    assert bot.query("SELECT COUNT(*) FROM cases") == [(1,)]
+    confirmations = [m for m in api.user(MANAGER).messages() if "Flood Wait" in m.text]
+    assert len(confirmations) == 1
+    assert bot.query("SELECT kind, state FROM outbox WHERE kind = 'reply'") == [("reply", "sent")]
+    assert not any("something went wrong" in m.text for m in api.user(MANAGER).messages())
+    assert "Traceback" not in bot.log_text()
