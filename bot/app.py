@@ -30,6 +30,7 @@ from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
 from store import outbox
 from store.database import FILL_AT_START, Database, MigrationNeeded
+from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
 from workflows.reminders import Hours
 
@@ -113,8 +114,14 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     async def handled(update_id: int) -> None:
         if update_id in persistence.finished:
             persistence.finished.discard(update_id)  # marked with its state already
-        else:
-            await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+        elif halt.reason is None:  # stopping on a storage failure: left for the next start
+            try:
+                await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+            except (sqlite3.Error, OSError) as exc:
+                reason = storage_failure(exc)
+                if reason is None:
+                    raise
+                halt.stop(reason)
         sender.poke()  # a change may have written messages that are due now
 
     bot = LimitedBot(
@@ -148,6 +155,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         clock=db.clock,
     )
     install_services(application, services)
+    halt = guards.halt_of(application)
     sender = OutboxSender(services, application.bot, tick=settings.outbox_tick)
     application.bot_data[OUTBOX_KEY] = sender
     if settings.reminders:
@@ -164,16 +172,22 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
 
 
 class StartupError(RuntimeError):
-    """The bot could not start; the message is one line for the operator."""
+    """The bot could not start (or must stop); the message is one line for the operator."""
 
 
 async def serve(settings: Settings) -> None:
-    """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written."""
+    """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written; a database
+    that can't be written (a full disk, a read-only or damaged file) stops it with one line."""
     lock = _lock(settings)
     try:
         db = await _open(settings)
         try:
             await _serve(settings, db)
+        except (sqlite3.Error, OSError) as exc:
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            raise StartupError(f"Stopped: {reason}.") from exc
         finally:
             await db.close()
     finally:
@@ -186,6 +200,7 @@ async def _serve(settings: Settings, db: Database) -> None:
     if released:
         log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
     application = build_application(settings, db)
+    halt = guards.halt_of(application)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -201,14 +216,16 @@ async def _serve(settings: Settings, db: Database) -> None:
         )
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
+        halted = asyncio.create_task(halt.event.wait())
         await asyncio.sleep(0)  # the first getUpdates is on its way: warm up while Telegram answers it
         _warm(db.calendar, await db.lists.oldest_pending())
         log.info("inspectbot is running as @%s", application.bot.username)
         stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({polling, stopped, halted}, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
         polling.cancel()
         stopped.cancel()
+        halted.cancel()
         try:
             await polling
         except asyncio.CancelledError:
@@ -219,8 +236,17 @@ async def _serve(settings: Settings, db: Database) -> None:
         except WebhookStartError as exc:
             await application.stop()
             raise StartupError(str(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:  # the inbox could not store what Telegram sent
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            halt.stop(reason)
         await application.stop()
+        if halt.reason is not None:
+            raise StartupError(f"Stopped: {halt.reason}. Nothing unhandled was lost: it is handled on start.")
     finally:
+        if application.running:  # failed midway: shutdown() refuses a running Application
+            await application.stop()
         await application.shutdown()
 
 
@@ -243,7 +269,11 @@ def _lock(settings: Settings) -> ProcessLock:
 
 
 async def _open(settings: Settings) -> Database:
-    """Open and migrate; a database that can't be read, written or migrated is one line, not a trace."""
+    """Open and migrate; a database that can't be read, written or migrated is one line, not a trace.
+    An empty, damaged or read-only file is found first (`store.integrity`), before any update is taken."""
+    problem = await asyncio.to_thread(file_problem, Path(settings.db))
+    if problem is not None:
+        raise StartupError(f"Can't start: {problem}.")
     try:
         return await Database.open(
             settings.db,
