@@ -88,8 +88,9 @@ def test_a_read_only_file_is_one_line_not_a_traceback() -> None:
         db.chmod(0o444)
         where.chmod(0o777)  # the folder stays writable: only the file is read-only
         line = _one_line(_cli("run", db, as_nobody=True))
-        expected = f"inspectbot: Can't start: {db} is read-only for this user: the bot could not save anything."
-        assert line == expected
+        assert line == (
+            f"inspectbot: Can't start: {db} is read-only for this user: the bot could not save anything."
+        )
         checked = _cli("check", db, as_nobody=True)
         assert f"database: FAILED - {db} is read-only for this user" in checked.stdout
 
