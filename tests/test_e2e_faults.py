@@ -3,8 +3,14 @@ the bot never exits, and nobody is told "something went wrong" about a change th
 
 from __future__ import annotations
 
+import errno
+import os
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
@@ -174,3 +180,87 @@ def test_a_reply_refused_with_a_long_flood_wait_is_kept_in_the_outbox_and_sent_l
     assert bot.query("SELECT kind, state FROM outbox WHERE kind = 'reply'") == [("reply", "sent")]
     assert not any("something went wrong" in m.text for m in api.user(MANAGER).messages())
     assert "Traceback" not in bot.log_text()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs (needs root: `mount -t tmpfs -o size=4m`), unmounted afterwards."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"can't mount a small tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def _fill(disk: Path) -> Path:
+    """Write a file until the disk has no room left; returns it (removing it frees the disk)."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError as error:
+        assert error.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_stops_the_bot_with_one_line_and_after_freeing_every_update_is_handled_once(
+    api: FakeBotApi, tmp_path: Path, small_disk: Path
+) -> None:
+    """Issue 21 item 2: the database lives on a 4 MiB tmpfs, which a file then fills. Twenty /newcase
+    lines: the bot stops with one line naming the full disk, marks nothing handled and tells nobody to try
+    again; once the filler is removed and the bot started again, all twenty cases are made, each once, and
+    each confirmed once."""
+    db = small_disk / "inspectbot.sqlite3"
+    start = typed(CALENDAR.add_working_days(today(), 3))
+    bot = BotProcess(api, tmp_path, admins=tuple(PEOPLE), INSPECTBOT_DB=str(db))
+    bot.db = db
+    bot.start()
+    api.user(MANAGER).send(f'/newcase ch-full "Before Full" {start}')
+    _answered(api, {MANAGER: "Before Full"}, timeout=20)
+    filler = _fill(small_disk)
+    sent: dict[str, int] = {}
+    for n in range(4):
+        for person in PEOPLE:
+            name = f"Full {person} {n}"
+            api.user(person).send(f'/newcase ch-full "{name}" {start}')
+            sent[name] = person
+    assert bot.proc is not None
+    code = bot.proc.wait(timeout=60)
+    bot.proc = None
+    assert code == 1
+    log = bot.log_text()
+    last = log.strip().splitlines()[-1]
+    assert last.startswith("inspectbot: Stopped: the disk holding the database is full"), log[-3000:]
+    assert "Traceback" not in log, log[-3000:]
+    texts = [m.text for p in PEOPLE for m in api.user(p).messages()]
+    assert not any("went wrong" in text or "try again" in text.lower() for text in texts)
+
+    filler.unlink()
+    bot.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            missing = [n for n, p in sent.items() if not any(n in m.text for m in api.user(p).messages())]
+            if not missing:
+                break
+            assert time.monotonic() < deadline, f"never confirmed: {missing}"
+            time.sleep(0.2)
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    names = sorted(
+        str(r[0]) for r in bot.query("SELECT s.name FROM cases c JOIN settings s ON s.id = c.setting_id")
+    )
+    assert names == sorted([*sent, "Before Full"])  # every case made, none twice
+    for name, person in sent.items():
+        assert len([m for m in api.user(person).messages() if name in m.text]) == 1, name
+    assert bot.query("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL") == [(0,)]
