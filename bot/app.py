@@ -182,6 +182,7 @@ async def serve(settings: Settings) -> None:
     try:
         db = await _open(settings)
         try:
+            _cover(lock)
             await _serve(settings, db)
         except (sqlite3.Error, OSError) as exc:
             reason = storage_failure(exc)
@@ -266,6 +267,14 @@ def _lock(settings: Settings) -> ProcessLock:
         raise StartupError(str(exc)) from exc
     except OSError as exc:
         raise StartupError(f"Can't use the database folder of {settings.db}: {exc.strerror}.") from exc
+
+
+def _cover(lock: ProcessLock) -> None:
+    """A database made just now is locked by every name it may get (a hard link made later)."""
+    try:
+        lock.cover_database()
+    except AlreadyRunning as exc:
+        raise StartupError(str(exc)) from exc
 
 
 async def _open(settings: Settings) -> Database:
