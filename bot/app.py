@@ -14,8 +14,9 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
+from tornado.httpserver import HTTPServer
 
-from bot import guards
+from bot import guards, metrics
 from bot.clock import make_clock
 from bot.connections import BotApiTransport
 from bot.lock import AlreadyRunning, ProcessLock
@@ -207,7 +208,9 @@ async def _serve(settings: Settings, db: Database) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await _initialize(application, settings)
+    watch: HTTPServer | None = None
     try:
+        watch = _watch(db, settings)
         await setup.after_start(application)
         await application.start()
         poller: InboxPoller | WebhookReceiver = (
@@ -246,9 +249,24 @@ async def _serve(settings: Settings, db: Database) -> None:
         if halt.reason is not None:
             raise StartupError(f"Stopped: {halt.reason}. Nothing unhandled was lost: it is handled on start.")
     finally:
+        if watch is not None:
+            watch.stop()
         if application.running:  # failed midway: shutdown() refuses a running Application
             await application.stop()
         await application.shutdown()
+
+
+def _watch(db: Database, settings: Settings) -> HTTPServer | None:
+    """/healthz and /metrics where INSPECTBOT_METRICS_LISTEN says (bot.metrics); None when unset."""
+    if settings.metrics_listen is None:
+        return None
+    host, port = settings.metrics_listen
+    try:
+        return metrics.serve(db, settings.metrics_listen)
+    except OSError as exc:
+        raise StartupError(
+            f"Can't listen on {host}:{port} for /healthz and /metrics: {exc.strerror}."
+        ) from exc
 
 
 def _warm(calendar: WorkingCalendar, oldest: date | None) -> None:

@@ -28,11 +28,11 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Message
-from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot import limits
+from bot import limits, metrics
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +145,24 @@ class LimitedBot(ExtBot[int]):
                     if isinstance(item, dict) and isinstance(item.get("update_id"), int)
                 )
             return result
+        try:
+            result = await self._post_waiting_out_floods(endpoint, data, **kwargs)
+        except TelegramError:
+            if method in metrics.REPLY_METHODS:
+                metrics.REPLIES_FAILED.labels(method).inc()
+            raise
+        if method in metrics.REPLY_METHODS:
+            metrics.REPLIES_SENT.labels(method).inc()
+        return result
+
+    async def _post_waiting_out_floods(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        """One request, sent again after the wait a 429 asks for (within `FLOOD_WAIT_BUDGET`)."""
         waited = 0.0
         while True:
             try:
                 return await self._post_retrying_failures(endpoint, data, **kwargs)
             except RetryAfter as error:
+                metrics.TOO_MANY.inc()
                 wait = retry_seconds(error)
                 if not _WAITS_FOR_FLOOD.get() or waited + wait > FLOOD_WAIT_BUDGET:
                     raise

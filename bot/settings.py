@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     reminders: bool = Field(default=True, validation_alias="INSPECTBOT_REMINDERS")
     outbox_tick: float = Field(default=60.0, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_TICK")
     testing: bool = Field(default=False, validation_alias="INSPECTBOT_TESTING")
+    #: `host:port` where GET /healthz and /metrics are served (bot.metrics); off when unset.
+    metrics_listen: tuple[str, int] | None = Field(default=None, validation_alias="INSPECTBOT_METRICS_LISTEN")
     test_clock_file: Path | None = Field(default=None, validation_alias="INSPECTBOT_TEST_CLOCK_FILE")
 
     @field_validator("telegram_bot_token")
@@ -85,6 +87,18 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value.strip()):
             raise ValueError("should be the public https URL Telegram posts updates to")
         return value.strip()
+
+    @field_validator("metrics_listen", mode="before")
+    @classmethod
+    def _metrics_listen(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            host, _, port = value.strip().rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError("should be an address and port such as 127.0.0.1:9464")
+            return (host.strip("[]"), int(port))
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

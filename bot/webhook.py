@@ -26,6 +26,7 @@ from telegram.error import TelegramError
 from tornado.httpserver import HTTPServer
 from tornado.web import Application, HTTPError, RequestHandler
 
+from bot import metrics
 from bot.guards import halt_of
 from bot.polling import InboxPoller, to_body
 from bot.settings import Settings
@@ -113,7 +114,8 @@ class WebhookReceiver:
     async def run(self) -> None:
         """Listen, then tell Telegram where to post; until cancelled."""
         path = urlsplit(self.url).path or "/"
-        app = Application([(path, _UpdateHandler, {"receiver": self})])
+        watch = metrics.routes(self.application.bot_data["services"].db)  # /healthz and /metrics too
+        app = Application([*watch, (path, _UpdateHandler, {"receiver": self})])
         ssl_context: ssl.SSLContext | None = None
         try:
             if self.cert is not None and self.key is not None:

@@ -42,7 +42,8 @@ def test_dockerfile_runs_unprivileged_with_the_database_on_a_volume_and_a_health
     env = " ".join(arg for k, arg in final if k == "ENV")
     assert "INSPECTBOT_DB=/data/" in env  # the database is on the volume
     health = [arg for k, arg in final if k == "HEALTHCHECK"]
-    assert len(health) == 1 and health[0].endswith('CMD ["inspectbot", "check"]')
+    assert len(health) == 1 and "http://127.0.0.1:9464/healthz" in health[0]  # the bot's own /healthz
+    assert "INSPECTBOT_METRICS_LISTEN=0.0.0.0:9464" in env
     keywords = [k for k, _ in final]
     assert keywords.index("USER") < keywords.index("CMD")
     cmd = next(arg for k, arg in final if k == "CMD")
@@ -59,6 +60,7 @@ def test_compose_keeps_the_database_on_a_named_volume() -> None:
     assert "- inspectbot-data:/data" in lines and "inspectbot-data:" in lines
     assert "INSPECTBOT_DB: /data/inspectbot.sqlite3" in lines
     assert "- no-new-privileges:true" in lines
+    assert "healthcheck:" in lines and any("127.0.0.1:9464/healthz" in line for line in lines)
 
 
 def test_systemd_unit_is_hardened_and_uses_a_state_directory() -> None:
