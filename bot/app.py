@@ -29,7 +29,7 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox
+from store import outbox, pruning
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
@@ -67,25 +67,35 @@ async def purge_expired(context: InspectContext) -> None:
     log.info("retention: purged the free text of %d closed case(s) older than %d days", purged, days)
 
 
-#: How long handled updates and their change records are kept (a replay only concerns recent ones).
-INBOX_KEPT = timedelta(days=2)
+async def prune(context: InspectContext) -> None:
+    """Delete what is kept only for a while (store.pruning: the inbox, finished outbox rows, used or
+    expired invitations); counts only in the log."""
+    periods = context.job.data if context.job is not None else None
+    assert isinstance(periods, pruning.Periods)
+    counts = await pruning.prune(context.services.db, periods)
+    log.info("pruned %s", " ".join(f"{table}={n}" for table, n in counts.items()))
 
 
-async def prune_inbox(context: InspectContext) -> None:
-    """Forget handled updates older than `INBOX_KEPT` (ids and counts only in the log)."""
-    forgotten = await context.services.db.inbox.prune(INBOX_KEPT)
-    log.info("inbox: forgot %d handled update(s)", forgotten)
+def pruning_periods(settings: Settings) -> pruning.Periods:
+    return pruning.Periods(
+        inbox=timedelta(days=settings.keep_inbox_days),
+        outbox=timedelta(days=settings.keep_sent_days),
+        invites=timedelta(days=settings.keep_invites_days),
+    )
 
 
 def schedule_housekeeping(application: InspectApplication, settings: Settings) -> None:
-    """Purge once shortly after start (catching up after downtime), then every night at 2am."""
+    """Purge, then prune, once shortly after start (catching up after downtime: a bot restarted every
+    day before 2:30 would otherwise never prune), then every night at 2am and 2:30."""
     queue = application.job_queue
     assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
     queue.run_once(purge_expired, when=30, data=settings.retention_days, name="retention")
     queue.run_daily(
         purge_expired, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
     )
-    queue.run_daily(prune_inbox, time=time(2, 30, tzinfo=settings.zone), name="inbox")
+    periods = pruning_periods(settings)
+    queue.run_once(prune, when=35, data=periods, name="prune")
+    queue.run_daily(prune, time=time(2, 30, tzinfo=settings.zone), data=periods, name="prune")
 
 
 #: Where the outbox sender is kept in bot_data (the job and the update processor both reach it).

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     tz: str = Field(default="Europe/London", validation_alias="INSPECTBOT_TZ")
     bot_username: str | None = Field(default=None, validation_alias="INSPECTBOT_BOT_USERNAME")
     retention_days: int = Field(default=365, ge=1, validation_alias="INSPECTBOT_RETENTION_DAYS")
+    #: How long handled updates, finished outbox rows and used or expired invitations are kept (days).
+    keep_inbox_days: int = Field(default=3, ge=1, le=365, validation_alias="INSPECTBOT_KEEP_INBOX_DAYS")
+    keep_sent_days: int = Field(default=90, ge=1, le=3650, validation_alias="INSPECTBOT_KEEP_SENT_DAYS")
+    keep_invites_days: int = Field(default=90, ge=1, le=3650, validation_alias="INSPECTBOT_KEEP_INVITES_DAYS")
     closures: Annotated[list[date], NoDecode] = Field(
         default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
     )

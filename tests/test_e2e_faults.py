@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +20,12 @@ from tests.fakebotapi import FakeBotApi
 from tests.fakebotapi.faults import INJECTED
 
 PEOPLE = [MANAGER + n for n in range(5)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def _send_round(api: FakeBotApi, label: str, start: str) -> dict[int, str]:
@@ -125,7 +133,9 @@ def test_replies_refused_with_429_wait_as_told_and_every_confirmation_arrives_on
     told and goes: thirty cases, thirty confirmations, no "something went wrong", no traceback."""
     people = [MANAGER + n for n in range(10)]
     start = typed(CALENDAR.add_working_days(today(), 3))
-    bot = BotProcess(api, tmp_path, admins=tuple(people)).start()
+    port = _free_port()
+    bot = BotProcess(api, tmp_path, admins=tuple(people), INSPECTBOT_METRICS_LISTEN=f"127.0.0.1:{port}")
+    bot.start()
     try:
         api.enforce_limits(overall=None, per_chat=1.0)
         sent: dict[str, int] = {}
@@ -142,6 +152,11 @@ def test_replies_refused_with_429_wait_as_told_and_every_confirmation_arrives_on
             assert time.monotonic() < deadline, f"never confirmed: {missing}"
             time.sleep(0.2)
         assert bot.proc is not None and bot.proc.poll() is None
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            scraped = response.read().decode()
+        counted = [line for line in scraped.splitlines() if line.startswith("inspectbot_telegram_429_total ")]
+        assert counted and float(counted[0].split()[-1]) > 0  # an operator sees the 429s
     finally:
         api.enforce_limits(overall=None, per_chat=None)
         if bot.proc is not None:
