@@ -75,7 +75,9 @@ def _size_mb(path: Path) -> float:
     return path.stat().st_size / 1e6
 
 
-async def simulate(path: Path, cases: int, people: int, days: int, seed: int = 21) -> dict[str, int]:
+async def simulate(
+    path: Path, cases: int, people: int, days: int, *, prune: bool = True, seed: int = 21
+) -> dict[str, int]:
     rng = random.Random(seed)
     clock = Clock(datetime.combine(START, datetime.min.time(), UTC).replace(hour=8))
     calendar = WorkingCalendar()
@@ -136,7 +138,8 @@ async def simulate(path: Path, cases: int, people: int, days: int, seed: int = 2
                 )
             clock.now = datetime.combine(today, datetime.min.time(), UTC).replace(hour=23)
             await db.purge_expired(365)
-            await pruning.prune(db, periods)
+            if prune:
+                await pruning.prune(db, periods)
             if (d + 1) % quarter == 0 or d == days - 1:
                 await db.close()
                 rows = _tables(path)
@@ -156,11 +159,14 @@ def main(args: list[str]) -> int:
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--people", type=int, default=200)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--no-prune", action="store_true", help="the anchor: the same year without pruning")
     parsed = parser.parse_args(args)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "year.sqlite3"
         began = time.perf_counter()
-        rows = asyncio.run(simulate(path, parsed.cases, parsed.people, parsed.days))
+        rows = asyncio.run(
+            simulate(path, parsed.cases, parsed.people, parsed.days, prune=not parsed.no_prune)
+        )
         size = _size_mb(path)
         print(
             f"after {parsed.days} days, {parsed.cases:,} cases, {parsed.people} people: {size:.1f} MB "

@@ -18,6 +18,10 @@ from pathlib import Path
 #: SQLite's primary result codes (the low byte of an extended code) that mean the file can't be used.
 _FULL, _READONLY, _IOERR, _CORRUPT, _CANTOPEN, _NOTADB = 13, 8, 10, 11, 14, 26
 
+#: Free space below which the bot does not start (bytes): it could take updates but save none of them,
+#: and a service manager restarting it would have it tell the same people the same thing again.
+MIN_FREE = 1 << 20
+
 #: A write that changes nothing (no row matches) but still needs SQLite's write lock on the file.
 WRITE_PROBE = "UPDATE schema_version SET version = version WHERE 0"
 
@@ -59,13 +63,20 @@ def file_problem(path: Path, *, write: bool = True) -> str | None:
     """One line saying why the bot must not start on `path`, or None (a missing file is a new database).
 
     Besides `shallow_problem`: `PRAGMA quick_check` finds lost or damaged pages (it reads the whole file),
-    and with `write` a write that changes nothing finds a file the bot's user may not write (root passes
-    `os.access` on any file). Opening never creates the file."""
+    and with `write` a full disk (under `MIN_FREE`) and, by a write that changes nothing, a file the bot's
+    user may not write (root passes `os.access` on any file). Opening never creates the file."""
     if not path.exists():
         return None
     problem = shallow_problem(path)
     if problem is not None:
         return problem
+    if write:
+        space = os.statvfs(path.parent)
+        free = space.f_bavail * space.f_frsize
+        if free < MIN_FREE:
+            return (
+                f"the disk holding {path} is full ({free // 1024} KB free): free some space, then start again"
+            )
     try:
         conn = sqlite3.connect(f"file:{path}?mode={'rw' if write else 'ro'}", uri=True, timeout=10)
     except sqlite3.Error as error:

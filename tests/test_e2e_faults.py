@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.botprocess import BotProcess
+from tests.botprocess import INSPECTBOT, BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
 from tests.fakebotapi import FakeBotApi
 from tests.fakebotapi.faults import INJECTED
@@ -258,6 +258,13 @@ def test_a_full_disk_stops_the_bot_with_one_line_and_after_freeing_every_update_
     assert "Traceback" not in log, log[-3000:]
     texts = [m.text for p in PEOPLE for m in api.user(p).messages()]
     assert not any("went wrong" in text or "try again" in text.lower() for text in texts)
+    # Started again on the full disk (as systemd's Restart= would): refused at once, in one line, so
+    # nobody is told the same thing again.
+    told = len(api.calls("sendMessage"))
+    again = subprocess.run([INSPECTBOT, "run"], env=bot.env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and again.stderr.count("\n") == 1, again.stderr
+    assert again.stderr.startswith(f"inspectbot: Can't start: the disk holding {db} is full")
+    assert len(api.calls("sendMessage")) == told  # nothing sent, nothing taken
 
     filler.unlink()
     bot.start()
