@@ -132,6 +132,8 @@ def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
         # Issue 21 item 8: an uptime probe's GET or HEAD, or a PUT, is 405 and logged at info, not error.
         for method in ("GET", "HEAD", "PUT"):
             assert _request(bot.url, method) == 405
+        # The webhook's server also answers /healthz (issue 21: health and metrics).
+        assert _request(bot.url.replace("/telegram/update", "/healthz"), "GET") == 200
     bot.assert_healthy()
     assert "answered 500" not in bot.log_text() and "level=error" not in bot.log_text()
     assert "webhook: answered 405 to a GET request" in bot.log_text()
