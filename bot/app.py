@@ -73,7 +73,7 @@ async def prune(context: InspectContext) -> None:
     periods = context.job.data if context.job is not None else None
     assert isinstance(periods, pruning.Periods)
     counts = await pruning.prune(context.services.db, periods)
-    log.info("pruned %s", " ".join(f"{table}={n}" for table, n in counts.items()))
+    log.info("pruned %s", " ".join(f"{t}={n}" for t, n in counts.items()), extra={"event": "prune", **counts})
 
 
 def pruning_periods(settings: Settings) -> pruning.Periods:

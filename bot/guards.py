@@ -25,6 +25,7 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
+from bot import logs
 from bot.sending import Undelivered
 from handlers.context import InspectApplication, InspectContext
 from handlers.people import PRIVATE_ONLY
@@ -61,7 +62,7 @@ class Halt:
     def stop(self, reason: str) -> None:
         if self.reason is None:
             self.reason = reason
-            log.error("stopping: %s", reason)
+            log.error("stopping: %s", reason, extra=logs.fields("storage_failure"))
         self.event.set()
 
 
@@ -132,11 +133,16 @@ async def undelivered(update: object, context: InspectContext) -> None:
             if person is not None:
                 await context.services.db.outbox.confirm_later(person, update_id, error.text, error.html)
                 log.warning(
-                    "update %s: its confirmation was not delivered; it goes through the outbox", update_id
+                    "update %s: its confirmation was not delivered; it goes through the outbox",
+                    update_id,
+                    extra=logs.fields("reply_via_outbox", person=person.id),
                 )
                 raise ApplicationHandlerStop
         log.warning(
-            "update %s: a reply was not delivered (%s); nothing more is sent", update_id, type(error).__name__
+            "update %s: a reply was not delivered (%s); nothing more is sent",
+            update_id,
+            type(error).__name__,
+            extra=logs.fields("reply_undelivered"),
         )
         raise ApplicationHandlerStop
 

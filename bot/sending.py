@@ -166,7 +166,12 @@ class LimitedBot(ExtBot[int]):
                 wait = retry_seconds(error)
                 if not _WAITS_FOR_FLOOD.get() or waited + wait > FLOOD_WAIT_BUDGET:
                     raise
-                log.warning("telegram %s answered 429: waiting %.0f s as told, then again", endpoint, wait)
+                log.warning(
+                    "telegram %s answered 429: waiting %.0f s as told, then again",
+                    endpoint,
+                    wait,
+                    extra={"event": "telegram_429"},
+                )
                 await asyncio.sleep(wait)
                 waited += wait
 
