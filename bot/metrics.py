@@ -60,6 +60,12 @@ REPLIES_FAILED = Counter(
 TOO_MANY = Counter(
     "inspectbot_telegram_429", "Requests Telegram refused with 429 (flood control)", registry=REGISTRY
 )
+OUTBOX_RETRIES = Counter(
+    "inspectbot_outbox_retries",
+    "Outbox sends tried again after a network failure; fate=unknown ones may reach the person twice",
+    ["fate"],
+    registry=REGISTRY,
+)
 WAITING = Gauge("inspectbot_outbox_waiting", "Outbox rows due and not yet sent", ["kind"], registry=REGISTRY)
 OLDEST = Gauge(
     "inspectbot_outbox_oldest_waiting_seconds",
