@@ -14,8 +14,9 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
+from tornado.httpserver import HTTPServer
 
-from bot import guards
+from bot import guards, metrics
 from bot.clock import make_clock
 from bot.connections import BotApiTransport
 from bot.lock import AlreadyRunning, ProcessLock
@@ -28,8 +29,9 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox
+from store import outbox, pruning
 from store.database import FILL_AT_START, Database, MigrationNeeded
+from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
 from workflows.reminders import Hours
 
@@ -65,14 +67,21 @@ async def purge_expired(context: InspectContext) -> None:
     log.info("retention: purged the free text of %d closed case(s) older than %d days", purged, days)
 
 
-#: How long handled updates and their change records are kept (a replay only concerns recent ones).
-INBOX_KEPT = timedelta(days=2)
+async def prune(context: InspectContext) -> None:
+    """Delete what is kept only for a while (store.pruning: the inbox, finished outbox rows, used or
+    expired invitations); counts only in the log."""
+    periods = context.job.data if context.job is not None else None
+    assert isinstance(periods, pruning.Periods)
+    counts = await pruning.prune(context.services.db, periods)
+    log.info("pruned %s", " ".join(f"{t}={n}" for t, n in counts.items()), extra={"event": "prune", **counts})
 
 
-async def prune_inbox(context: InspectContext) -> None:
-    """Forget handled updates older than `INBOX_KEPT` (ids and counts only in the log)."""
-    forgotten = await context.services.db.inbox.prune(INBOX_KEPT)
-    log.info("inbox: forgot %d handled update(s)", forgotten)
+def pruning_periods(settings: Settings) -> pruning.Periods:
+    return pruning.Periods(
+        inbox=timedelta(days=settings.keep_inbox_days),
+        outbox=timedelta(days=settings.keep_sent_days),
+        invites=timedelta(days=settings.keep_invites_days),
+    )
 
 
 async def reveal_begun(context: InspectContext) -> None:
@@ -84,14 +93,17 @@ async def reveal_begun(context: InspectContext) -> None:
 
 
 def schedule_housekeeping(application: InspectApplication, settings: Settings) -> None:
-    """Purge once shortly after start (catching up after downtime), then every night at 2am."""
+    """Purge, then prune, once shortly after start (catching up after downtime: a bot restarted every
+    day before 2:30 would otherwise never prune), then every night at 2am and 2:30."""
     queue = application.job_queue
     assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
     queue.run_once(purge_expired, when=30, data=settings.retention_days, name="retention")
     queue.run_daily(
         purge_expired, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
     )
-    queue.run_daily(prune_inbox, time=time(2, 30, tzinfo=settings.zone), name="inbox")
+    periods = pruning_periods(settings)
+    queue.run_once(prune, when=35, data=periods, name="prune")
+    queue.run_daily(prune, time=time(2, 30, tzinfo=settings.zone), data=periods, name="prune")
     # Just after midnight, so a visit that begins today has its provider's reminders by the morning.
     queue.run_once(reveal_begun, when=20, name="reveal")
     queue.run_daily(reveal_begun, time=time(0, 5, tzinfo=settings.zone), name="reveal")
@@ -124,8 +136,14 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     async def handled(update_id: int) -> None:
         if update_id in persistence.finished:
             persistence.finished.discard(update_id)  # marked with its state already
-        else:
-            await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+        elif halt.reason is None:  # stopping on a storage failure: left for the next start
+            try:
+                await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+            except (sqlite3.Error, OSError) as exc:
+                reason = storage_failure(exc)
+                if reason is None:
+                    raise
+                halt.stop(reason)
         sender.poke()  # a change may have written messages that are due now
 
     bot = LimitedBot(
@@ -159,6 +177,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         clock=db.clock,
     )
     install_services(application, services)
+    halt = guards.halt_of(application)
     sender = OutboxSender(services, application.bot, tick=settings.outbox_tick)
     application.bot_data[OUTBOX_KEY] = sender
     if settings.reminders:
@@ -175,16 +194,23 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
 
 
 class StartupError(RuntimeError):
-    """The bot could not start; the message is one line for the operator."""
+    """The bot could not start (or must stop); the message is one line for the operator."""
 
 
 async def serve(settings: Settings) -> None:
-    """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written."""
+    """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written; a database
+    that can't be written (a full disk, a read-only or damaged file) stops it with one line."""
     lock = _lock(settings)
     try:
         db = await _open(settings)
         try:
+            _cover(lock)
             await _serve(settings, db)
+        except (sqlite3.Error, OSError) as exc:
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            raise StartupError(f"Stopped: {reason}.") from exc
         finally:
             await db.close()
     finally:
@@ -197,12 +223,15 @@ async def _serve(settings: Settings, db: Database) -> None:
     if released:
         log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
     application = build_application(settings, db)
+    halt = guards.halt_of(application)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await _initialize(application, settings)
+    watch: HTTPServer | None = None
     try:
+        watch = _watch(db, settings)
         await setup.after_start(application)
         await application.start()
         poller: InboxPoller | WebhookReceiver = (
@@ -212,14 +241,16 @@ async def _serve(settings: Settings, db: Database) -> None:
         )
         await poller.replay()
         polling = asyncio.create_task(poller.run(), name="inbox-polling")
+        halted = asyncio.create_task(halt.event.wait())
         await asyncio.sleep(0)  # the first getUpdates is on its way: warm up while Telegram answers it
         _warm(db.calendar, await db.lists.oldest_pending())
         log.info("inspectbot is running as @%s", application.bot.username)
         stopped = asyncio.create_task(stop.wait())
-        await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({polling, stopped, halted}, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
         polling.cancel()
         stopped.cancel()
+        halted.cancel()
         try:
             await polling
         except asyncio.CancelledError:
@@ -230,9 +261,33 @@ async def _serve(settings: Settings, db: Database) -> None:
         except WebhookStartError as exc:
             await application.stop()
             raise StartupError(str(exc)) from exc
+        except (sqlite3.Error, OSError) as exc:  # the inbox could not store what Telegram sent
+            reason = storage_failure(exc)
+            if reason is None:
+                raise
+            halt.stop(reason)
         await application.stop()
+        if halt.reason is not None:
+            raise StartupError(f"Stopped: {halt.reason}. Nothing unhandled was lost: it is handled on start.")
     finally:
+        if watch is not None:
+            watch.stop()
+        if application.running:  # failed midway: shutdown() refuses a running Application
+            await application.stop()
         await application.shutdown()
+
+
+def _watch(db: Database, settings: Settings) -> HTTPServer | None:
+    """/healthz and /metrics where INSPECTBOT_METRICS_LISTEN says (bot.metrics); None when unset."""
+    if settings.metrics_listen is None:
+        return None
+    host, port = settings.metrics_listen
+    try:
+        return metrics.serve(db, settings.metrics_listen)
+    except OSError as exc:
+        raise StartupError(
+            f"Can't listen on {host}:{port} for /healthz and /metrics: {exc.strerror}."
+        ) from exc
 
 
 def _warm(calendar: WorkingCalendar, oldest: date | None) -> None:
@@ -253,8 +308,20 @@ def _lock(settings: Settings) -> ProcessLock:
         raise StartupError(f"Can't use the database folder of {settings.db}: {exc.strerror}.") from exc
 
 
+def _cover(lock: ProcessLock) -> None:
+    """A database made just now is locked by every name it may get (a hard link made later)."""
+    try:
+        lock.cover_database()
+    except AlreadyRunning as exc:
+        raise StartupError(str(exc)) from exc
+
+
 async def _open(settings: Settings) -> Database:
-    """Open and migrate; a database that can't be read, written or migrated is one line, not a trace."""
+    """Open and migrate; a database that can't be read, written or migrated is one line, not a trace.
+    An empty, damaged or read-only file is found first (`store.integrity`), before any update is taken."""
+    problem = await asyncio.to_thread(file_problem, Path(settings.db))
+    if problem is not None:
+        raise StartupError(f"Can't start: {problem}.")
     try:
         return await Database.open(
             settings.db,

@@ -3,7 +3,8 @@
 Backups use SQLite's online backup API in one step, which reads one consistent snapshot (WAL lets the
 running bot keep writing meanwhile), so a backup holds exactly what was committed when it began. It is
 written beside its destination and renamed into place only once `PRAGMA integrity_check` passes, so a
-half-written file never carries the backup's name.
+half-written file never carries the backup's name. A backup is one file, out of WAL mode (no `-wal` or
+`-shm` beside it), so it can be read from a read-only folder; the bot switches it back to WAL at start.
 
 A restore replaces the database the bot uses, so it takes the bot's own lock (`bot.lock`): while a bot
 runs on the file the restore refuses, and while the restore runs no bot can start. The database it
@@ -47,8 +48,9 @@ def _verify(path: Path) -> int:
     return version
 
 
-def _copy(source: Path, target: Path) -> None:
-    """SQLite's backup API, all pages in one step: one read snapshot of `source`, whatever writes it."""
+def _copy(source: Path, target: Path, *, one_file: bool = False) -> None:
+    """SQLite's backup API, all pages in one step: one read snapshot of `source`, whatever writes it.
+    `one_file`: out of WAL mode (a backup), else as the source (a restore into the bot's database)."""
     import sqlite3
 
     src = sqlite3.connect(source, timeout=30)
@@ -56,7 +58,12 @@ def _copy(source: Path, target: Path) -> None:
         dst = sqlite3.connect(target, timeout=30)
         try:
             src.backup(dst)
-            dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if one_file:
+                # The copy takes the source's WAL mode, and a WAL file can't be opened read-only where
+                # its -shm can't be made (a read-only backup folder): a rollback journal leaves no files.
+                dst.execute("PRAGMA journal_mode = DELETE")
+            else:
+                dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             dst.close()
     finally:
@@ -74,7 +81,7 @@ def backup(source: Path, target: Path) -> int:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     try:
-        _copy(source, partial)
+        _copy(source, partial, one_file=True)
         version = _verify(partial)
         partial.rename(target)
     finally:

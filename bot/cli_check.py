@@ -31,13 +31,18 @@ class Outcome:
 
 
 def check_database(path: Path) -> Outcome:
-    """The file exists, SQLite finds it whole (`PRAGMA integrity_check`) and its schema is the latest."""
+    """The file exists, is not empty or read-only, SQLite finds it whole (`PRAGMA integrity_check`) and
+    its schema is the latest."""
     import sqlite3
 
+    from store.integrity import shallow_problem
     from store.migrations import LATEST
 
-    if not path.is_file():
+    if not path.exists():
         return Outcome("database", False, f"there is no database at {path} (run 'inspectbot migrate')")
+    problem = shallow_problem(path)
+    if problem is not None:
+        return Outcome("database", False, problem)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
     except sqlite3.Error as error:

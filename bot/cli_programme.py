@@ -1,8 +1,14 @@
 """`inspectbot import FILE.csv` and `inspectbot export --all`: the inspection programme in bulk.
 
 The CSV shape is `workflows.programme.COLUMNS`; `export --all` writes what `import` reads. An import
-writes all its rows or, when any row has a problem, none, and names every bad line. Rows without an
-inspector get an invitation link for one, printed here (so the bot's username is needed only then).
+writes all its rows or, when any row has a problem, none, and names every bad line; a row repeating an
+open case (the same setting, kind and first day: a file imported twice) is such a problem, and
+`--dry-run` gives the same answer without writing. Rows without an inspector get an invitation link for
+one, printed here (so the bot's username is needed only then).
+
+Excel is the operator's usual editor: `export --all` starts with a byte order mark, without which Excel
+reads UTF-8 as Windows-1252 ("CafÃ© Lodge"), and `import` reads UTF-8 (with or without the mark) or,
+failing that, Windows-1252, which is what Excel's "CSV (Comma delimited)" writes on a UK machine.
 """
 
 from __future__ import annotations
@@ -21,6 +27,20 @@ def _fail(message: str) -> int:
     return 1
 
 
+#: Excel's encoding for "CSV (Comma delimited)" on an English Windows machine.
+EXCEL_CSV = "cp1252"
+
+
+def read_csv_text(source: Path) -> tuple[str, str]:
+    """The file's text and the encoding it was read in: UTF-8 (a leading byte order mark dropped), else
+    Windows-1252. Raises OSError, or UnicodeDecodeError for bytes neither can read."""
+    data = source.read_bytes()
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode(EXCEL_CSV), "Windows-1252"
+
+
 def _import(args: argparse.Namespace) -> int:
     import asyncio
     import sqlite3
@@ -35,12 +55,16 @@ def _import(args: argparse.Namespace) -> int:
 
     source = Path(args.file)
     try:
-        text = source.read_text(encoding="utf-8")
+        text, encoding = read_csv_text(source)
     except (OSError, UnicodeDecodeError) as error:
-        return _fail(f"can't read {source}: {error}")
+        return _fail(f"can't read {source}: {error} (save it as CSV UTF-8)")
+    if encoding != "UTF-8":
+        print(
+            f'{source} is not UTF-8: read as {encoding} (Excel\'s "CSV (Comma delimited)").', file=sys.stderr
+        )
     rows, problems = read_programme(text, datetime.now(UTC).astimezone(LONDON).date())
     username: str | None = None
-    if not problems and any(row.inspector is None for row in rows):
+    if not problems and not args.dry_run and any(row.inspector is None for row in rows):
         given = args.bot_username or os.environ.get("INSPECTBOT_BOT_USERNAME") or ""
         try:
             username = normalise_bot_username(given)
@@ -59,7 +83,9 @@ def _import(args: argparse.Namespace) -> int:
     async def write() -> list[tuple[int, int, str | None]]:
         db = await Database.open(path)
         try:
-            made = await import_programme(db, rows, timedelta(days=int(days)), found_earlier=problems)
+            made = await import_programme(
+                db, rows, timedelta(days=int(days)), found_earlier=problems, dry_run=args.dry_run
+            )
         finally:
             await db.close()
         return [(m.line, m.ref, m.invite_code) for m in made]
@@ -76,6 +102,12 @@ def _import(args: argparse.Namespace) -> int:
         return _fail(f"{len(problems)} row(s) with problems in {source}: nothing was written.")
     if not made:
         print(f"{source} has no rows: nothing to import.")
+        return 0
+    if args.dry_run:
+        print(
+            f"Dry run: {len(made)} case(s) would be imported, #{made[0][1]} to #{made[-1][1]}"
+            f" ({sum(1 for m in made if m[2] is not None)} with an invitation link); nothing was written."
+        )
         return 0
     print(f"Imported {len(made)} case(s), #{made[0][1]} to #{made[-1][1]}.")
     for line, ref, code in made:
@@ -106,9 +138,14 @@ def export_all() -> int:
             await db.close()
 
     try:
-        sys.stdout.write(asyncio.run(read()))
+        text = asyncio.run(read())
     except (sqlite3.Error, OSError) as error:
         return _fail(f"database problem at {path}: {error}")
+    try:
+        sys.stdout.buffer.write(("\ufeff" + text).encode("utf-8"))  # the mark Excel reads UTF-8 by
+        sys.stdout.buffer.flush()
+    except OSError as error:
+        return _fail(f"can't write the export: {error}")
     return 0
 
 
@@ -125,4 +162,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("file", metavar="FILE.csv")
     parser.add_argument("--days", metavar="N", default="7", help="days before invitation links expire")
     parser.add_argument("--bot-username", metavar="NAME", help="default: INSPECTBOT_BOT_USERNAME")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check every row against the database; write nothing"
+    )
     parser.set_defaults(handler=_import)

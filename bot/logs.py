@@ -2,8 +2,12 @@
 
 The bot logs ids and event names only (never message text, names or codes); this module adds what a
 log pipeline needs: a time in UTC, the level, the logger, the message, any `extra=` fields as their own
-keys, and a traceback folded into one line so that an event never spans lines. As a last guard, the
-bot token is replaced by `<token>` wherever it would appear (httpx logs request URLs, which hold it).
+keys (`event`, `case`, `person`: see `fields`), the `update_id` of the update being handled on every line
+logged while it is (`UpdateIdField`, from `store.changes`), so Loki or journald can filter on them, and a
+traceback folded into one line so that an event never spans lines. As a last guard, the bot token is
+replaced by `<token>` wherever it would appear (httpx logs request URLs, which hold it). Libraries log
+at WARNING and above (their INFO is start-up chatter such as apscheduler's "Adding job tentatively"),
+at INFO when the level is DEBUG; never at DEBUG, where they log what people wrote.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from telegram.error import RetryAfter
+
+from store import changes
 
 LogFormat = Literal["kv", "json"]
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -38,6 +44,27 @@ def _fields(record: logging.LogRecord, formatter: logging.Formatter) -> dict[str
         fields["exc_type"] = record.exc_info[0].__name__ if record.exc_info[0] else "Exception"
         fields["exc"] = formatter.formatException(record.exc_info)
     return fields
+
+
+def fields(event: str, *, case: int | None = None, person: int | None = None) -> dict[str, Any]:
+    """`extra=` for a log call: an event name and the ids it concerns, each its own field."""
+    found: dict[str, Any] = {"event": event}
+    if case is not None:
+        found["case"] = case
+    if person is not None:
+        found["person"] = person
+    return found
+
+
+class UpdateIdField(logging.Filter):
+    """Every line logged while an update is handled carries its `update_id` as a field."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "update_id"):
+            update_id = changes.current_update_id()
+            if update_id is not None:
+                record.update_id = update_id
+        return True
 
 
 def _kv_value(value: Any) -> str:
@@ -82,6 +109,7 @@ def configure(level: str, fmt: LogFormat, *, secrets: Iterable[str] = ()) -> Non
     """Send every logger's events to stderr in `fmt` at `level`; libraries' chatter stays at WARNING."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if fmt == "json" else KeyValueFormatter(secrets))
+    handler.addFilter(UpdateIdField())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -89,8 +117,10 @@ def configure(level: str, fmt: LogFormat, *, secrets: Iterable[str] = ()) -> Non
     root.setLevel(level)
     # Libraries log what people wrote at DEBUG (PTB the parameters of each request, aiosqlite each
     # statement's values) and httpx each URL, token included, at INFO: DEBUG is for our own modules.
+    # Their INFO (apscheduler's jobs, PTB's start) only when asked for with DEBUG.
+    asked = root.level <= logging.DEBUG
     for library, floor in _LIBRARY_FLOORS.items():
-        logging.getLogger(library).setLevel(max(floor, root.level))
+        logging.getLogger(library).setLevel(floor if asked else max(floor, logging.WARNING, root.level))
     limiter = logging.getLogger("telegram.ext.AIORateLimiter")
     if not any(isinstance(f, RateLimitHitIsAWarning) for f in limiter.filters):
         limiter.addFilter(RateLimitHitIsAWarning())

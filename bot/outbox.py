@@ -27,7 +27,9 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Job
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import metrics
 from bot.clock import scheduler_time
+from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
 from handlers.context import InspectContext, Services
 from handlers.reminders import Rendered, render
 from store import outbox
@@ -214,6 +216,7 @@ class OutboxSender:
             self.job.job.modify(next_run_time=scheduler_time())
 
     async def _send_group(self, rows: list[OutboxRow]) -> None:
+        this_task_does_not_wait_for_flood()  # a 429 moves the rows' time (below); a task of its own
         ids = [r.id for r in rows]
         box = self.db.outbox
         person = await box.person(rows[0].person_id)
@@ -276,12 +279,23 @@ class OutboxSender:
             await box.finish(send, "failed", "blocked")
             await box.mark_unreachable(person.id, self.services.clock())
         except NetworkError as exc:
+            # At least once: a send whose fate is unknown (timed out, dropped after Telegram took it) may
+            # have arrived and goes again; counted apart (issue 21), as the only sends that can double.
+            fate = "unknown" if fate_unknown(exc) else "not_sent"
+            metrics.OUTBOX_RETRIES.labels(fate).inc()
             attempts = max(r.attempts for r in rows)
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox: rows %s failed after %d tries: %s", send, attempts, type(exc).__name__)
                 await box.finish(send, "failed", "network")
             else:
-                log.warning("outbox: rows %s not sent (try %d): %s", send, attempts, type(exc).__name__)
+                log.warning(
+                    "outbox: rows %s not sent (try %d, fate %s): %s",
+                    send,
+                    attempts,
+                    fate,
+                    type(exc).__name__,
+                    extra={"event": f"outbox_retry_{fate}", "person": person.id},
+                )
                 await box.retry(send, self.services.clock() + backoff(attempts))
         else:
             await box.mark_sent(send, message_id, self.services.clock())

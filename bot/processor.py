@@ -13,6 +13,7 @@ While an update is handled, `store.changes` knows its id, so the changes it make
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -21,6 +22,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot import metrics
 from store import changes
 
 #: Updates PTB may hand over before the first is finished (waiting ones are cheap: a task each).
@@ -84,7 +86,10 @@ class PersonProcessor(BaseUpdateProcessor):
                 if not isinstance(update, Update):
                     await coroutine
                     return
+                started = time.perf_counter()
                 with changes.handling(update.update_id):
                     await coroutine
+                metrics.HANDLING.observe(time.perf_counter() - started)
+                metrics.UPDATES.inc()
                 if self.on_done is not None:
                     await self.on_done(update.update_id)

@@ -8,23 +8,31 @@
   is tried again a few times with a growing pause: nothing was done, so nothing can be doubled;
 - a request whose fate is unknown (timed out, or the connection dropped before the answer) is retried
   only when repeating it can't show the person anything twice (edits, button answers, settings); a new
-  message is not sent again, so a person never gets the same confirmation twice.
+  message is not sent again, so a person never gets the same confirmation twice;
+- a request Telegram refused with 429 (flood control: nothing was done) waits the `retry_after` it was
+  given and goes again, up to `FLOOD_WAIT_BUDGET` seconds in all; a reply that still can't go (a longer
+  wait) is `Undelivered`, so a change's confirmation goes through the outbox (bot.guards). The outbox
+  sender's own sends (`not_waiting_for_flood`) don't wait: it moves the row's time instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from telegram import Message
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot import limits
+from bot import limits, metrics
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +55,35 @@ _REPEATABLE = frozenset(
         "getfile",
     }
 )
+
+#: Seconds a request may spend waiting out 429s (Telegram's `retry_after`) before it counts as not sent.
+#: A person's next update waits behind their reply, so a longer flood wait goes through the outbox.
+FLOOD_WAIT_BUDGET = 20.0
+
+#: False while the outbox sender sends: it moves a refused row's time rather than wait in line.
+_WAITS_FOR_FLOOD: contextvars.ContextVar[bool] = contextvars.ContextVar("waits_for_flood", default=True)
+
+
+@contextmanager
+def not_waiting_for_flood() -> Iterator[None]:
+    """Within this block (and the tasks it starts), a 429 is raised at once as `RetryAfter`."""
+    token = _WAITS_FOR_FLOOD.set(False)
+    try:
+        yield
+    finally:
+        _WAITS_FOR_FLOOD.reset(token)
+
+
+def this_task_does_not_wait_for_flood() -> None:
+    """For a task of its own (each is a copy of its creator's context): a 429 is raised at once."""
+    _WAITS_FOR_FLOOD.set(False)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    """The wait Telegram asked for, in seconds (read without PTB 22's int-or-timedelta warning)."""
+    value: Any = error._retry_after  # the public one warns it changes type
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
 
 _SERVER_ERROR = re.compile(r"\((5\d\d)\)$")
 _NOT_SENT = ("ConnectError", "ConnectTimeout", "PoolTimeout")
@@ -108,6 +145,39 @@ class LimitedBot(ExtBot[int]):
                     if isinstance(item, dict) and isinstance(item.get("update_id"), int)
                 )
             return result
+        try:
+            result = await self._post_waiting_out_floods(endpoint, data, **kwargs)
+        except TelegramError:
+            if method in metrics.REPLY_METHODS:
+                metrics.REPLIES_FAILED.labels(method).inc()
+            raise
+        if method in metrics.REPLY_METHODS:
+            metrics.REPLIES_SENT.labels(method).inc()
+        return result
+
+    async def _post_waiting_out_floods(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        """One request, sent again after the wait a 429 asks for (within `FLOOD_WAIT_BUDGET`)."""
+        waited = 0.0
+        while True:
+            try:
+                return await self._post_retrying_failures(endpoint, data, **kwargs)
+            except RetryAfter as error:
+                metrics.TOO_MANY.inc()
+                wait = retry_seconds(error)
+                if not _WAITS_FOR_FLOOD.get() or waited + wait > FLOOD_WAIT_BUDGET:
+                    raise
+                log.warning(
+                    "telegram %s answered 429: waiting %.0f s as told, then again",
+                    endpoint,
+                    wait,
+                    extra={"event": "telegram_429"},
+                )
+                await asyncio.sleep(wait)
+                waited += wait
+
+    async def _post_retrying_failures(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
+        """One request, tried again after failures that can't double anything (5xx, never sent)."""
+        method = endpoint.lower()
         for attempt, pause in enumerate((*RETRY_PAUSES, None)):
             try:
                 return await super()._do_post(endpoint, data, **kwargs)
@@ -123,9 +193,15 @@ class LimitedBot(ExtBot[int]):
         """Over 4,096 characters: sent as several messages, the buttons on the last; returns the last.
 
         A message that certainly did not reach Telegram raises `Undelivered`, carrying its text, so a
-        change's confirmation can go through the outbox (bot.guards)."""
+        change's confirmation can go through the outbox (bot.guards); so does one Telegram refused with
+        a 429 for longer than `FLOOD_WAIT_BUDGET` (except for the outbox's own sends)."""
         try:
             return await self._send_parts(chat_id, text, *args, **kwargs)
+        except RetryAfter as error:
+            if not _WAITS_FOR_FLOOD.get():
+                raise
+            html = limits.is_html(kwargs.get("parse_mode"))
+            raise Undelivered(error.message, chat_id, text, html) from error
         except NetworkError as error:
             if isinstance(error, BadRequest) or not certainly_not_done(error):
                 raise
@@ -170,4 +246,13 @@ def _caption_cut(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
-__all__ = ["KeepsServerErrors", "LimitedBot", "TimedOut", "Undelivered", "certainly_not_done", "fate_unknown"]
+__all__ = [
+    "KeepsServerErrors",
+    "LimitedBot",
+    "TimedOut",
+    "Undelivered",
+    "certainly_not_done",
+    "fate_unknown",
+    "not_waiting_for_flood",
+    "retry_seconds",
+]

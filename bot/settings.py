@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     tz: str = Field(default="Europe/London", validation_alias="INSPECTBOT_TZ")
     bot_username: str | None = Field(default=None, validation_alias="INSPECTBOT_BOT_USERNAME")
     retention_days: int = Field(default=365, ge=1, validation_alias="INSPECTBOT_RETENTION_DAYS")
+    #: How long handled updates, finished outbox rows and used or expired invitations are kept (days).
+    keep_inbox_days: int = Field(default=3, ge=1, le=365, validation_alias="INSPECTBOT_KEEP_INBOX_DAYS")
+    keep_sent_days: int = Field(default=90, ge=1, le=3650, validation_alias="INSPECTBOT_KEEP_SENT_DAYS")
+    keep_invites_days: int = Field(default=90, ge=1, le=3650, validation_alias="INSPECTBOT_KEEP_INVITES_DAYS")
     closures: Annotated[list[date], NoDecode] = Field(
         default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
     )
@@ -55,6 +59,8 @@ class Settings(BaseSettings):
     reminders: bool = Field(default=True, validation_alias="INSPECTBOT_REMINDERS")
     outbox_tick: float = Field(default=60.0, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_TICK")
     testing: bool = Field(default=False, validation_alias="INSPECTBOT_TESTING")
+    #: `host:port` where GET /healthz and /metrics are served (bot.metrics); off when unset.
+    metrics_listen: tuple[str, int] | None = Field(default=None, validation_alias="INSPECTBOT_METRICS_LISTEN")
     test_clock_file: Path | None = Field(default=None, validation_alias="INSPECTBOT_TEST_CLOCK_FILE")
 
     @field_validator("telegram_bot_token")
@@ -85,6 +91,18 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value.strip()):
             raise ValueError("should be the public https URL Telegram posts updates to")
         return value.strip()
+
+    @field_validator("metrics_listen", mode="before")
+    @classmethod
+    def _metrics_listen(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, str):
+            host, _, port = value.strip().rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError("should be an address and port such as 127.0.0.1:9464")
+            return (host.strip("[]"), int(port))
+        return value
 
     @field_validator("webhook_secret")
     @classmethod

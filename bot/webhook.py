@@ -24,12 +24,15 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import TelegramError
 from tornado.httpserver import HTTPServer
-from tornado.web import Application, RequestHandler
+from tornado.web import Application, HTTPError, RequestHandler
 
+from bot import metrics
+from bot.guards import halt_of
 from bot.polling import InboxPoller, to_body
 from bot.settings import Settings
 from handlers.context import InspectApplication
 from store.inbox import InboxItem, InboxRepository
+from store.integrity import storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +74,16 @@ class _UpdateHandler(RequestHandler):
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         self.finish(f"{status_code}\n")
 
-    def log_exception(self, *args: Any) -> None:
-        # The default logs the request, body included; a failing store is logged by accept's caller.
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        """The default logs the request, body included. A GET, HEAD or PUT (an uptime probe, a scanner)
+        is answered 405 by tornado: a line at info, not an error that pages the operator. A store that
+        can't write (a full disk, a read-only file) stops the bot, as in polling mode (`bot.guards.Halt`)."""
+        if isinstance(value, HTTPError):
+            log.info("webhook: answered %d to a %s request", value.status_code, self.request.method)
+            return
+        reason = storage_failure(value)
+        if reason is not None:
+            halt_of(self.receiver.application).stop(reason)
         log.error("webhook: handling a request failed (answered 500, Telegram will post it again)")
 
 
@@ -103,7 +114,8 @@ class WebhookReceiver:
     async def run(self) -> None:
         """Listen, then tell Telegram where to post; until cancelled."""
         path = urlsplit(self.url).path or "/"
-        app = Application([(path, _UpdateHandler, {"receiver": self})])
+        watch = metrics.routes(self.application.bot_data["services"].db)  # /healthz and /metrics too
+        app = Application([*watch, (path, _UpdateHandler, {"receiver": self})])
         ssl_context: ssl.SSLContext | None = None
         try:
             if self.cert is not None and self.key is not None:

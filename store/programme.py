@@ -30,6 +30,14 @@ if TYPE_CHECKING:
     from store.database import Database
 
 
+class _DryRun(Exception):
+    """Rolls a dry run's transaction back, carrying what it would have made."""
+
+    def __init__(self, made: list[ImportedCase]) -> None:
+        super().__init__("dry run")
+        self.made = made
+
+
 class ProgrammeRejected(Exception):
     """The file has problems; nothing was written."""
 
@@ -72,9 +80,30 @@ async def _check(
                 )
             else:
                 inspectors[row.inspector] = person.id
+        if not messages:
+            twin = await _open_twin(conn, row)
+            if twin is not None:
+                messages.append(
+                    f"case #{twin} is already open for this setting, kind and first day (was this file"
+                    " imported before?)"
+                )
         if messages:
             problems.append(RowProblem(row.line, "; ".join(messages)))
     return problems, inspectors
+
+
+async def _open_twin(conn: aiosqlite.Connection, row: ProgrammeRow) -> int | None:
+    """An open case this row would repeat: the same setting (by URN, or by name without one), kind and
+    first day. Importing a file twice would otherwise open every case twice, without a word."""
+    urn = places.clean_urn(row.urn)
+    found = await first_row(
+        conn,
+        "SELECT c.ref FROM cases c JOIN settings s ON s.id = c.setting_id"
+        " WHERE c.status = 'open' AND c.kind = ? AND c.planned_start IS ?"
+        " AND (s.urn = ? OR (? IS NULL AND s.name = ? COLLATE NOCASE)) LIMIT 1",
+        (row.kind, opt_day_text(row.first_day), urn, urn, places.clean_name(row.setting)),
+    )
+    return None if found is None else int(found[0])
 
 
 async def import_programme(
@@ -83,10 +112,25 @@ async def import_programme(
     invite_ttl: timedelta = invite_rules.DEFAULT_TTL,
     *,
     found_earlier: Sequence[RowProblem] = (),
+    dry_run: bool = False,
 ) -> list[ImportedCase]:
     """Open a case for each row, all in one transaction; `ProgrammeRejected` (nothing written) if any
     row can't be. `found_earlier`: problems of rows that did not even read (`workflows.programme`), so
-    the rejection names every bad line at once."""
+    the rejection names every bad line at once. `dry_run`: everything is done and then rolled back, so
+    the answer (the cases it would make, or the problems) is exactly what an import would give."""
+    try:
+        return await _import(db, rows, invite_ttl, found_earlier, dry_run)
+    except _DryRun as rolled_back:
+        return rolled_back.made
+
+
+async def _import(
+    db: Database,
+    rows: Sequence[ProgrammeRow],
+    invite_ttl: timedelta,
+    found_earlier: Sequence[RowProblem],
+    dry_run: bool,
+) -> list[ImportedCase]:
     made: list[ImportedCase] = []
     async with db.transaction() as conn:
         problems, inspectors = await _check(conn, rows)
@@ -164,6 +208,8 @@ async def import_programme(
                 )
             await derived.case_changed(conn, case_id, now, db.calendar)
             made.append(ImportedCase(row.line, ref, code))
+        if dry_run:
+            raise _DryRun(made)  # rolls the transaction back
     return made
 
 

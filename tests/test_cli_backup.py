@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -136,3 +139,43 @@ def test_restore_refuses_a_file_that_is_not_a_database(
     assert main(["restore", str(junk)]) == 1
     assert "is not an inspectbot database" in capsys.readouterr().err
     assert _integrity(live) == ["ok"]
+
+
+def test_a_backup_is_one_file_that_reads_from_a_read_only_folder(live: Path) -> None:
+    """Issue 21 item 8: the backup was left in WAL mode with -wal/-shm files beside it, so a restore from
+    a read-only folder failed. The read-only folder is made with mode 0555, read by `nobody` through
+    `setpriv` (root would write it anyway)."""
+    with tempfile.TemporaryDirectory(dir="/tmp") as folder:
+        target = Path(folder) / "backup.sqlite3"
+        assert main(["backup", str(target)]) == 0
+        assert sorted(p.name for p in Path(folder).iterdir()) == ["backup.sqlite3"]
+        assert target.read_bytes()[18:20] == b"\x01\x01"  # the header's rollback-journal (not WAL) mode
+        if os.geteuid() != 0 or shutil.which("setpriv") is None:
+            return
+        target.chmod(0o444)
+        Path(folder).chmod(0o555)
+        read = subprocess.run(
+            [
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                sys.executable,
+                "-c",
+                READ,
+                str(target),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert read.returncode == 0, read.stderr
+        assert read.stdout.strip() == "1"
+
+
+#: What `inspectbot restore` does first with a backup (bot.cli_backup._verify): open it read-only.
+READ = """
+import sqlite3, sys
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0])
+"""

@@ -75,6 +75,8 @@ def test_a_good_file_round_trips(db_file: Path, tmp_path: Path, capsys: pytest.C
 
     assert main(["export", "--all"]) == 0
     exported = capsys.readouterr().out
+    assert exported.startswith("\ufeff")  # issue 21: the byte order mark Excel reads UTF-8 by
+    exported = exported.removeprefix("\ufeff")
     assert exported.splitlines()[0] == ",".join(ALL_COLUMNS)  # with single_individual, blank for "no"
     # the case opened in chat first (#1, no inspector on it: a manager opened it), then the file's rows
     assert exported.splitlines()[1] == "ch-full,Elm Lodge,SC000001,2026-01-12,2026-01-14,,"
@@ -199,3 +201,57 @@ def test_single_individual_on_another_kind_or_a_bad_word_is_refused_003_L433(tmp
         "line 3: single_individual 'perhaps' is not yes, no or blank",
     ]
     assert len(rows) == 1 and rows[0].single_individual is False
+
+
+CAFE = f"""kind,setting,urn,first_day,last_day,inspector
+ch-full,Café Lodge,SC222222,2026-03-03,2026-03-05,{INSPECTOR_TID}
+"""
+
+
+def _names(path: Path) -> list[str]:
+    with closing(sqlite3.connect(path)) as conn:
+        return [str(r[0]) for r in conn.execute("SELECT name FROM settings ORDER BY id")]
+
+
+def test_excel_files_read_and_the_export_opens_in_excel(
+    db_file: Path, tmp_path: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """Issue 21 item 9: Excel's "CSV (Comma delimited)" is Windows-1252 (é is the byte 0xE9), its "CSV
+    UTF-8" starts with a byte order mark; both import. The export starts with the mark, so Excel shows
+    "Café Lodge", not "CafÃ© Lodge"."""
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(CAFE.replace("\n", "\r\n").encode("cp1252"))
+    assert b"\xe9" in excel.read_bytes()
+    assert main(["import", str(excel)]) == 0
+    assert "read as Windows-1252" in capsysbinary.readouterr().err.decode()
+    assert "Café Lodge" in _names(db_file)
+
+    assert main(["export", "--all"]) == 0
+    exported = capsysbinary.readouterr().out
+    assert exported.startswith(b"\xef\xbb\xbf") and "Café Lodge".encode() in exported
+    marked = tmp_path / "utf8.csv"
+    marked.write_bytes(exported)  # as Excel's "CSV UTF-8" saves it: with the mark
+    assert main(["import", str(marked), "--dry-run"]) == 1  # every row is open already (below)
+
+
+def test_importing_a_file_twice_is_refused_and_a_dry_run_writes_nothing(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21 item 9: the same file imported twice opened every case twice, without a word."""
+    source = tmp_path / "programme.csv"
+    source.write_text(GOOD, encoding="utf-8")
+    before = _snapshot(db_file)
+    assert main(["import", str(source), "--dry-run"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "Dry run: 4 case(s) would be imported, #2 to #5 (2 with an invitation link); nothing was written."
+    )
+    assert _snapshot(db_file) == before  # no username needed, nothing written
+
+    assert main(["import", str(source), "--bot-username", BOT]) == 0
+    capsys.readouterr()
+    after = _snapshot(db_file)
+    assert main(["import", str(source), "--bot-username", BOT]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}: line 2: case #2 is already open for this setting, kind and first day" in err
+    assert "4 row(s) with problems" in err and "nothing was written" in err
+    assert _snapshot(db_file) == after

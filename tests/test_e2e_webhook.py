@@ -62,6 +62,17 @@ def _post(url: str, body: dict[str, object], secret: str | None) -> int:
         return error.code
 
 
+def _request(url: str, method: str) -> int:
+    body = b"{}" if method == "PUT" else None
+    request = urllib.request.Request(url, data=body, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
 def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
@@ -83,7 +94,7 @@ def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
 
         deliveries = api.webhook_deliveries()
         assert len(deliveries) >= 3 and all(d.status == 200 for d in deliveries)
-        stored = {int(row[0]) for row in bot.query("SELECT update_id FROM inbox")}
+        stored = {int(str(row[0])) for row in bot.query("SELECT update_id FROM inbox")}
         assert {d.update_id for d in deliveries} <= stored
         assert not api.calls("getUpdates")  # nothing by long polling
 
@@ -117,7 +128,15 @@ def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
         assert _post(bot.url, forged, SECRET) == 200
         time.sleep(0.5)
         assert len(manager.messages()) == before + 1
+
+        # Issue 21 item 8: an uptime probe's GET or HEAD, or a PUT, is 405 and logged at info, not error.
+        for method in ("GET", "HEAD", "PUT"):
+            assert _request(bot.url, method) == 405
+        # The webhook's server also answers /healthz (issue 21: health and metrics).
+        assert _request(bot.url.replace("/telegram/update", "/healthz"), "GET") == 200
     bot.assert_healthy()
+    assert "answered 500" not in bot.log_text() and "level=error" not in bot.log_text()
+    assert "webhook: answered 405 to a GET request" in bot.log_text()
     assert "refused a request without the right secret token" in bot.log_text()
     assert SECRET not in bot.log_text()
 

@@ -39,4 +39,10 @@ def test_the_scheduler_s_every_tick_lines_are_kept_out_at_info_but_its_failures_
     assert not executor.isEnabledFor(logging.INFO)  # "Running job ..." once a second
     assert executor.isEnabledFor(logging.WARNING)  # a missed run
     assert executor.isEnabledFor(logging.ERROR)  # a job that raised
-    assert logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)  # start and stop
+    # Issue 21: its start-up lines ("Adding job tentatively", four a start) only when asked for (DEBUG).
+    assert not logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)
+    assert logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.WARNING)
+    logs.configure("DEBUG", "kv")
+    assert logging.getLogger("apscheduler.scheduler").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("aiosqlite").isEnabledFor(logging.INFO)  # never: it logs values
+    logs.configure("INFO", "kv")

@@ -1,5 +1,8 @@
 """Faults the fake Bot API can be told to show: 5xx answers, dropped connections, hangs.
 
+An "error" fault with status 429 and `retry_after` is Telegram's flood control: the method is not
+carried out and the answer carries `parameters.retry_after`, as a real 429 does.
+
 Each fault applies to some methods (or all but getUpdates, or all), for a number of requests and/or a
 number of seconds, then the server recovers by itself. A dropped connection either never reaches the
 method (`after=False`: nothing happened) or is dropped after the method did its work (`after=True`: the
@@ -27,6 +30,7 @@ class Fault:
     status: int = 500
     seconds: float = 0.0  # how long a hang lasts before the request is served after all
     after: bool = False  # drop after doing the work (the fate is unknown to the bot)
+    retry_after: int | None = None  # with status 429: the seconds Telegram asks the bot to wait
 
     def applies(self, method: str, now: float) -> bool:
         if self.until is not None and now >= self.until:
@@ -45,6 +49,7 @@ def make_fault(
     status: int = 500,
     hang: float = 0.0,
     after: bool = False,
+    retry_after: int | None = None,
 ) -> Fault:
     if count is None and seconds is None:
         raise ValueError("a fault needs a count or a duration, so the server recovers")
@@ -56,4 +61,5 @@ def make_fault(
         status=status,
         seconds=hang,
         after=after,
+        retry_after=retry_after,
     )

@@ -591,12 +591,21 @@ class FakeBotApi:
         status: int = 500,
         hang: float = 0.0,
         after: bool = False,
+        retry_after: int | None = None,
     ) -> None:
         """Misbehave from now on: answer `status` ("error"), close the connection ("drop"; with
         `after=True` once the method has done its work) or wait `hang` seconds first ("hang"), for
-        `count` requests and/or `seconds` seconds, to `methods` (default: all), then recover."""
+        `count` requests and/or `seconds` seconds, to `methods` (default: all), then recover. With
+        `status=429` and `retry_after`, the answer is Telegram's flood control asking for that wait."""
         made = make_fault(
-            kind, methods=methods, count=count, seconds=seconds, status=status, hang=hang, after=after
+            kind,
+            methods=methods,
+            count=count,
+            seconds=seconds,
+            status=status,
+            hang=hang,
+            after=after,
+            retry_after=retry_after,
         )
         with self._cond:
             self._faults.append(made)
@@ -1075,6 +1084,14 @@ class FakeBotApi:
             fault = self._take_fault(method)
             if fault is not None and fault.kind == "hang":
                 time.sleep(fault.seconds)  # then served after all, to a client that may be gone
+            if fault is not None and fault.kind == "error" and fault.retry_after is not None:
+                with self._cond:
+                    self.too_many += 1
+                raise ApiError(
+                    fault.status,
+                    f"Too Many Requests: retry after {fault.retry_after} ({INJECTED})",
+                    {"retry_after": fault.retry_after},
+                )
             if fault is not None and fault.kind == "error":
                 raise ApiError(fault.status, f"Internal Server Error ({INJECTED})")
             if fault is not None and fault.kind == "drop" and not fault.after:
