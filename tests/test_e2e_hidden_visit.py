@@ -126,8 +126,10 @@ _PER_CASE = (
     ("/undo {ref}", "Only the inspector on a case or a manager can undo"),
     ("/close {ref}", "Only the inspector on a case or a manager can close it"),
     ("/review {ref}", "Only managers start or look up case reviews"),
-    ("when is the inspection for #{ref}?", "I didn't catch that"),
-    ("when is the visit for #{ref}?", _NOTHING),
+    ("when is the inspection for #{ref}?", "No inspection visit is planned that I can tell you about"),
+    ("can I defer #{ref}?", "No inspection visit is planned that I can tell you about"),
+    ("what do I need to do on #{ref}?", "nothing for you to do now"),
+    ("when is the visit for #{ref}?", "No inspection visit is planned that I can tell you about"),
     ("when is the draft due for #{ref}?", _NOTHING),
     ("when is the final report due for #{ref}?", _NOTHING),
     ("what's next on #{ref}?", _NOTHING),
@@ -150,6 +152,9 @@ _ACROSS = (
     ("what's due next week?", "Nothing is due next week"),
     ("what's due this week?", "Nothing is due this week"),
     ("is anything overdue?", "Nothing is overdue"),
+    ("when is the inspection?", "The inspection visits of your open cases"),
+    ("can I defer?", "Deferring the inspection"),
+    ("what do I need to do?", "What you can do now"),
 )
 #: Questions naming no case: asked which case, each case pressed in turn.
 _WHICH = ("when is the draft due?", "when are my comments due?", "how do I complain?")
