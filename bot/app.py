@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sqlite3
+import time as time_module
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -28,10 +29,9 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox
+from store import outbox, replan
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
-from workflows.reminders import Hours
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         .context_types(context_types)
         .build(),
     )
-    outbox.configure(outbox.ReminderConfig(Hours(settings.zone, settings.remind_at), db.calendar))
+    outbox.configure(settings.reminder_config(db.calendar))
     services = Services(
         db=db,
         calendar=db.calendar,
@@ -185,7 +185,8 @@ async def _serve(settings: Settings, db: Database) -> None:
     released = await db.outbox.release_all()  # left 'sending' by a process that died: they go again
     if released:
         log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
-    application = build_application(settings, db)
+    application = build_application(settings, db)  # configures the outbox: replan uses its settings
+    await _replan(db)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -222,6 +223,22 @@ async def _serve(settings: Settings, db: Database) -> None:
         await application.stop()
     finally:
         await application.shutdown()
+
+
+async def _replan(db: Database) -> None:
+    """Changing INSPECTBOT_REMIND_AT, INSPECTBOT_TZ or INSPECTBOT_CLOSURES moves every reminder still
+    waiting at the next start (store.replan), as changing the closures re-dates the open cases."""
+    began = time_module.perf_counter()
+    done = await replan.replan(db)
+    if done is not None:
+        log.info(
+            "reminders: re-planned for the reminder settings now in force: %d waiting reminder(s) moved,"
+            " %d no longer wanted, %d case(s) reconciled in full (%.1f s)",
+            done.moved,
+            done.cancelled,
+            done.cases,
+            time_module.perf_counter() - began,
+        )
 
 
 def _warm(calendar: WorkingCalendar, oldest: date | None) -> None:
