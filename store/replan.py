@@ -82,16 +82,19 @@ async def _record(conn: aiosqlite.Connection, wanted: dict[str, str], now: datet
 
 async def replan(db: Database) -> Replanned | None:
     """At start, after `outbox.configure`: if the waiting rows were planned with other settings than the
-    outbox's now (or it is not known with which), place them again, in one transaction; None when they
-    already agree."""
+    outbox's now, place them again, in one transaction; None when they already agree. A database that
+    never recorded them (new, or from before this was kept) is taken as planned with these: they are
+    recorded, and nothing moves."""
     config = outbox.CONFIG
     wanted = planned_with(config)
     now = db.now()
     async with db.transaction(counted=False) as conn:
         was = await stored_plan(conn)
+        if was is None:
+            await _record(conn, wanted, now)
+            return None
         if was == wanted:
             return None
-        was = was or {}
         moved, cancelled = await _retime(conn, config, now)
         moved += await _retime_snoozes(conn, config, now, was)
         cases: list[int] = []
@@ -156,7 +159,7 @@ async def _retime_snoozes(
     from zoneinfo import ZoneInfo
 
     hours, calendar = config.hours, config.calendar
-    old_zone = ZoneInfo(was["tz"]) if "tz" in was else hours.zone
+    old_zone = ZoneInfo(was["tz"])
     changes: list[tuple[str, int]] = []
     for row_id, due_text in await conn.execute_fetchall(
         "SELECT id, due_at FROM outbox WHERE state = 'pending' AND kind IN ('remind', 'digest')"

@@ -41,8 +41,9 @@ def local(row: dict[str, object], zone: ZoneInfo = LONDON) -> str:
 
 
 async def settle(w: World) -> None:
-    """Plan with the defaults (as a first start records them), and send what the new case had due."""
-    assert await replan.replan(w.db) is not None  # nothing recorded yet: planned with these now
+    """Plan with the defaults (a first start records them), and send what the new case had due."""
+    assert await replan.replan(w.db) is None  # nothing recorded yet: taken as planned with these
+    assert await replan.replan(w.db) is None  # recorded
     await w.at(london(date(2026, 3, 31), 12))
 
 
