@@ -109,33 +109,23 @@ async def replan(db: Database) -> Replanned | None:
 async def _retime(
     conn: aiosqlite.Connection, config: outbox.ReminderConfig, now: datetime
 ) -> tuple[int, int]:
-    """Every waiting reminder and digest at its moment under `config`: the distinct (milestone, lead,
-    day) are worked out once each, then applied to every row in one UPDATE (and one for those no
-    longer wanted). Returns (moved, cancelled)."""
-    triples = await conn.execute_fetchall(
-        "SELECT DISTINCT json_extract(params, '$.key'), json_extract(params, '$.lead'),"
-        f" json_extract(params, '$.day') FROM outbox WHERE {_WAITING}"
-    )
-    plan: list[tuple[str, str, str, str | None]] = []
-    for key, lead, day in triples:
-        at = None
-        if key is not None and day is not None and lead in Lead._value2member_map_:
-            at = replanned(
-                str(key), Lead(lead), date.fromisoformat(str(day)), now, config.hours, config.calendar
-            )
-        plan.append((key, lead, day, None if at is None else time_to_text(at)))
+    """Every waiting reminder and digest at its moment under `config`. A row's moment depends only on its
+    parameters (milestone, lead, the deadline's last day), so each distinct parameter text is worked out
+    once (a few thousand for 100,000 cases) and joined to the rows by that text, in one UPDATE (and one
+    for those no longer wanted): about twice as fast as extracting the fields from every row's JSON.
+    Returns (moved, cancelled)."""
+    texts = await conn.execute_fetchall(f"SELECT DISTINCT params FROM outbox WHERE {_WAITING}")
+    plan: list[tuple[str, str | None]] = []
+    for (text,) in texts:
+        fields = _fields(str(text))
+        if fields is not None:  # else not a row `reconcile` wrote: left as it is
+            at = replanned(*fields, now, config.hours, config.calendar)
+            plan.append((str(text), None if at is None else time_to_text(at)))
     await conn.execute("DROP TABLE IF EXISTS temp.replan")
-    await conn.execute(
-        "CREATE TEMP TABLE replan (key TEXT, lead TEXT, day TEXT, due_at TEXT, PRIMARY KEY (key, lead, day))"
-        " WITHOUT ROWID"
-    )
+    await conn.execute("CREATE TEMP TABLE replan (params TEXT PRIMARY KEY, due_at TEXT) WITHOUT ROWID")
     try:
-        await conn.executemany("INSERT INTO temp.replan VALUES (?, ?, ?, ?)", plan)
-        match = (
-            f"{_WAITING} AND r.key = json_extract(outbox.params, '$.key')"
-            " AND r.lead = json_extract(outbox.params, '$.lead')"
-            " AND r.day = json_extract(outbox.params, '$.day')"
-        )
+        await conn.executemany("INSERT INTO temp.replan VALUES (?, ?)", plan)
+        match = f"{_WAITING} AND r.params = outbox.params"
         cursor = await conn.execute(
             f"UPDATE outbox SET due_at = r.due_at FROM temp.replan r WHERE {match}"
             " AND r.due_at IS NOT NULL AND outbox.due_at != r.due_at"
@@ -149,6 +139,15 @@ async def _retime(
     finally:
         await conn.execute("DROP TABLE temp.replan")
     return moved, cancelled
+
+
+def _fields(params: str) -> tuple[str, Lead, date] | None:
+    """A reminder's milestone, lead and deadline's last day, from its parameters."""
+    try:
+        found = json.loads(params)
+        return str(found["key"]), Lead(found["lead"]), date.fromisoformat(str(found["day"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 async def _retime_snoozes(
