@@ -132,11 +132,13 @@ async def _retime(
             " AND r.due_at IS NOT NULL AND outbox.due_at != r.due_at"
         )
         moved = cursor.rowcount
-        cursor = await conn.execute(
-            "UPDATE outbox NOT INDEXED SET state = 'cancelled', reason = 'not_wanted' FROM temp.replan r"
-            f" WHERE {match} AND r.due_at IS NULL"
-        )
-        cancelled = cursor.rowcount
+        cancelled = 0
+        if any(at is None for _, at in plan):  # a second pass over the outbox only when needed
+            cursor = await conn.execute(
+                "UPDATE outbox NOT INDEXED SET state = 'cancelled', reason = 'not_wanted' FROM temp.replan r"
+                f" WHERE {match} AND r.due_at IS NULL"
+            )
+            cancelled = cursor.rowcount
     finally:
         await conn.execute("DROP TABLE temp.replan")
     return moved, cancelled
@@ -162,7 +164,7 @@ async def _retime_snoozes(
     old_zone = ZoneInfo(was["tz"])
     changes: list[tuple[str, int]] = []
     for row_id, due_text in await conn.execute_fetchall(
-        "SELECT id, due_at FROM outbox WHERE state = 'pending' AND kind IN ('remind', 'digest')"
+        "SELECT id, due_at FROM outbox NOT INDEXED WHERE state = 'pending' AND kind IN ('remind', 'digest')"
         " AND dedup LIKE 'remind:%' AND instr(dedup, ':snooze:') > 0"
     ):
         day = time_from_text(due_text).astimezone(old_zone).date()
