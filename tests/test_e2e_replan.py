@@ -35,6 +35,15 @@ def _reminders(bot: BotProcess) -> list[dict[str, object]]:
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
+def _wait_log(bot: BotProcess, text: str, times: int = 1, timeout: float = 10) -> None:
+    """Until the log has `text` `times` times: `BotProcess.start` can return on a getUpdates the stopped
+    process had in flight, before the new one has logged anything."""
+    deadline = time.monotonic() + timeout
+    while bot.log_text().count(text) < times:
+        assert time.monotonic() < deadline, f"no {text!r} in the log:\n{bot.log_text()[-3000:]}"
+        time.sleep(0.05)
+
+
 def _set_clock(clock: Path, hour: int, minute: int) -> None:
     clock.write_text(datetime(2026, 4, 10, hour, minute, tzinfo=UTC).isoformat())
 
@@ -60,13 +69,15 @@ def test_restarted_at_half_past_eleven_the_waiting_reminder_is_listed_and_sent_a
     api.user(provider, "Pat", started=True)
     try:
         bot.start()
+        _wait_log(bot, "inspectbot is running", times=2)
         [row] = _reminders(bot)
         assert row["due_at"] == "2026-04-10T09:00:00+01:00" and row["state"] == "pending"
         bot.stop()
 
         bot.env["INSPECTBOT_REMIND_AT"] = "11:30"
         bot.start()
-        assert "reminders: re-planned" in bot.log_text() and "1 waiting reminder(s) moved" in bot.log_text()
+        _wait_log(bot, "reminders: re-planned")
+        assert "1 waiting reminder(s) moved" in bot.log_text()
         [row] = _reminders(bot)
         assert row["due_at"] == "2026-04-10T11:30:00+01:00" and row["state"] == "pending"
 
@@ -84,6 +95,7 @@ def test_restarted_at_half_past_eleven_the_waiting_reminder_is_listed_and_sent_a
         bot.stop()
 
         bot.start()  # the same settings again: nothing is re-planned, nothing sent again
+        _wait_log(bot, "inspectbot is running", times=4)
         assert bot.log_text().count("reminders: re-planned") == 1
         time.sleep(2)
         assert len(api.chat(provider).messages()) == 1
