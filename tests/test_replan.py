@@ -142,3 +142,21 @@ def test_replanned_places_a_row_as_wanted_reminders_would() -> None:
     assert replanned("draft_report", Lead.OVERDUE, draft_due, after, hours, calendar) == london(
         date(2026, 4, 8), 10
     )
+
+
+def test_replanned_moves_a_step_off_a_new_closure_as_the_policy_places_it() -> None:
+    # The draft's deadline (Tuesday 7 April 2026) does not move: its days are counted from the end of the
+    # inspection. Its steps' days do: "due soon" is 2 working days before, "overdue" the working day after.
+    now, draft_due = london(date(2026, 3, 20), 12), date(2026, 4, 7)
+    hours, calendar = Hours(LONDON), WorkingCalendar([date(2026, 4, 2)])
+    # Thursday 2 April closed: over Easter, the 2 working days before the 7th are now 1 April and 31 March
+    # (without the closure: 2 April and 1 April).
+    soon = replanned("draft_report", Lead.SOON, draft_due, now, hours, calendar)
+    assert soon == london(date(2026, 3, 31), 9)
+    assert replanned("draft_report", Lead.SOON, draft_due, now, hours, WorkingCalendar()) == london(
+        date(2026, 4, 1), 9
+    )
+    closed_after = WorkingCalendar([date(2026, 4, 8)])  # the overdue one skips the closed Wednesday
+    assert replanned("draft_report", Lead.OVERDUE, draft_due, now, hours, closed_after) == london(
+        date(2026, 4, 9), 9
+    )
