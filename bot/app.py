@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sqlite3
+import time as time_module
 from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -29,11 +30,10 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox, pruning
+from store import outbox, pruning, replan
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
-from workflows.reminders import Hours
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         .context_types(context_types)
         .build(),
     )
-    outbox.configure(outbox.ReminderConfig(Hours(settings.zone, settings.remind_at), db.calendar))
+    outbox.configure(settings.reminder_config(db.calendar))
     services = Services(
         db=db,
         calendar=db.calendar,
@@ -224,6 +224,7 @@ async def _serve(settings: Settings, db: Database) -> None:
         log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
     application = build_application(settings, db)
     halt = guards.halt_of(application)
+    await _replan(db)  # build_application configured the outbox: replan uses its settings
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -288,6 +289,22 @@ def _watch(db: Database, settings: Settings) -> HTTPServer | None:
         raise StartupError(
             f"Can't listen on {host}:{port} for /healthz and /metrics: {exc.strerror}."
         ) from exc
+
+
+async def _replan(db: Database) -> None:
+    """Changing INSPECTBOT_REMIND_AT, INSPECTBOT_TZ or INSPECTBOT_CLOSURES moves every reminder still
+    waiting at the next start (store.replan), as changing the closures re-dates the open cases."""
+    began = time_module.perf_counter()
+    done = await replan.replan(db)
+    if done is not None:
+        log.info(
+            "reminders: re-planned for the reminder settings now in force: %d waiting reminder(s) moved,"
+            " %d no longer wanted, %d case(s) reconciled in full (%.1f s)",
+            done.moved,
+            done.cancelled,
+            done.cases,
+            time_module.perf_counter() - began,
+        )
 
 
 def _warm(calendar: WorkingCalendar, oldest: date | None) -> None:

@@ -1,27 +1,22 @@
 """`inspectbot reminders`: the outbox for operators, filtered by case, person or state, as text or JSON.
 
-Like the other store commands it reads INSPECTBOT_DB (and INSPECTBOT_TZ for the times shown) directly and
-never the Telegram token. Rows are printed as they are read, so a large outbox is never held in memory.
+Like the other store commands it reads INSPECTBOT_DB directly and never the Telegram token; the times are
+shown in the bot's zone, its reminder settings read as the bot reads them (bot.cli_store.open_planning).
+Rows are printed as they are read, so a large outbox is never held in memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 
-from bot.cli_store import _existing_db, _open, _Refused, _run, parse_ref
+from bot.cli_store import _existing_db, _Refused, _run, open_planning, parse_ref
 
 STATES = ("pending", "sending", "sent", "cancelled", "failed")
 
 
 def _reminders(args: argparse.Namespace) -> int:
     async def action() -> int:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from store import outbox
-        from workflows.reminders import Hours
-
         ref = None if args.case is None else parse_ref(args.case)
         person = None
         if args.person is not None:
@@ -30,12 +25,7 @@ def _reminders(args: argparse.Namespace) -> int:
             person = int(args.person)
         if args.state is not None and args.state not in STATES:
             raise _Refused(f"--state is one of {', '.join(STATES)}, not '{args.state}'.")
-        try:
-            zone = ZoneInfo(os.environ.get("INSPECTBOT_TZ") or "Europe/London")
-        except (ZoneInfoNotFoundError, ValueError):
-            raise _Refused("INSPECTBOT_TZ is not a time zone name such as Europe/London.") from None
-        outbox.configure(outbox.ReminderConfig(Hours(zone)))
-        db = await _open(_existing_db())
+        db = await open_planning(_existing_db())  # the times shown in the bot's zone, read as it reads it
         count = 0
         try:
             async for row in db.outbox.listing(case_ref=ref, telegram_id=person, state=args.state):

@@ -19,7 +19,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.cli_store import DEFAULT_DB, db_path
+from bot.cli_store import DEFAULT_DB, _Refused, db_path, open_planning
 
 
 def _fail(message: str) -> int:
@@ -46,7 +46,6 @@ def _import(args: argparse.Namespace) -> int:
     import sqlite3
     from datetime import UTC, datetime
 
-    from store.database import Database
     from store.errors import StoreError
     from store.programme import ProgrammeRejected, import_programme
     from workflows.deadlines import LONDON
@@ -81,7 +80,7 @@ def _import(args: argparse.Namespace) -> int:
         return _fail(f"There is no database at {path}: set INSPECTBOT_DB or run 'inspectbot migrate'.")
 
     async def write() -> list[tuple[int, int, str | None]]:
-        db = await Database.open(path)
+        db = await open_planning(path)  # reminders planned with the bot's settings, not the defaults
         try:
             made = await import_programme(
                 db, rows, timedelta(days=int(days)), found_earlier=problems, dry_run=args.dry_run
@@ -94,6 +93,8 @@ def _import(args: argparse.Namespace) -> int:
         made = asyncio.run(write())
     except ProgrammeRejected as rejected:
         problems = rejected.problems
+    except _Refused as refused:
+        return _fail(f"{refused} (nothing was written)")
     except (StoreError, sqlite3.Error, OSError) as error:
         return _fail(f"database problem at {path}: {error} (nothing was written)")
     if problems:

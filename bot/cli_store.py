@@ -70,6 +70,23 @@ async def _open(path: Path) -> Database:
     return await Database.open(path)
 
 
+async def open_planning(path: Path) -> Database:
+    """`_open` for a command that writes the outbox: it plans as the bot does, with the reminder settings
+    read as the bot reads them (INSPECTBOT_TZ, INSPECTBOT_REMIND_AT: environment and .env) and the
+    closures the stored deadlines were dated with (the bot's, since its last start). A bad setting is
+    refused before the database is opened."""
+    from bot.settings import SettingsError, load_reminder_settings
+    from store import outbox
+
+    try:
+        settings = load_reminder_settings()
+    except SettingsError as error:
+        raise _Refused(str(error)) from None
+    db = await _open(path)
+    outbox.configure(settings.reminder_config(db.calendar))
+    return db
+
+
 def _migrate(args: argparse.Namespace) -> int:
     async def action() -> int:
         from store.migrations import LATEST

@@ -48,6 +48,7 @@ async def build_demo(
     reply, the one kind that goes at any hour."""
     hours = hours or Hours(LONDON)
     calendar = calendar or WorkingCalendar()
+    outbox.configure(outbox.ReminderConfig(hours, calendar))  # its cases' reminders planned as the bot's
     async with await Database.open(path, clock=clock, calendar=calendar) as db:
         await db.people.ensure_admins([MANAGER])
         manager = await db.people.get_by_telegram_id(MANAGER)

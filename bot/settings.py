@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date, time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from store.outbox import ReminderConfig
+    from workflows.calendar import WorkingCalendar
 
 DEFAULT_API_URL = "https://api.telegram.org"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
@@ -21,25 +25,71 @@ class SettingsError(ValueError):
     """A setting is missing or malformed; the message is one line an operator can act on."""
 
 
-class Settings(BaseSettings):
-    """Everything the bot reads from its environment."""
+class ReminderSettings(BaseSettings):
+    """What places reminders (their hour, the time zone, the closures): read the same way, from the
+    environment and `.env`, by the bot and by every command that writes the outbox, so all plan alike."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    tz: str = Field(default="Europe/London", validation_alias="INSPECTBOT_TZ")
+    closures: Annotated[list[date], NoDecode] = Field(
+        default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
+    )
+    remind_at: time = Field(default=time(9, 0), validation_alias="INSPECTBOT_REMIND_AT")
+
+    @field_validator("closures", mode="before")
+    @classmethod
+    def _closures(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return [date.fromisoformat(p) for p in parts]
+            except ValueError as exc:
+                raise ValueError("should be dates like 2026-12-24, separated by commas") from exc
+        return value
+
+    @field_validator("remind_at")
+    @classmethod
+    def _remind_at(cls, value: time) -> time:
+        if not time(8, 0) <= value < time(20, 0):
+            raise ValueError("should be a time between 08:00 and 20:00, such as 09:00")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.tz)
+
+    def reminder_config(self, calendar: WorkingCalendar) -> ReminderConfig:
+        """The outbox's settings (store.outbox.configure) with `calendar`: the database's, which carries
+        the closures its deadlines are dated with."""
+        from store.outbox import ReminderConfig
+        from workflows.reminders import Hours
+
+        return ReminderConfig(Hours(self.zone, self.remind_at), calendar)
+
+
+class Settings(ReminderSettings):
+    """Everything the bot reads from its environment."""
 
     telegram_bot_token: SecretStr = Field(validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field(default=DEFAULT_API_URL, validation_alias="TELEGRAM_API_URL")
     db: Path = Field(default=Path("inspectbot.sqlite3"), validation_alias="INSPECTBOT_DB")
     admins: Annotated[list[int], NoDecode] = Field(default_factory=list, validation_alias="INSPECTBOT_ADMINS")
-    tz: str = Field(default="Europe/London", validation_alias="INSPECTBOT_TZ")
     bot_username: str | None = Field(default=None, validation_alias="INSPECTBOT_BOT_USERNAME")
     retention_days: int = Field(default=365, ge=1, validation_alias="INSPECTBOT_RETENTION_DAYS")
     #: How long handled updates, finished outbox rows and used or expired invitations are kept (days).
     keep_inbox_days: int = Field(default=3, ge=1, le=365, validation_alias="INSPECTBOT_KEEP_INBOX_DAYS")
     keep_sent_days: int = Field(default=90, ge=1, le=3650, validation_alias="INSPECTBOT_KEEP_SENT_DAYS")
     keep_invites_days: int = Field(default=90, ge=1, le=3650, validation_alias="INSPECTBOT_KEEP_INVITES_DAYS")
-    closures: Annotated[list[date], NoDecode] = Field(
-        default_factory=list, validation_alias="INSPECTBOT_CLOSURES"
-    )
     poll_timeout: int = Field(default=30, ge=0, le=50, validation_alias="INSPECTBOT_POLL_TIMEOUT")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", validation_alias="INSPECTBOT_LOG_LEVEL"
@@ -55,7 +105,6 @@ class Settings(BaseSettings):
     #: Messages a second the bot sends in all (AIORateLimiter's overall_max_rate). Telegram allows about
     #: 30; 0 switches the overall limit off (for a local test server; the per-chat limits stay).
     overall_max_rate: float = Field(default=30, ge=0, le=1000, validation_alias="INSPECTBOT_OVERALL_RATE")
-    remind_at: time = Field(default=time(9, 0), validation_alias="INSPECTBOT_REMIND_AT")
     reminders: bool = Field(default=True, validation_alias="INSPECTBOT_REMINDERS")
     outbox_tick: float = Field(default=60.0, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_TICK")
     testing: bool = Field(default=False, validation_alias="INSPECTBOT_TESTING")
@@ -138,43 +187,12 @@ class Settings(BaseSettings):
             return [int(p) for p in parts]
         return value
 
-    @field_validator("closures", mode="before")
-    @classmethod
-    def _closures(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parts = [p.strip() for p in value.split(",") if p.strip()]
-            try:
-                return [date.fromisoformat(p) for p in parts]
-            except ValueError as exc:
-                raise ValueError("should be dates like 2026-12-24, separated by commas") from exc
-        return value
-
-    @field_validator("remind_at")
-    @classmethod
-    def _remind_at(cls, value: time) -> time:
-        if not time(8, 0) <= value < time(20, 0):
-            raise ValueError("should be a time between 08:00 and 20:00, such as 09:00")
-        return value
-
     @field_validator("test_clock_file")
     @classmethod
     def _test_clock(cls, value: Path | None, info: ValidationInfo) -> Path | None:
         if value is not None and not info.data.get("testing"):
             raise ValueError("is for tests only: set INSPECTBOT_TESTING=1 as well")
         return value
-
-    @field_validator("tz")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"'{value}' is not a time zone name such as Europe/London") from exc
-        return value
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.tz)
 
     @property
     def base_url(self) -> str:
@@ -186,6 +204,8 @@ class Settings(BaseSettings):
         return f"{self.telegram_api_url}/file/bot"
 
 
+_S = TypeVar("_S", bound=ReminderSettings)
+
 _ENV_NAMES = {
     name: (field.validation_alias if isinstance(field.validation_alias, str) else name.upper())
     for name, field in Settings.model_fields.items()
@@ -194,8 +214,17 @@ _ENV_NAMES = {
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings, turning pydantic's report into one line that names the variable."""
+    return _load(Settings, overrides)
+
+
+def load_reminder_settings(**overrides: Any) -> ReminderSettings:
+    """The reminder settings alone, for the commands that write the outbox without a Telegram token."""
+    return _load(ReminderSettings, overrides)
+
+
+def _load(cls: type[_S], overrides: dict[str, Any]) -> _S:
     try:
-        return Settings(**overrides)
+        return cls(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else ""

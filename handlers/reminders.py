@@ -21,9 +21,10 @@ from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title, relative, when
 from handlers.timeline import hidden
+from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
-from store.outbox import CONFIG, OutboxRow
+from store.outbox import OutboxRow
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
 from workflows.kinds import get_kind
@@ -74,7 +75,8 @@ def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
 
 
 def _is_late(row: OutboxRow, now: datetime) -> bool:
-    could_go = CONFIG.hours.next_reminding(row.due_at, CONFIG.calendar)
+    config = outbox.CONFIG  # read now: the bot configures it at start, after this module is imported
+    could_go = config.hours.next_reminding(row.due_at, config.calendar)
     return now - could_go > LATE_AFTER
 
 

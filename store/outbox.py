@@ -123,6 +123,12 @@ def _deadline_from_json(raw: dict[str, Any]) -> Deadline:
 # ---------------------------------------------------------------- writing rows inside a change
 
 
+_INSERT = (
+    "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at, created_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING"
+)
+
+
 async def enqueue(
     conn: aiosqlite.Connection,
     now: datetime,
@@ -138,8 +144,7 @@ async def enqueue(
 ) -> bool:
     """Add a row unless its de-duplication key is there already; True if added."""
     cursor = await conn.execute(
-        "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING",
+        _INSERT,
         (
             dedup,
             person_id,
@@ -236,34 +241,46 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
             (case.id,),
         )
     }
+    # Each kind of write is one statement for the case's rows (tens of them): a statement is a round trip
+    # to the database thread, which made row-by-row writes most of a reconcile (bench replan).
+    cancel: list[tuple[int]] = []
+    reinstate: list[tuple[str, int]] = []
     for dedup, row in existing.items():
         want = wanted.get(dedup)
         if want is None:
             if row["state"] == "pending":
-                await conn.execute(
-                    "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ?", (row["id"],)
-                )
+                cancel.append((row["id"],))
         elif row["state"] == "cancelled" or row["due_at"] != time_to_text(want.due_at):
-            await conn.execute(
-                "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?",
-                (time_to_text(want.due_at), row["id"]),
-            )
-            _wrote()
-    for dedup, want in wanted.items():
-        if dedup in existing:
-            continue
-        await enqueue(
-            conn,
-            now,
-            dedup=dedup,
-            person_id=want.person_id,
-            case_id=case.id,
-            kind="digest" if want.digest else "remind",
-            batch="digest" if want.digest else f"case:{case.id}",
-            template="remind",
-            params={"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()},
-            due_at=want.due_at,
+            reinstate.append((time_to_text(want.due_at), row["id"]))
+    if cancel:
+        await conn.executemany(
+            "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ?", cancel
         )
+    if reinstate:
+        await conn.executemany(
+            "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?", reinstate
+        )
+        _wrote()
+    added = [
+        (
+            dedup,
+            want.person_id,
+            case.id,
+            "digest" if want.digest else "remind",
+            "digest" if want.digest else f"case:{case.id}",
+            "remind",
+            json.dumps(
+                {"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()}, sort_keys=True
+            ),
+            time_to_text(want.due_at),
+            time_to_text(now),
+        )
+        for dedup, want in wanted.items()
+        if dedup not in existing
+    ]
+    if added:
+        await conn.executemany(_INSERT, added)  # what `enqueue` writes, for all of them at once
+        _wrote()
     told = notices(before, after, people, calendar, hours.local(now).date(), hidden_from_provider=hidden)
     at_once = hours.next_awake(now)
     for moved in told.moved:

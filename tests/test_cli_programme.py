@@ -255,3 +255,41 @@ def test_importing_a_file_twice_is_refused_and_a_dry_run_writes_nothing(
     assert f"{source}: line 2: case #2 is already open for this setting, kind and first day" in err
     assert "4 row(s) with problems" in err and "nothing was written" in err
     assert _snapshot(db_file) == after
+
+
+def test_an_import_plans_reminders_with_the_bots_settings(
+    db_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from store.codec import time_from_text
+    from workflows.deadlines import LONDON
+
+    monkeypatch.setenv("INSPECTBOT_REMIND_AT", "08:00")  # the bot's: not the built-in 09:00
+    monkeypatch.setenv("INSPECTBOT_TZ", "Europe/London")
+    first = date.today() + timedelta(days=60)
+    first += timedelta(days=(7 - first.weekday()) % 7)  # a Monday, two months ahead
+    source = tmp_path / "programme.csv"
+    source.write_text(
+        f"kind,setting,urn,first_day,last_day,inspector\nch-full,Ash House,SC222222,{first},"
+        f"{first + timedelta(days=2)},{INSPECTOR_TID}\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source)]) == 0
+    with closing(sqlite3.connect(db_file)) as conn:
+        due = [
+            time_from_text(r[0]).astimezone(LONDON)
+            for r in conn.execute(
+                "SELECT o.due_at FROM outbox o JOIN cases c ON c.id = o.case_id"
+                " WHERE c.ref = 2 AND o.kind = 'remind' AND o.state = 'pending'"
+            )
+        ]
+    assert due and {moment.strftime("%H:%M") for moment in due} == {"08:00"}
+    # A bad reminder setting is one line, and nothing is written.
+    monkeypatch.setenv("INSPECTBOT_REMIND_AT", "07:00")
+    before = _snapshot(db_file)
+    capsys.readouterr()
+    assert main(["import", str(source)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "INSPECTBOT_REMIND_AT should be a time between 08:00 and 20:00" in err and "\n" not in err
+    assert _snapshot(db_file) == before

@@ -17,7 +17,7 @@ from workflows.access import Role
 from workflows.audience import ROLE_ACTORS, sees
 from workflows.calendar import WorkingCalendar
 from workflows.changes import Change, ChangeKind, diff
-from workflows.deadlines import Deadline
+from workflows.deadlines import END_OF_DAY, LONDON, Deadline
 from workflows.rules import Actor
 
 
@@ -162,11 +162,12 @@ def reminds(role: Role, deadline: Deadline) -> bool:
 def planned_at(deadline: Deadline, step: Step, hours: Hours, calendar: WorkingCalendar) -> datetime:
     """The working morning of a step: a day that is not a working day moves to the working day before
     for reminders ahead of the deadline, and after for the overdue one."""
-    day = (
-        calendar.add_working_days(deadline.last_day, step.working_days)
-        if step.working_days
-        else (deadline.last_day)
-    )
+    return step_morning(deadline.last_day, step, hours, calendar)
+
+
+def step_morning(last_day: date, step: Step, hours: Hours, calendar: WorkingCalendar) -> datetime:
+    """`planned_at` for a deadline known by its last day (the outbox's rows carry only that)."""
+    day = calendar.add_working_days(last_day, step.working_days) if step.working_days else last_day
     if not calendar.is_working_day(day):
         day = (
             calendar.next_working_day(day)
@@ -283,3 +284,27 @@ def notices(
     if drafted:
         moved = [m for m in moved if not (m.person_id in providers and m.change.key == PROVIDER_COMMENTS)]
     return Notices(moved, providers)
+
+
+def replanned(
+    key: str, lead: Lead, last_day: date, now: datetime, hours: Hours, calendar: WorkingCalendar
+) -> datetime | None:
+    """When a waiting reminder (milestone `key`, its `lead`, the deadline's `last_day`) goes under the
+    reminder settings now in force, placed as `wanted_reminders` places it; None when it is no longer
+    wanted: its step is gone, its deadline has passed and it is not the overdue one, or a later step's
+    time has passed too. Used at start when INSPECTBOT_REMIND_AT, INSPECTBOT_TZ or INSPECTBOT_CLOSURES
+    changed. A row does not carry its deadline's time of day, so a deadline counts as passed at the end
+    of its last day (Deadline.due_at without a time)."""
+    deadline_passed = datetime.combine(last_day, END_OF_DAY, tzinfo=LONDON) < now
+    steps = [
+        (step, step_morning(last_day, step, hours, calendar))
+        for step in steps_for(key)
+        if step.lead is Lead.OVERDUE or not deadline_passed
+    ]
+    passed = [step for step, at in steps if at < now]
+    for step, at in steps:
+        if step.lead is lead:
+            if step in passed[:-1]:
+                return None
+            return at if at >= now else hours.next_reminding(now, calendar)
+    return None

@@ -1,0 +1,193 @@
+"""Re-planning the waiting reminders when the settings that place them change.
+
+A reminder's moment is fixed when its case last changed (store.outbox.reconcile), by the reminding hour,
+the time zone and the closures then in force. The settings they were planned with are kept in `kv_state`;
+at the bot's start, when those differ from the settings now in force, every waiting reminder and digest
+is placed again in one transaction: sent rows are never touched, and a row is moved, not added, so
+nothing goes twice.
+
+Done in bulk rather than case by case: the new moment of a waiting row depends only on its milestone,
+its lead and its deadline's last day (workflows.reminders.replanned), so the few distinct ones are
+worked out in Python and applied with one UPDATE. Only the cases whose deadlines themselves moved
+(closures or rules changed, and `deadlines.recalendar` re-dated them) are reconciled in full, as a
+change to them would.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from store import deadlines, outbox
+from store.codec import time_from_text, time_to_text
+from store.reads import first_row
+from workflows.reminders import Lead, replanned
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+log = logging.getLogger(__name__)
+
+#: Where the settings the waiting rows were planned with are kept (kv_state).
+NAMESPACE, KEY = "reminders", "planned_with"
+
+#: The waiting reminders and digests re-planned in bulk (snoozed ones are placed by `_retime_snoozes`).
+_WAITING = (
+    "outbox.state = 'pending' AND outbox.kind IN ('remind', 'digest') AND outbox.dedup LIKE 'remind:%'"
+    " AND instr(outbox.dedup, ':snooze:') = 0 AND outbox.case_id IS NOT NULL"
+)
+
+
+def planned_with(config: outbox.ReminderConfig) -> dict[str, str]:
+    """What places reminders: the zone, the reminding hour, the closures, and the rules' fingerprint
+    (a new version's rules re-date the deadlines the reminders hang on)."""
+    return {
+        "tz": config.hours.zone.key,
+        "remind_at": config.hours.remind_at.strftime("%H:%M"),
+        "closures": deadlines.closures_text(config.calendar),
+        "rules": deadlines.rules_fingerprint(),
+    }
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """What a re-planning did: waiting rows moved, rows no longer wanted, cases reconciled in full."""
+
+    moved: int
+    cancelled: int
+    cases: int
+    was: dict[str, str]
+
+
+async def stored_plan(conn: aiosqlite.Connection) -> dict[str, str] | None:
+    row = await first_row(
+        conn, "SELECT value FROM kv_state WHERE namespace = ? AND key = ?", (NAMESPACE, KEY)
+    )
+    return None if row is None else dict(json.loads(row[0]))
+
+
+async def _record(conn: aiosqlite.Connection, wanted: dict[str, str], now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO kv_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (namespace, key)"
+        " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (NAMESPACE, KEY, json.dumps(wanted, sort_keys=True), time_to_text(now)),
+    )
+
+
+async def replan(db: Database) -> Replanned | None:
+    """At start, after `outbox.configure`: if the waiting rows were planned with other settings than the
+    outbox's now, place them again, in one transaction; None when they already agree. A database that
+    never recorded them (new, or from before this was kept) is taken as planned with these: they are
+    recorded, and nothing moves."""
+    config = outbox.CONFIG
+    wanted = planned_with(config)
+    now = db.now()
+    async with db.transaction(counted=False) as conn:
+        was = await stored_plan(conn)
+        if was is None:
+            await _record(conn, wanted, now)
+            return None
+        if was == wanted:
+            return None
+        moved, cancelled = await _retime(conn, config, now)
+        moved += await _retime_snoozes(conn, config, now, was)
+        cases: list[int] = []
+        if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
+            cases = await _cases_whose_deadlines_moved(conn)
+            for case_id in cases:
+                await outbox.reconcile_case(conn, case_id, now)
+        await _record(conn, wanted, now)
+    return Replanned(moved, cancelled, len(cases), was)
+
+
+async def _retime(
+    conn: aiosqlite.Connection, config: outbox.ReminderConfig, now: datetime
+) -> tuple[int, int]:
+    """Every waiting reminder and digest at its moment under `config`. A row's moment depends only on its
+    parameters (milestone, lead, the deadline's last day), so each distinct parameter text is worked out
+    once (a few thousand for 100,000 cases) and joined to the rows by that text, in one UPDATE (and one
+    for those no longer wanted): about twice as fast as extracting the fields from every row's JSON.
+    The outbox is read in table order (NOT INDEXED): the planner would walk an index and visit its rows
+    in random order. Returns (moved, cancelled)."""
+    texts = await conn.execute_fetchall(f"SELECT DISTINCT params FROM outbox NOT INDEXED WHERE {_WAITING}")
+    plan: list[tuple[str, str | None]] = []
+    for (text,) in texts:
+        fields = _fields(str(text))
+        if fields is not None:  # else not a row `reconcile` wrote: left as it is
+            at = replanned(*fields, now, config.hours, config.calendar)
+            plan.append((str(text), None if at is None else time_to_text(at)))
+    await conn.execute("DROP TABLE IF EXISTS temp.replan")
+    await conn.execute("CREATE TEMP TABLE replan (params TEXT PRIMARY KEY, due_at TEXT) WITHOUT ROWID")
+    try:
+        await conn.executemany("INSERT INTO temp.replan VALUES (?, ?)", plan)
+        match = f"{_WAITING} AND r.params = outbox.params"
+        cursor = await conn.execute(
+            f"UPDATE outbox NOT INDEXED SET due_at = r.due_at FROM temp.replan r WHERE {match}"
+            " AND r.due_at IS NOT NULL AND outbox.due_at != r.due_at"
+        )
+        moved = cursor.rowcount
+        cancelled = 0
+        if any(at is None for _, at in plan):  # a second pass over the outbox only when needed
+            cursor = await conn.execute(
+                "UPDATE outbox NOT INDEXED SET state = 'cancelled', reason = 'not_wanted' FROM temp.replan r"
+                f" WHERE {match} AND r.due_at IS NULL"
+            )
+            cancelled = cursor.rowcount
+    finally:
+        await conn.execute("DROP TABLE temp.replan")
+    return moved, cancelled
+
+
+def _fields(params: str) -> tuple[str, Lead, date] | None:
+    """A reminder's milestone, lead and deadline's last day, from its parameters."""
+    try:
+        found = json.loads(params)
+        return str(found["key"]), Lead(found["lead"]), date.fromisoformat(str(found["day"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+async def _retime_snoozes(
+    conn: aiosqlite.Connection, config: outbox.ReminderConfig, now: datetime, was: dict[str, str]
+) -> int:
+    """A snoozed reminder goes on the morning it was snoozed to, at the new hour in the new zone (the
+    next working day if that day is now closed). Its day is read in the zone it was planned in."""
+    from zoneinfo import ZoneInfo
+
+    hours, calendar = config.hours, config.calendar
+    old_zone = ZoneInfo(was["tz"])
+    changes: list[tuple[str, int]] = []
+    for row_id, due_text in await conn.execute_fetchall(
+        "SELECT id, due_at FROM outbox NOT INDEXED WHERE state = 'pending' AND kind IN ('remind', 'digest')"
+        " AND dedup LIKE 'remind:%' AND instr(dedup, ':snooze:') > 0"
+    ):
+        day = time_from_text(due_text).astimezone(old_zone).date()
+        at = hours.morning(calendar.next_working_day(day))
+        if at < now:
+            at = hours.next_reminding(now, calendar)
+        if time_to_text(at) != due_text:
+            changes.append((time_to_text(at), row_id))
+    await conn.executemany("UPDATE outbox SET due_at = ? WHERE id = ?", changes)
+    return len(changes)
+
+
+async def _cases_whose_deadlines_moved(conn: aiosqlite.Connection) -> list[int]:
+    """Open cases whose stored deadlines (re-dated by `deadlines.recalendar`) are not those their
+    reminders were last planned from (`reminder_basis`): a last day moved, or a milestone came or went."""
+    rows = await conn.execute_fetchall(
+        "SELECT b.case_id FROM reminder_basis b JOIN cases c ON c.id = b.case_id WHERE c.status = 'open'"
+        " AND (json_array_length(b.deadlines)"
+        "   != (SELECT COUNT(*) FROM case_deadlines d WHERE d.case_id = b.case_id)"
+        "  OR EXISTS (SELECT 1 FROM json_each(b.deadlines) j WHERE NOT EXISTS ("
+        "   SELECT 1 FROM case_deadlines d WHERE d.case_id = b.case_id"
+        "   AND d.key = json_extract(j.value, '$.key') AND d.last_day"
+        "    = coalesce(json_extract(j.value, '$.due_until'), json_extract(j.value, '$.due')))))"
+        " ORDER BY b.case_id"
+    )
+    return [int(r[0]) for r in rows]
