@@ -197,7 +197,7 @@ class CaseRepository:
                 },
             )
             changes.remember(str(ref))
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def get(self, actor: Person, ref: int) -> Case:
         """The case, if `actor` may see it; `NotFound` otherwise, whether or not it exists."""
@@ -280,7 +280,7 @@ class CaseRepository:
             {"key": key, "day": before},
             {"key": key, "day": day_text},
         )
-        case = await self._changed(conn, ref)
+        case = await self._changed(conn, ref, actor)
         changed = await guard.case_row(conn, ref)
         assert changed is not None  # read back inside its own transaction
         await self._db.requests.offer_survey_on(conn, changed)  # the survey, once its moment is recorded
@@ -305,7 +305,7 @@ class CaseRepository:
                 {"key": key, "day": before},
                 {"key": key, "day": None},
             )
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def set_outcome(
         self, actor: Person, ref: int, *, judgement: str | None = None, concerns: bool | None = None
@@ -390,7 +390,7 @@ class CaseRepository:
                 after["note_length"] = len(cleaned)
             await audit.record(conn, self._db.now(), actor, "case.close", ref, {"status": "open"}, after)
             changes.remember("closed")
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def reopen(self, actor: Person, ref: int) -> Case:
         """Reopen a closed case (managers) whose free text has not been purged yet."""
@@ -410,7 +410,7 @@ class CaseRepository:
             before = {"status": "closed", "reason": row["close_reason"]}
             await audit.record(conn, self._db.now(), actor, "case.reopen", ref, before, {"status": "open"})
             changes.remember("reopened")
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def set_single_individual(self, actor: Person, ref: int, single: bool) -> Case:
         """Say whether the provider is a single individual (an adoption support agency run by one person
@@ -470,7 +470,7 @@ class CaseRepository:
                 {"setting_id": setting.id, "length": len(setting.name)},
                 {"setting_id": setting.id, "length": len(clean)},
             )
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def last_recorded(self, actor: Person, ref: int) -> AuditEntry | None:
         """The last recorded date or outcome on the case that has not been undone: what /undo would take."""
@@ -521,7 +521,7 @@ class CaseRepository:
                 conn, self._db.now(), actor, "case.undo", ref, entry.after, {**now_values, "undoes": entry.id}
             )
             changes.remember(str(entry.id))
-            undone = await self._changed(conn, ref), entry
+            undone = await self._changed(conn, ref, actor), entry
             if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
                 await self._db.reviews.prompt_on(conn, ref)
                 await derived.judgement_changed(conn, undone[0], case.judgement, self._db.now())
@@ -548,7 +548,7 @@ class CaseRepository:
                 await audit.record(
                     conn, now, actor, "case.member", ref, None, {"person_id": person_id, "role": role.value}
                 )
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def add_note(self, actor: Person, ref: int, text: str) -> Note:
         """A free-text note (planning notes, a deferral ground in the provider's words).
@@ -610,13 +610,16 @@ class CaseRepository:
             values = [int(v) if isinstance(v, bool) else v for v in changed.values()]
             await conn.execute(f"UPDATE cases SET {assignments} WHERE ref = ?", (*values, ref))
             await audit.record(conn, self._db.now(), actor, action, ref, before, after)
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
         return await self._reload(conn, ref)
 
-    async def _changed(self, conn: aiosqlite.Connection, ref: int) -> Case:
-        """After a change: refresh what is derived from the case (store.derived), then read it back."""
+    async def _changed(self, conn: aiosqlite.Connection, ref: int, by: Person | None = None) -> Case:
+        """After a change: refresh what is derived from the case (store.derived), then read it back. `by`,
+        who made the change, is not sent notices of it: they are shown what changed in the reply."""
         case = await self._reload(conn, ref)
-        await derived.case_changed(conn, case.id, self._db.now(), self._db.calendar)
+        await derived.case_changed(
+            conn, case.id, self._db.now(), self._db.calendar, changed_by=None if by is None else by.id
+        )
         return case
 
     async def _reload(self, conn: aiosqlite.Connection, ref: int) -> Case:

@@ -178,17 +178,22 @@ async def _recipients(conn: aiosqlite.Connection, case: Case) -> tuple[list[Reci
     return people, managers
 
 
-async def reconcile_case(conn: aiosqlite.Connection, case_id: int, now: datetime) -> None:
+async def reconcile_case(
+    conn: aiosqlite.Connection, case_id: int, now: datetime, *, changed_by: int | None = None
+) -> None:
     """`reconcile` for a case known by id (store.derived)."""
     from store.cases import build_case
 
     row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
-        await reconcile(conn, await build_case(conn, row), now)
+        await reconcile(conn, await build_case(conn, row), now, changed_by=changed_by)
 
 
-async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
-    """Bring the case's reminders in line with its timeline now (inside the change's transaction)."""
+async def reconcile(
+    conn: aiosqlite.Connection, case: Case, now: datetime, *, changed_by: int | None = None
+) -> None:
+    """Bring the case's reminders in line with its timeline now (inside the change's transaction); the
+    person who made the change (`changed_by`) saw what it moved in the reply and gets no notice of it."""
     hours, calendar = CONFIG.hours, CONFIG.calendar
     basis_row = await first_row(conn, "SELECT deadlines FROM reminder_basis WHERE case_id = ?", (case.id,))
     before = [] if basis_row is None else [_deadline_from_json(d) for d in json.loads(basis_row[0])]
@@ -241,7 +246,8 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
             params={"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()},
             due_at=want.due_at,
         )
-    told = notices(before, after, people, calendar, hours.local(now).date())
+    listeners = [p for p in people if p.person_id != changed_by]
+    told = notices(before, after, listeners, calendar, hours.local(now).date())
     at_once = hours.next_awake(now)
     for moved in told.moved:
         change = moved.change
