@@ -19,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
-from handlers.render import case_title, relative, when
+from handlers.render import case_title, relative, rule_line, when
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import CONFIG, OutboxRow
@@ -171,7 +171,7 @@ async def _line(
         if deadline.last_day.isoformat() != p["day"]:
             return None  # moved since: its new reminders are other rows
         lead = _LEADS.get(str(p["lead"]), "")
-        rule = f"\n  Rule: {escape(deadline.rule)}"
+        rule = f"\n  {rule_line(deadline.rule, deadline.source, person.role)}"
         return (
             f"• <b>{escape(deadline.label)}</b> ({lead}): {escape(when(deadline))}, "
             f"{relative(deadline.last_day, today, services.calendar)}{rule}",

@@ -472,6 +472,31 @@ class CaseRepository:
             )
             return await self._changed(conn, ref, actor)
 
+    async def set_urn(self, actor: Person, ref: int, urn: str) -> Case:
+        """Correct the setting's URN (managers, as its name): checked by `places.clean_urn`, the rule
+        /newcase and the programme import use; the setting itself, so its other cases read the same."""
+        clean = places.clean_urn(urn)
+        if clean is None:
+            raise InvalidInput("Give the URN: letters and digits, like SC123456 or 1234567.")
+        async with self._db.transaction() as conn:
+            row = await guard.correctable_case(conn, actor, ref)
+            _check_open(row)
+            setting = await places.load_setting(conn, row["setting_id"])
+            assert setting is not None
+            if setting.urn == clean:
+                return await build_case(conn, row)
+            await conn.execute("UPDATE settings SET urn = ? WHERE id = ?", (clean, setting.id))
+            await audit.record(
+                conn,
+                self._db.now(),
+                actor,
+                "setting.urn",
+                ref,
+                {"setting_id": setting.id, "urn": setting.urn},
+                {"setting_id": setting.id, "urn": clean},
+            )
+            return await self._changed(conn, ref, actor)
+
     async def last_recorded(self, actor: Person, ref: int) -> AuditEntry | None:
         """The last recorded date or outcome on the case that has not been undone: what /undo would take."""
         async with self._db.reading() as conn:
