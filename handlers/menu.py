@@ -20,6 +20,7 @@ _ALL = {
     "close": "Close a case",
     "reopen": "Reopen a closed case",
     "invite": "Invite someone",
+    "assign": "Put an inspector on a case",
     "reminders": "Your coming reminders",
     "mute": "Stop a case's reminders",
     "unmute": "Start a case's reminders again",

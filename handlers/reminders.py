@@ -187,6 +187,14 @@ async def _line(
             f"{by if days else ''}.",
             None,
         )
+    if row.template == "assigned":  # store.cases.add_member: put on a case by someone else
+        names = await services.db.people.names([int(p["by"])])
+        by = escape(names.get(int(p["by"]), "A manager"))
+        return (
+            f"{by} put you on <b>{case_title(case)}</b> as its {escape(str(p['role']))}. "
+            f"Send /case {case.ref} to see it.",
+            None,
+        )
     if row.template == "judgement_changed":
         if case.judgement != p["to"]:
             return None  # changed again since: that change has its own notice

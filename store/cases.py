@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from store import audit, changes, consistency, derived, guard, lists, places
+from store import audit, changes, consistency, derived, guard, lists, outbox, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -28,7 +28,7 @@ from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
 from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
-from workflows.access import can_create_case
+from workflows.access import can_create_case, settings_of
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys, single_individual_matters
@@ -557,7 +557,9 @@ class CaseRepository:
         return self._db.now().astimezone(LONDON).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
-        """Put someone on the case in their own role; a provider only on a case of their setting."""
+        """Put someone on the case in their own role; a provider only on a case of one of their settings.
+        Someone put on it by another person is told, naming the case, in the same transaction (an outbox
+        notice: handlers/reminders.py writes it)."""
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
             _check_open(row)
@@ -566,13 +568,28 @@ class CaseRepository:
                 raise InvalidInput("I can't find that person.")
             if person.role is not role:
                 raise InvalidInput(f"{person.display_name} is registered as {person.role}, not {role}.")
-            if role is Role.PROVIDER and person.setting_id != row["setting_id"]:
+            if role is Role.PROVIDER and row["setting_id"] not in settings_of(
+                await guard.subject_of(conn, person)
+            ):
                 raise InvalidInput(f"{person.display_name} is a provider for another setting.")
             now = self._db.now()
             if await add_member(conn, row["id"], person_id, role, time_to_text(now)):
                 await audit.record(
                     conn, now, actor, "case.member", ref, None, {"person_id": person_id, "role": role.value}
                 )
+                if person_id != actor.id:
+                    await outbox.enqueue(
+                        conn,
+                        now,
+                        dedup=f"assigned:{row['id']}:{person_id}:{time_to_text(now)}",
+                        person_id=person_id,
+                        case_id=row["id"],
+                        kind="notice",
+                        batch=f"assigned:{row['id']}",
+                        template="assigned",
+                        params={"by": actor.id, "role": role.value},
+                        due_at=now,
+                    )
             return await self._changed(conn, ref, actor)
 
     async def add_note(self, actor: Person, ref: int, text: str) -> Note:
