@@ -199,6 +199,24 @@ class CaseRepository:
             changes.remember(str(ref))
             return await self._changed(conn, ref, actor)
 
+    async def duplicates(
+        self, actor: Person, kind: str, setting: str, start: date, end: date | None
+    ) -> list[int]:
+        """Open cases of the same kind, setting name (any letter case) and planned days (the last one too
+        when given) as a case about to be set up: /newcase asks before making another (issue 20). Only
+        for those who may create cases; the refs only, oldest first."""
+        async with self._db.reading() as conn:
+            if not can_create_case(await guard.subject_of(conn, actor)):
+                raise PermissionDenied("Only inspectors and managers can set up cases.")
+            rows = await conn.execute_fetchall(
+                "SELECT c.ref FROM cases c JOIN settings s ON s.id = c.setting_id"
+                " WHERE c.status = 'open' AND c.purged_at IS NULL AND c.kind = ?"
+                " AND s.name = ? COLLATE NOCASE AND c.planned_start = ?"
+                " AND (? IS NULL OR c.planned_end = ?) ORDER BY c.ref",
+                (kind, " ".join(setting.split()), day_to_text(start), opt_day_text(end), opt_day_text(end)),
+            )
+        return [int(row["ref"]) for row in rows]
+
     async def get(self, actor: Person, ref: int) -> Case:
         """The case, if `actor` may see it; `NotFound` otherwise, whether or not it exists."""
         async with self._db.reading() as conn:
