@@ -178,6 +178,8 @@ class InviteRepository:
                     {"person_id": person.id, "role": role.value, "setting_id": setting_id},
                 )
             elif not existing.active:
+                # Back with this invitation's role and setting only: settings they had before are not.
+                await conn.execute("DELETE FROM provider_settings WHERE person_id = ?", (existing.id,))
                 await update_person(conn, existing.id, role=role, active=True, setting_id=setting_id)
                 await conn.execute(
                     "UPDATE people SET display_name = ? WHERE id = ?",
