@@ -208,6 +208,11 @@ class CaseRepository:
         async with self._db.reading() as conn:
             if not can_create_case(await guard.subject_of(conn, actor)):
                 raise PermissionDenied("Only inspectors and managers can set up cases.")
+            update = changes.current_update()
+            if update is not None and await first_row(
+                conn, "SELECT 1 FROM update_changes WHERE update_id = ? LIMIT 1", (update,)
+            ):
+                return []  # this update, handled again after a crash, made its case already: not a twin
             rows = await conn.execute_fetchall(
                 "SELECT c.ref FROM cases c JOIN settings s ON s.id = c.setting_id"
                 " WHERE c.status = 'open' AND c.purged_at IS NULL AND c.kind = ?"

@@ -50,6 +50,12 @@ def handling(update_id: int) -> Iterator[UpdateScope]:
         _scope.reset(token)
 
 
+def current_update() -> int | None:
+    """The update being handled, if any (a read that must not count this update's own earlier change)."""
+    scope = _scope.get()
+    return None if scope is None else scope.update_id
+
+
 def changed_something() -> bool:
     """Whether the update being handled has opened a counted write transaction (made a change)."""
     scope = _scope.get()

@@ -60,6 +60,10 @@ def _case(
 ) -> int:
     # The managers' outbox messages (a digest, a request) may come meanwhile: each answer is matched.
     created = manager.ask(f'/newcase ch-full "{name}" {start}', lambda m: "set up" in m.text)
+    if "already set up" in created.text:  # an open case with the same name and dates: asked first
+        created = manager.press_and_wait(
+            "Yes, set up another", lambda m: "is set up" in m.text, message=created
+        )
     assert "is set up" in created.text, created.text
     ref = int(created.text.split("#", 1)[1].split()[0])
     for user, role in people:
