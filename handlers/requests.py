@@ -133,10 +133,15 @@ async def render_request(
         return out
     by = row.params.get("by")
     who = await _who(services, None if by is None else int(by), "system")
-    out.send.append(row.id)
     if request.kind == survey.MACHINE.kind:  # its own buttons: Start / Not now (handlers.survey)
-        out.text, out.markup = survey_chat.notice(request, case, str(row.params["event"]), who)
+        event = str(row.params["event"])
+        if event == survey.OFFER and await services.db.outbox.unsent(person.id, case.id, "draft_sent", now):
+            out.later.append(row.id)  # after the draft's own notice, never before it (issue 20)
+            return out
+        out.send.append(row.id)
+        out.text, out.markup = survey_chat.notice(request, case, event, who)
         return out
+    out.send.append(row.id)
     out.text = describe_for(services, person, request, case, str(row.params["event"]), who)
     if request.version > version:  # it moved on before this copy went: say so, offer nothing
         from handlers.request_copies import decided_line

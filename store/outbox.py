@@ -692,6 +692,19 @@ class OutboxRepository:
 
     # ------------------------------------------------------------ for people in chat
 
+    async def unsent(self, person_id: int, case_id: int, template: str, now: datetime) -> bool:
+        """Whether a message of `template` to this person on this case is due by `now` and not yet sent
+        (pending or being sent): the survey offered with the draft waits for the draft's own notice, so
+        the two arrive in order (handlers/requests.py render_request)."""
+        async with self._db.reading() as conn:
+            row = await first_row(
+                conn,
+                "SELECT 1 FROM outbox WHERE person_id = ? AND case_id = ? AND template = ?"
+                " AND (state = 'sending' OR (state = 'pending' AND due_at <= ?)) LIMIT 1",
+                (person_id, case_id, template, time_to_text(now)),
+            )
+        return row is not None
+
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
         """A person's pending reminders and notices, soonest first."""
         async with self._db.reading() as conn:

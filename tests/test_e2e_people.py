@@ -165,6 +165,24 @@ def test_a_change_told_once_undo_in_order_history_in_words_and_checks_as_typed(
         provider_case = pat.ask(f"/case {ref}", lambda m: "Deadlines" in m.text).text
         assert "Single individual: no" in provider_case and not _SEED.search(provider_case), provider_case
 
+        # A children's home: the survey is offered with the draft, after the draft's own notice, and says
+        # which report was sent when (issue 20 item 4).
+        holly = _new(manager, 'ch-full "Holly House" 2/3/2026 3/3/2026')
+        _invite(api, manager, ian, "inspector", holly)
+        _invite(api, manager, pat, "provider", holly)
+        ian.ask(f"/record {holly} visit_ended 3/3/2026", lambda m: "Recorded" in m.text)
+        since = pat.mark()
+        ian.ask(f"/record {holly} draft_report 10/3/2026", lambda m: "Recorded" in m.text)
+        offer = pat.wait_next(
+            since, lambda m: "would like to know" in m.text and "Holly" in m.text, timeout=20
+        )
+        draft = pat.wait_next(since, lambda m: "draft inspection report" in m.text and "Holly" in m.text)
+        assert draft.message_id < offer.message_id, (draft.text, offer.text)
+        assert (
+            f"The draft report on #{holly} Holly House was sent to you on Tuesday 10 March 2026."
+            in offer.text
+        )
+
         # A visit to come: the notice's list of what to prepare has no seed lines; a deferral's words
         # over the limit are refused as typed, not said back with a Send button.
         later = _new(manager, 'asa-full "Beech House" 13/4/2026 14/4/2026')
