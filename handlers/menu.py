@@ -16,7 +16,7 @@ _ALL = {
     "newcase": "Set up an inspection",
     "record": "Record what happened",
     "undo": "Take back the last thing recorded",
-    "edit": "Correct a case's days, name or kind",
+    "edit": "Correct a case's days, name, URN or kind",
     "close": "Close a case",
     "reopen": "Reopen a closed case",
     "invite": "Invite someone",

@@ -29,7 +29,7 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/newcase: set up an inspection",
         "/record: record what happened (visit ended, draft sent, judgement...)",
         "/undo 12: take back the last thing recorded on #12",
-        "/edit 12: correct the planned days, the setting's name or the kind",
+        "/edit 12: correct the planned days, the setting's name, its URN or the kind",
         "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
         "/invite: invite an inspector, a provider or another manager",
         "/assign 12 inspector Ian: put an inspector who has joined on case #12 (by name or number)",
