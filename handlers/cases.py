@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
 from html import escape
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
-from handlers.lists import CLOSE_REASONS, ListSpec, closed_because, narrowed_title, send
+from handlers.lists import ListSpec, closed_because, narrowed_title, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, reply
 from handlers.render import (
@@ -17,9 +17,12 @@ from handlers.render import (
     case_title,
     deadline_line,
     event_label,
+    history_line,
+    history_people,
     is_mine,
     paginate,
     quoted,
+    rule_line,
     single_individual_line,
     which_case,
 )
@@ -112,7 +115,11 @@ async def find_cases(context: InspectContext, person: Person, text: str) -> list
 
 
 def describe_case(
-    case: Case, person: Person, context: InspectContext, history: list[AuditEntry] | None = None
+    case: Case,
+    person: Person,
+    context: InspectContext,
+    history: list[AuditEntry] | None = None,
+    names: Mapping[int, str] | None = None,
 ) -> list[str]:
     """Everything recorded on a case, then its whole timeline, as lines."""
     services = context.services
@@ -151,54 +158,13 @@ def describe_case(
         lines.append(escape(nothing_dated(kind)))
     for deadline in visible_timeline(case, person, services.calendar, today):
         lines.append(deadline_line(deadline, today, services.calendar, is_mine(deadline, person.role)))
-        lines.append(f"   <i>{escape(deadline.rule)}</i>")
+        lines.append(f"   <i>{rule_line(deadline.rule, deadline.source, person.role)}</i>")
     notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)
     if notes and sees_sources(person.role):  # they cite seed lines: for Ofsted staff
         lines += ["", *[f"⚠️ {escape(note)}" for note in notes]]
     if history and sees_sources(person.role):
-        lines += ["", "<b>History</b>", *[history_line(case, entry) for entry in history[-10:]]]
+        lines += ["", "<b>History</b>", *[history_line(case, entry, names) for entry in history[-10:]]]
     return lines
-
-
-#: Changes that read the same whatever their values.
-_PLAIN_HISTORY = {
-    "case.create": "case set up",
-    "case.undo": "undo of the last thing recorded",
-    "case.reopen": "reopened",
-    "case.planned": "planned on-site days changed",
-    "setting.rename": "setting's name corrected",
-    "case.note": "note added",
-    "invite.redeem": "invitation used: joined",
-}
-
-
-def history_line(case: Case, entry: AuditEntry) -> str:
-    """One change from the audit trail in words: when, what, by whom (a role and id, never a name)."""
-    before, after = entry.before or {}, entry.after or {}
-    what = _PLAIN_HISTORY.get(entry.action, entry.action)
-    if entry.action == "case.event":
-        label = event_label(case.kind, str(after.get("key") or before.get("key")))
-        what = f"{label}: " + (f"recorded as {_day(after['day'])}" if after.get("day") else "taken back")
-    elif entry.action == "case.outcome":
-        judgement = after.get("judgement")
-        what = f"judgement recorded: {str(judgement).replace('_', ' ')}" if judgement else "outcome recorded"
-        if after.get("concerns") != before.get("concerns") and not judgement:
-            what = f"serious or widespread concerns: {'yes' if after.get('concerns') else 'no'}"
-    elif entry.action == "case.close":
-        what = f"closed: {CLOSE_REASONS.get(str(after.get('reason')), 'no reason given')}"
-    elif entry.action == "case.kind":
-        names = [getattr(KINDS.get(str(v.get("kind"))), "name", str(v.get("kind"))) for v in (before, after)]
-        what = f"kind corrected from {names[0]} to {names[1]}"
-    elif entry.action == "case.single_individual":
-        what = f"single individual: {'yes' if after.get('single_individual') else 'no'}"
-    elif entry.action in ("case.member", "invite.create"):
-        role = after.get("role", "someone")
-        what = f"{role} added" if entry.action == "case.member" else f"invitation sent ({role})"
-    return f"• {format_date(entry.at.date())}: {escape(what)} ({escape(entry.actor_label)})"
-
-
-def _day(text: object) -> str:
-    return format_date(date.fromisoformat(str(text)))
 
 
 async def show_case(update: Update, context: InspectContext) -> None:
@@ -263,7 +229,8 @@ async def _send_case(update: Update, context: InspectContext, person: Person, re
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return
     history = await context.services.db.audit.for_case(person, ref)
-    pages = paginate(describe_case(case, person, context, history))
+    names = await context.services.db.people.names(history_people(history[-10:]))
+    pages = paginate(describe_case(case, person, context, history, names))
     for page in pages[:-1]:
         await reply(update, page)
     # The inspector's 'notified today' button, under the last page.

@@ -15,12 +15,11 @@ from telegram.ext import CallbackQueryHandler
 from handlers.context import Handler, InspectContext
 from handlers.parsing import REF_DATA
 from handlers.people import drop_buttons, pressed_case, reply
-from handlers.render import case_keyboard, case_title, which_case
+from handlers.render import case_keyboard, case_title, cited, which_case
 from handlers.requests import complaint_window, window_words
 from store.errors import NotFound
 from store.models import Case, Person, Role
 from workflows import complaints
-from workflows.audience import sees_sources
 from workflows.flows import Refused
 from workflows.kinds import KINDS
 
@@ -47,11 +46,7 @@ def answer(case: Case, person: Person, context: InspectContext) -> str:
     steps = complaints.STEPS.get(kind.id, ())
     if not steps:
         return head
-    cited = sees_sources(person.role)
-    lines = [
-        f"{n}. {escape(step.text)}" + (f" ({escape(step.source.citation)})" if cited else "")
-        for n, step in enumerate(steps, 1)
-    ]
+    lines = [f"{n}. {escape(step.text)}{cited(step.source, person.role)}" for n, step in enumerate(steps, 1)]
     return f"{head}\n\nThe steps ({escape(kind.name.lower())}):\n" + "\n".join(lines)
 
 

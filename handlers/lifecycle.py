@@ -15,14 +15,21 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, filters
 
-from handlers.cases import history_line
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, draft, expect_text
 from handlers.lists import CLOSE_REASONS
 from handlers.newcase import two_dates
 from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_keyboard, case_title, change_line, quoted, which_case
+from handlers.render import (
+    case_keyboard,
+    case_title,
+    change_line,
+    history_line,
+    history_people,
+    quoted,
+    which_case,
+)
 from handlers.timeline import case_timeline
 from store.cases import CLOSE_NOTE_LIMIT
 from store.consistency import case_dates
@@ -45,8 +52,9 @@ _CLOSE_USAGE = (
     "Or send <code>/close 12</code> and press a reason."
 )
 _EDIT_USAGE = (
-    'One line: <code>/edit 12 name "Oak House"</code>, <code>/edit 12 days 3/3/2027 4/3/2027</code> or '
-    "<code>/edit 12 kind ch-assurance</code>; for an adoption support agency, "
+    'One line: <code>/edit 12 name "Oak House"</code>, <code>/edit 12 days 3/3/2027 4/3/2027</code>, '
+    "<code>/edit 12 kind ch-assurance</code> or <code>/edit 12 urn 1234567</code>; for an adoption support "
+    "agency, "
     "<code>/edit 12 single yes</code> or <code>no</code> (a single individual gets 20 working days' "
     "notice). Or send <code>/edit 12</code> and choose."
 )
@@ -300,8 +308,10 @@ async def _offer_undo(update: Update, context: InspectContext, person: Person, c
             ]
         ]
     )
+    names = await context.services.db.people.names(history_people([entry]))
     text = (
-        f"The last thing recorded on <b>{case_title(case)}</b>:\n{history_line(case, entry)}\n\nTake it back?"
+        f"The last thing recorded on <b>{case_title(case)}</b>:\n{history_line(case, entry, names)}"
+        "\n\nTake it back?"
     )
     query = update.callback_query
     if query is not None and query.message is not None:
@@ -345,6 +355,7 @@ def _edit_keyboard(ref: int, person: Person, kind: str) -> InlineKeyboardMarkup:
     if person.role is Role.MANAGER:
         rows.append([InlineKeyboardButton("Setting's name", callback_data=f"edit:{ref}:name")])
         rows.append([InlineKeyboardButton("Kind of inspection", callback_data=f"edit:{ref}:kind")])
+        rows.append([InlineKeyboardButton("URN", callback_data=f"edit:{ref}:urn")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -363,7 +374,7 @@ async def edit_command(update: Update, context: InspectContext) -> None:
         )
         return
     what = rest[0].lower()
-    if what not in ("name", "days", "kind", "single") or len(rest) < 2:
+    if what not in ("name", "days", "kind", "single", "urn") or len(rest) < 2:
         await reply(update, _EDIT_USAGE)
         return
     asked = _ask_days(context, case, rest[1:]) if what == "days" else None
@@ -387,6 +398,7 @@ async def edit_pressed(update: Update, context: InspectContext) -> str | int:
         "days": "Send the first on-site day and, if you know it, the last (e.g. 3/3/2027 4/3/2027).",
         "name": "Send the setting's correct name (the home, agency or local authority, never a child).",
         "kind": "Send the kind: " + ", ".join(f"<code>{k}</code>" for k in KINDS) + ".",
+        "urn": "Send the setting's URN (Ofsted's unique reference number, like SC123456 or 1234567).",
         "single": "Is the agency a single individual (20 working days' notice, not 10)? Send yes or no.",
     }
     await query.edit_message_text(prompts[what] + " Or /cancel.", parse_mode="HTML")
@@ -437,9 +449,11 @@ async def _edit(
     try:
         before = await db.cases.get(person, ref)
         if what == "name":
-            after = await db.cases.rename_setting(person, ref, " ".join(" ".join(words).split())[:200])
+            after = await db.cases.rename_setting(person, ref, " ".join(" ".join(words).split()))
         elif what == "kind":
             after = await db.cases.set_kind(person, ref, words[0].lower() if words else "")
+        elif what == "urn":
+            after = await db.cases.set_urn(person, ref, " ".join(words))
         elif what == "single":
             after = await db.cases.set_single_individual(person, ref, _yes_or_no(words))
         else:
@@ -560,7 +574,7 @@ def handlers() -> list[Handler]:
         ),
         conversation(
             _EDIT_DRAFT,
-            CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind|single)$"),
+            CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind|single|urn)$"),
             {EDIT_VALUE: [expect_text(value_typed)]},
         ),
         CommandHandler("close", close_command, filters=private),

@@ -203,6 +203,14 @@ async def last_day_usual(update: Update, context: InspectContext) -> int:
     return await _confirm(update, context)
 
 
+async def _duplicates(context: InspectContext, person: Person, draft: dict[str, Any]) -> list[int]:
+    """Open cases with the same kind, name and dates as the draft (store.cases.duplicates)."""
+    end = date.fromisoformat(draft["end"]) if draft.get("end") else None
+    return await context.services.db.cases.duplicates(
+        person, draft["kind"], draft["setting"], date.fromisoformat(draft["start"]), end
+    )
+
+
 async def _confirm(update: Update, context: InspectContext) -> int:
     draft = _draft(context)
     kind = get_kind(draft["kind"])
@@ -210,6 +218,15 @@ async def _confirm(update: Update, context: InspectContext) -> int:
     start = date.fromisoformat(draft["start"])
     end = date.fromisoformat(draft["end"]) if draft.get("end") else None
     warnings = planned_warnings(kind, start, end, services.today(), services.calendar)
+    person = await current_person(update, context)
+    same = [] if person is None else await _duplicates(context, person, draft)
+    if same:  # asked first: a second case for one inspection splits its deadlines and reminders
+        refs = ", ".join(f"#{ref}" for ref in same)
+        warnings.insert(
+            0,
+            f"An open case with the same kind, name and dates is already set up: {refs}. "
+            "Set up another one anyway?",
+        )
     lines = [
         *(["<b>Please check:</b>", *[f"⚠️ {escape(w)}" for w in warnings], ""] if warnings else []),
         "Set up this case?",
@@ -221,11 +238,12 @@ async def _confirm(update: Update, context: InspectContext) -> int:
         lines.append(f"• Last on-site day: {format_date(date.fromisoformat(draft['end']))}")
     if single_individual_matters(kind.id):
         lines.append(f"• {single_individual_line(bool(draft.get('single')))}")
+    yes, no = ("Yes, set up another", "No") if same else ("Set it up", "Cancel")
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Set it up", callback_data=f"{_PREFIX}:create"),
-                InlineKeyboardButton("Cancel", callback_data=f"{_PREFIX}:cancel"),
+                InlineKeyboardButton(yes, callback_data=f"{_PREFIX}:create"),
+                InlineKeyboardButton(no, callback_data=f"{_PREFIX}:cancel"),
             ]
         ]
     )
@@ -312,15 +330,21 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
         await reply(update, f"{escape(str(exc))}\n{_USAGE}")
         return
     services = context.services
-    if planned_warnings(get_kind(kind), first, last, services.today(), services.calendar):
+    asked = {
+        "kind": kind,
+        "setting": setting,
+        "start": first.isoformat(),
+        "end": None if last is None else last.isoformat(),
+        "single": single,
+    }
+    try:
+        same = await _duplicates(context, person, asked)
+    except PermissionDenied as exc:
+        await reply(update, escape(str(exc)))
+        return
+    if same or planned_warnings(get_kind(kind), first, last, services.today(), services.calendar):
         assert context.user_data is not None
-        context.user_data[_DRAFT] = {
-            "kind": kind,
-            "setting": setting,
-            "start": first.isoformat(),
-            "end": None if last is None else last.isoformat(),
-            "single": single,
-        }
+        context.user_data[_DRAFT] = asked
         context.user_data[_CONFIRMING] = True
         await _confirm(update, context)
         return

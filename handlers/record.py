@@ -287,15 +287,18 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
         if key == JUDGEMENT:
             grade = "_".join(value.lower().split())
             after_case = await db.cases.set_outcome(person, ref, judgement=grade)
+            unchanged = before_case.judgement == grade
             what = f"judgement: {escape(get_kind(after_case.kind).grade_label(grade).lower())}"
         elif key == CONCERNS:
             flag = _yes_no(value)
             after_case = await db.cases.set_outcome(person, ref, concerns=flag)
+            unchanged = before_case.concerns == flag
             what = "serious or widespread concerns" if flag else "no serious or widespread concerns"
         else:
             day = date.fromisoformat(value)
             after_case = await db.cases.record_event(person, ref, key, day)
             key, notice = _notice(before_case, after_case, key, day)  # compliance_date may be notice 2
+            unchanged = before_case.events.get(key) == day
             what = f"{escape(event_label(before_case.kind, key).lower())} on {format_date(day)}"
     except NotFound as exc:
         return False, escape(str(exc)) + " Send /cases to see yours."
@@ -306,6 +309,8 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
     if notice == _SAME_NOTICE:
         lines = [f"Already recorded for <b>{case_title(after_case)}</b>: {what}. {notice}"]
+    elif unchanged:  # said as such, or /undo would seem to skip it: nothing was added to undo
+        return True, f"Already recorded for <b>{case_title(after_case)}</b>: {what}. Nothing changed."
     elif notice:
         lines.append(notice)
     lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]

@@ -19,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
-from handlers.render import case_title, relative, when
+from handlers.render import case_title, relative, rule_line, when
 from handlers.timeline import hidden
 from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
@@ -176,7 +176,7 @@ async def _line(
         if deadline.last_day.isoformat() != p["day"]:
             return None  # moved since: its new reminders are other rows
         lead = _LEADS.get(str(p["lead"]), "")
-        rule = f"\n  Rule: {escape(deadline.rule)}"
+        rule = f"\n  {rule_line(deadline.rule, deadline.source, person.role)}"
         return (
             f"• <b>{escape(deadline.label)}</b> ({lead}): {escape(when(deadline))}, "
             f"{relative(deadline.last_day, today, services.calendar)}{rule}",
@@ -190,6 +190,14 @@ async def _line(
             f"A deadline moved on <b>{case_title(case)}</b>: {label}, "
             f"{_day_text(p['from'], p.get('from_until'))} → <b>{_day_text(p['to'], p.get('to_until'))}</b>"
             f"{by if days else ''}.",
+            None,
+        )
+    if row.template == "assigned":  # store.cases.add_member: put on a case by someone else
+        names = await services.db.people.names([int(p["by"])])
+        by = escape(names.get(int(p["by"]), "A manager"))
+        return (
+            f"{by} put you on <b>{case_title(case)}</b> as its {escape(str(p['role']))}. "
+            f"Send /case {case.ref} to see it.",
             None,
         )
     if row.template == "judgement_changed":

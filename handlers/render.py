@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from store.audit import CLI_LABEL, SYSTEM_LABEL
 from store.lists import CaseRef
-from store.models import Case, Role
+from store.models import AuditEntry, Case, Role
 from workflows.audience import is_mine as owns
-from workflows.audience import sees_sources
+from workflows.audience import sees_sources, source_for
 from workflows.calendar import WorkingCalendar
 from workflows.changes import Change, ChangeKind
 from workflows.dates import format_date, format_time
@@ -73,12 +74,24 @@ def deadline_answer(
     Sources and notes (which cite seed lines) are for Ofsted staff (workflows.audience).
     """
     lines = [head or _answer_head(case, deadline, today, calendar), f"Owner: {escape(deadline.actor.label)}"]
+    lines.append(rule_line(deadline.rule, deadline.source, role))
     if sees_sources(role):
-        lines.append(f"Rule: {escape(deadline.rule)} ({escape(deadline.source)})")
         lines += [f"Note: {escape(note)}" for note in deadline.notes]
-    else:
-        lines.append(f"Rule: {escape(deadline.rule)}")
     return "\n".join(lines)
+
+
+def rule_line(rule: str, source: str, role: Role) -> str:
+    """The one wording of a rule, everywhere a deadline is given: 'Rule: 18 working days after the end of
+    the inspection (SCCIF children's homes, Timeframe)' for staff, without the source for providers
+    (workflows.audience.source_for)."""
+    return f"Rule: {escape(rule)}{cited(source, role)}"
+
+
+def cited(source: object, role: Role) -> str:
+    """' (SCCIF children's homes, Complaints)' after a step or a rule for staff; '' for providers. `source`
+    is a rule's source text or a workflows.rules.Source."""
+    words = source_for(role, str(source))
+    return "" if words is None else f" ({escape(words)})"
 
 
 def _answer_head(case: Case, deadline: Deadline, today: date, calendar: WorkingCalendar) -> str:
@@ -212,7 +225,110 @@ def event_label(case_kind: str, key: str) -> str:
 
 
 def single_individual_line(single: bool) -> str:
-    """Whether the agency is a single individual, and the notice that gives it (003 L433, L501)."""
+    """Whether the agency is a single individual, and the notice that gives it (003 L433, L501); the seed
+    lines are not shown: providers see this line too."""
     if single:
-        return "Single individual: yes (20 working days' notice, not 10: 003 L433)"
-    return "Single individual: no (10 working days' notice; 20 for a single individual: 003 L433)"
+        return "Single individual: yes (20 working days' notice, not 10)"
+    return "Single individual: no (10 working days' notice; 20 for a single individual)"
+
+
+# --- a case's history, in words -------------------------------------------------------------------------
+
+#: Changes that read the same whatever their values.
+_PLAIN_HISTORY = {
+    "case.create": "Case set up",
+    "case.undo": "Last thing recorded taken back",
+    "case.reopen": "Reopened",
+    "case.planned": "Planned on-site days changed",
+    "setting.rename": "Setting's name corrected",
+    "setting.urn": "URN corrected",
+    "case.note": "Note added",
+    "invite.redeem": "Joined with an invitation",
+    # The request workflows (workflows.request_kinds), "request.<kind>.<event>".
+    "request.notification.notify": "Provider notified of the inspection",
+    "request.notification.acknowledge": "Notice of inspection acknowledged by the provider",
+    "request.notification.withdraw": "Notice of inspection withdrawn",
+    "request.deferral.ask": "Deferral asked for by the provider",
+    "request.deferral.approve": "Deferral approved",
+    "request.deferral.decline": "Deferral declined",
+    "request.deferral.withdraw": "Deferral request withdrawn by the provider",
+    "request.comments.submit": "Comments sent by the provider",
+    "request.comments.see": "Provider's comments read",
+    "request.complaint.make": "Formal complaint made by the provider",
+    "request.complaint.respond": "Formal complaint answered",
+    "request.complaint.withdraw": "Formal complaint withdrawn by the provider",
+    "request.survey.offer": "Survey offered",
+    "request.survey.answer": "Survey question answered",
+    "request.survey.finish": "Survey finished by the provider",
+    "request.survey.decline": "Survey declined by the provider",
+    "request.case_review.start": "Case review started",
+    "request.case_review.debrief": "Case review debrief recorded",
+    "request.case_review.decide": "Case review decided",
+}
+
+#: Who made a change when no name is known: the trail's label ("manager:1", "system", "cli") in words.
+_ROLE_WORDS = {"manager": "a manager", "inspector": "an inspector", "provider": "the provider"}
+
+
+def history_who(entry: AuditEntry, names: Mapping[int, str]) -> str:
+    """Who made a change: their display name now (the trail keeps only role and id, so a name removed by
+    retention is not brought back), else their role in words; the bot or the operator."""
+    if entry.actor_label == SYSTEM_LABEL:
+        return "the bot"
+    if entry.actor_label == CLI_LABEL:
+        return "the operator"
+    if entry.actor_id is not None and entry.actor_id in names:
+        return names[entry.actor_id]
+    return _ROLE_WORDS.get(entry.actor_label.split(":", 1)[0], "someone")
+
+
+def history_what(case: Case, entry: AuditEntry, names: Mapping[int, str]) -> str:
+    """What a change did, in words ("Survey offered", "Comments sent by the provider"), never the trail's
+    own action names."""
+    before, after = entry.before or {}, entry.after or {}
+    what = _PLAIN_HISTORY.get(entry.action)
+    if entry.action == "case.event":
+        label = event_label(case.kind, str(after.get("key") or before.get("key")))
+        return f"{label}: " + (f"recorded as {_iso_day(after['day'])}" if after.get("day") else "taken back")
+    if entry.action == "case.outcome":
+        judgement = after.get("judgement")
+        if after.get("concerns") != before.get("concerns") and not judgement:
+            return f"Serious or widespread concerns: {'yes' if after.get('concerns') else 'no'}"
+        return f"Judgement recorded: {str(judgement).replace('_', ' ')}" if judgement else "Outcome recorded"
+    if entry.action == "case.close":
+        from handlers.lists import CLOSE_REASONS  # handlers.lists renders with this module
+
+        return f"Closed: {CLOSE_REASONS.get(str(after.get('reason')), 'no reason given')}"
+    if entry.action == "case.kind":
+        kinds = [getattr(KINDS.get(str(v.get("kind"))), "name", str(v.get("kind"))) for v in (before, after)]
+        return f"Kind corrected from {kinds[0]} to {kinds[1]}"
+    if entry.action == "case.single_individual":
+        return f"Single individual: {'yes' if after.get('single_individual') else 'no'}"
+    if entry.action == "case.member":
+        role = str(after.get("role") or "someone")
+        added = after.get("person_id")
+        who = names.get(int(added)) if isinstance(added, int) else None
+        return f"{who} added as {role}" if who else f"{role.capitalize()} added"
+    if entry.action == "invite.create":
+        return f"Invitation sent ({after.get('role', 'someone')})"
+    if what is None and entry.action.startswith("request."):
+        return entry.action.split(".", 2)[-1].replace("_", " ").capitalize()
+    return what or entry.action.replace(".", " ").replace("_", " ").capitalize()
+
+
+def history_people(entries: Iterable[AuditEntry]) -> set[int]:
+    """The people a history names: who made each change, and whom a change added to the case."""
+    found = {e.actor_id for e in entries if e.actor_id is not None}
+    added = (e.after.get("person_id") for e in entries if e.action == "case.member" and e.after)
+    return found | {p for p in added if isinstance(p, int)}
+
+
+def history_line(case: Case, entry: AuditEntry, names: Mapping[int, str] | None = None) -> str:
+    """One change from the audit trail in words: when, what, by whom (their name, else their role)."""
+    known = names or {}
+    what, who = history_what(case, entry, known), history_who(entry, known)
+    return f"• {format_date(entry.at.date())}: {escape(what)} ({escape(who)})"
+
+
+def _iso_day(text: object) -> str:
+    return format_date(date.fromisoformat(str(text)))

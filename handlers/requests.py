@@ -135,10 +135,15 @@ async def render_request(
         return out
     by = row.params.get("by")
     who = await _who(services, None if by is None else int(by), "system")
-    out.send.append(row.id)
     if request.kind == survey.MACHINE.kind:  # its own buttons: Start / Not now (handlers.survey)
-        out.text, out.markup = survey_chat.notice(request, case, str(row.params["event"]), who)
+        event = str(row.params["event"])
+        if event == survey.OFFER and await services.db.outbox.unsent(person.id, case.id, "draft_sent", now):
+            out.later.append(row.id)  # after the draft's own notice, never before it (issue 20)
+            return out
+        out.send.append(row.id)
+        out.text, out.markup = survey_chat.notice(request, case, event, who)
         return out
+    out.send.append(row.id)
     out.text = describe_for(services, person, request, case, str(row.params["event"]), who)
     if request.version > version:  # it moved on before this copy went: say so, offer nothing
         from handlers.request_copies import decided_line
@@ -285,7 +290,7 @@ def _notified(facts: Situation, case: Case, who: str) -> str:
     for item in prepare:
         due = None if item.milestone is None else facts.deadline(item.milestone)
         by = "" if due is None else f", by <b>{when(due)}</b>"
-        lines.append(f"• {escape(item.label)}{by} ({escape(item.source.citation)})")
+        lines.append(f"• {escape(item.label)}{by}")  # for the provider: no seed lines (workflows.audience)
     defer = ", or Ask to defer" if deferral.last_day_to_ask(facts) is not None else ""
     lines.append(f"Press Acknowledge when you have read this{defer}.")
     return "\n".join(lines)
@@ -523,6 +528,7 @@ async def explanation_typed(update: Update, context: InspectContext) -> str | in
         ("Send the request", "dfc:send"),
         "Ask the managers to defer case #{ref}?{said}\nPress Send, or /cancel.",
         DEFER_CONFIRM,
+        limit=(deferral.EXPLANATION_LIMIT, DEFER_TEXT),
     )
 
 
@@ -533,12 +539,23 @@ async def _typed_then_confirm(
     button: tuple[str, str],
     question: str,
     next_step: str,
+    *,
+    limit: tuple[int, str],
 ) -> str | int:
     """Keep what was typed in the draft's field, then ask to confirm with one button (the flows that
-    gather a person's words before sending a request share this step)."""
+    gather a person's words before sending a request share this step). Words over the flow's limit
+    (`limit`: it and the typing step) are refused as typed, not only on Send: the step stays."""
     message = update.effective_message
     if message is None:
         return ConversationHandler.END
+    length = len(" ".join((message.text or "").split()))  # as workflows.flows.text_field counts
+    if length > limit[0]:
+        await message.reply_html(
+            f"That is {length:,} characters: keep it under {limit[0]:,}. Nothing was sent. Send it again, "
+            "shorter, or /cancel.",
+            do_quote=False,
+        )
+        return limit[1]
     answers = draft(context, where[0])
     answers[where[1]] = message.text or ""
     # What will be sent, said back: a message typed after another command lands here too.
@@ -743,6 +760,7 @@ async def complaint_typed(update: Update, context: InspectContext) -> str | int:
         ("Send the complaint", "cpc:send"),
         "Send this formal complaint about case #{ref} to the managers?{said}\nPress Send, or /cancel.",
         COMPLAIN_CONFIRM,
+        limit=(complaints.TEXT_LIMIT, COMPLAIN_TEXT),
     )
 
 

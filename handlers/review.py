@@ -22,7 +22,7 @@ from handlers.context import Handler, InspectContext, Services
 from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import case_title, relative
+from handlers.render import case_title, cited, relative
 from handlers.timeline import case_timeline
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
@@ -118,7 +118,7 @@ def summary(request: Request, case: Case, calendar: WorkingCalendar, role: Role,
     items = case_review.checklist(kind)
     if items:
         lines.append("Checklist:")
-        lines += [f"• {escape(item.text)} <i>({escape(item.source.citation)})</i>" for item in items]
+        lines += [f"• {escape(item.text)}<i>{cited(item.source, Role.MANAGER)}</i>" for item in items]
     lines.append(_NEXT.get(request.state, "The review is decided."))
     return "\n".join(lines)
 

@@ -11,6 +11,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from handlers import (
+    assign,
     calendar_files,
     cases,
     comment_documents,
@@ -91,6 +92,7 @@ def handler_table() -> list[Handler]:
         *start.handlers(),
         *cases.handlers(),
         *invite.handlers(),
+        *assign.handlers(),
         *due.handlers(),
         *complaint_steps.handlers(),
         *comment_documents.handlers(),

@@ -11,6 +11,7 @@ from handlers.context import Handler, InspectContext
 from handlers.help_now import doable_now
 from handlers.menu import set_menu
 from handlers.people import NOT_INVITED, current_person, reply
+from handlers.render import case_title
 from store.errors import InvalidInput, InviteInvalid
 from store.models import Person, Role
 
@@ -28,9 +29,10 @@ _BY_ROLE: dict[Role, list[str]] = {
         "/newcase: set up an inspection",
         "/record: record what happened (visit ended, draft sent, judgement...)",
         "/undo 12: take back the last thing recorded on #12",
-        "/edit 12: correct the planned days, the setting's name or the kind",
+        "/edit 12: correct the planned days, the setting's name, its URN or the kind",
         "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
         "/invite: invite an inspector, a provider or another manager",
+        "/assign 12 inspector Ian: put an inspector who has joined on case #12 (by name or number)",
         "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
         "/feedback 12: the post-inspection survey's answers on #12; /feedback: a summary across cases",
         "/review 12: start or see the case review of #12 (its checklist, the debrief, then the decision)",
@@ -78,10 +80,11 @@ async def start(update: Update, context: InspectContext) -> None:
             await reply(update, escape(str(exc)))
             return
         await set_menu(context, user.id, person.role)
-        cases = await db.cases.list_for(person)
         on = ""
-        if person.role == Role.PROVIDER and cases:
-            on = " for " + ", ".join(f"#{c.ref} {escape(c.setting.name)}" for c in cases)
+        joined = await db.invites.joined_case(person)
+        if joined is not None:  # the case the invitation was for, named (issue 20)
+            word = "for" if person.role is Role.PROVIDER else "on"
+            on = f" {word} {case_title(await db.cases.get(person, joined))}"
         await reply(
             update,
             f"Welcome, {escape(person.display_name)}. You have joined as {_ROLE_NAMES[person.role]}{on}.\n\n"

@@ -30,8 +30,16 @@ from workflows.dates import format_date
 
 _DRAFT = "survey"
 SURVEY_TEXT = "survey:text"
-#: "sv:<id>:start", "sv:<id>:decline", or "sv:<id>:<question>:<1-5|skip>"; parsed strictly.
-_PRESS = re.compile(r"^sv:([0-9]{1,9}):(?:(start|decline)|([a-z_]{1,20}):([1-5]|skip))$")
+#: "sv:<id>:start", "sv:<id>:later" (Not now: it keeps), "sv:<id>:decline" (No thanks), or
+#: "sv:<id>:<question>:<1-5|skip>"; parsed strictly.
+_PRESS = re.compile(r"^sv:([0-9]{1,9}):(?:(start|later|decline)|([a-z_]{1,20}):([1-5]|skip))$")
+#: What each moment of the survey (workflows.survey.MOMENTS) says happened, with its date.
+_SENT = {
+    "draft_report": "The draft report on <b>{title}</b> was sent to you on {day}.",
+    "final_report": "The final report on <b>{title}</b> was sent to you on {day}.",
+    "publication": "The report on <b>{title}</b> was published on {day}.",
+    "end": "The visit to <b>{title}</b> ended on {day}.",
+}
 _REFUSED = (InvalidInput, NotFound, PermissionDenied)
 _KIND = survey.MACHINE.kind
 _NO_DETAILS = "Please don't include children's names or other personal details."
@@ -69,33 +77,40 @@ def notice(request: Request, case: Case, event: str, who: str) -> tuple[str, Inl
             f"Send /feedback {case.ref} to read the answers.",
             None,
         )
-    moment = survey.MOMENTS.get(case.kind)
-    visit_only = moment is not None and moment.events == ("end",)  # the kind sends it when the visit ends
-    # Children's homes: offered with the draft, and again with the final report (workflows.survey).
-    report = (
-        "final report"
-        if request.payload.get("offered_again_on")
-        else "draft report"
-        if request.payload.get("offered_with") == ["draft_report"]
-        else "report"
-    )
-    opening = (
-        f"The visit to <b>{title}</b> is over." if visit_only else f"The {report} on <b>{title}</b> is out."
-    )
     text = (
-        f"{opening} Ofsted would like to know how the inspection went for you: {len(survey.QUESTIONS)} "
-        "short questions, each of which you can skip. It takes about two minutes."
+        f"{_opening(request, case)} Ofsted would like to know how the inspection went for you: "
+        f"{len(survey.QUESTIONS)} short questions, each of which you can skip. It takes about two minutes."
     )
     if request.state == survey.OFFERED:
         buttons = [
             InlineKeyboardButton("Start the survey", callback_data=f"sv:{request.id}:start"),
-            InlineKeyboardButton("Not now", callback_data=f"sv:{request.id}:decline"),
+            InlineKeyboardButton("Not now", callback_data=f"sv:{request.id}:later"),
         ]
-        return text, InlineKeyboardMarkup([buttons])
+        no_thanks = InlineKeyboardButton("No thanks", callback_data=f"sv:{request.id}:decline")
+        return text, InlineKeyboardMarkup([buttons, [no_thanks]])
     if request.state == survey.ANSWERING:
         go_on = InlineKeyboardButton("Carry on with the survey", callback_data=f"sv:{request.id}:start")
         return text, InlineKeyboardMarkup([[go_on]])
     return f"{text}\nYou have already {request.state} it: thank you.", None
+
+
+def _opening(request: Request, case: Case) -> str:
+    """What was sent, with its date, said as done: the offer may reach the provider before the draft's own
+    notice, so it must not speak of a report they have not been told of (children's homes: offered with
+    the draft and again with the final report, workflows.survey)."""
+    title = case_title(case)
+    moment = survey.MOMENTS.get(case.kind)
+    events = moment.events if moment is not None else ()
+    if request.payload.get("offered_again_on") and moment is not None and moment.again is not None:
+        event: str | None = moment.again
+    else:
+        offered_with = request.payload.get("offered_with")
+        named = [e for e in events if isinstance(offered_with, list) and e in offered_with]
+        event = named[0] if named else next((e for e in events if e in case.events), None)
+    day = case.events.get(event) if event is not None else None
+    if event is None or day is None or event not in _SENT:
+        return f"The inspection of <b>{title}</b> is over."
+    return _SENT[event].format(title=title, day=format_date(day))
 
 
 def _answers(request: Request) -> dict[str, object]:
@@ -292,6 +307,17 @@ async def survey_pressed(update: Update, context: InspectContext) -> str | int |
     if refusal is not None:
         await query.answer(refusal, show_alert=True)
         return None
+    if matched[2] == "later":  # nothing changes: the survey keeps waiting, by button or /survey
+        await query.answer()
+        start = InlineKeyboardButton("Start the survey", callback_data=f"sv:{request.id}:start")
+        await _show(
+            update,
+            f"Not now, then. The survey on case #{request.case_ref} waits for you: send "
+            f"/survey {request.case_ref} or press Start when it suits you.",
+            InlineKeyboardMarkup([[start]]),
+            edit=True,
+        )
+        return ConversationHandler.END
     if matched[2] == "start":
         await query.answer()
         return await _next_step(update, context, person, request, edit=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from store import audit, changes, consistency, derived, guard, lists, places
+from store import audit, changes, consistency, derived, guard, lists, outbox, places
 from store.codec import (
     day_from_text,
     day_to_text,
@@ -28,7 +28,7 @@ from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
 from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
-from workflows.access import can_create_case
+from workflows.access import can_create_case, settings_of
 from workflows.deadlines import LONDON
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys, single_individual_matters
@@ -197,7 +197,30 @@ class CaseRepository:
                 },
             )
             changes.remember(str(ref))
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
+
+    async def duplicates(
+        self, actor: Person, kind: str, setting: str, start: date, end: date | None
+    ) -> list[int]:
+        """Open cases of the same kind, setting name (any letter case) and planned days (the last one too
+        when given) as a case about to be set up: /newcase asks before making another (issue 20). Only
+        for those who may create cases; the refs only, oldest first."""
+        async with self._db.reading() as conn:
+            if not can_create_case(await guard.subject_of(conn, actor)):
+                raise PermissionDenied("Only inspectors and managers can set up cases.")
+            update = changes.current_update_id()
+            if update is not None and await first_row(
+                conn, "SELECT 1 FROM update_changes WHERE update_id = ? LIMIT 1", (update,)
+            ):
+                return []  # this update, handled again after a crash, made its case already: not a twin
+            rows = await conn.execute_fetchall(
+                "SELECT c.ref FROM cases c JOIN settings s ON s.id = c.setting_id"
+                " WHERE c.status = 'open' AND c.purged_at IS NULL AND c.kind = ?"
+                " AND s.name = ? COLLATE NOCASE AND c.planned_start = ?"
+                " AND (? IS NULL OR c.planned_end = ?) ORDER BY c.ref",
+                (kind, " ".join(setting.split()), day_to_text(start), opt_day_text(end), opt_day_text(end)),
+            )
+        return [int(row["ref"]) for row in rows]
 
     async def get(self, actor: Person, ref: int) -> Case:
         """The case, if `actor` may see it; `NotFound` otherwise, whether or not it exists."""
@@ -281,7 +304,7 @@ class CaseRepository:
             {"key": key, "day": before},
             {"key": key, "day": day_text},
         )
-        case = await self._changed(conn, ref)
+        case = await self._changed(conn, ref, actor)
         changed = await guard.case_row(conn, ref)
         assert changed is not None  # read back inside its own transaction
         await self._db.requests.offer_survey_on(conn, changed)  # the survey, once its moment is recorded
@@ -306,7 +329,7 @@ class CaseRepository:
                 {"key": key, "day": before},
                 {"key": key, "day": None},
             )
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def set_outcome(
         self, actor: Person, ref: int, *, judgement: str | None = None, concerns: bool | None = None
@@ -391,7 +414,7 @@ class CaseRepository:
                 after["note_length"] = len(cleaned)
             await audit.record(conn, self._db.now(), actor, "case.close", ref, {"status": "open"}, after)
             changes.remember("closed")
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def reopen(self, actor: Person, ref: int) -> Case:
         """Reopen a closed case (managers) whose free text has not been purged yet."""
@@ -411,7 +434,7 @@ class CaseRepository:
             before = {"status": "closed", "reason": row["close_reason"]}
             await audit.record(conn, self._db.now(), actor, "case.reopen", ref, before, {"status": "open"})
             changes.remember("reopened")
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
 
     async def set_single_individual(self, actor: Person, ref: int, single: bool) -> Case:
         """Say whether the provider is a single individual (an adoption support agency run by one person
@@ -471,7 +494,32 @@ class CaseRepository:
                 {"setting_id": setting.id, "length": len(setting.name)},
                 {"setting_id": setting.id, "length": len(clean)},
             )
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
+
+    async def set_urn(self, actor: Person, ref: int, urn: str) -> Case:
+        """Correct the setting's URN (managers, as its name): checked by `places.clean_urn`, the rule
+        /newcase and the programme import use; the setting itself, so its other cases read the same."""
+        clean = places.clean_urn(urn)
+        if clean is None:
+            raise InvalidInput("Give the URN: letters and digits, like SC123456 or 1234567.")
+        async with self._db.transaction() as conn:
+            row = await guard.correctable_case(conn, actor, ref)
+            _check_open(row)
+            setting = await places.load_setting(conn, row["setting_id"])
+            assert setting is not None
+            if setting.urn == clean:
+                return await build_case(conn, row)
+            await conn.execute("UPDATE settings SET urn = ? WHERE id = ?", (clean, setting.id))
+            await audit.record(
+                conn,
+                self._db.now(),
+                actor,
+                "setting.urn",
+                ref,
+                {"setting_id": setting.id, "urn": setting.urn},
+                {"setting_id": setting.id, "urn": clean},
+            )
+            return await self._changed(conn, ref, actor)
 
     async def last_recorded(self, actor: Person, ref: int) -> AuditEntry | None:
         """The last recorded date or outcome on the case that has not been undone: what /undo would take."""
@@ -522,7 +570,7 @@ class CaseRepository:
                 conn, self._db.now(), actor, "case.undo", ref, entry.after, {**now_values, "undoes": entry.id}
             )
             changes.remember(str(entry.id))
-            undone = await self._changed(conn, ref), entry
+            undone = await self._changed(conn, ref, actor), entry
             if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
                 await self._db.reviews.prompt_on(conn, ref)
                 await derived.judgement_changed(conn, undone[0], case.judgement, self._db.now())
@@ -533,7 +581,9 @@ class CaseRepository:
         return self._db.now().astimezone(LONDON).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
-        """Put someone on the case in their own role; a provider only on a case of their setting."""
+        """Put someone on the case in their own role; a provider only on a case of one of their settings.
+        Someone put on it by another person is told, naming the case, in the same transaction (an outbox
+        notice: handlers/reminders.py writes it)."""
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
             _check_open(row)
@@ -542,14 +592,29 @@ class CaseRepository:
                 raise InvalidInput("I can't find that person.")
             if person.role is not role:
                 raise InvalidInput(f"{person.display_name} is registered as {person.role}, not {role}.")
-            if role is Role.PROVIDER and person.setting_id != row["setting_id"]:
+            if role is Role.PROVIDER and row["setting_id"] not in settings_of(
+                await guard.subject_of(conn, person)
+            ):
                 raise InvalidInput(f"{person.display_name} is a provider for another setting.")
             now = self._db.now()
             if await add_member(conn, row["id"], person_id, role, time_to_text(now)):
                 await audit.record(
                     conn, now, actor, "case.member", ref, None, {"person_id": person_id, "role": role.value}
                 )
-            return await self._changed(conn, ref)
+                if person_id != actor.id:
+                    await outbox.enqueue(
+                        conn,
+                        now,
+                        dedup=f"assigned:{row['id']}:{person_id}:{time_to_text(now)}",
+                        person_id=person_id,
+                        case_id=row["id"],
+                        kind="notice",
+                        batch=f"assigned:{row['id']}",
+                        template="assigned",
+                        params={"by": actor.id, "role": role.value},
+                        due_at=now,
+                    )
+            return await self._changed(conn, ref, actor)
 
     async def add_note(self, actor: Person, ref: int, text: str) -> Note:
         """A free-text note (planning notes, a deferral ground in the provider's words).
@@ -611,13 +676,16 @@ class CaseRepository:
             values = [int(v) if isinstance(v, bool) else v for v in changed.values()]
             await conn.execute(f"UPDATE cases SET {assignments} WHERE ref = ?", (*values, ref))
             await audit.record(conn, self._db.now(), actor, action, ref, before, after)
-            return await self._changed(conn, ref)
+            return await self._changed(conn, ref, actor)
         return await self._reload(conn, ref)
 
-    async def _changed(self, conn: aiosqlite.Connection, ref: int) -> Case:
-        """After a change: refresh what is derived from the case (store.derived), then read it back."""
+    async def _changed(self, conn: aiosqlite.Connection, ref: int, by: Person | None = None) -> Case:
+        """After a change: refresh what is derived from the case (store.derived), then read it back. `by`,
+        who made the change, is not sent notices of it: they are shown what changed in the reply."""
         case = await self._reload(conn, ref)
-        await derived.case_changed(conn, case.id, self._db.now(), self._db.calendar)
+        await derived.case_changed(
+            conn, case.id, self._db.now(), self._db.calendar, changed_by=None if by is None else by.id
+        )
         return case
 
     async def _reload(self, conn: aiosqlite.Connection, ref: int) -> Case:

@@ -51,7 +51,8 @@ def handling(update_id: int) -> Iterator[UpdateScope]:
 
 
 def current_update_id() -> int | None:
-    """The update being handled (for the logs' `update_id` field); None outside any update."""
+    """The update being handled, if any: for the logs' `update_id` field, and for a read that must not
+    count this update's own earlier change (a replayed /newcase is not its own duplicate)."""
     scope = _scope.get()
     return None if scope is None else scope.update_id
 

@@ -21,11 +21,17 @@ from workflows.reminders import judgement_change_told
 
 
 async def case_changed(
-    conn: aiosqlite.Connection, case_id: int, now: datetime, calendar: WorkingCalendar
+    conn: aiosqlite.Connection,
+    case_id: int,
+    now: datetime,
+    calendar: WorkingCalendar,
+    *,
+    changed_by: int | None = None,
 ) -> None:
-    """Bring every derived row of case `case_id` up to date, inside the caller's transaction."""
+    """Bring every derived row of case `case_id` up to date, inside the caller's transaction; the person
+    `changed_by` (a people id) made the change and is sent no notices of it."""
     await deadlines.refresh(conn, case_id, calendar)
-    await outbox.reconcile_case(conn, case_id, now)
+    await outbox.reconcile_case(conn, case_id, now, changed_by=changed_by)
 
 
 async def judgement_changed(

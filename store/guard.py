@@ -22,12 +22,30 @@ async def subject_of(conn: aiosqlite.Connection, actor: Person | None) -> Subjec
     """The current facts about `actor`; None is the operator's command line."""
     if actor is None:
         return OPERATOR
-    row = await first_row(conn, "SELECT role, setting_id, active FROM people WHERE id = ?", (actor.id,))
+    row = await first_row(
+        conn,
+        f"SELECT role, setting_id, active, {_MORE_SETTINGS} AS more FROM people p WHERE id = ?",
+        (actor.id,),
+    )
     if row is None:
         return Subject(person_id=actor.id, role=actor.role, setting_id=None, active=False)
     return Subject(
-        person_id=actor.id, role=Role(row["role"]), setting_id=row["setting_id"], active=bool(row["active"])
+        person_id=actor.id,
+        role=Role(row["role"]),
+        setting_id=row["setting_id"],
+        active=bool(row["active"]),
+        more_settings=_settings(row["more"]),
     )
+
+
+#: A provider's further settings (store/migrations/0009), as a JSON array, for person row `p`.
+_MORE_SETTINGS = (
+    "(SELECT json_group_array(ps.setting_id) FROM provider_settings ps WHERE ps.person_id = p.id)"
+)
+
+
+def _settings(text: str | None) -> frozenset[int]:
+    return frozenset(int(s) for s in json.loads(text or "[]"))
 
 
 async def scope_of(conn: aiosqlite.Connection, case_id: int, setting_id: int) -> Scope:
@@ -57,7 +75,9 @@ _CHECKED_CASE = (
     " (SELECT json_group_array(json_array(m.person_id, m.role)) FROM case_members m WHERE m.case_id = c.id)"
     " AS guard_members,"
     " p.id AS guard_person, p.role AS guard_role, p.setting_id AS guard_setting, p.active AS guard_active,"
-    " p.telegram_id AS guard_telegram, p.display_name AS guard_name"
+    " p.telegram_id AS guard_telegram, p.display_name AS guard_name,"
+    " (SELECT json_group_array(ps.setting_id) FROM provider_settings ps WHERE ps.person_id = p.id)"
+    " AS guard_more_settings"
     " FROM cases c JOIN settings s ON s.id = c.setting_id LEFT JOIN people p ON p.{asker} = ?"
     " WHERE c.ref = ?"
 )
@@ -118,6 +138,7 @@ def _subject(row: aiosqlite.Row) -> Subject:
         role=Role(row["guard_role"]),
         setting_id=row["guard_setting"],
         active=bool(row["guard_active"]),
+        more_settings=_settings(row["guard_more_settings"]),
     )
 
 

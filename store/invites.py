@@ -105,6 +105,18 @@ class InviteRepository:
             await self._record_failure(telegram_id)
             raise
 
+    async def joined_case(self, person: Person) -> int | None:
+        """The case the person's latest redeemed invitation put them on (None: it named no case), for the
+        welcome that names it ("You have joined as an inspector on #12 Oak House")."""
+        async with self._db.reading() as conn:
+            row = await first_row(
+                conn,
+                "SELECT c.ref FROM invites i JOIN cases c ON c.id = i.case_id WHERE i.redeemed_by = ?"
+                " ORDER BY i.redeemed_at DESC, i.id DESC LIMIT 1",
+                (person.id,),
+            )
+        return None if row is None else int(row["ref"])
+
     async def _check_throttle(self, telegram_id: int) -> None:
         since = time_to_text(self._db.now() - FAILURE_WINDOW)
         async with self._db.reading() as conn:
@@ -166,6 +178,8 @@ class InviteRepository:
                     {"person_id": person.id, "role": role.value, "setting_id": setting_id},
                 )
             elif not existing.active:
+                # Back with this invitation's role and setting only: settings they had before are not.
+                await conn.execute("DELETE FROM provider_settings WHERE person_id = ?", (existing.id,))
                 await update_person(conn, existing.id, role=role, active=True, setting_id=setting_id)
                 await conn.execute(
                     "UPDATE people SET display_name = ? WHERE id = ?",
@@ -185,10 +199,29 @@ class InviteRepository:
                 raise InvalidInput(
                     f"You already use this bot as a {existing.role}, so this {role} invitation isn't for you."
                 )
-            elif role is Role.PROVIDER and existing.setting_id not in (None, setting_id):
-                raise InvalidInput(
-                    "You are already a provider for another setting. Ask a manager to move you."
+            elif (
+                role is Role.PROVIDER
+                and setting_id is not None
+                and existing.setting_id not in (None, setting_id)
+            ):
+                # A provider on several settings (an organisation with several homes): each invitation
+                # adds its setting; access keeps them to the cases of their settings (workflows.access).
+                added = await conn.execute(
+                    "INSERT OR IGNORE INTO provider_settings (person_id, setting_id, added_at)"
+                    " VALUES (?, ?, ?)",
+                    (existing.id, setting_id, now_text),
                 )
+                if added.rowcount:
+                    await audit.record(
+                        conn,
+                        now,
+                        existing,
+                        "person.setting_added",
+                        None,
+                        None,
+                        {"person_id": existing.id, "setting_id": setting_id},
+                    )
+                person = existing
             else:
                 if role is Role.PROVIDER and existing.setting_id is None:
                     await update_person(conn, existing.id, role=role, active=True, setting_id=setting_id)

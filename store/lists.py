@@ -23,7 +23,7 @@ from store.deadlines import deadline_from_row, due_at_text
 from store.models import Person
 from store.reads import first_row
 from workflows import visit
-from workflows.access import Role, Subject, is_operator
+from workflows.access import Role, Subject, is_operator, settings_of
 from workflows.audience import INTERNAL_KEYS, hides_visit
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, Deadline
@@ -53,8 +53,8 @@ def visible_sql(subject: Subject, case: str = "c") -> tuple[str, list[Any]]:
             f"EXISTS (SELECT 1 FROM case_members cm WHERE cm.case_id = {case}.id AND cm.person_id = ?)",
             [subject.person_id],
         )
-    if subject.role is Role.PROVIDER and subject.setting_id is not None:
-        return f"{case}.setting_id = ?", [subject.setting_id]
+    if subject.role is Role.PROVIDER and (settings := sorted(settings_of(subject))):
+        return f"{case}.setting_id IN ({', '.join('?' for _ in settings)})", [*settings]
     return "0", []
 
 

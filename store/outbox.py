@@ -188,17 +188,22 @@ async def _recipients(conn: aiosqlite.Connection, case: Case) -> tuple[list[Reci
     return people, managers
 
 
-async def reconcile_case(conn: aiosqlite.Connection, case_id: int, now: datetime) -> None:
+async def reconcile_case(
+    conn: aiosqlite.Connection, case_id: int, now: datetime, *, changed_by: int | None = None
+) -> None:
     """`reconcile` for a case known by id (store.derived)."""
     from store.cases import build_case
 
     row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
-        await reconcile(conn, await build_case(conn, row), now)
+        await reconcile(conn, await build_case(conn, row), now, changed_by=changed_by)
 
 
-async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> None:
-    """Bring the case's reminders in line with its timeline now (inside the change's transaction)."""
+async def reconcile(
+    conn: aiosqlite.Connection, case: Case, now: datetime, *, changed_by: int | None = None
+) -> None:
+    """Bring the case's reminders in line with its timeline now (inside the change's transaction); the
+    person who made the change (`changed_by`) saw what it moved in the reply and gets no notice of it."""
     hours, calendar = CONFIG.hours, CONFIG.calendar
     basis_row = await first_row(conn, "SELECT deadlines FROM reminder_basis WHERE case_id = ?", (case.id,))
     before = [] if basis_row is None else [_deadline_from_json(d) for d in json.loads(basis_row[0])]
@@ -281,7 +286,8 @@ async def reconcile(conn: aiosqlite.Connection, case: Case, now: datetime) -> No
     if added:
         await conn.executemany(_INSERT, added)  # what `enqueue` writes, for all of them at once
         _wrote()
-    told = notices(before, after, people, calendar, hours.local(now).date(), hidden_from_provider=hidden)
+    listeners = [p for p in people if p.person_id != changed_by]  # the one who changed it knows
+    told = notices(before, after, listeners, calendar, hours.local(now).date(), hidden_from_provider=hidden)
     at_once = hours.next_awake(now)
     for moved in told.moved:
         change = moved.change
@@ -757,6 +763,19 @@ class OutboxRepository:
                 await reconcile(conn, case, now)
                 done += 1
         return done
+
+    async def unsent(self, person_id: int, case_id: int, template: str, now: datetime) -> bool:
+        """Whether a message of `template` to this person on this case is due by `now` and not yet sent
+        (pending or being sent): the survey offered with the draft waits for the draft's own notice, so
+        the two arrive in order (handlers/requests.py render_request)."""
+        async with self._db.reading() as conn:
+            row = await first_row(
+                conn,
+                "SELECT 1 FROM outbox WHERE person_id = ? AND case_id = ? AND template = ?"
+                " AND (state = 'sending' OR (state = 'pending' AND due_at <= ?)) LIMIT 1",
+                (person_id, case_id, template, time_to_text(now)),
+            )
+        return row is not None
 
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
         """A person's pending reminders and notices, soonest first."""

@@ -12,6 +12,7 @@ from store import audit, guard, outbox
 from store.codec import time_to_text
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Person, Role
+from store.reads import first_row
 from workflows.access import can_manage_people
 
 if TYPE_CHECKING:
@@ -143,6 +144,31 @@ class PeopleRepository:
             ]
         exact = [p for p in found if p.display_name.casefold() == text.strip().casefold()]
         return exact or found
+
+    async def inspector_numbered(self, number: int) -> Person | None:
+        """The active inspector with this number: their id in the bot, else their Telegram id (a manager's
+        `/assign 12 inspector 2002`)."""
+        async with self._db.reading() as conn:
+            row = await first_row(
+                conn,
+                f"SELECT {_COLUMNS} FROM people WHERE role = 'inspector' AND active = 1"
+                " AND (id = ? OR telegram_id = ?) ORDER BY id = ? DESC LIMIT 1",
+                (number, number, number),
+            )
+        return None if row is None else person_from_row(row)
+
+    async def names(self, person_ids: Iterable[int]) -> dict[int, str]:
+        """Display names by people id, in one query: for a case's history, where the trail keeps only
+        role and id. Unknown ids are left out."""
+        ids = sorted(set(person_ids))
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        async with self._db.reading() as conn:
+            rows = await conn.execute_fetchall(
+                f"SELECT id, display_name FROM people WHERE id IN ({marks})", ids
+            )
+        return {int(row["id"]): str(row["display_name"]) for row in rows}
 
     async def get(self, person_id: int) -> Person:
         async with self._db.reading() as conn:

@@ -27,7 +27,7 @@ from store.models import Case, Person, Role
 from store.people import load_person
 from store.reads import first_row
 from workflows import survey
-from workflows.access import Scope, Subject, is_operator
+from workflows.access import Scope, Subject, is_operator, settings_of
 from workflows.actions import PARTY_BY_ROLE
 from workflows.deadlines import LONDON
 from workflows.flows import (
@@ -111,8 +111,8 @@ def party_sql(subject: Subject, case: str = "c") -> tuple[Party | None, str, lis
             " AND pm.role = 'inspector')",
             [subject.person_id],
         )
-    if subject.role is Role.PROVIDER and subject.setting_id is not None:
-        return Party.PROVIDER, f"{case}.setting_id = ?", [subject.setting_id]
+    if subject.role is Role.PROVIDER and (settings := sorted(settings_of(subject))):
+        return Party.PROVIDER, f"{case}.setting_id IN ({', '.join('?' for _ in settings)})", [*settings]
     return None, "0", []
 
 

@@ -77,6 +77,19 @@ async def purge_expired(db: Database, retention_days: int) -> int:
                 "UPDATE settings SET name = ?, urn = NULL WHERE id = ?",
                 (f"Setting {setting_id} (removed)", setting_id),
             )
+            # A provider on further settings (issue 20) stays, with the first of those instead; only
+            # providers of this setting alone are let go.
+            await conn.execute("DELETE FROM provider_settings WHERE setting_id = ?", (setting_id,))
+            await conn.execute(
+                "UPDATE people SET setting_id = (SELECT MIN(ps.setting_id) FROM provider_settings ps"
+                " WHERE ps.person_id = people.id) WHERE role = 'provider' AND setting_id = ?"
+                " AND EXISTS (SELECT 1 FROM provider_settings ps WHERE ps.person_id = people.id)",
+                (setting_id,),
+            )
+            await conn.execute(
+                "DELETE FROM provider_settings WHERE EXISTS (SELECT 1 FROM people p"
+                " WHERE p.id = provider_settings.person_id AND p.setting_id = provider_settings.setting_id)"
+            )
             cursor = await conn.execute(
                 "UPDATE people SET display_name = ?, active = 0 WHERE role = 'provider' AND setting_id = ?",
                 (FORMER_PROVIDER, setting_id),

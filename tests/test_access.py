@@ -11,12 +11,14 @@ from workflows.access import (
     Role,
     Scope,
     Subject,
+    can_correct,
     can_create_case,
     can_edit,
     can_invite,
     can_manage_people,
     can_view,
     can_view_setting,
+    settings_of,
 )
 
 HOME = 10
@@ -112,3 +114,22 @@ def test_a_setting_is_seen_by_its_providers_managers_and_people_on_its_cases() -
     assert can_view_setting(MANAGER, HOME, [])
     assert can_view_setting(INSPECTOR_ON, HOME, [SCOPE])
     assert not can_view_setting(INSPECTOR_OFF, HOME, [SCOPE])
+
+
+def test_a_provider_on_several_settings_sees_their_cases_and_no_others() -> None:
+    """Issue 20: an organisation with several homes. Each further setting an invitation added is theirs
+    to see; a setting they were not invited to stays hidden, and they change no case."""
+    third = 30
+    both = Subject(
+        person_id=4, role=Role.PROVIDER, setting_id=HOME, active=True, more_settings=frozenset({OTHER_HOME})
+    )
+    assert settings_of(both) == {HOME, OTHER_HOME}
+    for setting in (HOME, OTHER_HOME):
+        scope = Scope(setting_id=setting, members={})
+        assert can_view(both, scope) and not can_edit(both, scope) and not can_correct(both, scope)
+        assert can_view_setting(both, setting, [])
+    assert not can_view(both, Scope(setting_id=third, members={}))
+    assert not can_view_setting(both, third, [])
+    gone = Subject(4, Role.PROVIDER, HOME, active=False, more_settings=frozenset({OTHER_HOME}))
+    assert not can_view(gone, Scope(setting_id=OTHER_HOME, members={}))
+    assert settings_of(PROVIDER_NO_SETTING) == frozenset()

@@ -48,13 +48,14 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         away = distance(due, NOW.date(), CALENDAR)  # how far off, as every date the bot gives
         assert f"Due by {format_date(due)} ({away}). Rule: 5 working days after" in prompt.text, prompt.text
         assert "Debrief between the inspector and their manager first" in prompt.text
-        assert "(000 L1117" in prompt.text  # each checklist item with its seed lines
+        assert "(SCCIF children's homes, Post-inspection" in prompt.text  # each item with its section
+        assert "000 L1117" not in prompt.text
         assert prompt.buttons == [["Debrief"]]
         assert _with(second, marks[second], ref, _PROMPT).buttons == [["Debrief"]]
 
-        # Recording it again opens no second review.
-        again = inspector.ask(f"/record {ref} judgement inadequate", lambda m: "Recorded" in m.text)
-        assert "prompted" not in again.text
+        # Recording it again changes nothing, says so (issue 20 item 9), and opens no second review.
+        again = inspector.ask(f"/record {ref} judgement inadequate", lambda m: "Already recorded" in m.text)
+        assert "Nothing changed" in again.text and "prompted" not in again.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'case_review'") == [(1,)]
 
         # The inspector, who may give the debrief too, is sent to /review by /help, and /review shows it.

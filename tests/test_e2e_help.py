@@ -145,7 +145,9 @@ def test_how_do_i_complain_inside_and_outside_the_window(api: FakeBotApi, tmp_pa
 
         # Staff asking see each step's seed and line.
         cited = inspector.ask(f"what's the complaints procedure for #{ended}?", lambda m: "steps" in m.text)
-        assert "(000 L1256)" in cited.text and "(000 L1264, L1266)" in cited.text, cited.text
+        assert "(SCCIF children's homes, Complaints)" in cited.text and "000 L12" not in cited.text, (
+            cited.text
+        )
         assert "Send /complain" not in cited.text
 
         # The next working day after the window: closed, with where to go instead; nothing was recorded.

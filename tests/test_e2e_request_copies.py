@@ -265,6 +265,7 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         (annex,) = bot.query("SELECT due FROM case_deadlines WHERE case_id = 1 AND key = 'annex_a'")[0]
         assert "the first on-site day is Monday 13 April 2026" in told.text, told.text
         by = format_date(date.fromisoformat(str(annex)))
-        assert f"emails the list after the call), by {by} (004 L386, L391)" in told.text, told.text
+        assert f"emails the list after the call), by {by}\n" in told.text, told.text
+        assert "004 L" not in told.text  # no seed lines for providers (issue 20)
         assert "reports on missing children (when inspectors arrive), by " in told.text
         _settle(api, bot, datetime(2026, 3, 11, 10, 0, tzinfo=UTC))

@@ -66,6 +66,10 @@ def _case(
     it, and may ask to defer it, once it begins; tests deferring before a visit use an announced kind."""
     # The managers' outbox messages (a digest, a request) may come meanwhile: each answer is matched.
     created = manager.ask(f'/newcase {kind} "{name}" {start}', lambda m: "set up" in m.text)
+    if "already set up" in created.text:  # an open case with the same name and dates: asked first
+        created = manager.press_and_wait(
+            "Yes, set up another", lambda m: "is set up" in m.text, message=created
+        )
     assert "is set up" in created.text, created.text
     ref = int(created.text.split("#", 1)[1].split()[0])
     for user, role in people:
@@ -438,7 +442,7 @@ def test_asa_single_individual_notice_and_a_complaint_on_receiving_the_final_rep
         if any("Set it up" in row for row in created.buttons):
             created = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=created)
         assert "is set up" in created.text, created.text
-        assert "Single individual: yes (20 working days' notice, not 10: 003 L433)" in created.text
+        assert "Single individual: yes (20 working days' notice, not 10)" in created.text
         notice_line = next(line for line in created.text.splitlines() if "Notice of inspection" in line)
         assert format_date(twenty) in notice_line, created.text
         single = int(created.text.split("#", 1)[1].split()[0])
@@ -473,9 +477,7 @@ def test_asa_single_individual_notice_and_a_complaint_on_receiving_the_final_rep
         confirm = manager.press_and_wait(
             last.buttons[0][0], lambda m: "Set up this case?" in m.text, message=last
         )
-        assert "Single individual: yes (20 working days' notice, not 10: 003 L433)" in confirm.text, (
-            confirm.text
-        )
+        assert "Single individual: yes (20 working days' notice, not 10)" in confirm.text, confirm.text
         done = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=confirm)
         notice_line = next(line for line in done.text.splitlines() if "Notice of inspection" in line)
         assert format_date(twenty) in notice_line, done.text

@@ -53,7 +53,8 @@ def test_manager_inspector_and_providers_each_get_their_own_answers(api: FakeBot
     days = CALENDAR.working_days_between(today(), draft.due)
     assert f"<b>{format_date(draft.due)}</b> ({days} working days from today)" in answer.html
     assert "Rule: 18 working days after the end of the inspection" in answer.text
-    assert "000 L624" in answer.text
+    assert "(SCCIF children's homes, Timeframe)" in answer.text  # the one wording for staff (issue 20)
+    assert "000 L624" not in answer.text
 
     # The provider asks about their comments: their deadline, chained on the planned draft.
     answer = provider.ask("when do my comments have to be in?")

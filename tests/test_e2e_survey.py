@@ -88,7 +88,10 @@ def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
         _report_out(inspector, ref)
         offer = provider.wait_next(marks[provider], lambda m: _OFFER in m.text, timeout=15)
         assert f"#{ref} Oak House" in offer.text
-        assert offer.buttons == [["Start the survey", "Not now"]]
+        assert offer.buttons == [["Start the survey", "Not now"], ["No thanks"]]
+        assert (
+            "The final report on" in offer.text and "was sent to you on Wednesday 11 March 2026" in offer.text
+        )
         (request_id,) = bot.query("SELECT id FROM requests WHERE kind = 'survey'")[0]
         assert bot.query("SELECT state, last_label FROM requests") == [("offered", "system")]
 
@@ -172,7 +175,7 @@ def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
         _settle(api, bot, NOW)
 
 
-def test_not_now_declines_and_the_report_recorded_again_offers_nothing_more(
+def test_not_now_keeps_the_survey_waiting_and_no_thanks_declines_it_for_good(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
     with running(api, tmp_path) as bot:
@@ -183,7 +186,20 @@ def test_not_now_declines_and_the_report_recorded_again_offers_nothing_more(
         since = provider.mark()
         _report_out(inspector, ref)
         offer = provider.wait_next(since, lambda m: _OFFER in m.text, timeout=15)
-        declined = provider.press_and_wait("Not now", lambda m: "No survey then" in m.text, message=offer)
+        assert "is out" not in offer.text, offer.text
+
+        # Not now (issue 20 item 4): nothing changes; the reply says how to carry on, and /survey does.
+        later = provider.press_and_wait("Not now", lambda m: "Not now, then" in m.text, message=offer)
+        assert later.message_id == offer.message_id and later.buttons == [["Start the survey"]]
+        assert f"send /survey {ref}" in later.text, later.text
+        assert bot.query("SELECT state FROM requests") == [("offered",)]
+        _question(provider.ask(f"/survey {ref}", lambda m: "Question" in m.text), 1)
+        assert bot.query("SELECT state FROM requests") == [("offered",)]
+
+        # No thanks: declined for good.
+        pressed = provider.mark()
+        provider.wait_answer(provider.forge_press(offer.callback_data["No thanks"], offer))
+        declined = provider.wait_next(pressed, lambda m: "No survey then" in m.text)
         assert declined.message_id == offer.message_id and declined.buttons == []
         assert bot.query("SELECT state FROM requests") == [("declined",)]
         start = provider.forge_press(offer.callback_data["Start the survey"], offer)

@@ -178,3 +178,33 @@ async def test_a_redemption_handled_twice_answers_with_the_person_it_added(
     assert again == first
     with pytest.raises(InviteInvalid):  # a new update with the same code is refused, as always
         await db.invites.redeem(invite.code, 80, "Ivy")
+
+
+async def test_a_provider_joins_several_settings_and_sees_only_their_cases(
+    db: Database, boss: Person
+) -> None:
+    """Issue 20: each provider invitation adds its setting (one organisation, several homes); the cases of
+    a setting they were not invited to stay hidden; coming back after deactivation brings only the new
+    invitation's setting back."""
+    oak, elm, birch = [
+        await db.cases.create(boss, "ch-full", name, START) for name in ("Oak", "Elm", "Birch")
+    ]
+
+    async def joins(case_ref: int) -> Person:
+        return await db.invites.redeem(
+            (await db.invites.create(boss, Role.PROVIDER, case_ref=case_ref)).code, 5, "Pat"
+        )
+
+    pat = await joins(oak.ref)
+    assert (await joins(elm.ref)).id == pat.id
+    assert {c.ref for c in await db.cases.list_for(pat)} == {oak.ref, elm.ref}
+    assert (await db.cases.get(pat, elm.ref)).setting.name == "Elm"
+    with pytest.raises(NotFound):
+        await db.cases.get(pat, birch.ref)
+    with pytest.raises(PermissionDenied):
+        await db.cases.record_event(pat, elm.ref, "end", START)
+    await db.people.deactivate(boss, pat.id)
+    back = await joins(birch.ref)
+    assert {c.ref for c in await db.cases.list_for(back)} == {birch.ref}
+    with pytest.raises(NotFound):
+        await db.cases.get(back, elm.ref)

@@ -110,3 +110,27 @@ async def test_state_is_a_namespaced_key_value_store(db: Database) -> None:
     await db.state.delete("user_data", "missing")
     assert await db.state.get_all("user_data") == {}
     assert await db.state.get_all("chat_data") == {"1": "{}"}
+
+
+async def test_a_provider_of_several_settings_stays_when_one_setting_is_purged(
+    db: Database, clock: Clock
+) -> None:
+    """Issue 20: an organisation with several homes. When one home's last case is purged its provider is
+    let go only if that was their only setting; otherwise they keep the others, and only those."""
+    boss = await boss_of(db)
+    oak = await db.cases.create(boss, "ch-full", "Oak House", date(2026, 3, 3))
+    elm = await db.cases.create(boss, "ch-full", "Elm House", date(2026, 3, 3))
+    for case in (oak, elm):
+        invite = await db.invites.create(boss, Role.PROVIDER, case_ref=case.ref)
+        pat = await db.invites.redeem(invite.code, 5, "Pat")
+    await db.cases.close(boss, oak.ref)
+    clock.now += timedelta(days=30)
+    assert await db.purge_expired(30) == 1
+    kept = await db.people.get_by_telegram_id(5)
+    assert kept is not None and kept.id == pat.id and kept.display_name == "Pat"
+    assert kept.setting_id == elm.setting.id
+    assert [c.ref for c in await db.cases.list_for(kept)] == [elm.ref]
+    with pytest.raises(NotFound):
+        await db.cases.get(kept, oak.ref)
+    async with db.reading() as conn:
+        assert await conn.execute_fetchall("SELECT * FROM provider_settings") == []

@@ -16,7 +16,7 @@ from workflows.deadlines import LONDON
 _AT = datetime(2026, 3, 11, 10, tzinfo=UTC)
 
 
-def _case(ref: int, kind: str = "ch-full") -> Case:
+def _case(ref: int, kind: str = "ch-full", **events: date) -> Case:
     return Case(
         id=ref,
         ref=ref,
@@ -27,7 +27,7 @@ def _case(ref: int, kind: str = "ch-full") -> Case:
         status="open",
         judgement=None,
         concerns=False,
-        events={},
+        events=events,
         members=(),
         created_at=_AT,
         closed_at=None,
@@ -71,21 +71,34 @@ def test_each_question_carries_its_request_and_key_and_a_written_one_asks_for_no
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [["sv:7:improve:skip"]]
 
 
-def test_the_offer_says_report_or_visit_as_the_kind_does_and_buttons_only_while_it_waits() -> None:
-    offered = _request(1, survey.OFFERED, {"answers": {}})
-    text, markup = notice(offered, _case(1, "asa-full"), survey.OFFER, "the bot")
-    assert text.startswith("The report on <b>#1 Oak &lt;House&gt;</b> is out.")
+def test_the_offer_says_what_was_sent_and_when_and_buttons_only_while_it_waits() -> None:
+    offered = _request(1, survey.OFFERED, {"answers": {}, "offered_with": ["final_report"]})
+    sent = date(2026, 3, 11)
+    text, markup = notice(offered, _case(1, "asa-full", final_report=sent), survey.OFFER, "the bot")
+    assert text.startswith(
+        "The final report on <b>#1 Oak &lt;House&gt;</b> was sent to you on Wednesday 11 March 2026."
+    )
     assert markup is not None
-    assert [b.text for b in markup.inline_keyboard[0]] == ["Start the survey", "Not now"]
+    assert [[b.text for b in row] for row in markup.inline_keyboard] == [
+        ["Start the survey", "Not now"],
+        ["No thanks"],
+    ]
+    assert [b.callback_data for b in markup.inline_keyboard[0]] == ["sv:10:start", "sv:10:later"]
     # Children's homes (000 L1246): with the draft, then again with the final report while unanswered.
+    # Said as sent, with its date, never "out": the offer may arrive before the draft's own notice.
     draft = _request(1, survey.OFFERED, {"answers": {}, "offered_with": ["draft_report"]})
-    assert notice(draft, _case(1, "ch-full"), survey.OFFER, "the bot")[0].startswith("The draft report on")
+    drafted = _case(1, "ch-full", draft_report=date(2026, 3, 6))
+    assert notice(draft, drafted, survey.OFFER, "the bot")[0].startswith(
+        "The draft report on <b>#1 Oak &lt;House&gt;</b> was sent to you on Friday 6 March 2026."
+    )
     again = _request(1, survey.ANSWERING, {"answers": {}, "offered_again_on": "2026-04-14"})
-    text, markup = notice(again, _case(1, "ch-full"), survey.OFFER, "the bot")
-    assert text.startswith("The final report on") and markup is not None
+    final = _case(1, "ch-full", draft_report=date(2026, 3, 6), final_report=date(2026, 4, 14))
+    text, markup = notice(again, final, survey.OFFER, "the bot")
+    assert text.startswith("The final report on <b>#1 Oak &lt;House&gt;</b> was sent to you on Tuesday")
+    assert markup is not None
     assert [b.text for b in markup.inline_keyboard[0]] == ["Carry on with the survey"]
-    visit, _ = notice(offered, _case(1, "covid-assurance"), survey.OFFER, "the bot")
-    assert visit.startswith("The visit to <b>#1 Oak &lt;House&gt;</b> is over.")
+    visit, _ = notice(offered, _case(1, "covid-assurance", end=date(2026, 3, 3)), survey.OFFER, "the bot")
+    assert visit.startswith("The visit to <b>#1 Oak &lt;House&gt;</b> ended on Tuesday 3 March 2026.")
     going = _request(1, survey.ANSWERING, {"answers": {"overall": 3}})
     _, markup = notice(going, _case(1), survey.OFFER, "the bot")
     assert markup is not None and [b.text for b in markup.inline_keyboard[0]] == ["Carry on with the survey"]

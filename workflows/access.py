@@ -24,8 +24,16 @@ class Subject:
 
     person_id: int | None  # None for the operator's command line
     role: Role | None  # None for the operator's command line
-    setting_id: int | None  # the setting a provider belongs to
+    setting_id: int | None  # the setting a provider first joined
     active: bool
+    #: Further settings a provider was invited to (an organisation with several homes, issue 20).
+    more_settings: frozenset[int] = frozenset()
+
+
+def settings_of(subject: Subject) -> frozenset[int]:
+    """Every setting a provider is on: the first one and any further ones; none for anyone else's id."""
+    first = frozenset() if subject.setting_id is None else frozenset({subject.setting_id})
+    return first | subject.more_settings
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,7 @@ def can_view(subject: Subject, scope: Scope) -> bool:
     if subject.role is Role.INSPECTOR:
         return subject.person_id in scope.members
     if subject.role is Role.PROVIDER:
-        return subject.setting_id is not None and subject.setting_id == scope.setting_id
+        return scope.setting_id in settings_of(subject)
     return False
 
 
@@ -85,7 +93,7 @@ def can_view_setting(subject: Subject, setting_id: int, scopes: Iterable[Scope])
     if subject.role is Role.MANAGER:
         return True
     if subject.role is Role.PROVIDER:
-        return subject.setting_id == setting_id
+        return setting_id in settings_of(subject)
     return any(can_view(subject, scope) for scope in scopes)
 
 

@@ -12,6 +12,7 @@ view of the case has no planned days and no deadline at all, as a case with no v
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Protocol, TypeVar
@@ -48,6 +49,19 @@ class _Milestone(Protocol):
 def sees_sources(role: Role) -> bool:
     """Seed and line citations are for Ofsted staff."""
     return role is not Role.PROVIDER
+
+
+#: A rule's source as the kinds write it ends with its seed lines: "(seed 003 L507, L970)".
+_SEED_LINES = re.compile(r"\s*\(seed [^()]*\)\s*$")
+
+
+def source_for(role: Role, source: str) -> str | None:
+    """The one wording of a rule's source: for staff the framework's short name and its section ("SCCIF
+    adoption support agencies, Timeframe"), without seed lines (those are for the project's own
+    checks); nothing for providers."""
+    if not sees_sources(role):
+        return None
+    return _SEED_LINES.sub("", source) or None
 
 
 def sees(role: Role, milestone: _Milestone) -> bool:

@@ -202,7 +202,8 @@ def open_window(situation: Situation) -> Window | None:
 
 
 def check_window(situation: Situation) -> Window:
-    """The window, if today is inside it; Refused with why and where to go otherwise."""
+    """The window, if today is inside it; Refused with why and where to go otherwise (said to providers:
+    no seed lines, workflows.audience)."""
     found = window(situation)
     today = situation.today
     if found is None:
@@ -222,16 +223,14 @@ def check_window(situation: Situation) -> Window:
     if found.reopens is not None:  # between the draft's window and the final report
         assert found.closes is not None and found.reopen_source is not None
         raise Refused(
-            f"The window for a formal complaint on the draft report closed on {format_date(found.closes)} "
-            f"({found.source.citation if found.source else 'the guidance'}). You can lodge one when you "
-            f"receive the final report, due by {format_date(found.reopens)} "
-            f"({found.reopen_source.citation}), or go to Ofsted's complaints procedure now: {PROCEDURE_URL}."
+            f"The window for a formal complaint on the draft report closed on {format_date(found.closes)}. "
+            f"You can lodge one when you receive the final report, due by {format_date(found.reopens)}, "
+            f"or go to Ofsted's complaints procedure now: {PROCEDURE_URL}."
         )
     if found.closes is not None and today > found.closes:
         raise Refused(
-            f"The window for a formal complaint closed on {format_date(found.closes)} "
-            f"({found.source.citation if found.source else 'the guidance'}). To raise it now, go to Ofsted's "
-            f"complaints procedure: {PROCEDURE_URL}."
+            f"The window for a formal complaint closed on {format_date(found.closes)}. To raise it now, go "
+            f"to Ofsted's complaints procedure: {PROCEDURE_URL}."
         )
     return found
 
