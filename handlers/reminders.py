@@ -38,6 +38,12 @@ _LEADS = {
     Lead.DUE.value: "due today",
     Lead.OVERDUE.value: "overdue",
 }
+#: How /reminders labels a coming reminder, by its lead: what it will say when it goes.
+_COMING = {
+    Lead.SOON.value: "reminder: due soon",
+    Lead.DUE.value: "reminder: due that day",
+    Lead.OVERDUE.value: "sent if it is still not done, as overdue",
+}
 #: Done buttons on one reminder message at most (the rest: /record).
 _DONE_BUTTONS = 3
 
@@ -360,17 +366,22 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
         return
     lines = ["Your coming reminders:"]
     cases: dict[int, tuple[str, dict[str, Deadline]]] = {}
+    refs: list[int] = []  # the cases named, for a /mute that works as shown
     for row in rows:
         if row.case_id is not None and row.case_id not in cases:
             case = await context.services.db.outbox.case(row.case_id)
             cases[row.case_id] = (case_title(case), _timeline(case, context.services)) if case else ("", {})
+            refs += [case.ref] if case else []
         title, timeline = cases.get(row.case_id or 0, ("", {}))
         local = row.due_at.astimezone(context.services.zone)
         key = str(row.params.get("key", row.template))
         what = escape(timeline[key].label) if key in timeline else escape(key.replace("_", " "))
-        lead = _LEADS.get(str(row.params.get("lead")), "news")
+        # Each is sent on its day: a future reminder is one *for when* it is overdue, not overdue now.
+        lead = _COMING.get(str(row.params.get("lead")), "news")
         lines.append(f"• {format_date(local.date())}, {format_time(local.time())}: {title}, {what} ({lead})")
-    lines.append("\n/mute REF stops a case's reminders; /unmute REF brings them back.")
+    if refs:
+        ref = refs[0]
+        lines.append(f"\n/mute {ref} stops the reminders of case #{ref}; /unmute {ref} brings them back.")
     await reply(update, "\n".join(lines))
 
 
@@ -384,6 +395,7 @@ async def _mute(update: Update, context: InspectContext, muted: bool) -> None:
         await reply(update, f"Which case? Send <code>/{name} 12</code>.")
         return
     try:
+        was_muted = await context.services.db.outbox.is_muted(person, ref)
         case = await context.services.db.outbox.set_muted(person, ref, muted)
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
@@ -395,8 +407,12 @@ async def _mute(update: Update, context: InspectContext, muted: bool) -> None:
             else ""
         )
         await reply(update, f"Reminders for {case_title(case)} are off. /unmute {ref} turns them on.{extra}")
-    else:
+    elif was_muted:
         await reply(update, f"Reminders for {case_title(case)} are on again.")
+    else:
+        await reply(
+            update, f"Reminders for {case_title(case)} were not muted: they are on. /mute {ref} stops them."
+        )
 
 
 async def mute_command(update: Update, context: InspectContext) -> None:

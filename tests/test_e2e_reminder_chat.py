@@ -91,9 +91,17 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         )
         coming = provider.ask("/reminders").text
         assert "Thursday 12 March 2026, 9am: #1 Home 10001, Provider's comments on the draft report" in coming
+        assert "/mute 1 stops the reminders of case #1; /unmute 1 brings them back." in coming
         assert "are off" in provider.ask("/mute 1").text
         assert "No reminders are waiting for you" in provider.ask("/reminders").text
         assert "on again" in provider.ask("/unmute 1").text
+        # Never muted (any more): said as it is, not "on again" (issue 20 item 12).
+        again = provider.ask("/unmute 1", lambda m: "Reminders for #1" in m.text).text
+        assert "were not muted: they are on" in again and "on again" not in again, again
+        # A manager's coming reminders are labelled by what they will say, never "(overdue)" ahead of time.
+        mine = manager.ask("/reminders", lambda m: "reminders" in m.text).text
+        assert "(overdue)" not in mine, mine
+        assert "Final report sent to the provider (sent if it is still not done, as overdue)" in mine, mine
         assert "I can't find case #9" in provider.ask("/mute 9").text
 
         # Monday morning: the comments' new "due soon" (the snoozed one, for the old date, is dropped).
