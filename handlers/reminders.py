@@ -19,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
-from handlers.render import case_title, relative, when
+from handlers.render import button_text, case_title, relative, when
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import CONFIG, OutboxRow
@@ -229,7 +229,7 @@ def _buttons(
     rows: list[list[InlineKeyboardButton]] = []
     if person.role is not Role.PROVIDER:
         rows += [
-            [InlineKeyboardButton(f"Done: {d.label[:40]}", callback_data=f"{_PREFIX}:done:{r.id}")]
+            [InlineKeyboardButton(button_text(f"Done: {d.label}"), callback_data=f"{_PREFIX}:done:{r.id}")]
             for r, d in done_rows[:_DONE_BUTTONS]
         ]
     if first.kind in ("remind", "digest"):

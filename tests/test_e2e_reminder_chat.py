@@ -39,6 +39,13 @@ def _add_inspector_reminder(db: Path, provider_tid: int) -> None:
             " created_at) VALUES ('test:draft', ?, ?, 'remind', ?, 'remind', ?, ?, ?)",
             (person, case_id, f"case:{case_id}", params, NOW.isoformat(), NOW.isoformat()),
         )
+        # A second, with a label too long for a button: cut at a word, with an ellipsis (issue 20).
+        params = json.dumps({"day": "2026-03-17", "key": "evidence_upload", "lead": "soon"})
+        conn.execute(
+            "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at,"
+            " created_at) VALUES ('test:evidence', ?, ?, 'remind', ?, 'remind', ?, ?, ?)",
+            (person, case_id, f"case:{case_id}", params, NOW.isoformat(), NOW.isoformat()),
+        )
         del setting
 
 
@@ -66,6 +73,10 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         reminder = inspector.wait_for(lambda m: m.text.startswith("Reminder for #1"), timeout=15)
         assert "Draft report sent to the provider (due soon): Tuesday 7 April 2026" in reminder.text
         assert "Rule: 18 working days after the end of the inspection" in reminder.text
+        assert "Handwritten evidence scanned into the inspection database (due soon)" in reminder.text
+        assert ["Done: Handwritten evidence scanned into the inspection…"] in reminder.buttons, (
+            reminder.buttons
+        )
         first = provider.wait_for(lambda m: m.text.startswith("Reminder for #1"), timeout=15)
         assert first.buttons == [["Snooze"], ["Open case #1"]]  # providers don't record
 
