@@ -163,6 +163,21 @@ def test_announced_kind_notify_record_step_by_step_edit_days_and_no_judgement(
         usage = inspector.ask(f"/edit {ref} colour red", lambda m: "isn't something" in m.text)
         assert "name" not in usage.text.split("A manager")[0], usage.text  # only what inspectors may use
 
+        # A deferral resting on staff absence: warned before Send, and it can still be sent.
+        planned = _case(api, manager, [(provider, "provider")], "Elm House", "23/3/2026")
+        grounds = provider.ask(f"/defer {planned}", lambda m: "Choose the ground" in m.text)
+        provider.press_and_wait(
+            "Other (explain)", lambda m: "Explain in a few words" in m.text, message=grounds
+        )
+        confirm = provider.ask("because our registered manager is on leave", lambda m: "Press Send" in m.text)
+        assert (
+            "⚠️ Staff absence (someone on leave, off sick or away) is not one of the grounds in Ofsted's "
+            "deferral policy: a request resting on it alone is unlikely to be granted."
+            "\nPress Send, or /cancel."
+        ) in confirm.text, confirm.text
+        sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
+        assert sent.text.startswith(f"Sent: your request to defer case #{planned}"), sent.text
+
         visit = manager.ask('/newcase ch-assurance "Willow House" 2/3/2026', lambda m: "set up" in m.text)
         willow = int(visit.text.split("#", 1)[1].split()[0])
         none = manager.ask(f"/record {willow} judgement inadequate", lambda m: "judgement" in m.text)

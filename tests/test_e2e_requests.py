@@ -86,6 +86,7 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
     # What is about to go is said back, to check before sending.
     assert "Ground: The setting is due to close, merge or move" in confirm.text, confirm.text
     assert "You wrote: “We merge with Elm House on 20 March.”" in confirm.text, confirm.text
+    assert "not one of the grounds" not in confirm.text  # only staff absence is warned of
     sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
     assert sent.text.startswith("Sent: your request to defer case #"), sent.text
 
