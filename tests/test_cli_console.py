@@ -113,6 +113,9 @@ def test_console_survives_a_removed_button_saves_files_and_sets_the_clock(tmp_pa
     console = Console("--demo", "--reminder-in", "600", "--files", str(files))
     try:
         console.expect(r"^Demo: ", timeout=30)
+        # The demo's message is said as it goes: never "outside the hours reminders go" and sent anyway.
+        told = console.expect(r"^At \d\d:\d\d:\d\d \(\d\d:\d\d UTC\) Pat Provider gets (.*)$").group(1)
+        assert "outside the hours reminders go" not in told, told
         console.expect(r"^\(you are now Maya Manager \(manager, 1001\)\)")
         console.type("/as inspector")
         console.expect(r"^\(you are now Ian Inspector \(inspector, 2002\)\)")

@@ -136,9 +136,11 @@ def test_announced_kind_notify_record_step_by_step_edit_days_and_no_judgement(
         manager = api.user(MANAGER, "Mia")
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
+        sent: dict[str, list[str]] = {}
+        _check_help(manager, "manager", "no case yet", sent)  # only forms that need no case
+        assert "/status" in sent["manager at no case yet"] and "/due 12" not in sent["manager at no case yet"]
         announced = manager.ask('/newcase asa-full "Ash Agency" 13/4/2026', lambda m: "set up" in m.text)
         agency = int(announced.text.split("#", 1)[1].split()[0])
-        sent: dict[str, list[str]] = {}
         _check_help(manager, "manager", "announced, planned", sent)
         assert f"/notify {agency}" in sent["manager at announced, planned"]
 
