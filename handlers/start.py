@@ -47,9 +47,12 @@ def _common(ref: int | None, word: str | None) -> list[str]:
     ]
 
 
-def _by_role(role: Role, ref: int | None, now: NowSection) -> list[str]:
+def _by_role(role: Role, case: Case | None, now: NowSection) -> list[str]:
     """The role's own commands. Those open only at some stages (notify, defer, comment, complain, the
-    survey) are shown with a case where they work today ("What you can do now"), else said in words."""
+    survey) are shown with a case where they work today ("What you can do now"), else said in words;
+    /undo once something is recorded on the case."""
+    ref = case.ref if case is not None else None
+    recorded = case is not None and bool(case.events or case.judgement is not None or case.concerns)
     notify = now.command("notify")
     told = (
         f"{notify}: record that the provider was told of the inspection (they are told the dates)"
@@ -57,14 +60,14 @@ def _by_role(role: Role, ref: int | None, now: NowSection) -> list[str]:
         else "Recording that a provider was told of the inspection: its command is listed here when it is due"
     )
     record = f"/record {ref}: record what happened on #{ref} (visit ended, draft sent, judgement...)"
-    undo = f"/undo {ref}: take back the last thing recorded on #{ref}"
+    undo = [f"/undo {ref}: take back the last thing recorded on #{ref}"] if recorded else []
     close = f"/close {ref}: close a case (completed, entered by mistake, withdrawn...)"
     if role is Role.MANAGER:
         lines = ["/newcase: set up an inspection"]
         if ref is not None:
             lines += [
                 record,
-                undo,
+                *undo,
                 f"/edit {ref}: correct the planned days, the setting's name or the kind",
                 f"{close}; /reopen: bring a closed one back",
             ]
@@ -83,7 +86,7 @@ def _by_role(role: Role, ref: int | None, now: NowSection) -> list[str]:
         if ref is not None:
             lines += [
                 record,
-                undo,
+                *undo,
                 f"/edit {ref} days: correct the planned on-site days",
                 close,
                 f"/invite provider {ref}: invite the provider of your case #{ref}",
@@ -119,7 +122,7 @@ def help_text(person: Person, now: NowSection | None = None) -> str:
     case = now.cases[0] if now.cases else None
     ref = case.ref if case is not None else None
     word = _name_word(case) if case is not None else None
-    lines = _by_role(person.role, ref, now) + _common(ref, word)
+    lines = _by_role(person.role, case, now) + _common(ref, word)
     return "Here is what you can do:\n" + "\n".join(f"• {line}" for line in lines)
 
 

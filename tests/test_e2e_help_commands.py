@@ -14,13 +14,13 @@ from tests.test_e2e_requests import INSPECTOR, MANAGER, PROVIDER, _case, _set_cl
 
 _HELP = "Here is what you can do"
 #: The replies of a command that did not do what it was sent for: its usage, or a refusal. Each is a
-#: phrase the handlers use for exactly that (handlers/*.py), so an informative answer ("Nothing recorded
-#: on #1 is left to undo") is not taken for one.
+#: phrase the handlers use for exactly that (handlers/*.py), so an informative answer ("No survey has
+#: been offered on #1 yet") is not taken for one; /undo with nothing to undo is.
 _NOT_AS_SHOWN = re.compile(
     r"One line:|Which case\? Send|I need the case|I couldn't read|isn't something I can correct"
     r"|^Only |Only (the|a|managers|providers) |I can't find|I don't know|I didn't catch|isn't a "
     r"|can't be |cannot |is not open|not open yet|no longer|Comments open once|has no judgement"
-    r"|not an adoption support agency|can only|Send <code>/|try again",
+    r"|not an adoption support agency|can only|Send <code>/|try again|left to undo",
 )
 _CANCELLED = ("Cancelled.", "There is nothing to cancel.", "Paused.")
 
@@ -97,6 +97,8 @@ def test_every_command_help_shows_works_as_shown(api: FakeBotApi, tmp_path: Path
         # The forms the issue found failing are among those sent, and stages' own ones show up.
         assert f"/record {ref}" in sent["inspector at planned"]
         assert f"/edit {ref} days" in sent["inspector at planned"]
+        assert f"/undo {ref}" not in sent["inspector at planned"]  # nothing recorded yet to take back
+        assert f"/undo {ref}" in sent["inspector at visit ended"]
         assert {"/reminders", f"/mute {ref}", f"/unmute {ref}"} <= set(sent["provider at planned"])
         assert "/status" in sent["manager at planned"]
         assert f"/defer {ref}" in sent["provider at planned"]
