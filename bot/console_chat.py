@@ -12,6 +12,7 @@ file), so reminders and windows can be tried on any day. People are named from t
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sqlite3
 import threading
@@ -51,7 +52,10 @@ class ConsoleClock:
         self._write(now)
 
     def _write(self, moment: datetime) -> None:
-        self.path.write_text(moment.isoformat(), encoding="utf-8")
+        """A whole new file, put in place at once: the bot never reads a half-written one."""
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(moment.isoformat(), encoding="utf-8")
+        os.replace(partial, self.path)
         self._written = (moment, time.monotonic())
 
     def read(self) -> datetime:
