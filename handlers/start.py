@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from telegram import Update
@@ -14,6 +13,7 @@ from handlers.menu import set_menu
 from handlers.people import NOT_INVITED, current_person, reply
 from store.errors import InvalidInput, InviteInvalid
 from store.models import Case, Person, Role
+from workflows.names import COMMON_WORDS, words
 
 #: Asked in words, never a command: shown to every role.
 _ASK = (
@@ -94,12 +94,13 @@ def _by_role(role: Role, case: Case | None, now: NowSection) -> list[str]:
             ]
         return lines
     offers = [
-        (now.command("defer"), "ask the managers to defer the inspection (before it starts)"),
-        (now.command("comment"), "send your comments on the draft report"),
-        (now.command("complain"), "make a formal complaint (the steps, inside its window)"),
-        (now.command("survey"), "answer (or carry on with) the short survey Ofsted sends after the report"),
+        (now.command("defer"), "ask the managers to defer the inspection of #{ref} (before it starts)"),
+        (now.command("comment"), "send your comments on the draft report of #{ref}"),
+        (now.command("complain"), "make a formal complaint about #{ref} (the steps, inside its window)"),
+        (now.command("survey"), "answer (or carry on with) the short survey on #{ref}"),
     ]
-    lines = [f"{command}: {text}" for command, text in offers if command]
+    # Each command names its case last ('/defer 3'): the words name it too.
+    lines = [f"{command}: {text.format(ref=command.split()[-1])}" for command, text in offers if command]
     if len(lines) < len(offers):
         lines.append(
             "Asking to defer, comments on the draft report, a formal complaint and the survey each open at "
@@ -128,8 +129,9 @@ def help_text(person: Person, now: NowSection | None = None) -> str:
 
 def _name_word(case: Case) -> str | None:
     """A word of the setting's name that finds the case (`/case oak`), lower case; None if none will."""
-    words = [w.lower() for w in re.findall(r"[A-Za-z]{3,}", case.setting.name)]
-    return words[0] if words else None
+    # Not a word many names share ('house', 'the'): it would find other cases too (workflows.names).
+    found = [w for w in words(case.setting.name) if w.isalpha() and len(w) >= 3 and w not in COMMON_WORDS]
+    return found[0] if found else None
 
 
 async def _help(context: InspectContext, person: Person) -> str:
