@@ -36,7 +36,26 @@ class _Parser(argparse.ArgumentParser):
     """Bad arguments give one clear line and exit 2, never a usage dump followed by a traceback."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"inspectbot: {message} (try 'inspectbot {self.prog.split()[-1]} --help')\n")
+        # prog is "inspectbot" or "inspectbot console": the help to try is that command's own.
+        self.exit(2, f"inspectbot: {message} (try '{self.prog} --help')\n")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: None = None) -> argparse.Namespace:  # type: ignore[override]
+        """As argparse's, but words no parser knows are reported by the subcommand they follow, so the
+        help suggested is that subcommand's ('inspectbot console --help')."""
+        parsed, extra = self.parse_known_args(args, namespace)
+        if extra:
+            sub = _subparser(self, getattr(parsed, "command", None))
+            (sub or self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed
+
+
+def _subparser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser | None:
+    """The parser of `command` under `parser`, if there is one."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command is not None:
+            found = action.choices.get(command)
+            return found if isinstance(found, argparse.ArgumentParser) else None
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:

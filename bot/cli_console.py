@@ -14,11 +14,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.console_chat import TerminalChat
     from bot.localapi import FakeBotApi
 
 #: A fixed token of the right shape: the local Bot API accepts only it, and Telegram never sees it.
@@ -45,6 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=60.0,
         help="with --demo: when the demo's reminder is due (default 60)",
     )
+    parser.add_argument(
+        "--files",
+        metavar="DIR",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "inspectbot-console-files",
+        help="where files the bot sends (timelines, calendars) are saved (default: %(default)s)",
+    )
     parser.set_defaults(handler=_console)
 
 
@@ -56,7 +64,7 @@ def _console(args: argparse.Namespace) -> int:
 def _session(args: argparse.Namespace, folder: Path) -> int:
     import asyncio
 
-    from bot.console_chat import HELP, PeopleBook, TerminalChat
+    from bot.console_chat import HELP, ConsoleClock, PeopleBook, TerminalChat
     from bot.console_demo import MANAGER, build_demo
     from bot.localapi import FakeBotApi
     from bot.settings import SettingsError, load_settings
@@ -105,8 +113,12 @@ def _session(args: argparse.Namespace, folder: Path) -> int:
                 "INSPECTBOT_OVERALL_RATE": "0",  # no Telegram to protect
             }
         )
+        # The bot runs on a test clock the console can set (`/clock`): real time until then.
+        clock = ConsoleClock(folder / "clock.txt", settings.zone)
+        clock.start(datetime.now(UTC))
+        env.update({"INSPECTBOT_TESTING": "1", "INSPECTBOT_TEST_CLOCK_FILE": str(clock.path)})
         people = PeopleBook(db)
-        chat = TerminalChat(api, people, sys.stdout)
+        chat = TerminalChat(api, people, sys.stdout, files=args.files.resolve(), clock=clock)
         if args.db is None:
             env["INSPECTBOT_ADMINS"] = str(MANAGER)
             api.user(MANAGER, "Manager", started=True)
@@ -137,7 +149,7 @@ def _session(args: argparse.Namespace, folder: Path) -> int:
                 chat.switch("manager")
             try:
                 for line in sys.stdin:
-                    if bot.poll() is not None or not chat.handle(line):
+                    if bot.poll() is not None or not _handle(chat, line):
                         break
             except KeyboardInterrupt:
                 pass  # Ctrl-C: stop as /quit does (the bot, in the same process group, stops on it too)
@@ -154,6 +166,17 @@ def _session(args: argparse.Namespace, folder: Path) -> int:
             print(f"inspectbot: the bot stopped with {bot.returncode}:\n{_tail(log_path)}", file=sys.stderr)
             return 1
     return 0
+
+
+def _handle(chat: TerminalChat, line: str) -> bool:
+    """One typed line; what the local Bot API refuses is printed and the console carries on (the demo's
+    temporary database lives only as long as the console)."""
+    try:
+        return chat.handle(line)
+    except AssertionError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        chat.say(f"(that could not be done: {first}; carry on)")
+        return True
 
 
 def _wait_until_polling(api: FakeBotApi, bot: subprocess.Popen[bytes], timeout: float = 60) -> bool:

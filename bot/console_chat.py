@@ -3,26 +3,90 @@ what the bot sends to anyone is printed as it arrives.
 
 A watcher thread reads the local Bot API's chats every tenth of a second and prints each new or edited bot
 message once; the buttons of the current user's latest keyboard are numbered, and typing a number presses
-one. People are named from the bot's own database (read-only), so `/as provider` finds whoever the bot
-knows as a provider.
+one; a button the bot has since taken away is said to be gone, never pressed. A file the bot sends is saved
+to a folder and its path printed, so it can be opened. `/clock` sets the bot's test clock (bot.clock's
+file), so reminders and windows can be tried on any day. People are named from the bot's own database
+(read-only), so `/as provider` finds whoever the bot knows as a provider.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.localapi import BotMessage, FakeBotApi
 
 ROLES = ("manager", "inspector", "provider")
 HELP = (
     "Type a message as the current user. A number presses that button of the last keyboard.\n"
-    "/as manager|inspector|provider|ID switches user; /quit (or end of input) stops."
+    "/as manager|inspector|provider|ID switches user; /clock 2026-12-07 08:59 sets the bot's clock\n"
+    "(/clock alone shows it); files the bot sends are saved and their path printed;\n"
+    "/quit (or end of input) stops."
 )
+#: `/clock` takes a local date and time: 2026-12-07 08:59, 2026-12-07T08:59[:30] or 7/12/2026 08:59.
+_CLOCK = re.compile(
+    r"^(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})|(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4}))"
+    r"(?:[ T](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?$"
+)
+
+
+class ConsoleClock:
+    """The bot's test clock file (bot.clock.FileClock reads it): `/clock` writes a moment there."""
+
+    def __init__(self, path: Path, zone: ZoneInfo) -> None:
+        self.path = path
+        self.zone = zone
+        self._written = (datetime.now(zone), time.monotonic())  # what was last written, and when
+
+    def start(self, now: datetime) -> None:
+        """Write the real time before the bot starts: until `/clock`, the bot runs on real time."""
+        self._write(now)
+
+    def _write(self, moment: datetime) -> None:
+        """A whole new file, put in place at once: the bot never reads a half-written one."""
+        partial = self.path.with_suffix(".tmp")
+        partial.write_text(moment.isoformat(), encoding="utf-8")
+        os.replace(partial, self.path)
+        self._written = (moment, time.monotonic())
+
+    def read(self) -> datetime:
+        """What the bot's clock says now: it runs on from the moment written, as FileClock does."""
+        moment, at = self._written
+        return (moment + timedelta(seconds=time.monotonic() - at)).astimezone(self.zone)
+
+    @staticmethod
+    def shown(moment: datetime) -> str:
+        return f"{moment:%A %-d %B %Y %H:%M:%S}"
+
+    def set(self, text: str) -> str:
+        """`/clock DATE [TIME]`: write that local moment (midnight without a time); the line to print."""
+        found = _CLOCK.match(text.strip())
+        if found is None:
+            return "(give a date and time: /clock 2026-12-07 08:59; the bot's clock is unchanged)"
+        g = found.groupdict()
+        try:
+            moment = datetime(
+                int(g["y"] or g["y2"]),
+                int(g["m"] or g["m2"]),
+                int(g["d"] or g["d2"]),
+                int(g["H"] or 0),
+                int(g["M"] or 0),
+                int(g["S"] or 0),
+                tzinfo=self.zone,
+            )
+        except ValueError as exc:
+            return f"(that is not a date and time: {exc}; the bot's clock is unchanged)"
+        self._write(moment)
+        return f"(the bot's clock now says {self.shown(moment)} {self.zone.key}; it runs on from there)"
 
 
 class PeopleBook:
@@ -63,10 +127,21 @@ class PeopleBook:
 class TerminalChat:
     """One person at a time types; everyone's messages from the bot are printed."""
 
-    def __init__(self, api: FakeBotApi, people: PeopleBook, out: TextIO) -> None:
+    def __init__(
+        self,
+        api: FakeBotApi,
+        people: PeopleBook,
+        out: TextIO,
+        *,
+        files: Path | None = None,
+        clock: ConsoleClock | None = None,
+    ) -> None:
         self.api = api
         self.people = people
         self.out = out
+        self.files = files  # where sent files are saved (made on the first one); None: only described
+        self.clock = clock  # None: the bot runs on real time and /clock says so
+        self._saved: dict[tuple[int, int], Path] = {}
         self.user_id: int | None = None
         self._seen: dict[tuple[int, int], int] = {}  # (chat, message) -> versions seen
         self._keyboard: tuple[int, list[str]] | None = None  # message id, callback data by number - 1
@@ -112,6 +187,11 @@ class TerminalChat:
         if text.startswith("/as ") or text == "/as":
             self.switch(text[3:])
             return True
+        if text.startswith("/clock ") or text == "/clock":
+            self._set_clock(text[len("/clock") :])
+            return True
+        if text.split("@")[0] == "/help":
+            self.say("(console) " + HELP.replace("\n", "\n(console) "))
         if self.user_id is None:
             self.say("(nobody is typing yet: /as manager|inspector|provider|ID)")
             return True
@@ -122,8 +202,19 @@ class TerminalChat:
             if not 1 <= number <= len(data):
                 self.say(f"(there are buttons 1 to {len(data)})")
                 return True
+            if not self._still_there(message_id, data[number - 1]):
+                self.say(
+                    f"(button {number} is no longer there: the bot has taken it away; nothing was pressed)"
+                )
+                return True
             since = user.mark()
-            query = user.press(data[number - 1], message=message_id)
+            try:
+                query = user.press(data[number - 1], message=message_id)
+            except AssertionError:  # taken away between the check and the press
+                self.say(
+                    f"(button {number} is no longer there: the bot has taken it away; nothing was pressed)"
+                )
+                return True
             try:
                 answer = user.wait_answer(query, timeout=10)
             except AssertionError:
@@ -143,6 +234,23 @@ class TerminalChat:
             self.say("(no answer from the bot within 10 s)")
         self.scan()
         return True
+
+    def _still_there(self, message_id: int, data: str) -> bool:
+        """Whether the message still shows a button with this callback data (the bot may have removed it)."""
+        assert self.user_id is not None
+        try:
+            message = self.api.chat(self.user_id).message(message_id)
+        except AssertionError:  # the message itself is gone
+            return False
+        return not message.deleted and data in message.callback_data.values()
+
+    def _set_clock(self, text: str) -> None:
+        if self.clock is None:
+            self.say("(this console's bot runs on real time: its clock can't be set)")
+        elif not text.strip():
+            self.say(f"(the bot's clock says {self.clock.shown(self.clock.read())} {self.clock.zone.key})")
+        else:
+            self.say(self.clock.set(text))
 
     # ------------------------------------------------------------ output
 
@@ -168,13 +276,37 @@ class TerminalChat:
             head += " (edited)"
         body = message.text
         if message.document is not None:
-            body = f"[file {message.document.filename}, {len(message.document.content or b'')} bytes] {body}"
+            body = f"{self._file(message)} {body}".rstrip()
         self._print_line(f"{head}: {body}")
         if mine and message.callback_data:
             self._number(message)
         elif message.buttons:
             buttons = " | ".join(text for row in message.buttons for text in row)
             self._print_line(f"  (buttons: {buttons}; /as {message.chat_id} to press them)")
+
+    def _file(self, message: BotMessage) -> str:
+        """Save a sent file (once per message) and say where; only describe it if it can't be saved."""
+        document = message.document
+        assert document is not None
+        content = document.content or b""
+        name = Path(document.filename or f"file-{message.message_id}").name or f"file-{message.message_id}"
+        key = (message.chat_id, message.message_id)
+        if self.files is None or document.content is None:
+            return f"[file {name}, {len(content)} bytes]"
+        path = self._saved.get(key)
+        if path is None:
+            try:
+                self.files.mkdir(parents=True, exist_ok=True)
+                path = self.files / name
+                n = 1
+                while path.exists():
+                    n += 1
+                    path = self.files / f"{Path(name).stem}-{n}{Path(name).suffix}"
+                path.write_bytes(content)
+            except OSError as exc:
+                return f"[file {name}, {len(content)} bytes, not saved: {exc.strerror}]"
+            self._saved[key] = path
+        return f"[file {name}, {len(content)} bytes, saved as {path}]"
 
     def scan(self) -> None:
         """Print every bot message not printed yet, and every edit."""

@@ -99,14 +99,18 @@ async def build_demo(
             else:
                 kind = "reply" if hours.quiet(due_at) else "notice"
                 template, params = "draft_sent", {"sent": draft_day.isoformat()}
+                # Said as it is: a reminder now would wait for the reminding hours, so the demo sends a
+                # kind that goes now (store.outbox.sendable_kinds).
+                reminding = f"working days, {hours.remind_at:%H:%M} to {hours.quiet_from:%H:%M}"
+                quiet = f"{hours.quiet_from:%H:%M} to {hours.quiet_until:%H:%M}"
                 note = (
-                    "the notice that the draft report was sent: it is outside the hours reminders go"
-                    f" (working days, {hours.remind_at:%H:%M} to {hours.quiet_from:%H:%M})"
+                    "the notice that the draft report was sent (not a reminder: reminders go only on"
+                    f" {reminding}; a notice goes at any hour outside the quiet hours, {quiet})"
                 )
                 if kind == "reply":
-                    note += (
-                        f", in the quiet hours even ({hours.quiet_from:%H:%M} to {hours.quiet_until:%H:%M}),"
-                        " so it goes as a reply, the one kind sent at any hour"
+                    note = (
+                        "the notice that the draft report was sent, as a reply: it is the quiet hours"
+                        f" ({quiet}), when only replies go, and reminders go only on {reminding}"
                     )
             await outbox.enqueue(
                 conn,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
-from telegram.ext import CommandHandler, filters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
@@ -32,33 +32,96 @@ async def assign_command(update: Update, context: InspectContext) -> None:
         return
     words = command_text(message.text or "").split()
     ref = parse_ref(words[0]) if words else None
+    if ref is not None and (len(words) == 1 or (len(words) == 2 and words[1].lower() == "inspector")):
+        await _offer(update, context, person, ref)  # the step-by-step form: the inspectors as buttons
+        return
     if ref is None or len(words) < 3 or words[1].lower() != "inspector":
         await reply(update, USAGE)
         return
-    db = context.services.db
     who = " ".join(words[2:])
     inspector = await _inspector(context, who)
     if isinstance(inspector, str):
         await reply(update, inspector)
         return
+    await reply(update, await _assign(context, person, ref, inspector))
+
+
+#: Button data: "asg:<ref>:<person id>", checked again on press (a manager, the case, an active inspector).
+_PRESS = r"^asg:[0-9]+:[0-9]+$"
+_OFFERED = 12
+
+
+async def _offer(update: Update, context: InspectContext, person: Person, ref: int) -> None:
+    """`/assign 12`: the inspectors who have joined, one button each (the first 12 by name)."""
+    db = context.services.db
+    try:
+        case = await db.cases.get(person, ref)
+    except (NotFound, PermissionDenied) as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see the cases.")
+        return
+    on_case = {m.person_id for m in case.members}
+    joined = [
+        p
+        for p in await db.people.inspectors_named("", limit=_OFFERED + 1 + len(on_case))
+        if p.id not in on_case
+    ]
+    if not joined:
+        await reply(
+            update,
+            f"No other inspector has joined yet to put on <b>{case_title(case)}</b>. Invite one with "
+            f"/invite inspector {case.ref}.",
+        )
+        return
+    more = (
+        f" (the first {_OFFERED}; for another, send <code>/assign {case.ref} inspector NAME</code>)"
+        if len(joined) > _OFFERED
+        else ""
+    )
+    rows = [
+        [InlineKeyboardButton(p.display_name[:60], callback_data=f"asg:{case.ref}:{p.id}")]
+        for p in joined[:_OFFERED]
+    ]
+    assert update.effective_message is not None
+    await update.effective_message.reply_html(
+        f"Which inspector should be on <b>{case_title(case)}</b>?{more}",
+        reply_markup=InlineKeyboardMarkup(rows),
+        do_quote=False,
+    )
+
+
+async def assign_pressed(update: Update, context: InspectContext) -> None:
+    """A button of `/assign 12`: everything is checked again as for the one-line form."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if query is None or query.data is None or person is None:
+        return
+    await query.answer()
+    _, ref_text, person_text = query.data.split(":")
+    if person.role is not Role.MANAGER:
+        await query.edit_message_text("Only managers can put an inspector on a case. Nothing was changed.")
+        return
+    inspector = await context.services.db.people.inspector_numbered(int(person_text))
+    if inspector is None or inspector.id != int(person_text):
+        await query.edit_message_text("That inspector is no longer active. Nothing was changed.")
+        return
+    await query.edit_message_text(await _assign(context, person, int(ref_text), inspector), parse_mode="HTML")
+
+
+async def _assign(context: InspectContext, person: Person, ref: int, inspector: Person) -> str:
+    """Put `inspector` on case `ref`; what to tell the manager (the store tells the inspector)."""
+    db = context.services.db
     try:
         before = await db.cases.get(person, ref)
         if any(m.person_id == inspector.id for m in before.members):
-            await reply(
-                update, f"{escape(inspector.display_name)} is already on <b>{case_title(before)}</b>."
-            )
-            return
+            return f"{escape(inspector.display_name)} is already on <b>{case_title(before)}</b>."
         after = await db.cases.add_member(person, ref, inspector.id, Role.INSPECTOR)
     except NotFound as exc:
-        await reply(update, escape(str(exc)) + " Send /cases to see the cases.")
-        return
+        return escape(str(exc)) + " Send /cases to see the cases."
     except (InvalidInput, PermissionDenied) as exc:
-        await reply(update, escape(str(exc)))
-        return
-    await reply(
-        update,
+        return escape(str(exc))
+    return (
         f"{escape(inspector.display_name)} is now on <b>{case_title(after)}</b> as its inspector; "
-        "I've told them.",
+        "I've told them."
     )
 
 
@@ -81,4 +144,7 @@ async def _inspector(context: InspectContext, who: str) -> Person | str:
 
 
 def handlers() -> list[Handler]:
-    return [CommandHandler("assign", assign_command, filters=filters.ChatType.PRIVATE)]
+    return [
+        CommandHandler("assign", assign_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(assign_pressed, pattern=_PRESS),
+    ]

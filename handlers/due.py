@@ -19,6 +19,7 @@ from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, refuse_uninvited, reply
 from handlers.render import (
     CASE_BUTTON_LIMIT,
+    button_text,
     case_keyboard,
     case_title,
     deadline_answer,
@@ -450,7 +451,7 @@ async def _offer_choices(
     """Up to four likely milestones of the case as buttons; `reading` is of `text`."""
     labels = {m.key: m.label for m in get_kind(case.kind).milestones}
     rows = [
-        [InlineKeyboardButton(labels[m.key], callback_data=f"{_ASK}:{m.key}:{case.ref}")]
+        [InlineKeyboardButton(button_text(labels[m.key]), callback_data=f"{_ASK}:{m.key}:{case.ref}")]
         for m in reading.narrowed([d.key for d in timeline]).matches[:4]
     ]
     assert update.effective_message is not None

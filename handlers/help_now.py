@@ -7,15 +7,17 @@ deadlines (store.lists), at most `LIMIT` in all; how many more there are is said
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from handlers.context import InspectContext
 from handlers.render import case_title
 from handlers.requests import situation
 from store.errors import NotFound
-from store.models import Person
+from store.models import Case, Person
 from workflows.actions import PARTY_BY_ROLE, Action, Waiting, available
 from workflows.dates import format_date
+from workflows.flows import Party
 from workflows.request_kinds import get_flow
 
 #: Cases looked at for one /help.
@@ -39,35 +41,62 @@ def action_line(action: Action) -> str:
     return text + (f" ({action.command})" if action.command else "")
 
 
+@dataclass(frozen=True)
+class NowSection:
+    """The "What you can do now" text, the cases looked at (soonest first) and the commands that work on
+    them today, so /help's list above it shows only forms that work as printed."""
+
+    text: str
+    cases: tuple[Case, ...] = ()
+    actions: tuple[Action, ...] = ()
+
+    def command(self, key: str) -> str | None:
+        """The first case's command for action `key` ('/defer 3'), None if no case offers it today."""
+        return next((a.command for a in self.actions if a.key == key and a.command), None)
+
+
 async def doable_now(context: InspectContext, person: Person) -> str:
     """The "What you can do now" section for `person`: per case, the actions available today."""
+    return (await now_section(context, person)).text
+
+
+async def now_section(context: InspectContext, person: Person) -> NowSection:
+    """What `doable_now` says, with the cases and actions behind it. For a manager, the inspector's
+    /notify is among the actions (a manager may record it too) though not in the text."""
     services = context.services
     db = services.db
     party = PARTY_BY_ROLE.get(person.role)
     if party is None:
-        return ""
+        return NowSection("")
     today = services.today()
     waiting_refs, _ = await db.requests.waiting_cases(person, LIMIT)
     page = await db.lists.open_cases(person, today, limit=LIMIT)
     refs = list(dict.fromkeys([*waiting_refs, *(line.case.ref for line in page.items)]))[:LIMIT]
     blocks: list[str] = []
+    cases: list[Case] = []
+    offered: list[Action] = []
     for ref in refs:
         try:
             case = await db.cases.get(person, ref)
             requests = await db.requests.for_case(person, ref)
         except NotFound:
             continue  # closed or left since the list was read: nothing to do on it now
+        cases.append(case)
         waiting = [
             Waiting(r.kind, get_flow(r.kind).machine.events(r.state, party)) for r in requests if not r.final
         ]
-        actions = available(situation(services, case), party, ref, waiting)
+        now = situation(services, case)
+        actions = available(now, party, ref, waiting)
+        offered += actions
+        if party is Party.MANAGER:
+            offered += [a for a in available(now, Party.INSPECTOR, ref, waiting) if a.key == "notify"]
         if actions:
             blocks.append(f"<b>{case_title(case)}</b>\n" + "\n".join(f"• {action_line(a)}" for a in actions))
     head = "<b>What you can do now</b>"
     if not page.total and not waiting_refs:
-        return f"{head}\nYou have no open cases."
+        return NowSection(f"{head}\nYou have no open cases.")
     body = "\n\n".join(blocks) if blocks else "Nothing waits for you on your open cases today."
     more = page.total - len(refs)
-    cases = "case" if more == 1 else "cases"
-    tail = f"\n\n({more} more open {cases} not shown here: /cases lists them all, soonest first.)"
-    return f"{head}\n{body}" + (tail if more > 0 else "")
+    noun = "case" if more == 1 else "cases"
+    tail = f"\n\n({more} more open {noun} not shown here: see them all, soonest first, with /cases.)"
+    return NowSection(f"{head}\n{body}" + (tail if more > 0 else ""), tuple(cases), tuple(offered))

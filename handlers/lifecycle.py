@@ -359,11 +359,40 @@ def _edit_keyboard(ref: int, person: Person, kind: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(rows)
 
 
-async def edit_command(update: Update, context: InspectContext) -> None:
+_INSPECTOR_EDIT_USAGE = (
+    "One line: <code>/edit 12 days 3/3/2027 4/3/2027</code> (the planned on-site days); for an adoption "
+    "support agency, <code>/edit 12 single yes</code> or <code>no</code>. Or send <code>/edit 12 days</code> "
+    "and I'll ask for them. A manager corrects the setting's name or the kind."
+)
+#: What each field of /edit asks for when it is named without a value (`/edit 12 days`).
+_PROMPTS = {
+    "days": "Send the first on-site day and, if you know it, the last (e.g. 3/3/2027 4/3/2027).",
+    "name": "Send the setting's correct name (the home, agency or local authority, never a child).",
+    "kind": "Send the kind: " + ", ".join(f"<code>{k}</code>" for k in KINDS) + ".",
+    "urn": "Send the setting's URN (Ofsted's unique reference number, like SC123456 or 1234567).",
+    "single": "Is the agency a single individual (20 working days' notice, not 10)? Send yes or no.",
+}
+
+
+def _edit_usage(person: Person) -> str:
+    """The one-line forms this person may use: inspectors correct the days (and single individual) only."""
+    return _EDIT_USAGE if person.role is Role.MANAGER else _INSPECTOR_EDIT_USAGE
+
+
+def _editable(person: Person, kind: str) -> tuple[str, ...]:
+    """The fields this person may correct on a case of `kind` (as _edit_keyboard offers them)."""
+    fields = ("days", "single") if single_individual_matters(kind) else ("days",)
+    return (*fields, "name", "kind", "urn") if person.role is Role.MANAGER else fields
+
+
+async def edit_command(update: Update, context: InspectContext) -> str | int:
+    """`/edit 12` offers the fields; `/edit 12 days` asks for the days; `/edit 12 days 3/3/2027` corrects."""
     refusal = "Only the inspector on a case or a manager can correct it."
-    found = await _staff_case(update, context, refusal, _EDIT_USAGE)
+    person = await current_person(update, context)
+    usage = _EDIT_USAGE if person is None else _edit_usage(person)
+    found = await _staff_case(update, context, refusal, usage)
     if found is None:
-        return
+        return ConversationHandler.END
     person, case, rest = found
     if not rest:
         assert update.effective_message is not None
@@ -372,17 +401,31 @@ async def edit_command(update: Update, context: InspectContext) -> None:
             reply_markup=_edit_keyboard(case.ref, person, case.kind),
             do_quote=False,
         )
-        return
+        return ConversationHandler.END
     what = rest[0].lower()
-    if what not in ("name", "days", "kind", "single", "urn") or len(rest) < 2:
-        await reply(update, _EDIT_USAGE)
-        return
+    if what not in ("name", "days", "kind", "single", "urn"):
+        await reply(update, f"'{quoted(rest[0])}' isn't something I can correct. {usage}")
+        return ConversationHandler.END
+    if len(rest) < 2:
+        if what not in _editable(person, case.kind):
+            await reply(update, _not_editable(person, what, case))
+            return ConversationHandler.END
+        draft(context, _EDIT_DRAFT).update(ref=case.ref, what=what)
+        await reply(update, f"Correcting <b>{case_title(case)}</b>. {_PROMPTS[what]} Or /cancel.")
+        return EDIT_VALUE
     asked = _ask_days(context, case, rest[1:]) if what == "days" else None
     if asked is not None:
         assert update.effective_message is not None
         await update.effective_message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
-        return
+        return ConversationHandler.END
     await reply(update, await _edit(context, person, case.ref, what, rest[1:]))
+    return ConversationHandler.END
+
+
+def _not_editable(person: Person, what: str, case: Case) -> str:
+    if what == "single":
+        return f"<b>{case_title(case)}</b> is not an adoption support agency: there is no single individual."
+    return f"Only a manager can correct the setting's name or the kind. {_edit_usage(person)}"
 
 
 async def edit_pressed(update: Update, context: InspectContext) -> str | int:
@@ -394,14 +437,7 @@ async def edit_pressed(update: Update, context: InspectContext) -> str | int:
     _, ref_text, what = query.data.split(":")
     answers = draft(context, _EDIT_DRAFT)
     answers.update(ref=int(ref_text), what=what)
-    prompts = {
-        "days": "Send the first on-site day and, if you know it, the last (e.g. 3/3/2027 4/3/2027).",
-        "name": "Send the setting's correct name (the home, agency or local authority, never a child).",
-        "kind": "Send the kind: " + ", ".join(f"<code>{k}</code>" for k in KINDS) + ".",
-        "urn": "Send the setting's URN (Ofsted's unique reference number, like SC123456 or 1234567).",
-        "single": "Is the agency a single individual (20 working days' notice, not 10)? Send yes or no.",
-    }
-    await query.edit_message_text(prompts[what] + " Or /cancel.", parse_mode="HTML")
+    await query.edit_message_text(_PROMPTS[what] + " Or /cancel.", parse_mode="HTML")
     return EDIT_VALUE
 
 
@@ -576,9 +612,9 @@ def handlers() -> list[Handler]:
             _EDIT_DRAFT,
             CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind|single|urn)$"),
             {EDIT_VALUE: [expect_text(value_typed)]},
+            CommandHandler("edit", edit_command, filters=private),  # `/edit 12 days` asks for them
         ),
         CommandHandler("close", close_command, filters=private),
-        CommandHandler("edit", edit_command, filters=private),
         CommandHandler("reopen", reopen_command, filters=private),
         CommandHandler("undo", undo_command, filters=private),
         CallbackQueryHandler(undo_pressed, pattern=rf"^undo:{REF_DATA}:([0-9]{{1,12}}|keep)$"),

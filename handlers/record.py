@@ -1,6 +1,7 @@
 """/record: what happened on a case (visit ended, draft sent, judgement...), and what that changed.
 
-One-line forms: /record 12 draft_report 2/3/2026, /record 12 judgement inadequate, /record 12 concerns yes
+One-line forms: /record 12 draft_report 2/3/2026, /record 12 judgement inadequate, /record 12 concerns yes;
+/record 12 asks what happened on #12, step by step.
 
 What is possible but odd (a final report before the comments deadline, a visit longer than its kind
 allows) is asked first: Yes / No buttons carry the case, the key and the date they confirm
@@ -18,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
-from handlers.parsing import REF_DATA, ArgumentError, parse_ref, split_args
+from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import (
     button_text,
@@ -32,7 +33,7 @@ from handlers.render import (
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import Case, Person
+from store.models import Case, Person, Role
 from workflows import notices
 from workflows.changes import diff
 from workflows.dates import format_date, parse_date
@@ -82,10 +83,13 @@ def _draft(context: InspectContext) -> dict[str, Any]:
 
 async def record(update: Update, context: InspectContext) -> int:
     refusal = "Only the inspector on a case or a manager can record what happened."
+    message = update.effective_message
+    words = command_text((message.text or "") if message is not None else "").split()
+    if len(words) == 1 and parse_ref(words[0]) is not None:
+        return await _record_on(update, context, refusal, parse_ref(words[0]) or 0)
     person = await begin(update, context, draft_key=_DRAFT, refusal=refusal, one_line=_one_line)
     if person is None:
         return ConversationHandler.END
-    message = update.effective_message
     assert message is not None
     cases = await context.services.db.lists.pick(person)
     if not cases.total:
@@ -107,6 +111,27 @@ async def record(update: Update, context: InspectContext) -> int:
         do_quote=False,
     )
     return CHOOSE_CASE
+
+
+async def _record_on(update: Update, context: InspectContext, refusal: str, ref: int) -> int:
+    """`/record 12` (what /help's "What you can do now" offers): step by step, on that case, from "what
+    happened?"."""
+    person = await current_person(update, context)
+    if person is None:
+        return ConversationHandler.END
+    if person.role == Role.PROVIDER:
+        await reply(update, refusal)
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_DRAFT] = {}  # a fresh draft, as begin() starts one
+    try:
+        case = await context.services.db.cases.get(person, ref)
+    except NotFound as exc:
+        await reply(update, escape(str(exc)) + " Send /cases to see yours.")
+        return ConversationHandler.END
+    _draft(context)["ref"] = case.ref
+    await _ask_what(update, context, case)
+    return CHOOSE_WHAT
 
 
 async def case_chosen(update: Update, context: InspectContext) -> int:
@@ -284,6 +309,8 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
         outcome = key in (JUDGEMENT, CONCERNS)
         reviews = len(await db.requests.for_case(person, ref, "case_review")) if outcome else 0
         notice = ""
+        if key == JUDGEMENT and not get_kind(before_case.kind).grades:
+            return False, _no_judgement(before_case)
         if key == JUDGEMENT:
             grade = "_".join(value.lower().split())
             after_case = await db.cases.set_outcome(person, ref, judgement=grade)
@@ -317,6 +344,18 @@ async def apply(context: InspectContext, person: Person, ref: int, key: str, val
     if outcome and len(await db.requests.for_case(person, ref, "case_review")) > reviews:
         lines.append("The managers are prompted for the case review.")
     return True, "\n".join(lines)
+
+
+def _no_judgement(case: Case) -> str:
+    """A kind without grades (an assurance visit): say so, and what can be recorded instead."""
+    kind = get_kind(case.kind)
+    instead = (
+        f" You can record whether there were serious or widespread concerns: "
+        f"<code>/record {case.ref} concerns yes</code> or <code>no</code>."
+        if kind.uses_concerns
+        else f" Send <code>/record {case.ref}</code> to see what can be recorded."
+    )
+    return f"{escape(kind.name)} ({case_title(case)}) has no judgement to record.{instead}"
 
 
 #: A compliance date recorded again: the same notice (or another with that date, which its visit checks).

@@ -19,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
-from handlers.render import case_title, relative, rule_line, when
+from handlers.render import button_text, case_title, relative, rule_line, when
 from handlers.timeline import hidden
 from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
@@ -39,6 +39,12 @@ _LEADS = {
     Lead.SOON.value: "due soon",
     Lead.DUE.value: "due today",
     Lead.OVERDUE.value: "overdue",
+}
+#: How /reminders labels a coming reminder, by its lead: what it will say when it goes.
+_COMING = {
+    Lead.SOON.value: "reminder: due soon",
+    Lead.DUE.value: "reminder: due that day",
+    Lead.OVERDUE.value: "sent if it is still not done, as overdue",
 }
 #: Done buttons on one reminder message at most (the rest: /record).
 _DONE_BUTTONS = 3
@@ -236,7 +242,7 @@ def _buttons(
     rows: list[list[InlineKeyboardButton]] = []
     if person.role is not Role.PROVIDER:
         rows += [
-            [InlineKeyboardButton(f"Done: {d.label[:40]}", callback_data=f"{_PREFIX}:done:{r.id}")]
+            [InlineKeyboardButton(button_text(f"Done: {d.label}"), callback_data=f"{_PREFIX}:done:{r.id}")]
             for r, d in done_rows[:_DONE_BUTTONS]
         ]
     if first.kind in ("remind", "digest"):
@@ -374,6 +380,7 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
     services = context.services
     lines = ["Your coming reminders:"]
     cases: dict[int, tuple[str, dict[str, Deadline]] | None] = {}
+    refs: list[int] = []  # the cases named, for a /mute that works as shown
     for row in rows:
         if row.case_id is not None and row.case_id not in cases:
             case = await services.db.outbox.case(row.case_id)
@@ -382,6 +389,7 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
             cases[row.case_id] = (
                 None if concealed else (case_title(case), _timeline(case, services)) if case else ("", {})
             )
+            refs += [case.ref] if case and not concealed else []
         found = cases.get(row.case_id or 0, ("", {}))
         if found is None:
             continue
@@ -389,12 +397,15 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
         local = row.due_at.astimezone(context.services.zone)
         key = str(row.params.get("key", row.template))
         what = escape(timeline[key].label) if key in timeline else escape(key.replace("_", " "))
-        lead = _LEADS.get(str(row.params.get("lead")), "news")
+        # Each is sent on its day: a future reminder is one *for when* it is overdue, not overdue now.
+        lead = _COMING.get(str(row.params.get("lead")), "news")
         lines.append(f"• {format_date(local.date())}, {format_time(local.time())}: {title}, {what} ({lead})")
     if len(lines) == 1:
         await reply(update, "No reminders are waiting for you. Send /cases to see your deadlines.")
         return
-    lines.append("\n/mute REF stops a case's reminders; /unmute REF brings them back.")
+    if refs:
+        ref = refs[0]
+        lines.append(f"\n/mute {ref} stops the reminders of case #{ref}; /unmute {ref} brings them back.")
     await reply(update, "\n".join(lines))
 
 
@@ -408,6 +419,7 @@ async def _mute(update: Update, context: InspectContext, muted: bool) -> None:
         await reply(update, f"Which case? Send <code>/{name} 12</code>.")
         return
     try:
+        was_muted = await context.services.db.outbox.is_muted(person, ref)
         case = await context.services.db.outbox.set_muted(person, ref, muted)
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
@@ -419,8 +431,12 @@ async def _mute(update: Update, context: InspectContext, muted: bool) -> None:
             else ""
         )
         await reply(update, f"Reminders for {case_title(case)} are off. /unmute {ref} turns them on.{extra}")
-    else:
+    elif was_muted:
         await reply(update, f"Reminders for {case_title(case)} are on again.")
+    else:
+        await reply(
+            update, f"Reminders for {case_title(case)} were not muted: they are on. /mute {ref} stops them."
+        )
 
 
 async def mute_command(update: Update, context: InspectContext) -> None:

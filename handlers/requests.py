@@ -521,12 +521,18 @@ async def ground_pressed(update: Update, context: InspectContext) -> str | int:
 
 
 async def explanation_typed(update: Update, context: InspectContext) -> str | int:
+    message = update.effective_message
+    kind = str(draft(context, _DEFER_DRAFT).get("kind", ""))
+    warning = deferral.absence_warning(kind, (message.text or "") if message is not None else "")
+    # Before Send, not after: staff absence is not a ground (deferral policy), so the provider may
+    # rather press /cancel. Braces doubled: the question is a format string.
+    caution = "" if warning is None else "\n\n⚠️ " + escape(warning).replace("{", "{{").replace("}", "}}")
     return await _typed_then_confirm(
         update,
         context,
         (_DEFER_DRAFT, "explanation"),
         ("Send the request", "dfc:send"),
-        "Ask the managers to defer case #{ref}?{said}\nPress Send, or /cancel.",
+        "Ask the managers to defer case #{ref}?{said}" + caution + "\nPress Send, or /cancel.",
         DEFER_CONFIRM,
         limit=(deferral.EXPLANATION_LIMIT, DEFER_TEXT),
     )

@@ -8,52 +8,109 @@ from telegram import Update
 from telegram.ext import CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
-from handlers.help_now import doable_now
+from handlers.help_now import NowSection, now_section
 from handlers.menu import set_menu
 from handlers.people import NOT_INVITED, current_person, reply
 from handlers.render import case_title
 from store.errors import InvalidInput, InviteInvalid
-from store.models import Person, Role
+from store.models import Case, Person, Role
+from workflows.names import COMMON_WORDS, words
 
-_COMMON = [
-    "/cases: your open cases, each with its next deadline (/cases closed: the closed ones)",
-    "/case 12 or /case oak: everything recorded on a case",
-    "/due 12: the upcoming deadlines of case #12",
-    "/calendar 12: your deadlines on #12 as a calendar file, with reminders; /timeline 12: a picture",
+#: Asked in words, never a command: shown to every role.
+_ASK = (
     "Or just ask: <i>when is the draft due?</i>, <i>when do my comments have to be in?</i>, "
-    "<i>what's due this week?</i>, <i>is anything overdue?</i>",
-    "/cancel: stop what you are doing",
-]
-_BY_ROLE: dict[Role, list[str]] = {
-    Role.MANAGER: [
-        "/newcase: set up an inspection",
-        "/record: record what happened (visit ended, draft sent, judgement...)",
-        "/undo 12: take back the last thing recorded on #12",
-        "/edit 12: correct the planned days, the setting's name, its URN or the kind",
-        "/close 12: close a case (completed, entered by mistake, withdrawn...); /reopen 12 brings it back",
-        "/invite: invite an inspector, a provider or another manager",
-        "/assign 12 inspector Ian: put an inspector who has joined on case #12 (by name or number)",
-        "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
-        "/feedback 12: the post-inspection survey's answers on #12; /feedback: a summary across cases",
-        "/review 12: start or see the case review of #12 (its checklist, the debrief, then the decision)",
-    ],
-    Role.INSPECTOR: [
-        "/newcase: set up an inspection",
-        "/record: record what happened (visit ended, draft sent, judgement...)",
-        "/undo 12: take back the last thing recorded on #12",
-        "/edit 12 days: correct the planned on-site days",
-        "/close 12: close a case (completed, entered by mistake, withdrawn...)",
-        "/invite provider 12: invite the provider of your case #12",
-        "/notify 12: record that the provider of #12 was told of the inspection (they are told the dates)",
-    ],
-    Role.PROVIDER: [
-        "/defer 12: ask the managers to defer the inspection of #12 (before it starts; an unannounced one "
-        "once inspectors arrive)",
-        "/complain 12: make a formal complaint about #12 (the steps, inside its window)",
-        "/comments 12: send your comments on the draft report of #12",
-        "/survey: answer (or carry on with) the short survey Ofsted sends once the report is out",
-    ],
-}
+    "<i>what's due this week?</i>, <i>is anything overdue?</i>"
+)
+
+
+def _common(ref: int | None, word: str | None) -> list[str]:
+    """The commands every role has. Each is shown as it works: on the person's own case `ref` (their
+    soonest), or, with no case yet, only the forms that need none."""
+    if ref is None:
+        return [
+            "/cases: your open cases, each with its next deadline; /cases closed: the closed ones",
+            "/reminders: the reminders coming to you",
+            "Once you are on a case, /help shows its commands with its number.",
+            _ASK,
+            "/cancel: stop what you are doing",
+        ]
+    by_name = f" or /case {word}" if word else ""
+    return [
+        "/cases: your open cases, each with its next deadline; /cases closed: the closed ones",
+        f"/case {ref}{by_name}: everything recorded on a case",
+        f"/due {ref}: the upcoming deadlines of case #{ref}",
+        f"/calendar {ref}: your deadlines on #{ref} as a calendar file, with reminders; "
+        f"/timeline {ref}: a picture",
+        f"/reminders: the reminders coming to you; /mute {ref}: no more reminders on #{ref}; "
+        f"/unmute {ref}: reminders on #{ref} again",
+        _ASK,
+        "/cancel: stop what you are doing",
+    ]
+
+
+def _by_role(role: Role, case: Case | None, now: NowSection) -> list[str]:
+    """The role's own commands. Those open only at some stages (notify, defer, comment, complain, the
+    survey) are shown with a case where they work today ("What you can do now"), else said in words;
+    /undo once something is recorded on the case."""
+    ref = case.ref if case is not None else None
+    recorded = case is not None and bool(case.events or case.judgement is not None or case.concerns)
+    notify = now.command("notify")
+    told = (
+        f"{notify}: record that the provider was told of the inspection (they are told the dates)"
+        if notify
+        else "Recording that a provider was told of the inspection: its command is listed here when it is due"
+    )
+    record = f"/record {ref}: record what happened on #{ref} (visit ended, draft sent, judgement...)"
+    undo = [f"/undo {ref}: take back the last thing recorded on #{ref}"] if recorded else []
+    close = f"/close {ref}: close a case (completed, entered by mistake, withdrawn...)"
+    if role is Role.MANAGER:
+        lines = ["/newcase: set up an inspection"]
+        if ref is not None:
+            lines += [
+                record,
+                *undo,
+                f"/edit {ref}: correct the planned days, the setting's name, its URN or the kind",
+                f"{close}; /reopen: bring a closed one back",
+            ]
+        lines.append("/invite: invite an inspector, a provider or another manager")
+        if ref is not None:
+            lines += [
+                f"/assign {ref}: put an inspector who has joined on case #{ref}",
+                told,
+                f"/feedback {ref}: the post-inspection survey's answers on #{ref}; "
+                "/feedback: a summary across cases",
+                f"/review {ref}: start or see the case review of #{ref} "
+                "(its checklist, the debrief, the decision)",
+            ]
+        return [*lines, "/status: messages waiting, sent today and failed, and who can't be reached"]
+    if role is Role.INSPECTOR:
+        lines = ["/newcase: set up an inspection"]
+        if ref is not None:
+            lines += [
+                record,
+                *undo,
+                f"/edit {ref} days: correct the planned on-site days",
+                close,
+                f"/invite provider {ref}: invite the provider of your case #{ref}",
+                told,
+            ]
+        return lines
+    offers = [
+        (now.command("defer"), "ask the managers to defer the inspection of #{ref} (before it starts)"),
+        (now.command("comment"), "send your comments on the draft report of #{ref}"),
+        (now.command("complain"), "make a formal complaint about #{ref} (the steps, inside its window)"),
+        (now.command("survey"), "answer (or carry on with) the short survey on #{ref}"),
+    ]
+    # Each command names its case last ('/defer 3'): the words name it too.
+    lines = [f"{command}: {text.format(ref=command.split()[-1])}" for command, text in offers if command]
+    if len(lines) < len(offers):
+        lines.append(
+            "Asking to defer, comments on the draft report, a formal complaint and the survey each open at "
+            "a stage of the inspection: while one is open, its command is listed here"
+        )
+    return lines
+
+
 _ROLE_NAMES = {
     Role.MANAGER: "a regulatory inspection manager",
     Role.INSPECTOR: "an inspector",
@@ -61,9 +118,28 @@ _ROLE_NAMES = {
 }
 
 
-def help_text(person: Person) -> str:
-    lines = _BY_ROLE[person.role] + _COMMON
+def help_text(person: Person, now: NowSection | None = None) -> str:
+    """The role's commands, each as it works today on the person's soonest case (`now`, from
+    help_now.now_section): sent exactly as shown, none answers with its usage or a refusal."""
+    now = now or NowSection("")
+    case = now.cases[0] if now.cases else None
+    ref = case.ref if case is not None else None
+    word = _name_word(case) if case is not None else None
+    lines = _by_role(person.role, case, now) + _common(ref, word)
     return "Here is what you can do:\n" + "\n".join(f"• {line}" for line in lines)
+
+
+def _name_word(case: Case) -> str | None:
+    """A word of the setting's name that finds the case (`/case oak`), lower case; None if none will."""
+    # Not a word many names share ('house', 'the'): it would find other cases too (workflows.names).
+    found = [w for w in words(case.setting.name) if w.isalpha() and len(w) >= 3 and w not in COMMON_WORDS]
+    return found[0] if found else None
+
+
+async def _help(context: InspectContext, person: Person) -> str:
+    """/help's whole text: the commands, then "What you can do now"."""
+    now = await now_section(context, person)
+    return help_text(person, now) + "\n\n" + now.text
 
 
 async def start(update: Update, context: InspectContext) -> None:
@@ -88,9 +164,7 @@ async def start(update: Update, context: InspectContext) -> None:
         await reply(
             update,
             f"Welcome, {escape(person.display_name)}. You have joined as {_ROLE_NAMES[person.role]}{on}.\n\n"
-            + help_text(person)
-            + "\n\n"
-            + await doable_now(context, person),
+            + await _help(context, person),
         )
         return
     found = await db.people.get_by_telegram_id(user.id)
@@ -100,15 +174,14 @@ async def start(update: Update, context: InspectContext) -> None:
     if user.first_name and user.first_name != found.display_name:
         found = await db.people.set_display_name(found, user.first_name)  # managers start unnamed
     await set_menu(context, user.id, found.role)
-    hello = f"Hello, {escape(found.display_name)}.\n\n" + help_text(found)
-    await reply(update, hello + "\n\n" + await doable_now(context, found))
+    await reply(update, f"Hello, {escape(found.display_name)}.\n\n" + await _help(context, found))
 
 
 async def help_command(update: Update, context: InspectContext) -> None:
     """The role's commands, then what the person can do now on their cases (handlers.help_now)."""
     person = await current_person(update, context)
     if person is not None:
-        await reply(update, help_text(person) + "\n\n" + await doable_now(context, person))
+        await reply(update, await _help(context, person))
 
 
 def handlers() -> list[Handler]:

@@ -189,7 +189,7 @@ def across_cases(requests: list[Request]) -> str:
                 found = figures[question.key]
                 skipped = len(finished) - found["answers"]
                 mean = "no ratings" if found["mean"] is None else f"average <b>{found['mean']:g}</b> out of 5"
-                count = f"{found['answers']} answers ({skipped} skipped)"
+                count = f"{_count(found['answers'], 'answer')} ({skipped} skipped)"
                 lines.append(f"• {escape(question.text)} {mean} from {count}")
             else:
                 written = sum(isinstance(_answers(r).get(question.key), str) for r in finished)
@@ -199,9 +199,16 @@ def across_cases(requests: list[Request]) -> str:
         refs = sorted({r.case_ref for r in finished})
         named = ", ".join(f"#{ref}" for ref in refs[:_CASES_NAMED])
         more = f" and {len(refs) - _CASES_NAMED} more" if len(refs) > _CASES_NAMED else ""
-        lines.append(f"Finished on cases {named}{more}.")
-    lines.append("Send /feedback 12 for the answers on case #12.")
+        lines.append(f"Finished on {'case' if len(refs) == 1 else 'cases'} {named}{more}.")
+    # A case they can see, so the command works as shown: a finished one first.
+    ref = min(r.case_ref for r in finished) if finished else min(r.case_ref for r in requests)
+    lines.append(f"Send /feedback {ref} for the answers on case #{ref}.")
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 answer', '2 answers'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 # ---------------------------------------------------------------- answering

@@ -799,6 +799,17 @@ class OutboxRepository:
             raise InvalidInput("That reminder is no longer yours to act on.")
         return _row(row)
 
+    async def is_muted(self, person: Person, ref: int) -> bool:
+        """Whether `person` (who must see case `ref`) muted its reminders: /unmute says if they weren't."""
+        async with self._db.reading() as conn:
+            row = await guard.visible_case(conn, person, ref)
+            found = await first_row(
+                conn,
+                "SELECT 1 FROM reminder_mutes WHERE person_id = ? AND case_id = ?",
+                (person.id, row["id"]),
+            )
+        return found is not None
+
     async def set_muted(self, person: Person, ref: int, muted: bool) -> Case:
         """Mute or unmute a case's reminders for `person` (who must see it), reconciled at once."""
         from store.cases import build_case

@@ -9,6 +9,7 @@ import re
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from tests.botprocess import INSPECTBOT
 
@@ -103,3 +104,58 @@ def test_console_without_demo_starts_empty_and_stops_at_end_of_input() -> None:
         if console.proc.poll() is None:
             console.proc.kill()
             console.proc.wait()
+
+
+def test_console_survives_a_removed_button_saves_files_and_sets_the_clock(tmp_path: Path) -> None:
+    """Issue 20 items 1 and 13: a button the bot took away is said to be gone (the console carries on);
+    a sent file is saved where the console says; `/clock` moves the bot's clock; /help lists /clock."""
+    files = tmp_path / "files"
+    console = Console("--demo", "--reminder-in", "600", "--files", str(files))
+    try:
+        console.expect(r"^Demo: ", timeout=30)
+        # The demo's message is said as it goes: never "outside the hours reminders go" and sent anyway.
+        told = console.expect(r"^At \d\d:\d\d:\d\d \(\d\d:\d\d UTC\) Pat Provider gets (.*)$").group(1)
+        assert "outside the hours reminders go" not in told, told
+        console.expect(r"^\(you are now Maya Manager \(manager, 1001\)\)")
+        console.type("/as inspector")
+        console.expect(r"^\(you are now Ian Inspector \(inspector, 2002\)\)")
+        console.type("when is the draft due?")
+        console.expect(r"^bot: Which case do you mean\?")
+        number = console.expect(r"^  \[(\d+)\] #1 Oak Lodge$").group(1)
+        console.type(number)
+        console.expect(r"^bot( \(edited\))?: Draft report sent to the provider for #1 Oak Lodge: done on ")
+        console.type(number)  # the same button again: the bot has taken it away
+        console.expect(
+            rf"^\(button {number} is no longer there: the bot has taken it away; nothing was pressed\)"
+        )
+        console.type("/as nobody")  # bad input of the console's own: a line, and it carries on
+        console.expect(r"^\(no such user: ")
+
+        console.type("/timeline 1")
+        found = console.expect(r"^bot: \[file (\S+\.png), (\d+) bytes, saved as (.+?)\]")
+        saved = Path(found.group(3))
+        assert saved.parent == files.resolve() and saved.name == found.group(1)
+        assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and saved.stat().st_size == int(found.group(2))
+
+        console.type("/clock 2027-03-15 08:59")
+        console.expect(r"^\(the bot's clock now says Monday 15 March 2027 08:59:00 Europe/London; it runs on")
+        console.type("what's due this week?")
+        console.expect(r"^bot: .*15 March 2027")  # the bot's week is the console clock's
+        console.type("/clock 2027-02-30 10:00")
+        console.expect(r"^\(that is not a date and time: .*the bot's clock is unchanged\)")
+        console.type("/help")
+        console.expect(r"^\(console\) .*/clock 2026-12-07 08:59 sets the bot's clock")
+        console.expect(r"^bot: Here is what you can do:")
+        console.type("/quit")
+        assert console.proc.wait(timeout=20) == 0
+    finally:
+        if console.proc.poll() is None:
+            console.proc.kill()
+            console.proc.wait()
+
+
+def test_console_bad_option_suggests_its_own_help() -> None:
+    """Issue 20 item 12: `inspectbot console --foo` suggests 'inspectbot console --help'."""
+    done = subprocess.run([INSPECTBOT, "console", "--foo"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "inspectbot: unrecognized arguments: --foo (try 'inspectbot console --help')\n"

@@ -55,4 +55,7 @@ async def test_demo_people_cases_and_the_message_due_soon(tmp_path: Path, now: d
         assert json.loads(str(params)) == {"key": "provider_comments", "lead": "soon", "day": due}
     else:
         assert template == "draft_sent"
-        assert "outside the hours" in demo.note
+        # The note says what really happens: the message goes now, as the kind that may go now.
+        assert "outside the hours reminders go" not in demo.note
+        assert ("as a reply" in demo.note) == (kind == "reply")
+        assert "reminders go only on working days, 09:00 to 20:00" in demo.note

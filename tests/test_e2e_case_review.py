@@ -146,7 +146,7 @@ def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
         def menu(chat_id: int) -> set[str]:
             return {str(c["command"]) for c in api.commands({"type": "chat", "chat_id": chat_id})}
 
-        assert "/review 12: start or see the case review" in manager.ask("/start").text
+        assert f"/review {ref}: start or see the case review" in manager.ask("/start").text
         assert "review" in menu(MANAGER)
         assert "review" not in menu(INSPECTOR) | menu(PROVIDER)
         assert "/review" not in inspector.ask("/help").text

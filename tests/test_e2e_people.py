@@ -77,6 +77,14 @@ def test_people_are_put_where_they_belong_and_providers_kept_to_their_settings(
         by_number = manager.ask(f"/assign {elm} inspector {INSPECTOR}", lambda m: "Ian" in m.text)
         assert f"Ian is now on #{elm} Elm Lodge" in by_number.text, by_number.text
         assert ian.wait_for(lambda m: f"put you on #{elm} Elm Lodge" in m.text, timeout=15)
+        # The step-by-step form, as /help shows it: the inspectors who have joined as buttons, the press
+        # checked again; one already on the case is not offered.
+        offered = manager.ask(f"/assign {birch}", lambda m: "Which inspector" in m.text)
+        assert offered.buttons == [["Ian"], ["Ines"]], offered.buttons
+        pressed = manager.press_and_wait("Ines", lambda m: "now on" in m.text, message=offered)
+        assert f"Ines is now on #{birch} Birch Court as its inspector" in pressed.text, pressed.text
+        assert manager.ask(f"/assign {birch}", lambda m: "Which inspector" in m.text).buttons == [["Ian"]]
+        assert "Only managers" in ian.ask(f"/assign {birch}").text
 
         # A provider on two settings (one organisation, two homes): each invitation adds one.
         assert f"joined as a provider for #{oak} Oak House" in _invite(api, manager, pat, "provider", oak)
@@ -85,7 +93,7 @@ def test_people_are_put_where_they_belong_and_providers_kept_to_their_settings(
         listed = pat.ask("/cases", lambda m: "open cases" in m.text).text
         assert f"#{oak} Oak House" in listed and f"#{elm} Elm Lodge" in listed, listed
         assert "Birch" not in listed  # ... and still only their own settings' cases
-        assert "Planned" in pat.ask(f"/case {elm}", lambda m: "Elm Lodge" in m.text).text
+        assert "No dates to show yet" in pat.ask(f"/case {elm}", lambda m: "Elm Lodge" in m.text).text
         assert f"I can't find case #{birch}" in pat.ask(f"/case {birch}").text
         assert f"I can't find case #{birch}" in pat.ask(f"/due {birch}").text
 
@@ -149,7 +157,10 @@ def test_a_change_told_once_undo_in_order_history_in_words_and_checks_as_typed(
         ian.press_and_wait("Keep it", lambda m: "Kept" in m.text, message=offer)
 
         # The final report brings the survey: the history says it in words, by whom.
-        ian.ask(f"/record {ref} final_report 11/3/2026", lambda m: "Recorded" in m.text)
+        # Before the comments deadline, with none in: asked first (issue 18 item 3), the source in words.
+        asked = ian.ask(f"/record {ref} final_report 11/3/2026", lambda m: "Please check" in m.text)
+        assert "; SCCIF adoption support agencies, Timeframe)" in asked.text and not _SEED.search(asked.text)
+        ian.press_and_wait("Yes, record it", lambda m: "Recorded" in m.text, message=asked)
         history = ian.ask(f"/case {ref}", lambda m: "History" in m.text).text
         assert "Survey offered (the bot)" in history, history
         assert "Last thing recorded taken back (Ian)" in history and "Case set up (Mia)" in history

@@ -39,6 +39,13 @@ def _add_inspector_reminder(db: Path, provider_tid: int) -> None:
             " created_at) VALUES ('test:draft', ?, ?, 'remind', ?, 'remind', ?, ?, ?)",
             (person, case_id, f"case:{case_id}", params, NOW.isoformat(), NOW.isoformat()),
         )
+        # A second, with a label too long for a button: cut at a word, with an ellipsis (issue 20).
+        params = json.dumps({"day": "2026-03-17", "key": "evidence_upload", "lead": "soon"})
+        conn.execute(
+            "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at,"
+            " created_at) VALUES ('test:evidence', ?, ?, 'remind', ?, 'remind', ?, ?, ?)",
+            (person, case_id, f"case:{case_id}", params, NOW.isoformat(), NOW.isoformat()),
+        )
         del setting
 
 
@@ -66,6 +73,10 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         reminder = inspector.wait_for(lambda m: m.text.startswith("Reminder for #1"), timeout=15)
         assert "Draft report sent to the provider (due soon): Tuesday 7 April 2026" in reminder.text
         assert "Rule: 18 working days after the end of the inspection" in reminder.text
+        assert "Handwritten evidence scanned into the inspection database (due soon)" in reminder.text
+        assert ["Done: Handwritten evidence scanned into the inspection…"] in reminder.buttons, (
+            reminder.buttons
+        )
         first = provider.wait_for(lambda m: m.text.startswith("Reminder for #1"), timeout=15)
         assert first.buttons == [["Snooze"], ["Open case #1"]]  # providers don't record
 
@@ -91,9 +102,17 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         )
         coming = provider.ask("/reminders").text
         assert "Thursday 12 March 2026, 9am: #1 Home 10001, Provider's comments on the draft report" in coming
+        assert "/mute 1 stops the reminders of case #1; /unmute 1 brings them back." in coming
         assert "are off" in provider.ask("/mute 1").text
         assert "No reminders are waiting for you" in provider.ask("/reminders").text
         assert "on again" in provider.ask("/unmute 1").text
+        # Never muted (any more): said as it is, not "on again" (issue 20 item 12).
+        again = provider.ask("/unmute 1", lambda m: "Reminders for #1" in m.text).text
+        assert "were not muted: they are on" in again and "on again" not in again, again
+        # A manager's coming reminders are labelled by what they will say, never "(overdue)" ahead of time.
+        mine = manager.ask("/reminders", lambda m: "reminders" in m.text).text
+        assert "(overdue)" not in mine, mine
+        assert "Final report sent to the provider (sent if it is still not done, as overdue)" in mine, mine
         assert "I can't find case #9" in provider.ask("/mute 9").text
 
         # Monday morning: the comments' new "due soon" (the snoozed one, for the old date, is dropped).

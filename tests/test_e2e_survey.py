@@ -159,10 +159,11 @@ def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
         assert "&lt;came&gt;" in (answers.html or "")
         summary = manager.ask("/feedback", lambda m: "Post-inspection surveys" in m.text)
         assert "1 offered, 1 finished, 0 declined, 0 not finished" in summary.text, summary.text
-        assert "carried out? average 4 out of 5 from 1 answers (0 skipped)" in summary.text
+        assert "carried out? average 4 out of 5 from 1 answer (0 skipped)" in summary.text
         assert "explanations and feedback? no ratings from 0 answers (1 skipped)" in summary.text
         assert "1 wrote an answer (0 skipped)" in summary.text
-        assert f"Finished on cases #{ref}." in summary.text
+        assert f"Finished on case #{ref}." in summary.text  # one case, one answer: no plurals (issue 20)
+        assert f"Send /feedback {ref} for the answers on case #{ref}." in summary.text  # a case they see
         _says(manager, f"/feedback {elsewhere}", "No survey has been offered")
         _says(inspector, f"/feedback {ref}", "read by managers")
         _says(inspector, "/survey", "for providers")

@@ -37,7 +37,7 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
     text = await doable_now(context, inspector)
     shown = [ref for ref in refs if f"(/record {ref})" in text]
     assert shown == refs[:LIMIT]  # the soonest ten
-    assert "(2 more open cases not shown here: /cases lists them all, soonest first.)" in text
+    assert "(2 more open cases not shown here: see them all, soonest first, with /cases.)" in text
 
     # A request waiting on the furthest case puts it on the manager's list.
     last = refs[-1]

@@ -167,7 +167,7 @@ def test_a_final_report_before_the_comments_deadline_is_asked_first() -> None:
         "The provider's comments on the draft are due by Friday 27 March 2026 and none are recorded, so "
         "final report sent to the provider on Friday 27 March 2026 is before their time is up"
     ), warning
-    assert "000 L625" in warning
+    assert "; SCCIF children's homes, Timeframe)" in warning and "L625" not in warning  # staff wording
     assert record_warnings(kind, "final_report", date(2026, 3, 30), case, CAL) == []  # their time is up
     answered = dates(draft_report=draft, provider_comments=date(2026, 3, 23))
     assert record_warnings(kind, "final_report", date(2026, 3, 24), answered, CAL) == []

@@ -133,7 +133,7 @@ def test_the_summary_averages_finished_ratings_counts_skips_and_names_the_cases(
     text = across_cases(requests)
     assert "5 offered, 3 finished, 1 declined, 1 not finished." in text
     assert "carried out? average <b>4.33</b> out of 5 from 3 answers (0 skipped)" in text
-    assert "feedback? average <b>4</b> out of 5 from 1 answers (2 skipped)" in text
+    assert "feedback? average <b>4</b> out of 5 from 1 answer (2 skipped)" in text
     assert "throughout? no ratings from 0 answers (3 skipped)" in text
     assert "2 wrote an answer (1 skipped)" in text
     assert "Finished on cases #1, #2, #3." in text

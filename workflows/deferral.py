@@ -13,6 +13,7 @@ never a ground.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -120,6 +121,27 @@ SIF_GROUNDS = (
 
 #: Said whenever a `la-sif` provider asks: absence is not a ground (004 L35).
 SIF_NOT_A_GROUND = "Staff absence, including the absence of the DCS, is not a reason for deferral (004 L35)."
+#: Said before Send when another kind's explanation rests on someone being away: absence is none of the
+#: policy's grounds that `grounds` offers (000 L612-614, 003 L493-495: "in line with our deferral policy").
+STAFF_ABSENCE_NOT_A_GROUND = (
+    "Staff absence (someone on leave, off sick or away) is not one of the grounds in Ofsted's deferral "
+    "policy: a request resting on it alone is unlikely to be granted."
+)
+#: Words that say someone is away (an explanation such as "our registered manager is on leave").
+_ABSENCE = re.compile(
+    r"\b(on\s+(annual\s+|sick\s+|maternity\s+|paternity\s+|parental\s+|study\s+|compassionate\s+)?leave"
+    r"|annual\s+leave|sick\s+leave|off\s+sick|off\s+work|on\s+holiday|absen(t|ce)|unavailable"
+    r"|not\s+available|short[-\s]staffed|staff\s+shortages?|on\s+a\s+course)\b",
+    re.IGNORECASE,
+)
+
+
+def absence_warning(kind_id: str, explanation: str) -> str | None:
+    """The warning for an explanation that rests on staff absence, said before the provider sends it
+    (la-sif's own line, 004 L35, else `STAFF_ABSENCE_NOT_A_GROUND`); None when it does not mention one."""
+    if not _ABSENCE.search(explanation):
+        return None
+    return SIF_NOT_A_GROUND if kind_id == "la-sif" else STAFF_ABSENCE_NOT_A_GROUND
 
 
 def grounds(kind: InspectionKind) -> tuple[Ground, ...]:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from workflows.access import Role
+from workflows.audience import source_for
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, Deadline, compute_timeline, on_site_days
@@ -141,7 +143,7 @@ def record_warnings(
     """What is possible but odd about recording `key` on `day`: the person confirms before it is saved.
 
     - A final report (or a la-sif stage of it) on or before the comments deadline, with no comments
-      recorded: the provider still had time to comment (the comments rule's own seed lines are quoted).
+      recorded: the provider still had time to comment (the comments rule and its source, as staff see them).
     - A recorded end that makes the visit longer than the kind allows (`planning.visit_length_warning`).
     """
     warnings: list[str] = []
@@ -153,7 +155,7 @@ def record_warnings(
         warnings.append(
             f"The provider's comments on the draft are due by {format_date(comments.last_day)} and "
             f"none are recorded, so {rule.label.lower()} on {format_date(day)} is before their time "
-            f"is up (comments: {comments.rule}; {comments.source})."
+            f"is up (comments: {comments.rule}; {source_for(Role.INSPECTOR, comments.source)})."
         )
     if key == END:
         first = on_site_days(kind, dates, calendar)[0]
