@@ -778,13 +778,15 @@ class OutboxRepository:
         return row is not None
 
     async def coming(self, person: Person, limit: int = 20) -> list[OutboxRow]:
-        """A person's pending reminders and notices, soonest first."""
+        """A person's pending reminders and notices, soonest first. A request's own message (a survey
+        offer waiting for the draft's notice, a decision) is news about the request, not a reminder."""
         async with self._db.reading() as conn:
             return [
                 _row(r)
                 for r in await conn.execute_fetchall(
                     f"SELECT {_ROW_COLUMNS} FROM outbox WHERE person_id = ? AND state = 'pending'"
-                    " AND kind IN ('remind', 'digest', 'notice') ORDER BY due_at, id LIMIT ?",
+                    " AND kind IN ('remind', 'digest', 'notice') AND template != 'request'"
+                    " ORDER BY due_at, id LIMIT ?",
                     (person.id, limit),
                 )
             ]
