@@ -11,6 +11,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
@@ -26,9 +27,16 @@ from handlers.people import current_person, reply
 from handlers.render import case_title
 from handlers.timeline import hidden, visible_timeline
 from store.errors import NotFound
-from store.models import Case, Person
+from store.models import AuditEntry, Case, Person
 from workflows.audience import nothing_dated
-from workflows.calendar_feed import CalendarEntry, ChartData, Status, calendar_entries, chart_points
+from workflows.calendar_feed import (
+    CalendarEntry,
+    ChartData,
+    Status,
+    calendar_entries,
+    chart_points,
+    sequence_of,
+)
 from workflows.dates import format_date
 from workflows.kinds import get_kind
 
@@ -40,21 +48,24 @@ FIGURE_INCHES, DPI = (12.0, 6.75), 100
 COLOURS = {Status.DONE: "#2e7d32", Status.DUE: "#1565c0", Status.OVERDUE: "#c62828"}
 
 
-def ics_bytes(case: Case, entries: Sequence[CalendarEntry], zone: ZoneInfo, now: datetime) -> bytes:
-    """An RFC 5545 calendar of `entries` (`CalendarEntry`); SEQUENCE grows with time, so a newer file
-    wins over an older one in calendars that keep the events."""
+def ics_bytes(
+    case: Case, entries: Sequence[CalendarEntry], zone: ZoneInfo, now: datetime, sequence: int
+) -> bytes:
+    """An RFC 5545 calendar of `entries` (`CalendarEntry`), each at `sequence` (`sequence_of` the case's
+    last change), so a file made after a change wins over an older one in calendars that keep the events,
+    and a cancelled entry withdraws the event an older file added."""
     cal = Calendar()
     cal.add("prodid", PRODUCT)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"#{case.ref} {case.setting.name}")
-    sequence = int(now.timestamp()) // 60
     for entry in entries:
         event = Event()
         event.add("uid", entry.uid)
         event.add("dtstamp", now)
         event.add("sequence", sequence)
+        event.add("status", "CANCELLED" if entry.cancelled else "CONFIRMED")
         event.add("summary", f"#{case.ref} {entry.label}")
         event.add("description", f"{entry.owner}. Rule: {entry.rule}.")
         event.add("transp", "TRANSPARENT")
@@ -154,36 +165,70 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
     if case is None:
         return
     services = context.services
+    today = services.today()
+    if hidden(case, person, services.calendar, today):  # a provider is given no date of a hidden visit
+        await reply(update, _nothing(case))
+        return
+    history = await services.db.audit.for_case(person, case.ref)
     domain = f"{services.bot_username or 'inspectbot'}.t.me"
     entries = calendar_entries(
         case.ref,
         person.role,
-        visible_timeline(case, person, services.calendar, services.today()),
-        services.today(),
+        visible_timeline(case, person, services.calendar, today),
+        today,
         services.calendar,
         services.zone,
         domain,
+        earlier=[
+            visible_timeline(past, person, services.calendar, today)
+            for past in _earlier_outcomes(case, history)
+        ],
     )
+    coming = sum(not e.cancelled for e in entries)
     if not entries:
-        concealed = hidden(case, person, services.calendar, services.today())
-        await reply(
-            update,
-            _nothing(case)
-            if concealed
-            else f"None of your deadlines on {case_title(case)} is still to come.",
-        )
+        await reply(update, f"None of your deadlines on {case_title(case)} is still to come.")
         return
-    data = ics_bytes(case, entries, services.zone, datetime.now(services.zone))
+    last_change = max([case.created_at, *(entry.at for entry in history)])
+    data = ics_bytes(case, entries, services.zone, datetime.now(services.zone), sequence_of(last_change))
+    withdrawn = len(entries) - coming
     await update.effective_message.reply_document(
         InputFile(io.BytesIO(data), filename=f"case-{case.ref}-deadlines.ics"),
         caption=(
-            f"{len(entries)} of your deadlines on {case_title(case)}, with reminders. Open the file to add"
-            " them to your calendar; a newer file moves them rather than adding them again."
+            f"{coming} of your deadlines on {case_title(case)}, with reminders"
+            + (f", and {withdrawn} done or no longer applying, cancelled" if withdrawn else "")
+            + ". Open the file to add them to your calendar; a newer file moves them rather than adding"
+            " them again."
         ),
         parse_mode="HTML",
         do_quote=False,
     )
-    log.info("calendar: case %d, %d event(s) for person %d", case.ref, len(entries), person.id)
+    log.info(
+        "calendar: case %d, %d event(s) and %d cancelled for person %d",
+        case.ref,
+        coming,
+        withdrawn,
+        person.id,
+    )
+
+
+def _earlier_outcomes(case: Case, history: Sequence[AuditEntry]) -> list[Case]:
+    """The case under each judgement and concerns it had before, from the audit trail's before and after
+    values: the deadlines those outcomes brought that the present one doesn't are cancelled in the file."""
+    seen = {(case.judgement, case.concerns)}
+    earlier: list[Case] = []
+    for entry in history:
+        for values in (entry.before, entry.after):
+            if not values or not ({"judgement", "concerns"} & values.keys()):
+                continue
+            judgement = values.get("judgement", case.judgement)
+            outcome = (
+                None if judgement is None else str(judgement),
+                bool(values.get("concerns", case.concerns)),
+            )
+            if outcome not in seen:
+                seen.add(outcome)
+                earlier.append(replace(case, judgement=outcome[0], concerns=outcome[1]))
+    return earlier
 
 
 async def timeline_command(update: Update, context: InspectContext) -> None:

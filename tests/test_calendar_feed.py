@@ -15,7 +15,14 @@ from handlers.calendar_files import DPI, FIGURE_INCHES, ics_bytes, timeline_png,
 from store.models import Case, Setting
 from workflows.access import Role
 from workflows.calendar import WorkingCalendar
-from workflows.calendar_feed import Status, calendar_entries, chart_points, entry_uid
+from workflows.calendar_feed import (
+    SEQUENCE_EPOCH,
+    Status,
+    calendar_entries,
+    chart_points,
+    entry_uid,
+    sequence_of,
+)
 from workflows.deadlines import CaseDates, compute_timeline
 from workflows.kinds import get_kind
 from workflows.rules import Actor
@@ -64,11 +71,13 @@ def test_each_role_gets_its_own_deadlines_with_stable_uids() -> None:
     everything = calendar_entries(12, Role.MANAGER, timeline, TODAY, CAL, LONDON, "bot")
     assert {e.key for e in mine} | {e.key for e in provider} <= {e.key for e in everything}
 
-    # recording one removes it; the others keep their UIDs (an updated file moves events, adds none)
+    # recording one cancels it under the same UID; the others keep theirs (an updated file moves
+    # events, adds none)
     first = mine[0]
     later = calendar_entries(12, Role.INSPECTOR, _timeline(**{first.key: TODAY}), TODAY, CAL, LONDON, "bot")
-    assert first.key not in {e.key for e in later}
-    assert {e.uid for e in later} <= {e.uid for e in mine}
+    assert first.key not in {e.key for e in later if not e.cancelled}
+    assert [e.uid for e in later if e.cancelled] == [first.uid]
+    assert {e.uid for e in later} == {e.uid for e in mine}
     assert first.uid == entry_uid(12, first.key, "bot") == f"case-12-{first.key}@bot"
 
 
@@ -89,11 +98,12 @@ def test_alarms_are_at_the_reminder_times() -> None:
 def test_the_ics_parses_and_holds_the_entries() -> None:
     entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, LONDON, "bot")
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-    parsed = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, now))
+    parsed = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, now, 7))
     events = list(parsed.walk("VEVENT"))
     assert [str(e["UID"]) for e in events] == [e.uid for e in entries]
     for event, entry in zip(events, entries, strict=True):
         assert str(event["SUMMARY"]) == f"#12 {entry.label}"
+        assert str(event["STATUS"]) == "CONFIRMED" and int(str(event["SEQUENCE"])) == 7
         start = event.decoded("DTSTART")
         if entry.at is None:
             assert start == entry.first_day
@@ -102,9 +112,67 @@ def test_the_ics_parses_and_holds_the_entries() -> None:
             assert start == datetime.combine(entry.first_day, entry.at, LONDON)
         triggers = [alarm.decoded("TRIGGER") for alarm in event.walk("VALARM")]
         assert tuple(triggers) == entry.alarms
-    # a file made later carries a higher SEQUENCE, so calendars that keep events take the newer one
-    later = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, now + timedelta(hours=1)))
-    assert int(next(iter(later.walk("VEVENT")))["SEQUENCE"]) > int(events[0]["SEQUENCE"])
+
+
+def test_a_deadline_done_since_an_earlier_file_is_cancelled_with_a_higher_sequence() -> None:
+    """Issue 21 found 9: the second file used to drop the event, so calendars kept the old one."""
+    opened = datetime(2026, 2, 20, 9, 0, tzinfo=UTC)
+    before = calendar_entries(12, Role.INSPECTOR, _timeline(), TODAY, CAL, LONDON, "bot")
+    first_file = Calendar.from_ical(ics_bytes(_case(), before, LONDON, opened, sequence_of(opened)))
+    done = before[0]
+    recorded_at = opened + timedelta(days=3, seconds=1)
+    after = calendar_entries(12, Role.INSPECTOR, _timeline(**{done.key: TODAY}), TODAY, CAL, LONDON, "bot")
+    # re-exported twice, at different times, with no change between: the same SEQUENCE both times
+    files = [
+        Calendar.from_ical(
+            ics_bytes(_case(), after, LONDON, recorded_at + timedelta(hours=h), sequence_of(recorded_at))
+        )
+        for h in (1, 30)
+    ]
+    old = next(e for e in first_file.walk("VEVENT") if str(e["UID"]) == done.uid)
+    for second_file in files:
+        new = next(e for e in second_file.walk("VEVENT") if str(e["UID"]) == done.uid)
+        assert str(old["STATUS"]) == "CONFIRMED" and str(new["STATUS"]) == "CANCELLED"
+        assert int(str(new["SEQUENCE"])) > int(str(old["SEQUENCE"]))
+        assert not list(new.walk("VALARM"))  # a cancelled event rings no alarm
+        assert new.decoded("DTSTART") == old.decoded("DTSTART")
+    assert [str(e["SEQUENCE"]) for e in files[0].walk("VEVENT")] == [
+        str(e["SEQUENCE"]) for e in files[1].walk("VEVENT")
+    ]
+
+
+def test_sequence_follows_the_last_change_not_the_export() -> None:
+    change = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    assert sequence_of(change) == sequence_of(change)
+    assert sequence_of(change + timedelta(seconds=1)) == sequence_of(change) + 1
+    assert sequence_of(SEQUENCE_EPOCH) == 0
+    # above what files made before this change carried (minutes since 1970), and within a 32-bit INTEGER
+    assert sequence_of(change) > int(change.timestamp()) // 60
+    assert sequence_of(datetime(2093, 1, 1, tzinfo=UTC)) < 2**31
+
+
+def test_a_deadline_an_earlier_outcome_brought_is_cancelled_when_it_no_longer_applies() -> None:
+    kind = get_kind("la-sif")
+    start, end = date(2027, 3, 2), date(2027, 3, 25)
+
+    def sif(judgement: str) -> list:  # type: ignore[type-arg]
+        records = {"start": start, "end": end}
+        return compute_timeline(kind, CaseDates(start, end, records, judgement, False), CAL)
+
+    today = date(2027, 4, 1)
+    inadequate = calendar_entries(12, Role.MANAGER, sif("inadequate"), today, CAL, LONDON, "bot")
+    assert "action_plan" in {e.key for e in inadequate if not e.cancelled}
+    good = calendar_entries(
+        12, Role.MANAGER, sif("good"), today, CAL, LONDON, "bot", earlier=[sif("inadequate")]
+    )
+    cancelled = {e.key for e in good if e.cancelled}
+    assert {"action_plan", "monitoring_visit_1", "reinspection"} <= cancelled
+    assert not cancelled & {e.key for e in good if not e.cancelled}
+    assert {e.uid for e in inadequate} == {e.uid for e in good}  # every earlier event is in the new file
+    # without the earlier outcome nothing is cancelled that never applied
+    assert not [
+        e for e in calendar_entries(12, Role.MANAGER, sif("good"), today, CAL, LONDON, "bot") if e.cancelled
+    ]
 
 
 def test_chart_points_mark_done_due_and_overdue() -> None:
