@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from html import escape
-from typing import Any
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
@@ -39,6 +40,9 @@ from workflows.calendar_feed import (
 )
 from workflows.dates import format_date
 from workflows.kinds import get_kind
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +108,27 @@ def _x(day: date) -> Any:
 
 def timeline_png(title: str, data: ChartData) -> bytes | None:
     """The timeline drawn with matplotlib (Agg, no display), or None when matplotlib is not installed."""
+    figure = timeline_figure(title, data)
+    if figure is None:
+        return None
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
+
+
+def timeline_figure(title: str, data: ChartData) -> Figure | None:
+    """The picture laid out and drawn once (so its geometry can be checked), or None without matplotlib.
+
+    The legend sits above the axes, outside them, so it covers no milestone however long the case; the
+    date labels are months (with years once the range crosses a year) or Mondays on a short case, thinned
+    until no two touch."""
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
     except ImportError:
         return None
-    figure = Figure(figsize=FIGURE_INCHES, dpi=DPI)
-    FigureCanvasAgg(figure)
+    figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
+    canvas = FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for day in data.closed_days:  # weekends, bank holidays, closures
         axes.axvspan(_x(day), _x(day + timedelta(days=1)), color="#eeeeee", zorder=0)
@@ -122,22 +140,47 @@ def timeline_png(title: str, data: ChartData) -> bytes | None:
             axes.barh(row, width, left=_x(point.day), height=0.4, color=colour, alpha=0.35)
         axes.plot([_x(point.day)], [row], marker="o", color=colour, markersize=8)
     axes.axvline(_x(data.today), color="#ff8f00", linewidth=2)
-    axes.set_yticks(rows, [point.label for point in data.points])
+    axes.set_yticks(rows, [point.label for point in data.points], fontsize=_label_size(len(rows)))
     axes.invert_yaxis()
     axes.set_xlim(_x(data.first), _x(data.last + timedelta(days=1)))
-    days = (data.first + timedelta(days=n) for n in range((data.last - data.first).days + 1))
-    mondays = [d for d in days if d.weekday() == 0]
-    step = max(1, len(mondays) // 12)  # at most about 12 labels
-    ticks = mondays[::step]
-    axes.set_xticks([_x(d) for d in ticks], [d.strftime("%d %b") for d in ticks])
     axes.set_title(title)
     handles = [axes.plot([], [], marker="o", linestyle="", color=c)[0] for c in COLOURS.values()]
     handles.append(axes.plot([], [], color="#ff8f00", linewidth=2)[0])
-    axes.legend(handles, [*(s.value for s in COLOURS), "today"], loc="lower right")
-    figure.tight_layout()
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=DPI)
-    return out.getvalue()
+    figure.legend(
+        handles, [*(s.value for s in COLOURS), "today"], loc="outside upper right", ncols=len(handles)
+    )
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    for ticks in _tick_choices(data.first, data.last):  # fewer and fewer labels until none overlap
+        axes.set_xticks([_x(d) for d in ticks], [_tick_text(d, data.first, data.last) for d in ticks])
+        canvas.draw()  # type: ignore[no-untyped-call]
+        boxes = [t.get_window_extent(renderer) for t in axes.get_xticklabels() if t.get_text()]
+        if not any(a.x1 + 4 > b.x0 for a, b in pairwise(boxes)):
+            break
+    return figure
+
+
+def _label_size(rows: int) -> float:
+    """The milestones' font size: matplotlib's 10 points while the rows fit, smaller on a crowded case."""
+    return max(6.0, min(10.0, 10.0 * 34 / max(rows, 1)))
+
+
+def _tick_choices(first: date, last: date) -> list[list[date]]:
+    """Candidate date labels, densest first: Mondays (on a range of up to about four months), then the
+    first of every 1, 2, 3, 6 or 12 months."""
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    mondays = [d for d in days if d.weekday() == 0]
+    months = [d for d in days if d.day == 1]
+    choices = [mondays[::step] for step in (1, 2, 4)] if len(days) <= 130 else []
+    choices += [[d for d in months if (d.month - 1) % step == 0] for step in (1, 2, 3, 6, 12)]
+    return [c for c in choices if c] or [[first]]
+
+
+def _tick_text(day: date, first: date, last: date) -> str:
+    """A label: "03 Mar" within a year; with the year once the range crosses one ("Mar 2027" for a
+    month's first day)."""
+    if first.year == last.year:
+        return day.strftime("%d %b")
+    return day.strftime("%b %Y") if day.day == 1 else day.strftime("%d %b %Y")
 
 
 async def _the_case(update: Update, context: InspectContext, person: Person, command: str) -> Case | None:

@@ -3,20 +3,31 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
-from handlers.calendar_files import DPI, FIGURE_INCHES, ics_bytes, timeline_png, timeline_text
+from handlers.calendar_files import (
+    DPI,
+    FIGURE_INCHES,
+    ics_bytes,
+    timeline_figure,
+    timeline_png,
+    timeline_text,
+)
 from store.models import Case, Setting
 from workflows.access import Role
 from workflows.calendar import WorkingCalendar
 from workflows.calendar_feed import (
     SEQUENCE_EPOCH,
+    ChartData,
     Status,
     calendar_entries,
     chart_points,
@@ -26,6 +37,9 @@ from workflows.calendar_feed import (
 from workflows.deadlines import CaseDates, compute_timeline
 from workflows.kinds import get_kind
 from workflows.rules import Actor
+
+if TYPE_CHECKING:
+    from matplotlib.transforms import Bbox
 
 LONDON = ZoneInfo("Europe/London")
 CAL = WorkingCalendar()
@@ -198,6 +212,59 @@ def test_png_has_the_expected_size() -> None:
     from matplotlib.image import imread
 
     assert imread(io.BytesIO(png)).shape[:2] == (height, width)
+
+
+def _long_sif_case() -> ChartData:
+    """An la-sif case judged inadequate: inspected in March 2027, its re-inspection window ends in 2029."""
+    start, end = date(2027, 3, 2), date(2027, 3, 25)
+    records = {
+        "start": start,
+        "end": end,
+        "notification": date(2027, 3, 1),
+        "draft_report": date(2027, 4, 13),
+    }
+    dates = CaseDates(start, end, records, "inadequate", False)
+    timeline = compute_timeline(get_kind("la-sif"), dates, CAL)
+    return chart_points(timeline, Role.MANAGER, date(2027, 6, 1), CAL)
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    return bool(a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1)
+
+
+def test_a_long_case_has_labels_apart_with_years_and_a_legend_over_nothing() -> None:
+    """Issue 21 found 9: the legend covered the latest milestone; dates overlapped and had no years."""
+    pytest.importorskip("matplotlib")
+    data = _long_sif_case()
+    assert data.first.year == 2027 and data.last.year == 2029
+    figure = timeline_figure("#12 Northshire", data)
+    assert figure is not None
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    (axes,) = figure.axes
+    dates = [t for t in axes.get_xticklabels() if t.get_text()]
+    assert len(dates) >= 4
+    assert all(re.search(r"\b20(27|28|29)\b", t.get_text()) for t in dates), [t.get_text() for t in dates]
+    for labels in (dates, [t for t in axes.get_yticklabels() if t.get_text()]):
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        assert not [(a, b) for a, b in combinations(boxes, 2) if _overlap(a, b)]
+    legend = figure.legends[0].get_window_extent(renderer)
+    assert not _overlap(legend, axes.get_window_extent(renderer))  # outside the axes: it covers no point
+    assert not _overlap(legend, axes.title.get_window_extent(renderer))
+    figure_box = figure.bbox
+    assert figure_box.x0 <= legend.x0 and legend.x1 <= figure_box.x1 and legend.y1 <= figure_box.y1
+    # every milestone's point is inside the axes, none under the legend
+    points = [xy for line in axes.get_lines() for xy in axes.transData.transform(line.get_xydata())]
+    assert len(points) >= len(data.points)
+    assert not [xy for xy in points if legend.contains(float(xy[0]), float(xy[1]))]
+
+
+def test_a_short_case_in_one_year_has_dates_without_years() -> None:
+    pytest.importorskip("matplotlib")
+    data = chart_points(_timeline(start=START), Role.MANAGER, date(2026, 3, 20), CAL)
+    figure = timeline_figure("#12 Oak House", data)
+    assert figure is not None
+    texts = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert len(texts) >= 4 and all(re.fullmatch(r"\d\d [A-Z][a-z]{2}", t) for t in texts), texts
 
 
 def test_without_matplotlib_the_timeline_is_text(monkeypatch: pytest.MonkeyPatch) -> None:
