@@ -56,8 +56,8 @@ def ics_bytes(
     case: Case, entries: Sequence[CalendarEntry], zone: ZoneInfo, now: datetime, sequence: int
 ) -> bytes:
     """An RFC 5545 calendar of `entries` (`CalendarEntry`), each at `sequence` (`sequence_of` the case's
-    last change), so a file made after a change wins over an older one in calendars that keep the events,
-    and a cancelled entry withdraws the event an older file added."""
+    last audited change), so a file made after a change wins over an older one in calendars that keep
+    the events, and a cancelled entry withdraws the event an older file added."""
     cal = Calendar()
     cal.add("prodid", PRODUCT)
     cal.add("version", "2.0")
@@ -224,15 +224,15 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
         domain,
         earlier=[
             visible_timeline(past, person, services.calendar, today)
-            for past in _earlier_outcomes(case, history)
+            for past in earlier_outcomes(case, history)
         ],
     )
     coming = sum(not e.cancelled for e in entries)
     if not entries:
         await reply(update, f"None of your deadlines on {case_title(case)} is still to come.")
         return
-    last_change = max([case.created_at, *(entry.at for entry in history)])
-    data = ics_bytes(case, entries, services.zone, datetime.now(services.zone), sequence_of(last_change))
+    sequence = sequence_of(max((entry.id for entry in history), default=0))
+    data = ics_bytes(case, entries, services.zone, datetime.now(services.zone), sequence)
     withdrawn = len(entries) - coming
     await update.effective_message.reply_document(
         InputFile(io.BytesIO(data), filename=f"case-{case.ref}-deadlines.ics"),
@@ -254,7 +254,7 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
     )
 
 
-def _earlier_outcomes(case: Case, history: Sequence[AuditEntry]) -> list[Case]:
+def earlier_outcomes(case: Case, history: Sequence[AuditEntry]) -> list[Case]:
     """The case under each judgement and concerns it had before, from the audit trail's before and after
     values: the deadlines those outcomes brought that the present one doesn't are cancelled in the file."""
     seen = {(case.judgement, case.concerns)}

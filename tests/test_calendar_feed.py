@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import struct
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations
 from typing import TYPE_CHECKING
@@ -17,16 +18,17 @@ from icalendar import Calendar
 from handlers.calendar_files import (
     DPI,
     FIGURE_INCHES,
+    earlier_outcomes,
     ics_bytes,
     timeline_figure,
     timeline_png,
     timeline_text,
 )
-from store.models import Case, Setting
+from store.models import AuditEntry, Case, Setting
 from workflows.access import Role
 from workflows.calendar import WorkingCalendar
 from workflows.calendar_feed import (
-    SEQUENCE_EPOCH,
+    SEQUENCE_BASE,
     ChartData,
     Status,
     calendar_entries,
@@ -132,14 +134,16 @@ def test_a_deadline_done_since_an_earlier_file_is_cancelled_with_a_higher_sequen
     """Issue 21 found 9: the second file used to drop the event, so calendars kept the old one."""
     opened = datetime(2026, 2, 20, 9, 0, tzinfo=UTC)
     before = calendar_entries(12, Role.INSPECTOR, _timeline(), TODAY, CAL, LONDON, "bot")
-    first_file = Calendar.from_ical(ics_bytes(_case(), before, LONDON, opened, sequence_of(opened)))
+    first_file = Calendar.from_ical(ics_bytes(_case(), before, LONDON, opened, sequence_of(3)))
     done = before[0]
     recorded_at = opened + timedelta(days=3, seconds=1)
     after = calendar_entries(12, Role.INSPECTOR, _timeline(**{done.key: TODAY}), TODAY, CAL, LONDON, "bot")
     # re-exported twice, at different times, with no change between: the same SEQUENCE both times
     files = [
         Calendar.from_ical(
-            ics_bytes(_case(), after, LONDON, recorded_at + timedelta(hours=h), sequence_of(recorded_at))
+            ics_bytes(
+                _case(), after, LONDON, recorded_at + timedelta(hours=h), sequence_of(4)
+            )  # the record's audit entry
         )
         for h in (1, 30)
     ]
@@ -155,14 +159,13 @@ def test_a_deadline_done_since_an_earlier_file_is_cancelled_with_a_higher_sequen
     ]
 
 
-def test_sequence_follows_the_last_change_not_the_export() -> None:
-    change = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
-    assert sequence_of(change) == sequence_of(change)
-    assert sequence_of(change + timedelta(seconds=1)) == sequence_of(change) + 1
-    assert sequence_of(SEQUENCE_EPOCH) == 0
+def test_sequence_follows_the_last_audited_change_not_the_export() -> None:
+    assert sequence_of(41) == sequence_of(41) and sequence_of(42) == sequence_of(41) + 1
+    assert sequence_of(0) == SEQUENCE_BASE
     # above what files made before this change carried (minutes since 1970), and within a 32-bit INTEGER
-    assert sequence_of(change) > int(change.timestamp()) // 60
-    assert sequence_of(datetime(2093, 1, 1, tzinfo=UTC)) < 2**31
+    made = datetime(2026, 12, 6, 20, 0, tzinfo=UTC)
+    assert sequence_of(1) > int(made.timestamp()) // 60
+    assert sequence_of(2_000_000_000) < 2**31
 
 
 def test_a_deadline_an_earlier_outcome_brought_is_cancelled_when_it_no_longer_applies() -> None:
@@ -212,6 +215,40 @@ def test_png_has_the_expected_size() -> None:
     from matplotlib.image import imread
 
     assert imread(io.BytesIO(png)).shape[:2] == (height, width)
+
+
+def testearlier_outcomes_come_from_the_audit_trail() -> None:
+    """The judgements and concerns a case had before, each once, never the present one."""
+    at = datetime(2027, 4, 1, tzinfo=UTC)
+    trail = [
+        AuditEntry(1, at, 1, "manager", "case.create", 12, None, {"kind": "la-sif"}),
+        AuditEntry(
+            2,
+            at,
+            1,
+            "manager",
+            "case.outcome",
+            12,
+            {"judgement": None, "concerns": False},
+            {"judgement": "inadequate", "concerns": False},
+        ),
+        AuditEntry(
+            3,
+            at,
+            1,
+            "manager",
+            "case.outcome",
+            12,
+            {"judgement": "inadequate", "concerns": False},
+            {"judgement": "good", "concerns": False},
+        ),
+    ]
+    case = replace(_case(), kind="la-sif", judgement="good")
+    assert [(c.judgement, c.concerns) for c in earlier_outcomes(case, trail)] == [
+        (None, False),
+        ("inadequate", False),
+    ]
+    assert earlier_outcomes(case, trail[:1]) == []
 
 
 def _long_sif_case() -> ChartData:

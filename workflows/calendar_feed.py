@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -78,18 +78,23 @@ def _alarms(
     return tuple(sorted(set(offsets)))
 
 
-#: SEQUENCE counts seconds from here to the case's last change: it fits RFC 5545's 32-bit INTEGER until
-#: 2093, and is already above the minutes since 1970 that earlier files carried (about 29.9 million late
-#: in 2026, against about 60 million), so the first file of this kind still wins over those.
-SEQUENCE_EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
+#: SEQUENCE is this plus the id of the case's newest audit entry. The base keeps it above the minutes
+#: since 1970 that files made before carried (about 29.9 million late in 2026, a number they would reach
+#: 100 million with only in 2160), so a calendar holding such a file still takes the next one; it leaves
+#: two billion audit entries within RFC 5545's 32-bit INTEGER.
+SEQUENCE_BASE = 100_000_000
 
 
-def sequence_of(last_change: datetime) -> int:
-    """The SEQUENCE of every event in a file made after the case's last stored change (its newest audit
-    entry, or its creation). The same case unchanged gives the same number however often it is exported;
-    any change (a record, an outcome, new dates) is audited later and so gives a higher one, which makes
-    a calendar take the newer event, or its cancellation, over the one it holds."""
-    return max(0, int((last_change - SEQUENCE_EPOCH).total_seconds()))
+def sequence_of(last_audit_id: int) -> int:
+    """The SEQUENCE of every event in a file, from the case's newest audit entry (0 when it has none).
+
+    Every change to a case commits with its audit entry (docs/architecture.md), and audit ids only
+    grow (AUTOINCREMENT; triggers refuse to delete entries): so re-exporting an unchanged case gives the
+    same number however often and whenever it is done, and any change (a record, an outcome, new dates,
+    an undo) gives a higher one, which makes a calendar take the newer event, or its cancellation, over
+    the one it holds. The audit id, not its time: two changes in the same second (or under a clock held
+    still) still count."""
+    return SEQUENCE_BASE + last_audit_id
 
 
 def _theirs(role: Role, timeline: Sequence[Deadline]) -> list[Deadline]:
