@@ -236,12 +236,7 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
     withdrawn = len(entries) - coming
     await update.effective_message.reply_document(
         InputFile(io.BytesIO(data), filename=f"case-{case.ref}-deadlines.ics"),
-        caption=(
-            f"{coming} of your deadlines on {case_title(case)}, with reminders"
-            + (f", and {withdrawn} done or no longer applying, cancelled" if withdrawn else "")
-            + ". Open the file to add them to your calendar; a newer file moves them rather than adding"
-            " them again."
-        ),
+        caption=_caption(case, coming, withdrawn),
         parse_mode="HTML",
         do_quote=False,
     )
@@ -251,6 +246,22 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
         coming,
         withdrawn,
         person.id,
+    )
+
+
+def _caption(case: Case, coming: int, withdrawn: int) -> str:
+    """What the file holds: the deadlines to come, and those it cancels in a calendar that has them."""
+    cancels = f"{withdrawn} done or no longer applying, cancelled"
+    if not coming:
+        return (
+            f"None of your deadlines on {case_title(case)} is still to come; this file has the {cancels}."
+            " Open it to take them out of your calendar."
+        )
+    return (
+        f"{coming} of your deadlines on {case_title(case)}, with reminders"
+        + (f", and {cancels}" if withdrawn else "")
+        + ". Open the file to add them to your calendar; a newer file moves them rather than adding them"
+        " again."
     )
 
 

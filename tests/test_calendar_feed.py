@@ -18,6 +18,7 @@ from icalendar import Calendar
 from handlers.calendar_files import (
     DPI,
     FIGURE_INCHES,
+    _caption,
     earlier_outcomes,
     ics_bytes,
     timeline_figure,
@@ -249,6 +250,17 @@ def testearlier_outcomes_come_from_the_audit_trail() -> None:
         ("inadequate", False),
     ]
     assert earlier_outcomes(case, trail[:1]) == []
+
+
+def test_the_caption_says_what_the_file_cancels() -> None:
+    assert _caption(_case(), 3, 0).startswith("3 of your deadlines on #12 Oak House, with reminders. Open")
+    assert (
+        "3 of your deadlines on #12 Oak House, with reminders, and 2 done or no longer applying, cancelled."
+        in (_caption(_case(), 3, 2))
+    )
+    assert _caption(_case(), 0, 2).startswith(
+        "None of your deadlines on #12 Oak House is still to come; this"
+    )
 
 
 def _long_sif_case() -> ChartData:
