@@ -49,6 +49,8 @@ log = logging.getLogger(__name__)
 PRODUCT = "-//inspectbot//Ofsted inspection deadlines//EN"
 #: The picture's size: inches at DPI dots per inch (1200 x 675 pixels).
 FIGURE_INCHES, DPI = (12.0, 6.75), 100
+#: The least room, in pixels, between two date labels.
+TICK_GAP = 8
 COLOURS = {Status.DONE: "#2e7d32", Status.DUE: "#1565c0", Status.OVERDUE: "#c62828"}
 
 
@@ -123,15 +125,18 @@ def timeline_figure(title: str, data: ChartData) -> Figure | None:
     date labels are months (with years once the range crosses a year) or Mondays on a short case, thinned
     until no two touch."""
     try:
+        from matplotlib import rcParams
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.dates import date2num
         from matplotlib.figure import Figure
+        from matplotlib.font_manager import FontProperties
     except ImportError:
         return None
     figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
     canvas = FigureCanvasAgg(figure)
     axes = figure.add_subplot()
-    for day in data.closed_days:  # weekends, bank holidays, closures
-        axes.axvspan(_x(day), _x(day + timedelta(days=1)), color="#eeeeee", zorder=0)
+    for first, last in _runs(data.closed_days):  # weekends, bank holidays, closures: one band each
+        axes.axvspan(_x(first), _x(last + timedelta(days=1)), color="#eeeeee", zorder=0)
     rows = list(range(len(data.points)))
     for row, point in zip(rows, data.points, strict=True):
         colour = COLOURS[point.status]
@@ -149,14 +154,29 @@ def timeline_figure(title: str, data: ChartData) -> Figure | None:
     figure.legend(
         handles, [*(s.value for s in COLOURS), "today"], loc="outside upper right", ncols=len(handles)
     )
+    canvas.draw()  # type: ignore[no-untyped-call]  # lays the figure out: the axes' width is known
     renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    font = FontProperties(size=rcParams["xtick.labelsize"])
     for ticks in _tick_choices(data.first, data.last):  # fewer and fewer labels until none overlap
-        axes.set_xticks([_x(d) for d in ticks], [_tick_text(d, data.first, data.last) for d in ticks])
-        canvas.draw()  # type: ignore[no-untyped-call]
-        boxes = [t.get_window_extent(renderer) for t in axes.get_xticklabels() if t.get_text()]
-        if not any(a.x1 + 4 > b.x0 for a, b in pairwise(boxes)):
+        texts = [_tick_text(d, data.first, data.last) for d in ticks]
+        centres = [axes.transData.transform((date2num(d), 0.0))[0] for d in ticks]  # type: ignore[no-untyped-call]
+        halves = [renderer.get_text_width_height_descent(t, font, ismath=False)[0] / 2 for t in texts]
+        spans = [(x - h, x + h) for x, h in zip(centres, halves, strict=True)]
+        if not any(a[1] + TICK_GAP > b[0] for a, b in pairwise(spans)):
             break
+    axes.set_xticks([_x(d) for d in ticks], texts)
     return figure
+
+
+def _runs(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) runs: a weekend is one band, not two (a long case has hundreds)."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def _label_size(rows: int) -> float:

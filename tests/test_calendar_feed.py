@@ -19,6 +19,7 @@ from handlers.calendar_files import (
     DPI,
     FIGURE_INCHES,
     _caption,
+    _runs,
     earlier_outcomes,
     ics_bytes,
     timeline_figure,
@@ -288,6 +289,7 @@ def test_a_long_case_has_labels_apart_with_years_and_a_legend_over_nothing() -> 
     assert data.first.year == 2027 and data.last.year == 2029
     figure = timeline_figure("#12 Northshire", data)
     assert figure is not None
+    figure.canvas.draw()  # as savefig draws it
     renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
     (axes,) = figure.axes
     dates = [t for t in axes.get_xticklabels() if t.get_text()]
@@ -305,6 +307,12 @@ def test_a_long_case_has_labels_apart_with_years_and_a_legend_over_nothing() -> 
     points = [xy for line in axes.get_lines() for xy in axes.transData.transform(line.get_xydata())]
     assert len(points) >= len(data.points)
     assert not [xy for xy in points if legend.contains(float(xy[0]), float(xy[1]))]
+
+
+def test_closed_days_are_drawn_as_runs() -> None:
+    days = [date(2027, 3, 6), date(2027, 3, 7), date(2027, 3, 13), date(2027, 3, 14), date(2027, 3, 15)]
+    assert _runs(days) == [(date(2027, 3, 6), date(2027, 3, 7)), (date(2027, 3, 13), date(2027, 3, 15))]
+    assert _runs([]) == []
 
 
 def test_a_short_case_in_one_year_has_dates_without_years() -> None:
