@@ -62,6 +62,24 @@ def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi
     assert [str(e["UID"]) for e in Calendar.from_ical(again.content).walk("VEVENT")] == uids[INSPECTOR]
     assert not set(uids[INSPECTOR]) & set(uids[PROVIDER])
 
+    # a deadline done since that file: the next one cancels its event (same UID, higher SEQUENCE) rather
+    # than dropping it, and a file asked again with nothing changed carries the same SEQUENCE
+    before = {str(e["UID"]): e for e in Calendar.from_ical(again.content).walk("VEVENT")}
+    done_uid = f"case-1-evidence_upload@{api.username}.t.me"
+    assert done_uid in before and str(before[done_uid]["STATUS"]) == "CONFIRMED"
+    manager.ask(f"/record 1 end {typed(start)}", lambda m: "Recorded" in m.text)  # the visit ended
+    manager.ask(f"/record 1 evidence_upload {typed(start)}", lambda m: "Recorded" in m.text)
+    files = []
+    for _ in range(2):
+        sent = inspector.ask("/calendar 1", lambda m: m.document is not None)
+        assert sent.document is not None and "1 done or no longer applying, cancelled" in sent.text
+        files.append({str(e["UID"]): e for e in Calendar.from_ical(sent.document.content).walk("VEVENT")})
+    cancelled = files[0][done_uid]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(str(cancelled["SEQUENCE"])) > int(str(before[done_uid]["SEQUENCE"]))
+    assert set(files[0]) == set(before)  # every event of the first file is still there
+    assert [str(e["SEQUENCE"]) for e in files[0].values()] == [str(e["SEQUENCE"]) for e in files[1].values()]
+
     pytest.importorskip("matplotlib")
     picture = manager.ask("/timeline 1")
     assert picture.document is not None and picture.document.filename == "case-1-timeline.png"

@@ -2,8 +2,12 @@
 
 `calendar_entries` picks the person's own deadlines still to come (a manager, who oversees the case,
 gets every deadline they are shown), each with a UID that depends only on the case and the milestone,
-so importing an updated file moves an event instead of adding a second one. Alarms are at the reminder
-times (the reminder policy of `workflows.reminders`, at `REMIND_AT`), relative to the event's start.
+so importing an updated file moves an event instead of adding a second one. A deadline of theirs that is
+done, or that applied under an earlier outcome of the case and no longer does, comes out cancelled under
+the same UID: a calendar that imported an earlier file then cancels the event instead of keeping it
+(RFC 5545 STATUS:CANCELLED; the file's SEQUENCE, `sequence_of`, grows with every change to the case).
+Alarms are at the reminder times (the reminder policy of `workflows.reminders`, at `REMIND_AT`),
+relative to the event's start.
 
 `chart_points` classifies each milestone for the picture: done, due, or overdue, and the days that are
 not working days in the range shown.
@@ -44,6 +48,7 @@ class CalendarEntry:
     at: time | None
     alarms: tuple[timedelta, ...]  # relative to the event's start (negative: before it; an all-day
     # event starts at midnight, so 9am on the day is +9 hours)
+    cancelled: bool = False  # done, or no longer applying: the event is withdrawn, not dropped
 
     def starts(self, zone: ZoneInfo) -> datetime:
         return datetime.combine(self.first_day, self.at or time(0, 0), zone)
@@ -73,6 +78,50 @@ def _alarms(
     return tuple(sorted(set(offsets)))
 
 
+#: SEQUENCE is this plus the id of the case's newest audit entry. The base keeps it above the minutes
+#: since 1970 that files made before carried (about 29.9 million late in 2026, a number they would reach
+#: 100 million with only in 2160), so a calendar holding such a file still takes the next one; it leaves
+#: two billion audit entries within RFC 5545's 32-bit INTEGER.
+SEQUENCE_BASE = 100_000_000
+
+
+def sequence_of(last_audit_id: int) -> int:
+    """The SEQUENCE of every event in a file, from the case's newest audit entry (0 when it has none).
+
+    Every change to a case commits with its audit entry (docs/architecture.md), and audit ids only
+    grow (AUTOINCREMENT; triggers refuse to delete entries): so re-exporting an unchanged case gives the
+    same number however often and whenever it is done, and any change (a record, an outcome, new dates,
+    an undo) gives a higher one, which makes a calendar take the newer event, or its cancellation, over
+    the one it holds. The audit id, not its time: two changes in the same second (or under a clock held
+    still) still count."""
+    return SEQUENCE_BASE + last_audit_id
+
+
+def _theirs(role: Role, timeline: Sequence[Deadline]) -> list[Deadline]:
+    """The deadlines of `timeline` that belong in this person's calendar: their own, or (for a manager,
+    who oversees the case) every one they are shown."""
+    seen = shown(role, timeline)
+    return seen if role is Role.MANAGER else [d for d in seen if is_mine(role, d)]
+
+
+def _entry(
+    ref: int, d: Deadline, calendar: WorkingCalendar, zone: ZoneInfo, domain: str, cancelled: bool
+) -> CalendarEntry:
+    at = None if d.due_until is not None else d.time
+    return CalendarEntry(
+        uid=entry_uid(ref, d.key, domain),
+        key=d.key,
+        label=d.label,
+        owner=d.actor.label,
+        rule=d.rule,
+        first_day=d.due,
+        last_day=d.due_until or d.due,
+        at=at,
+        alarms=() if cancelled else _alarms(d, at, calendar, zone),
+        cancelled=cancelled,
+    )
+
+
 def calendar_entries(
     ref: int,
     role: Role,
@@ -81,26 +130,25 @@ def calendar_entries(
     calendar: WorkingCalendar,
     zone: ZoneInfo,
     domain: str,
+    earlier: Sequence[Sequence[Deadline]] = (),
 ) -> list[CalendarEntry]:
-    """The person's deadlines on case `ref` not yet done (a window until it ends), in date order."""
-    coming = [d for d in shown(role, timeline) if d.open_on(today)]
-    if role is not Role.MANAGER:
-        coming = [d for d in coming if is_mine(role, d)]
-    entries = [
-        CalendarEntry(
-            uid=entry_uid(ref, d.key, domain),
-            key=d.key,
-            label=d.label,
-            owner=d.actor.label,
-            rule=d.rule,
-            first_day=d.due,
-            last_day=d.due_until or d.due,
-            at=None if d.due_until is not None else d.time,
-            alarms=_alarms(d, None if d.due_until is not None else d.time, calendar, zone),
-        )
-        for d in coming
-    ]
-    return sorted(entries, key=lambda e: (e.first_day, e.at or time(0, 0), e.key))
+    """The person's deadlines on case `ref` not yet done (a window until it ends), then, cancelled, those
+    done since the case opened and those of `earlier` timelines (the case under outcomes it had before)
+    that no longer apply; each in date order."""
+    mine = _theirs(role, timeline)
+    coming = [_entry(ref, d, calendar, zone, domain, False) for d in mine if d.open_on(today)]
+    withdrawn = {d.key: d for d in mine if d.done}
+    now_keys = {d.key for d in timeline}
+    for before in earlier:
+        for d in _theirs(role, before):
+            if d.key not in now_keys and d.recorded is None:
+                withdrawn.setdefault(d.key, d)
+    cancelled = [_entry(ref, d, calendar, zone, domain, True) for d in withdrawn.values()]
+
+    def order(e: CalendarEntry) -> tuple[date, time, str]:
+        return (e.first_day, e.at or time(0, 0), e.key)
+
+    return sorted(coming, key=order) + sorted(cancelled, key=order)
 
 
 class Status(StrEnum):
