@@ -69,8 +69,9 @@ def _case(
     return ref
 
 
-def _ask_to_defer(provider: FakeUser, ref: int) -> None:
-    grounds = provider.ask(f"/defer {ref}")
+def _ask_to_defer(provider: FakeUser, ref: int) -> BotMessage:
+    """The provider asks to defer case `ref`, step by step; returns the bot's "Sent: ..." confirmation."""
+    grounds = provider.ask(f"/defer {ref}", "Choose the ground")
     assert "Choose the ground" in grounds.text, grounds.text
     assert ["Other (explain)"] in grounds.buttons
     whole = "A recent major incident (a death or serious injury, serious or infectious illness)"
@@ -81,13 +82,16 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
         message=grounds,
     )
     assert "leave out children's names and other personal details" in explain.text, explain.text
-    confirm = provider.ask("We merge with Elm House on 20 March.")
+    confirm = provider.ask(
+        "We merge with Elm House on 20 March.", "Ground: The setting is due to close, merge or move"
+    )
     assert confirm.buttons, confirm.text
     # What is about to go is said back, to check before sending.
     assert "Ground: The setting is due to close, merge or move" in confirm.text, confirm.text
     assert "You wrote: “We merge with Elm House on 20 March.”" in confirm.text, confirm.text
     sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
     assert sent.text.startswith("Sent: your request to defer case #"), sent.text
+    return sent
 
 
 def _set_clock(clock: Path, moment: datetime) -> None:
@@ -127,7 +131,10 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         second = api.user(SECOND_MANAGER, "Max")
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
-        assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
+        assert (
+            "joined"
+            in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username), "joined").text
+        )
         one = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
         # Approved: the managers get Approve / Decline, the inspector is told; every date moves.
@@ -176,7 +183,7 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         snapshot = _state(bot)
         stale = second.forge_press(old.callback_data["Approve"], old)  # as it was (its buttons go)
         assert "already declined by Manager 8001" in (second.wait_answer(stale).text or "")
-        forged = provider.forge_press(old.callback_data["Approve"], provider.last())
+        forged = provider.forge_press(old.callback_data["Approve"], provider.wait_for("Sent: your request"))
         assert "already declined" in (provider.wait_answer(forged).text or "")
         nonsense = second.forge_press("req:999:approve", old)
         assert "can't find that request" in (second.wait_answer(nonsense).text or "")
@@ -185,11 +192,11 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         # Two managers at once: both press, both answer together; one wins, the other is told who decided.
         three = _case(api, manager, [(provider, "provider")], "Oak House")
         marks = {u: u.mark() for u in (manager, second, provider)}
-        _ask_to_defer(provider, three)
+        sent = _ask_to_defer(provider, three)
         mine = _request_message(manager, marks[manager], three)
         theirs = _request_message(second, marks[second], three)
         snapshot = _state(bot)
-        not_yours = provider.forge_press(mine.callback_data["Approve"], provider.last())
+        not_yours = provider.forge_press(mine.callback_data["Approve"], sent)
         assert "for someone else" in (provider.wait_answer(not_yours).text or "")
         assert _state(bot) == snapshot
         manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=mine)
@@ -224,15 +231,15 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         provider = api.user(PROVIDER, "Pat")
         # A case no provider has joined: recorded, and the inspector is told nobody can be told yet.
         alone = _case(api, manager, [(inspector, "inspector")], "Elm House")
-        nobody = inspector.ask(f"/notify {alone}").text
+        nobody = inspector.ask(f"/notify {alone}", "No provider has joined").text
         assert f"No provider has joined case #{alone} yet" in nobody, nobody
         assert f"/invite provider {alone}" in nobody and "I'm telling the provider" not in nobody
         future = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House")
 
         # Notification: the provider is told through the outbox, acknowledges, and may ask to defer.
         since = provider.mark()
-        assert "Only the inspector" in provider.ask(f"/notify {future}").text
-        recorded = inspector.ask(f"/notify {future}")
+        assert "Only the inspector" in provider.ask(f"/notify {future}", "Only the inspector").text
+        recorded = inspector.ask(f"/notify {future}", "was notified on Wednesday 11 March 2026")
         assert "was notified on Wednesday 11 March 2026" in recorded.text, recorded.text
         assert "I'm telling the provider" in recorded.text
         told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
@@ -243,7 +250,10 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert thanks.text.startswith("Thank you") and thanks.text.endswith("The inspector is told."), (
             thanks.text
         )
-        assert "Pat acknowledged the notification" in inspector.wait_next(since, timeout=15).text
+        assert (
+            "Pat acknowledged the notification"
+            in inspector.wait_next(since, "Pat acknowledged the notification", timeout=15).text
+        )
         assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
         again = provider.forge_press(told.callback_data["Acknowledge"], told)
         assert "already acknowledged by Pat" in (provider.wait_answer(again).text or "")
@@ -260,10 +270,12 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
             "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
         )
         assert ["Other (explain)"] in grounds.buttons
-        assert "Cancelled" in provider.ask("/cancel").text
+        assert "Cancelled" in provider.ask("/cancel", "Cancelled").text
 
         # A complaint before the inspection has ended: refused, with why and the steps.
-        early = provider.ask(f"/complain {future}")
+        early = provider.ask(
+            f"/complain {future}", "can be made from Tuesday 24 March 2026, the end of the inspection"
+        )
         assert "can be made from Tuesday 24 March 2026, the end of the inspection" in early.text, early.text
         assert "raise concerns with the inspector" in early.text and "The steps:" in early.text
 
@@ -276,12 +288,12 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         )[0]
         last_day = date.fromisoformat(str(last))
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
-        steps = provider.ask(f"/complain {ended}")
+        steps = provider.ask(f"/complain {ended}", "leave out children's names")
         assert f"can be made until {format_date(last_day)} (today)." in steps.text, steps.text
         rule = "Rule: from the end of the inspection until 5 working days after the final report is sent."
         assert rule in steps.text, steps.text  # where the date comes from, as every date the bot gives
         assert "1. " in steps.text and "leave out children's names" in steps.text
-        confirm = provider.ask("The inspector did not look at our <records> & notes.")
+        confirm = provider.ask("The inspector did not look at our <records> & notes.", "You wrote")
         assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
             confirm.html or ""
         ), confirm.html
@@ -293,7 +305,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "The inspector did not look at our <records> & notes." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
         _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
-        late = provider.ask(f"/complain {ended}")
+        late = provider.ask(f"/complain {ended}", "complaints procedure")
         assert f"closed on {format_date(last_day)}" in late.text, late.text
         assert "complaints procedure" in late.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
@@ -307,7 +319,10 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
-        assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        assert (
+            "hasn't been recorded as sent yet"
+            in provider.ask(f"/comments {ref}", "hasn't been recorded as sent yet").text
+        )
         # Notified when the visit has started (recorded late): Acknowledge, but no Ask to defer.
         since = provider.mark()
         inspector.ask(f"/notify {ref} 27/2/2026", lambda m: "Recorded" in m.text)
@@ -315,7 +330,9 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         assert late_notice.buttons == [["Acknowledge"]], late_notice.buttons
         assert late_notice.text.endswith("Press Acknowledge when you have read this."), late_notice.text
         # The visit has started: no deferral, with the reason and what to do instead, in the policy's name.
-        started = provider.ask(f"/defer {ref}").text
+        started = provider.ask(
+            f"/defer {ref}", "The visit started on Monday 2 March 2026, so it can no longer be deferred"
+        ).text
         assert "The visit started on Monday 2 March 2026, so it can no longer be deferred" in started
         assert "tell the lead inspector now" in started and "deferring, pausing" in started, started
         assert "shared/spec" not in started
