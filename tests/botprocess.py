@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from itertools import count
 from pathlib import Path
 from types import TracebackType
 
@@ -15,6 +16,7 @@ from tests.fakebotapi import FakeBotApi
 
 #: The console script installed beside the interpreter running the tests.
 INSPECTBOT = str(Path(sys.executable).with_name("inspectbot"))
+_STARTS = count(1)  # numbers each start in this test process: its client tag is unique
 
 
 class BotProcess:
@@ -38,18 +40,33 @@ class BotProcess:
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None
+        self.client: str | None = None  # the running process's tag on its Bot API calls (Call.client)
 
     def start(self, timeout: float = 30) -> BotProcess:
-        """Start and wait until the new process polls for updates (or fail with its log if it died)."""
+        """Start and wait until the new process polls for updates (or fail with its log if it died).
+
+        Each start gets its own client tag in the API URL, so the wait ends as soon as *this* process's
+        first getUpdates is in flight (the fake counts a poll on arrival); a stopped process's late poll,
+        or one still running, never counts.
+        """
+        env = dict(self.env)
+        tag = None
+        if env.get("TELEGRAM_API_URL") == self.api.api_root:  # not when a test points the bot elsewhere
+            tag = f"bot{os.getpid()}-{next(_STARTS)}"
+            env["TELEGRAM_API_URL"] = self.api.client_root(tag)
         earlier = {id(call) for call in self.api.calls("getUpdates")}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
-                [INSPECTBOT, "run"], env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
+                [INSPECTBOT, "run"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
             )
+        self.client = tag
         deadline = time.monotonic() + timeout
         while True:
             try:
-                self.api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=0.5)
+                if tag is not None:
+                    self.api.wait_until_polling(timeout=0.25, client=tag)
+                else:
+                    self.api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=0.25)
                 return self
             except AssertionError:
                 if self.proc.poll() is not None:

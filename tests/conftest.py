@@ -29,8 +29,9 @@ async def db(tmp_path: Path, clock: Clock) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def api() -> Iterator[FakeBotApi]:
-    """The fake Telegram; leaving the block fails the test if the fake itself crashed."""
-    with FakeBotApi() as server:
+    """The fake Telegram; leaving the block fails the test if the fake itself crashed. Every wait on it
+    must name the message it means (`require_match`): an outbox notice or a reminder can come first."""
+    with FakeBotApi(require_match=True) as server:
         yield server
 
 

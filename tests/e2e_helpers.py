@@ -47,7 +47,8 @@ def invite_code(message: BotMessage, bot_username: str) -> str:
 
 
 def join(api_user: FakeUser, code: str, match: Match | None = None) -> BotMessage:
-    """`/start CODE`; `match` picks the answer where a reminder may come first (reminders on)."""
+    """`/start CODE`; `match` names the answer meant ("joined as" when it should work), since a reminder or
+    an outbox notice may come first; the tests' fake refuses a wait without one (`require_match`)."""
     return api_user.ask(f"/start {code}", match)
 
 

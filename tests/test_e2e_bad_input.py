@@ -61,7 +61,7 @@ BAD_INPUT = [
 def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, FakeUser]:
     """The shared fake and bot (conftest), with a manager who has set up case #1."""
     manager = api.user(MANAGER, "Mia")
-    manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -2))}')
+    manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -2))}', "is set up")
     return api, bot, manager
 
 
@@ -71,7 +71,7 @@ def test_bad_input_gets_a_helpful_reply_and_changes_nothing(
     _api, bot, manager = setup
     before = bot.snapshot()
     for text, fragment in BAD_INPUT:
-        reply = manager.ask(text)
+        reply = manager.ask(text, fragment)
         assert fragment in reply.text, f"{text[:60]!r} got {reply.text!r}"
         assert "Traceback" not in reply.text and "went wrong" not in reply.text
     assert bot.snapshot() == before
@@ -81,14 +81,19 @@ def test_future_dates_cannot_be_recorded(setup: tuple[FakeBotApi, BotProcess, Fa
     _api, bot, manager = setup
     before = bot.snapshot()
     tomorrow = CALENDAR.add_working_days(today(), 1)
-    reply = manager.ask(f"/record 1 draft_report {typed(tomorrow)}")
+    reply = manager.ask(
+        f"/record 1 draft_report {typed(tomorrow)}",
+        "is in the future. Record things once they have happened.",
+    )
     assert "is in the future. Record things once they have happened." in reply.text
     assert bot.snapshot() == before
 
 
 def test_what_a_user_typed_is_escaped_not_interpreted(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
     _api, _bot, manager = setup
-    reply = manager.ask('/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(workday()))
+    reply = manager.ask(
+        '/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(workday()), "#2 <i>Elm</i> & <Lodge>"
+    )
     assert "#2 <i>Elm</i> & <Lodge>" in reply.text  # shown as typed, not as formatting
     assert "&lt;i&gt;Elm&lt;/i&gt; &amp; &lt;Lodge&gt;" in reply.html
 
@@ -97,14 +102,16 @@ def test_dates_the_rules_cannot_accept_are_refused(setup: tuple[FakeBotApi, BotP
     _api, bot, manager = setup
     start = CALENDAR.add_working_days(today(), -2)
     before = bot.snapshot()
-    reply = manager.ask(f"/record 1 end {typed(CALENDAR.add_working_days(start, -1))}")
+    reply = manager.ask(f"/record 1 end {typed(CALENDAR.add_working_days(start, -1))}", "is before the first")
     assert "is before the first" in reply.text
     assert bot.snapshot() == before
-    manager.ask(f"/record 1 end {typed(start)}")
+    manager.ask(f"/record 1 end {typed(start)}", "Recorded for")
     recorded = bot.snapshot()
-    reply = manager.ask(f"/record 1 draft_report {typed(CALENDAR.add_working_days(start, -1))}")
+    reply = manager.ask(
+        f"/record 1 draft_report {typed(CALENDAR.add_working_days(start, -1))}", "can't be on"
+    )
     assert (
         "can't be on" in reply.text and "it comes after the visit, whose last on-site day was" in reply.text
     )
     assert bot.snapshot() == recorded
-    assert "#1 Oak House" in manager.ask("/case 1").text  # the case still reads
+    assert "#1 Oak House" in manager.ask("/case 1", "#1 Oak House").text  # the case still reads

@@ -34,16 +34,16 @@ def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi
     manager = api.user(MANAGER, "Mia")
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(PROVIDER, "Pat")
-    manager.ask("/start")
-    assert "#1" in manager.ask(f'/newcase ch-full "Oak House" {typed(start)}').text
-    join(inspector, invite_code(manager.ask("/invite inspector 1"), api.username))
-    join(provider, invite_code(manager.ask("/invite provider 1"), api.username))
+    manager.ask("/start", "Here is what you can do")
+    assert "#1" in manager.ask(f'/newcase ch-full "Oak House" {typed(start)}', "is set up").text
+    join(inspector, invite_code(manager.ask("/invite inspector 1", "?start="), api.username), "joined as")
+    join(provider, invite_code(manager.ask("/invite provider 1", "?start="), api.username), "joined as")
 
     uids: dict[int, list[str]] = {}
     for person in (inspector, provider):
-        yours = _yours(person.ask("/due 1").html)
+        yours = _yours(person.ask("/due 1", "Deadlines still to come").html)
         assert yours, "nothing marked as theirs in /due"
-        sent = person.ask("/calendar 1")
+        sent = person.ask("/calendar 1", lambda m: m.document is not None)
         assert sent.document is not None and sent.document.filename == "case-1-deadlines.ics"
         parsed = Calendar.from_ical(sent.document.content)
         events = {str(e["SUMMARY"]).removeprefix("#1 "): e for e in parsed.walk("VEVENT")}
@@ -57,7 +57,7 @@ def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi
         uids[person.user_id] = [str(e["UID"]) for e in parsed.walk("VEVENT")]
 
     # the same case asked again: the same UIDs (a calendar moves its events instead of doubling them)
-    again = inspector.ask("/calendar 1").document
+    again = inspector.ask("/calendar 1", lambda m: m.document is not None).document
     assert again is not None
     assert [str(e["UID"]) for e in Calendar.from_ical(again.content).walk("VEVENT")] == uids[INSPECTOR]
     assert not set(uids[INSPECTOR]) & set(uids[PROVIDER])
@@ -81,9 +81,9 @@ def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi
     assert [str(e["SEQUENCE"]) for e in files[0].values()] == [str(e["SEQUENCE"]) for e in files[1].values()]
 
     pytest.importorskip("matplotlib")
-    picture = manager.ask("/timeline 1")
+    picture = manager.ask("/timeline 1", lambda m: m.document is not None)
     assert picture.document is not None and picture.document.filename == "case-1-timeline.png"
     png = picture.document.content
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (int(FIGURE_INCHES[0] * DPI), int(FIGURE_INCHES[1] * DPI))
-    assert "I can't find case #7" in manager.ask("/timeline 7").text
+    assert "I can't find case #7" in manager.ask("/timeline 7", "I can't find case #7").text

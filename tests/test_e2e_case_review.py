@@ -19,6 +19,7 @@ from workflows.lateness import distance
 MANAGER, SECOND_MANAGER, INSPECTOR, PROVIDER = 8001, 8002, 8003, 8004
 _PROMPT = "is due at once"
 _DECIDE_NOTICE = "decided the case review"
+_HELP = "Here is what you can do"
 
 
 def _with(user: FakeUser, since: int, ref: int, words: str) -> BotMessage:
@@ -34,7 +35,7 @@ def test_inadequate_judgement_prompts_debrief_and_a_compliance_notice_brings_the
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
         invited = invite_code(manager.ask("/invite manager", "?start="), api.username)
-        assert "joined" in join(second, invited).text
+        assert "joined" in join(second, invited, "joined").text
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "9/3/2026")
         due = CALENDAR.add_working_days(date(2026, 3, 10), 5)  # the end of the inspection + 5 working days
 
@@ -146,17 +147,23 @@ def test_review_command_for_managers_only_and_the_dcs_email_on_assurance(
         def menu(chat_id: int) -> set[str]:
             return {str(c["command"]) for c in api.commands({"type": "chat", "chat_id": chat_id})}
 
-        assert f"/review {ref}: start or see the case review" in manager.ask("/start").text
+        assert (
+            f"/review {ref}: start or see the case review"
+            in manager.ask("/start", "start or see the case review").text
+        )
         assert "review" in menu(MANAGER)
         assert "review" not in menu(INSPECTOR) | menu(PROVIDER)
-        assert "/review" not in inspector.ask("/help").text
+        assert "/review" not in inspector.ask("/help", _HELP).text
 
         # Refused: a provider, an inspector (the machine lets only managers start one), an unknown case.
         before = _state(bot)
-        assert "Only managers" in provider.ask(f"/review {ref}").text
-        assert "Only managers start case reviews" in inspector.ask(f"/review {ref}").text  # none open
-        assert "I can't find case #99" in manager.ask("/review 99").text
-        assert "Which case?" in manager.ask("/review").text
+        assert "Only managers" in provider.ask(f"/review {ref}", "Only managers").text
+        assert (
+            "Only managers start case reviews"
+            in inspector.ask(f"/review {ref}", "Only managers start case reviews").text
+        )  # none open
+        assert "I can't find case #99" in manager.ask("/review 99", "I can't find case #99").text
+        assert "Which case?" in manager.ask("/review", "Which case?").text
         assert _state(bot) == before
 
         # A manager starts one on a good case; asking again shows the open one and its next step.

@@ -18,33 +18,37 @@ def test_a_long_list_pages_in_place_and_shows_each_case_once(api: FakeBotApi, bo
     for i in range(COUNT):
         start = CALENDAR.add_working_days(today(), 2 + i)
         kind = "asa-full" if i % 4 == 0 else "ch-full"
-        manager.ask(f'/newcase {kind} "Home {i}" {typed(start)}')
-    first = manager.ask("/cases")
+        manager.ask(f'/newcase {kind} "Home {i}" {typed(start)}', "is set up")
+    first = manager.ask("/cases", "Your open cases")
     assert first.text.startswith(f"Your open cases ({COUNT}):")
     assert first.buttons == [["Next »"]]
     seen = [int(ref) for ref in _ROW.findall(first.text)]
     assert len(seen) == 10 and f"1 to 10 of {COUNT}" in first.text
-    second = manager.press_and_wait("Next »")
+    second = manager.press_and_wait("Next »", "Your open cases", message=first)
     assert second.message_id == first.message_id  # edited in place
     assert second.buttons == [["« Previous"]]
     more = [int(ref) for ref in _ROW.findall(second.text)]
     assert sorted(seen + more) == list(range(1, COUNT + 1))  # every case once
     assert seen[0] == 1  # soonest first: case 1 starts first
-    back = manager.press_and_wait("« Previous")
+    back = manager.press_and_wait("« Previous", "Your open cases", message=second)
     assert [int(ref) for ref in _ROW.findall(back.text)] == seen
 
     # A manager narrows by kind and by inspector; an inspector may not, even with a forged button.
-    narrowed = manager.ask("/cases kind asa-full")
+    narrowed = manager.ask("/cases kind asa-full", "Open cases: ")
     assert sorted(int(r) for r in _ROW.findall(narrowed.text)) == [i + 1 for i in range(0, COUNT, 4)]
     inspector = api.user(INSPECTOR, "Ian Inspector")
     assert (
         "joined as an inspector"
-        in join(inspector, invite_code(manager.ask("/invite inspector 2"), api.username)).text
+        in join(
+            inspector,
+            invite_code(manager.ask("/invite inspector 2", "?start="), api.username),
+            "joined as an inspector",
+        ).text
     )
-    mine = manager.ask("/cases inspector ian")
+    mine = manager.ask("/cases inspector ian", "Open cases of Ian Inspector (1):")
     assert mine.text.startswith("Open cases of Ian Inspector (1):") and "#2 Home 1" in mine.text
-    assert "Only managers" in inspector.ask("/cases kind ch-full").text
-    own = inspector.ask("/cases")
+    assert "Only managers" in inspector.ask("/cases kind ch-full", "Only managers").text
+    own = inspector.ask("/cases", "Your open cases")
     assert [int(r) for r in _ROW.findall(own.text)] == [2] and not own.buttons
     inspector.forge_press("pg:open:0:kch-full", own)
     api.wait_until(lambda: any(a.show_alert for a in inspector.answered_callbacks()), what="an alert")

@@ -84,10 +84,12 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         done_data = reminder.callback_data["Done: Draft report sent to the provider"]
         refused = provider.forge_press(done_data, first)
         assert "no longer yours" in (provider.wait_answer(refused).text or "")
-        case = provider.press_and_wait("Open case #1", message=first)
+        case = provider.press_and_wait("Open case #1", "Home", message=first)
         assert "Home" in case.text
 
-        asked = inspector.press_and_wait("Done: Draft report sent to the provider", message=reminder)
+        asked = inspector.press_and_wait(
+            "Done: Draft report sent to the provider", "When was", message=reminder
+        )
         assert "When was <b>Draft report sent to the provider</b> done" in asked.html
         since = provider.mark()
         done = inspector.press_and_wait("Today", lambda m: "Recorded" in m.text, message=asked)
@@ -100,12 +102,18 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         assert "I'll remind you again at 9am on Thursday 12 March 2026" in (
             provider.wait_answer(query).text or ""
         )
-        coming = provider.ask("/reminders").text
+        coming = provider.ask(
+            "/reminders",
+            "Thursday 12 March 2026, 9am: #1 Home 10001, Provider's comments on the draft report",
+        ).text
         assert "Thursday 12 March 2026, 9am: #1 Home 10001, Provider's comments on the draft report" in coming
         assert "/mute 1 stops the reminders of case #1; /unmute 1 brings them back." in coming
-        assert "are off" in provider.ask("/mute 1").text
-        assert "No reminders are waiting for you" in provider.ask("/reminders").text
-        assert "on again" in provider.ask("/unmute 1").text
+        assert "are off" in provider.ask("/mute 1", "are off").text
+        assert (
+            "No reminders are waiting for you"
+            in provider.ask("/reminders", "No reminders are waiting for you").text
+        )
+        assert "on again" in provider.ask("/unmute 1", "on again").text
         # Never muted (any more): said as it is, not "on again" (issue 20 item 12).
         again = provider.ask("/unmute 1", lambda m: "Reminders for #1" in m.text).text
         assert "were not muted: they are on" in again and "on again" not in again, again
@@ -113,28 +121,37 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         mine = manager.ask("/reminders", lambda m: "reminders" in m.text).text
         assert "(overdue)" not in mine, mine
         assert "Final report sent to the provider (sent if it is still not done, as overdue)" in mine, mine
-        assert "I can't find case #9" in provider.ask("/mute 9").text
+        assert "I can't find case #9" in provider.ask("/mute 9", "I can't find case #9").text
 
         # Monday morning: the comments' new "due soon" (the snoozed one, for the old date, is dropped).
-        since = provider.mark()
+        since, inspector_since = provider.mark(), inspector.mark()
         clock.write_text("2026-03-16T09:00:00+00:00")
         again = provider.wait_next(since, lambda m: m.text.startswith("Reminder for #1"), timeout=15)
+        # The inspector's Monday reminder (evidence due soon) too, before they block the bot below: sent
+        # after the block it would be refused (403), which assert_healthy counts as a failure.
+        monday = inspector.wait_next(
+            inspector_since, lambda m: m.text.startswith("Reminder for #1"), timeout=15
+        )
+        assert "Inspection evidence and report submitted for quality assurance" in monday.text, monday.text
         assert "Provider's comments on the draft report (due soon): Wednesday 18 March 2026" in again.text
         assert "late" not in again.text
-        status = manager.ask("/status")
+        status = manager.ask("/status", "Waiting to be sent:")
         assert "Waiting to be sent:" in status.text and "Everyone can be reached." in status.text
-        assert "Only managers" in provider.ask("/status").text
+        assert "Only managers" in provider.ask("/status", "Only managers").text
 
         # Blocking the bot: Telegram says so; the inspector's managers are told once; unblocking undoes it.
         since = manager.mark()
         inspector.block()
         told = manager.wait_next(since, lambda m: "can't be reached" in m.text, timeout=15)
         assert told.text.startswith("Ian can't be reached: they have blocked the bot")
-        assert "Can't be reached (blocked the bot): Ian" in manager.ask("/status").text
+        assert (
+            "Can't be reached (blocked the bot): Ian"
+            in manager.ask("/status", "Can't be reached (blocked the bot): Ian").text
+        )
         unreachable = "SELECT unreachable_at IS NOT NULL FROM people WHERE telegram_id = ?"
         inspector.unblock()
         api.wait_until(lambda: bot.query(unreachable, INSPECTOR) == [(0,)], timeout=10, what="reachable")
-        assert "Everyone can be reached." in manager.ask("/status").text
+        assert "Everyone can be reached." in manager.ask("/status", "Everyone can be reached.").text
     finally:
         if bot.proc is not None:
             bot.stop()

@@ -57,7 +57,7 @@ def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twi
         assert len(twice) <= IN_FLIGHT, twice
         sent = "SELECT COUNT(*) FROM outbox WHERE state = 'sent'"
         api.wait_until(lambda: bot.query(sent) == [(PEOPLE,)], timeout=10, what="every row marked sent")
-        text = api.chat(people[-1]).last().text or ""
+        text = api.chat(people[-1]).wait_for(f"Reminder for #{PEOPLE} ").text
         assert text.startswith(f"Reminder for #{PEOPLE} Home {people[-1]}")
         assert "Provider's comments on the draft report (due soon): Tuesday 14 April 2026" in text
     finally:

@@ -35,6 +35,7 @@ from workflows.dates import format_date
 from workflows.kinds import KINDS
 
 _DECIDED = re.compile(r"(Approved|Declined|Withdrawn|Responded to) by (.+), 1\d:\d\d\.$")
+_YOU_WROTE = "You wrote"  # the check before sending, which says back what was typed
 
 
 def _quiet(api: FakeBotApi, bot: BotProcess) -> None:
@@ -67,7 +68,10 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         second = api.user(SECOND_MANAGER, "Max")
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
-        assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
+        assert (
+            "joined"
+            in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username), "joined").text
+        )
         one = _case(
             api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", kind=ANNOUNCED
         )
@@ -107,8 +111,7 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         # A withdrawal: the provider's Withdraw button; both managers' copies say so.
         two = _case(api, manager, [(provider, "provider")], "Oak House", kind=ANNOUNCED)
         marks = {u: u.mark() for u in (manager, second)}
-        _ask_to_defer(provider, two)
-        confirmation = provider.last()
+        confirmation = _ask_to_defer(provider, two)
         assert confirmation.buttons == [["Withdraw the request"]], confirmation.text
         copies = {u: _request_message(u, marks[u], two) for u in (manager, second)}
         done = provider.press_and_wait(
@@ -125,9 +128,9 @@ def test_the_other_managers_copy_says_who_approved_and_a_withdrawal_is_seen(
         assert "already withdrawn by Pat" in (manager.wait_answer(stale).text or "")
         twice = provider.forge_press(confirmation.callback_data["Withdraw the request"], confirmation)
         assert "already withdrawn by Pat" in (provider.wait_answer(twice).text or "")
-        nothing = provider.ask(f"/defer {two} withdraw")
+        nothing = provider.ask(f"/defer {two} withdraw", "No request of yours to defer case")
         assert "No request of yours to defer case" in nothing.text and "was withdrawn" in nothing.text
-        not_theirs = manager.ask(f"/defer {two} withdraw")
+        not_theirs = manager.ask(f"/defer {two} withdraw", "Only the provider who asked")
         assert "Only the provider who asked" in not_theirs.text
         _quiet(api, bot)
         assert _state(bot) == snapshot
@@ -151,7 +154,10 @@ def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
         manager = api.user(MANAGER, "Mia")
         second = api.user(SECOND_MANAGER, "Max")
         provider = api.user(PROVIDER, "Pat")
-        assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
+        assert (
+            "joined"
+            in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username), "joined").text
+        )
         ref = _case(api, manager, [(provider, "provider")], "Oak House", start="2/3/2026")
         (last,) = bot.query(
             "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
@@ -160,8 +166,8 @@ def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
         )[0]
         moment = datetime.combine(date.fromisoformat(str(last)), time(10), tzinfo=UTC)
         _set_clock(clock, moment)
-        assert "can be made until" in provider.ask(f"/complain {ref}").text
-        confirm = provider.ask("The inspector did not look at our records.")
+        assert "can be made until" in provider.ask(f"/complain {ref}", "can be made until").text
+        confirm = provider.ask("The inspector did not look at our records.", _YOU_WROTE)
         marks = {u: u.mark() for u in (manager, second, provider)}
         provider.press_and_wait("Send the complaint", lambda m: "Sent" in m.text, message=confirm)
         copies = {
@@ -202,7 +208,7 @@ def test_a_complaint_responded_to_tells_the_provider_and_edits_the_other_copy(
         snapshot = _state(bot)
         stale = second.forge_press(copies[second].callback_data["Respond"], copies[second])
         assert "already responded by Manager 8001" in (second.wait_answer(stale).text or "")
-        forged = provider.forge_press(copies[second].callback_data["Respond"], provider.last())
+        forged = provider.forge_press(copies[second].callback_data["Respond"], confirm)
         assert "already responded" in (provider.wait_answer(forged).text or "")
         _quiet(api, bot)
         assert _state(bot) == snapshot
@@ -222,7 +228,7 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         assert "joined" in joined.text or "Welcome" in joined.text, joined.text
         before = dict(bot.query("SELECT key, due FROM case_deadlines WHERE case_id = 1"))
 
-        grounds = provider.ask(f"/defer {ref}")
+        grounds = provider.ask(f"/defer {ref}", "absence of the DCS, is not a reason")
         offered = [g.label for g in deferral.grounds(KINDS["la-sif"])]  # whole, not cut mid-word
         assert grounds.buttons == [[label] for label in offered], grounds.buttons
         assert "absence of the DCS, is not a reason" in grounds.text
@@ -231,7 +237,7 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         # A general ground forged onto the la-sif question is refused when sent: nothing is asked.
         provider.forge_press("dfg:closing", grounds)
         provider.wait_for(lambda m: "Explain in a few words" in m.text, timeout=15)
-        confirm = provider.ask("A merger.")
+        confirm = provider.ask("A merger.", _YOU_WROTE)
         snapshot = _state(bot)
         refused = provider.press_and_wait(
             "Send the request", lambda m: "Nothing was sent" in m.text, message=confirm
@@ -241,9 +247,9 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         assert _state(bot) == snapshot
 
         # A ground it allows goes to the manager; the approval moves every date.
-        grounds = provider.ask(f"/defer {ref}")
+        grounds = provider.ask(f"/defer {ref}", "Choose the ground")
         provider.press_and_wait(offered[0], lambda m: "Explain in a few words" in m.text, message=grounds)
-        confirm = provider.ask("Flooding closes the roads to the council offices.")
+        confirm = provider.ask("Flooding closes the roads to the council offices.", _YOU_WROTE)
         since = manager.mark()
         provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
         asked = _request_message(manager, since, ref)
@@ -260,7 +266,10 @@ def test_a_la_sif_deferral_offers_only_its_exceptional_circumstances(api: FakeBo
         # Notified (by the manager, on a case with no inspector): the provider reads the new days and
         # the Annex A deadline counted from the call.
         since = provider.mark()
-        assert "was notified on Wednesday 11 March 2026" in manager.ask(f"/notify {ref}").text
+        assert (
+            "was notified on Wednesday 11 March 2026"
+            in manager.ask(f"/notify {ref}", "was notified on Wednesday 11 March 2026").text
+        )
         told = provider.wait_next(since, lambda m: "were notified" in m.text, timeout=15)
         (annex,) = bot.query("SELECT due FROM case_deadlines WHERE case_id = 1 AND key = 'annex_a'")[0]
         assert "the first on-site day is Monday 13 April 2026" in told.text, told.text

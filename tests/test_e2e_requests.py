@@ -100,6 +100,7 @@ def _ask_to_defer(provider: FakeUser, ref: int) -> None:
     assert "not one of the grounds" not in confirm.text  # only staff absence is warned of
     sent = provider.press_and_wait("Send the request", lambda m: "Sent" in m.text, message=confirm)
     assert sent.text.startswith("Sent: your request to defer case #"), sent.text
+    return sent
 
 
 def _set_clock(clock: Path, moment: datetime) -> None:
@@ -191,7 +192,7 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         snapshot = _state(bot)
         stale = second.forge_press(old.callback_data["Approve"], old)  # as it was (its buttons go)
         assert "already declined by Manager 8001" in (second.wait_answer(stale).text or "")
-        forged = provider.forge_press(old.callback_data["Approve"], provider.last())
+        forged = provider.forge_press(old.callback_data["Approve"], provider.wait_for("Sent: your request"))
         assert "already declined" in (provider.wait_answer(forged).text or "")
         nonsense = second.forge_press("req:999:approve", old)
         assert "can't find that request" in (second.wait_answer(nonsense).text or "")
@@ -200,11 +201,11 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         # Two managers at once: both press, both answer together; one wins, the other is told who decided.
         three = _case(api, manager, [(provider, "provider")], "Oak House", kind=ANNOUNCED)
         marks = {u: u.mark() for u in (manager, second, provider)}
-        _ask_to_defer(provider, three)
+        sent = _ask_to_defer(provider, three)
         mine = _request_message(manager, marks[manager], three)
         theirs = _request_message(second, marks[second], three)
         snapshot = _state(bot)
-        not_yours = provider.forge_press(mine.callback_data["Approve"], provider.last())
+        not_yours = provider.forge_press(mine.callback_data["Approve"], sent)
         assert "for someone else" in (provider.wait_answer(not_yours).text or "")
         assert _state(bot) == snapshot
         manager.press_and_wait("Approve", lambda m: "first on-site day?" in m.text, message=mine)
@@ -271,7 +272,10 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert thanks.text.startswith("Thank you") and thanks.text.endswith("The inspector is told."), (
             thanks.text
         )
-        assert "Pat acknowledged the notification" in inspector.wait_next(since, timeout=15).text
+        assert (
+            "Pat acknowledged the notification"
+            in inspector.wait_next(since, "Pat acknowledged the notification", timeout=15).text
+        )
         assert provider.message(told.message_id).buttons == [["Ask to defer"]]  # Acknowledge is gone
         again = provider.forge_press(told.callback_data["Acknowledge"], told)
         assert "already acknowledged by Pat" in (provider.wait_answer(again).text or "")
@@ -290,7 +294,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
             "Ask to defer", lambda m: "Choose the ground" in m.text, message=told
         )
         assert ["Other (explain)"] in grounds.buttons
-        assert "Cancelled" in provider.ask("/cancel").text
+        assert "Cancelled" in provider.ask("/cancel", "Cancelled").text
 
         # A complaint before the inspection has ended: refused, with why and the steps.
         early = provider.ask(f"/complain {future}")

@@ -170,7 +170,7 @@ def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
 
         # Another provider's case: refused as unknown, by command and by a forged button.
         _says(other, f"/survey {ref}", f"I can't find case #{ref}")
-        forged = other.forge_press(f"sv:{request_id}:start", other.last())
+        forged = other.forge_press(f"sv:{request_id}:start", other.wait_for(f"I can't find case #{ref}"))
         assert "can't find that request" in (other.wait_answer(forged).text or "")
         assert _survey(bot, request_id) == finished
         _settle(api, bot, NOW)

@@ -83,13 +83,13 @@ def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
         assert api.calls("setWebhook")[-1].params.get("secret_token") == SECRET
 
         manager = api.user(MANAGER, "Mia")
-        assert manager.ask("/start").text  # answered, through the webhook
+        assert manager.ask("/start", "Here is what you can do").text  # answered, through the webhook
         saturday = today() + timedelta(days=(5 - today().weekday()) % 7)
-        check = manager.ask(f'/newcase ch-full "Oak House" {typed(saturday)}')
+        check = manager.ask(f'/newcase ch-full "Oak House" {typed(saturday)}', "is not a working day")
         assert "is not a working day" in check.text  # a question with buttons, answered by a press
-        created = manager.press_and_wait("Set it up")
+        created = manager.press_and_wait("Set it up", "is set up", message=check)
         assert "#1" in created.text
-        answer = manager.ask("when is the draft due for #1?")
+        answer = manager.ask("when is the draft due for #1?", "Draft report")
         assert "draft" in answer.text.lower()
 
         deliveries = api.webhook_deliveries()
@@ -124,7 +124,7 @@ def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
         mark = manager.mark()
         assert _post(bot.url, forged, SECRET) == 200
         assert bot.query("SELECT update_id FROM inbox WHERE update_id = 990002") == [(990002,)]
-        assert "Oak House" in manager.wait_next(mark).text
+        assert "Oak House" in manager.wait_next(mark, "Oak House").text
         assert _post(bot.url, forged, SECRET) == 200
         time.sleep(0.5)
         assert len(manager.messages()) == before + 1
@@ -144,7 +144,7 @@ def test_updates_by_webhook_go_through_the_inbox_and_hold_a_conversation(
     polling = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
     try:
         assert api.webhook_info() == {}  # deleted
-        assert "Oak House" in manager.ask("/cases").text
+        assert "Oak House" in manager.ask("/cases", "Your open cases").text
     finally:
         polling.stop()
     polling.assert_healthy()

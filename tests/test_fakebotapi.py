@@ -398,6 +398,56 @@ def test_second_poller_gets_conflict(fake: FakeBotApi) -> None:
     assert answers[0][0] == 409 and "terminated by other getUpdates" in answers[0][1]["description"]
 
 
+def test_a_tagged_clients_poll_counts_on_arrival_and_only_for_that_client(fake: FakeBotApi) -> None:
+    """BotProcess.start waits for its own process's first poll in flight, not for it to return, and
+    never takes another client's (an earlier process's) poll as it."""
+    url = f"{fake.client_root('second')}/bot{fake.token}/getUpdates"
+    request = urllib.request.Request(
+        url, data=b'{"timeout": 2}', headers={"Content-Type": "application/json"}
+    )
+    answers: list[dict[str, Any]] = []
+    raw_call(fake, "getUpdates", {"timeout": 0})  # an untagged client's poll, already over
+    poll = threading.Thread(
+        target=lambda: answers.append(json.loads(_NO_PROXY.open(request, timeout=5).read()))
+    )
+    started = time.monotonic()
+    poll.start()
+    fake.wait_until_polling(timeout=1, client="second")
+    assert time.monotonic() - started < 1.5, "counted on arrival, not when the 2 s poll returns"
+    assert fake.polls_started("second") == 1 and fake.polls_started("") == 1
+    assert [c.client for c in fake.calls("getUpdates")] == [""]  # the tagged poll is still in flight
+    with pytest.raises(AssertionError, match="did not start long polling"):
+        fake.wait_until_polling(timeout=0.2, client="third")
+    poll.join(timeout=5)
+    assert answers == [{"ok": True, "result": []}]
+    assert [c.client for c in fake.calls("getUpdates")] == ["", "second"]
+    with pytest.raises(ValueError, match="client tag"):
+        fake.client_root("a/b")
+
+
+def test_a_wait_naming_no_message_is_refused_where_matches_are_required() -> None:
+    """Tests run the fake with require_match: "the next message" could be an outbox notice instead."""
+    with FakeBotApi(require_match=True) as strict:
+        ann = strict.user(42, "Ann", started=True)
+        raw_call(strict, "sendMessage", {"chat_id": 42, "text": "a notice"})
+        for wait in (lambda: ann.wait_for(timeout=0.1), lambda: ann.wait_next(ann.mark(), timeout=0.1)):
+            with pytest.raises(AssertionError, match="names no message: pass a match"):
+                wait()
+        assert ann.wait_for("notice", timeout=1).text == "a notice"  # named: found
+
+
+async def test_a_press_without_a_message_takes_the_latest_that_offers_the_button(
+    fake: FakeBotApi, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    """A notice with buttons of its own that arrives after the message meant does not take the press."""
+    bob = fake.user(8, "Bob")
+    first = await bob.ask_async("/start", "welcome")
+    notice = {"inline_keyboard": [[{"text": "Acknowledge", "callback_data": "ack"}]]}
+    assert raw_call(fake, "sendMessage", {"chat_id": 8, "text": "A notice", "reply_markup": notice})[0] == 200
+    counted = await bob.press_and_wait_async("Count", "Count: 1")
+    assert counted.message_id == first.message_id
+
+
 def test_abandoned_long_poll_is_not_an_error_and_delivers_nothing(fake: FakeBotApi) -> None:
     host, port = fake.api_root.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as client:

@@ -52,8 +52,8 @@ def test_json_is_one_object_per_line() -> None:
 
 def _converse(api: FakeBotApi) -> None:
     manager = api.user(MANAGER, "Mia")
-    manager.ask("/start")
-    reply = manager.ask(f'/newcase ch-full "Zebra Crossing Home" {typed(today())}')
+    manager.ask("/start", "Here is what you can do")
+    reply = manager.ask(f'/newcase ch-full "Zebra Crossing Home" {typed(today())}', "Zebra Crossing Home")
     assert "Zebra Crossing Home" in reply.text
 
 

@@ -77,7 +77,11 @@ class FakeChat:
         return self.api._wait_bot_message(self.chat_id, match, since, timeout)
 
     def wait_next(self, since: int, match: Match | None = None, timeout: float = 10.0) -> BotMessage:
-        """The first message sent or edited after ``since`` (a ``mark()``) that matches."""
+        """The first message sent or edited after ``since`` (a ``mark()``) that matches.
+
+        Without ``match``, whatever comes next (the console's use); a fake made with ``require_match``
+        (the tests') refuses that, as every wait here does, since another message can come first.
+        """
         return self.api._wait_bot_message(self.chat_id, match, since, timeout)
 
     async def wait_for_async(

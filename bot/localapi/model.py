@@ -37,6 +37,7 @@ class Call:
     duration: float
     status: int
     response: dict[str, Any]
+    client: str = ""  # the tag of the process that made it (FakeBotApi.env(client=...)); "" if untagged
 
     @property
     def ok(self) -> bool:

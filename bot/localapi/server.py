@@ -345,6 +345,15 @@ def _read_body(handler: BaseHTTPRequestHandler) -> bytes:
     return handler.rfile.read(length) if length else b""
 
 
+_CLIENT_TAG = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def _offers(markup: dict[str, Any] | None, button: str) -> bool:
+    """Whether an inline keyboard has a button with this text or callback data."""
+    rows = (markup or {}).get("inline_keyboard", [])
+    return any(b.get("text") == button or b.get("callback_data") == button for row in rows for b in row)
+
+
 def _command_entities(text: str) -> list[dict[str, Any]]:
     match = _COMMAND.match(text)
     if match is None:
@@ -368,8 +377,12 @@ class FakeBotApi:
         host: str = "127.0.0.1",
         port: int = 0,
         strict_ampersand: bool = True,
+        require_match: bool = False,
     ) -> None:
         self.token = token
+        # Tests set this: a wait must name the message it means (a text or a predicate), because another
+        # message (an outbox notice, a reminder) can come first; the console's "any next message" keeps off.
+        self.require_match = require_match
         self.username = username
         self.strict_ampersand = strict_ampersand
         self.bot_user: dict[str, Any] = {
@@ -400,6 +413,7 @@ class FakeBotApi:
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
         self._waiting_polls = 0
+        self._polls_started: collections.Counter[str] = collections.Counter()  # client tag -> getUpdates
         self._queries: dict[str, _Query] = {}
         self._files: dict[str, _StoredFile] = {}
         self._commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -509,6 +523,12 @@ class FakeBotApi:
             raise RuntimeError("FakeBotApi is not started")
         return f"http://{self._httpd.server_name}:{self._httpd.server_port}"
 
+    def client_root(self, client: str) -> str:
+        """``api_root`` for one client: the fake serves it the same and records the tag on its calls."""
+        if not _CLIENT_TAG.fullmatch(client):
+            raise ValueError(f"a client tag is letters, digits, '.', '_' or '-', not {client!r}")
+        return f"{self.api_root}/client/{client}"
+
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/bot``: what to pass to PTB's ``base_url`` (it appends the token)."""
@@ -519,10 +539,14 @@ class FakeBotApi:
         """What to pass to PTB's ``base_file_url``."""
         return f"{self.api_root}/file/bot"
 
-    def env(self) -> dict[str, str]:
-        """Environment variables that point an inspectbot process at this fake."""
+    def env(self, client: str | None = None) -> dict[str, str]:
+        """Environment variables that point an inspectbot process at this fake.
+
+        With ``client``, the process's requests carry that tag (``/client/TAG/bot...``), so its calls and
+        its first long poll can be told apart from another process's (see ``wait_until_polling``).
+        """
         return {
-            "TELEGRAM_API_URL": self.api_root,
+            "TELEGRAM_API_URL": self.client_root(client) if client else self.api_root,
             "TELEGRAM_BOT_TOKEN": self.token,
             "INSPECTBOT_BOT_USERNAME": self.username,
         }
@@ -660,6 +684,12 @@ class FakeBotApi:
 
     # ------------------------------------------------------------------ test driver: inspection
 
+    def polls_started(self, client: str = "") -> int:
+        """How many getUpdates calls from ``client`` (its tag; "" for untagged) have arrived so far,
+        counted on arrival: a long poll in flight counts (``calls()`` records a call when it returns)."""
+        with self._cond:
+            return self._polls_started[client]
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Every request so far (method names compare case-insensitively, like Telegram's)."""
         with self._cond:
@@ -761,11 +791,16 @@ class FakeBotApi:
                     raise AssertionError(f"{what} did not hold within {timeout}s")
                 self._cond.wait(remaining)
 
-    def wait_until_polling(self, timeout: float = 10.0) -> None:
-        """Block until the bot sits in a long-polling getUpdates, i.e. it has started up."""
+    def wait_until_polling(self, timeout: float = 10.0, *, client: str | None = None) -> None:
+        """Block until the bot sits in a long-polling getUpdates, i.e. it has started up.
+
+        With ``client`` (a tag from ``env(client=...)``): until that client's first getUpdates has
+        arrived, counted from its arrival (in flight), not its return, so the wait is not one long poll
+        longer; another client's polls (an earlier process's late one) never count.
+        """
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._waiting_polls == 0:
+            while (self._waiting_polls == 0) if client is None else (self._polls_started[client] == 0):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     shown = "\n".join(f"  {c}" for c in self._calls[-30:]) or "  (none)"
@@ -837,6 +872,11 @@ class FakeBotApi:
     def _wait_bot_message(
         self, chat_id: int, match: Match | None, since: int | None, timeout: float
     ) -> BotMessage:
+        if match is None and self.require_match:
+            raise AssertionError(
+                f"a wait in chat {chat_id} names no message: pass a match (a text in the message, or a "
+                "predicate), since another message (an outbox notice, a reminder) can come first"
+            )
         predicate = as_predicate(match)
         deadline = time.monotonic() + timeout
         with self._cond:
@@ -972,7 +1012,10 @@ class FakeBotApi:
                         f"no bot message with inline buttons in chat {chat_id}; it received:\n"
                         + self._describe_chat(chat)
                     )
-                msg = with_buttons[-1]
+                # The latest message that offers this button: a notice with buttons of its own that
+                # came in between (from the outbox, say) is not the message meant.
+                offering = [m for m in with_buttons if _offers(m.reply_markup, button)]
+                msg = offering[-1] if offering else with_buttons[-1]
             else:
                 found = chat.messages.get(message_id)
                 if found is None or not found.from_bot or found.deleted:
@@ -1070,12 +1113,15 @@ class FakeBotApi:
         except ConnectionError:
             handler.close_connection = True  # the client went away mid-request; nothing to answer
             return
-        file_match = re.fullmatch(r"/file/bot([^/]+)/(.+)", split.path)
+        tagged = re.fullmatch(r"/client/([A-Za-z0-9_.-]+)(/.*)", split.path)
+        client, path = (tagged.group(1), tagged.group(2)) if tagged else ("", split.path)
+        self._local.client = client
+        file_match = re.fullmatch(r"/file/bot([^/]+)/(.+)", path)
         if file_match is not None and handler.command == "GET":
             self._serve_file(handler, file_match.group(1), file_match.group(2))
             return
         try:
-            route = re.fullmatch(r"/bot([^/]*)/([A-Za-z0-9_]+)/?", split.path)
+            route = re.fullmatch(r"/bot([^/]*)/([A-Za-z0-9_]+)/?", path)
             if route is None:
                 raise ApiError(404, "Not Found")
             token, method = route.group(1), route.group(2)
@@ -1127,6 +1173,7 @@ class FakeBotApi:
                     duration=time.monotonic() - tick,
                     status=status,
                     response=payload,
+                    client=client,
                 )
             )
             self._cond.notify_all()
@@ -1430,6 +1477,7 @@ class FakeBotApi:
                     self._updates = [u for u in self._updates if u["update_id"] >= offset]
             self._poll_generation += 1
             generation = self._poll_generation
+            self._polls_started[getattr(self._local, "client", "")] += 1  # on arrival: in flight
             self._cond.notify_all()
             deadline = time.monotonic() + timeout
             self._waiting_polls += 1
