@@ -197,15 +197,19 @@ class StartupError(RuntimeError):
     """The bot could not start (or must stop); the message is one line for the operator."""
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written; a database
-    that can't be written (a full disk, a read-only or damaged file) stops it with one line."""
+    that can't be written (a full disk, a read-only or damaged file) stops it with one line.
+
+    With `stop`, the bot stops when it is set instead, and no signal handler is installed: the tests run
+    the bot this way in a thread of their own process (signal handlers belong to the main thread).
+    """
     lock = _lock(settings)
     try:
         db = await _open(settings)
         try:
             _cover(lock)
-            await _serve(settings, db)
+            await _serve(settings, db, stop)
         except (sqlite3.Error, OSError) as exc:
             reason = storage_failure(exc)
             if reason is None:
@@ -217,7 +221,7 @@ async def serve(settings: Settings) -> None:
         lock.release()
 
 
-async def _serve(settings: Settings, db: Database) -> None:
+async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -> None:
     await db.people.ensure_admins(settings.admins)
     released = await db.outbox.release_all()  # left 'sending' by a process that died: they go again
     if released:
@@ -225,10 +229,11 @@ async def _serve(settings: Settings, db: Database) -> None:
     application = build_application(settings, db)
     halt = guards.halt_of(application)
     await _replan(db)  # build_application configured the outbox: replan uses its settings
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
     await _initialize(application, settings)
     watch: HTTPServer | None = None
     try:

@@ -42,6 +42,10 @@ class BotProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self.client: str | None = None  # the running process's tag on its Bot API calls (Call.client)
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None
+
     def start(self, timeout: float = 30) -> BotProcess:
         """Start and wait until the new process polls for updates (or fail with its log if it died).
 

@@ -1,5 +1,5 @@
 """Fixtures shared across test files: a real SQLite database with a settable clock; the fake Bot API
-with the bot running against it as its own process."""
+with the bot running against it in this process, or as its own process where that is under test."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from store.database import Database
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 from tests.storefixtures import Clock
 
 
@@ -36,8 +37,20 @@ def api() -> Iterator[FakeBotApi]:
 
 
 @pytest.fixture
-def bot(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
-    """`inspectbot run` with MANAGER as its first manager; afterwards, no handler may have failed."""
+def bot(api: FakeBotApi, tmp_path: Path) -> Iterator[InProcessBot]:
+    """The bot in this process (`tests.inprocess`: what `inspectbot run` runs) with MANAGER as its first
+    manager; afterwards, no handler may have failed."""
+    running = InProcessBot(api, tmp_path, admins=(MANAGER,)).start()
+    yield running
+    if running.running:
+        running.stop()
+    running.assert_healthy()
+
+
+@pytest.fixture
+def bot_process(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
+    """`inspectbot run` as its own process, for tests of the process itself (a crash, its log's format);
+    afterwards, no handler may have failed."""
     process = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
     yield process
     if process.proc is not None:

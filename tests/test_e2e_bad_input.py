@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed, workday
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 
 # (what a person types, a fragment of the reply it must get)
 BAD_INPUT = [
@@ -58,7 +58,7 @@ BAD_INPUT = [
 
 
 @pytest.fixture
-def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, FakeUser]:
+def setup(api: FakeBotApi, bot: InProcessBot) -> tuple[FakeBotApi, InProcessBot, FakeUser]:
     """The shared fake and bot (conftest), with a manager who has set up case #1."""
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -2))}', "is set up")
@@ -66,7 +66,7 @@ def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, Fak
 
 
 def test_bad_input_gets_a_helpful_reply_and_changes_nothing(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
 ) -> None:
     _api, bot, manager = setup
     before = bot.snapshot()
@@ -77,7 +77,7 @@ def test_bad_input_gets_a_helpful_reply_and_changes_nothing(
     assert bot.snapshot() == before
 
 
-def test_future_dates_cannot_be_recorded(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+def test_future_dates_cannot_be_recorded(setup: tuple[FakeBotApi, InProcessBot, FakeUser]) -> None:
     _api, bot, manager = setup
     before = bot.snapshot()
     tomorrow = CALENDAR.add_working_days(today(), 1)
@@ -89,7 +89,9 @@ def test_future_dates_cannot_be_recorded(setup: tuple[FakeBotApi, BotProcess, Fa
     assert bot.snapshot() == before
 
 
-def test_what_a_user_typed_is_escaped_not_interpreted(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+def test_what_a_user_typed_is_escaped_not_interpreted(
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
+) -> None:
     _api, _bot, manager = setup
     reply = manager.ask(
         '/newcase ch-full "<i>Elm</i> & <Lodge>" ' + typed(workday()), "#2 <i>Elm</i> & <Lodge>"
@@ -98,7 +100,7 @@ def test_what_a_user_typed_is_escaped_not_interpreted(setup: tuple[FakeBotApi, B
     assert "&lt;i&gt;Elm&lt;/i&gt; &amp; &lt;Lodge&gt;" in reply.html
 
 
-def test_dates_the_rules_cannot_accept_are_refused(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+def test_dates_the_rules_cannot_accept_are_refused(setup: tuple[FakeBotApi, InProcessBot, FakeUser]) -> None:
     _api, bot, manager = setup
     start = CALENDAR.add_working_days(today(), -2)
     before = bot.snapshot()

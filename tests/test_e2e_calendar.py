@@ -11,9 +11,9 @@ import pytest
 from icalendar import Calendar
 
 from handlers.calendar_files import DPI, FIGURE_INCHES
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import INSPECTOR, MANAGER, PROVIDER, invite_code, join, typed, workday
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 
 
@@ -27,7 +27,7 @@ def _yours(due_html: str) -> dict[str, str]:
     return found
 
 
-def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi, bot: BotProcess) -> None:
+def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi, bot: InProcessBot) -> None:
     # The visit has begun (today, or the last working day): a children's home's provider is shown no
     # deadline of an unannounced visit before it begins (tests/test_e2e_hidden_visit.py).
     start = workday()

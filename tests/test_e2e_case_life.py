@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from handlers.render import button_text
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
     INSPECTOR,
@@ -27,6 +26,7 @@ from tests.e2e_helpers import (
     workday,
 )
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 from workflows.kinds import get_kind
 from workflows.questions import week_of
@@ -69,7 +69,7 @@ def _lines_with(message: BotMessage, needle: str) -> list[str]:
     return [line for line in message.text.splitlines() if needle in line]
 
 
-def test_a_case_entered_by_mistake_is_closed_and_reopened(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_case_entered_by_mistake_is_closed_and_reopened(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     inspector = api.user(INSPECTOR, "Ian")
     start = CALENDAR.add_working_days(workday(), -30)  # the draft is long overdue
@@ -115,7 +115,7 @@ def test_a_case_entered_by_mistake_is_closed_and_reopened(api: FakeBotApi, bot: 
     assert "entered by mistake" in manager.ask("/case 2", "entered by mistake").text
 
 
-def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProcess) -> None:
+def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     started = CALENDAR.add_working_days(workday(), -10)  # the visit has ended; the complaint window is open
     _newcase(manager, "ch-full", "Oak House", started)
@@ -198,7 +198,7 @@ def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProce
     assert bot.snapshot() == before
 
 
-def test_lateness_is_counted_the_same_in_chat_and_in_the_cli(api: FakeBotApi, bot: BotProcess) -> None:
+def test_lateness_is_counted_the_same_in_chat_and_in_the_cli(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(workday(), -25)  # the draft was due several working days ago
     draft = expected("ch-full", start)["draft_report"]
@@ -230,7 +230,7 @@ def test_lateness_is_counted_the_same_in_chat_and_in_the_cli(api: FakeBotApi, bo
         assert compared >= 5
 
 
-def test_a_question_in_the_middle_of_newcase_is_not_a_name(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_question_in_the_middle_of_newcase_is_not_a_name(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     asked = manager.ask("/newcase", "What kind of inspection")
     assert asked.buttons
@@ -259,7 +259,7 @@ def test_dates_outside_the_calendar_are_refused_by_the_cli_in_one_line() -> None
         assert "Traceback" not in run.stderr and end in run.stderr
 
 
-def test_a_what_if_question_recomputes_from_its_date(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_what_if_question_recomputes_from_its_date(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(workday(), -5)
     _newcase(manager, "ch-full", "Oak House", start)
@@ -273,7 +273,7 @@ def test_a_what_if_question_recomputes_from_its_date(api: FakeBotApi, bot: BotPr
     assert bot.snapshot() == before
 
 
-def test_undo_and_edit(api: FakeBotApi, bot: BotProcess) -> None:
+def test_undo_and_edit(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     inspector = api.user(INSPECTOR, "Ian")
     start = CALENDAR.add_working_days(workday(), -20)
@@ -333,7 +333,7 @@ def test_undo_and_edit(api: FakeBotApi, bot: BotProcess) -> None:
     assert "Oak House Two" in manager.ask("/case 1", "Oak House Two").text
 
 
-def test_cases_by_name_and_the_week_ahead(api: FakeBotApi, bot: BotProcess) -> None:
+def test_cases_by_name_and_the_week_ahead(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     first = CALENDAR.add_working_days(workday(), -17)
     second = CALENDAR.add_working_days(workday(), -14)
@@ -382,7 +382,7 @@ def test_cases_by_name_and_the_week_ahead(api: FakeBotApi, bot: BotProcess) -> N
     assert "#1 Oak House" in labels and "#3 Orchard View" in labels
 
 
-def test_what_each_role_sees(api: FakeBotApi, bot: BotProcess) -> None:
+def test_what_each_role_sees(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(PROVIDER, "Pat")
@@ -421,7 +421,7 @@ def test_what_each_role_sees(api: FakeBotApi, bot: BotProcess) -> None:
     assert "Case review" in staff or "quality assurance" in staff.lower()
 
 
-def _dump(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+def _dump(bot: InProcessBot) -> dict[str, list[tuple[object, ...]]]:
     """Everything a refused or declined step must leave alone, read from the database file: the
     snapshot's tables, the stored deadlines, the requests and the outbox rows written."""
     found = bot.snapshot()
@@ -435,7 +435,7 @@ def _checked(message: BotMessage) -> bool:
     return "Please check" in message.text
 
 
-def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) -> None:
+def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: InProcessBot) -> None:
     """Issue 18 item 3: nothing about the report before the visit has ended; a Yes/No for what is
     possible but odd, where Yes makes the change and No (or a refusal) leaves the database as it was."""
     manager = api.user(MANAGER, "Mia")

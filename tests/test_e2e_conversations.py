@@ -10,6 +10,7 @@ import pytest
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.kinds import get_kind
@@ -18,7 +19,7 @@ _KIND = "What kind of inspection"
 _NAME = "What is the setting called"
 
 
-def _wait_state_saved(bot: BotProcess, state: int, timeout: float = 10) -> None:
+def _wait_state_saved(bot: BotProcess | InProcessBot, state: int, timeout: float = 10) -> None:
     """Before a hard kill: wait until the conversation step is on disk (it is written after each update)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -29,7 +30,7 @@ def _wait_state_saved(bot: BotProcess, state: int, timeout: float = 10) -> None:
     raise AssertionError(f"the newcase step {state} was never saved")
 
 
-def test_newcase_step_by_step_with_buttons(api: FakeBotApi, bot: BotProcess) -> None:
+def test_newcase_step_by_step_with_buttons(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(today(), 5)
     asked = manager.ask("/newcase", "What kind of inspection")
@@ -51,7 +52,11 @@ def test_newcase_step_by_step_with_buttons(api: FakeBotApi, bot: BotProcess) -> 
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stop", "crash"])
-def test_restart_in_the_middle_of_newcase_carries_on(api: FakeBotApi, bot: BotProcess, sig: int) -> None:
+def test_restart_in_the_middle_of_newcase_carries_on(
+    api: FakeBotApi, bot_process: BotProcess, sig: int
+) -> None:
+    """A stop or a crash of the process (SIGKILL needs a real one) between two steps."""
+    bot = bot_process
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(today(), 5)
     manager.ask("/newcase", _KIND)
@@ -76,7 +81,7 @@ def test_restart_in_the_middle_of_newcase_carries_on(api: FakeBotApi, bot: BotPr
     assert bot.query("SELECT kind FROM cases") == [("la-sif",)]
 
 
-def test_cancel_ends_a_conversation_and_saves_nothing(api: FakeBotApi, bot: BotProcess) -> None:
+def test_cancel_ends_a_conversation_and_saves_nothing(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     before = bot.snapshot()
     manager.ask("/newcase", _KIND)
@@ -101,7 +106,7 @@ def test_cancel_ends_a_conversation_and_saves_nothing(api: FakeBotApi, bot: BotP
     assert bot.snapshot() == before
 
 
-def test_record_with_buttons_says_what_moved(api: FakeBotApi, bot: BotProcess) -> None:
+def test_record_with_buttons_says_what_moved(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(today(), -30)
     manager.ask(f'/newcase ch-full "Oak House" {typed(start)}', "is set up")

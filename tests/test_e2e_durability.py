@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from tests.botprocess import INSPECTBOT, BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
 from tests.fakebotapi import FakeBotApi
@@ -16,6 +18,13 @@ from tests.fakebotapi import FakeBotApi
 PEOPLE = [MANAGER + n for n in range(20)]  # all managers: each may open cases
 ROUNDS = 5
 PER_ROUND = 2  # messages per person per round: 20 people x 2 x 5 rounds = 200 messages
+
+
+@pytest.fixture
+def bot(bot_process: BotProcess) -> BotProcess:
+    """These tests are about the process (a crash, its lock):
+    `inspectbot run` as its own process (conftest's `bot` runs in this one)."""
+    return bot_process
 
 
 def _name(person: int, n: int) -> str:

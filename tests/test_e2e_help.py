@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import (
     ANNOUNCED,
@@ -26,7 +26,7 @@ from workflows.dates import format_date
 _NOW_HEAD = "What you can do now"
 
 
-def _last_day(bot: BotProcess, ref: int, key: str) -> date:
+def _last_day(bot: InProcessBot, ref: int, key: str) -> date:
     rows = bot.query(
         "SELECT d.last_day FROM case_deadlines d JOIN cases c ON c.id = d.case_id"
         " WHERE c.ref = ? AND d.key = ?",
@@ -37,7 +37,7 @@ def _last_day(bot: BotProcess, ref: int, key: str) -> date:
     return date.fromisoformat(str(rows[0][0]))
 
 
-def _tables(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+def _tables(bot: InProcessBot) -> dict[str, list[tuple[object, ...]]]:
     """What refused input must leave alone: requests, cases and the audit trail."""
     return {
         table: bot.query(f"SELECT * FROM {table} ORDER BY rowid") for table in ("requests", "cases", "audit")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 from bot.guards import READS_NEW_ONLY
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 
 
-def test_an_edited_command_is_not_run_again(api: FakeBotApi, bot: BotProcess) -> None:
+def test_an_edited_command_is_not_run_again(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     command = f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}'
     manager.ask(command, "#1")
@@ -33,7 +33,9 @@ def test_an_edited_command_is_not_run_again(api: FakeBotApi, bot: BotProcess) ->
     assert bot.snapshot() == before
 
 
-def test_a_reply_quoting_4082_characters_is_within_telegrams_limits(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_reply_quoting_4082_characters_is_within_telegrams_limits(
+    api: FakeBotApi, bot: InProcessBot
+) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}', "#1")
     before = bot.snapshot()

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import re
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, today, typed
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 
 COUNT = 13  # more than a page of 10
 _ROW = re.compile(r"^• #(\d+) ", re.MULTILINE)
 
 
-def test_a_long_list_pages_in_place_and_shows_each_case_once(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_long_list_pages_in_place_and_shows_each_case_once(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     for i in range(COUNT):
         start = CALENDAR.add_working_days(today(), 2 + i)

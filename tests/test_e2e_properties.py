@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, PROVIDER, invite_code, join, today, typed
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=120).filter(
     str.strip
@@ -74,7 +74,7 @@ def _act(api: FakeBotApi, person: int, action: Action, serial: int) -> None:
         api.push_update({"inline_query": {"id": str(serial), "from": who, "query": value, "offset": ""}})
 
 
-def _settled(api: FakeBotApi, bot: BotProcess, person: int) -> None:
+def _settled(api: FakeBotApi, bot: InProcessBot, person: int) -> None:
     """Every update so far handled: this person's last /help answered, and nothing left in the inbox."""
     user = api.user(person)
     user.ask("/cancel", lambda m: "Cancelled" in m.text or "nothing to cancel" in m.text)
@@ -85,7 +85,7 @@ def _settled(api: FakeBotApi, bot: BotProcess, person: int) -> None:
         time.sleep(0.05)
 
 
-def _check_healthy(api: FakeBotApi, bot: BotProcess) -> None:
+def _check_healthy(api: FakeBotApi, bot: InProcessBot) -> None:
     log = bot.log_text()
     assert "Traceback" not in log and "update failed" not in log, log[-3000:]
     api.assert_no_internal_errors()
@@ -97,7 +97,7 @@ def _check_healthy(api: FakeBotApi, bot: BotProcess) -> None:
     assert not refused, [str(c) for c in refused]
 
 
-def test_anything_sent_to_any_step_is_handled_within_limits(api: FakeBotApi, bot: BotProcess) -> None:
+def test_anything_sent_to_any_step_is_handled_within_limits(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}', "#1")
     provider = api.user(PROVIDER, "Pat")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, STRANGER, expected, today, typed
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 
 
@@ -16,7 +16,7 @@ def _two_cases(api: FakeBotApi) -> FakeUser:
     return manager
 
 
-def test_due_with_several_cases_asks_which(api: FakeBotApi, bot: BotProcess) -> None:
+def test_due_with_several_cases_asks_which(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = _two_cases(api)
     start = CALENDAR.add_working_days(today(), 3)
     asked = manager.ask("/due", "Which case?")
@@ -30,7 +30,7 @@ def test_due_with_several_cases_asks_which(api: FakeBotApi, bot: BotProcess) -> 
     assert format_date(expected("asa-full", start)["publication"].due) in shown.text
 
 
-def test_a_question_waits_for_the_case_then_is_answered(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_question_waits_for_the_case_then_is_answered(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = _two_cases(api)
     start = CALENDAR.add_working_days(today(), 3)
     asked = manager.ask("when is the drfat due?", "Which case do you mean?")  # a typo, and two cases
@@ -43,7 +43,7 @@ def test_a_question_waits_for_the_case_then_is_answered(api: FakeBotApi, bot: Bo
     assert format_date(expected("asa-full", start)["draft_report"].due) in direct.text
 
 
-def test_an_ambiguous_question_offers_the_likely_meanings(api: FakeBotApi, bot: BotProcess) -> None:
+def test_an_ambiguous_question_offers_the_likely_meanings(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(today(), 3)
     manager.ask(f'/newcase ch-full "Oak House" {typed(start)}', "is set up")
@@ -57,7 +57,7 @@ def test_an_ambiguous_question_offers_the_likely_meanings(api: FakeBotApi, bot: 
     assert format_date(expected("ch-full", start)["final_report"].due) in answer.text
 
 
-def test_a_deadline_the_kind_does_not_have_is_named(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_deadline_the_kind_does_not_have_is_named(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(
         f'/newcase la-sif "Northshire County Council" {typed(CALENDAR.add_working_days(today(), 3))}',
@@ -68,7 +68,7 @@ def test_a_deadline_the_kind_does_not_have_is_named(api: FakeBotApi, bot: BotPro
     assert "/due 1" in answer.text
 
 
-def test_case_review_only_after_an_inadequate_judgement(api: FakeBotApi, bot: BotProcess) -> None:
+def test_case_review_only_after_an_inadequate_judgement(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(today(), -10)
     manager.ask(f'/newcase ch-full "Oak House" {typed(start)}', "is set up")
@@ -83,7 +83,7 @@ def test_case_review_only_after_an_inadequate_judgement(api: FakeBotApi, bot: Bo
     assert "Owner:" in answer.text and "Rule: 5 working days after the end of the inspection" in answer.text
 
 
-def test_is_anything_overdue_for_a_named_case(api: FakeBotApi, bot: BotProcess) -> None:
+def test_is_anything_overdue_for_a_named_case(api: FakeBotApi, bot: InProcessBot) -> None:
     """ "Is anything overdue for #1?" reads the asker and the case in one go (as a deadline question naming
     its case does), and answers for that case only; an unknown case, or a stranger, learns nothing."""
     manager = api.user(MANAGER, "Mia")
@@ -106,7 +106,7 @@ def test_is_anything_overdue_for_a_named_case(api: FakeBotApi, bot: BotProcess) 
 
 
 def test_an_inadequate_local_authority_shows_managers_its_monitoring_visits(
-    api: FakeBotApi, bot: BotProcess
+    api: FakeBotApi, bot: InProcessBot
 ) -> None:
     """004 L907: quarterly monitoring visits and a re-inspection window in the managers' /due; no
     children's home case review is opened (its decisions cite seed 000)."""

@@ -9,8 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.botprocess import BotProcess
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW, write_burst
 
 MANAGER, INSPECTOR = 7001, 7002
@@ -52,7 +52,7 @@ def _add_inspector_reminder(db: Path, provider_tid: int) -> None:
 def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
     clock = tmp_path / "clock.txt"
     clock.write_text(NOW.isoformat())
-    bot = BotProcess(
+    bot = InProcessBot(
         api,
         tmp_path,
         admins=(MANAGER,),
@@ -153,6 +153,6 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         api.wait_until(lambda: bot.query(unreachable, INSPECTOR) == [(0,)], timeout=10, what="reachable")
         assert "Everyone can be reached." in manager.ask("/status", "Everyone can be reached.").text
     finally:
-        if bot.proc is not None:
+        if bot.running:
             bot.stop()
     bot.assert_healthy()

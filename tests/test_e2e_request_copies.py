@@ -12,9 +12,9 @@ import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from tests.test_e2e_requests import (
     _LINK,
     ANNOUNCED,
@@ -38,7 +38,7 @@ _DECIDED = re.compile(r"(Approved|Declined|Withdrawn|Responded to) by (.+), 1\d:
 _YOU_WROTE = "You wrote"  # the check before sending, which says back what was typed
 
 
-def _quiet(api: FakeBotApi, bot: BotProcess) -> None:
+def _quiet(api: FakeBotApi, bot: InProcessBot) -> None:
     """No message or edit in flight: what the sender does next no longer moves rows under a snapshot."""
     busy = "SELECT count(*) FROM outbox WHERE state = 'sending' OR (state = 'pending' AND kind = 'reply')"
     api.wait_until(lambda: bot.query(busy) == [(0,)], timeout=15, what="the outbox sent its edits")

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, invite_code, join
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from workflows.dates import format_date
 
@@ -23,12 +25,14 @@ _ASKED = "asks to defer"
 #: An announced kind (10 working days' notice): its provider may ask to defer before the visit.
 ANNOUNCED = "asa-full"
 _LINK = "?start="
+_Bot = TypeVar("_Bot", InProcessBot, BotProcess)
 
 
-def _start(api: FakeBotApi, tmp_path: Path) -> BotProcess:
+def _start(api: FakeBotApi, tmp_path: Path, kind: type[_Bot]) -> _Bot:
+    """The bot (in this process, or `BotProcess` where a test kills it) on the test clock at NOW."""
     clock = tmp_path / "clock.txt"
     clock.write_text(NOW.isoformat())
-    bot = BotProcess(
+    bot = kind(
         api,
         tmp_path,
         admins=(MANAGER,),
@@ -42,14 +46,26 @@ def _start(api: FakeBotApi, tmp_path: Path) -> BotProcess:
 
 
 @contextmanager
-def running(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
-    """The bot on the test clock (`_start`), stopped however the test ends; once the test has passed, its
-    log is checked for failures (`assert_healthy`)."""
-    bot = _start(api, tmp_path)
+def running(api: FakeBotApi, tmp_path: Path) -> Iterator[InProcessBot]:
+    """The bot in this process on the test clock (`_start`), stopped however the test ends; once the test
+    has passed, its log is checked for failures (`assert_healthy`)."""
+    with _running(_start(api, tmp_path, InProcessBot)) as bot:
+        yield bot
+
+
+@contextmanager
+def running_process(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
+    """As `running`, with the bot as its own process: for a test that kills it (SIGKILL)."""
+    with _running(_start(api, tmp_path, BotProcess)) as bot:
+        yield bot
+
+
+@contextmanager
+def _running(bot: _Bot) -> Iterator[_Bot]:
     try:
         yield bot
     finally:
-        if bot.proc is not None:
+        if bot.running:
             bot.stop()
     bot.assert_healthy()
 
@@ -110,7 +126,7 @@ def _set_clock(clock: Path, moment: datetime) -> None:
     os.replace(partial, clock)
 
 
-def _settle(api: FakeBotApi, bot: BotProcess, now: datetime) -> None:
+def _settle(api: FakeBotApi, bot: InProcessBot | BotProcess, now: datetime) -> None:
     """Let the sender finish what is due before the bot stops (bot/outbox.py's wake-up after a run can
     race the scheduler's shutdown and log a JobLookupError: noted for the outbox's owner)."""
     due = "SELECT count(*) FROM outbox WHERE state = 'sending' OR (state = 'pending' AND due_at <= ?)"
@@ -122,7 +138,7 @@ def _request_message(user: FakeUser, since: int, ref: int) -> BotMessage:
     return user.wait_next(since, lambda m: _ASKED in m.text and f"#{ref} " in m.text, timeout=15)
 
 
-def _state(bot: BotProcess) -> dict[str, list[tuple[object, ...]]]:
+def _state(bot: InProcessBot) -> dict[str, list[tuple[object, ...]]]:
     """What a refused press must leave alone: requests, cases, deadlines, the outbox and the audit trail."""
     with sqlite3.connect(bot.db) as conn:
         found = {

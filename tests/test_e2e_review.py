@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
     INSPECTOR,
@@ -23,6 +22,7 @@ from tests.e2e_helpers import (
     workday,
 )
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 
 NOT_INVITED = "by invitation only"
 
@@ -33,7 +33,7 @@ def forge_press(api: FakeBotApi, user: FakeUser, data: str, message: BotMessage)
 
 
 @pytest.fixture
-def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, FakeUser]:
+def setup(api: FakeBotApi, bot: InProcessBot) -> tuple[FakeBotApi, InProcessBot, FakeUser]:
     """The shared fake and bot (conftest), with a manager who has set up case #1."""
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), -30))}', "is set up")
@@ -41,7 +41,7 @@ def setup(api: FakeBotApi, bot: BotProcess) -> tuple[FakeBotApi, BotProcess, Fak
 
 
 def test_concerns_on_a_graded_kind_are_refused_and_change_nothing(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
 ) -> None:
     _api, bot, manager = setup
     before = bot.snapshot()
@@ -52,7 +52,7 @@ def test_concerns_on_a_graded_kind_are_refused_and_change_nothing(
 
 
 def test_cancel_in_one_conversation_leaves_the_other_whole(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
 ) -> None:
     """/newcase while /record waits for a button, then /cancel: the record buttons still work."""
     _api, bot, manager = setup
@@ -69,12 +69,12 @@ def test_cancel_in_one_conversation_leaves_the_other_whole(
     assert bot.query("SELECT key FROM case_events") == [("draft_report",)]
 
 
-def _set_active(bot: BotProcess, active: bool) -> None:
+def _set_active(bot: InProcessBot, active: bool) -> None:
     bot.query("UPDATE people SET active = ? WHERE telegram_id = ?", int(active), MANAGER)
 
 
 def test_a_person_deactivated_mid_flow_is_refused_once_per_press(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
 ) -> None:
     """Each button of /record and /newcase, pressed after a manager deactivated the presser."""
     _api, bot, manager = setup
@@ -120,7 +120,7 @@ def test_a_person_deactivated_mid_flow_is_refused_once_per_press(
     ids=lambda d: d.rstrip(":"),
 )
 def test_a_forged_case_number_too_big_for_the_database_is_answered(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser], data: str
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser], data: str
 ) -> None:
     api, _bot, manager = setup
     manager.ask(f'/newcase ch-full "Elm Lodge" {typed(workday())}', "is set up")
@@ -135,7 +135,7 @@ def test_a_forged_case_number_too_big_for_the_database_is_answered(
     assert not [m.text for m in manager.messages() if "went wrong" in m.text]
 
 
-def test_a_forged_kind_of_inspection_is_answered(setup: tuple[FakeBotApi, BotProcess, FakeUser]) -> None:
+def test_a_forged_kind_of_inspection_is_answered(setup: tuple[FakeBotApi, InProcessBot, FakeUser]) -> None:
     api, _bot, manager = setup
     asked = manager.ask("/newcase", "What kind of inspection")
     query_id = forge_press(api, manager, "nc:kind:nonsense", asked)
@@ -149,7 +149,7 @@ def test_a_forged_kind_of_inspection_is_answered(setup: tuple[FakeBotApi, BotPro
 
 
 def test_a_forged_record_step_is_answered_and_the_step_kept(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
 ) -> None:
     api, bot, manager = setup
     before = bot.snapshot()
@@ -165,7 +165,7 @@ def test_a_forged_record_step_is_answered_and_the_step_kept(
 def test_a_button_pressed_twice_before_the_first_press_is_handled(tmp_path: Path) -> None:
     """A double tap: the second press edits the message to what it already says, which Telegram refuses."""
     api = FakeBotApi(require_match=True).start()
-    bot = BotProcess(api, tmp_path, admins=(MANAGER,)).start()
+    bot = InProcessBot(api, tmp_path, admins=(MANAGER,)).start()
     try:
         manager = api.user(MANAGER, "Mia")
         for name in ("Oak House", "Elm Lodge"):
@@ -185,7 +185,7 @@ def test_a_button_pressed_twice_before_the_first_press_is_handled(tmp_path: Path
 
 
 def test_forged_presses_about_someone_elses_case_leak_nothing(
-    setup: tuple[FakeBotApi, BotProcess, FakeUser],
+    setup: tuple[FakeBotApi, InProcessBot, FakeUser],
 ) -> None:
     """An inspector and a provider of case #2 press every kind of button with case #1's number."""
     api, bot, manager = setup

@@ -6,7 +6,6 @@ The bot runs as its own process (`inspectbot run`) against the fake Bot API; the
 from __future__ import annotations
 
 from handlers.people import PRIVATE_ONLY
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
     INSPECTOR,
@@ -22,10 +21,13 @@ from tests.e2e_helpers import (
     workday,
 )
 from tests.fakebotapi import FakeBotApi
+from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 
 
-def test_manager_inspector_and_providers_each_get_their_own_answers(api: FakeBotApi, bot: BotProcess) -> None:
+def test_manager_inspector_and_providers_each_get_their_own_answers(
+    api: FakeBotApi, bot: InProcessBot
+) -> None:
     # The visit has begun, so its provider is told its dates (before that, none: test_e2e_hidden_visit.py).
     start = workday()
     due = expected("ch-full", start)
@@ -103,7 +105,7 @@ def test_manager_inspector_and_providers_each_get_their_own_answers(api: FakeBot
     assert "by invitation only" in stranger.ask("/cases", "by invitation only").text
 
 
-def test_providers_cannot_change_cases_or_invite(api: FakeBotApi, bot: BotProcess) -> None:
+def test_providers_cannot_change_cases_or_invite(api: FakeBotApi, bot: InProcessBot) -> None:
     start = CALENDAR.add_working_days(today(), 2)
     manager = api.user(MANAGER, "Mia")
     provider = api.user(PROVIDER, "Pat")
@@ -125,7 +127,7 @@ def test_providers_cannot_change_cases_or_invite(api: FakeBotApi, bot: BotProces
     assert bot.snapshot() == before
 
 
-def test_a_group_is_refused_once_and_left(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_group_is_refused_once_and_left(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}', "is set up")
     group = api.chat(-500)
@@ -142,7 +144,7 @@ def test_a_group_is_refused_once_and_left(api: FakeBotApi, bot: BotProcess) -> N
     assert [m.text for m in group.messages()] == [PRIVATE_ONLY]
 
 
-def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, bot: BotProcess) -> None:
+def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     inspector = api.user(INSPECTOR, "Ian")
     provider = api.user(PROVIDER, "Pat")
@@ -170,7 +172,7 @@ def test_inspectors_invite_only_the_provider_of_their_own_case(api: FakeBotApi, 
     assert "Oak House" not in provider.ask("/cases", "Your open cases").text
 
 
-def test_a_forged_button_press_in_a_group_reveals_nothing(api: FakeBotApi, bot: BotProcess) -> None:
+def test_a_forged_button_press_in_a_group_reveals_nothing(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     manager.ask(f'/newcase ch-full "Oak House" {typed(CALENDAR.add_working_days(today(), 3))}', "is set up")
     group = api.chat(-501)

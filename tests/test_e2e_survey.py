@@ -11,8 +11,9 @@ from pathlib import Path
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import invite_code
 from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
-from tests.test_e2e_requests import _settle, running
+from tests.test_e2e_requests import _settle, running, running_process
 from workflows import survey
 
 MANAGER, INSPECTOR, PROVIDER, OTHER_PROVIDER = 8001, 8003, 8004, 8005
@@ -46,14 +47,14 @@ def _final_report(inspector: FakeUser, ref: int) -> BotMessage:
     return inspector.press_and_wait("Yes, record it", lambda m: "Recorded" in m.text, message=asked)
 
 
-def _survey(bot: BotProcess, request_id: int) -> tuple[object, ...]:
+def _survey(bot: BotProcess | InProcessBot, request_id: int) -> tuple[object, ...]:
     """What a refused answer must leave alone: the request's state, payload and version, and its trail."""
     rows = bot.query("SELECT state, payload, version FROM requests WHERE id = ?", request_id)
     trail = bot.query("SELECT count(*) FROM audit WHERE action LIKE 'request.survey.%'")
     return (*rows[0], trail[0][0])
 
 
-def _handled(api: FakeBotApi, bot: BotProcess) -> None:
+def _handled(api: FakeBotApi, bot: BotProcess | InProcessBot) -> None:
     """Every update so far handled and marked done (with its conversation step), so a kill lands after."""
     api.wait_until(
         lambda: bot.query("SELECT count(*) FROM inbox WHERE done_at IS NULL") == [(0,)],
@@ -74,7 +75,7 @@ def _question(message: BotMessage, number: int) -> None:
 def test_a_survey_interrupted_by_restarts_is_finished_and_read_by_a_manager(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    with running(api, tmp_path) as bot:
+    with running_process(api, tmp_path) as bot:  # killed (SIGKILL) midway: a real process
         manager = api.user(MANAGER, "Mia")
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
     INSPECTOR,
@@ -28,6 +27,7 @@ from tests.e2e_helpers import (
     join,
 )
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.kinds import get_kind
@@ -42,11 +42,11 @@ _DATE = re.compile(
 
 
 @pytest.fixture
-def clocked(api: FakeBotApi, tmp_path: Path) -> Iterator[BotProcess]:
+def clocked(api: FakeBotApi, tmp_path: Path) -> Iterator[InProcessBot]:
     """The bot with its clock at midday on Sunday 6 December 2026, and the three cases set up."""
     clock = tmp_path / "clock.txt"
     clock.write_text(NOW)
-    bot = BotProcess(
+    bot = InProcessBot(
         api, tmp_path, admins=(MANAGER,), INSPECTBOT_TESTING="1", INSPECTBOT_TEST_CLOCK_FILE=str(clock)
     ).start()
     manager = api.user(MANAGER, "Mia")
@@ -67,7 +67,7 @@ def _asked(user: FakeUser, text: str, head: str) -> str:
     return user.ask(text, lambda m: m.text.startswith(head)).text
 
 
-def test_staff_ask_about_time_in_plain_words(api: FakeBotApi, clocked: BotProcess) -> None:
+def test_staff_ask_about_time_in_plain_words(api: FakeBotApi, clocked: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     oak, birch, elm = expected("ch-full", OAK), expected("asa-full", BIRCH), expected("ch-full", BIRCH)
 
@@ -156,7 +156,7 @@ def test_staff_ask_about_time_in_plain_words(api: FakeBotApi, clocked: BotProces
 
 
 def test_a_provider_asks_about_time_and_names_a_case_that_is_not_theirs(
-    api: FakeBotApi, clocked: BotProcess
+    api: FakeBotApi, clocked: InProcessBot
 ) -> None:
     manager = api.user(MANAGER, "Mia")
     oak_provider = api.user(PROVIDER, "Pat")
@@ -201,7 +201,7 @@ def test_a_provider_asks_about_time_and_names_a_case_that_is_not_theirs(
 
 
 def test_a_providers_period_list_names_no_day_of_a_visit_kept_from_them(
-    api: FakeBotApi, clocked: BotProcess
+    api: FakeBotApi, clocked: InProcessBot
 ) -> None:
     """The days of #1 Oak Lodge's deadlines are counted from its visit, which its provider may not know of
     before Monday 7 December 2026: a period list leaves them out (store/lists.py, with the hidden-visit

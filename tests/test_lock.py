@@ -16,6 +16,13 @@ from tests.botprocess import INSPECTBOT, BotProcess
 from tests.fakebotapi import FakeBotApi
 
 
+@pytest.fixture
+def bot(bot_process: BotProcess) -> BotProcess:
+    """The lock is held by a process:
+    `inspectbot run` as its own process (conftest's `bot` runs in this one)."""
+    return bot_process
+
+
 def _database(tmp_path: Path) -> Path:
     db = tmp_path / "data" / "inspectbot.sqlite3"
     db.parent.mkdir()

@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.logs import JsonFormatter, KeyValueFormatter
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER, today, typed
@@ -16,6 +18,13 @@ from tests.fakebotapi import FakeBotApi
 KV_LINE = re.compile(
     r'^time=\S+Z level=(debug|info|warning|error|critical) logger=\S+ msg=("([^"\\]|\\.)*"|\S+)'
 )
+
+
+@pytest.fixture
+def bot(bot_process: BotProcess) -> BotProcess:
+    """The log's format is set up by the process:
+    `inspectbot run` as its own process (conftest's `bot` runs in this one)."""
+    return bot_process
 
 
 def _record(**extra: object) -> logging.LogRecord:
