@@ -89,7 +89,9 @@ class InProcessBot:
         self._log_to_file(self.settings)
         self._failure = None
         ready = threading.Event()
-        self._thread = threading.Thread(target=self._main, args=(self.settings, ready), name="inspectbot")
+        self._thread = threading.Thread(
+            target=self._main, args=(self.settings, ready), name="inspectbot", daemon=True
+        )
         self._thread.start()
         ready.wait(timeout)
         self.client = tag
