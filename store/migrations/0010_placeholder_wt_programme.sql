@@ -1,0 +1,2 @@
+-- Placeholder on branch wt-programme only, so that 0011 (the programme) applies without a gap: other branches
+-- add their own 0010; drop this file at merge.

@@ -1,0 +1,275 @@
+"""The inspection programme (issue 22): settings whose next inspection falls due in a period, and one
+setting's history. Managers only: a provider never sees it.
+
+Windows are kept on each setting's row (`store.setting_windows`), so the programme is one query on the
+`settings_due` index, whatever the number of settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import aiosqlite
+
+from store import audit, setting_windows
+from store.codec import day_from_text, day_to_text, opt_day
+from store.errors import InvalidInput
+from store.models import Person, Role
+from store.reads import first_row
+from workflows.programme_windows import (
+    KIND_OF_INSPECTION,
+    RULES,
+    SETTING_KIND_NAMES,
+    Rule,
+    SettingKind,
+)
+
+if TYPE_CHECKING:
+    from store.database import Database
+
+
+class ManagersOnly(InvalidInput):
+    """The programme is for managers."""
+
+    def __init__(self) -> None:
+        super().__init__("The inspection programme is for managers.")
+
+
+@dataclass(frozen=True)
+class ProgrammeLine:
+    """One setting in the programme: its next inspection's window, the rule and source behind it."""
+
+    setting_id: int
+    setting: str
+    urn: str | None
+    setting_kind: SettingKind | None
+    due_from: date
+    due_by: date
+    rule: Rule
+    latest_ref: int | None  # the number of its latest case, if any
+
+    @property
+    def kind(self) -> str:
+        """The inspection kind due (workflows/kinds.py id)."""
+        return self.rule.kind
+
+    def overdue(self, today: date) -> bool:
+        return self.due_by < today
+
+    def as_json(self, today: date) -> dict[str, object]:
+        return {
+            "setting": self.setting,
+            "urn": self.urn,
+            "kind": self.kind,
+            "setting_kind": None if self.setting_kind is None else self.setting_kind.value,
+            "due_from": self.due_from.isoformat(),
+            "due_by": self.due_by.isoformat(),
+            "reason": self.rule.reason,
+            "rule": self.rule.key,
+            "source": self.rule.source,
+            "overdue": self.overdue(today),
+            "latest_case": self.latest_ref,
+        }
+
+
+@dataclass(frozen=True)
+class SettingInspection:
+    ref: int
+    kind: str
+    start: date | None
+    end: date | None
+    judgement: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SettingHistory:
+    """A setting with every case on it and its next window (None when the seeds give none)."""
+
+    setting_id: int
+    name: str
+    urn: str | None
+    setting_kind: SettingKind | None
+    registered: date | None
+    inspections: tuple[SettingInspection, ...]
+    window: ProgrammeLine | None
+
+
+def _kind_of(stored: str | None, next_kind: str | None) -> SettingKind | None:
+    if stored is not None:
+        return SettingKind(stored)
+    return None if next_kind is None else KIND_OF_INSPECTION.get(next_kind)
+
+
+def _line(row: aiosqlite.Row) -> ProgrammeLine:
+    return ProgrammeLine(
+        setting_id=row["id"],
+        setting=row["name"],
+        urn=row["urn"],
+        setting_kind=_kind_of(row["kind"], row["next_kind"]),
+        due_from=day_from_text(row["due_from"]),
+        due_by=day_from_text(row["due_by"]),
+        rule=RULES[row["due_rule"]],
+        latest_ref=row["latest_ref"],
+    )
+
+
+_SELECT = (
+    "SELECT s.id, s.name, s.urn, s.kind, s.next_kind, s.due_from, s.due_by, s.due_rule,"
+    " (SELECT c.ref FROM cases c WHERE c.setting_id = s.id ORDER BY c.id DESC LIMIT 1) AS latest_ref"
+    " FROM settings s"
+)
+
+
+async def refresh_stale(db: Database) -> int:
+    """Work out the windows marked stale (after migration 11 or a change of rules); cheap when none is."""
+    async with db.reading() as conn:
+        stale = await first_row(conn, "SELECT id FROM settings WHERE window_stale = 1 LIMIT 1")
+    if stale is None:
+        return 0
+    async with db.transaction(counted=False) as conn:
+        return await setting_windows.refresh_stale(conn)
+
+
+def _require_manager(actor: Person | None) -> None:
+    """None is the operator's command line; in the bot, only managers."""
+    if actor is not None and actor.role is not Role.MANAGER:
+        raise ManagersOnly()
+
+
+async def programme(
+    db: Database,
+    actor: Person | None,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str | None = None,
+    limit: int | None = None,
+) -> list[ProgrammeLine]:
+    """Settings whose window meets [date_from, date_to] (either end open), by last day: overdue first.
+
+    `kind` is an inspection kind id (`ch-full`) or a setting kind (`childrens_home`).
+    """
+    _require_manager(actor)
+    await refresh_stale(db)
+    where = ["s.due_by IS NOT NULL"]
+    params: list[object] = []
+    if date_from is not None:
+        where.append("s.due_by >= ?")
+        params.append(day_to_text(date_from))
+    if date_to is not None:
+        where.append("s.due_from <= ?")
+        params.append(day_to_text(date_to))
+    if kind is not None:
+        if kind in {k.value for k in SettingKind}:
+            inspection_kinds = [k for k, of in KIND_OF_INSPECTION.items() if of.value == kind]
+            marks = ",".join("?" * len(inspection_kinds))
+            where.append(f"(s.kind = ? OR (s.kind IS NULL AND s.next_kind IN ({marks})))")
+            params.extend([kind, *inspection_kinds])
+        else:
+            where.append("s.next_kind = ?")
+            params.append(kind)
+    sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY s.due_by, s.due_from, s.name"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    async with db.reading() as conn:
+        return [_line(row) for row in await conn.execute_fetchall(sql, params)]
+
+
+async def find_settings(db: Database, actor: Person | None, text: str) -> list[int]:
+    """Ids of the settings named `text` (any letter case) or with that URN."""
+    _require_manager(actor)
+    cleaned = " ".join(text.split())
+    if not cleaned:
+        raise InvalidInput("Give the setting's name or URN, like /setting SC123456.")
+    async with db.reading() as conn:
+        rows = await conn.execute_fetchall(
+            "SELECT id FROM settings WHERE urn = ?"
+            " UNION SELECT id FROM settings WHERE name = ? COLLATE NOCASE ORDER BY 1",
+            (cleaned.upper(), cleaned),
+        )
+    return [row[0] for row in rows]
+
+
+async def history(db: Database, actor: Person | None, setting_id: int) -> SettingHistory:
+    """A setting's cases (oldest first) and its next window."""
+    _require_manager(actor)
+    await refresh_stale(db)
+    async with db.reading() as conn:
+        row = await first_row(conn, f"{_SELECT} WHERE s.id = ?", (setting_id,))
+        if row is None:
+            raise InvalidInput("I can't find that setting.")
+        details = await first_row(conn, "SELECT registered FROM settings WHERE id = ?", (setting_id,))
+        cases = await conn.execute_fetchall(
+            "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status,"
+            " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'start') AS started,"
+            " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'end') AS ended"
+            " FROM cases c WHERE c.setting_id = ? ORDER BY c.id",
+            (setting_id,),
+        )
+    inspections = tuple(
+        SettingInspection(
+            ref=case["ref"],
+            kind=case["kind"],
+            start=opt_day(case["started"] or case["planned_start"]),
+            end=opt_day(case["ended"] or case["planned_end"]),
+            judgement=case["judgement"],
+            status=case["status"],
+        )
+        for case in cases
+    )
+    return SettingHistory(
+        setting_id=setting_id,
+        name=row["name"],
+        urn=row["urn"],
+        setting_kind=_kind_of(row["kind"], row["next_kind"]),
+        registered=None if details is None else opt_day(details["registered"]),
+        inspections=inspections,
+        window=None if row["due_by"] is None else _line(row),
+    )
+
+
+async def set_details(
+    db: Database,
+    now: datetime,
+    actor: Person | None,
+    setting_id: int,
+    kind: SettingKind | None,
+    registered: date | None,
+) -> None:
+    """Record a setting's kind and registration date (the register's columns) and work its window out
+    again, with its audit entry, in one transaction."""
+    _require_manager(actor)
+    async with db.transaction() as conn:
+        found = await first_row(conn, "SELECT id FROM settings WHERE id = ?", (setting_id,))
+        if found is None:
+            raise InvalidInput("I can't find that setting.")
+        await conn.execute(
+            "UPDATE settings SET kind = ?, registered = ? WHERE id = ?",
+            (
+                None if kind is None else kind.value,
+                None if registered is None else day_to_text(registered),
+                setting_id,
+            ),
+        )
+        await audit.record(
+            conn,
+            now,
+            actor,
+            "setting.details",
+            None,
+            None,
+            {
+                "setting_id": setting_id,
+                "kind": None if kind is None else kind.value,
+                "registered": registered is not None,
+            },
+        )
+        await setting_windows.setting_changed(conn, setting_id)
+
+
+def kind_name(kind: SettingKind | None) -> str:
+    return "setting" if kind is None else SETTING_KIND_NAMES[kind]
