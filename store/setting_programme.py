@@ -139,21 +139,9 @@ def _require_manager(actor: Person | None) -> None:
         raise ManagersOnly()
 
 
-async def programme(
-    db: Database,
-    actor: Person | None,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    kind: str | None = None,
-    limit: int | None = None,
-) -> list[ProgrammeLine]:
-    """Settings whose window meets [date_from, date_to] (either end open), by last day: overdue first.
-
-    `kind` is an inspection kind id (`ch-full`) or a setting kind (`childrens_home`).
-    """
-    _require_manager(actor)
-    await refresh_stale(db)
+def _where(
+    date_from: date | None, date_to: date | None, kind: str | None, due_before: date | None
+) -> tuple[str, list[object]]:
     where = ["s.due_by IS NOT NULL"]
     params: list[object] = []
     if date_from is not None:
@@ -162,6 +150,9 @@ async def programme(
     if date_to is not None:
         where.append("s.due_from <= ?")
         params.append(day_to_text(date_to))
+    if due_before is not None:
+        where.append("s.due_by < ?")
+        params.append(day_to_text(due_before))
     if kind is not None:
         if kind in {k.value for k in SettingKind}:
             inspection_kinds = [k for k, of in KIND_OF_INSPECTION.items() if of.value == kind]
@@ -171,12 +162,68 @@ async def programme(
         else:
             where.append("s.next_kind = ?")
             params.append(kind)
-    sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY s.due_by, s.due_from, s.name"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+    return " AND ".join(where), params
+
+
+async def programme(
+    db: Database,
+    actor: Person | None,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str | None = None,
+    due_before: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[ProgrammeLine]:
+    """Settings whose window meets [date_from, date_to] (either end open), by last day: overdue first.
+
+    `kind` is an inspection kind id (`ch-full`) or a setting kind (`childrens_home`); `due_before` keeps
+    the windows that ended before that day (the overdue ones, given today).
+    """
+    return (
+        await programme_page(
+            db,
+            actor,
+            date_from=date_from,
+            date_to=date_to,
+            kind=kind,
+            due_before=due_before,
+            limit=limit,
+            offset=offset,
+            count=False,
+        )
+    )[0]
+
+
+async def programme_page(
+    db: Database,
+    actor: Person | None,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str | None = None,
+    due_before: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = True,
+) -> tuple[list[ProgrammeLine], int]:
+    """`programme`'s lines from `offset`, and how many there are in all (when `count`, else -1)."""
+    _require_manager(actor)
+    await refresh_stale(db)
+    where, params = _where(date_from, date_to, kind, due_before)
+    sql = f"{_SELECT} WHERE {where} ORDER BY s.due_by, s.due_from, s.name, s.id"
+    page_params = list(params)
+    if limit is not None or offset:
+        sql += " LIMIT ? OFFSET ?"
+        page_params.extend([-1 if limit is None else limit, offset])
     async with db.reading() as conn:
-        return [_line(row) for row in await conn.execute_fetchall(sql, params)]
+        lines = [_line(row) for row in await conn.execute_fetchall(sql, page_params)]
+        total = -1
+        if count:
+            row = await first_row(conn, f"SELECT COUNT(*) FROM settings s WHERE {where}", params)
+            total = 0 if row is None else int(row[0])
+    return lines, total
 
 
 async def find_settings(db: Database, actor: Person | None, text: str) -> list[int]:
