@@ -20,6 +20,7 @@ from handlers import (
     lifecycle,
     lists,
     newcase,
+    programme,
     record,
     reminders,
     requests,
@@ -90,6 +91,7 @@ def handler_table() -> list[Handler]:
         *survey.handlers(),  # the survey's written answer too
         *start.handlers(),
         *cases.handlers(),
+        *programme.handlers(),
         *invite.handlers(),
         *due.handlers(),
         *complaint_steps.handlers(),
