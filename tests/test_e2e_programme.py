@@ -1,0 +1,59 @@
+"""End to end: the inspection programme through the local Bot API. Judgements recorded by a manager give
+each setting its next window; /programme lists them overdue first with the rule and its source, narrows
+them, and /setting shows one setting's history. An inspector is refused."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
+from tests.fakebotapi import FakeBotApi, FakeUser
+from workflows.dates import format_date
+
+
+def _judged(manager: FakeUser, ref: int, name: str, start: date, judgement: str) -> None:
+    created = manager.ask(
+        f'/newcase ch-full "{name}" {typed(start)}',
+        lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text,
+    )
+    if "is set up" not in created.text:
+        created = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text)
+    assert f"#{ref}" in created.text, created.text
+    recorded = manager.ask(f"/record {ref} judgement {judgement}", lambda m: "Recorded for" in m.text)
+    assert f"#{ref}" in recorded.text
+
+
+def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    recent = CALENDAR.add_working_days(workday(), -10)
+    _judged(manager, 1, "Oak House", recent, "requires_improvement")
+    long_ago = CALENDAR.add_working_days(workday(), -80)  # its 6 to 8 weeks' return visit has passed
+    _judged(manager, 2, "Elm Lodge", long_ago, "inadequate")
+
+    listed = manager.ask("/programme", lambda m: m.text.startswith("Due by"))
+    text = listed.text
+    assert "(2):" in text and text.index("Elm Lodge") < text.index("Oak House"), text
+    elm_end = CALENDAR.add_working_days(long_ago, 1)  # a full inspection is 2 days on site
+    assert (
+        f"{format_date(elm_end + timedelta(days=42))} to {format_date(elm_end + timedelta(days=56))}" in text
+    )
+    assert "overdue" in text.split("Oak House")[0] and "000 L1127, L1372" in text
+    assert "000 L511" in text and "second inspection" in text
+
+    overdue = manager.ask("/programme overdue", lambda m: m.text.startswith("Overdue for inspection"))
+    assert "Elm Lodge" in overdue.text and "Oak House" not in overdue.text
+    narrowed = manager.ask("/programme kind ch-assurance", lambda m: m.text.startswith("Due by"))
+    assert "Oak House" in narrowed.text and "Elm Lodge" not in narrowed.text
+    refused = manager.ask("/programme soon", lambda m: "didn't understand" in m.text)
+    assert "/programme overdue" in refused.text
+
+    setting = manager.ask("/setting oak house", lambda m: "Oak House" in m.text and "Inspections" in m.text)
+    assert "#1" in setting.text and "requires improvement" in setting.text.lower()
+    assert "Next inspection" in setting.text and "000 L511" in setting.text
+
+    inspector = api.user(INSPECTOR, "Ian Inspector")
+    code = invite_code(manager.ask("/invite inspector", lambda m: "t.me" in m.text), api.username)
+    assert "joined as an inspector" in join(inspector, code).text
+    assert "for managers" in inspector.ask("/programme", lambda m: "managers" in m.text).text
+    assert "for managers" in inspector.ask("/setting Oak House", lambda m: "managers" in m.text).text
