@@ -1,4 +1,6 @@
-"""`inspectbot programme`: every setting whose next inspection falls due in a period, as CSV or JSON.
+"""`inspectbot programme`: every setting whose next inspection falls due in a period, as CSV or JSON;
+`inspectbot settings import FILE.csv`: a register of settings (kind, name, URN, registration date), all
+rows or none, every bad line named, as `inspectbot import` reads the programme of cases.
 
 The windows are the rules of workflows/programme_windows.py (each with its seed lines), kept on the
 settings' rows (store/setting_windows.py). With no `--from`, overdue settings come first; with no `--to`,
@@ -98,8 +100,49 @@ def _programme(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import_register(args: argparse.Namespace) -> int:
+    import asyncio
+    import sqlite3
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from bot.cli_programme import read_csv_text
+    from store.database import Database
+    from store.errors import StoreError
+    from store.setting_programme import RegisterRejected, import_register
+    from workflows.settings_register import read_register
+
+    source = Path(args.file)
+    try:
+        text, _encoding = read_csv_text(source)
+    except (OSError, UnicodeDecodeError) as error:
+        return _fail(f"can't read {source}: {error} (save it as CSV UTF-8)")
+    rows, problems = read_register(text, today())
+    path = db_path()
+    if not path.is_file():
+        return _fail(f"There is no database at {path}: set INSPECTBOT_DB or run 'inspectbot migrate'.")
+
+    async def write() -> tuple[int, int]:
+        db = await Database.open(path)
+        try:
+            return await import_register(db, datetime.now(UTC), rows, problems)
+        finally:
+            await db.close()
+
+    try:
+        created, updated = asyncio.run(write())
+    except RegisterRejected as rejected:
+        for problem in rejected.problems:
+            print(f"{source}: {problem}", file=sys.stderr)
+        return _fail(f"{len(rejected.problems)} row(s) with problems in {source}: nothing was written.")
+    except (StoreError, sqlite3.Error, OSError) as error:
+        return _fail(f"database problem at {path}: {error} (nothing was written)")
+    print(f"Settings: {created} added, {updated} updated.")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `programme`."""
+    """Add `programme` and `settings import`."""
     parser = subparsers.add_parser(
         "programme",
         help="the settings whose next inspection falls due in a period (overdue first)",
@@ -114,3 +157,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--kind", metavar="KIND", help="an inspection kind (ch-full) or a setting kind")
     parser.add_argument("--format", choices=("csv", "json"), default="csv")
     parser.set_defaults(handler=_programme)
+    settings = subparsers.add_parser("settings", help="the register of settings")
+    actions = settings.add_subparsers(dest="action", metavar="ACTION", parser_class=type(parser))
+    importer = actions.add_parser(
+        "import",
+        help="load a register of settings from CSV (all rows or none)",
+        description=(
+            "Columns: kind (childrens_home, adoption_support_agency, local_authority), name, urn,"
+            " registered (a date, or blank). A row updates the setting with its URN (else, without a URN,"
+            f" its name), or adds one. The database is INSPECTBOT_DB (default {DEFAULT_DB})."
+        ),
+    )
+    importer.add_argument("file", metavar="FILE.csv")
+    importer.set_defaults(handler=_import_register)

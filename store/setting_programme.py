@@ -7,17 +7,19 @@ Windows are kept on each setting's row (`store.setting_windows`), so the program
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from store import audit, setting_windows
-from store.codec import day_from_text, day_to_text, opt_day
+from store import audit, places, setting_windows
+from store.codec import day_from_text, day_to_text, opt_day, time_to_text
 from store.errors import InvalidInput
 from store.models import Person, Role
 from store.reads import first_row
+from workflows.programme import RowProblem
 from workflows.programme_windows import (
     KIND_OF_INSPECTION,
     RULES,
@@ -25,6 +27,7 @@ from workflows.programme_windows import (
     Rule,
     SettingKind,
 )
+from workflows.settings_register import RegisterRow
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -320,3 +323,71 @@ async def set_details(
 
 def kind_name(kind: SettingKind | None) -> str:
     return "setting" if kind is None else SETTING_KIND_NAMES[kind]
+
+
+class RegisterRejected(Exception):
+    """The register has problems; nothing was written."""
+
+    def __init__(self, problems: Sequence[RowProblem]) -> None:
+        super().__init__(f"{len(problems)} row(s) with problems")
+        self.problems = list(problems)
+
+
+async def import_register(
+    db: Database, now: datetime, rows: Sequence[RegisterRow], found_earlier: Sequence[RowProblem] = ()
+) -> tuple[int, int]:
+    """Create or update every setting of a register in one transaction, or none when any line has a
+    problem (RegisterRejected names each). A row matches a setting by URN, else by name among settings
+    without one; its kind and registration date are set, and the windows worked out again. Returns
+    (created, updated). The operator's command line is the actor ("cli" in the trail)."""
+    problems = list(found_earlier)
+    cleaned: list[tuple[RegisterRow, str, str | None]] = []
+    urns: dict[str, int] = {}
+    for row in rows:
+        try:
+            name, urn = places.clean_name(row.name), places.clean_urn(row.urn)
+        except InvalidInput as error:
+            problems.append(RowProblem(row.line, str(error)))
+            continue
+        if urn is not None and urn in urns:
+            problems.append(RowProblem(row.line, f"URN {urn} is on line {urns[urn]} already"))
+            continue
+        if urn is not None:
+            urns[urn] = row.line
+        cleaned.append((row, name, urn))
+    if problems:
+        raise RegisterRejected(sorted(problems, key=lambda problem: problem.line))
+    created = updated = 0
+    async with db.transaction() as conn:
+        touched: list[int] = []
+        for row, name, urn in cleaned:
+            found = await first_row(
+                conn,
+                "SELECT id FROM settings WHERE urn = ?"
+                if urn is not None
+                else "SELECT id FROM settings WHERE name = ? COLLATE NOCASE AND urn IS NULL",
+                (urn if urn is not None else name,),
+            )
+            registered = None if row.registered is None else day_to_text(row.registered)
+            if found is None:
+                cursor = await conn.execute(
+                    "INSERT INTO settings (name, urn, created_at, kind, registered) VALUES (?, ?, ?, ?, ?)",
+                    (name, urn, time_to_text(now), row.kind.value, registered),
+                )
+                if cursor.lastrowid is None:
+                    raise RuntimeError("SQLite gave no id for a new setting")
+                touched.append(cursor.lastrowid)
+                created += 1
+            else:
+                await conn.execute(
+                    "UPDATE settings SET kind = ?, registered = ?, window_stale = 1 WHERE id = ?",
+                    (row.kind.value, registered, found["id"]),
+                )
+                touched.append(found["id"])
+                updated += 1
+        # Names identify homes: the trail keeps only the counts.
+        await audit.record(
+            conn, now, None, "settings.import", None, None, {"created": created, "updated": updated}
+        )
+        await setting_windows.refresh_stale(conn)
+    return created, updated

@@ -87,3 +87,51 @@ def test_no_database_is_named(
     monkeypatch.setenv("INSPECTBOT_DB", str(tmp_path / "none.sqlite3"))
     assert main(["programme"]) == 1
     assert "There is no database" in capsys.readouterr().err
+
+
+def _register(tmp_path: Path, text: str) -> str:
+    source = tmp_path / "register.csv"
+    source.write_text(text, encoding="utf-8")
+    return str(source)
+
+
+def test_a_register_adds_and_updates_settings_and_their_windows(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _register(
+        tmp_path,
+        "kind,name,urn,registered\n"
+        "children's home,Ash View,SC3,2025-11-03\n"  # the planned case's setting, by URN: updated
+        "adoption_support_agency,Help Agency,SC9,31/07/2025\n"
+        "local_authority,Shire County Council,,\n",
+    )
+    assert main(["settings", "import", source]) == 0
+    assert "2 added, 1 updated" in capsys.readouterr().out
+    assert main(["programme", "--format", "json"]) == 0
+    rows = {r["setting"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["Ash View"]["due_from"], rows["Ash View"]["due_by"]) == ("2026-04-01", "2026-09-30")
+    assert rows["Ash View"]["source"] == "000 L578"
+    assert (rows["Help Agency"]["due_from"], rows["Help Agency"]["due_by"]) == ("2026-02-28", "2026-07-31")
+    assert rows["Help Agency"]["setting_kind"] == "adoption_support_agency"
+    assert "Shire County Council" not in rows  # no inspection: the seeds give it no window
+
+
+def test_a_register_with_bad_lines_writes_nothing_and_names_each(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _register(
+        tmp_path,
+        "kind,name,urn,registered\n"
+        "children's home,Good Home,SC7,2025-05-01\n"
+        "prison,Bad Kind,SC8,\n"
+        "childrens_home,Bad Date,SC10,31/02/2025\n"
+        "childrens_home,Bad Urn,S C!,\n"
+        "childrens_home,Twice,SC7,\n",
+    )
+    assert main(["settings", "import", source]) == 1
+    err = capsys.readouterr().err
+    for line in (3, 4, 5, 6):
+        assert f"line {line}:" in err, err
+    assert "line 2:" not in err and "nothing was written" in err
+    assert main(["programme", "--format", "json"]) == 0
+    assert "Good Home" not in capsys.readouterr().out
