@@ -133,3 +133,15 @@ async def test_twenty_thousand_settings_answer_fast(db: Database) -> None:
         f" page+overdue: {min(timings) * 1000:.1f} ms"
     )
     assert min(timings) < 0.2
+
+
+async def test_new_cases_attach_to_the_setting_by_its_urn(db: Database) -> None:
+    boss = await first_manager(db)
+    first = await db.cases.create(boss, "ch-full", "Oak House", None, urn="SC5")
+    renamed = await db.cases.create(boss, "ch-assurance", "Oak House Children's Home", None, urn="sc5")
+    assert first.setting.id == renamed.setting.id
+    seen = await history(db, boss, first.setting.id)
+    assert [i.ref for i in seen.inspections] == [first.ref, renamed.ref]
+    # Without a URN a name does not join a setting that has one (its providers would see the case).
+    other = await db.cases.create(boss, "ch-full", "Oak House", None)
+    assert other.setting.id != first.setting.id and other.setting.urn is None
