@@ -176,3 +176,19 @@ async def mark_all_stale(conn: aiosqlite.Connection) -> None:
 async def refresh_stale(conn: aiosqlite.Connection) -> int:
     """Work out every stale window (inside the caller's transaction); returns how many."""
     return await refresh(conn, "window_stale = 1")
+
+
+async def refresh_stale_at_open(conn: aiosqlite.Connection) -> int:
+    """At open, after migration 11 or a change of rules: work out the stale windows in one transaction, so
+    the first /programme is as fast as the next. Returns how many (an indexed probe when none is)."""
+    stale = list(await conn.execute_fetchall("SELECT id FROM settings WHERE window_stale = 1 LIMIT 1"))
+    if not stale:
+        return 0
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        count = await refresh_stale(conn)
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+    return count
