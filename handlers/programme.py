@@ -30,6 +30,7 @@ from store.setting_programme import (
     ProgrammeLine,
     find_settings,
     history,
+    inspector_load,
     programme_page,
 )
 from store.setting_programme import (
@@ -50,7 +51,8 @@ MONTHS = {
 MANAGERS_ONLY = "The inspection programme is for managers."
 USAGE = (
     "Send /programme for every setting due up to the end of next inspection year, or narrow it: "
-    "<i>/programme overdue</i>, <i>/programme kind ch-full</i>, <i>/programme March</i>."
+    "<i>/programme overdue</i>, <i>/programme kind ch-full</i>, <i>/programme March</i>; "
+    "<i>/programme inspectors</i> shows who carries what, by month."
 )
 
 
@@ -169,8 +171,12 @@ async def show_programme(update: Update, context: InspectContext) -> None:
     if person.role is not Role.MANAGER:
         await reply(update, MANAGERS_ONLY)
         return
+    asked = command_text(update.effective_message.text or "")
+    if asked.strip().lower() == "inspectors":
+        await reply(update, await inspectors_text(context, person))
+        return
     try:
-        narrow = parse_request(command_text(update.effective_message.text or ""), context.services.today())
+        narrow = parse_request(asked, context.services.today())
     except InvalidInput as problem:
         await reply(update, str(problem))
         return
@@ -199,6 +205,27 @@ async def page_pressed(update: Update, context: InspectContext) -> None:
     text, keyboard = await render(context, person, narrow, int(match[1]))
     if query.message is not None:
         await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
+
+
+#: Months shown by `/programme inspectors`, from the current one.
+LOAD_MONTHS = 6
+
+
+async def inspectors_text(context: InspectContext, person: Person) -> str:
+    """`/programme inspectors`: each active inspector's open cases by the month their visit starts."""
+    today = context.services.today()
+    loads = await inspector_load(context.services.db, person, today, LOAD_MONTHS)
+    if not loads:
+        return "There are no active inspectors yet. Invite one with /invite inspector."
+    months = []
+    for n in range(LOAD_MONTHS):
+        index = today.month - 1 + n
+        months.append(date(today.year + index // 12, index % 12 + 1, 1).strftime("%b"))
+    lines = [f"Inspections planned per inspector, by month ({' / '.join(months)}):"]
+    for load in loads:
+        counts = " / ".join(str(count) for count in load.per_month)
+        lines.append(f"• {escape(load.name)}: {counts} (total {sum(load.per_month)})")
+    return "\n".join(lines)
 
 
 async def show_setting(update: Update, context: InspectContext) -> None:

@@ -391,3 +391,46 @@ async def import_register(
         )
         await setting_windows.refresh_stale(conn)
     return created, updated
+
+
+@dataclass(frozen=True)
+class InspectorLoad:
+    """One active inspector's open cases planned to start in each month of a run of months."""
+
+    person_id: int
+    name: str
+    per_month: tuple[int, ...]
+
+
+async def inspector_load(db: Database, actor: Person | None, first: date, months: int) -> list[InspectorLoad]:
+    """Every active inspector's open cases by the month their visit is planned to start, from the month of
+    `first` for `months` months (issue 22: who carries what); managers only."""
+    _require_manager(actor)
+    start = first.replace(day=1)
+    end_month = start.month - 1 + months
+    end = date(start.year + end_month // 12, end_month % 12 + 1, 1)
+    async with db.reading() as conn:
+        people = await conn.execute_fetchall(
+            "SELECT id, display_name FROM people WHERE role = 'inspector' AND active = 1"
+            " ORDER BY display_name, id"
+        )
+        counts: dict[tuple[int, str], int] = {
+            (row[0], row[1]): row[2]
+            for row in await conn.execute_fetchall(
+                "SELECT m.person_id, substr(c.planned_start, 1, 7), COUNT(*) FROM cases c"
+                " JOIN case_members m ON m.case_id = c.id AND m.role = 'inspector'"
+                " WHERE c.status = 'open' AND c.planned_start >= ? AND c.planned_start < ?"
+                " GROUP BY m.person_id, substr(c.planned_start, 1, 7)",
+                (day_to_text(start), day_to_text(end)),
+            )
+        }
+    labels = []
+    for n in range(months):
+        index = start.month - 1 + n
+        labels.append(f"{start.year + index // 12:04d}-{index % 12 + 1:02d}")
+    return [
+        InspectorLoad(
+            row["id"], row["display_name"], tuple(counts.get((row["id"], label), 0) for label in labels)
+        )
+        for row in people
+    ]

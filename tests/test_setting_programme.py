@@ -16,6 +16,7 @@ from store.setting_programme import (
     ManagersOnly,
     find_settings,
     history,
+    inspector_load,
     programme,
     programme_page,
     set_details,
@@ -145,3 +146,16 @@ async def test_new_cases_attach_to_the_setting_by_its_urn(db: Database) -> None:
     # Without a URN a name does not join a setting that has one (its providers would see the case).
     other = await db.cases.create(boss, "ch-full", "Oak House", None)
     assert other.setting.id != first.setting.id and other.setting.urn is None
+
+
+async def test_inspector_load_counts_open_cases_by_planned_month(db: Database) -> None:
+    boss = await first_manager(db)
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    ian = await db.invites.redeem(invite.code, 2, "Ian")
+    for day in (date(2026, 6, 3), date(2026, 6, 24), date(2026, 8, 4)):
+        await db.cases.create(ian, "ch-full", f"Home {day.isoformat()}", day)
+    await db.cases.create(boss, "ch-full", "Nobody's", date(2026, 6, 10))  # no inspector on it
+    [load] = await inspector_load(db, boss, date(2026, 6, 1), 4)
+    assert (load.name, load.per_month) == ("Ian", (2, 0, 1, 0))
+    with pytest.raises(ManagersOnly):
+        await inspector_load(db, ian, date(2026, 6, 1), 4)
