@@ -283,7 +283,15 @@ async def show_setting(update: Update, context: InspectContext) -> None:
             f"{format_date(window.due_by)}{late}.\n"
             f"{escape(window.rule.reason)} ({escape(window.rule.source)})."
         )
-    await reply(update, "\n".join(out))
+    # Plan: a planned case from this window, its inspector and days asked (handlers/newcase.py).
+    plan = (
+        None
+        if seen.window is None
+        else InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Plan", callback_data=f"nc:plan:{seen.setting_id}")]]
+        )
+    )
+    await update.effective_message.reply_html("\n".join(out), reply_markup=plan, do_quote=False)
 
 
 def handlers() -> list[Handler]:

@@ -10,6 +10,7 @@ from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
 from tests.fakebotapi import FakeBotApi, FakeUser
 from workflows.dates import format_date
+from workflows.kinds import KINDS
 
 
 def _judged(manager: FakeUser, ref: int, name: str, start: date, judgement: str) -> None:
@@ -57,5 +58,25 @@ def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: Bo
     assert "joined as an inspector" in join(inspector, code).text
     load = manager.ask("/programme inspectors", lambda m: m.text.startswith("Inspections planned"))
     assert "Ian Inspector: 0 / 0 / 0 / 0 / 0 / 0 (total 0)" in load.text
+
+    # Plan from the setting's window: the kind due (an assurance inspection), the inspector, the days.
+    assert setting.buttons == [["Plan"]]
+    asked = manager.press_and_wait("Plan", lambda m: m.text == "Inspector:", message=setting)
+    planning = next(m for m in reversed(manager.messages()) if m.text.startswith("Planning"))
+    assert f"{KINDS['ch-assurance'].name} at Oak House" in planning.text, planning.text
+    manager.press_and_wait("Ian Inspector", lambda m: m.text.startswith("What is"), message=asked)
+    first = CALENDAR.add_working_days(workday(), 15)
+    last = manager.ask(typed(first), lambda m: "Usual" in str(m.buttons) or "Set it up" in str(m.buttons))
+    if "Usual" in str(last.buttons):
+        last = manager.press_and_wait(
+            last.buttons[0][0], lambda m: "Set it up" in str(m.buttons), message=last
+        )
+    made = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=last)
+    assert "#3" in made.text and "Oak House" in made.text
+    theirs = inspector.ask("/cases", lambda m: "open cases" in m.text.lower())
+    assert "#3 Oak House" in theirs.text
+    later = manager.ask("/setting Oak House", lambda m: "Oak House" in m.text and "Inspections" in m.text)
+    assert "#3" in later.text  # the planned case is on the same setting
+
     assert "for managers" in inspector.ask("/programme", lambda m: "managers" in m.text).text
     assert "for managers" in inspector.ask("/setting Oak House", lambda m: "managers" in m.text).text
