@@ -41,8 +41,9 @@ from workflows.kinds import KINDS
 from workflows.programme_windows import SettingKind, inspection_year, year_end
 
 _PREFIX = "prg"
-#: Page button data: where the page starts and the narrowing ('' all, o overdue, k<kind>, m<YYYYMM>).
-PAGE_DATA = re.compile(rf"^{_PREFIX}:([0-9]{{1,7}}):(|o|k[a-z0-9_-]{{1,24}}|m[0-9]{{6}})$")
+#: Page button data: where the page starts and the narrowing ('' all, o overdue, k<kind>, m<YYYYMM>,
+#: i<inspector's person id>).
+PAGE_DATA = re.compile(rf"^{_PREFIX}:([0-9]{{1,7}}):(|o|k[a-z0-9_-]{{1,24}}|m[0-9]{{6}}|i[0-9]{{1,9}})$")
 MONTHS = {
     name: number
     for number in range(1, 13)
@@ -52,7 +53,7 @@ MANAGERS_ONLY = "The inspection programme is for managers."
 USAGE = (
     "Send /programme for every setting due up to the end of next inspection year, or narrow it: "
     "<i>/programme overdue</i>, <i>/programme kind ch-full</i>, <i>/programme March</i>; "
-    "<i>/programme inspectors</i> shows who carries what, by month."
+    "<i>/programme inspector Ann</i>; <i>/programme inspectors</i> shows who carries what, by month."
 )
 
 
@@ -60,7 +61,8 @@ USAGE = (
 class Narrow:
     """How the programme is narrowed: what a page button carries."""
 
-    code: str = ""  # '', 'o', 'k<kind>', 'm<YYYYMM>'
+    code: str = ""  # '', 'o', 'k<kind>', 'm<YYYYMM>', 'i<person id>'
+    title: str = ""  # the inspector's name, for the header of a page narrowed by inspector
 
     def data(self, offset: int) -> str:
         return f"{_PREFIX}:{offset}:{self.code}"
@@ -95,6 +97,9 @@ def _period(narrow: Narrow, today: date) -> tuple[date | None, date | None, str 
     """(from, to, kind, due before, title) for a narrowing."""
     to_next_year = year_end(inspection_year(today) + 1)
     code = narrow.code
+    if code.startswith("i"):
+        who = escape(narrow.title) if narrow.title else "that inspector"
+        return None, to_next_year, None, None, f"Due by {format_date(to_next_year)}, last inspected by {who}"
     if code == "o":
         return None, None, None, today, "Overdue for inspection"
     if code.startswith("k"):
@@ -135,6 +140,7 @@ async def render(
         date_to=date_to,
         kind=kind,
         due_before=due_before,
+        inspector_id=int(narrow.code[1:]) if narrow.code.startswith("i") else None,
         limit=PAGE_SIZE,
         offset=offset,
     )
@@ -147,6 +153,7 @@ async def render(
             date_to=date_to,
             kind=kind,
             due_before=due_before,
+            inspector_id=int(narrow.code[1:]) if narrow.code.startswith("i") else None,
             limit=PAGE_SIZE,
             offset=offset,
         )
@@ -175,6 +182,24 @@ async def show_programme(update: Update, context: InspectContext) -> None:
     if asked.strip().lower() == "inspectors":
         await reply(update, await inspectors_text(context, person))
         return
+    word, _, name = " ".join(asked.split()).partition(" ")
+    if word.lower() == "inspector" and name:
+        found = await context.services.db.people.inspectors_named(name)
+        if len(found) != 1:
+            names = ", ".join(escape(p.display_name) for p in found)
+            await reply(
+                update,
+                f"Several inspectors match '{escape(name)}': {names}. Give more of the name."
+                if found
+                else f"I can't find an inspector called '{escape(name)}'.",
+            )
+            return
+        narrow = Narrow(f"i{found[0].id}", found[0].display_name)
+        text, keyboard = await render(context, person, narrow, 0)
+        await update.effective_message.reply_text(
+            text, parse_mode="HTML", reply_markup=keyboard, do_quote=False
+        )
+        return
     try:
         narrow = parse_request(asked, context.services.today())
     except InvalidInput as problem:
@@ -198,6 +223,13 @@ async def page_pressed(update: Update, context: InspectContext) -> None:
         await query.answer(MANAGERS_ONLY, show_alert=True)
         return
     narrow = Narrow(match[2])
+    if narrow.code.startswith("i"):
+        try:
+            inspector = await context.services.db.people.get(int(narrow.code[1:]))
+        except InvalidInput:  # no such person any more
+            await query.answer("That button has expired.", show_alert=True)
+            return
+        narrow = Narrow(narrow.code, inspector.display_name)
     if narrow.code.startswith("k") and narrow.code[1:] not in {*KINDS, *(k.value for k in SettingKind)}:
         await query.answer("That button has expired.", show_alert=True)
         return

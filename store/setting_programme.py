@@ -143,10 +143,20 @@ def _require_manager(actor: Person | None) -> None:
 
 
 def _where(
-    date_from: date | None, date_to: date | None, kind: str | None, due_before: date | None
+    date_from: date | None,
+    date_to: date | None,
+    kind: str | None,
+    due_before: date | None,
+    inspector_id: int | None = None,
 ) -> tuple[str, list[object]]:
     where = ["s.due_by IS NOT NULL"]
     params: list[object] = []
+    if inspector_id is not None:  # the inspector on the setting's latest case
+        where.append(
+            "EXISTS (SELECT 1 FROM case_members m WHERE m.role = 'inspector' AND m.person_id = ?"
+            " AND m.case_id = (SELECT MAX(c.id) FROM cases c WHERE c.setting_id = s.id))"
+        )
+        params.append(inspector_id)
     if date_from is not None:
         where.append("s.due_by >= ?")
         params.append(day_to_text(date_from))
@@ -176,13 +186,15 @@ async def programme(
     date_to: date | None = None,
     kind: str | None = None,
     due_before: date | None = None,
+    inspector_id: int | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> list[ProgrammeLine]:
     """Settings whose window meets [date_from, date_to] (either end open), by last day: overdue first.
 
     `kind` is an inspection kind id (`ch-full`) or a setting kind (`childrens_home`); `due_before` keeps
-    the windows that ended before that day (the overdue ones, given today).
+    the windows that ended before that day (the overdue ones, given today); `inspector_id` the settings
+    whose latest case has that inspector on it.
     """
     return (
         await programme_page(
@@ -192,6 +204,7 @@ async def programme(
             date_to=date_to,
             kind=kind,
             due_before=due_before,
+            inspector_id=inspector_id,
             limit=limit,
             offset=offset,
             count=False,
@@ -207,6 +220,7 @@ async def programme_page(
     date_to: date | None = None,
     kind: str | None = None,
     due_before: date | None = None,
+    inspector_id: int | None = None,
     limit: int | None = None,
     offset: int = 0,
     count: bool = True,
@@ -214,7 +228,7 @@ async def programme_page(
     """`programme`'s lines from `offset`, and how many there are in all (when `count`, else -1)."""
     _require_manager(actor)
     await refresh_stale(db)
-    where, params = _where(date_from, date_to, kind, due_before)
+    where, params = _where(date_from, date_to, kind, due_before, inspector_id)
     sql = f"{_SELECT} WHERE {where} ORDER BY s.due_by, s.due_from, s.name, s.id"
     page_params = list(params)
     if limit is not None or offset:

@@ -75,6 +75,8 @@ def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: Bo
     assert "#3" in made.text and "Oak House" in made.text
     theirs = inspector.ask("/cases", lambda m: "open cases" in m.text.lower())
     assert "#3 Oak House" in theirs.text
+    by_ian = manager.ask("/programme inspector ian", lambda m: "last inspected by" in m.text)
+    assert "Oak House" in by_ian.text and "Elm Lodge" not in by_ian.text
     later = manager.ask("/setting Oak House", lambda m: "Oak House" in m.text and "Inspections" in m.text)
     assert "#3" in later.text  # the planned case is on the same setting
 

@@ -159,3 +159,15 @@ async def test_inspector_load_counts_open_cases_by_planned_month(db: Database) -
     assert (load.name, load.per_month) == ("Ian", (2, 0, 1, 0))
     with pytest.raises(ManagersOnly):
         await inspector_load(db, ian, date(2026, 6, 1), 4)
+
+
+async def test_programme_by_the_inspector_of_the_latest_case(db: Database) -> None:
+    boss = await first_manager(db)
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    ian = await db.invites.redeem(invite.code, 2, "Ian")
+    theirs = await db.cases.create(ian, "ch-full", "Oak House", date(2025, 6, 10), date(2025, 6, 11))
+    await db.cases.set_outcome(ian, theirs.ref, judgement="good")
+    other = await db.cases.create(boss, "ch-full", "Elm Lodge", date(2025, 6, 10), date(2025, 6, 11))
+    await db.cases.set_outcome(boss, other.ref, judgement="good")
+    assert [x.setting for x in await programme(db, boss, inspector_id=ian.id)] == ["Oak House"]
+    assert {x.setting for x in await programme(db, boss)} == {"Oak House", "Elm Lodge"}
