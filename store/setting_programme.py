@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import aiosqlite
 
-from store import audit, places, setting_windows
+from store import audit, outbox, places, setting_windows
 from store.codec import day_from_text, day_to_text, opt_day, time_to_text
 from store.errors import InvalidInput
 from store.models import Person, Role
@@ -448,3 +448,39 @@ async def inspector_load(db: Database, actor: Person | None, first: date, months
         )
         for row in people
     ]
+
+
+#: The outbox template of the managers' morning line on settings overdue for inspection.
+OVERDUE_TEMPLATE = "programme_overdue"
+
+
+async def overdue_count(db: Database, actor: Person | None, today: date) -> int:
+    """How many settings are overdue for inspection (their window ended before `today`)."""
+    return (await programme_page(db, actor, due_before=today, limit=0))[1]
+
+
+async def enqueue_overdue_digest(db: Database, now: datetime) -> int:
+    """On a working day with settings overdue for inspection, one line for each active manager in their
+    morning digest (issue 22), written once a day (its de-duplication key names the day); the line counts
+    them again when it goes. Returns how many rows were written."""
+    config = outbox.CONFIG  # read now: the bot sets it from its settings at start
+    today = config.hours.local(now).date()
+    if not config.calendar.is_working_day(today) or not await overdue_count(db, None, today):
+        return 0
+    written = 0
+    async with db.transaction(counted=False) as conn:
+        managers = await conn.execute_fetchall("SELECT id FROM people WHERE role = 'manager' AND active = 1")
+        for manager in managers:
+            written += await outbox.enqueue(
+                conn,
+                now,
+                dedup=f"{OVERDUE_TEMPLATE}:{today.isoformat()}:{manager[0]}",
+                person_id=manager[0],
+                case_id=None,
+                kind="digest",
+                batch="digest",
+                template=OVERDUE_TEMPLATE,
+                params={"day": today.isoformat()},
+                due_at=config.hours.morning(today),
+            )
+    return written

@@ -4,11 +4,15 @@ them, and /setting shows one setting's history. An inspector is refused."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from datetime import date, timedelta
+from pathlib import Path
 
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.outbox_world import NOW
 from workflows.dates import format_date
 from workflows.kinds import KINDS
 
@@ -82,3 +86,43 @@ def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: Bo
 
     assert "for managers" in inspector.ask("/programme", lambda m: "managers" in m.text).text
     assert "for managers" in inspector.ask("/setting Oak House", lambda m: "managers" in m.text).text
+
+
+def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    clock = tmp_path / "clock.txt"
+    clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
+    bot = BotProcess(
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
+        INSPECTBOT_OUTBOX_TICK="1",
+    )
+    bot.start()  # creates the database and its first manager
+    bot.stop()
+    with closing(sqlite3.connect(bot.db)) as conn, conn:
+        # Registered in May 2024: first inspection due between 1 October 2024 and 31 March 2025 (000 L578).
+        conn.execute(
+            "INSERT INTO settings (name, urn, created_at, kind, registered)"
+            " VALUES ('Old Home', 'SC77', '2024-05-01', 'childrens_home', '2024-05-01')"
+        )
+    api.user(MANAGER, "Mia", started=True)
+    try:
+        bot.start()
+        api.wait_until(
+            lambda: any("overdue for inspection" in (m.text or "") for m in api.chat(MANAGER).messages()),
+            timeout=30,
+            what="the managers' digest line",
+        )
+        [text] = [
+            m.text or "" for m in api.chat(MANAGER).messages() if "overdue for inspection" in (m.text or "")
+        ]
+        assert "1 setting is overdue for inspection: /programme overdue" in text, text
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()

@@ -14,14 +14,16 @@ from store.errors import InvalidInput
 from store.models import Role
 from store.setting_programme import (
     ManagersOnly,
+    enqueue_overdue_digest,
     find_settings,
     history,
     inspector_load,
+    overdue_count,
     programme,
     programme_page,
     set_details,
 )
-from tests.storefixtures import first_manager
+from tests.storefixtures import Clock, first_manager
 from workflows.programme_windows import SettingKind
 
 
@@ -171,3 +173,23 @@ async def test_programme_by_the_inspector_of_the_latest_case(db: Database) -> No
     await db.cases.set_outcome(boss, other.ref, judgement="good")
     assert [x.setting for x in await programme(db, boss, inspector_id=ian.id)] == ["Oak House"]
     assert {x.setting for x in await programme(db, boss)} == {"Oak House", "Elm Lodge"}
+
+
+async def test_settings_overdue_give_each_manager_a_digest_line_once_a_working_day(
+    db: Database, clock: Clock
+) -> None:
+    boss = await first_manager(db)
+    await db.cases.create(boss, "ch-full", "Fresh Home", None)  # no window: not overdue
+    old = await db.cases.create(boss, "ch-full", "Old Home", None)
+    assert await enqueue_overdue_digest(db, clock.now) == 0  # nothing overdue yet
+    await set_details(db, clock.now, boss, old.setting.id, SettingKind.CHILDRENS_HOME, date(2024, 5, 1))
+    assert await overdue_count(db, boss, clock.now.date()) == 1
+    assert await enqueue_overdue_digest(db, clock.now) == 1  # Monday 1 June 2026
+    assert await enqueue_overdue_digest(db, clock.now) == 0  # once a day
+    async with db.reading() as conn:
+        rows = list(
+            await conn.execute_fetchall("SELECT person_id, case_id, kind, batch, template FROM outbox")
+        )
+    assert [tuple(r) for r in rows] == [(boss.id, None, "digest", "digest", "programme_overdue")]
+    clock.now = clock.now.replace(day=6)  # Saturday: digests go on working days only
+    assert await enqueue_overdue_digest(db, clock.now) == 0
