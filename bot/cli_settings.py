@@ -4,7 +4,7 @@ rows or none, every bad line named, as `inspectbot import` reads the programme o
 
 The windows are the rules of workflows/programme_windows.py (each with its seed lines), kept on the
 settings' rows (store/setting_windows.py). With no `--from`, overdue settings come first; with no `--to`,
-the period runs to the end of the next inspection year (31 March).
+every later window too (the bot's /programme stops at the end of the next inspection year).
 """
 
 from __future__ import annotations
@@ -62,15 +62,14 @@ def _programme(args: argparse.Namespace) -> int:
     from store.database import Database
     from store.errors import StoreError
     from store.setting_programme import programme
-    from workflows.programme_windows import inspection_year, year_end
 
     now = today()
     try:
         date_from = parse_date(args.date_from, now) if args.date_from else None
-        date_to = parse_date(args.date_to, now) if args.date_to else year_end(inspection_year(now) + 1)
+        date_to = parse_date(args.date_to, now) if args.date_to else None
     except DateParseError as error:
         return _fail(f"{error} (nothing was read)")
-    if date_from is not None and date_from > date_to:
+    if date_from is not None and date_to is not None and date_from > date_to:
         return _fail(f"--from ({date_from.isoformat()}) is after --to ({date_to.isoformat()}).")
     path = db_path()
     if not path.is_file():
@@ -148,8 +147,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="the settings whose next inspection falls due in a period (overdue first)",
         description=(
             "Each setting's next-inspection window, the rule and its seed lines. Without --from, overdue"
-            " settings are included; without --to, the period ends on 31 March of the next inspection"
-            f" year. The database is INSPECTBOT_DB (default {DEFAULT_DB})."
+            " settings are included; without --to, every later window too. The database is"
+            f" INSPECTBOT_DB (default {DEFAULT_DB})."
         ),
     )
     parser.add_argument("--from", dest="date_from", metavar="DATE", help="windows ending on or after DATE")
