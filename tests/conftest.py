@@ -16,6 +16,13 @@ from tests.inprocess import InProcessBot
 from tests.storefixtures import Clock
 
 
+@pytest.fixture(autouse=True)
+def _no_bot_left_running() -> Iterator[None]:
+    """An in-process bot a failed setup left running is stopped after its test, not in the next one."""
+    yield
+    InProcessBot.stop_leftover()
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -45,6 +45,10 @@ class InProcessBot:
     """One in-process bot, restartable on the same database, with its log kept for assertions: the same
     surface as `BotProcess` (start, stop, restart, log_text, query, snapshot, assert_healthy)."""
 
+    #: The in-process bot running now, if any: two at once would share the outbox's settings and the
+    #: root logger, so a second start fails plainly instead.
+    _current: InProcessBot | None = None
+
     def __init__(self, api: FakeBotApi, workdir: Path, admins: tuple[int, ...] = (), **env: str) -> None:
         self.api = api
         self.workdir = workdir
@@ -78,6 +82,8 @@ class InProcessBot:
         """Start and wait until this start's first getUpdates is in flight (or fail with its log if it
         stopped): each start has its own client tag, as `BotProcess.start` explains."""
         assert self._thread is None, "already running"
+        other = InProcessBot._current
+        assert other is None, f"another in-process bot is running (in {other.workdir}): use BotProcess"
         env = dict(self.env)
         tag = None
         if env.get("TELEGRAM_API_URL") == self.api.api_root:  # not when a test points the bot elsewhere
@@ -86,6 +92,7 @@ class InProcessBot:
         self.settings = load_settings(_env_file=None, **env)
         earlier = {id(call) for call in self.api.calls("getUpdates")}
         self._config = outbox.CONFIG
+        InProcessBot._current = self
         self._log_to_file(self.settings)
         self._failure = None
         ready = threading.Event()
@@ -108,6 +115,7 @@ class InProcessBot:
                     code = self._finish()
                     raise AssertionError(f"inspectbot stopped with {code}:\n{self.log_text()}") from None
                 if time.monotonic() > deadline:
+                    self.stop()
                     raise
 
     def _main(self, settings: Settings, ready: threading.Event) -> None:
@@ -150,7 +158,18 @@ class InProcessBot:
             code = 1
         self._unlog()
         outbox.configure(self._config)
+        InProcessBot._current = None
         return code
+
+    @classmethod
+    def stop_leftover(cls) -> InProcessBot | None:
+        """Stop the in-process bot a test left running (one whose setup failed before its own stop), so
+        the next test starts clean; returns it."""
+        left = cls._current
+        if left is not None and left.running:
+            left.stop()
+        cls._current = None
+        return left
 
     def restart(self, sig: int = signal.SIGTERM) -> None:
         self.stop(sig)

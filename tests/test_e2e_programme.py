@@ -9,9 +9,9 @@ from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from workflows.dates import format_date
 from workflows.kinds import KINDS
@@ -29,7 +29,7 @@ def _judged(manager: FakeUser, ref: int, name: str, start: date, judgement: str)
     assert f"#{ref}" in recorded.text
 
 
-def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: BotProcess) -> None:
+def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: InProcessBot) -> None:
     manager = api.user(MANAGER, "Mia")
     recent = CALENDAR.add_working_days(workday(), -10)
     _judged(manager, 1, "Oak House", recent, "requires_improvement")
@@ -93,7 +93,7 @@ def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
 ) -> None:
     clock = tmp_path / "clock.txt"
     clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
-    bot = BotProcess(
+    bot = InProcessBot(
         api,
         tmp_path,
         admins=(MANAGER,),
@@ -123,6 +123,6 @@ def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
         ]
         assert "1 setting is overdue for inspection: /programme overdue" in text, text
     finally:
-        if bot.proc is not None:
+        if bot.running:
             bot.stop()
     bot.assert_healthy()
