@@ -59,7 +59,7 @@ def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: Bo
 
     inspector = api.user(INSPECTOR, "Ian Inspector")
     code = invite_code(manager.ask("/invite inspector", lambda m: "t.me" in m.text), api.username)
-    assert "joined as an inspector" in join(inspector, code).text
+    assert "joined as an inspector" in join(inspector, code, "joined").text
     load = manager.ask("/programme inspectors", lambda m: m.text.startswith("Inspections planned"))
     assert "Ian Inspector: 0 / 0 / 0 / 0 / 0 / 0 (total 0)" in load.text
 
