@@ -33,8 +33,8 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.fakebotapi.html_entities import EntityParseError, parse_html
+from bot.localapi import FakeBotApi, FakeUser
+from bot.localapi.html_entities import EntityParseError, parse_html
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -337,9 +337,9 @@ def test_keep_alive_responses_are_not_held_back_by_nagle(fake: FakeBotApi) -> No
             response = conn.getresponse()
             assert response.status == 200
             assert json.loads(response.read())["result"]["username"] == "inspectbot_test_bot"
-        assert fake._httpd is not None
-        with fake._httpd.connections_lock:
-            served = list(fake._httpd.connections)
+        assert fake.transport.httpd is not None
+        with fake.transport.httpd.connections_lock:
+            served = list(fake.transport.httpd.connections)
         assert len(served) == 1
         assert served[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
@@ -518,7 +518,7 @@ def test_fake_crash_is_a_500_and_recorded() -> None:
         def broken(_params: Any) -> None:
             raise RuntimeError("boom")
 
-        server._methods["getme"] = broken
+        server.methods.table["getme"] = broken
         status, body = raw_call(server, "getMe")
         assert status == 500 and "RuntimeError: boom" in body["description"]
         assert len(server.internal_errors()) == 1
