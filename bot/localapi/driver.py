@@ -14,7 +14,7 @@ from .model import BotMessage, CallbackAnswer, UploadedFile
 from .state import Telegram
 from .waits import Match, Waits
 
-__all__ = ["FakeChat", "FakeUser", "Match"]
+__all__ = ["FakeChat", "FakeUser"]
 
 
 class FakeChat:

@@ -224,7 +224,7 @@ class Telegram:
             chat = self.chats.setdefault(chat_id, Chat(id=chat_id, type="channel", title=title, started=True))
             return chat.as_dict()
 
-    # ------------------------------------------------------------------ state helpers (lock held)
+    # ------------------------------------------------------------------ reading and changing (lock held)
 
     def require_chat(self, chat_id: int) -> Chat:
         chat = self.chats.get(chat_id)
@@ -283,6 +283,8 @@ class Telegram:
         with self.cond:
             value = getattr(self.require_chat(chat_id), name)
             return list(value) if isinstance(value, list) else value
+
+    # ------------------------------------------------------------------ what users do (each takes the lock)
 
     def user_message(
         self,
@@ -439,6 +441,8 @@ class Telegram:
                     }
                 }
             )
+
+    # ------------------------------------------------------------------ messages, files, updates (lock held)
 
     def describe_chat(self, chat: Chat) -> str:
         shown = [self.snapshot(chat, m).describe() for m in chat.messages.values() if m.from_bot]
