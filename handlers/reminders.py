@@ -25,6 +25,7 @@ from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
+from store.setting_programme import OVERDUE_TEMPLATE, overdue_count
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
 from workflows.kinds import get_kind
@@ -138,7 +139,7 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
         parts.append("<b>Overdue on your cases this morning:</b>")
         for case_id, lines in lines_by_case.items():
             found = cases.get(case_id) if case_id is not None else None
-            parts += ["", case_title(found) if found else "", *lines]
+            parts += ["", case_title(found), *lines] if found else ["", *lines]
     elif first.template == "remind":
         found = cases.get(first.case_id) if first.case_id is not None else None
         parts += [f"Reminder for <b>{case_title(found) if found else ''}</b>:", *lines_by_case[first.case_id]]
@@ -169,6 +170,14 @@ async def _line(
             "reminders have stopped until they unblock it.",
             None,
         )
+    if row.template == OVERDUE_TEMPLATE:  # the managers' line on the programme (issue 22), counted now
+        if person.role is not Role.MANAGER:  # no longer a manager since it was written
+            return None
+        count = await overdue_count(services.db, person, today)
+        if not count:
+            return None
+        settings = "setting is" if count == 1 else "settings are"
+        return f"{count} {settings} overdue for inspection: /programme overdue", None
     assert case is not None
     if hidden(case, person, services.calendar, today):
         return None  # no reminder names a day of a visit kept from the provider (workflows.audience)
