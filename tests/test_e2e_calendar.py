@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from icalendar import Calendar
 
+from bot.localapi import FakeBotApi
 from handlers.calendar_files import DPI, FIGURE_INCHES
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import INSPECTOR, MANAGER, PROVIDER, invite_code, join, typed, workday
-from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
 
 

@@ -12,6 +12,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from handlers.render import button_text
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
@@ -26,7 +27,6 @@ from tests.e2e_helpers import (
     typed,
     workday,
 )
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from workflows.dates import format_date
 from workflows.kinds import get_kind
 from workflows.questions import week_of

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.e2e_helpers import invite_code, join
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import _settle, running
 

@@ -9,9 +9,9 @@ from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from workflows.dates import format_date
 from workflows.kinds import KINDS

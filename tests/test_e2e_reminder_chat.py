@@ -9,8 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import NOW, write_burst
 
 MANAGER, INSPECTOR = 7001, 7002

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, invite_code, join
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from workflows.dates import format_date
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
@@ -27,7 +28,6 @@ from tests.e2e_helpers import (
     invite_code,
     join,
 )
-from tests.fakebotapi import FakeBotApi, FakeUser
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.kinds import get_kind

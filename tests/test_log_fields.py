@@ -8,11 +8,11 @@ import json
 import logging
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from bot.logs import JsonFormatter, KeyValueFormatter, UpdateIdField, fields
 from store import changes
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 
 def _record(**extra: object) -> logging.LogRecord:

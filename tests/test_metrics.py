@@ -16,11 +16,11 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from bot import metrics
+from bot.localapi import FakeBotApi
 from bot.settings import SettingsError, load_settings
 from store.database import Database
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 
 def _free_port() -> int:
