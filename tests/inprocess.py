@@ -25,9 +25,9 @@ from types import TracebackType
 
 from bot import logs
 from bot.app import StartupError, serve
+from bot.localapi import FakeBotApi
 from bot.settings import Settings, load_settings
 from store import outbox
-from tests.fakebotapi import FakeBotApi
 
 _STARTS = count(1)  # numbers each start in this test process: its client tag is unique
 #: Loggers of the test side (the fake Telegram and its server) kept out of the bot's log.

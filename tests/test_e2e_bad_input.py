@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed, workday
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.inprocess import InProcessBot
 
 # (what a person types, a fragment of the reply it must get)

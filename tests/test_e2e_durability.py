@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import INSPECTBOT, BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 PEOPLE = [MANAGER + n for n in range(20)]  # all managers: each may open cases
 ROUNDS = 5

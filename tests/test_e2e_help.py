@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.e2e_helpers import CALENDAR, invite_code, join
-from tests.fakebotapi import FakeBotApi
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import (

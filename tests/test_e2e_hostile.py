@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from bot.guards import READS_NEW_ONLY
+from bot.localapi import FakeBotApi
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 from tests.inprocess import InProcessBot
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from bot.localapi import FakeBotApi
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, today, typed
-from tests.fakebotapi import FakeBotApi
 from tests.inprocess import InProcessBot
 
 COUNT = 13  # more than a page of 10

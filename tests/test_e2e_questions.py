@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.e2e_helpers import CALENDAR, MANAGER, STRANGER, expected, today, typed
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 

@@ -9,7 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from tests.fakebotapi import FakeBotApi
+from bot.localapi import FakeBotApi
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW, write_burst
 

@@ -8,9 +8,9 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from bot.outbox import IN_FLIGHT
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import NOW, write_burst
 
 PEOPLE = 500

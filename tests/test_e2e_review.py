@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.e2e_helpers import (
     CALENDAR,
     INSPECTOR,
@@ -21,7 +22,6 @@ from tests.e2e_helpers import (
     typed,
     workday,
 )
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.inprocess import InProcessBot
 
 NOT_INVITED = "by invitation only"

@@ -5,6 +5,7 @@ The bot runs as its own process (`inspectbot run`) against the fake Bot API; the
 
 from __future__ import annotations
 
+from bot.localapi import FakeBotApi
 from handlers.people import PRIVATE_ONLY
 from tests.e2e_helpers import (
     CALENDAR,
@@ -20,7 +21,6 @@ from tests.e2e_helpers import (
     typed,
     workday,
 )
-from tests.fakebotapi import FakeBotApi
 from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 
