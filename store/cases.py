@@ -314,22 +314,30 @@ class CaseRepository:
         """Forget a recorded day (recorded by mistake); the trail keeps what it was."""
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
-            _check_open(row)
-            before = await self._event(conn, row["id"], key)
-            if before is None:
-                return await build_case(conn, row)
-            consistency.check_without_event(await build_case(conn, row), key)
-            await conn.execute("DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key))
-            await audit.record(
-                conn,
-                self._db.now(),
-                actor,
-                "case.event",
-                ref,
-                {"key": key, "day": before},
-                {"key": key, "day": None},
-            )
-            return await self._changed(conn, ref, actor)
+            return await self.clear_event_on(conn, actor, row, key)
+
+    async def clear_event_on(
+        self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row, key: str
+    ) -> Case:
+        """`clear_event` inside the caller's transaction (an approved deferral clears the abandoned visit's
+        recorded start and end with the new planned days), on a case row whose access the caller checked."""
+        ref = row["ref"]
+        _check_open(row)
+        before = await self._event(conn, row["id"], key)
+        if before is None:
+            return await build_case(conn, row)
+        consistency.check_without_event(await build_case(conn, row), key)
+        await conn.execute("DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key))
+        await audit.record(
+            conn,
+            self._db.now(),
+            actor,
+            "case.event",
+            ref,
+            {"key": key, "day": before},
+            {"key": key, "day": None},
+        )
+        return await self._changed(conn, ref, actor)
 
     async def set_outcome(
         self, actor: Person, ref: int, *, judgement: str | None = None, concerns: bool | None = None

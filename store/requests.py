@@ -33,6 +33,7 @@ from workflows.deadlines import LONDON
 from workflows.flows import (
     NEW,
     Apply,
+    ClearRecord,
     NotYours,
     Outcome,
     Party,
@@ -535,6 +536,8 @@ class RequestRepository:
             assert current is not None
             if isinstance(effect, SetPlanned):
                 case = await cases.set_planned_on(conn, actor, current, effect.start, effect.end)
+            elif isinstance(effect, ClearRecord):
+                case = await cases.clear_event_on(conn, actor, current, effect.key)
             elif isinstance(effect, RecordDate):
                 if effect.only_if_absent and effect.key in case.events:
                     continue
