@@ -226,3 +226,16 @@ def test_the_visit_cant_move_after_the_steps_recorded_after_it() -> None:
     complained = {"complaint": date(2026, 3, 5)}
     with pytest.raises(RecordRefused, match="Formal complaint made is recorded on Thursday 5 March 2026"):
         check_steps_follow_visit(kind, dates(date(2026, 3, 5), date(2026, 3, 6), **complained), today, CAL)
+
+
+def test_help_offers_a_report_step_only_once_it_can_be_recorded() -> None:
+    """/help's "What you can do now" names no report step while the visit is on: /record would refuse it
+    (issue 18 loose end 4). From the last on-site day (the feedback day) it is offered with its due date."""
+    during = available(sit("ch-full", TUESDAY), Party.INSPECTOR, 1)
+    assert [a for a in during if a.key == "record"] == [], during
+    last_day = [
+        a for a in available(sit("ch-full", date(2026, 3, 4)), Party.INSPECTOR, 1) if a.key == "record"
+    ]
+    assert [(a.what, a.last_day) for a in last_day] == [
+        ("record: inspection evidence and report submitted for quality assurance", date(2026, 3, 11))
+    ]
