@@ -30,7 +30,7 @@ from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
 from workflows.access import can_create_case, settings_of
-from workflows.deadlines import LONDON, CaseDates
+from workflows.deadlines import CaseDates
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys, single_individual_matters
 from workflows.recording import check_outcome, check_record, check_steps_follow_visit
@@ -603,8 +603,8 @@ class CaseRepository:
         _refuse(check_steps_follow_visit, kind, dates, self._today(), self._db.calendar)
 
     def _today(self) -> date:
-        """Today in England, which recorded dates are compared with."""
-        return self._db.now().astimezone(LONDON).date()
+        """Today in the one configured zone (INSPECTBOT_TZ), which recorded dates are compared with."""
+        return outbox.CONFIG.hours.local(self._db.now()).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
         """Put someone on the case in their own role; a provider only on a case of one of their settings.

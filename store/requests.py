@@ -29,7 +29,6 @@ from store.reads import first_row
 from workflows import survey
 from workflows.access import Scope, Subject, is_operator, settings_of
 from workflows.actions import PARTY_BY_ROLE
-from workflows.deadlines import LONDON
 from workflows.flows import (
     NEW,
     Apply,
@@ -514,7 +513,8 @@ class RequestRepository:
         situation = Situation(
             kind=KINDS[case.kind],
             dates=case_dates(case),
-            today=self._db.now().astimezone(LONDON).date(),
+            # The one configured zone (INSPECTBOT_TZ), as the chat's "today" (handlers.context.Services).
+            today=outbox.CONFIG.hours.local(self._db.now()).date(),
             calendar=self._db.calendar,  # the bot's, with its closures
         )
         try:
