@@ -576,7 +576,7 @@ async def test_the_visit_cant_move_past_the_steps_recorded_after_it(db: Database
     assert await audit_actions(db, boss, case.ref) == before
     assert (await db.cases.get(boss, case.ref)).planned_start == START
 
-    # Recorded days outweigh the plan; the end undone or cleared, the plan (now later than the draft) is refused.
+    # Recorded days outweigh the plan; with the end undone or cleared, the later plan is refused.
     await db.cases.record_event(boss, case.ref, "start", START)
     await db.cases.record_event(boss, case.ref, "end", END)
     replan = await db.cases.set_planned(boss, case.ref, date(2026, 3, 16), date(2026, 3, 17))
