@@ -13,7 +13,7 @@ import json
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from tests.fakebotapi import FakeBotApi
+from bot.localapi import FakeBotApi
 from tests.test_e2e_hidden_visit import _invite, _newcase, date_patterns, everything_said, leaks
 from tests.test_e2e_requests import INSPECTOR, MANAGER, PROVIDER, _ask_to_defer, _set_clock, _settle, running
 from workflows.dates import format_date
