@@ -108,6 +108,7 @@ _QUESTIONS = (
     ("manager", "cases", "/cases"),
     ("manager", "overdue", "is anything overdue?"),
     ("manager", "due", "/due"),
+    ("manager", "programme", "/programme"),  # issue 22: every setting's next window, overdue first
     ("inspector", "question", "when is the draft due?"),
     ("manager", "help_manager", "/help"),  # "What you can do now": ten cases looked at, however many exist
     ("inspector", "help_inspector", "/help"),

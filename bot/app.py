@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox, pruning, replan
+from store import outbox, pruning, replan, setting_programme
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
@@ -92,6 +92,14 @@ async def reveal_begun(context: InspectContext) -> None:
     log.info("outbox: reminders brought in line on %d case(s) whose visit has begun", cases)
 
 
+async def programme_digest(context: InspectContext) -> None:
+    """Settings overdue for inspection: a line for each manager's morning digest
+    (store.setting_programme.enqueue_overdue_digest); counts only in the log."""
+    services = context.services
+    written = await setting_programme.enqueue_overdue_digest(services.db, services.clock())
+    log.info("programme: %d digest line(s) on settings overdue for inspection", written)
+
+
 def schedule_housekeeping(application: InspectApplication, settings: Settings) -> None:
     """Purge, then prune, once shortly after start (catching up after downtime: a bot restarted every
     day before 2:30 would otherwise never prune), then every night at 2am and 2:30."""
@@ -107,6 +115,10 @@ def schedule_housekeeping(application: InspectApplication, settings: Settings) -
     # Just after midnight, so a visit that begins today has its provider's reminders by the morning.
     queue.run_once(reveal_begun, when=20, name="reveal")
     queue.run_daily(reveal_begun, time=time(0, 5, tzinfo=settings.zone), name="reveal")
+    # Settings overdue for inspection: a line in each manager's morning digest (issue 22); written once a
+    # day (again at start, for a bot restarted in the morning: the row's key names the day).
+    queue.run_once(programme_digest, when=3, name="programme")
+    queue.run_daily(programme_digest, time=time(0, 10, tzinfo=settings.zone), name="programme")
 
 
 #: Where the outbox sender is kept in bot_data (the job and the update processor both reach it).

@@ -15,6 +15,7 @@ from bot import (
     cli_outbox,
     cli_programme,
     cli_run,
+    cli_settings,
     cli_store,
     cli_timeline,
 )
@@ -29,6 +30,7 @@ _MODULES: tuple[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], 
     cli_backup.register,
     cli_programme.register,
     cli_outbox.register,
+    cli_settings.register,
 )
 
 

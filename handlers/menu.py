@@ -32,6 +32,8 @@ _ALL = {
     "survey": "Answer the post-inspection survey",
     "feedback": "Survey answers per case and in summary",
     "review": "Start or see a case review",
+    "programme": "Settings due for inspection, overdue first",
+    "setting": "A setting's inspections and next window",
     "help": "What I can do for you",
     "cancel": "Stop what you are doing",
 }

@@ -27,7 +27,8 @@ from handlers.render import button_text, case_title, deadline_line, is_mine, sin
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
-from store.models import Case, Person
+from store.models import Case, Person, Role
+from store.setting_programme import history, inspector_load
 from workflows.dates import format_date, parse_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import DateParseError, TimelineError
@@ -35,7 +36,7 @@ from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.planning import planned_warnings
 from workflows.start_warnings import timeline_warnings
 
-KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM, SINGLE = range(6)
+KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM, SINGLE, INSPECTOR = range(7)
 #: The word in the one-line form that says the agency is a single individual.
 SINGLE_WORD = "single"
 _DRAFT = "newcase"
@@ -271,6 +272,8 @@ async def create_pressed(update: Update, context: InspectContext) -> int:
         date.fromisoformat(draft["start"]),
         end,
         bool(draft.get("single")),
+        urn=draft.get("urn"),
+        inspector_id=draft.get("inspector"),
     )
     assert context.user_data is not None
     context.user_data.pop(_DRAFT, None)
@@ -296,11 +299,21 @@ async def _create(
     first: date,
     last: date | None,
     single: bool = False,
+    *,
+    urn: str | None = None,
+    inspector_id: int | None = None,
 ) -> str:
-    """Create the case and say its reference and first deadlines; a refusal comes back as the text."""
+    """Create the case and say its reference and first deadlines; a refusal comes back as the text.
+
+    From a programme line's Plan button: on the setting's URN, with the inspector chosen put on it.
+    """
     services = context.services
     try:
-        case = await services.db.cases.create(person, kind, setting, first, last, single_individual=single)
+        case = await services.db.cases.create(
+            person, kind, setting, first, last, urn=urn, single_individual=single
+        )
+        if inspector_id is not None:
+            case = await services.db.cases.add_member(person, case.ref, inspector_id, Role.INSPECTOR)
     except (InvalidInput, PermissionDenied, TimelineError) as exc:
         return escape(str(exc))
     return created_text(case, person, context)
@@ -426,6 +439,63 @@ def two_dates(words: list[str], today: date) -> tuple[date, date | None]:
         raise
 
 
+#: The Plan button of /setting (handlers/programme.py): a planned case for that setting.
+PLAN_DATA = rf"^{_PREFIX}:plan:([0-9]{{1,9}})$"
+_INSPECTOR_DATA = rf"^{_PREFIX}:insp:([0-9]{{1,9}}|none)$"
+
+
+async def plan_pressed(update: Update, context: InspectContext) -> int:
+    """Plan (managers): the case's kind, setting and URN come from the setting's next window; the
+    inspector is asked, then the days as /newcase asks them (with its warnings about the visit's days)."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None or query.data is None:
+        return ConversationHandler.END
+    if person.role is not Role.MANAGER:
+        await query.answer("Only managers plan inspections from the programme.", show_alert=True)
+        return ConversationHandler.END
+    match = re.match(PLAN_DATA, query.data)
+    assert match is not None
+    try:
+        seen = await history(context.services.db, person, int(match[1]))
+    except InvalidInput as problem:
+        await query.answer(str(problem), show_alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    kind = seen.window.kind if seen.window is not None else None
+    if kind is None:
+        await reply(update, "That setting has no next window to plan from: use /newcase.")
+        return ConversationHandler.END
+    assert context.user_data is not None
+    context.user_data[_DRAFT] = {"kind": kind, "setting": seen.name, "urn": seen.urn}
+    loads = await inspector_load(context.services.db, person, context.services.today(), 1)
+    rows = [
+        [InlineKeyboardButton(button_text(load.name), callback_data=f"{_PREFIX}:insp:{load.person_id}")]
+        for load in loads
+    ]
+    rows.append([InlineKeyboardButton("No inspector yet", callback_data=f"{_PREFIX}:insp:none")])
+    await reply(
+        update,
+        f"Planning <b>{escape(get_kind(kind).name)}</b> at <b>{escape(seen.name)}</b>. Which inspector? "
+        "(Send /cancel at any time to stop.)",
+    )
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(
+        "Inspector:", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
+    )
+    return INSPECTOR
+
+
+async def inspector_chosen(update: Update, context: InspectContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    chosen = query.data.rsplit(":", 1)[1]
+    _draft(context)["inspector"] = None if chosen == "none" else int(chosen)
+    await query.edit_message_text("Inspector: none yet." if chosen == "none" else "Inspector chosen.")
+    return await _ask_first_day(update, context)
+
+
 def handlers() -> list[Handler]:
     return [
         conversation(
@@ -448,6 +518,8 @@ def handlers() -> list[Handler]:
                     CallbackQueryHandler(cancel_pressed, pattern=rf"^{_PREFIX}:cancel$"),
                     expect_button(),
                 ],
+                INSPECTOR: [CallbackQueryHandler(inspector_chosen, pattern=_INSPECTOR_DATA), expect_button()],
             },
+            CallbackQueryHandler(plan_pressed, pattern=PLAN_DATA),
         ),
     ]

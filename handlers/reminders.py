@@ -25,6 +25,7 @@ from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
+from store.setting_programme import OVERDUE_TEMPLATE, overdue_count
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
@@ -173,6 +174,14 @@ async def _line(
             "reminders have stopped until they unblock it.",
             None,
         )
+    if row.template == OVERDUE_TEMPLATE:  # the managers' line on the programme (issue 22), counted now
+        if person.role is not Role.MANAGER:  # no longer a manager since it was written
+            return None
+        count = await overdue_count(services.db, person, today)
+        if not count:
+            return None
+        settings = "setting is" if count == 1 else "settings are"
+        return f"{count} {settings} overdue for inspection: /programme overdue", None
     assert case is not None
     if hidden(case, person, services.calendar, today):
         return None  # no reminder names a day of a visit kept from the provider (workflows.audience)
@@ -301,28 +310,43 @@ def digest_buttons() -> InlineKeyboardMarkup:
 async def render_digest(
     services: Services, person: Person, rows: Sequence[OutboxRow], now: datetime
 ) -> Rendered:
-    """A manager's morning digest (`store.outbox.plan_digests`), from what is overdue now: one message
-    for the group (a day's row, and any earlier day's that could not go), none when nothing is overdue
-    any more or the person is no longer a manager. A row of the digest as it was once written (one per
-    overdue milestone) is dropped: the digest counts its deadline."""
+    """A manager's morning digest, one message for the group (`batch` "digest"): what is overdue on
+    their cases now (`store.outbox.plan_digests`, `morning`; a day's row and any earlier day's that could
+    not go) and the line on settings overdue for inspection (store.setting_programme). A part with nothing
+    left to say, or a person no longer a manager, sends nothing. A row of the digest as it was once
+    written (one per overdue milestone, template "remind") is dropped: the digest counts its deadline."""
     out = Rendered()
-    rows_now = [r.id for r in rows if r.template == "digest"]
-    legacy = [r.id for r in rows if r.template != "digest"]
+    today = now.astimezone(services.zone).date()
+    legacy = [r.id for r in rows if r.template == "remind"]
     if legacy:
         out.drop["digest_replaced"] = legacy
-    if not rows_now:
+    current = [r for r in rows if r.template != "remind"]
+    if current and person.role is not Role.MANAGER:
+        out.drop["not_manager"] = [r.id for r in current]
         return out
-    if person.role is not Role.MANAGER:
-        out.drop["not_manager"] = rows_now
-        return out
-    today = now.astimezone(services.zone).date()
-    morning = await services.db.outbox.morning(person.id, today)
-    if morning.total == 0:
-        out.drop["nothing_overdue"] = rows_now
-        return out
-    out.send = rows_now
-    out.text = digest_text(morning, today, services.calendar)
-    out.markup = digest_buttons()
+    mine = [r.id for r in current if r.template == "digest"]
+    blocks: list[str] = []
+    if mine:
+        morning = await services.db.outbox.morning(person.id, today)
+        if morning.total:
+            out.send += mine
+            out.markup = digest_buttons()
+            blocks.append(digest_text(morning, today, services.calendar))
+        else:
+            out.drop["nothing_overdue"] = mine
+    lines: list[str] = []
+    for row in current:
+        if row.template == "digest":
+            continue
+        line = await _line(services, person, row, None, today, now)  # the programme's line
+        if line is None:
+            out.drop.setdefault("not_relevant", []).append(row.id)
+        else:
+            out.send.append(row.id)
+            lines.append(line[0])
+    if lines:
+        blocks.append("\n".join(lines if blocks else ["<b>Good morning.</b>", *lines]))
+    out.text = "\n\n".join(blocks)
     return out
 
 

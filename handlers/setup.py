@@ -21,6 +21,7 @@ from handlers import (
     lifecycle,
     lists,
     newcase,
+    programme,
     record,
     reminders,
     requests,
@@ -91,6 +92,7 @@ def handler_table() -> list[Handler]:
         *survey.handlers(),  # the survey's written answer too
         *start.handlers(),
         *cases.handlers(),
+        *programme.handlers(),
         *invite.handlers(),
         *assign.handlers(),
         *due.handlers(),

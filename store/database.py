@@ -13,7 +13,7 @@ from typing import Any
 
 import aiosqlite
 
-from store import changes, deadlines, export, migrations, retention
+from store import changes, deadlines, export, migrations, retention, setting_windows
 from store.audit import AuditRepository
 from store.cases import CaseRepository
 from store.codec import time_to_text, utc_now
@@ -144,6 +144,8 @@ class Database:
                 calendar = await deadlines.stored_calendar(conn)
             # Re-date the open cases if the bot's closures or the rules changed since they were dated.
             await deadlines.recalendar(conn, calendar)
+            # ... and the settings' next-inspection windows read from them (issue 22).
+            await setting_windows.refresh_stale_at_open(conn)
         except BaseException:
             await conn.close()
             raise

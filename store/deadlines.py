@@ -212,6 +212,8 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
     await conn.execute("BEGIN IMMEDIATE")
     try:
         count = await refresh_many(conn, "status = 'open'", (), calendar)
+        if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
+            await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(
             "INSERT INTO deadline_calendar (id, closures, rules) VALUES (1, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET closures = excluded.closures, rules = excluded.rules",

@@ -3,7 +3,8 @@
 Every repository method that changes a case (created, recorded, undone, corrected, closed, reopened,
 someone joining it) calls `case_changed` inside its transaction, so derived rows are never stale and a
 change and what follows from it commit together. Each kind of derived row has its own module, called here
-in order: the stored deadlines first (`store.deadlines`), then the reminders computed from them (the
+in order: the stored deadlines first (`store.deadlines`), the setting's next-inspection window read
+from them (`store.setting_windows`), then the reminders computed from them (the
 outbox's issue: read a case's rows with `deadlines_of`).
 """
 
@@ -13,7 +14,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from store import consistency, deadlines, outbox
+from store import consistency, deadlines, outbox, setting_windows
 from store.models import Case
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline
@@ -31,6 +32,7 @@ async def case_changed(
     """Bring every derived row of case `case_id` up to date, inside the caller's transaction; the person
     `changed_by` (a people id) made the change and is sent no notices of it."""
     await deadlines.refresh(conn, case_id, calendar)
+    await setting_windows.case_changed(conn, case_id)
     await outbox.reconcile_case(conn, case_id, now, changed_by=changed_by)
 
 

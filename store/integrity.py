@@ -84,7 +84,9 @@ def file_problem(path: Path, *, write: bool = True) -> str | None:
     try:
         verdict = [str(row[0]) for row in conn.execute("PRAGMA quick_check")]
         if verdict != ["ok"]:
-            return f"{path} is damaged ({verdict[0]}; {len(verdict)} problem(s)): restore it from a backup"
+            # One row may hold several lines ("*** in database main ***\nPage 53: ..."): the message is one.
+            first = " ".join(verdict[0].split())
+            return f"{path} is damaged ({first}; {len(verdict)} problem(s)): restore it from a backup"
         if write and _has_schema(conn):
             conn.execute(WRITE_PROBE)
     except sqlite3.Error as error:

@@ -62,13 +62,22 @@ async def load_setting(conn: aiosqlite.Connection, setting_id: int) -> Setting |
 async def find_or_create(
     conn: aiosqlite.Connection, now: datetime, actor: Person | None, name: str, urn: str | None
 ) -> Setting:
-    """The setting with this name (any letter case) and URN, created if there is none yet."""
+    """The setting a new case is on, created if there is none yet (issue 22: a setting keeps its history).
+
+    The one with this name (any letter case) and URN; else, given a URN, the setting with that URN whatever
+    its name (a URN is Ofsted's identity of a setting). Without a URN, a name never joins a setting that
+    has one: its providers would see the new case.
+    """
     clean, clean_u = clean_name(name), clean_urn(urn)
     row = await first_row(
         conn,
         "SELECT id, name, urn FROM settings WHERE name = ? COLLATE NOCASE AND COALESCE(urn, '') = ?",
         (clean, clean_u or ""),
     )
+    if row is None and clean_u is not None:
+        row = await first_row(
+            conn, "SELECT id, name, urn FROM settings WHERE urn = ? ORDER BY id", (clean_u,)
+        )
     if row is not None:
         return setting_from_row(row)
     cursor = await conn.execute(

@@ -71,7 +71,8 @@ def test_a_file_with_its_last_pages_zeroed_is_found_damaged_at_start(tmp_path: P
         file.seek(size - 3 * PAGE)
         file.write(b"\0" * 3 * PAGE)
     line = _one_line(_cli("run", db))
-    assert line.startswith(f"inspectbot: Can't start: {db}: the database is damaged")
+    # Which check finds it (opening, or the quick check's pages) depends on what the last pages held.
+    assert line.startswith(f"inspectbot: Can't start: {db}") and " damaged " in line, line
     assert line.endswith("restore it from a backup.")
     checked = _cli("check", db)
     assert "database: FAILED" in checked.stdout and "malformed" in checked.stdout

@@ -1,0 +1,128 @@
+"""End to end: the inspection programme through the local Bot API. Judgements recorded by a manager give
+each setting its next window; /programme lists them overdue first with the rule and its source, narrows
+them, and /setting shows one setting's history. An inspector is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import date, timedelta
+from pathlib import Path
+
+from tests.botprocess import BotProcess
+from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
+from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.outbox_world import NOW
+from workflows.dates import format_date
+from workflows.kinds import KINDS
+
+
+def _judged(manager: FakeUser, ref: int, name: str, start: date, judgement: str) -> None:
+    created = manager.ask(
+        f'/newcase ch-full "{name}" {typed(start)}',
+        lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text,
+    )
+    if "is set up" not in created.text:
+        created = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text)
+    assert f"#{ref}" in created.text, created.text
+    recorded = manager.ask(f"/record {ref} judgement {judgement}", lambda m: "Recorded for" in m.text)
+    assert f"#{ref}" in recorded.text
+
+
+def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: BotProcess) -> None:
+    manager = api.user(MANAGER, "Mia")
+    recent = CALENDAR.add_working_days(workday(), -10)
+    _judged(manager, 1, "Oak House", recent, "requires_improvement")
+    long_ago = CALENDAR.add_working_days(workday(), -80)  # its 6 to 8 weeks' return visit has passed
+    _judged(manager, 2, "Elm Lodge", long_ago, "inadequate")
+
+    listed = manager.ask("/programme", lambda m: m.text.startswith("Due by"))
+    text = listed.text
+    assert "(2):" in text and text.index("Elm Lodge") < text.index("Oak House"), text
+    elm_end = CALENDAR.add_working_days(long_ago, 1)  # a full inspection is 2 days on site
+    assert (
+        f"{format_date(elm_end + timedelta(days=42))} to {format_date(elm_end + timedelta(days=56))}" in text
+    )
+    assert "overdue" in text.split("Oak House")[0] and "000 L1127, L1372" in text
+    assert "000 L511" in text and "second inspection" in text
+
+    overdue = manager.ask("/programme overdue", lambda m: m.text.startswith("Overdue for inspection"))
+    assert "Elm Lodge" in overdue.text and "Oak House" not in overdue.text
+    narrowed = manager.ask("/programme kind ch-assurance", lambda m: m.text.startswith("Due by"))
+    assert "Oak House" in narrowed.text and "Elm Lodge" not in narrowed.text
+    refused = manager.ask("/programme soon", lambda m: "didn't understand" in m.text)
+    assert "/programme overdue" in refused.text
+
+    setting = manager.ask("/setting oak house", lambda m: "Oak House" in m.text and "Inspections" in m.text)
+    assert "#1" in setting.text and "requires improvement" in setting.text.lower()
+    assert "Next inspection" in setting.text and "000 L511" in setting.text
+
+    inspector = api.user(INSPECTOR, "Ian Inspector")
+    code = invite_code(manager.ask("/invite inspector", lambda m: "t.me" in m.text), api.username)
+    assert "joined as an inspector" in join(inspector, code).text
+    load = manager.ask("/programme inspectors", lambda m: m.text.startswith("Inspections planned"))
+    assert "Ian Inspector: 0 / 0 / 0 / 0 / 0 / 0 (total 0)" in load.text
+
+    # Plan from the setting's window: the kind due (an assurance inspection), the inspector, the days.
+    assert setting.buttons == [["Plan"]]
+    asked = manager.press_and_wait("Plan", lambda m: m.text == "Inspector:", message=setting)
+    planning = next(m for m in reversed(manager.messages()) if m.text.startswith("Planning"))
+    assert f"{KINDS['ch-assurance'].name} at Oak House" in planning.text, planning.text
+    manager.press_and_wait("Ian Inspector", lambda m: m.text.startswith("What is"), message=asked)
+    first = CALENDAR.add_working_days(workday(), 15)
+    last = manager.ask(typed(first), lambda m: "Usual" in str(m.buttons) or "Set it up" in str(m.buttons))
+    if "Usual" in str(last.buttons):
+        last = manager.press_and_wait(
+            last.buttons[0][0], lambda m: "Set it up" in str(m.buttons), message=last
+        )
+    made = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=last)
+    assert "#3" in made.text and "Oak House" in made.text
+    theirs = inspector.ask("/cases", lambda m: "open cases" in m.text.lower())
+    assert "#3 Oak House" in theirs.text
+    by_ian = manager.ask("/programme inspector ian", lambda m: "last inspected by" in m.text)
+    assert "Oak House" in by_ian.text and "Elm Lodge" not in by_ian.text
+    later = manager.ask("/setting Oak House", lambda m: "Oak House" in m.text and "Inspections" in m.text)
+    assert "#3" in later.text  # the planned case is on the same setting
+
+    assert "for managers" in inspector.ask("/programme", lambda m: "managers" in m.text).text
+    assert "for managers" in inspector.ask("/setting Oak House", lambda m: "managers" in m.text).text
+
+
+def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    clock = tmp_path / "clock.txt"
+    clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
+    bot = BotProcess(
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
+        INSPECTBOT_OUTBOX_TICK="1",
+    )
+    bot.start()  # creates the database and its first manager
+    bot.stop()
+    with closing(sqlite3.connect(bot.db)) as conn, conn:
+        # Registered in May 2024: first inspection due between 1 October 2024 and 31 March 2025 (000 L578).
+        conn.execute(
+            "INSERT INTO settings (name, urn, created_at, kind, registered)"
+            " VALUES ('Old Home', 'SC77', '2024-05-01', 'childrens_home', '2024-05-01')"
+        )
+    api.user(MANAGER, "Mia", started=True)
+    try:
+        bot.start()
+        api.wait_until(
+            lambda: any("overdue for inspection" in (m.text or "") for m in api.chat(MANAGER).messages()),
+            timeout=30,
+            what="the managers' digest line",
+        )
+        [text] = [
+            m.text or "" for m in api.chat(MANAGER).messages() if "overdue for inspection" in (m.text or "")
+        ]
+        assert "1 setting is overdue for inspection: /programme overdue" in text, text
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()
