@@ -541,13 +541,13 @@ ROWS_PER_MESSAGE = 12
 _URGENT_JOIN = " JOIN cases c ON c.id = d.case_id JOIN settings s ON s.id = c.setting_id WHERE "
 
 
-def _managed_by(manager: str) -> str:
-    """The deadline row `d`'s case is one of manager `manager`'s (an SQL expression: a column or `?`):
-    they are a manager member of it, or it has no manager member who can be told (`_recipients`)."""
+def _managed_by(manager: str, case: str = "d.case_id") -> str:
+    """Case `case` (an SQL expression) is one of manager `manager`'s (a column or `?`): they are a manager
+    member of it, or it has no manager member who can be told (`_recipients`)."""
     return (
-        "(EXISTS (SELECT 1 FROM case_members mm WHERE mm.case_id = d.case_id AND mm.person_id = "
-        f"{manager} AND mm.role = 'manager') OR NOT EXISTS (SELECT 1 FROM case_members mm JOIN people pm"
-        " ON pm.id = mm.person_id WHERE mm.case_id = d.case_id AND mm.role = 'manager' AND pm.active = 1"
+        f"(EXISTS (SELECT 1 FROM case_members mm WHERE mm.case_id = {case} AND mm.person_id = {manager}"
+        f" AND mm.role = 'manager') OR NOT EXISTS (SELECT 1 FROM case_members mm JOIN people pm"
+        f" ON pm.id = mm.person_id WHERE mm.case_id = {case} AND mm.role = 'manager' AND pm.active = 1"
         " AND pm.unreachable_at IS NULL))"
     )
 
@@ -672,35 +672,38 @@ class OutboxRepository:
         `urgent` most overdue by name. Two queries over the pending deadlines' index, however many
         cases exist (bench/morning.py)."""
         missed, missed_params = _missed_on(today)
-        mine = _managed_by("?")
         overdue = (
             "FROM case_deadlines d WHERE d.case_open = 1 AND d.recorded IS NULL AND d.due_at < ?"
-            f" AND {missed} AND {mine}"
+            f" AND {missed}"
         )
-        args = [today.isoformat(), *missed_params, person_id]
+        args = [today.isoformat(), *missed_params]
         async with self._db.reading() as conn:
+            # The missed deadlines are read from the pending index and counted by case first, so the
+            # manager's rule, the kind and the inspectors are looked up once per case, not per deadline.
             counts = await conn.execute_fetchall(
-                f"WITH o AS MATERIALIZED (SELECT d.case_id {overdue})"
-                " SELECT 'all' AS what, NULL AS name, COUNT(*) AS n, COUNT(DISTINCT case_id) AS cases FROM o"
-                " UNION ALL SELECT 'kind', c.kind, COUNT(*), COUNT(DISTINCT o.case_id)"
-                "  FROM o JOIN cases c ON c.id = o.case_id GROUP BY c.kind"
-                " UNION ALL SELECT 'inspector', p.display_name, COUNT(*), COUNT(DISTINCT o.case_id) FROM o"
-                "  LEFT JOIN case_members m ON m.case_id = o.case_id AND m.role = 'inspector'"
-                "  LEFT JOIN people p ON p.id = m.person_id GROUP BY m.person_id",
-                args,
+                f"WITH o AS MATERIALIZED (SELECT d.case_id {overdue}),"
+                " per AS MATERIALIZED (SELECT case_id, COUNT(*) AS n FROM o GROUP BY case_id),"
+                f" m AS MATERIALIZED (SELECT case_id, n FROM per WHERE {_managed_by('?', 'per.case_id')})"
+                " SELECT 'all' AS what, NULL AS name, SUM(n) AS n, COUNT(*) AS cases FROM m"
+                " UNION ALL SELECT 'kind', c.kind, SUM(m.n), COUNT(*)"
+                "  FROM m JOIN cases c ON c.id = m.case_id GROUP BY c.kind"
+                " UNION ALL SELECT 'inspector', p.display_name, SUM(m.n), COUNT(*) FROM m"
+                "  LEFT JOIN case_members cm ON cm.case_id = m.case_id AND cm.role = 'inspector'"
+                "  LEFT JOIN people p ON p.id = cm.person_id GROUP BY cm.person_id",
+                (*args, person_id),
             )
             rows = await conn.execute_fetchall(
                 "SELECT c.ref, c.kind, s.name AS setting_name, d.* "
                 + overdue.replace(" WHERE ", _URGENT_JOIN, 1)
-                + " ORDER BY d.due_at, c.ref, d.position LIMIT ?",
-                (*args, urgent),
+                + f" AND {_managed_by('?')} ORDER BY d.due_at, c.ref, d.position LIMIT ?",
+                (*args, person_id, urgent),
             )
         total, cases = 0, 0
         by_kind: list[tuple[str, int]] = []
         by_inspector: list[tuple[str | None, int]] = []
         for r in counts:
             if r["what"] == "all":
-                total, cases = int(r["n"]), int(r["cases"])
+                total, cases = int(r["n"] or 0), int(r["cases"])
             elif r["what"] == "kind":
                 by_kind.append((str(r["name"]), int(r["n"])))
             else:
