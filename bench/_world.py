@@ -30,10 +30,10 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.localapi import FakeBotApi
 from store import migrations
 from store.codec import time_to_text
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, CaseDates, compute_timeline
 from workflows.kinds import KINDS

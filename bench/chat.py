@@ -51,8 +51,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import _profile, _world
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi, FakeUser
 
 _TEMPLATES = (
     "when is the draft due for #{ref}?",

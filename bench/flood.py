@@ -1,6 +1,6 @@
 """`python -m bench flood`: how long a private /help waits while others flood the bot.
 
-Runs `inspectbot run` as a process against the fake Bot API (tests/fakebotapi) on a fresh database and
+Runs `inspectbot run` as a process against the local Bot API (bot/localapi) on a fresh database and
 measures, from the moment the person sends /help to the moment the reply is stored by the fake server:
 - alone (the anchor);
 - while a group sends 60 commands (the bot refuses the group once and leaves it);
@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 
 ASKER = 1001
 FLOODERS = [2001 + n for n in range(20)]

@@ -115,7 +115,8 @@ def main(args: list[str]) -> int:
         print(
             f"morning.{size}: {world.open_cases} open cases, {len(world.managers)} managers,"
             f" {figures['overdue']:.0f} overdue; plan {figures['plan_ms']:.1f} ms"
-            f" ({figures['rows']:.0f} rows); render {figures['render_ms']:.1f} ms median, {figures['render_max_ms']:.1f} ms slowest,"
+            f" ({figures['rows']:.0f} rows); render {figures['render_ms']:.1f} ms median,"
+            f" {figures['render_max_ms']:.1f} ms slowest,"
             f" {figures['chars']:.0f} chars (build {build_s:.0f} s;"
             f" {refused} cases' refused events dropped)",
             flush=True,

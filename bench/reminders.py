@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from bench._world import resident_mb
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import NOW, write_burst
 
 TELEGRAM_RATE = 30.0

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import _world
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 
 QUIET_S = 1.5
 #: Times each question is asked at each size (the median is shown).

@@ -271,7 +271,7 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
 
 def _caption(case: Case, coming: int, withdrawn: int) -> str:
     """What the file holds: the deadlines to come, and those it cancels in a calendar that has them."""
-    cancels = f"{withdrawn} done or no longer applying, cancelled"
+    cancels = f"{withdrawn} done or dropped, marked cancelled"
     if not coming:
         return (
             f"None of your deadlines on {case_title(case)} is still to come; this file has the {cancels}."

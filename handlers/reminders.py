@@ -451,9 +451,11 @@ async def done_pressed(update: Update, context: InspectContext) -> None:
 
 
 async def did_pressed(update: Update, context: InspectContext) -> None:
-    """Record the reminder's milestone on the day pressed (the store checks who may)."""
+    """Record the reminder's milestone on the day pressed (the store checks who may), through the same
+    checks as /record: what is possible but odd (a final report before the comments deadline,
+    workflows.recording.record_warnings) is asked first, with /record's Yes / No buttons."""
     from handlers.people import drop_buttons
-    from handlers.record import apply
+    from handlers.record import apply, ask_first
 
     pressed = await _pressed_row(update, context)
     if pressed is None:
@@ -461,7 +463,14 @@ async def did_pressed(update: Update, context: InspectContext) -> None:
     person, parts, row, case = pressed
     await drop_buttons(update)
     day = context.services.today() - timedelta(days=1 if parts[3] == "yesterday" else 0)
-    _, text = await apply(context, person, case.ref, str(row.params.get("key")), day.isoformat())
+    key = str(row.params.get("key"))
+    asked = await ask_first(context, person, case.ref, key, day.isoformat())
+    if asked is not None:
+        text, markup = asked
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
+        return
+    _, text = await apply(context, person, case.ref, key, day.isoformat())
     await reply(update, text)
 
 

@@ -244,7 +244,7 @@ async def programme_page(
 
 
 async def find_settings(db: Database, actor: Person | None, text: str) -> list[int]:
-    """Ids of the settings named `text` (any letter case) or with that URN."""
+    """Ids of the settings named `text` (any letter case) or with that URN; else those whose name holds it."""
     _require_manager(actor)
     cleaned = " ".join(text.split())
     if not cleaned:
@@ -255,6 +255,11 @@ async def find_settings(db: Database, actor: Person | None, text: str) -> list[i
             " UNION SELECT id FROM settings WHERE name = ? COLLATE NOCASE ORDER BY 1",
             (cleaned.upper(), cleaned),
         )
+        if not rows:  # a part of the name ('oak' for Oak Lodge), as /case oak finds a case
+            pattern = "%" + cleaned.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = await conn.execute_fetchall(
+                "SELECT id FROM settings WHERE name LIKE ? ESCAPE '\\' ORDER BY id LIMIT 20", (pattern,)
+            )
     return [row[0] for row in rows]
 
 

@@ -12,7 +12,7 @@ from itertools import count
 from pathlib import Path
 from types import TracebackType
 
-from tests.fakebotapi import FakeBotApi
+from bot.localapi import FakeBotApi
 
 #: The console script installed beside the interpreter running the tests.
 INSPECTBOT = str(Path(sys.executable).with_name("inspectbot"))

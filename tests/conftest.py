@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi
 from store.database import Database
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER
-from tests.fakebotapi import FakeBotApi
 from tests.storefixtures import Clock
 
 

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from tests.fakebotapi import BotMessage, FakeUser, Match
+from bot.localapi import BotMessage, FakeUser, Match
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, Deadline, compute_timeline

@@ -256,7 +256,7 @@ def testearlier_outcomes_come_from_the_audit_trail() -> None:
 def test_the_caption_says_what_the_file_cancels() -> None:
     assert _caption(_case(), 3, 0).startswith("3 of your deadlines on #12 Oak House, with reminders. Open")
     assert (
-        "3 of your deadlines on #12 Oak House, with reminders, and 2 done or no longer applying, cancelled."
+        "3 of your deadlines on #12 Oak House, with reminders, and 2 done or dropped, marked cancelled."
         in (_caption(_case(), 3, 2))
     )
     assert _caption(_case(), 0, 2).startswith(

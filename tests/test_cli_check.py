@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.localapi import FakeBotApi
 from store.database import Database
 from store.migrations import LATEST
-from tests.fakebotapi import FakeBotApi
 
 
 @pytest.fixture

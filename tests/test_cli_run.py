@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import INSPECTBOT
-from tests.fakebotapi import FakeBotApi
 
 
 def _run(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import INSPECTBOT
-from tests.fakebotapi import FakeBotApi
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 

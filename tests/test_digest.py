@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pytest
 from telegram import Bot
 
+from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from handlers.context import Services
 from handlers.reminders import MESSAGE_LIMIT, digest_text
@@ -22,7 +23,6 @@ from store import outbox
 from store.database import Database
 from store.deadlines import stored_deadlines
 from store.models import Role
-from tests.fakebotapi import FakeBotApi
 from tests.storefixtures import Clock, first_manager
 from tests.test_reminders import END, World, join, london
 from workflows.calendar import WorkingCalendar

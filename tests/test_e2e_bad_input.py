@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed, workday
-from tests.fakebotapi import FakeBotApi, FakeUser
 
 # (what a person types, a fragment of the reply it must get)
 BAD_INPUT = [

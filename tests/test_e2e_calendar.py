@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from icalendar import Calendar
 
+from bot.localapi import FakeBotApi
 from handlers.calendar_files import DPI, FIGURE_INCHES
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import INSPECTOR, MANAGER, PROVIDER, invite_code, join, typed, workday
-from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
 
 
@@ -72,7 +72,7 @@ def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi
     files = []
     for _ in range(2):
         sent = inspector.ask("/calendar 1", lambda m: m.document is not None)
-        assert sent.document is not None and "1 done or no longer applying, cancelled" in sent.text
+        assert sent.document is not None and "1 done or dropped, marked cancelled" in sent.text
         files.append({str(e["UID"]): e for e in Calendar.from_ical(sent.document.content).walk("VEVENT")})
     cancelled = files[0][done_uid]
     assert str(cancelled["STATUS"]) == "CANCELLED"

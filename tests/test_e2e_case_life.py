@@ -12,6 +12,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from handlers.render import button_text
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
@@ -26,7 +27,6 @@ from tests.e2e_helpers import (
     typed,
     workday,
 )
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from workflows.dates import format_date
 from workflows.kinds import get_kind
 from workflows.questions import week_of
@@ -192,7 +192,7 @@ def test_recording_windows_set_dates_and_outcomes(api: FakeBotApi, bot: BotProce
     planned = CALENDAR.add_working_days(today(), 10)
     _newcase(manager, "ch-full", "Elm Lodge", planned)
     before = bot.snapshot()
-    refused = manager.ask("/record 3 judgement good")
+    refused = manager.ask("/record 3 judgement good", "once the visit has ended")
     last = CALENDAR.add_working_days(planned, 1)
     assert "once the visit has ended" in refused.text and format_date(last) in refused.text, refused.text
     assert bot.snapshot() == before
@@ -405,7 +405,9 @@ def test_what_each_role_sees(api: FakeBotApi, bot: BotProcess) -> None:
     seed = re.compile(r"\b\d{3} L\d+|seed", re.IGNORECASE)
     said = provider.ask("when is the draft due?", "Draft report")
     assert "Draft report" in said.text and not seed.search(said.text), said.text
-    staff = inspector.ask("when is the draft due?").text  # staff: the framework and section, no seed lines
+    staff = inspector.ask(
+        "when is the draft due?", "Draft report"
+    ).text  # staff: the framework and section, no seed lines
     assert "(SCCIF children's homes, Timeframe)" in staff and not seed.search(staff), staff
     comes = CALENDAR.add_working_days(today(), 3)
     what_if = provider.ask(f"if the draft comes on {typed(comes)} when are my comments due?", "omments")
@@ -448,15 +450,20 @@ def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) ->
 
     # The case: the draft "today" on a visit planned for next week. Refused; nothing changes.
     before = _dump(bot)
-    refused = manager.ask(f"/record 1 draft_report {typed(today())}")
+    refused = manager.ask(f"/record 1 draft_report {typed(today())}", "which hasn't ended")
     last = CALENDAR.add_working_days(next_week, 1)
     assert refused.text == (
         "Draft report sent to the provider comes after the visit, which hasn't ended: its last on-site "
         f"day is {format_date(last)}. Record it once the visit has ended."
     ), refused.text
     for step in ("final_report", "publication", "provider_comments"):
-        assert "which hasn't ended" in manager.ask(f"/record 1 {step} {typed(today())}").text
-    assert "once the visit has ended" in manager.ask("/record 1 judgement good").text
+        assert (
+            "which hasn't ended"
+            in manager.ask(f"/record 1 {step} {typed(today())}", "which hasn't ended").text
+        )
+    assert (
+        "once the visit has ended" in manager.ask("/record 1 judgement good", "once the visit has ended").text
+    )
     # /record's buttons offer only what can be recorded now, and say why.
     manager.ask("/record", "Which case?")
     shown = manager.press_and_wait("#1 Oak House", "What happened on")
@@ -464,14 +471,14 @@ def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) ->
     assert "Visit ended (feedback given)" in labels, labels
     assert not [label for label in labels if label.startswith(("Draft report", "Judgement", "Formal"))]
     assert f"once the visit has ended (its last on-site day is {format_date(last)})" in shown.text
-    assert "Cancelled" in manager.ask("/cancel").text
+    assert "Cancelled" in manager.ask("/cancel", "Cancelled").text
     # Nor dated before the last on-site day of a visit that has ended.
-    early = manager.ask(f"/record 2 draft_report {typed(ended)}")
+    early = manager.ask(f"/record 2 draft_report {typed(ended)}", "can't be on")
     assert "can't be on" in early.text and "whose last on-site day was" in early.text, early.text
     assert _dump(bot) == before
 
     # A final report before the comments deadline, no comments in: asked first. No changes nothing.
-    assert "Recorded for" in manager.ask(f"/record 2 draft_report {typed(workday())}").text
+    assert "Recorded for" in manager.ask(f"/record 2 draft_report {typed(workday())}", "Recorded for").text
     before = _dump(bot)
     asked = manager.ask(f"/record 2 final_report {typed(workday())}", _checked)
     assert "none are recorded" in asked.text and "Record final report sent to the provider on" in asked.text
@@ -534,5 +541,5 @@ def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: BotProcess) ->
     before = _dump(bot)
     since = manager.mark()
     manager.forge_press("clsok:2", asked)
-    assert "already closed" in manager.wait_next(since).text
+    assert "already closed" in manager.wait_next(since, "already closed").text
     assert _dump(bot) == before

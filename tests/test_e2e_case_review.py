@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.e2e_helpers import CALENDAR, invite_code, join
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import _case, _settle, _state, running
 from workflows.dates import format_date

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
-from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.kinds import get_kind

@@ -9,9 +9,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import INSPECTBOT, BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 PEOPLE = [MANAGER + n for n in range(20)]  # all managers: each may open cases
 ROUNDS = 5

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi
+from bot.localapi.faults import INJECTED
 from tests.botprocess import INSPECTBOT, BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
-from tests.fakebotapi.faults import INJECTED
 
 PEOPLE = [MANAGER + n for n in range(5)]
 

@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.test_e2e_requests import INSPECTOR, MANAGER, PROVIDER, _case, _set_clock, _settle, running
 
 _HELP = "Here is what you can do"

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.e2e_helpers import CALENDAR, invite_code, join
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.test_e2e_requests import (
     INSPECTOR,
     MANAGER,

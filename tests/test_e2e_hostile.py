@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from bot.guards import READS_NEW_ONLY
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 
 def test_an_edited_command_is_not_run_again(api: FakeBotApi, bot: BotProcess) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, today, typed
-from tests.fakebotapi import FakeBotApi
 
 COUNT = 13  # more than a page of 10
 _ROW = re.compile(r"^• #(\d+) ", re.MULTILINE)

@@ -9,9 +9,9 @@ from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
-from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from workflows.dates import format_date
 from workflows.kinds import KINDS
@@ -59,7 +59,7 @@ def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: Bo
 
     inspector = api.user(INSPECTOR, "Ian Inspector")
     code = invite_code(manager.ask("/invite inspector", lambda m: "t.me" in m.text), api.username)
-    assert "joined as an inspector" in join(inspector, code).text
+    assert "joined as an inspector" in join(inspector, code, "joined").text
     load = manager.ask("/programme inspectors", lambda m: m.text.startswith("Inspections planned"))
     assert "Ian Inspector: 0 / 0 / 0 / 0 / 0 / 0 (total 0)" in load.text
 

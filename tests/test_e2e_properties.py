@@ -13,9 +13,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, PROVIDER, invite_code, join, today, typed
-from tests.fakebotapi import FakeBotApi
 
 _TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=120).filter(
     str.strip

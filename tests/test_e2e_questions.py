@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, STRANGER, expected, today, typed
-from tests.fakebotapi import FakeBotApi, FakeUser
 from workflows.dates import format_date
 
 

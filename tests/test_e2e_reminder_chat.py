@@ -9,8 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import NOW, write_burst
 
 MANAGER, INSPECTOR = 7001, 7002
@@ -47,6 +47,18 @@ def _add_inspector_reminder(db: Path, provider_tid: int) -> None:
             (person, case_id, f"case:{case_id}", params, NOW.isoformat(), NOW.isoformat()),
         )
         del setting
+
+
+def _final_report_reminder_now(bot: BotProcess) -> None:
+    """The inspector's "due soon" reminder of the final report, planned for later, brought forward to now
+    while the bot runs (the sender keeps only the reminders the case wants)."""
+    with sqlite3.connect(bot.db) as conn:
+        moved = conn.execute(
+            "UPDATE outbox SET due_at = ? WHERE state = 'pending' AND kind = 'remind' AND dedup LIKE"
+            " 'remind:%:final_report:%:soon' AND person_id = (SELECT id FROM people WHERE telegram_id = ?)",
+            (NOW.isoformat(), INSPECTOR),
+        ).rowcount
+    assert moved == 1, moved
 
 
 def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
@@ -96,6 +108,22 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
         assert "Recorded for" in done.text and "Wednesday 11 March 2026" in done.text
         told = provider.wait_next(since, lambda m: "draft inspection report" in m.text, timeout=15)
         assert "comments on it are due by Wednesday 18 March 2026" in told.text
+
+        # Done on a final report before the comments deadline asks first, as /record does (the warning of
+        # workflows.recording.record_warnings, with its Yes / No); No records nothing.
+        _final_report_reminder_now(bot)
+        final = inspector.wait_for(lambda m: "Final report sent to the provider" in m.text, timeout=15)
+        asked = inspector.press_and_wait("Done: Final report sent to the provider", "When was", message=final)
+        check = inspector.press_and_wait("Today", lambda m: "Please check" in m.text, message=asked)
+        assert "comments on the draft are due by Wednesday 18 March 2026" in check.text, check.text
+        assert check.buttons == [["Yes, record it", "No"]], check.buttons
+        recorded = "SELECT count(*) FROM case_events WHERE key = 'final_report'"
+        assert bot.query(recorded) == [(0,)]
+        assert (
+            "Nothing was changed"
+            in inspector.press_and_wait("No", lambda m: "Not recorded" in m.text, message=check).text
+        )
+        assert bot.query(recorded) == [(0,)]
 
         # Snooze: the same reminder again on the next working morning.
         query = provider.press("Snooze", first)

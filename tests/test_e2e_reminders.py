@@ -9,10 +9,10 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from bot.outbox import IN_FLIGHT
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER, typed
-from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import NOW, write_burst
 
 PEOPLE = 500

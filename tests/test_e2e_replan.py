@@ -15,8 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import INSPECTBOT, BotProcess
-from tests.fakebotapi import FakeBotApi
 from tests.outbox_world import write_burst
 
 SOON_AT_NINE = "2026-04-10T08:00:00.000000+00:00"

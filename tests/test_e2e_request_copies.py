@@ -12,9 +12,9 @@ import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import invite_code, join
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.test_e2e_requests import (
     _LINK,
     ANNOUNCED,

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, invite_code, join
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from workflows.dates import format_date
 
@@ -140,7 +140,10 @@ def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp
         second = api.user(SECOND_MANAGER, "Max")
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
-        assert "joined" in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username)).text
+        assert (
+            "joined"
+            in join(second, invite_code(manager.ask("/invite manager", _LINK), api.username), "joined").text
+        )
         one = _case(
             api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", kind=ANNOUNCED
         )
@@ -297,7 +300,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "Cancelled" in provider.ask("/cancel", "Cancelled").text
 
         # A complaint before the inspection has ended: refused, with why and the steps.
-        early = provider.ask(f"/complain {future}")
+        early = provider.ask(f"/complain {future}", "can be made from")
         assert "can be made from Wednesday 25 March 2026, the end of the inspection" in early.text, early.text
         assert "raise concerns with the inspector" in early.text and "The steps:" in early.text
 
@@ -310,12 +313,12 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         )[0]
         last_day = date.fromisoformat(str(last))
         _set_clock(clock, datetime.combine(last_day, time(10), tzinfo=UTC))
-        steps = homes.ask(f"/complain {ended}")
+        steps = homes.ask(f"/complain {ended}", "can be made until")
         assert f"can be made until {format_date(last_day)} (today)." in steps.text, steps.text
         rule = "Rule: from the end of the inspection until 5 working days after the final report is sent."
         assert rule in steps.text, steps.text  # where the date comes from, as every date the bot gives
         assert "1. " in steps.text and "leave out children's names" in steps.text
-        confirm = homes.ask("The inspector did not look at our <records> & notes.")
+        confirm = homes.ask("The inspector did not look at our <records> & notes.", "You wrote")
         assert "You wrote: “The inspector did not look at our &lt;records&gt; &amp; notes.”" in (
             confirm.html or ""
         ), confirm.html
@@ -327,7 +330,7 @@ def test_notification_acknowledged_and_complaints_inside_and_outside_the_window(
         assert "The inspector did not look at our <records> & notes." in complaint.text
         next_day = CALENDAR.add_working_days(last_day, 1)
         _set_clock(clock, datetime.combine(next_day, time(10), tzinfo=UTC))
-        late = homes.ask(f"/complain {ended}")
+        late = homes.ask(f"/complain {ended}", "closed on")
         assert f"closed on {format_date(last_day)}" in late.text, late.text
         assert "complaints procedure" in late.text
         assert bot.query("SELECT count(*) FROM requests WHERE kind = 'complaint'") == [(1,)]
@@ -341,7 +344,10 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         inspector = api.user(INSPECTOR, "Ian")
         provider = api.user(PROVIDER, "Pat")
         ref = _case(api, manager, [(inspector, "inspector"), (provider, "provider")], "Oak House", "2/3/2026")
-        assert "hasn't been recorded as sent yet" in provider.ask(f"/comments {ref}").text
+        assert (
+            "hasn't been recorded as sent yet"
+            in provider.ask(f"/comments {ref}", "hasn't been recorded as sent yet").text
+        )
         # Nothing to notify: a children's home (unannounced), nor an announced kind once its visit has
         # started; refused with the reason, nothing written, no button offered, a forged press refused.
         snapshot = _state(bot)
@@ -364,7 +370,7 @@ def test_comments_on_the_draft_after_the_deadline_are_marked_late(api: FakeBotAp
         assert _state(bot) == snapshot
         # The visit has ended: no deferral, with the reason (a children's home's visit is deferred while
         # it is on; deferral-policy.md section 2).
-        started = provider.ask(f"/defer {ref}").text
+        started = provider.ask(f"/defer {ref}", "can no longer be deferred").text
         assert "The visit ended on Tuesday 3 March 2026, so it can no longer be deferred" in started
         assert "lead inspector" in started and "shared/spec" not in started, started
         recorded = inspector.ask(f"/record {ref} draft_report 11/3/2026", lambda m: "Recorded" in m.text)

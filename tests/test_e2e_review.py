@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
@@ -22,7 +23,6 @@ from tests.e2e_helpers import (
     typed,
     workday,
 )
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 
 NOT_INVITED = "by invitation only"
 

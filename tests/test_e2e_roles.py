@@ -5,6 +5,7 @@ The bot runs as its own process (`inspectbot run`) against the fake Bot API; the
 
 from __future__ import annotations
 
+from bot.localapi import FakeBotApi
 from handlers.people import PRIVATE_ONLY
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
@@ -21,7 +22,6 @@ from tests.e2e_helpers import (
     typed,
     workday,
 )
-from tests.fakebotapi import FakeBotApi
 from workflows.dates import format_date
 
 

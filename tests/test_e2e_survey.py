@@ -8,9 +8,9 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import invite_code
-from tests.fakebotapi import BotMessage, FakeBotApi, FakeUser
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import _settle, running
 from workflows import survey

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import (
     CALENDAR,
@@ -27,7 +28,6 @@ from tests.e2e_helpers import (
     invite_code,
     join,
 )
-from tests.fakebotapi import FakeBotApi, FakeUser
 from workflows.dates import format_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.kinds import get_kind
@@ -146,7 +146,11 @@ def test_staff_ask_about_time_in_plain_words(api: FakeBotApi, clocked: BotProces
 
     # An inspector is asked about the cases they are on, and only those.
     inspector = api.user(INSPECTOR, "Ian")
-    join(inspector, invite_code(manager.ask("/invite inspector 2", lambda m: "t.me" in m.text), api.username))
+    join(
+        inspector,
+        invite_code(manager.ask("/invite inspector 2", lambda m: "t.me" in m.text), api.username),
+        "joined",
+    )
     theirs = _asked(inspector, "what do I need to do?", "What you can do now, on your open cases (1):")
     assert "#2 Birch Adoption Support" in theirs and "Oak" not in theirs, theirs
     visit = _asked(inspector, "when is the inspection?", "The inspection visits of your open cases (1):")
@@ -161,12 +165,15 @@ def test_a_provider_asks_about_time_and_names_a_case_that_is_not_theirs(
     manager = api.user(MANAGER, "Mia")
     oak_provider = api.user(PROVIDER, "Pat")
     join(
-        oak_provider, invite_code(manager.ask("/invite provider 1", lambda m: "t.me" in m.text), api.username)
+        oak_provider,
+        invite_code(manager.ask("/invite provider 1", lambda m: "t.me" in m.text), api.username),
+        "joined",
     )
     birch_provider = api.user(OTHER_PROVIDER, "Bea")
     join(
         birch_provider,
         invite_code(manager.ask("/invite provider 2", lambda m: "t.me" in m.text), api.username),
+        "joined",
     )
 
     # Found 7: a name that matches none of their cases is said so, and they are asked which case.
@@ -208,7 +215,11 @@ def test_a_providers_period_list_names_no_day_of_a_visit_kept_from_them(
     filtering of workflows.visit.hidden_from_provider)."""
     manager = api.user(MANAGER, "Mia")
     provider = api.user(PROVIDER, "Pat")
-    join(provider, invite_code(manager.ask("/invite provider 1", lambda m: "t.me" in m.text), api.username))
+    join(
+        provider,
+        invite_code(manager.ask("/invite provider 1", lambda m: "t.me" in m.text), api.username),
+        "joined",
+    )
     oak = expected("ch-full", OAK)
     staff = _asked(manager, "what's due in January?", "Due in January 2027")
     assert format_date(oak["draft_report"].due) in staff  # the staff see it

@@ -12,9 +12,9 @@ import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from tests.botprocess import INSPECTBOT, BotProcess
 from tests.e2e_helpers import MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 SECRET = "s3cret_Token-42"
 

@@ -6,6 +6,7 @@ acts as users through the driver. Waits are on conditions with timeouts, never s
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import http.client
 import json
@@ -17,6 +18,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,8 +35,8 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.fakebotapi.html_entities import EntityParseError, parse_html
+from bot.localapi import FakeBotApi, FakeUser
+from bot.localapi.html_entities import EntityParseError, parse_html
 
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -337,9 +339,9 @@ def test_keep_alive_responses_are_not_held_back_by_nagle(fake: FakeBotApi) -> No
             response = conn.getresponse()
             assert response.status == 200
             assert json.loads(response.read())["result"]["username"] == "inspectbot_test_bot"
-        assert fake._httpd is not None
-        with fake._httpd.connections_lock:
-            served = list(fake._httpd.connections)
+        assert fake.transport.httpd is not None
+        with fake.transport.httpd.connections_lock:
+            served = list(fake.transport.httpd.connections)
         assert len(served) == 1
         assert served[0].getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     finally:
@@ -518,7 +520,7 @@ def test_fake_crash_is_a_500_and_recorded() -> None:
         def broken(_params: Any) -> None:
             raise RuntimeError("boom")
 
-        server._methods["getme"] = broken
+        server.methods.table["getme"] = broken
         status, body = raw_call(server, "getMe")
         assert status == 500 and "RuntimeError: boom" in body["description"]
         assert len(server.internal_errors()) == 1
@@ -630,3 +632,40 @@ def test_telegram_limits_are_enforced_only_when_asked() -> None:
         assert fake.too_many == 2
         fake.enforce_limits(overall=None, per_chat=None)
         assert raw_call(fake, "sendMessage", {"chat_id": 14, "text": "f"})[0] == 200
+
+
+def _localapi_imports() -> dict[str, set[str]]:
+    """Each module of bot/localapi with the sibling modules it imports anywhere in its body (inside
+    functions and under TYPE_CHECKING too), read from its syntax tree."""
+    folder = Path(__file__).resolve().parent.parent / "bot" / "localapi"
+    graph: dict[str, set[str]] = {}
+    for path in sorted(folder.glob("*.py")):
+        imported: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.localapi."):
+                imported.add((node.module or "").split(".")[2])
+        graph[path.stem] = imported
+    return graph
+
+
+def test_the_local_bot_api_modules_import_one_way() -> None:
+    """Issue 19: split by job with no import circle; the driver acts on the state and the waits, never
+    on the facade that composes it."""
+    graph = _localapi_imports()
+    assert "server" not in graph["driver"] and "server" not in graph["waits"]
+    done: set[str] = set()
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        if module in path:
+            raise AssertionError("import circle: " + " -> ".join((*path, module)))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, set()) - {"__init__"}):
+            visit(imported, (*path, module))
+        done.add(module)
+
+    for module in graph:
+        if module != "__init__":
+            visit(module, ())

@@ -6,8 +6,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.limits import ELLIPSIS, MESSAGE, cut, quote, size, split
+from bot.localapi.html_entities import parse_html
 from handlers.render import BUTTON_TEXT, button_text
-from tests.fakebotapi.html_entities import parse_html
 
 
 def test_a_long_html_message_is_split_at_lines_with_tags_closed_and_reopened() -> None:

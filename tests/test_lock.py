@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.localapi import FakeBotApi
 from bot.lock import AlreadyRunning, ProcessLock
 from tests.botprocess import INSPECTBOT, BotProcess
-from tests.fakebotapi import FakeBotApi
 
 
 def _database(tmp_path: Path) -> Path:

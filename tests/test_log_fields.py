@@ -8,11 +8,11 @@ import json
 import logging
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from bot.logs import JsonFormatter, KeyValueFormatter, UpdateIdField, fields
 from store import changes
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 
 def _record(**extra: object) -> logging.LogRecord:
@@ -53,7 +53,9 @@ def test_a_running_bot_s_json_lines_carry_update_ids_and_no_library_chatter(
     try:
         api.fault("error", methods=["sendMessage"], status=429, retry_after=1, count=1)
         start = typed(CALENDAR.add_working_days(today(), 3))
-        assert "#1" in api.user(MANAGER).ask(f'/newcase ch-full "Oak House" {start}', timeout=15).text
+        assert (
+            "#1" in api.user(MANAGER).ask(f'/newcase ch-full "Oak House" {start}', "set up", timeout=15).text
+        )
     finally:
         bot.stop()
     records = [json.loads(line) for line in bot.log_text().splitlines() if line.startswith("{")]

@@ -8,10 +8,10 @@ import re
 import sys
 from pathlib import Path
 
+from bot.localapi import FakeBotApi
 from bot.logs import JsonFormatter, KeyValueFormatter
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 KV_LINE = re.compile(
     r'^time=\S+Z level=(debug|info|warning|error|critical) logger=\S+ msg=("([^"\\]|\\.)*"|\S+)'

@@ -16,11 +16,11 @@ import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from bot import metrics
+from bot.localapi import FakeBotApi
 from bot.settings import SettingsError, load_settings
 from store.database import Database
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
-from tests.fakebotapi import FakeBotApi
 
 
 def _free_port() -> int:
@@ -57,7 +57,7 @@ def test_a_running_bot_serves_healthz_and_metrics(api: FakeBotApi, tmp_path: Pat
         assert before["database"] == "ok" and before["outbox_waiting"] == 0
 
         start = typed(CALENDAR.add_working_days(today(), 3))
-        assert "#1" in api.user(MANAGER).ask(f'/newcase ch-full "Oak House" {start}').text
+        assert "#1" in api.user(MANAGER).ask(f'/newcase ch-full "Oak House" {start}', "set up").text
         deadline = time.monotonic() + 10
         while True:  # the reply goes before the update is marked handled (the last handler group)
             status, body = _get(f"{base}/healthz")

@@ -14,13 +14,13 @@ from datetime import date, timedelta
 import pytest
 
 from bot import metrics
+from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from bot.sending import KeepsServerErrors, LimitedBot
 from handlers.context import Services
 from store import outbox
 from store.database import Database
 from store.models import Role
-from tests.fakebotapi import FakeBotApi
 from tests.storefixtures import Clock, first_manager
 from tests.test_reminders import END, INSPECTOR, MANAGER, World, join, london
 from workflows.calendar import WorkingCalendar

@@ -12,12 +12,12 @@ from datetime import date, datetime, time
 import pytest
 from telegram import Bot
 
+from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from handlers.context import Services
 from store import outbox
 from store.database import Database
 from store.models import Person, Role
-from tests.fakebotapi import FakeBotApi
 from tests.storefixtures import Clock, first_manager
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON

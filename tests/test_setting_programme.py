@@ -89,6 +89,8 @@ async def test_registration_and_filters(db: Database) -> None:
     assert [x.setting for x in await programme(db, boss, date_from=date(2026, 8, 1))] == ["New Home"]
     assert [x.setting for x in await programme(db, boss, date_to=date(2026, 3, 1))] == ["Help Agency"]
     assert await find_settings(db, boss, "new home") == [home.setting.id]
+    assert await find_settings(db, boss, "new") == [home.setting.id]  # a part of the name, as /case oak
+    assert await find_settings(db, boss, "50%") == []  # LIKE's own characters are taken as typed
     seen = await history(db, boss, home.setting.id)
     assert seen.registered == date(2025, 11, 3) and [i.ref for i in seen.inspections] == [home.ref]
     with pytest.raises(InvalidInput):

@@ -1,6 +1,6 @@
 """Fake Telegram Bot API server for end-to-end tests; see README.md in this folder."""
 
-from .driver import FakeChat, FakeUser, Match
+from .driver import FakeChat, FakeUser
 from .model import (
     BotMessage,
     Call,
@@ -11,6 +11,7 @@ from .model import (
     WebhookDelivery,
 )
 from .server import ApiError, FakeBotApi
+from .waits import Match
 
 __all__ = [
     "ApiError",
