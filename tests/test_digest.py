@@ -211,3 +211,29 @@ async def test_a_claim_never_takes_more_than_one_messages_rows(world: World) -> 
     assert all(len(t) < MESSAGE_LIMIT for t in sent)
     assert sum(t.count("can't be reached") for t in sent) == 40
     assert {r["state"] for r in world.rows(template="unreachable")} == {"sent"}
+
+
+async def test_long_lines_go_over_several_messages_each_within_telegrams_limit(world: World) -> None:
+    """Rows whose lines are long (confirmations kept for later, 1,500 characters each): a message takes
+    what fits, the rest are looked at again a moment later and go in the next ones, each sent once."""
+    world.clock.now = london(THURSDAY, 10)
+    async with world.db.transaction(counted=False) as conn:
+        for i in range(6):
+            await outbox.enqueue(
+                conn,
+                world.clock.now,
+                dedup=f"reply:long:{i}",
+                person_id=world.boss.id,
+                case_id=None,
+                kind="reply",
+                batch="reply:long",
+                template="reply",
+                params={"text": f"Confirmation {i}: " + "z" * 1_500, "html": False},
+                due_at=world.clock.now,
+            )
+    sent: list[str] = []
+    for second in range(0, 60, 6):  # LOOK_AGAIN (5 s) later each time
+        sent += await world.at(london(THURSDAY, 10) + timedelta(seconds=second), BOSS)
+    assert len(sent) == 3 and all(len(t) < MESSAGE_LIMIT for t in sent)
+    assert sorted(int(t.split(":")[0].split()[1]) for m in sent for t in m.split("\n")) == list(range(6))
+    assert {r["state"] for r in world.rows(batch="reply:long")} == {"sent"}
