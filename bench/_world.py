@@ -36,6 +36,7 @@ from tests.botprocess import BotProcess
 from tests.fakebotapi import FakeBotApi
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, CaseDates, compute_timeline
+from workflows.errors import TimelineError
 from workflows.kinds import KINDS
 
 #: The schema the rows below are written for; the bot's own migrations take it from there.
@@ -196,9 +197,15 @@ def build(
         done = [("start", start), ("end", end)] if end < now_day else []
         recordable = {rule.key for rule in kind.milestones if rule.recordable}
         done += [(d.key, d.due) for d in timeline if d.key in recordable and d.due < now_day]
-        for key, day in done:
-            if rng.random() < recorded:
-                event_rows.append((ref, key, day.isoformat(), stamp(day)))
+        kept = [(key, day) for key, day in done if rng.random() < recorded]
+        dates = CaseDates(start=start, end=None, records=dict(kept), judgement=judgement, concerns=concerns)
+        try:
+            compute_timeline(kind, dates, calendar)
+        except TimelineError:
+            # A kind with fixed fieldwork weekdays (la-sif) can date a milestone before the day it counts
+            # from; the store refuses such records, so this case keeps only its on-site days.
+            kept = [(key, day) for key, day in kept if key in ("start", "end")]
+        event_rows.extend((ref, key, day.isoformat(), stamp(day)) for key, day in kept)
 
     conn = sqlite3.connect(path, isolation_level=None)
     try:
