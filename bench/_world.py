@@ -144,7 +144,9 @@ def build(
             )
             person_id[asker.telegram_id] = len(people_rows)
 
-    case_rows, member_rows, event_rows = [], [], []
+    case_rows: list[tuple[object, ...]] = []
+    member_rows: list[tuple[object, ...]] = []
+    event_rows: list[tuple[int, str, str, str]] = []
     open_count = 0
     for ref in range(1, cases + 1):
         kind = KINDS[rng.choices(kinds, weights)[0]]
