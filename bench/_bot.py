@@ -91,7 +91,7 @@ class Bot:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
-def start_in_process(api: FakeBotApi, bot: Bot, timeout: float = 120) -> float:
+def start_in_process(api: FakeBotApi, bot: Bot, timeout: float = 60) -> float:
     """Launch `bot` on the in-process fake server, send the probe at once, and return the seconds from
     launch to the bot's answer to it (its start to first answer)."""
     probe = api.user(PROBE_ID, "Probe")
@@ -106,7 +106,7 @@ def start_in_process(api: FakeBotApi, bot: Bot, timeout: float = 120) -> float:
         except AssertionError:
             bot.check_alive()
             if time.monotonic() > deadline:
-                raise
+                raise RuntimeError(f"no answer within {timeout:.0f}s:\n{bot.log_text()[-3000:]}") from None
     answered = next(
         c.time + c.duration
         for c in reversed(api.calls("sendMessage"))
