@@ -19,11 +19,6 @@ import asyncio
 import os
 import random
 import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,8 +27,6 @@ import aiosqlite
 
 from store import migrations
 from store.codec import time_to_text
-from tests.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, CaseDates, compute_timeline
 from workflows.errors import TimelineError
@@ -244,18 +237,6 @@ def build(
     )
 
 
-def migrate(workdir: Path, api: FakeBotApi) -> float:
-    """`inspectbot migrate` on the benchmark's database; returns the seconds it took."""
-    bot = BotProcess(api, workdir)
-    began = time.perf_counter()
-    subprocess.run([_inspectbot(), "migrate"], env=bot.env, cwd=workdir, check=True, capture_output=True)
-    return time.perf_counter() - began
-
-
-def _inspectbot() -> str:
-    return str(Path(sys.executable).with_name("inspectbot"))
-
-
 def resident_mb(pid: int) -> tuple[float, float]:
     """(resident now, highest resident so far) of a process in MB, from /proc."""
     fields = {}
@@ -269,20 +250,3 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used so far, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def echo_bot(api: FakeBotApi, workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """The anchor: bench/_echo.py as a process on the same fake server, polling when this yields."""
-    earlier = {id(call) for call in api.calls("getUpdates")}
-    env = {**os.environ, **api.env(), "NO_PROXY": "127.0.0.1,localhost", "PYTHONPATH": str(_ROOT)}
-    with (workdir / "echo.log").open("ab") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bench._echo"], env=env, cwd=_ROOT, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=60)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(30)
