@@ -106,6 +106,7 @@ def start_in_process(api: FakeBotApi, bot: Bot, timeout: float = 60) -> float:
         except AssertionError:
             bot.check_alive()
             if time.monotonic() > deadline:
+                bot.stop(signal.SIGKILL)
                 raise RuntimeError(f"no answer within {timeout:.0f}s:\n{bot.log_text()[-3000:]}") from None
     answered = next(
         c.time + c.duration

@@ -297,6 +297,7 @@ def _start(server: ServerProcess, bot: _bot.Bot, timeout: float = 120) -> float:
             if reply.chat == _bot.PROBE_ID:
                 return reply.at - bot.launched
         bot.check_alive()
+    bot.stop()
     raise RuntimeError(f"the bot did not answer within {timeout:.0f}s:\n{bot.log_text()[-3000:]}")
 
 
