@@ -18,8 +18,9 @@ anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake
 
 The headline is cpu_ms_per_update, the bot process's CPU time (/proc) over a load divided by the updates
 answered, against the echo bot's, one at a time (alone), paced and all at once (burst); throughput and
-latency (median, p99) are beside it. A closed burst's latency measures the queue (the 200th question
-waits for the 199 before it), not the bot.
+latency (median, p99) are beside it, and server_cpu_share, the fake server's CPU time over the load's
+wall time (near 1, the server, one Python process, is what limits the throughput). A closed burst's
+latency measures the queue (the 200th question waits for the 199 before it), not the bot.
 
 Every load runs --rounds times (default ROUNDS) on each bot, the two taking turns (inspectbot then echo,
 then echo then inspectbot, ...; each round starts its bot afresh): the machine is shared and its speed
@@ -85,6 +86,7 @@ class Figures:
     latencies: list[float]
     replies: Counter[str]
     cpu_s: float = 0.0  # the bot process's CPU time over the load
+    server_cpu_s: float = 0.0  # the fake server's (is it the bottleneck? a share near 1 says so)
 
     @property
     def per_second(self) -> float:
@@ -184,6 +186,7 @@ def _plans(
 
 
 def _run_loads(
+    server_pid: int,
     pid: int,
     loads: dict[str, Callable[[], Figures]],
     name: str,
@@ -192,11 +195,12 @@ def _run_loads(
     measured: dict[str, Figures] = {}
     profiles = _profile.folder()
     for load, drive in loads.items():
-        cpu = _world.cpu_seconds(pid)
+        cpu, server_cpu = _world.cpu_seconds(pid), _world.cpu_seconds(server_pid)
         out = profiles / f"{name}.{load}.txt" if profiles else None
         with _profile.sampling(pid, out) if out else nullcontext():
             figures = drive()
         figures.cpu_s = _world.cpu_seconds(pid) - cpu
+        figures.server_cpu_s = _world.cpu_seconds(server_pid) - server_cpu
         if out:
             print(_profile.summary(out), file=sys.stderr)
         measured[load] = figures
@@ -257,7 +261,7 @@ def main(args: list[str]) -> int:
                     bot = _bot.Bot(_bot.bot_env(server.env, workdir, **extra), workdir, echo=turn == "echo")
                     _start(server, bot)
                     try:
-                        measured = _run_loads(bot.pid, loads, f"{turn}.round{round_ + 1}")
+                        measured = _run_loads(server.proc.pid, bot.pid, loads, f"{turn}.round{round_ + 1}")
                     finally:
                         bot.stop()
                     (anchor if turn == "echo" else ours).add(measured)
@@ -319,6 +323,7 @@ _FIGURES: list[tuple[str, str, Callable[[Figures], float]]] = [
     ("updates_per_s", "/s", lambda f: f.per_second),
     ("latency_ms.median", "ms", lambda f: 1000 * statistics.median(f.latencies)),
     ("latency_ms.p99", "ms", lambda f: 1000 * f.percentile(0.99)),
+    ("server_cpu_share", "", lambda f: f.server_cpu_s / f.seconds),
 ]
 _LOAD_NAMES = {"alone": "one at a time", "paced": "paced", "burst": "all at once"}
 
