@@ -14,6 +14,7 @@ The bot reads its time from a test clock file set to the working morning the bur
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -71,6 +72,8 @@ def _burst(api: FakeBotApi, workdir: Path, people: int) -> tuple[float, int, int
             timeout=people / 20 + 60,
             what="the whole burst",
         )
+    except AssertionError as exc:  # the figures say it: fewer delivered than due, and "NOT met"
+        print(f"reminders: {exc}", file=sys.stderr)
     finally:
         bot.stop()
     sent = [c for c in api.calls("sendMessage")[seen:] if c.status == 200]
