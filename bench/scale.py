@@ -20,7 +20,7 @@ bot started as a process on the fake Bot API server. Figures:
 
 Each question is asked --repeat times (default REPEAT) and the median of its times is shown: the answers
 take milliseconds, and one sample on a shared machine moves by half of that between runs, enough to
-make a ratio of two of them say nothing. The first asking, right after the start, is one of them.
+make a ratio of two of them say nothing. The first asking comes right after the answer to the start's probe.
 
 A reply that has not finished within --timeout seconds prints "timeout" (with the messages so far); the
 bot is then killed and started again for the next question, so one slow answer does not hold up the rest.
