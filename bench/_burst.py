@@ -14,9 +14,12 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-#: The case ends on Tuesday 10 March 2026, so the provider's comments are due on Tuesday 14 April 2026.
-END = date(2026, 3, 10)
-COMMENTS_DUE = date(2026, 4, 14)
+#: The case ends on Tuesday 24 February 2026, so the provider's comments are due on Friday 27 March 2026.
+#: The visit began more than 14 days before NOW: the bot's daily reveal (store.outbox.reveal_begun)
+#: reconciles unannounced visits begun in the last 14 days, which would cancel these hand-written rows
+#: at the start and leave no burst (tests/outbox_world.py's dates, 10 March, are within them).
+END = date(2026, 2, 24)
+COMMENTS_DUE = date(2026, 3, 27)
 #: A working morning after the inspection, when the burst is due (the bot's test clock is set to it).
 NOW = datetime(2026, 3, 11, 10, 0, tzinfo=UTC)
 PARAMS = json.dumps({"day": COMMENTS_DUE.isoformat(), "key": "provider_comments", "lead": "soon"})
