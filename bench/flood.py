@@ -1,6 +1,6 @@
 """`python -m bench flood`: how long a private /help waits while others flood the bot.
 
-Runs `inspectbot run` as a process against the local Bot API (bot/localapi) on a fresh database and
+Runs `inspectbot run` as a process against the fake Bot API (bot/localapi) on a fresh database and
 measures, from the moment the person sends /help to the moment the reply is stored by the fake server:
 - alone (the anchor);
 - while a group sends 60 commands (the bot refuses the group once and leaves it);
@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import _bot
 from bot.localapi import FakeBotApi
-from tests.botprocess import BotProcess
 
 ASKER = 1001
 FLOODERS = [2001 + n for n in range(20)]
@@ -39,7 +39,9 @@ def main(args: list[str]) -> int:
     parser.add_argument("--commands", type=int, default=60, help="commands in each flood")
     options = parser.parse_args(args)
     with tempfile.TemporaryDirectory() as folder, FakeBotApi() as api:
-        bot = BotProcess(api, Path(folder), admins=(ASKER, *FLOODERS)).start()
+        admins = ",".join(str(a) for a in (ASKER, *FLOODERS))
+        bot = _bot.Bot(_bot.bot_env(api.env(), Path(folder), INSPECTBOT_ADMINS=admins), Path(folder))
+        _bot.start_in_process(api, bot)
         try:
             api.user(ASKER, "Asker").ask("/help")  # warm up: the first reply opens connections
             alone = [_help_ms(api) for _ in range(options.repeat)]

@@ -1,6 +1,7 @@
 """`python -m bench reminders`: the outbox at size and at speed (issue 9).
 
-- Start time (process start to its first getUpdates) and resident memory of `inspectbot run` on a database
+- Start time (process start to its answer to a message sent right after it, bench/_bot.py) and resident
+  memory of `inspectbot run` on a database
   holding 1,000,000 stored outbox rows (nine in ten sent, one in ten pending for next year), against the
   same bot on an empty outbox (the anchor). Targets: under 2 s, under 150 MB.
 - The sending rate of a burst of 5,000 due reminders to 5,000 people, against the fake Bot API enforcing
@@ -13,67 +14,71 @@ The bot reads its time from a test clock file set to the working morning the bur
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench import _bot
+from bench._burst import NOW, write_burst
 from bench._world import resident_mb
 from bot.localapi import FakeBotApi
-from tests.botprocess import BotProcess
-from tests.outbox_world import NOW, write_burst
 
 TELEGRAM_RATE = 30.0
 
 
-def _bot(api: FakeBotApi, workdir: Path) -> BotProcess:
+def _launcher(api: FakeBotApi, workdir: Path) -> _bot.Bot:
+    """A bot with reminders on, its clock at the burst's morning, on a migrated database in `workdir`."""
     clock = workdir / "clock.txt"
     clock.write_text(NOW.isoformat())
-    return BotProcess(
-        api,
+    env = _bot.bot_env(
+        api.env(),
         workdir,
         INSPECTBOT_REMINDERS="on",
         INSPECTBOT_TESTING="1",
         INSPECTBOT_TEST_CLOCK_FILE=str(clock),
         INSPECTBOT_OUTBOX_TICK="1",
     )
+    bot = _bot.Bot(env, workdir)
+    # A first run on the empty database, as an operator's bot has had: it creates the schema and does the
+    # day's housekeeping (the daily reveal would otherwise reconcile the burst's hand-written cases at the
+    # start and cancel their rows).
+    _bot.start_in_process(api, bot)
+    bot.stop()
+    return bot
 
 
 def _start(api: FakeBotApi, workdir: Path, stored: int) -> tuple[float, float, float]:
-    """(start seconds, resident MB after start, build seconds) with `stored` outbox rows."""
-    bot = _bot(api, workdir)
-    bot.start()
-    bot.stop()
+    """(seconds from start to first answer, resident MB after start, build seconds) with `stored` rows."""
+    bot = _launcher(api, workdir)
     began = time.perf_counter()
-    people = write_burst(bot.db, 1, stored=stored)
+    people = write_burst(workdir / "inspectbot.sqlite3", 1, stored=stored)
     built = time.perf_counter() - began
     api.user(people[0], "P", started=True)
-    began = time.perf_counter()
-    bot.start(timeout=120)
-    started = time.perf_counter() - began
+    started = _bot.start_in_process(api, bot)
     api.wait_until(lambda: api.chat(people[0]).messages() != [], timeout=30, what="the one due reminder")
-    assert bot.proc is not None
-    rss, _ = resident_mb(bot.proc.pid)
+    rss, _ = resident_mb(bot.pid)
     bot.stop()
     return started, rss, built
 
 
 def _burst(api: FakeBotApi, workdir: Path, people: int) -> tuple[float, int, int]:
     """(messages a second from the first to the last, 429 answers, messages delivered)."""
-    bot = _bot(api, workdir)
-    bot.start()
-    bot.stop()
-    ids = write_burst(bot.db, people)
+    bot = _launcher(api, workdir)
+    ids = write_burst(workdir / "inspectbot.sqlite3", people)
     for tid in ids:
         api.user(tid, f"P{tid}", started=True)
     api.enforce_limits()
     seen = len(api.calls("sendMessage"))
-    bot.start(timeout=120)
+    bot.launch()
     try:
         api.wait_until(
             lambda: sum(1 for c in api.calls("sendMessage")[seen:] if c.status == 200) >= people,
             timeout=people / 20 + 60,
             what="the whole burst",
         )
+    except AssertionError as exc:  # the figures say it: fewer delivered than due, and "NOT met"
+        print(f"reminders: {exc}", file=sys.stderr)
     finally:
         bot.stop()
     sent = [c for c in api.calls("sendMessage")[seen:] if c.status == 200]

@@ -4,16 +4,23 @@ For each size (default 1,000, 10,000 and 100,000 cases; bench/_world.py says wha
 holds), the database is written with direct SQL, brought up to date with `inspectbot migrate`, and the
 bot started as a process on the fake Bot API server. Figures:
 
-- start_s: from starting the process to its first getUpdates; rss_mb: resident memory then (/proc);
+- history: what a year of use leaves beside the cases (bench/_history.py): the open cases' pending
+  reminders written by the store's own reconcile as of the next working morning, sent reminders, the
+  audit trail, the inbox, requests and surveys; db_mb and kb_per_case, the database's size with them;
+- start_s: from starting the process to its answer to a message sent right after the start (start to
+  first answer, bench/_bot.py); rss_mb: resident memory then (/proc);
 - for a manager's `/cases`, "is anything overdue?" and `/due` (no number), and an inspector's "when is
   the draft due?" (no number): first_s, the time to the first message of the answer, and all_s, the time
   to its last message (the answer is over when the bot sends nothing more for QUIET_S), with how many
   messages it took;
-- peak_rss_mb: the highest resident memory over the run (VmHWM).
+- peak_rss_mb: the highest resident memory over the run (VmHWM);
+- manager_morning (issue 23): the first manager's digest as the outbox sender would render it that
+  morning (handlers.reminders.render over the rows due, as one claim takes them): rows, cases, render_ms
+  (the median of three renderings, on the event loop) and the characters and Telegram messages it makes.
 
 Each question is asked --repeat times (default REPEAT) and the median of its times is shown: the answers
 take milliseconds, and one sample on a shared machine moves by half of that between runs, enough to
-make a ratio of two of them say nothing. The first asking, right after the start, is one of them.
+make a ratio of two of them say nothing. The first asking comes right after the answer to the start's probe.
 
 A reply that has not finished within --timeout seconds prints "timeout" (with the messages so far); the
 bot is then killed and started again for the next question, so one slow answer does not hold up the rest.
@@ -35,9 +42,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import _world
+from bench import _bot, _history, _world
 from bot.localapi import FakeBotApi
-from tests.botprocess import BotProcess
+from workflows.calendar import WorkingCalendar
 
 QUIET_S = 1.5
 #: Times each question is asked at each size (the median is shown).
@@ -102,6 +109,10 @@ class SizeFigures:
     peak_rss_mb: float
     replies: dict[str, Reply]
     note: str
+    db_mb: float
+    kb_per_case: float
+    pending: int
+    morning: _history.Morning
 
 
 _QUESTIONS = (
@@ -127,13 +138,21 @@ def _measure(size: int, timeout: float, repeat: int) -> SizeFigures:
         askers = {"manager": manager, "inspector": inspector.telegram_id}
         for telegram_id in askers.values():
             api.user(telegram_id, f"U{telegram_id}")
-        migrate_s = _world.migrate(workdir, api)
-        bot = BotProcess(api, workdir, INSPECTBOT_RETENTION_DAYS="36500")
-        began = time.perf_counter()
-        bot.start(timeout=120)
-        start_s = time.perf_counter() - began
-        assert bot.proc is not None
-        rss_mb, peak = _world.resident_mb(bot.proc.pid)
+        migrate_s = _bot.migrate(api.env(), workdir)
+        db = workdir / "inspectbot.sqlite3"
+        history = _history.write(db, _world.today())
+        now = _history.morning(_world.today(), WorkingCalendar())
+        pending, reconcile_s = _history.reconcile_open(db, now)
+        db_mb = sum(p.stat().st_size for p in workdir.glob("inspectbot.sqlite3*")) / 1e6
+        print(
+            f"scale: {size:,}: history {history} written; {pending:,} pending outbox rows reconciled as of "
+            f"{now:%Y-%m-%d %H:%M} UTC in {reconcile_s:.1f}s; database {db_mb:,.1f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+        bot = _bot.Bot(_bot.bot_env(api.env(), workdir, INSPECTBOT_RETENTION_DAYS="36500"), workdir)
+        start_s = _bot.start_in_process(api, bot)
+        rss_mb, peak = _world.resident_mb(bot.pid)
         replies: dict[str, Reply] = {}
         try:
             for who, name, text in _QUESTIONS:
@@ -141,24 +160,36 @@ def _measure(size: int, timeout: float, repeat: int) -> SizeFigures:
                 for _ in range(repeat):
                     reply = _ask(api, askers[who], text, timeout)
                     samples.append(reply)
-                    assert bot.proc is not None
-                    peak = max(peak, _world.resident_mb(bot.proc.pid)[1])
+                    peak = max(peak, _world.resident_mb(bot.pid)[1])
                     if reply.all_s is None:  # still busy with it: start afresh for the next question
                         bot.stop(signal.SIGKILL)
-                        bot.start(timeout=120)
+                        _bot.start_in_process(api, bot)
                         break
                 replies[name] = Reply.median(samples)
         finally:
             if bot.proc is not None:
-                peak = max(peak, _world.resident_mb(bot.proc.pid)[1])
+                peak = max(peak, _world.resident_mb(bot.pid)[1])
                 bot.stop(signal.SIGKILL)
+        morning = _history.manager_morning(db, manager, now)
         note = (
             f"{size:,} cases ({world.open_cases:,} open), {world.people:,} people, {world.members:,} "
             f"members, {world.events:,} events; the inspector is on {len(inspector.refs)} open cases "
             f"(median of {len(world.inspectors)}; most {len(by_load[-1].refs)}, mean "
             f"{statistics.mean(len(a.refs) for a in world.inspectors):.0f})"
         )
-        return SizeFigures(build_s, migrate_s, start_s, rss_mb, peak, replies, note)
+        return SizeFigures(
+            build_s,
+            migrate_s,
+            start_s,
+            rss_mb,
+            peak,
+            replies,
+            note,
+            db_mb,
+            db_mb * 1000 / max(1, world.open_cases),
+            pending,
+            morning,
+        )
 
 
 def _value(reply: Reply, which: str) -> float | None:
@@ -193,10 +224,14 @@ def main(args: list[str]) -> int:
             print(f"{name}: timeout{extra}", flush=True)
             return
         ratio = f"{value / anchor:.2f}x" if anchor else "n/a"
-        print(f"{name}: {value:,.3f} {unit}{extra} ({ratio})", flush=True)
+        shown = f"{value:,.0f}" if unit in ("rows", "chars", "messages") else f"{value:,.3f}"
+        print(f"{name}: {shown} {unit}{extra} ({ratio})", flush=True)
 
     for size in sizes:
         figures = results[size]
+        line(f"scale.{size}.db_mb", figures.db_mb, base.db_mb, "MB")
+        line(f"scale.{size}.kb_per_open_case", figures.kb_per_case, base.kb_per_case, "KB")
+        line(f"scale.{size}.outbox_pending", figures.pending, base.pending, "rows")
         line(f"scale.{size}.start_s", figures.start_s, base.start_s, "s")
         line(f"scale.{size}.rss_mb", figures.rss_mb, base.rss_mb, "MB")
         line(f"scale.{size}.peak_rss_mb", figures.peak_rss_mb, base.peak_rss_mb, "MB")
@@ -213,4 +248,9 @@ def main(args: list[str]) -> int:
                     "s",
                     extra,
                 )
+        m, b = figures.morning, base.morning
+        line(f"scale.{size}.manager_morning.rows", m.rows, b.rows, "rows")
+        line(f"scale.{size}.manager_morning.render_ms", 1000 * m.render_s, 1000 * b.render_s, "ms")
+        line(f"scale.{size}.manager_morning.characters", m.characters, b.characters, "chars")
+        line(f"scale.{size}.manager_morning.messages", m.messages, b.messages, "messages")
     return 0

@@ -4,8 +4,10 @@ them sent.
 It wakes at least every `tick` seconds, at the next row's `due_at` when that is sooner, and at once when a
 handled update wrote rows (`poke`). Rows are claimed a few groups at a time (`IN_FLIGHT`) with
 `UPDATE ... RETURNING` under a lease, so the outbox is never loaded into memory and a crash repeats at most
-the messages in flight. Pacing keeps under 30 messages a second overall and 1 a second per chat (PTB's
-AIORateLimiter stays underneath as the backstop). RetryAfter moves the row's `due_at`; network errors and
+the messages in flight (a group's rows are capped at one message's worth: store.outbox.ROWS_PER_MESSAGE).
+Once each working day from the reminding hour it writes the managers' morning digests first. Pacing keeps
+under 30 messages a second overall and 1 a second per chat (PTB's AIORateLimiter stays underneath as the
+backstop). RetryAfter moves the row's `due_at`; network errors and
 5xx retry with backoff; 403 marks the person unreachable and tells their managers once.
 """
 
@@ -17,7 +19,7 @@ import logging
 import time
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
@@ -35,6 +37,7 @@ from handlers.reminders import Rendered, render
 from store import outbox
 from store.models import Person
 from store.outbox import OutboxRow
+from workflows.reminders import digest_day
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +136,7 @@ class OutboxSender:
         self._running = False
         self._again = False
         self.sent = 0
+        self._digest_day: date | None = None  # the day whose digests were last planned
 
     @property
     def db(self) -> Any:
@@ -156,6 +160,7 @@ class OutboxSender:
         Up to IN_FLIGHT groups are sending at any moment: when one finishes, the next is claimed.
         """
         await self.db.outbox.release_expired(self.services.clock())
+        await self._plan_digests()
         running: set[asyncio.Task[None]] = set()
         exhausted = False
         seen = outbox.WRITES
@@ -177,6 +182,15 @@ class OutboxSender:
             if until is not None and time.monotonic() > until:
                 await asyncio.gather(*running)
                 return True
+
+    async def _plan_digests(self) -> None:
+        """Once a working day, from its reminding hour: write the managers' morning digest rows (one per
+        manager with something overdue; store.outbox.plan_digests), then sent as any other row."""
+        now = self.services.clock()
+        day = digest_day(now, outbox.CONFIG.hours, outbox.CONFIG.calendar)
+        if day is not None and day != self._digest_day:
+            await self.db.outbox.plan_digests(now)
+            self._digest_day = day
 
     @staticmethod
     def _wrote_meanwhile(seen: int) -> bool:

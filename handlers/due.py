@@ -546,10 +546,15 @@ def _answer_text(
         if not chosen:
             return f"Nothing is left to do on {case_title(case)}."
         return deadline_answer(case, chosen[0], today, services.calendar, person.role)
+    kind = get_kind(case.kind)
     found = [d for d in timeline if d.key == key]
+    if found and kind.occurrence_of(key) == (key, 1):
+        # A repeating milestone (a monitoring visit for each compliance notice, 000 L1397-1399) asked by
+        # its plain name: each notice's, in order, not the first alone.
+        found += [d for d in timeline if d.key != key and kind.occurrence_of(d.key)[0] == key]
     if found:
-        return deadline_answer(case, found[0], today, services.calendar, person.role)
-    labels = {m.key: m.label for m in get_kind(case.kind).milestones}
+        return "\n\n".join(deadline_answer(case, d, today, services.calendar, person.role) for d in found)
+    labels = {m.key: m.label for m in kind.milestones}
     return (
         f"There is no {escape(labels.get(key, key).lower())} deadline for {case_title(case)} as things "
         "stand: it applies only after a particular outcome (for example an inadequate judgement)."

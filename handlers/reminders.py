@@ -19,19 +19,21 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
-from handlers.render import button_text, case_title, relative, rule_line, when
+from handlers.render import button_text, case_title, kind_name, relative, rule_line, when
 from handlers.timeline import hidden
 from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
 from store.setting_programme import OVERDUE_TEMPLATE, overdue_count
+from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
 from workflows.kinds import get_kind
-from workflows.reminders import PROVIDER_COMMENTS, Lead
+from workflows.reminders import DIGEST_INSPECTORS, PROVIDER_COMMENTS, Lead
 
-#: Button data: "rem:done:<row>", "rem:did:<row>:today|yesterday", "rem:snooze:<row>", "rem:open:<ref>".
+#: Button data: "rem:done:<row>", "rem:did:<row>:today|yesterday", "rem:snooze:<row>", "rem:open:<ref>",
+#: "rem:list:open|over" (the digest's lists).
 _PREFIX = "rem"
 #: A row sent this long after it was due (and could go) is marked late: the bot was offline.
 LATE_AFTER = timedelta(minutes=15)
@@ -103,6 +105,8 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
         from handlers.request_copies import render_edit
 
         return await render_edit(services, person, rows, now)
+    if rows and rows[0].kind == "digest":
+        return await render_digest(services, person, rows, now)
     out = Rendered()
     today = now.astimezone(services.zone).date()
     cases: dict[int, Case | None] = {}
@@ -112,6 +116,7 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
     lines_by_case: dict[int | None, list[str]] = {}
     done_rows: list[tuple[OutboxRow, Deadline]] = []
     late = False
+    used = 0
 
     def drop(reason: str, row: OutboxRow) -> None:
         out.drop.setdefault(reason, []).append(row.id)
@@ -126,6 +131,10 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
             drop("not_relevant", row)
             continue
         text, deadline = line
+        used += len(text) + 1
+        if out.send and used > _BUDGET:
+            out.later.append(row.id)  # past one message's worth: the next message says it
+            continue
         out.send.append(row.id)
         late = late or (row.kind in ("remind", "digest") and _is_late(row, now))
         lines_by_case.setdefault(row.case_id, []).append(text)
@@ -135,12 +144,7 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
         return out
     first = next(r for r in rows if r.id in out.send)
     parts: list[str] = []
-    if first.kind == "digest":
-        parts.append("<b>Overdue on your cases this morning:</b>")
-        for case_id, lines in lines_by_case.items():
-            found = cases.get(case_id) if case_id is not None else None
-            parts += ["", case_title(found), *lines] if found else ["", *lines]
-    elif first.template == "remind":
+    if first.template == "remind":
         found = cases.get(first.case_id) if first.case_id is not None else None
         parts += [f"Reminder for <b>{case_title(found) if found else ''}</b>:", *lines_by_case[first.case_id]]
     else:
@@ -242,6 +246,110 @@ async def _line(
     return None
 
 
+# ---------------------------------------------------------------- the managers' morning digest
+
+#: Telegram's limit on a message's text, and what the per-row messages above keep within (a title, the
+#: late note and the HTML besides).
+MESSAGE_LIMIT = 4096
+_BUDGET = 3700
+#: Names in the digest are cut to this many characters (a setting's name may have 200): its size is
+#: bounded by the number of kinds, DIGEST_INSPECTORS and DIGEST_URGENT, never by the number of cases.
+_DIGEST_NAME = 60
+#: The digest's buttons: "rem:list:open" (/cases overdue) and "rem:list:over" (every overdue deadline).
+_DIGEST_LISTS = ("open", "over")
+
+
+def _clip(text: str, limit: int = _DIGEST_NAME) -> str:
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def digest_text(morning: outbox.Morning, today: date, calendar: WorkingCalendar) -> str:
+    """A manager's morning in one message: how many deadlines are overdue, by kind and by inspector, and
+    the most overdue by name; within Telegram's limit however many cases there are."""
+    lines = [
+        f"<b>Good morning: {_plural(morning.total, 'deadline')} overdue on "
+        f"{_plural(morning.cases, 'case')} of yours.</b>",
+        "",
+        "<b>By kind of inspection</b>",
+        *(f"• {kind_name(kind)}: {count}" for kind, count in morning.by_kind),
+        "",
+        "<b>By inspector</b>",
+    ]
+    named = [(name, count) for name, count in morning.by_inspector if name is not None]
+    lines += [f"• {_clip(name)}: {count}" for name, count in named[:DIGEST_INSPECTORS]]
+    others = named[DIGEST_INSPECTORS:]
+    if others:
+        lines.append(f"• {_plural(len(others), 'other inspector')}: {sum(count for _, count in others)}")
+    unassigned = sum(count for name, count in morning.by_inspector if name is None)
+    if unassigned:
+        lines.append(f"• no inspector: {unassigned}")
+    lines += ["", "<b>Most overdue</b>"]
+    for item in morning.urgent:
+        d = item.deadline
+        lines.append(
+            f"• <b>#{item.ref} {_clip(item.setting_name)}</b>: {_clip(d.label, 80)}, due {escape(when(d))} "
+            f"({relative(d.last_day, today, calendar)})"
+        )
+    lines += ["", "Record what was done with /record, or open a case with /case."]
+    return "\n".join(lines)
+
+
+def digest_buttons() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Cases with something overdue", callback_data=f"{_PREFIX}:list:open")],
+            [InlineKeyboardButton("Every overdue deadline", callback_data=f"{_PREFIX}:list:over")],
+        ]
+    )
+
+
+async def render_digest(
+    services: Services, person: Person, rows: Sequence[OutboxRow], now: datetime
+) -> Rendered:
+    """A manager's morning digest, one message for the group (`batch` "digest"): what is overdue on
+    their cases now (`store.outbox.plan_digests`, `morning`; a day's row and any earlier day's that could
+    not go) and the line on settings overdue for inspection (store.setting_programme). A part with nothing
+    left to say, or a person no longer a manager, sends nothing. A row of the digest as it was once
+    written (one per overdue milestone, template "remind") is dropped: the digest counts its deadline."""
+    out = Rendered()
+    today = now.astimezone(services.zone).date()
+    legacy = [r.id for r in rows if r.template == "remind"]
+    if legacy:
+        out.drop["digest_replaced"] = legacy
+    current = [r for r in rows if r.template != "remind"]
+    if current and person.role is not Role.MANAGER:
+        out.drop["not_manager"] = [r.id for r in current]
+        return out
+    mine = [r.id for r in current if r.template == "digest"]
+    blocks: list[str] = []
+    if mine:
+        morning = await services.db.outbox.morning(person.id, today)
+        if morning.total:
+            out.send += mine
+            out.markup = digest_buttons()
+            blocks.append(digest_text(morning, today, services.calendar))
+        else:
+            out.drop["nothing_overdue"] = mine
+    lines: list[str] = []
+    for row in current:
+        if row.template == "digest":
+            continue
+        line = await _line(services, person, row, None, today, now)  # the programme's line
+        if line is None:
+            out.drop.setdefault("not_relevant", []).append(row.id)
+        else:
+            out.send.append(row.id)
+            lines.append(line[0])
+    if lines:
+        blocks.append("\n".join(lines if blocks else ["<b>Good morning.</b>", *lines]))
+    out.text = "\n\n".join(blocks)
+    return out
+
+
 def _buttons(
     person: Person,
     first: OutboxRow,
@@ -254,7 +362,7 @@ def _buttons(
             [InlineKeyboardButton(button_text(f"Done: {d.label}"), callback_data=f"{_PREFIX}:done:{r.id}")]
             for r, d in done_rows[:_DONE_BUTTONS]
         ]
-    if first.kind in ("remind", "digest"):
+    if first.kind == "remind":
         rows.append([InlineKeyboardButton("Snooze", callback_data=f"{_PREFIX}:snooze:{first.id}")])
     opened = [c for c in cases.values() if c is not None][:5]
     rows += [
@@ -295,6 +403,27 @@ async def _pressed_row(
     return person, parts, row, case
 
 
+async def list_pressed(update: Update, context: InspectContext) -> None:
+    """A digest's list button: the first page of `/cases overdue` (or of every overdue deadline) as a new
+    message, so the digest stays; its own Next / Previous page in place (handlers/lists.py)."""
+    from handlers import lists
+    from store.lists import CaseFilter
+
+    found = await _pressed(update, context)
+    if found is None:
+        return
+    person, parts = found
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if parts[2] == "open":
+        narrow = CaseFilter(overdue=True)
+        spec = lists.ListSpec("open", narrow)
+        await lists.send(update, context, person, spec, await lists.narrowed_title(context, narrow))
+    else:
+        await lists.send(update, context, person, lists.ListSpec("over"))
+
+
 async def done_pressed(update: Update, context: InspectContext) -> None:
     """Done: ask which day it happened (today by default); checked again on the answer."""
     pressed = await _pressed_row(update, context)
@@ -322,9 +451,11 @@ async def done_pressed(update: Update, context: InspectContext) -> None:
 
 
 async def did_pressed(update: Update, context: InspectContext) -> None:
-    """Record the reminder's milestone on the day pressed (the store checks who may)."""
+    """Record the reminder's milestone on the day pressed (the store checks who may), through the same
+    checks as /record: what is possible but odd (a final report before the comments deadline,
+    workflows.recording.record_warnings) is asked first, with /record's Yes / No buttons."""
     from handlers.people import drop_buttons
-    from handlers.record import apply
+    from handlers.record import apply, ask_first
 
     pressed = await _pressed_row(update, context)
     if pressed is None:
@@ -332,7 +463,14 @@ async def did_pressed(update: Update, context: InspectContext) -> None:
     person, parts, row, case = pressed
     await drop_buttons(update)
     day = context.services.today() - timedelta(days=1 if parts[3] == "yesterday" else 0)
-    _, text = await apply(context, person, case.ref, str(row.params.get("key")), day.isoformat())
+    key = str(row.params.get("key"))
+    asked = await ask_first(context, person, case.ref, key, day.isoformat())
+    if asked is not None:
+        text, markup = asked
+        assert update.effective_message is not None
+        await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
+        return
+    _, text = await apply(context, person, case.ref, key, day.isoformat())
     await reply(update, text)
 
 
@@ -399,6 +537,13 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
                 None if concealed else (case_title(case), _timeline(case, services)) if case else ("", {})
             )
             refs += [case.ref] if case and not concealed else []
+        if row.kind == "digest":
+            local = row.due_at.astimezone(context.services.zone)
+            lines.append(
+                f"• {format_date(local.date())}, {format_time(local.time())}: "
+                "your morning digest of what is overdue"
+            )
+            continue
         found = cases.get(row.case_id or 0, ("", {}))
         if found is None:
             continue
@@ -508,4 +653,5 @@ def handlers() -> list[Handler]:
         CallbackQueryHandler(did_pressed, pattern=rf"^{_PREFIX}:did:[0-9]{{1,12}}:(today|yesterday)$"),
         CallbackQueryHandler(snooze_pressed, pattern=rf"^{_PREFIX}:snooze:[0-9]{{1,12}}$"),
         CallbackQueryHandler(open_pressed, pattern=rf"^{_PREFIX}:open:[0-9]{{1,9}}$"),
+        CallbackQueryHandler(list_pressed, pattern=rf"^{_PREFIX}:list:({'|'.join(_DIGEST_LISTS)})$"),
     ]

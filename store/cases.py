@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,10 +30,11 @@ from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
 from workflows.access import can_create_case, settings_of
-from workflows.deadlines import LONDON
+from workflows.deadlines import CaseDates
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, event_keys, single_individual_matters
-from workflows.recording import check_outcome, check_record
+from workflows.recording import check_outcome, check_record, check_steps_follow_visit
+from workflows.rules import InspectionKind
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -314,22 +316,35 @@ class CaseRepository:
         """Forget a recorded day (recorded by mistake); the trail keeps what it was."""
         async with self._db.transaction() as conn:
             row = await guard.editable_case(conn, actor, ref)
-            _check_open(row)
-            before = await self._event(conn, row["id"], key)
-            if before is None:
-                return await build_case(conn, row)
-            consistency.check_without_event(await build_case(conn, row), key)
-            await conn.execute("DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key))
-            await audit.record(
-                conn,
-                self._db.now(),
-                actor,
-                "case.event",
-                ref,
-                {"key": key, "day": before},
-                {"key": key, "day": None},
-            )
-            return await self._changed(conn, ref, actor)
+            return await self.clear_event_on(conn, actor, row, key)
+
+    async def clear_event_on(
+        self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row, key: str
+    ) -> Case:
+        """`clear_event` inside the caller's transaction (an approved deferral clears the abandoned visit's
+        recorded start and end with the new planned days), on a case row whose access the caller checked."""
+        ref = row["ref"]
+        _check_open(row)
+        before = await self._event(conn, row["id"], key)
+        if before is None:
+            return await build_case(conn, row)
+        case = await build_case(conn, row)
+        consistency.check_without_event(case, key)
+        dates = consistency.case_dates(case)
+        self._check_steps(
+            KINDS[row["kind"]], replace(dates, records={k: v for k, v in dates.records.items() if k != key})
+        )
+        await conn.execute("DELETE FROM case_events WHERE case_id = ? AND key = ?", (row["id"], key))
+        await audit.record(
+            conn,
+            self._db.now(),
+            actor,
+            "case.event",
+            ref,
+            {"key": key, "day": before},
+            {"key": key, "day": None},
+        )
+        return await self._changed(conn, ref, actor)
 
     async def set_outcome(
         self, actor: Person, ref: int, *, judgement: str | None = None, concerns: bool | None = None
@@ -379,7 +394,9 @@ class CaseRepository:
         _check_open(row)
         before = {"planned_start": row["planned_start"], "planned_end": row["planned_end"]}
         after = {"planned_start": opt_day_text(start), "planned_end": opt_day_text(end)}
-        consistency.check_planned(await build_case(conn, row), start, end)
+        case = await build_case(conn, row)
+        consistency.check_planned(case, start, end)
+        self._check_steps(KINDS[row["kind"]], replace(consistency.case_dates(case), start=start, end=end))
         return await self._update(conn, actor, row["ref"], "case.planned", before, after)
 
     async def close(
@@ -545,6 +562,11 @@ class CaseRepository:
             case = await build_case(conn, row)
             if entry.action == "case.event":
                 key, day = str(before["key"]), before.get("day")
+                dates = consistency.case_dates(case)
+                records = {k: v for k, v in dates.records.items() if k != key}
+                if day is not None:
+                    records[key] = day_from_text(str(day))
+                self._check_steps(KINDS[row["kind"]], replace(dates, records=records))
                 if day is None:
                     consistency.check_without_event(case, key)
                     await conn.execute(
@@ -576,9 +598,13 @@ class CaseRepository:
                 await derived.judgement_changed(conn, undone[0], case.judgement, self._db.now())
             return undone
 
+    def _check_steps(self, kind: InspectionKind, dates: CaseDates) -> None:
+        """Refused (InvalidInput) when `dates` would leave a step recorded after the visit before it."""
+        _refuse(check_steps_follow_visit, kind, dates, self._today(), self._db.calendar)
+
     def _today(self) -> date:
-        """Today in England, which recorded dates are compared with."""
-        return self._db.now().astimezone(LONDON).date()
+        """Today in the one configured zone (INSPECTBOT_TZ), which recorded dates are compared with."""
+        return outbox.CONFIG.hours.local(self._db.now()).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
         """Put someone on the case in their own role; a provider only on a case of one of their settings.

@@ -23,7 +23,9 @@ import aiosqlite
 from store import deadlines, guard
 from store.codec import time_from_text, time_to_text
 from store.consistency import case_dates
+from store.deadlines import deadline_from_row
 from store.errors import InvalidInput
+from store.lists import _missed_on
 from store.models import Case, Person, Role
 from store.reads import first_row
 from workflows import visit
@@ -32,7 +34,14 @@ from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, Deadline
 from workflows.errors import TimelineError
 from workflows.kinds import get_kind
-from workflows.reminders import Hours, Recipient, notices, wanted_reminders
+from workflows.reminders import (
+    DIGEST_URGENT,
+    Hours,
+    Recipient,
+    digest_day,
+    notices,
+    wanted_reminders,
+)
 from workflows.rules import Actor, Condition
 
 if TYPE_CHECKING:
@@ -218,7 +227,7 @@ async def reconcile(
             conn, "case_id = ? AND kind IN ('remind', 'digest', 'notice')", (case.id,), "case_closed"
         )
         return
-    people, managers = await _recipients(conn, case)
+    people, _ = await _recipients(conn, case)  # managers: their morning digest (`plan_digests`)
     # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
     # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
     hidden = hides_visit(
@@ -236,7 +245,7 @@ async def reconcile(
         )
     wanted = {
         w.dedup(case.id): w
-        for w in wanted_reminders(after, people, managers, now, hours, calendar, hidden_from_provider=hidden)
+        for w in wanted_reminders(after, people, now, hours, calendar, hidden_from_provider=hidden)
     }
     existing = {
         r["dedup"]: r
@@ -271,8 +280,8 @@ async def reconcile(
             dedup,
             want.person_id,
             case.id,
-            "digest" if want.digest else "remind",
-            "digest" if want.digest else f"case:{case.id}",
+            "remind",
+            f"case:{case.id}",
             "remind",
             json.dumps(
                 {"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()}, sort_keys=True
@@ -524,6 +533,47 @@ def sendable_kinds(now: datetime, config: ReminderConfig | None = None) -> tuple
     return tuple(kinds)
 
 
+#: Rows of one (person, batch) group a claim takes at most: what one message says at most (a reminder
+#: line with its rule is about 250 characters; Telegram takes 4,096). The rest go in the next message.
+ROWS_PER_MESSAGE = 12
+
+#: `d.*`'s case and setting for the digest's most overdue deadlines.
+_URGENT_JOIN = " JOIN cases c ON c.id = d.case_id JOIN settings s ON s.id = c.setting_id WHERE "
+
+
+def _managed_by(manager: str, case: str = "d.case_id") -> str:
+    """Case `case` (an SQL expression) is one of manager `manager`'s (a column or `?`): they are a manager
+    member of it, or it has no manager member who can be told (`_recipients`)."""
+    return (
+        f"(EXISTS (SELECT 1 FROM case_members mm WHERE mm.case_id = {case} AND mm.person_id = {manager}"
+        f" AND mm.role = 'manager') OR NOT EXISTS (SELECT 1 FROM case_members mm JOIN people pm"
+        f" ON pm.id = mm.person_id WHERE mm.case_id = {case} AND mm.role = 'manager' AND pm.active = 1"
+        " AND pm.unreachable_at IS NULL))"
+    )
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """One missed deadline a digest names."""
+
+    ref: int
+    setting_name: str
+    deadline: Deadline
+
+
+@dataclass(frozen=True)
+class Morning:
+    """A manager's morning digest: missed deadlines in all, on how many cases, by kind (kind id, count,
+    most first) and by inspector (name or None for a case with none, count; a deadline of a case with two
+    inspectors counts for each), and the most overdue."""
+
+    total: int
+    cases: int
+    by_kind: list[tuple[str, int]]
+    by_inspector: list[tuple[str | None, int]]
+    urgent: list[Overdue]
+
+
 @dataclass(frozen=True)
 class Status:
     pending: int
@@ -553,25 +603,120 @@ class OutboxRepository:
             )
             return cursor.rowcount
 
-    async def claim(self, now: datetime, groups: int, lease: timedelta) -> list[OutboxRow]:
-        """Take up to `groups` (person, batch) groups of due rows that may go now, under a lease."""
+    async def claim(
+        self, now: datetime, groups: int, lease: timedelta, per_group: int = ROWS_PER_MESSAGE
+    ) -> list[OutboxRow]:
+        """Take up to `groups` (person, batch) groups of due rows that may go now, under a lease: at most
+        `per_group` rows of each, the earliest (one message's worth; the rest go in the next claim)."""
         kinds = sendable_kinds(now)
         marks = ", ".join("?" for _ in kinds)
         now_text = time_to_text(now)
+        due = f"state = 'pending' AND due_at <= ? AND kind IN ({marks})"
         async with self._db.transaction(counted=False) as conn:
             rows = [
                 _row(r)
                 for r in await conn.execute_fetchall(
-                    f"UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1"
-                    f" WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks})"
-                    f" AND (person_id, batch) IN (SELECT person_id, batch FROM outbox"
-                    f"  WHERE state = 'pending' AND due_at <= ? AND kind IN ({marks})"
-                    " ORDER BY due_at LIMIT ?)"
+                    "UPDATE outbox SET state = 'sending', lease_until = ?, attempts = attempts + 1"
+                    f" WHERE {due} AND id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
+                    "  (PARTITION BY person_id, batch ORDER BY due_at, id) AS n FROM outbox"
+                    f"  WHERE {due} AND (person_id, batch) IN (SELECT person_id, batch FROM outbox"
+                    f"   WHERE {due} ORDER BY due_at LIMIT ?)) WHERE n <= ?)"
                     f" RETURNING {_ROW_COLUMNS}",
-                    (time_to_text(now + lease), now_text, *kinds, now_text, *kinds, groups),
+                    (
+                        time_to_text(now + lease),
+                        *(value for _ in range(3) for value in (now_text, *kinds)),
+                        groups,
+                        per_group,
+                    ),
                 )
             ]
         return sorted(rows, key=lambda r: (r.due_at, r.id))
+
+    async def plan_digests(self, now: datetime) -> int:
+        """Write today's morning digest row for each active, reachable manager with something of their
+        cases overdue (`workflows.reminders.digest_day`): one row per manager per morning, whatever the
+        number of overdue deadlines, rendered when sent from what is overdue then (`morning`). Rows of
+        the digest as it was once written (a row per manager per overdue milestone) that are still
+        waiting are cancelled: today's digest counts them. Idempotent; returns the rows added."""
+        hours, calendar = CONFIG.hours, CONFIG.calendar
+        day = digest_day(now, hours, calendar)
+        if day is None:
+            return 0
+        missed, missed_params = _missed_on(day)
+        mine = _managed_by("p.id")
+        async with self._db.transaction(counted=False) as conn:
+            await _cancel(conn, "kind = 'digest' AND template = 'remind'", (), "digest_replaced")
+            cursor = await conn.execute(
+                "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at,"
+                " created_at) SELECT 'digest:' || p.id || ':' || ?, p.id, NULL, 'digest', 'digest', 'digest',"
+                " ?, ?, ? FROM people p WHERE p.role = 'manager' AND p.active = 1"
+                " AND p.unreachable_at IS NULL"
+                " AND EXISTS (SELECT 1 FROM case_deadlines d WHERE d.case_open = 1 AND d.recorded IS NULL"
+                f" AND d.due_at < ? AND {missed} AND {mine}) ORDER BY p.id ON CONFLICT (dedup) DO NOTHING",
+                (
+                    day.isoformat(),
+                    json.dumps({"day": day.isoformat()}),
+                    time_to_text(hours.morning(day)),
+                    time_to_text(now),
+                    day.isoformat(),
+                    *missed_params,
+                ),
+            )
+            if cursor.rowcount:
+                _wrote()
+            return max(0, cursor.rowcount)
+
+    async def morning(self, person_id: int, today: date, urgent: int = DIGEST_URGENT) -> Morning:
+        """What a manager's morning digest says: the missed deadlines of their cases (those they are a
+        manager member of, and those with no manager member) counted by kind and by inspector, and the
+        `urgent` most overdue by name. Two queries over the pending deadlines' index, however many
+        cases exist (bench/morning.py)."""
+        missed, missed_params = _missed_on(today)
+        overdue = (
+            "FROM case_deadlines d WHERE d.case_open = 1 AND d.recorded IS NULL AND d.due_at < ?"
+            f" AND {missed}"
+        )
+        args = [today.isoformat(), *missed_params]
+        async with self._db.reading() as conn:
+            # The missed deadlines are read from the pending index and counted by case first, so the
+            # manager's rule, the kind and the inspectors are looked up once per case, not per deadline.
+            counts = await conn.execute_fetchall(
+                f"WITH o AS MATERIALIZED (SELECT d.case_id {overdue}),"
+                " per AS MATERIALIZED (SELECT case_id, COUNT(*) AS n FROM o GROUP BY case_id),"
+                f" m AS MATERIALIZED (SELECT case_id, n FROM per WHERE {_managed_by('?', 'per.case_id')})"
+                " SELECT 'all' AS what, NULL AS name, SUM(n) AS n, COUNT(*) AS cases FROM m"
+                " UNION ALL SELECT 'kind', c.kind, SUM(m.n), COUNT(*)"
+                "  FROM m JOIN cases c ON c.id = m.case_id GROUP BY c.kind"
+                " UNION ALL SELECT 'inspector', p.display_name, SUM(m.n), COUNT(*) FROM m"
+                "  LEFT JOIN case_members cm ON cm.case_id = m.case_id AND cm.role = 'inspector'"
+                "  LEFT JOIN people p ON p.id = cm.person_id GROUP BY cm.person_id",
+                (*args, person_id),
+            )
+            rows = await conn.execute_fetchall(
+                "SELECT c.ref, c.kind, s.name AS setting_name, d.* "
+                + overdue.replace(" WHERE ", _URGENT_JOIN, 1)
+                + f" AND {_managed_by('?')} ORDER BY d.due_at, c.ref, d.position LIMIT ?",
+                (*args, person_id, urgent),
+            )
+        total, cases = 0, 0
+        by_kind: list[tuple[str, int]] = []
+        by_inspector: list[tuple[str | None, int]] = []
+        for r in counts:
+            if r["what"] == "all":
+                total, cases = int(r["n"] or 0), int(r["cases"])
+            elif r["what"] == "kind":
+                by_kind.append((str(r["name"]), int(r["n"])))
+            else:
+                by_inspector.append((None if r["name"] is None else str(r["name"]), int(r["n"])))
+        return Morning(
+            total=total,
+            cases=cases,
+            by_kind=sorted(by_kind, key=lambda k: (-k[1], k[0])),
+            by_inspector=sorted(by_inspector, key=lambda i: (i[0] is None, -i[1], i[0] or "")),
+            urgent=[
+                Overdue(int(r["ref"]), str(r["setting_name"]), deadline_from_row(r["kind"], r)) for r in rows
+            ],
+        )
 
     async def next_due(self) -> datetime | None:
         async with self._db.reading() as conn:
@@ -848,7 +993,7 @@ class OutboxRepository:
                 f"SELECT {_ROW_COLUMNS}, dedup, message_id FROM outbox WHERE id = ? AND person_id = ?",
                 (row_id, person.id),
             )
-            if first is None or first["kind"] not in ("remind", "digest") or first["state"] != "sent":
+            if first is None or first["kind"] != "remind" or first["state"] != "sent":  # a digest: tomorrow's
                 raise InvalidInput("That reminder can't be snoozed any more.")
             rows = list(
                 await conn.execute_fetchall(

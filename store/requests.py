@@ -29,10 +29,10 @@ from store.reads import first_row
 from workflows import survey
 from workflows.access import Scope, Subject, is_operator, settings_of
 from workflows.actions import PARTY_BY_ROLE
-from workflows.deadlines import LONDON
 from workflows.flows import (
     NEW,
     Apply,
+    ClearRecord,
     NotYours,
     Outcome,
     Party,
@@ -513,7 +513,8 @@ class RequestRepository:
         situation = Situation(
             kind=KINDS[case.kind],
             dates=case_dates(case),
-            today=self._db.now().astimezone(LONDON).date(),
+            # The one configured zone (INSPECTBOT_TZ), as the chat's "today" (handlers.context.Services).
+            today=outbox.CONFIG.hours.local(self._db.now()).date(),
             calendar=self._db.calendar,  # the bot's, with its closures
         )
         try:
@@ -535,6 +536,8 @@ class RequestRepository:
             assert current is not None
             if isinstance(effect, SetPlanned):
                 case = await cases.set_planned_on(conn, actor, current, effect.start, effect.end)
+            elif isinstance(effect, ClearRecord):
+                case = await cases.clear_event_on(conn, actor, current, effect.key)
             elif isinstance(effect, RecordDate):
                 if effect.only_if_absent and effect.key in case.events:
                     continue

@@ -174,7 +174,8 @@ def test_inspector_notifies_by_the_notice_the_kind_requires() -> None:
     assert by == date(2026, 3, 9)
     on_the_day = _by_key(available(_situation(by, kind="asa-full"), Party.INSPECTOR, 2))
     assert on_the_day["notify"] == Action("notify", "notify the provider", "/notify 2", by, False)
-    assert "notice" not in on_the_day["record"].what  # notifying records the notice
+    # Notifying records the notice, and the report steps wait for the end of the visit: nothing to record.
+    assert "record" not in on_the_day, on_the_day
     short = _by_key(available(_situation(by + timedelta(days=1), kind="asa-full"), Party.INSPECTOR, 2))
     assert short["notify"].late
     told = [Waiting(notification.MACHINE.kind, ())]

@@ -122,3 +122,26 @@ async def test_a_date_taken_out_of_the_question_is_read_again_without_it(
 
     assert len(chat.replies) == 1 and chat.replies[0].startswith(expected + "\n\n(I answered from the dates")
     assert calls == Counter({"parse_question": 2, "visible_timeline": 1})
+
+
+async def test_the_monitoring_visit_question_answers_each_compliance_notices_visit(
+    db: Database, clock: Clock
+) -> None:
+    """Two compliance notices, two monitoring visits (000 L1397-1399): "when is the monitoring visit?"
+    answers both, in the order of the notices, not the first alone (issue 18 loose end 6)."""
+    context, inspector, case = await _world(db, clock)
+    await db.cases.record_event(inspector, case.ref, "end", date(2026, 5, 19))
+    await db.cases.record_event(inspector, case.ref, "compliance_date", date(2026, 6, 15))
+    await db.cases.record_event(inspector, case.ref, "compliance_date", date(2026, 7, 20))
+    case = await db.cases.get(inspector, case.ref)
+    first = due._answer_text(context, inspector, case, "compliance_visit")
+    chat = _Chat(f"when is the monitoring visit for #{case.ref}?", telegram_id=2)
+
+    await due.question(chat.update, context)
+
+    assert len(chat.replies) == 1, chat.replies
+    answer = chat.replies[0]
+    assert "Monitoring visit to check the compliance notice" in answer, answer
+    assert "Monitoring visit to check compliance notice 2" in answer, answer
+    assert answer.index("compliance notice 2") > answer.index("the compliance notice"), answer
+    assert answer == first  # the button for the milestone answers the same

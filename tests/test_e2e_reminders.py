@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import signal
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 from bot.localapi import FakeBotApi
 from bot.outbox import IN_FLIGHT
 from tests.botprocess import BotProcess
+from tests.e2e_helpers import MANAGER, typed
 from tests.outbox_world import NOW, write_burst
 
 PEOPLE = 500
@@ -70,3 +72,49 @@ def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twi
     assert not others, others
     assert "Traceback" not in bot.log_text() and "update failed" not in bot.log_text()
     api.assert_no_internal_errors()
+
+
+def test_a_managers_morning_is_one_message_with_buttons_to_the_overdue_lists(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """A case opened by a manager in January, nothing recorded: on the working morning of the test clock
+    the manager gets one digest of what is overdue (no manager member on the case: every manager's), and
+    its button sends `/cases overdue`'s first page as a new message, leaving the digest as it was."""
+    clock = tmp_path / "clock.txt"
+    clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
+    bot = BotProcess(
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
+        INSPECTBOT_OUTBOX_TICK="1",
+    )
+    manager = api.user(MANAGER, "Mia", started=True)
+    try:
+        bot.start()
+        created = manager.ask(
+            f'/newcase ch-full "Oak House" {typed(date(2026, 1, 12))}',
+            lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text,
+        )
+        if "is set up" not in created.text:
+            manager.press_and_wait("Set it up", lambda m: "is set up" in m.text)
+        bot.stop()  # today's digests were planned at the first pass, before the case: tomorrow's would
+        bot.start()  # come; a restart plans today's again
+        digest = api.chat(MANAGER).wait_for(lambda m: "Good morning:" in m.text, timeout=20)
+        assert "overdue on 1 case of yours" in digest.text and "#1 Oak House" in digest.text
+        assert "no inspector:" in digest.text and "Children's home" in digest.text
+        listed = manager.press_and_wait(
+            "Cases with something overdue",
+            lambda m: "Open cases with something overdue (1)" in m.text,
+            message=digest,
+        )
+        assert listed.message_id != digest.message_id
+        assert api.chat(MANAGER).message(digest.message_id).text == digest.text  # the digest stays
+        digests = "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"
+        assert bot.query(digests) == [(1,)]  # one row for the manager this morning, not one per milestone
+    finally:
+        if bot.proc is not None:
+            bot.stop()
+    bot.assert_healthy()

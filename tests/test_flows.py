@@ -16,6 +16,7 @@ from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates
 from workflows.flows import (
     NEW,
+    ClearRecord,
     Flow,
     NotYours,
     Party,
@@ -676,3 +677,25 @@ def test_no_sequence_of_events_reaches_an_undefined_state(
             continue
         assert state in machine.states
         assert (state in machine.final) == (not any(machine.events(state, p) for p in Party))
+
+
+def test_an_approval_abandons_the_visit_it_defers() -> None:
+    """A home deferred after inspectors arrive (deferral-policy.md section 2): the recorded start (and any
+    recorded end, a COVID-19 visit's call) is cleared before the new planned days are set, so the visit
+    begins on its new first day (visit.begins), not on the recorded one."""
+    home = Situation(
+        KINDS["ch-full"],
+        CaseDates(date(2026, 3, 17), date(2026, 3, 18), records={"start": date(2026, 3, 17)}),
+        date(2026, 3, 17),
+        CAL,
+    )
+    approved = deferral.FLOW.apply("requested", "approve", M, {"start": "2026-04-14"}, {}, home)
+    assert approved.effects == (ClearRecord("start"), SetPlanned(date(2026, 4, 14), date(2026, 4, 15)))
+    covid = Situation(
+        KINDS["covid-assurance"],
+        CaseDates(date(2026, 3, 17), None, records={"notification": date(2026, 3, 16)}),
+        date(2026, 3, 16),
+        CAL,
+    )
+    called = deferral.FLOW.apply("requested", "approve", M, {"start": "2026-04-14"}, {}, covid)
+    assert called.effects == (ClearRecord("notification"), SetPlanned(date(2026, 4, 14), None))

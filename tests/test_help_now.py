@@ -34,10 +34,16 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
         refs.append(case.ref)
     context = _context(db, clock)
 
+    # Once every visit has ended (the last on 1 September), each has a report step to record; before, none
+    # (a report step is not offered before its visit ends: /record would refuse it).
+    assert "/record" not in await doable_now(context, inspector)
+    opened = clock.now
+    clock.now = datetime(2026, 9, 2, 9, 0, tzinfo=UTC)
     text = await doable_now(context, inspector)
     shown = [ref for ref in refs if f"(/record {ref})" in text]
     assert shown == refs[:LIMIT]  # the soonest ten
     assert "(2 more open cases not shown here: see them all, soonest first, with /cases.)" in text
+    clock.now = opened
 
     # A request waiting on the furthest case puts it on the manager's list.
     last = refs[-1]

@@ -12,6 +12,7 @@ import pytest
 from bot.app import build_application, prune
 from bot.settings import Settings, load_settings
 from handlers.context import InspectContext
+from store import outbox
 from store.codec import time_to_text
 from store.database import Database
 from store.errors import InviteInvalid
@@ -62,6 +63,19 @@ async def test_prune_runs_at_start_and_nightly_with_the_periods_as_settings(
     await db.cases.close(boss, closed_case.ref)
     async with db.reading() as conn:
         ids = {int(r[1]): int(r[0]) for r in await conn.execute_fetchall("SELECT id, ref FROM cases")}
+    async with db.transaction(counted=False) as conn:  # a row still waiting (a manager gets no reminder
+        await outbox.enqueue(  # rows of a case they are not on: their morning digest counts its deadlines)
+            conn,
+            db.now(),
+            dedup="remind:waiting",
+            person_id=boss.id,
+            case_id=ids[open_case.ref],
+            kind="remind",
+            batch="b",
+            template="remind",
+            params={},
+            due_at=db.now() + timedelta(days=365),
+        )
     pending = await _count(db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'")  # the planner's
     await _outbox_row(db, "remind:open", boss.id, ids[open_case.ref], "remind")
     await _outbox_row(db, "remind:closed", boss.id, ids[closed_case.ref], "remind")

@@ -21,6 +21,7 @@ from workflows.recording import (
     after_visit,
     check_outcome,
     check_record,
+    check_steps_follow_visit,
     open_at_close,
     record_warnings,
 )
@@ -209,3 +210,32 @@ def test_closing_as_completed_names_the_steps_still_open() -> None:
     assert "complaint_window" not in still and "return_visit" not in still  # windows and Ofsted's visits
     done = {d.key: date(2026, 4, 1) for d in open_at_close(kind, dates(), CAL)}
     assert open_at_close(kind, dates(**done), CAL) == []
+
+
+def test_the_visit_cant_move_after_the_steps_recorded_after_it() -> None:
+    """The draft (recorded 10 March, after the visit of 3-4 March) pins the visit: planned days moved later,
+    or a visit that would not have ended, are refused (issue 18 loose end 3)."""
+    kind, today = KINDS["ch-full"], date(2026, 3, 20)
+    drafted = {"draft_report": date(2026, 3, 10)}
+    check_steps_follow_visit(kind, dates(**drafted), today, CAL)  # as recorded: fine
+    check_steps_follow_visit(kind, dates(date(2026, 3, 9), date(2026, 3, 10), **drafted), today, CAL)
+    with pytest.raises(RecordRefused, match="whose last on-site day would then be Tuesday 17 March 2026"):
+        check_steps_follow_visit(kind, dates(date(2026, 3, 16), date(2026, 3, 17), **drafted), today, CAL)
+    with pytest.raises(RecordRefused, match="which would then not have ended"):
+        check_steps_follow_visit(kind, dates(date(2026, 3, 23), None, **drafted), today, CAL)
+    complained = {"complaint": date(2026, 3, 5)}
+    with pytest.raises(RecordRefused, match="Formal complaint made is recorded on Thursday 5 March 2026"):
+        check_steps_follow_visit(kind, dates(date(2026, 3, 5), date(2026, 3, 6), **complained), today, CAL)
+
+
+def test_help_offers_a_report_step_only_once_it_can_be_recorded() -> None:
+    """/help's "What you can do now" names no report step while the visit is on: /record would refuse it
+    (issue 18 loose end 4). From the last on-site day (the feedback day) it is offered with its due date."""
+    during = available(sit("ch-full", TUESDAY), Party.INSPECTOR, 1)
+    assert [a for a in during if a.key == "record"] == [], during
+    last_day = [
+        a for a in available(sit("ch-full", date(2026, 3, 4)), Party.INSPECTOR, 1) if a.key == "record"
+    ]
+    assert [(a.what, a.last_day) for a in last_day] == [
+        ("record: inspection evidence and report submitted for quality assurance", date(2026, 3, 11))
+    ]

@@ -557,3 +557,35 @@ async def test_the_purge_clears_the_close_note_and_export_shows_the_reason(
     after = await db.export_case(other.ref)
     assert (after["case"]["close_reason"], after["case"]["close_note"]) == ("other", None)
     assert OTHER_NOTE not in json.dumps(after)
+
+
+async def test_the_visit_cant_move_past_the_steps_recorded_after_it(db: Database) -> None:
+    """Undoing or clearing a recorded end, or moving the planned days later (/edit, an approved deferral),
+    is refused, with the state unchanged, when a step recorded after the visit (the
+    draft: 18 working days after its end, 000 L1040) would then be dated before it (issue 18 loose end 3)."""
+    boss = await first_manager(db)
+    case = await db.cases.create(boss, "ch-full", "Oak House", START, END)
+    await db.cases.record_event(boss, case.ref, "draft_report", date(2026, 3, 10))
+    before = await audit_actions(db, boss, case.ref)
+    for change in (
+        db.cases.set_planned(boss, case.ref, date(2026, 3, 16), date(2026, 3, 17)),
+        db.cases.set_planned(boss, case.ref, date(2026, 7, 1), date(2026, 7, 2)),
+    ):
+        with pytest.raises(InvalidInput, match="Draft report sent to the provider is recorded on"):
+            await change
+    assert await audit_actions(db, boss, case.ref) == before
+    assert (await db.cases.get(boss, case.ref)).planned_start == START
+
+    # Recorded days outweigh the plan; with the end undone or cleared, the later plan is refused.
+    await db.cases.record_event(boss, case.ref, "start", START)
+    await db.cases.record_event(boss, case.ref, "end", END)
+    replan = await db.cases.set_planned(boss, case.ref, date(2026, 3, 16), date(2026, 3, 17))
+    assert replan.events["end"] == END
+    end = await db.cases.last_recorded(boss, case.ref)
+    assert end is not None and end.after == {"key": "end", "day": END.isoformat()}
+    with pytest.raises(InvalidInput, match="whose last on-site day would then be Tuesday 17 March 2026"):
+        await db.cases.undo(boss, case.ref, end.id)
+    with pytest.raises(InvalidInput, match="Undo or correct draft report sent to the provider first"):
+        await db.cases.clear_event(boss, case.ref, "end")
+    kept = {"draft_report": date(2026, 3, 10), "start": START, "end": END}
+    assert (await db.cases.get(boss, case.ref)).events == kept

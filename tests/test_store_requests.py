@@ -7,16 +7,17 @@ import asyncio
 import json
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite.core
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from store import changes, guard
+from store import changes, guard, outbox
 from store.consistency import CALENDAR, case_dates
 from store.database import Database
 from store.errors import InvalidInput, NotFound, PermissionDenied, StoreError
@@ -27,6 +28,7 @@ from workflows.changes import ChangeKind, diff
 from workflows.deadlines import compute_timeline
 from workflows.flows import NEW, Party, Refused, party_of
 from workflows.kinds import KINDS
+from workflows.reminders import Hours
 from workflows.request_kinds import FLOWS
 
 # The clock starts on Monday 1 June 2026.
@@ -430,3 +432,19 @@ async def test_the_cases_waiting_for_each_person_are_found_in_one_query_as_waiti
     assert await db.requests.waiting_cases(w.boss, limit=1) == ([w.finished], 2)  # the oldest request first
     await db.cases.close(w.boss, w.finished)
     assert await db.requests.waiting_cases(w.boss) == ([w.future], 1)  # closed cases wait for nobody
+
+
+async def test_today_is_the_configured_zones_not_londons(db: Database, clock: Clock) -> None:
+    """A request's "today" is the configured zone's (INSPECTBOT_TZ), as the chat's (issue 18 loose end 5):
+    at 00:30 on Tuesday 2 June in London it is still Monday 1 June in New York."""
+    w = await build(db)
+    clock.now = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
+    outbox.configure(outbox.ReminderConfig(hours=Hours(ZoneInfo("America/New_York"))))
+    try:
+        asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+        assert asked.request.payload["asked_on"] == "2026-06-01"
+        # Recording too: a complaint made on 2 June is in the future in New York (store/cases.py).
+        with pytest.raises(InvalidInput, match="in the future"):
+            await db.cases.record_event(w.boss, w.finished, "complaint", date(2026, 6, 2))
+    finally:
+        outbox.configure(outbox.ReminderConfig())

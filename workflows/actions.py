@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from workflows import case_review, comments, complaints, deferral, notification, survey
+from workflows import case_review, comments, complaints, deferral, notification, recording, survey
 from workflows.access import Role
 from workflows.flows import Party, Situation
 from workflows.reminders import REMINDED_ACTORS
@@ -109,14 +109,18 @@ def _inspector(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> li
         by = situation.calendar.add_working_days(situation.first_day(), -required)
         found.append(Action("notify", "notify the provider", f"/notify {ref}", by, today > by))
     # The next thing the inspector records: their own steps and Ofsted's reports, which they chase (the
-    # notice is recorded by notifying, above).
+    # notice is recorded by notifying, above), if /record would take it today.
     chased = REMINDED_ACTORS[Role.INSPECTOR]
     skip = "" if notice is None else notice.milestone
     step = next(
         (
             d
             for d in situation.timeline()
-            if d.open_on(today) and d.recordable and d.actor in chased and d.key != skip
+            if d.open_on(today)
+            and d.recordable
+            and d.actor in chased
+            and d.key != skip
+            and _recordable_today(situation, d.key)
         ),
         None,
     )
@@ -124,6 +128,18 @@ def _inspector(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> li
         late = today > step.last_day
         found.append(Action("record", f"record: {step.label.lower()}", f"/record {ref}", step.last_day, late))
     return found
+
+
+def _recordable_today(situation: Situation, key: str) -> bool:
+    """Whether /record would take `key` today (`recording.check_record`): a report step is not offered
+    before the visit has ended, since recording it then is refused (steps in the order they happen)."""
+    try:
+        recording.check_record(
+            situation.kind, key, situation.today, situation.today, situation.dates, situation.calendar
+        )
+    except recording.RecordRefused:
+        return False
+    return True
 
 
 def _manager(situation: Situation, ref: int, waiting: Sequence[Waiting]) -> list[Action]:

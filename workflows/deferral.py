@@ -21,6 +21,8 @@ from workflows import visit
 from workflows.dates import format_date
 from workflows.flows import (
     NEW,
+    ClearRecord,
+    Effect,
     Flow,
     Machine,
     Move,
@@ -34,7 +36,7 @@ from workflows.flows import (
     date_field,
     text_field,
 )
-from workflows.rules import END, InspectionKind, Source
+from workflows.rules import END, START, InspectionKind, Source
 
 REQUESTED = "requested"
 APPROVED = "approved"
@@ -231,6 +233,17 @@ def refuse_if_too_late(situation: Situation) -> None:
     refuse_if_started(situation)
 
 
+def abandoned_records(situation: Situation) -> tuple[str, ...]:
+    """The recorded days of the visit a deferral abandons, end first: its start and end, and a COVID-19
+    visit's announcement call. A home is deferred after inspectors arrive (deferral-policy.md section 2),
+    so its start is often recorded; left in place, the recorded start would outweigh the new planned days
+    (`visit.begins`) and the provider would be shown the case as if the visit were still on."""
+    keys = [END, START]
+    if situation.kind.id in visit.ANNOUNCED_BY_CALL:
+        keys.append(visit.CALL)
+    return tuple(key for key in keys if key in situation.dates.records)
+
+
 def _apply(
     state: str, event: str, party: Party, data: Payload, payload: Payload, situation: Situation
 ) -> Outcome:
@@ -275,8 +288,10 @@ def _apply(
             # Only a new first day: the visit keeps its length in working days.
             length = situation.calendar.working_days_between(before.start, before.end)
             end = situation.calendar.add_working_days(start, length) if length else start
-        if (start, end) == (before.start, before.end):
+        abandoned = abandoned_records(situation)
+        if (start, end) == (before.start, before.end) and not abandoned:
             raise Refused("Those are the planned days already: give the new ones.")
+        effects: tuple[Effect, ...] = (*(ClearRecord(key) for key in abandoned), SetPlanned(start, end))
         return Outcome(
             target,
             {
@@ -286,7 +301,7 @@ def _apply(
                 "previous_start": None if before.start is None else before.start.isoformat(),
                 "previous_end": None if before.end is None else before.end.isoformat(),
             },
-            (SetPlanned(start, end),),
+            effects,
             tell=(Party.PROVIDER, Party.INSPECTOR, Party.MANAGER),
         )
     if event == DECLINE:

@@ -152,7 +152,15 @@ class RecordDate:
     only_if_absent: bool = False
 
 
-Effect = SetPlanned | RecordDate
+@dataclass(frozen=True)
+class ClearRecord:
+    """A recorded date is forgotten: an approved deferral abandons a visit that had started, so its
+    recorded start and end (and a COVID-19 visit's call) no longer say when the visit happens."""
+
+    key: str
+
+
+Effect = SetPlanned | RecordDate | ClearRecord
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,38 @@ def check_record(
     return item
 
 
+def check_steps_follow_visit(
+    kind: InspectionKind, dates: CaseDates, today: date, calendar: WorkingCalendar
+) -> None:
+    """Whether the case's days may become `dates` (a recorded end undone or cleared, the planned days moved
+    later by /edit or an approved deferral) with the steps recorded after the visit still after it;
+    RecordRefused with the reason if not.
+
+    The same rule as `check_record` (the draft, comments, final report... and a complaint come after the
+    visit: timelines.md "End of the inspection = the last on-site day", 000 L1040, 003 L852), checked from
+    the visit's side. Refused rather than asked: the state it would leave is one recording refuses, and the
+    fix is to correct the step first, so nothing is changed."""
+    later = after_visit(kind) | {COMPLAINT_MADE}
+    steps = sorted((day, key) for key, day in dates.records.items() if key in later)
+    if not steps:
+        return
+    day, key = steps[0]
+    item = recordable(kind, key)
+    label = item.label if item is not None else key
+    last = on_site_days(kind, dates, calendar)[1]
+    if not ended(kind, dates, today, calendar):
+        raise RecordRefused(
+            f"{label} is recorded on {format_date(day)} and comes after the visit, which would then not "
+            f"have ended (its last on-site day would be {format_date(last)}). Undo or correct "
+            f"{label.lower()} first."
+        )
+    if day < last:
+        raise RecordRefused(
+            f"{label} is recorded on {format_date(day)} and comes after the visit, whose last on-site day "
+            f"would then be {format_date(last)}. Undo or correct {label.lower()} first."
+        )
+
+
 def check_outcome(kind: InspectionKind, dates: CaseDates, today: date, calendar: WorkingCalendar) -> None:
     """A judgement or concerns only once the visit has ended: they are given at its feedback."""
     if not ended(kind, dates, today, calendar):

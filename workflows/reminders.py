@@ -7,7 +7,7 @@ knows about the database or Telegram.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -35,15 +35,15 @@ class Step:
 
     lead: Lead
     working_days: int
-    managers_too: bool = False  # the case's managers hear of it too (in their morning digest)
 
 
 #: Default: 2 working days before, on the morning it is due, and the working day after if nothing was
-#: recorded (that one also to the case's managers).
+#: recorded. Managers are not sent these: every missed deadline of their cases is counted in their
+#: morning digest instead (`digest_day`).
 DEFAULT_STEPS: tuple[Step, ...] = (
     Step(Lead.SOON, -2),
     Step(Lead.DUE, 0),
-    Step(Lead.OVERDUE, 1, managers_too=True),
+    Step(Lead.OVERDUE, 1),
 )
 
 #: Per milestone key, when it differs from DEFAULT_STEPS (an empty tuple: never reminded).
@@ -143,7 +143,6 @@ class Wanted:
     lead: Lead
     day: date  # the deadline's last day
     due_at: datetime  # when it goes (aware)
-    digest: bool  # a manager's overdue item, sent in their morning digest across cases
 
     def dedup(self, case_id: int) -> str:
         return f"remind:{case_id}:{self.key}:{self.person_id}:{self.day.isoformat()}:{self.lead.value}"
@@ -187,7 +186,6 @@ def told(people: Sequence[Recipient], hidden_from_provider: bool) -> list[Recipi
 def wanted_reminders(
     timeline: Sequence[Deadline],
     people: Sequence[Recipient],
-    managers: Iterable[int],
     now: datetime,
     hours: Hours,
     calendar: WorkingCalendar,
@@ -196,8 +194,8 @@ def wanted_reminders(
 ) -> list[Wanted]:
     """Every reminder the case should have now. One whose time has passed is wanted at once (the next
     reminding moment) if its deadline has not passed; once it has, only the overdue one is. While the
-    visit is hidden from the provider, they are reminded of nothing (`told`)."""
-    managers = tuple(managers)
+    visit is hidden from the provider, they are reminded of nothing (`told`). Managers who do not own a
+    deadline hear of it only in their morning digest (`digest_day`), not row by row here."""
     people = told(people, hidden_from_provider)
     wanted: list[Wanted] = []
     for deadline in timeline:
@@ -219,15 +217,24 @@ def wanted_reminders(
                 at = hours.next_reminding(now, calendar)
             for person in people:
                 if not person.muted and reminds(person.role, deadline):
-                    wanted.append(
-                        Wanted(person.person_id, deadline.key, step.lead, deadline.last_day, at, False)
-                    )
-            if step.managers_too:
-                owners = {p.person_id for p in people if reminds(p.role, deadline)}
-                for manager in managers:
-                    if manager not in owners:
-                        wanted.append(Wanted(manager, deadline.key, step.lead, deadline.last_day, at, True))
+                    wanted.append(Wanted(person.person_id, deadline.key, step.lead, deadline.last_day, at))
     return wanted
+
+
+#: The managers' morning digest: one message per manager per working morning that something of their
+#: cases is overdue (missed: recordable, not recorded, its last day before today, as `/cases overdue`
+#: counts it), saying how many by kind and by inspector and naming the most overdue. Their cases are
+#: those they are a manager member of, and those with no manager member (every manager hears of those).
+#: Most overdue deadlines named by the digest, and inspectors counted by name before "and N others".
+DIGEST_URGENT = 5
+DIGEST_INSPECTORS = 8
+
+
+def digest_day(now: datetime, hours: Hours, calendar: WorkingCalendar) -> date | None:
+    """The working day whose morning digest may be written now: today from its reminding hour until the
+    quiet hours (a digest names what is overdue *today*, so a missed morning is not caught up later);
+    None outside those hours and on days that are not working days."""
+    return hours.local(now).date() if hours.reminding(now, calendar) else None
 
 
 @dataclass(frozen=True)
