@@ -49,7 +49,7 @@ def _add_inspector_reminder(db: Path, provider_tid: int) -> None:
         del setting
 
 
-def _final_report_reminder_now(bot: BotProcess) -> None:
+def _final_report_reminder_now(bot: InProcessBot) -> None:
     """The inspector's "due soon" reminder of the final report, planned for later, brought forward to now
     while the bot runs (the sender keeps only the reminders the case wants)."""
     with sqlite3.connect(bot.db) as conn:
