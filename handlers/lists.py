@@ -118,6 +118,19 @@ def describe(first: date, last: date, today: date) -> str:
     return f"from {span}"
 
 
+def describe_without_days(first: date, last: date, today: date) -> str:
+    """The same span for a provider, naming no day: a day named back could be a planned day of a visit
+    kept from them (workflows.audience); each line of the list carries its own date anyway."""
+    if first == last:
+        return {today: "today", today + timedelta(days=1): "tomorrow"}.get(
+            first, "on the day you asked about"
+        )
+    month_end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if last == month_end and first.month == last.month and first.year == last.year:
+        return f"in {last:%B %Y}"
+    return "in the days you asked about"
+
+
 def closed_because(case: Case | CaseRef) -> str:
     """'closed on Monday 30 November 2026: entered by mistake'."""
     reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
@@ -214,9 +227,10 @@ async def render(
             if rows.total and offset >= rows.total:
                 offset = (rows.total - 1) // PAGE_SIZE * PAGE_SIZE
                 rows = await lists.due_between(person, today, first, last, offset)
+            said = (describe_without_days if person.role is Role.PROVIDER else describe)(first, last, today)
             if not rows.total:
-                return f"Nothing is due {describe(first, last, today)}.", None
-            header = f"Due {describe(first, last, today)} ({rows.total}):"
+                return f"Nothing is due {said}.", None
+            header = f"Due {said} ({rows.total}):"
         else:
             week = 0 if spec.name == "wk0" else 1
             first, last = week_window(today, week)

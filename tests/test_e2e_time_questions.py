@@ -26,6 +26,7 @@ from tests.e2e_helpers import (
     expected,
     invite_code,
     join,
+    typed,
 )
 from tests.inprocess import InProcessBot
 from workflows.dates import format_date
@@ -225,3 +226,8 @@ def test_a_providers_period_list_names_no_day_of_a_visit_kept_from_them(
     assert format_date(oak["draft_report"].due) in staff  # the staff see it
     told = provider.ask("what's due in January?", lambda m: "January 2027" in m.text).text
     assert "Oak Lodge" not in told and format_date(oak["draft_report"].due) not in told, told
+    # Nor the span's own days, one of which could be a day counted from the visit: the month in words.
+    assert told == "Nothing is due in January 2027.", told
+    asked_day = typed(oak["draft_report"].due)
+    on_day = provider.ask(f"what's due on {asked_day}?", lambda m: "Nothing is due" in m.text).text
+    assert on_day == "Nothing is due on the day you asked about.", on_day
