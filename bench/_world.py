@@ -36,6 +36,7 @@ from tests.botprocess import BotProcess
 from tests.fakebotapi import FakeBotApi
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON, CaseDates, compute_timeline
+from workflows.errors import TimelineError
 from workflows.kinds import KINDS
 
 #: The schema the rows below are written for; the bot's own migrations take it from there.
@@ -196,9 +197,15 @@ def build(
         done = [("start", start), ("end", end)] if end < now_day else []
         recordable = {rule.key for rule in kind.milestones if rule.recordable}
         done += [(d.key, d.due) for d in timeline if d.key in recordable and d.due < now_day]
-        for key, day in done:
-            if rng.random() < recorded:
-                event_rows.append((ref, key, day.isoformat(), stamp(day)))
+        kept = [(key, day) for key, day in done if rng.random() < recorded]
+        try:
+            dates = CaseDates(start=start, end=None, records=dict(kept), judgement=judgement, concerns=concerns)
+            compute_timeline(kind, dates, calendar)
+        except TimelineError:
+            # A step whose rule dates it before the event it counts from (la-sif's named weekdays) is
+            # refused when recorded on its own day: left unrecorded, the rest of the world unchanged.
+            kept = [(key, day) for key, day in kept if day >= start or key in ("start", "end")]
+        event_rows += [(ref, key, day.isoformat(), stamp(day)) for key, day in kept]
 
     conn = sqlite3.connect(path, isolation_level=None)
     try:

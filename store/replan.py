@@ -100,8 +100,7 @@ async def replan(db: Database) -> Replanned | None:
         cases: list[int] = []
         if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
             cases = await _cases_whose_deadlines_moved(conn)
-            for case_id in cases:
-                await outbox.reconcile_case(conn, case_id, now)
+            await outbox.reconcile_many(conn, cases, now)
         await _record(conn, wanted, now)
     return Replanned(moved, cancelled, len(cases), was)
 
