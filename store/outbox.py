@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -281,7 +282,26 @@ _EXISTING_COLUMNS = "id, case_id, dedup, state, due_at, person_id, template"
 
 
 def _basis_from_text(text: str) -> list[Deadline]:
-    return [_deadline_from_json(d) for d in json.loads(text)]
+    return list(_parsed_basis(text))
+
+
+@lru_cache(maxsize=4_096)
+def _parsed_basis(text: str) -> tuple[Deadline, ...]:
+    """A stored basis read back: many cases share one (same kind, same dates), so each text is parsed once
+    (a `Deadline` is frozen: sharing it is safe)."""
+    return tuple(_deadline_from_json(d) for d in json.loads(text))
+
+
+@lru_cache(maxsize=4_096)
+def _basis_text(after: tuple[Deadline, ...]) -> str:
+    """The basis stored for a timeline (written once per distinct timeline, as `_parsed_basis` reads)."""
+    return json.dumps([_deadline_to_json(d) for d in after])
+
+
+@lru_cache(maxsize=65_536)
+def _params_text(key: str, lead: str, day: date) -> str:
+    """A reminder row's parameters (the same few thousand for every case of a programme)."""
+    return json.dumps({"key": key, "lead": lead, "day": day.isoformat()}, sort_keys=True)
 
 
 async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], now: datetime) -> int:
@@ -298,10 +318,11 @@ async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], no
         )
     ]
     done = 0
+    seen: dict[tuple[Any, ...], Deadline] = {}
     for first in range(0, len(case_ids), BATCH):
         batch = json.dumps(list(case_ids[first : first + BATCH]))
         writes = _Writes()
-        for read in await _read_many(conn, batch, every_manager):
+        for read in await _read_many(conn, batch, every_manager, seen):
             _decide(read, now, None, writes)
             done += 1
         await _write(conn, writes)
@@ -312,8 +333,12 @@ async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], no
 BATCH = 2_000
 
 
-async def _read_many(conn: aiosqlite.Connection, batch: str, every_manager: list[int]) -> list[_Read]:
-    """What `reconcile` reads, for the cases whose ids are the JSON array `batch`, in six queries."""
+async def _read_many(
+    conn: aiosqlite.Connection, batch: str, every_manager: list[int], seen: dict[tuple[Any, ...], Deadline]
+) -> list[_Read]:
+    """What `reconcile` reads, for the cases whose ids are the JSON array `batch`, in six queries. A
+    stored deadline row is made a `Deadline` once (`seen`, by its columns but its case's): many cases
+    share their dates."""
     among = "IN (SELECT value FROM json_each(?))"
     cases = await conn.execute_fetchall(
         "SELECT id, kind, status, planned_start, planned_end, judgement, concerns, single_individual"
@@ -337,7 +362,11 @@ async def _read_many(conn: aiosqlite.Connection, batch: str, every_manager: list
         " ORDER BY d.case_id, d.position",
         (batch,),
     ):
-        timelines.setdefault(r["case_id"], []).append(deadlines.deadline_from_row(r["kind"], r))
+        values = tuple(r)  # kind, case_id, then the deadline's columns
+        known = seen.get((values[0], *values[2:]))
+        if known is None:
+            known = seen[(values[0], *values[2:])] = deadlines.deadline_from_row(values[0], r)
+        timelines.setdefault(values[1], []).append(known)
     people: dict[int, list[Recipient]] = {}
     for r in await conn.execute_fetchall(
         "SELECT m.case_id, m.person_id, m.role, mu.person_id IS NOT NULL AS muted FROM case_members m"
@@ -391,7 +420,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
     its existing rows, and the notices of what moved (`workflows.reminders`)."""
     hours, calendar = CONFIG.hours, CONFIG.calendar
     case_id, after = read.case_id, read.after
-    writes.basis.append((case_id, json.dumps([_deadline_to_json(d) for d in after])))
+    writes.basis.append((case_id, _basis_text(tuple(after))))
     if read.status != "open":
         writes.closed.append((case_id,))
         return
@@ -431,9 +460,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
             "digest" if want.digest else "remind",
             "digest" if want.digest else f"case:{case_id}",
             "remind",
-            json.dumps(
-                {"key": want.key, "lead": want.lead.value, "day": want.day.isoformat()}, sort_keys=True
-            ),
+            _params_text(want.key, want.lead.value, want.day),
             time_to_text(want.due_at),
             created,
         )
