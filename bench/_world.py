@@ -199,7 +199,9 @@ def build(
         done += [(d.key, d.due) for d in timeline if d.key in recordable and d.due < now_day]
         kept = [(key, day) for key, day in done if rng.random() < recorded]
         try:
-            dates = CaseDates(start=start, end=None, records=dict(kept), judgement=judgement, concerns=concerns)
+            dates = CaseDates(
+                start=start, end=None, records=dict(kept), judgement=judgement, concerns=concerns
+            )
             compute_timeline(kind, dates, calendar)
         except TimelineError:
             # A step whose rule dates it before the event it counts from (la-sif's named weekdays) is
