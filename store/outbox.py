@@ -299,6 +299,12 @@ def _basis_text(after: tuple[Deadline, ...]) -> str:
     return json.dumps([_deadline_to_json(d) for d in after])
 
 
+@lru_cache(maxsize=4_096)
+def _moment_text(moment: datetime) -> str:
+    """`time_to_text` of a reminder's moment: a few mornings for thousands of rows."""
+    return time_to_text(moment)
+
+
 @lru_cache(maxsize=65_536)
 def _params_text(key: str, lead: str, day: date) -> str:
     """A reminder row's parameters (the same few thousand for every case of a programme)."""
@@ -471,8 +477,8 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
         if want is None:
             if row.state == "pending":
                 writes.cancel.append((row.id,))
-        elif row.state == "cancelled" or row.due_at != time_to_text(want.due_at):
-            writes.reinstate.append((time_to_text(want.due_at), row.id))
+        elif row.state == "cancelled" or row.due_at != _moment_text(want.due_at):
+            writes.reinstate.append((_moment_text(want.due_at), row.id))
     created = time_to_text(now)
     writes.added += [
         (
@@ -483,7 +489,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
             "digest" if want.digest else f"case:{case_id}",
             "remind",
             _params_text(want.key, want.lead.value, want.day),
-            time_to_text(want.due_at),
+            _moment_text(want.due_at),
             created,
         )
         for dedup, want in wanted.items()
