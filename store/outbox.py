@@ -11,7 +11,6 @@ Rows hold a template key and its parameters, never text: a renamed case reads ri
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import AsyncIterator, Sequence
@@ -324,36 +323,15 @@ async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], no
             " ORDER BY id"
         )
     ]
-    seen: dict[tuple[Any, ...], Deadline] = {}
-    batches = [json.dumps(list(case_ids[i : i + BATCH])) for i in range(0, len(case_ids), BATCH)]
-    # Pipelined: while this batch is decided (Python, in this thread), the database's thread writes the
-    # one before and reads the next (SQLite lets go of the interpreter while it works). The batches are
-    # other cases' rows, so the order their statements interleave in changes nothing.
-    flying: list[asyncio.Future[Any]] = []
     done = 0
-    try:
-        reads = await _read_many(conn, batches[0], every_manager, seen) if batches else []
-        writing: asyncio.Future[None] | None = None
-        for n in range(len(batches)):
-            reading = None
-            if n + 1 < len(batches):
-                reading = asyncio.ensure_future(_read_many(conn, batches[n + 1], every_manager, seen))
-                flying.append(reading)
-            writes = _Writes()
-            for read in reads:
-                _decide(read, now, None, writes)
-            done += len(reads)
-            if writing is not None:
-                await writing
-            writing = asyncio.ensure_future(_write(conn, writes))
-            flying.append(writing)
-            reads = await reading if reading is not None else []
-        if writing is not None:
-            await writing
-    finally:
-        for future in flying:  # only when something failed: its error is the one raised
-            future.cancel()
-        await asyncio.gather(*flying, return_exceptions=True)
+    seen: dict[tuple[Any, ...], Deadline] = {}
+    for first in range(0, len(case_ids), BATCH):
+        batch = json.dumps(list(case_ids[first : first + BATCH]))
+        writes = _Writes()
+        for read in await _read_many(conn, batch, every_manager, seen):
+            _decide(read, now, None, writes)
+            done += 1
+        await _write(conn, writes)
     return done
 
 
