@@ -193,14 +193,16 @@ def build(
         recordable = {rule.key for rule in kind.milestones if rule.recordable}
         done += [(d.key, d.due) for d in timeline if d.key in recordable and d.due < now_day]
         kept = [(key, day) for key, day in done if rng.random() < recorded]
-        dates = CaseDates(start=start, end=None, records=dict(kept), judgement=judgement, concerns=concerns)
         try:
+            dates = CaseDates(
+                start=start, end=None, records=dict(kept), judgement=judgement, concerns=concerns
+            )
             compute_timeline(kind, dates, calendar)
         except TimelineError:
-            # A kind with fixed fieldwork weekdays (la-sif) can date a milestone before the day it counts
-            # from; the store refuses such records, so this case keeps only its on-site days.
-            kept = [(key, day) for key, day in kept if key in ("start", "end")]
-        event_rows.extend((ref, key, day.isoformat(), stamp(day)) for key, day in kept)
+            # A step whose rule dates it before the event it counts from (la-sif's named weekdays) is
+            # refused when recorded on its own day: left unrecorded, the rest of the world unchanged.
+            kept = [(key, day) for key, day in kept if day >= start or key in ("start", "end")]
+        event_rows += [(ref, key, day.isoformat(), stamp(day)) for key, day in kept]
 
     conn = sqlite3.connect(path, isolation_level=None)
     try:

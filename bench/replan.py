@@ -8,8 +8,10 @@ cost). Then, in the bot's process as at its start:
 - `replan.hour_s`: INSPECTBOT_REMIND_AT changed to 11:30: every waiting reminder and digest moved in one
   transaction. Target: under 30 s.
 - `replan.closure_s`: a closure added on the next working day (the open cases re-dated first, as at the
-  bot's start: `replan.recalendar_s`), then the reminders re-planned: the cases whose deadlines moved are
-  reconciled in full, the others moved in bulk.
+  bot's start: `replan.recalendar_s`, writing only the cases whose dates changed), then the reminders
+  re-planned: the cases whose deadlines moved are reconciled in full in batches
+  (`store.outbox.reconcile_many`), the others' rows moved in bulk. Target for the two together (the
+  start-up path of a closure change): under 30 s.
 
 Run it once: it writes a database of a few GB in a temporary folder and takes several minutes.
 """
@@ -127,4 +129,11 @@ def main(args: list[str]) -> int:
     met = "met" if f["hour_s"] < TARGET_S else "NOT met"
     hour = f["hour_s"]
     print(f"replan: {cases:,.0f} open cases re-planned in {hour:.1f} s (target {TARGET_S:.0f} s): {met}")
+    if options.closure:
+        total = f["recalendar_s"] + f["closure_s"]
+        met = "met" if total < TARGET_S else "NOT met"
+        print(
+            f"replan: a closure's start-up path (re-dated, then re-planned) for {cases:,.0f} open cases"
+            f" in {total:.1f} s (target {TARGET_S:.0f} s): {met}"
+        )
     return 0

@@ -12,7 +12,8 @@ when it is reopened).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, time
 from typing import Any
 
@@ -34,6 +35,8 @@ _INSERT = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}, extended) VALUES ({
 _INSERT_BEFORE_8 = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}) VALUES ({', '.join('?' * 15)})"
 #: Cases worked out per batch when filling or re-dating many cases at once.
 BATCH = 2_000
+#: Distinct kinds and dates whose rows `refresh_many` keeps while it runs.
+SHAPES = 10_000
 
 
 def due_at_text(last_day: date, at: time | None) -> str:
@@ -128,13 +131,22 @@ async def refresh(conn: aiosqlite.Connection, case_id: int, calendar: WorkingCal
 
 
 async def refresh_many(
-    conn: aiosqlite.Connection, where: str, params: Iterable[Any], calendar: WorkingCalendar
+    conn: aiosqlite.Connection,
+    where: str,
+    params: Iterable[Any],
+    calendar: WorkingCalendar,
+    *,
+    changed_only: bool = False,
 ) -> int:
     """Work out again the rows of every case matching `where` (SQL over `cases`), in batches of BATCH
-    cases read with two queries each; inside the caller's transaction. Returns how many cases."""
+    cases read with two queries each; inside the caller's transaction. With `changed_only`, the stored
+    rows are read too and only the cases whose rows differ are written (a new closure moves some cases'
+    dates, not all of them). Each distinct set of dates is worked out once (`compute_timeline` is pure:
+    many cases share their kind and dates). Returns how many cases were written."""
     done = 0
     last_id = 0
     args = list(params)
+    timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
     current = await _has_column(conn, "cases", "single_individual")
     single = "single_individual" if current else "0 AS single_individual"
@@ -156,19 +168,36 @@ async def refresh_many(
             "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
         ):
             events.setdefault(case_id, {})[key] = day_from_text(day)
-        rows: list[tuple[Any, ...]] = []
+        wanted: dict[int, list[tuple[Any, ...]]] = {}
         for case in cases:
-            timeline = timeline_of(case, events.get(case["id"], {}), calendar)
-            rows += rows_of(case["id"], timeline, case["status"] == "open")
+            known = events.get(case["id"], {})
+            shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
+            if shape not in timelines:
+                if len(timelines) >= SHAPES:
+                    timelines.clear()  # bounded memory: a programme's cases come in start order
+                timeline = timeline_of(case, known, calendar)
+                timelines[shape] = [row[1:] for row in rows_of(0, timeline, case["status"] == "open")]
+            wanted[case["id"]] = [(case["id"], *row) for row in timelines[shape]]
         if not current:
-            rows = [row[:-1] for row in rows]  # no `extended` column yet
-        await conn.execute(
-            f"DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE id BETWEEN ? AND ?"
-            f" AND ({where}))",
-            (first, last_id, *args),
-        )
-        await conn.executemany(insert, rows)
-        done += len(cases)
+            wanted = {case_id: [row[:-1] for row in rows] for case_id, rows in wanted.items()}
+        if changed_only:
+            stored: dict[int, list[tuple[Any, ...]]] = {}
+            for row in await conn.execute_fetchall(
+                f"SELECT {_COLUMNS_BEFORE_8}, extended FROM case_deadlines WHERE case_id BETWEEN ? AND ?"
+                " ORDER BY case_id, position",
+                (first, last_id),
+            ):
+                stored.setdefault(row[0], []).append(tuple(row))
+            wanted = {case_id: rows for case_id, rows in wanted.items() if stored.get(case_id) != rows}
+            await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
+        else:
+            await conn.execute(
+                f"DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE id BETWEEN ? AND ?"
+                f" AND ({where}))",
+                (first, last_id, *args),
+            )
+        await conn.executemany(insert, [row for rows in wanted.values() for row in rows])
+        done += len(wanted)
 
 
 async def _has_column(conn: aiosqlite.Connection, table: str, column: str) -> bool:
@@ -202,6 +231,24 @@ async def stored_calendar(conn: aiosqlite.Connection) -> WorkingCalendar:
     return WorkingCalendar(date.fromisoformat(part) for part in text.split(",") if part)
 
 
+#: The page cache (KiB) while re-dating or re-planning many cases: the transaction rewrites rows all
+#: over the tables and their indexes, which SQLite's default of 2 MB keeps reading again and spilling to
+#: the log mid-transaction.
+CACHE_KIB = 256 * 1024
+
+
+@asynccontextmanager
+async def large_cache(conn: aiosqlite.Connection) -> AsyncIterator[None]:
+    """CACHE_KIB of page cache on `conn` while the block runs, then its own size again."""
+    row = await first_row(conn, "PRAGMA cache_size")
+    before = -2000 if row is None else int(row[0])
+    await conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+    try:
+        yield
+    finally:
+        await conn.execute(f"PRAGMA cache_size = {before}")
+
+
 async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
     """If the stored rows were worked out with other closures or other rules, work out the open cases'
     rows again with these (one transaction); returns how many cases were re-dated."""
@@ -211,7 +258,8 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
         return 0
     await conn.execute("BEGIN IMMEDIATE")
     try:
-        count = await refresh_many(conn, "status = 'open'", (), calendar)
+        async with large_cache(conn):
+            count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
         if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
             await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(

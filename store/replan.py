@@ -95,13 +95,13 @@ async def replan(db: Database) -> Replanned | None:
             return None
         if was == wanted:
             return None
-        moved, cancelled = await _retime(conn, config, now)
-        moved += await _retime_snoozes(conn, config, now, was)
-        cases: list[int] = []
-        if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
-            cases = await _cases_whose_deadlines_moved(conn)
-            for case_id in cases:
-                await outbox.reconcile_case(conn, case_id, now)
+        async with deadlines.large_cache(conn):
+            moved, cancelled = await _retime(conn, config, now)
+            moved += await _retime_snoozes(conn, config, now, was)
+            cases: list[int] = []
+            if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
+                cases = await _cases_whose_deadlines_moved(conn)
+                await outbox.reconcile_many(conn, cases, now)
         await _record(conn, wanted, now)
     return Replanned(moved, cancelled, len(cases), was)
 

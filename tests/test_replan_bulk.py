@@ -1,0 +1,167 @@
+"""A closure change re-plans in bulk (`outbox.reconcile_many`, `deadlines.recalendar` writing only the
+cases whose rows changed) exactly as reconciling each case would: the same outbox rows and the same bases,
+on a few hundred random cases (bench/_world.py: kinds, starts around today, recorded events, providers)
+with mutes, manager members, sent rows and unannounced visits put off again after they had begun (their
+provider's pending rows are cancelled as hidden).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+
+from bench._world import build, today
+from store import deadlines, outbox, replan
+from store.database import Database
+from workflows.calendar import WorkingCalendar
+from workflows.deadlines import LONDON
+from workflows.reminders import Hours
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def default_config() -> Iterator[None]:
+    yield
+    outbox.configure(outbox.ReminderConfig())
+
+
+def clock() -> datetime:
+    return NOW
+
+
+async def planned(path: Path, rng: random.Random) -> None:
+    """Every case reconciled case by case with the plain calendar, after some variety is added."""
+    calendar = WorkingCalendar()
+    outbox.configure(outbox.ReminderConfig(Hours(LONDON), calendar))
+    stamp = "2026-01-01T00:00:00+00:00"
+    async with await Database.open(path, clock=clock, calendar=calendar) as db:
+        async with db.transaction(counted=False) as conn:
+            cases = [int(r[0]) for r in await conn.execute_fetchall("SELECT id FROM cases ORDER BY id")]
+            members = [
+                tuple(r) for r in await conn.execute_fetchall("SELECT case_id, person_id FROM case_members")
+            ]
+            managers = [
+                int(r[0]) for r in await conn.execute_fetchall("SELECT id FROM people WHERE role = 'manager'")
+            ]
+            await conn.executemany(
+                "INSERT INTO reminder_mutes (person_id, case_id, at) VALUES (?, ?, ?)",
+                [(p, c, stamp) for c, p in rng.sample(members, len(members) // 10)],
+            )
+            await conn.executemany(
+                "INSERT INTO case_members (case_id, person_id, role, added_at) VALUES (?, ?, 'manager', ?)",
+                [(c, rng.choice(managers), stamp) for c in rng.sample(cases, len(cases) // 3)],
+            )
+            # Unannounced visits first planned as begun (their provider reminded), then put off again to
+            # their own start: re-dated, not yet reconciled.
+            put_off = {
+                int(r[0]): str(r[1])
+                for r in await conn.execute_fetchall(
+                    "SELECT c.id, c.planned_start FROM cases c"
+                    " WHERE c.kind IN ('ch-full', 'ch-assurance') AND c.planned_start > ?"
+                    " AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id)"
+                    " AND EXISTS (SELECT 1 FROM case_members m"
+                    "  WHERE m.case_id = c.id AND m.role = 'provider')",
+                    (today().isoformat(),),
+                )
+            }
+            assert len(put_off) > 5
+            begun = calendar.add_working_days(today(), -3).isoformat()
+            for case_id, start in put_off.items():
+                await conn.execute("UPDATE cases SET planned_start = ? WHERE id = ?", (begun, case_id))
+                await deadlines.refresh(conn, case_id, calendar)
+                await outbox.reconcile_case(conn, case_id, NOW)
+                await conn.execute("UPDATE cases SET planned_start = ? WHERE id = ?", (start, case_id))
+                await deadlines.refresh(conn, case_id, calendar)
+            for case_id in cases:
+                if case_id not in put_off:
+                    await outbox.reconcile_case(conn, case_id, NOW)
+            pending = [
+                int(r[0])
+                for r in await conn.execute_fetchall("SELECT id FROM outbox WHERE state = 'pending'")
+            ]
+            await conn.executemany(
+                "UPDATE outbox SET state = 'sent', sent_at = ? WHERE id = ?",
+                [(stamp, i) for i in rng.sample(pending, len(pending) // 10)],
+            )
+        assert await replan.replan(db) is None  # records what they were planned with
+
+
+async def each_case(conn: aiosqlite.Connection, case_ids: Sequence[int], now: datetime) -> int:
+    """The per-case path `reconcile_many` stands for."""
+    for case_id in case_ids:
+        await outbox.reconcile_case(conn, case_id, now)
+    return len(case_ids)
+
+
+_refresh_many = deadlines.refresh_many
+
+
+async def every_case(
+    conn: aiosqlite.Connection, where: str, params: Iterable[Any], calendar: WorkingCalendar, **_: bool
+) -> int:
+    """`deadlines.refresh_many` rewriting every case, changed or not."""
+    return await _refresh_many(conn, where, params, calendar)
+
+
+async def replanned_for_a_closure(path: Path) -> replan.Replanned | None:
+    """The bot's start with a closure on the next working day but one: re-dated, then re-planned."""
+    closed = WorkingCalendar([WorkingCalendar().next_working_day(today() + timedelta(days=2))])
+    async with await Database.open(path, clock=clock, calendar=closed) as db:
+        outbox.configure(outbox.ReminderConfig(Hours(LONDON), closed))
+        return await replan.replan(db)
+
+
+def contents(
+    path: Path,
+) -> tuple[dict[str, tuple[object, ...]], dict[int, str], dict[int, list[tuple[object, ...]]]]:
+    """The outbox by de-duplication key (row ids depend on the order rows were added), the bases, and the
+    stored deadlines."""
+    with sqlite3.connect(path) as conn:
+        rows = {
+            str(r[0]): tuple(r[1:])
+            for r in conn.execute(
+                "SELECT dedup, person_id, case_id, kind, batch, template, params, due_at, state, reason,"
+                " created_at, sent_at FROM outbox"
+            )
+        }
+        bases = {int(r[0]): str(r[1]) for r in conn.execute("SELECT case_id, deadlines FROM reminder_basis")}
+        stored: dict[int, list[tuple[object, ...]]] = {}
+        for r in conn.execute("SELECT * FROM case_deadlines ORDER BY case_id, position"):
+            stored.setdefault(int(r[0]), []).append(tuple(r))
+    return rows, bases, stored
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+async def test_a_closure_re_plans_in_bulk_as_case_by_case(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "world.sqlite3"
+    await asyncio.to_thread(build, path, 300, span_days=60, seed=seed)  # it runs its own loop
+    await planned(path, random.Random(seed))
+    copy = tmp_path / "each.sqlite3"
+    shutil.copy(path, copy)
+    bulk = await replanned_for_a_closure(path)
+    monkeypatch.setattr(outbox, "reconcile_many", each_case)
+    monkeypatch.setattr(deadlines, "refresh_many", every_case)
+    each = await replanned_for_a_closure(copy)
+    assert bulk is not None and each is not None
+    assert bulk.cases == each.cases > 50  # enough cases whose deadlines moved to mean something
+    before, after = contents(path), contents(copy)
+    assert before[1] == after[1] and before[2] == after[2]
+    assert before[0] == after[0]
+    states = {row[7] for row in before[0].values()}
+    reasons = {row[8] for row in before[0].values()}
+    templates = {row[4] for row in before[0].values()}
+    # What the comparison covered: sent rows kept, rows cancelled as no longer wanted and as hidden, notices.
+    assert {"pending", "sent", "cancelled"} <= states and {"not_wanted", "hidden"} <= reasons
+    assert {"remind", "moved"} <= templates
