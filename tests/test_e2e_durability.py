@@ -47,12 +47,17 @@ def _wait_all_answered(api: FakeBotApi, sent: dict[int, list[str]], timeout: flo
         time.sleep(0.2)
 
 
+#: Updates the bot stored and has not finished (bot/polling.py replays them at its next start).
+_WAITING = "SELECT count(*) FROM inbox WHERE done_at IS NULL"
+
+
 def test_200_messages_from_20_people_survive_five_sigkills(api: FakeBotApi, tmp_path: Path) -> None:
     seed = random.randrange(1_000_000)
     chance = random.Random(seed)
     start = typed(CALENDAR.add_working_days(today(), 3))
     bot = BotProcess(api, tmp_path, admins=tuple(PEOPLE)).start()
     sent: dict[int, list[str]] = {person: [] for person in PEOPLE}
+    interrupted = 0
     try:
         for round_no in range(ROUNDS):
             for n in range(PER_ROUND):
@@ -60,8 +65,13 @@ def test_200_messages_from_20_people_survive_five_sigkills(api: FakeBotApi, tmp_
                     name = _name(person, round_no * PER_ROUND + n)
                     api.user(person).send(f'/newcase ch-full "{name}" {start}')
                     sent[person].append(name)
-            time.sleep(chance.uniform(0.0, 0.8))  # the kill lands before, during or after the work
+            if round_no < ROUNDS - 1:
+                time.sleep(chance.uniform(0.0, 0.8))  # the kill lands before, during or after the work
+            else:  # the last kill lands while stored updates wait, so a replay is always tried
+                api.wait_until(lambda: bot.query(_WAITING) != [(0,)], timeout=30, what="updates stored")
             assert bot.stop(signal.SIGKILL) == -signal.SIGKILL
+            # Read with the process dead: what it had stored and not finished is replayed at the next start.
+            interrupted += bot.query(_WAITING) != [(0,)]
             bot.start()  # the lock died with the process: starts at once
         _wait_all_answered(api, sent)
     finally:
@@ -104,7 +114,9 @@ def test_200_messages_from_20_people_survive_five_sigkills(api: FakeBotApi, tmp_
         ]
         assert by_name == mine, f"seed {seed}: person {person}'s messages handled out of order"
     log = bot.log_text()
-    assert "left unhandled by the last run" in log  # the kills did interrupt work, which was replayed
+    # The kills did interrupt work (read from the database after each), and each time it was replayed.
+    assert interrupted >= 1, f"seed {seed}: no kill landed while updates waited"
+    assert log.count("left unhandled by the last run") >= interrupted, log[-3000:]
     assert "Traceback" not in log and "update failed" not in log, log[-3000:]
     assert not any("something went wrong" in m.text for p in PEOPLE for m in api.user(p).messages())
 
