@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -13,13 +12,14 @@ from pathlib import Path
 from types import TracebackType
 
 from bot.localapi import FakeBotApi
+from tests.bot_reads import BotReads
 
 #: The console script installed beside the interpreter running the tests.
 INSPECTBOT = str(Path(sys.executable).with_name("inspectbot"))
 _STARTS = count(1)  # numbers each start in this test process: its client tag is unique
 
 
-class BotProcess:
+class BotProcess(BotReads):
     """One bot process, restartable on the same database, with its log kept for assertions."""
 
     def __init__(self, api: FakeBotApi, workdir: Path, admins: tuple[int, ...] = (), **env: str) -> None:
@@ -90,27 +90,6 @@ class BotProcess:
     def restart(self, sig: int = signal.SIGTERM) -> None:
         self.stop(sig)
         self.start()
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
-        """Read the bot's database directly, to check what a conversation did or did not change."""
-        with sqlite3.connect(self.db) as conn:
-            return list(conn.execute(sql, args))
-
-    def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
-        """Everything a user could change: cases, events, members, people, invitations and the audit."""
-        tables = ["cases", "case_events", "case_members", "people", "settings", "invites", "audit"]
-        return {table: self.query(f"SELECT * FROM {table} ORDER BY 1") for table in tables}
-
-    def assert_healthy(self) -> None:
-        """No handler failed, and the bot never sent anything Telegram would have refused."""
-        log = self.log_text()
-        assert "Traceback" not in log and "update failed" not in log, log[-4000:]
-        self.api.assert_no_internal_errors()
-        refused = [str(call) for call in self.api.errors() if call.method != "getUpdates"]
-        assert not refused, refused
 
     def __enter__(self) -> BotProcess:
         return self.start()

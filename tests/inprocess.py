@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sqlite3
 import threading
 import time
 import traceback
@@ -28,6 +27,7 @@ from bot.app import StartupError, serve
 from bot.localapi import FakeBotApi
 from bot.settings import Settings, load_settings
 from store import outbox
+from tests.bot_reads import BotReads
 
 _STARTS = count(1)  # numbers each start in this test process: its client tag is unique
 #: Loggers of the test side (the fake Telegram and its server) kept out of the bot's log.
@@ -41,7 +41,7 @@ class _BotRecords(logging.Filter):
         return not any(record.name == name or record.name.startswith(f"{name}.") for name in _NOT_THE_BOT)
 
 
-class InProcessBot:
+class InProcessBot(BotReads):
     """One in-process bot, restartable on the same database, with its log kept for assertions: the same
     surface as `BotProcess` (start, stop, restart, log_text, query, snapshot, assert_healthy)."""
 
@@ -207,27 +207,6 @@ class InProcessBot:
         for logger, level in reversed(self._restore):
             logger.setLevel(level)
         self._restore = []
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
-        """Read the bot's database directly, to check what a conversation did or did not change."""
-        with sqlite3.connect(self.db) as conn:
-            return list(conn.execute(sql, args))
-
-    def snapshot(self) -> dict[str, list[tuple[object, ...]]]:
-        """Everything a user could change: cases, events, members, people, invitations and the audit."""
-        tables = ["cases", "case_events", "case_members", "people", "settings", "invites", "audit"]
-        return {table: self.query(f"SELECT * FROM {table} ORDER BY 1") for table in tables}
-
-    def assert_healthy(self) -> None:
-        """No handler failed, and the bot never sent anything Telegram would have refused."""
-        log = self.log_text()
-        assert "Traceback" not in log and "update failed" not in log, log[-4000:]
-        self.api.assert_no_internal_errors()
-        refused = [str(call) for call in self.api.errors() if call.method != "getUpdates"]
-        assert not refused, refused
 
     def __enter__(self) -> InProcessBot:
         return self.start()
