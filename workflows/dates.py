@@ -10,32 +10,42 @@ from workflows.errors import DateParseError
 #: The years a person may give a date in (workflows.calendar knows bank holidays a little beyond them).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
-_MONTHS: dict[str, int] = {}
-for _number, _name in enumerate(
-    (
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ),
-    start=1,
-):
-    _MONTHS[_name] = _number
-    _MONTHS[_name[:3]] = _number
-_MONTHS["sept"] = 9
+#: Month names, January first; the words a person types for them: full names, the usual short forms, "sept".
+MONTH_NAMES: tuple[str, ...] = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+MONTH_WORDS: dict[str, int] = (
+    {name: n for n, name in enumerate(MONTH_NAMES, start=1)}
+    | {name[:3]: n for n, name in enumerate(MONTH_NAMES, start=1)}
+    | {"sept": 9}
+)
+_MONTHS = MONTH_WORDS
 
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_WEEKDAY_NUMBERS = {name: i for i, name in enumerate(_WEEKDAYS)} | {
-    name[:3]: i for i, name in enumerate(_WEEKDAYS)
+#: Weekday names, Monday first (0, as date.weekday()); the words typed for them: full names and "mon".
+WEEKDAY_NAMES: tuple[str, ...] = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+WEEKDAY_WORDS: dict[str, int] = {name: i for i, name in enumerate(WEEKDAY_NAMES)} | {
+    name[:3]: i for i, name in enumerate(WEEKDAY_NAMES)
 }
+_WEEKDAY_NUMBERS = WEEKDAY_WORDS
 
 _RELATIVE = {"today": 0, "tomorrow": 1, "yesterday": -1}
 

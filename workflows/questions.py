@@ -31,7 +31,16 @@ from enum import StrEnum
 from functools import lru_cache
 
 from workflows.calendar import WorkingCalendar
-from workflows.dates import FIRST_YEAR, LAST_YEAR, find_date, format_date
+from workflows.dates import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    MONTH_NAMES,
+    MONTH_WORDS,
+    WEEKDAY_NAMES,
+    WEEKDAY_WORDS,
+    find_date,
+    format_date,
+)
 from workflows.errors import DateParseError
 
 
@@ -607,38 +616,9 @@ def _asks_how_to_complain(words: Sequence[str]) -> bool:
 # that is left is a day or two with no working day in it), and so is "next week". Spans that have begun run
 # from today: what was due before today and not done is "overdue", asked separately.
 
-MONTH_NAMES: tuple[str, ...] = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
-#: Month words a person types: full names, and the usual short forms ("sept" too).
-_MONTH_WORDS: dict[str, int] = (
-    {name: n for n, name in enumerate(MONTH_NAMES, start=1)}
-    | {name[:3]: n for n, name in enumerate(MONTH_NAMES, start=1)}
-    | {"sept": 9}
-)
-WEEKDAY_NAMES: tuple[str, ...] = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
-_WEEKDAY_WORDS: dict[str, int] = {name: n for n, name in enumerate(WEEKDAY_NAMES)} | {
-    name[:3]: n for n, name in enumerate(WEEKDAY_NAMES)
-}
+#: Month and weekday words, the same ones a typed date is read with (workflows.dates).
+_MONTH_WORDS = MONTH_WORDS
+_WEEKDAY_WORDS = WEEKDAY_WORDS
 #: Numbers people write as words in "the next two weeks".
 _NUMBER_WORDS: dict[str, int] = {
     word: n
