@@ -133,30 +133,25 @@ async def render(
     today = context.services.today()
     date_from, date_to, kind, due_before, title = _period(narrow, today)
     offset = max(0, offset - offset % PAGE_SIZE)
-    lines, total = await programme_page(
-        db,
-        person,
-        date_from=date_from,
-        date_to=date_to,
-        kind=kind,
-        due_before=due_before,
-        inspector_id=int(narrow.code[1:]) if narrow.code.startswith("i") else None,
-        limit=PAGE_SIZE,
-        offset=offset,
-    )
-    if total and offset >= total:  # the programme shrank since the button was made
-        offset = (total - 1) // PAGE_SIZE * PAGE_SIZE
-        lines, total = await programme_page(
+    inspector_id = int(narrow.code[1:]) if narrow.code.startswith("i") else None
+
+    async def page(at: int) -> tuple[list[ProgrammeLine], int]:
+        return await programme_page(
             db,
             person,
             date_from=date_from,
             date_to=date_to,
             kind=kind,
             due_before=due_before,
-            inspector_id=int(narrow.code[1:]) if narrow.code.startswith("i") else None,
+            inspector_id=inspector_id,
             limit=PAGE_SIZE,
-            offset=offset,
+            offset=at,
         )
+
+    lines, total = await page(offset)
+    if total and offset >= total:  # the programme shrank since the button was made
+        offset = (total - 1) // PAGE_SIZE * PAGE_SIZE
+        lines, total = await page(offset)
     if not total:
         return f"{title}: no setting.", None
     body = [line_text(line, today) for line in lines]
