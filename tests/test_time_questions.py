@@ -437,6 +437,13 @@ _TIME_WORDS = [
 ]
 
 
+def test_by_a_month_already_over_is_a_span_that_reads() -> None:
+    """Found by the property below: 'by march 2027' asked on 1 January 2028 gave a span ending before it
+    began. Like 'before', a month already over leaves today alone."""
+    asked = parse_question("by march 2027", today=date(2028, 1, 1), calendar=CALENDAR)
+    assert asked.period is not None and asked.period.first == asked.period.last == date(2028, 1, 1)
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     words=st.lists(st.sampled_from(_TIME_WORDS), max_size=12),

@@ -883,7 +883,9 @@ def _read_period(text: str, today: date, calendar: WorkingCalendar | None) -> Pe
         if prep in ("by", "until", "till", "through") or re.search(
             r"\bend\s+of\s*$", text[: match.start("month")]
         ):
-            return Period(today, period.last, f"by the end of {MONTH_NAMES[month - 1].title()} {chosen}")
+            # A month already over ("by March 2027" asked in 2028) is today alone, as "before" does.
+            last = max(today, period.last)
+            return Period(today, last, f"by the end of {MONTH_NAMES[month - 1].title()} {chosen}")
         if prep == "before":
             return Period(today, max(today, period.first - timedelta(days=1)), f"before {period.name[3:]}")
         return period
