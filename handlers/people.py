@@ -17,11 +17,11 @@ PRIVATE_ONLY = "I only work in a private chat. Open a chat with me directly to a
 
 
 async def current_person(update: Update, context: InspectContext) -> Person | None:
-    """The invited person behind this update, or None (and a polite refusal is sent)."""
-    user = update.effective_user
-    if user is None:
+    """The invited person behind this update (read once per update, see `InspectContext.person`), or None
+    (and a polite refusal is sent)."""
+    if update.effective_user is None:
         return None
-    person = await context.services.db.people.get_by_telegram_id(user.id)
+    person = context.person
     if person is None:
         await refuse_uninvited(update)
     return person

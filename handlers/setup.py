@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, TypeHandler, filters
 
 from handlers import (
     assign,
@@ -29,7 +29,7 @@ from handlers import (
     start,
     survey,
 )
-from handlers.context import Handler, InspectApplication, InspectContext
+from handlers.context import Handler, InspectApplication, InspectContext, load_person
 from handlers.conversation import nothing_to_cancel
 from handlers.menu import COMMANDS, KNOWN_COMMANDS
 from handlers.people import PressOutsidePrivateChat, refuse_group, reply
@@ -108,7 +108,12 @@ def handler_table() -> list[Handler]:
     ]
 
 
+#: Before every other group: who is asking is read once per update (`InspectContext.person`).
+PERSON_GROUP = -1
+
+
 def install(application: InspectApplication) -> None:
+    application.add_handler(TypeHandler(Update, load_person), group=PERSON_GROUP)
     application.add_handlers(handler_table())
     application.add_error_handler(on_error)
 
