@@ -23,12 +23,13 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import button_text, case_title, deadline_line, is_mine, single_individual_line
+from handlers.render import button_text, case_title, deadline_line, single_individual_line
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Case, Person, Role
 from store.setting_programme import history, inspector_load
+from workflows.audience import is_mine
 from workflows.dates import format_date, parse_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import DateParseError, TimelineError
@@ -329,7 +330,7 @@ def created_text(case: Case, person: Person, context: InspectContext) -> str:
         "",
         "First deadlines:",
     ]
-    lines += [deadline_line(d, today, services.calendar, is_mine(d, person.role)) for d in pending]
+    lines += [deadline_line(d, today, services.calendar, is_mine(person.role, d)) for d in pending]
     notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)
     lines += ["", *[f"⚠️ {escape(note)}" for note in notes]] if notes else []
     lines += ["", f"Invite the provider with <code>/invite provider {case.ref}</code>."]

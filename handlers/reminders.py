@@ -418,10 +418,10 @@ async def list_pressed(update: Update, context: InspectContext) -> None:
     await query.answer()
     if parts[2] == "open":
         narrow = CaseFilter(overdue=True)
-        spec = lists.ListSpec("open", narrow)
+        spec = lists.ListSpec(lists.ListName.OPEN, narrow)
         await lists.send(update, context, person, spec, await lists.narrowed_title(context, narrow))
     else:
-        await lists.send(update, context, person, lists.ListSpec("over"))
+        await lists.send(update, context, person, lists.ListSpec(lists.ListName.OVERDUE))
 
 
 async def done_pressed(update: Update, context: InspectContext) -> None:

@@ -9,7 +9,8 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from handlers.context import Services
-from handlers.help_now import LIMIT, action_line, doable_now
+from handlers.help_now import LIMIT, doable_now
+from handlers.render import action_line
 from store.database import Database
 from store.models import Role
 from tests.storefixtures import Clock, first_manager
