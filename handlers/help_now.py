@@ -36,14 +36,10 @@ class NowSection:
         return next((a.command for a in self.actions if a.key == key and a.command), None)
 
 
-async def doable_now(context: InspectContext, person: Person) -> str:
-    """The "What you can do now" section for `person`: per case, the actions available today."""
-    return (await now_section(context, person)).text
-
-
 async def now_section(context: InspectContext, person: Person) -> NowSection:
-    """What `doable_now` says, with the cases and actions behind it. For a manager, the inspector's
-    /notify is among the actions (a manager may record it too) though not in the text."""
+    """The "What you can do now" section for `person` (per case, the actions available today), with the
+    cases and actions behind it. For a manager, the inspector's /notify is among the actions (a manager
+    may record it too) though not in the text."""
     services = context.services
     db = services.db
     party = PARTY_BY_ROLE.get(person.role)
