@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler
+
+from handlers.button_fields import Ref
 
 #: Telegram's limit on a button's data, in bytes.
 MAX_DATA_BYTES = 64
@@ -98,23 +100,6 @@ class Button(BaseModel):
 
     def button(self, text: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=self.pack())
-
-
-def digits(most: int) -> BeforeValidator:
-    """A number field read from data only as 1 to `most` ASCII digits: no sign, no space, no
-    underscore, which pydantic's own reading of a string would let through."""
-
-    def check(value: object) -> object:
-        if isinstance(value, str) and not (0 < len(value) <= most and value.isascii() and value.isdecimal()):
-            raise ValueError(f"not 1 to {most} digits")
-        return value
-
-    return BeforeValidator(check)
-
-
-#: A case number in button data. Clients can send any data: more digits than SQLite's integers hold would
-#: crash the lookup, so a forged one is not this kind of button and is answered as an expired one.
-Ref = Annotated[int, digits(9), Field(ge=0)]
 
 
 class CaseButton(Button):

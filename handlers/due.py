@@ -15,7 +15,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from handlers import time_answers
-from handlers.buttons import Button, CaseButton, Ref
+from handlers.button_fields import Ref
+from handlers.buttons import Button, CaseButton
 from handlers.cases import find_cases, list_cases
 from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext

@@ -18,11 +18,12 @@ from enum import StrEnum
 from html import escape
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 from telegram import InlineKeyboardMarkup, Update
 
 from handlers import time_answers
-from handlers.buttons import Button, digits
+from handlers.button_fields import Offset
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.people import current_person
 from handlers.render import case_title, closed_because, deadline_line, kind_name, relative, when
@@ -79,7 +80,7 @@ class PageButton(Button):
 
     prefix = "pg"
     name: ListName
-    offset: Annotated[int, digits(7), Field(ge=0)]
+    offset: Offset
     narrowing: Annotated[str, AfterValidator(_narrowing)]
 
 

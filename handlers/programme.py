@@ -17,11 +17,12 @@ from datetime import date
 from html import escape
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
-from handlers.buttons import Button, digits
+from handlers.button_fields import Offset
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text
 from handlers.people import current_person, reply
@@ -68,7 +69,7 @@ class ProgrammePage(Button):
     """« Previous / Next » on /programme: where the page starts and the narrowing ("prg:10:o")."""
 
     prefix = "prg"
-    offset: Annotated[int, digits(7), Field(ge=0)]
+    offset: Offset
     narrowing: Annotated[str, AfterValidator(_narrowing)]
 
 
