@@ -48,13 +48,13 @@ def test_a_command_slip_finds_the_command_meant(typed: str, meant: str | None) -
 
 def test_the_nearest_wins_then_the_same_first_letter_then_the_alphabet_whatever_the_order() -> None:
     words = ["bake", "cake", "lake", "cakes"]
-    assert nearest("cakk", words, by_length) == "cake"
-    assert nearest("xake", words, by_length) == nearest("xake", list(reversed(words)), by_length) == "bake"
-    assert nearest("dake", ["lake", "bake"], by_length) == "bake"
+    assert nearest("cakk", words, by_length("cakk")) == "cake"
+    assert nearest("xake", words, 1) == nearest("xake", list(reversed(words)), 1) == "bake"
+    assert nearest("dake", ["lake", "bake"], 1) == "bake"
 
 
 def test_a_question_word_is_forgiven_one_edit_up_to_seven_letters_and_two_beyond() -> None:
-    assert nearest("drfat", ["draft"], by_length) == "draft"
-    assert nearest("drfta", ["draft"], by_length) is None
-    assert nearest("complaitn", ["complaint"], by_length) == "complaint"
-    assert nearest("compliatn", ["complaint"], by_length) == "complaint"
+    assert nearest("drfat", ["draft"], by_length("drfat")) == "draft"
+    assert nearest("drfta", ["draft"], by_length("drfta")) is None
+    assert nearest("complaitn", ["complaint"], by_length("complaitn")) == "complaint"
+    assert nearest("compliatn", ["complaint"], by_length("compliatn")) == "complaint"

@@ -35,11 +35,12 @@ def distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def nearest(word: str, candidates: Iterable[str], tolerance: Tolerance) -> str | None:
-    """The candidate `word` most likely stands for, or None when none is within its tolerance."""
+def nearest(word: str, candidates: Iterable[str], tolerance: int | Tolerance) -> str | None:
+    """The candidate `word` most likely stands for, or None when none is within `tolerance` edits (a
+    number for every candidate, or worked out per candidate)."""
     best: tuple[int, bool, str] | None = None
     for candidate in candidates:
-        limit = tolerance(word, candidate)
+        limit = tolerance if isinstance(tolerance, int) else tolerance(word, candidate)
         if limit < 0:
             continue
         d = distance(word, candidate, limit)
@@ -51,7 +52,7 @@ def nearest(word: str, candidates: Iterable[str], tolerance: Tolerance) -> str |
     return best[2] if best else None
 
 
-def by_length(word: str, candidate: str) -> int:
+def by_length(word: str) -> int:
     """A question's word: 1 edit in a word of up to 7 letters, 2 in a longer one."""
     return 2 if len(word) >= 8 else 1
 

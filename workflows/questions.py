@@ -487,7 +487,7 @@ def _correct(word: str) -> str | None:
     "anything"), and people ask with the same few words again and again."""
     if len(word) < 5 or not word.isalpha() or word in _VOCABULARY or word in NOT_TYPOS or word in FILLER:
         return None
-    return nearest(word, _TYPO_TARGETS, by_length)
+    return nearest(word, _TYPO_TARGETS, by_length(word))
 
 
 @dataclass(frozen=True)
