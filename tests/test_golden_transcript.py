@@ -160,6 +160,103 @@ SCRIPT: list[Step] = [
     *_every("ian", _ALL_COMMANDS),
     *_every("pat", _ALL_COMMANDS),
     *_every("sam", _ALL_COMMANDS),
+    # Slips: an unknown command, a near miss, a sticker where words are wanted.
+    say("mia", "/foo"),
+    say("mia", "/cse 1"),
+    sticker("mia"),
+    # With a case, and one bad argument each (manager).
+    say("mia", "/cases closed"),
+    say("mia", "/cases overdue"),
+    say("mia", "/cases nonsense"),
+    say("mia", "/due 1"),
+    say("mia", "/due 99"),
+    say("mia", "/case oak"),
+    say("mia", "/case 99"),
+    say("mia", "/calendar 4"),
+    say("mia", "/calendar x"),
+    say("mia", "/timeline 4"),
+    say("mia", "/timeline x"),
+    say("mia", '/newcase nosuchkind "Yew House" 2/3/2026'),
+    say("mia", '/newcase ch-full "Yew House" 31/2/2026'),
+    say("mia", "/record 4 nonsense"),
+    say("mia", "/undo x"),
+    say("mia", "/edit 1 colour"),
+    say("mia", "/close x"),
+    say("mia", "/reopen 1"),
+    say("mia", "/invite wizard"),
+    say("mia", "/assign 99 inspector Ian"),
+    say("mia", "/mute x"),
+    say("mia", "/unmute 1"),
+    say("mia", "/status now"),
+    say("mia", "/defer 3"),
+    say("mia", "/notify 3 31/2/2026"),
+    say("mia", "/feedback 1"),
+    say("mia", "/review 1"),
+    say("mia", "/programme 2"),
+    say("mia", "/setting Oak"),
+    say("mia", "/setting SC999999"),
+    # The inspector's and the provider's own arguments; the provider sees no date of #2 before it starts.
+    say("ian", "/due 1"),
+    say("ian", "/case 2"),
+    say("ian", "/record 1 nonsense"),
+    say("ian", "/mute 1"),
+    say("ian", "/reminders"),
+    say("ian", "/unmute 1"),
+    say("pat", "/due 2"),
+    say("pat", "/case 2"),
+    say("pat", "/calendar 2"),
+    say("pat", "/timeline 2"),
+    say("pat", "/due 3"),
+    say("pat", "/calendar 3"),
+    say("pat", "/case 4"),
+    say("pat", "/defer 2"),
+    say("pat", "/defer x"),
+    say("pat", "/complain 2"),
+    say("pat", "/comments 1"),
+    say("pat", "/survey 1"),
+    # Plain words.
+    say("pat", "when is the draft due?"),
+    say("pat", "what's due this week?"),
+    say("ian", "is anything overdue?"),
+    say("mia", "when do my comments have to be in?"),
+    say("pat", "how do I complain?"),
+    say("sam", "how do I complain?"),
+    # Every picker's case button.
+    press("pat", "#1 Oak House", "Which case do you mean?"),
+    press("pat", "#1 Oak House", "Which case is the complaint about?"),
+    press("mia", "#1 Oak House", "Which case do you mean?"),
+    say("mia", "/due"),
+    press("mia", "#1 Oak House"),
+    say("mia", "/case"),
+    press("mia", "#4 Northshire"),
+    # Assign: the picker's inspector button.
+    press("mia", "Ian", "Which inspector should be on"),
+    # /newcase step by step, to the end; then one cancelled by its button.
+    say("mia", "/newcase"),
+    press("mia", "Children's home: assurance inspection"),
+    say("mia", "Birch House"),
+    say("mia", "9/3/2026"),
+    press("mia", "Set it up"),
+    say("mia", "/newcase"),
+    press("mia", "Adoption support agency: full inspection"),
+    say("mia", "Cedar Agency"),
+    press("mia", "No"),
+    say("mia", "30/3/2026"),
+    press("mia", "Usual: Wednesday 1 April 2026"),
+    press("mia", "Cancel"),
+    # The same setting and days again: asked first.
+    say("mia", '/newcase ch-full "Oak House" 2/3/2026'),
+    press("mia", "Yes, set up another"),
+    # /invite by its buttons.
+    say("mia", "/invite"),
+    press("mia", "Another manager"),
+    say("mia", "/invite"),
+    press("mia", "An inspector"),
+    say("mia", "/invite"),
+    press("mia", "A provider (for a case)"),
+    press("mia", "#4 Northshire"),
+    say("ian", "/invite"),
+    press("ian", "#1 Oak House"),
 ]
 
 
@@ -251,15 +348,15 @@ class Recorder:
             user.send(f"/start {code}")
             return f"{step.who} sends {self._normal('/start ' + code)!r}"
         if step.do == "press":
-            message = None
-            if step.on is not None:
-                shown = [m for m in user.messages() if step.on in m.text and step.what in m.callback_data]
-                assert shown, f"{step.who} has no message with {step.on!r} and a button {step.what!r}"
-                message = shown[-1]
-            else:
-                shown = [m for m in user.messages() if step.what in m.callback_data]
-                assert shown, f"{step.who} has no message with a button {step.what!r}"
-                message = shown[-1]
+            shown = [
+                m
+                for m in user.messages()
+                if step.what in m.callback_data and (step.on is None or step.on in m.text)
+            ]
+            if not shown:
+                latest = "\n".join(m.describe() for m in user.messages()[-3:])
+                raise AssertionError(f"{step} finds no such button; the latest messages:\n{latest}")
+            message = shown[-1]
             self.pressed.append(message.callback_data[step.what])
             user.press(step.what, message)
             return f"{step.who} presses [{step.what}] on message {message.message_id}"
@@ -417,7 +514,12 @@ def test_the_golden_transcript(api: FakeBotApi, tmp_path: Path, passes: _Passes)
         # The sender's first pass (a second after the start) plans the day's digests: before any case.
         _until(lambda: passes.finished > 0, "the outbox sender's first pass")
         recorder = Recorder(api, bot, tmp_path / "clock.txt", passes)
-        played = [recorder.play(number, step) for number, step in enumerate(SCRIPT, 1)]
+        played: list[str] = []
+        try:
+            for number, step in enumerate(SCRIPT, 1):
+                played.append(recorder.play(number, step))
+        finally:  # what was played, to read when a step fails
+            (tmp_path / "transcript.txt").write_text(HEADER + "".join(played), encoding="utf-8")
     actual = HEADER + "".join(played)
     print(f"golden transcript: {len(SCRIPT)} steps in {time.monotonic() - started:.1f} s")
     if os.environ.get("INSPECTBOT_GOLDEN") == "write":
