@@ -99,7 +99,13 @@ def _period(narrow: Narrow, today: date) -> tuple[date | None, date | None, str 
     code = narrow.code
     if code.startswith("i"):
         who = escape(narrow.title) if narrow.title else "that inspector"
-        return None, to_next_year, None, None, f"Due by {format_date(to_next_year)}, last inspected by {who}"
+        return (
+            None,
+            to_next_year,
+            None,
+            None,
+            f"Due by {format_date(to_next_year)}, last inspected by or planned with {who}",
+        )
     if code == "o":
         return None, None, None, today, "Overdue for inspection"
     if code.startswith("k"):
@@ -117,7 +123,7 @@ def line_text(line: ProgrammeLine, today: date) -> str:
     """One setting: its name and URN, the inspection due, its window, the rule and its source."""
     urn = f" ({escape(line.urn)})" if line.urn else ""
     late = " — <b>overdue</b>" if line.overdue(today) else ""
-    case = f", last case #{line.latest_ref}" if line.latest_ref is not None else ""
+    case = f", last inspection #{line.latest_ref}" if line.latest_ref is not None else ""
     return (
         f"• <b>{escape(line.setting)}</b>{urn}: {kind_name(line.kind)}, "
         f"{format_date(line.due_from)} to {format_date(line.due_by)}{late}\n"

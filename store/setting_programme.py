@@ -26,6 +26,7 @@ from workflows.programme_windows import (
     SETTING_KIND_NAMES,
     Rule,
     SettingKind,
+    setting_kind_of,
 )
 from workflows.settings_register import RegisterRow
 
@@ -51,7 +52,9 @@ class ProgrammeLine:
     due_from: date
     due_by: date
     rule: Rule
-    latest_ref: int | None  # the number of its latest case, if any
+    #: The number of its latest case that was an inspection (judged, its end recorded, or closed as
+    #: completed), if any: a case only planned is not its last inspection.
+    latest_ref: int | None
 
     @property
     def kind(self) -> str:
@@ -121,7 +124,7 @@ def _line(row: aiosqlite.Row) -> ProgrammeLine:
 
 _SELECT = (
     "SELECT s.id, s.name, s.urn, s.kind, s.next_kind, s.due_from, s.due_by, s.due_rule,"
-    " (SELECT c.ref FROM cases c WHERE c.setting_id = s.id ORDER BY c.id DESC LIMIT 1) AS latest_ref"
+    " (SELECT c.ref FROM cases c WHERE c.id = s.inspected_case_id) AS latest_ref"
     " FROM settings s"
 )
 
@@ -151,10 +154,14 @@ def _where(
 ) -> tuple[str, list[object]]:
     where = ["s.due_by IS NOT NULL"]
     params: list[object] = []
-    if inspector_id is not None:  # the inspector on the setting's latest case
+    if inspector_id is not None:
+        # The inspector of the setting's last inspection, or on a case of it still to be inspected (planned:
+        # open and later than that inspection), never one only planned taken for its last inspection.
         where.append(
-            "EXISTS (SELECT 1 FROM case_members m WHERE m.role = 'inspector' AND m.person_id = ?"
-            " AND m.case_id = (SELECT MAX(c.id) FROM cases c WHERE c.setting_id = s.id))"
+            "EXISTS (SELECT 1 FROM case_members m JOIN cases c ON c.id = m.case_id"
+            " WHERE m.role = 'inspector' AND m.person_id = ? AND c.setting_id = s.id"
+            " AND (c.id = s.inspected_case_id"
+            " OR (c.status = 'open' AND c.id > COALESCE(s.inspected_case_id, 0))))"
         )
         params.append(inspector_id)
     if date_from is not None:
@@ -294,7 +301,9 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
         setting_id=setting_id,
         name=row["name"],
         urn=row["urn"],
-        setting_kind=_kind_of(row["kind"], row["next_kind"]),
+        # Not registered and no window yet: what its cases show (a home's only case still planned).
+        setting_kind=_kind_of(row["kind"], row["next_kind"])
+        or setting_kind_of([inspection.kind for inspection in inspections]),
         registered=None if details is None else opt_day(details["registered"]),
         inspections=inspections,
         window=None if row["due_by"] is None else _line(row),

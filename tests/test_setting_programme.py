@@ -177,6 +177,30 @@ async def test_programme_by_the_inspector_of_the_latest_case(db: Database) -> No
     assert {x.setting for x in await programme(db, boss)} == {"Oak House", "Elm Lodge"}
 
 
+async def test_only_a_case_that_was_an_inspection_is_the_last_inspection(db: Database) -> None:
+    """Issue 22: judged, its end recorded or closed as completed counts; planned (or withdrawn) does not."""
+    boss = await first_manager(db)
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    ian = await db.invites.redeem(invite.code, 2, "Ian")
+    judged = await db.cases.create(boss, "ch-full", "Ash House", date(2024, 6, 11), date(2024, 6, 12))
+    await db.cases.set_outcome(boss, judged.ref, judgement="good")
+    planned = await db.cases.create(boss, "ch-full", "Ash House", date(2025, 6, 10), date(2025, 6, 11))
+    [line] = await programme(db, boss)
+    assert line.latest_ref == judged.ref  # not the later case, only planned
+    assert await programme(db, boss, inspector_id=ian.id) == []
+    await db.cases.add_member(boss, planned.ref, ian.id, Role.INSPECTOR)
+    # The inspector planned on it finds the setting, though they never inspected it.
+    assert [x.latest_ref for x in await programme(db, boss, inspector_id=ian.id)] == [judged.ref]
+    await db.cases.record_event(boss, planned.ref, "end", date(2025, 6, 11))
+    [line] = await programme(db, boss)
+    assert (line.latest_ref, line.due_by) == (planned.ref, date(2027, 3, 31))
+    # A home whose only case is planned has no last inspection and no window, but shows its kind.
+    only = await db.cases.create(boss, "ch-full", "Birch House", date(2026, 6, 9), date(2026, 6, 10))
+    seen = await history(db, boss, only.setting.id)
+    assert (seen.window, seen.setting_kind) == (None, SettingKind.CHILDRENS_HOME)
+    assert [x.setting for x in await programme(db, boss)] == ["Ash House"]
+
+
 async def test_settings_overdue_give_each_manager_a_digest_line_once_a_working_day(
     db: Database, clock: Clock
 ) -> None:
