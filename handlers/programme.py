@@ -22,6 +22,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text
 from handlers.people import current_person, reply
+from handlers.plan_button import PlanButton
 from handlers.render import kind_name
 from store.errors import InvalidInput
 from store.lists import PAGE_SIZE
@@ -320,9 +321,7 @@ async def show_setting(update: Update, context: InspectContext) -> None:
     plan = (
         None
         if seen.window is None
-        else InlineKeyboardMarkup(
-            [[InlineKeyboardButton("Plan", callback_data=f"nc:plan:{seen.setting_id}")]]
-        )
+        else InlineKeyboardMarkup([[PlanButton(setting_id=seen.setting_id).button("Plan")]])
     )
     await update.effective_message.reply_html("\n".join(out), reply_markup=plan, do_quote=False)
 

@@ -9,7 +9,7 @@ from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.localapi import FakeBotApi, FakeUser
+from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
@@ -126,3 +126,56 @@ def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
         if bot.running:
             bot.stop()
     bot.assert_healthy()
+
+
+def _set_up(manager: FakeUser, command: str, ref: int) -> BotMessage:
+    """A one-line /newcase answered 'Set it up' if its dates are asked about; returns 'is set up'."""
+    made = manager.ask(command, lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text)
+    if "is set up" not in made.text:
+        made = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=made)
+    assert f"#{ref}" in made.text, made.text
+    return made
+
+
+def test_a_name_two_settings_share_is_asked_about_not_guessed(api: FakeBotApi, bot: InProcessBot) -> None:
+    """Issue 22: /newcase with a name settings already have asks which one (name, URN, kind) rather than
+    making a twin without a URN; a new setting of the name is offered while none lacks a URN."""
+    manager = api.user(MANAGER, "Mia")
+    start, second, third = (typed(CALENDAR.add_working_days(workday(), n)) for n in (20, 25, 30))
+    _set_up(manager, f'/newcase ch-full "Oak House" {start}', 1)
+    manager.ask("/edit 1 urn SC101", "Corrected #1")
+    asked = manager.ask(f'/newcase ch-full "oak house" {second}', lambda m: "already known" in m.text)
+    assert asked.text == "A setting called oak house is already known. Is this case on it?"
+    assert asked.buttons == [["Oak House · SC101 · setting"], ["A new setting called oak house"]]
+    made = manager.press_and_wait(
+        "A new setting called oak house",
+        lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text,
+        message=asked,
+    )
+    if "is set up" not in made.text:
+        made = manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=made)
+    assert "#2" in made.text
+    manager.ask("/edit 2 urn SC102", "Corrected #2")
+
+    # Step by step, two of that name: which one, and the case goes on the one pressed.
+    manager.ask("/newcase", "What kind of inspection")
+    manager.press_and_wait(KINDS["ch-assurance"].name, "What is the setting called")
+    which = manager.ask("Oak House", lambda m: "2 settings are called" in m.text)
+    assert which.buttons == [
+        ["Oak House · SC101 · setting"],
+        ["oak house · SC102 · setting"],
+        ["A new setting called Oak House"],
+    ]
+    manager.ask("Oak House", "Please choose one of the buttons above")
+    manager.press_and_wait(
+        "oak house · SC102 · setting", lambda m: m.text.startswith("What is"), message=which
+    )
+    days = manager.ask(third, lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text)
+    if "is set up" not in days.text:
+        manager.press_and_wait("Set it up", lambda m: "is set up" in m.text, message=days)
+    on_102 = manager.ask("/setting SC102", lambda m: "Inspections" in m.text)
+    assert "#2" in on_102.text and "#3" in on_102.text and "#1" not in on_102.text
+    # The one-line form with a URN-less name that two settings have is asked too, and nothing is made yet.
+    again = manager.ask(f'/newcase ch-full "Oak House" {start}', lambda m: "2 settings are called" in m.text)
+    assert len(again.buttons) == 3
+    assert "#4" not in manager.ask("/cases", lambda m: "open cases" in m.text.lower()).text
