@@ -292,6 +292,8 @@ async def show_setting(update: Update, context: InspectContext) -> None:
     out = [f"<b>{escape(seen.name)}</b>{urn}, {escape(setting_kind_name(seen.setting_kind))}"]
     if seen.registered is not None:
         out.append(f"Registered {format_date(seen.registered)}.")
+    if seen.provider_contact is not None:  # from the register; /setting is for managers only
+        out.append(f"Provider contact: {escape(seen.provider_contact)}")
     out.append("Inspections:" if seen.inspections else "No inspections yet.")
     for inspection in seen.inspections:
         first, last = inspection.start, inspection.end

@@ -101,6 +101,8 @@ class SettingHistory:
     registered: date | None
     inspections: tuple[SettingInspection, ...]
     window: ProgrammeLine | None
+    #: How to reach the provider, from the register: for managers only (the programme is theirs).
+    provider_contact: str | None = None
 
 
 def _kind_of(stored: str | None, next_kind: str | None) -> SettingKind | None:
@@ -278,7 +280,9 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
         row = await first_row(conn, f"{_SELECT} WHERE s.id = ?", (setting_id,))
         if row is None:
             raise InvalidInput("I can't find that setting.")
-        details = await first_row(conn, "SELECT registered FROM settings WHERE id = ?", (setting_id,))
+        details = await first_row(
+            conn, "SELECT registered, provider_contact FROM settings WHERE id = ?", (setting_id,)
+        )
         cases = await conn.execute_fetchall(
             "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status,"
             " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'start') AS started,"
@@ -307,6 +311,7 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
         registered=None if details is None else opt_day(details["registered"]),
         inspections=inspections,
         window=None if row["due_by"] is None else _line(row),
+        provider_contact=None if details is None else details["provider_contact"],
     )
 
 
@@ -366,8 +371,9 @@ async def import_register(
 ) -> tuple[int, int]:
     """Create or update every setting of a register in one transaction, or none when any line has a
     problem (RegisterRejected names each). A row matches a setting by URN, else by name among settings
-    without one; its kind and registration date are set, and the windows worked out again. Returns
-    (created, updated). The operator's command line is the actor ("cli" in the trail)."""
+    without one; its kind and registration date are set (and its provider's contact, when the file has
+    that column), and the windows worked out again. Returns (created, updated). The operator's command
+    line is the actor ("cli" in the trail)."""
     problems = list(found_earlier)
     cleaned: list[tuple[RegisterRow, str, str | None]] = []
     urns: dict[str, int] = {}
@@ -399,8 +405,9 @@ async def import_register(
             registered = None if row.registered is None else day_to_text(row.registered)
             if found is None:
                 cursor = await conn.execute(
-                    "INSERT INTO settings (name, urn, created_at, kind, registered) VALUES (?, ?, ?, ?, ?)",
-                    (name, urn, time_to_text(now), row.kind.value, registered),
+                    "INSERT INTO settings (name, urn, created_at, kind, registered, provider_contact)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, urn, time_to_text(now), row.kind.value, registered, row.contact),
                 )
                 if cursor.lastrowid is None:
                     raise RuntimeError("SQLite gave no id for a new setting")
@@ -408,14 +415,22 @@ async def import_register(
                 created += 1
             else:
                 await conn.execute(
-                    "UPDATE settings SET kind = ?, registered = ?, window_stale = 1 WHERE id = ?",
-                    (row.kind.value, registered, found["id"]),
+                    "UPDATE settings SET kind = ?, registered = ?, window_stale = 1,"
+                    " provider_contact = CASE WHEN ? THEN ? ELSE provider_contact END WHERE id = ?",
+                    (row.kind.value, registered, row.contact_given, row.contact, found["id"]),
                 )
                 touched.append(found["id"])
                 updated += 1
-        # Names identify homes: the trail keeps only the counts.
+        # Names identify homes and contacts people: the trail keeps only the counts.
+        contacts = sum(1 for row, _, _ in cleaned if row.contact is not None)
         await audit.record(
-            conn, now, None, "settings.import", None, None, {"created": created, "updated": updated}
+            conn,
+            now,
+            None,
+            "settings.import",
+            None,
+            None,
+            {"created": created, "updated": updated, "contacts": contacts},
         )
         await setting_windows.refresh_stale(conn)
     return created, updated

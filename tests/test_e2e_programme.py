@@ -107,10 +107,11 @@ def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
     with closing(sqlite3.connect(bot.db)) as conn, conn:
         # Registered in May 2024: first inspection due between 1 October 2024 and 31 March 2025 (000 L578).
         conn.execute(
-            "INSERT INTO settings (name, urn, created_at, kind, registered)"
-            " VALUES ('Old Home', 'SC77', '2024-05-01', 'childrens_home', '2024-05-01')"
+            "INSERT INTO settings (name, urn, created_at, kind, registered, provider_contact)"
+            " VALUES ('Old Home', 'SC77', '2024-05-01', 'childrens_home', '2024-05-01',"
+            " 'Old Care Ltd, 0161 496 0077')"
         )
-    api.user(MANAGER, "Mia", started=True)
+    manager = api.user(MANAGER, "Mia", started=True)
     try:
         bot.start()
         api.wait_until(
@@ -122,6 +123,9 @@ def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
             m.text or "" for m in api.chat(MANAGER).messages() if "overdue for inspection" in (m.text or "")
         ]
         assert "1 setting is overdue for inspection: /programme overdue" in text, text
+        # The register's provider contact is shown to managers on /setting (issue 22).
+        seen = manager.ask("/setting SC77", lambda m: "Old Home" in m.text and "Next inspection" in m.text)
+        assert "Provider contact: Old Care Ltd, 0161 496 0077" in seen.text, seen.text
     finally:
         if bot.running:
             bot.stop()
