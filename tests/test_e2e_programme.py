@@ -183,3 +183,37 @@ def test_a_name_two_settings_share_is_asked_about_not_guessed(api: FakeBotApi, b
     again = manager.ask(f'/newcase ch-full "Oak House" {start}', lambda m: "2 settings are called" in m.text)
     assert len(again.buttons) == 3
     assert "#4" not in manager.ask("/cases", lambda m: "open cases" in m.text.lower()).text
+
+
+def test_the_programme_pages_to_its_end_and_back_and_a_stale_page_shows_what_is_left(
+    api: FakeBotApi, bot: InProcessBot
+) -> None:
+    """23 settings: pages of 10, 10 and 3 (Next and Previous edit the one message); a Next pressed after
+    the programme shrank shows its last page, and after it emptied says there is no setting."""
+    with closing(sqlite3.connect(bot.db)) as conn, conn:
+        conn.executemany(  # registered May 2025: due 1 October 2025 to 31 March 2026 (000 L578)
+            "INSERT INTO settings (name, urn, created_at, kind, registered)"
+            " VALUES (?, ?, '2025-05-01', 'childrens_home', '2025-05-01')",
+            [(f"Home {n:02d}", f"SC9{n:02d}") for n in range(1, 24)],
+        )
+    manager = api.user(MANAGER, "Mia")
+    first = manager.ask("/programme", lambda m: m.text.startswith("Due by"))
+    assert "(23):" in first.text and "1 to 10 of 23" in first.text and first.buttons == [["Next »"]]
+    assert "Home 01" in first.text and "Home 10" in first.text and "Home 11" not in first.text
+    second = manager.press_and_wait("Next »", lambda m: "11 to 20 of 23" in m.text, message=first)
+    assert second.message_id == first.message_id and second.buttons == [["« Previous", "Next »"]]
+    last = manager.press_and_wait("Next »", lambda m: "21 to 23 of 23" in m.text, message=second)
+    assert last.buttons == [["« Previous"]] and "Home 23" in last.text and "Home 20" not in last.text
+    back = manager.press_and_wait("« Previous", lambda m: "11 to 20 of 23" in m.text, message=last)
+    back = manager.press_and_wait("« Previous", lambda m: "1 to 10 of 23" in m.text, message=back)
+    assert back.buttons == [["Next »"]]
+    stale = manager.ask("/programme", lambda m: m.text.startswith("Due by") and "of 23" in m.text)
+
+    with closing(sqlite3.connect(bot.db)) as conn, conn:
+        conn.execute("DELETE FROM settings WHERE name > 'Home 10'")
+    shrunk = manager.press_and_wait("Next »", lambda m: "(10):" in m.text, message=back)
+    assert "Home 10" in shrunk.text and " of " not in shrunk.text and not shrunk.buttons
+    with closing(sqlite3.connect(bot.db)) as conn, conn:
+        conn.execute("DELETE FROM settings")
+    empty = manager.press_and_wait("Next »", lambda m: "no setting" in m.text, message=stale)
+    assert empty.text.endswith("overdue first: no setting.") and not empty.buttons
