@@ -303,7 +303,13 @@ async def show_setting(update: Update, context: InspectContext) -> None:
         elif (one := first or last) is not None:
             days = format_date(one)
         judged = (
-            escape(inspection.judgement.replace("_", " ")) if inspection.judgement else "no judgement yet"
+            escape(inspection.judgement.replace("_", " "))
+            if inspection.judgement
+            else "no judgement yet"
+            if inspection.happened
+            else "planned"
+            if inspection.status == "open"
+            else "closed, not an inspection"
         )
         out.append(f"• #{inspection.ref} {kind_name(inspection.kind)}, {days}: {judged}")
     if seen.window is None:

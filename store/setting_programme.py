@@ -88,6 +88,9 @@ class SettingInspection:
     end: date | None
     judgement: str | None
     status: str
+    #: Judged, its end recorded or closed as completed (`setting_windows.was_inspection`): else planned
+    #: (open) or not an inspection (closed otherwise), and not counted as the setting's last inspection.
+    happened: bool = True
 
 
 @dataclass(frozen=True)
@@ -284,7 +287,7 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
             conn, "SELECT registered, provider_contact FROM settings WHERE id = ?", (setting_id,)
         )
         cases = await conn.execute_fetchall(
-            "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status,"
+            "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status, c.close_reason,"
             " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'start') AS started,"
             " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'end') AS ended"
             " FROM cases c WHERE c.setting_id = ? ORDER BY c.id",
@@ -298,6 +301,9 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
             end=opt_day(case["ended"] or case["planned_end"]),
             judgement=case["judgement"],
             status=case["status"],
+            happened=setting_windows.was_inspection(
+                case["judgement"], case["ended"] is not None, case["close_reason"]
+            ),
         )
         for case in cases
     )

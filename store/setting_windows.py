@@ -39,15 +39,22 @@ MILESTONES = tuple(sorted({rule.milestone for rule in RULES.values() if rule.mil
 NOT_INSPECTED = ("mistake", "withdrawn")
 
 
+def was_inspection(judgement: str | None, ended: bool, close_reason: str | None) -> bool:
+    """Whether a case was an inspection that happened (issue 22): judged, its visit's end recorded, or
+    closed as completed; never one closed as a mistake or withdrawn. A case only planned is not."""
+    if close_reason in NOT_INSPECTED:
+        return False
+    return judgement is not None or ended or close_reason == "completed"
+
+
 def _on_site(
     case: aiosqlite.Row, events: dict[str, date], calendar: WorkingCalendar
 ) -> tuple[date, date] | None:
-    """The first and last on-site days of a case that was an inspection (judged, its end recorded, or
-    closed as completed), as its timeline counts them, else None: a planned or cancelled case is not part
-    of the history."""
-    if case["close_reason"] in NOT_INSPECTED or case["kind"] not in KINDS:
-        return None
-    if case["judgement"] is None and END not in events and case["close_reason"] != "completed":
+    """The first and last on-site days of a case that was an inspection (`was_inspection`), as its
+    timeline counts them, else None: a planned or cancelled case is not part of the history."""
+    if case["kind"] not in KINDS or not was_inspection(
+        case["judgement"], END in events, case["close_reason"]
+    ):
         return None
     dates = CaseDates(opt_day(case["planned_start"]), opt_day(case["planned_end"]), events)
     try:

@@ -187,6 +187,8 @@ async def test_only_a_case_that_was_an_inspection_is_the_last_inspection(db: Dat
     planned = await db.cases.create(boss, "ch-full", "Ash House", date(2025, 6, 10), date(2025, 6, 11))
     [line] = await programme(db, boss)
     assert line.latest_ref == judged.ref  # not the later case, only planned
+    seen = await history(db, boss, judged.setting.id)
+    assert [(i.ref, i.happened) for i in seen.inspections] == [(judged.ref, True), (planned.ref, False)]
     assert await programme(db, boss, inspector_id=ian.id) == []
     await db.cases.add_member(boss, planned.ref, ian.id, Role.INSPECTOR)
     # The inspector planned on it finds the setting, though they never inspected it.
