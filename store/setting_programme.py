@@ -163,10 +163,10 @@ def _where(
         # The inspector of the setting's last inspection, or on a case of it still to be inspected (planned:
         # open and later than that inspection), never one only planned taken for its last inspection.
         where.append(
-            "EXISTS (SELECT 1 FROM case_members m JOIN cases c ON c.id = m.case_id"
-            " WHERE m.role = 'inspector' AND m.person_id = ? AND c.setting_id = s.id"
-            " AND (c.id = s.inspected_case_id"
-            " OR (c.status = 'open' AND c.id > COALESCE(s.inspected_case_id, 0))))"
+            "s.id IN (SELECT c.setting_id FROM case_members m JOIN cases c ON c.id = m.case_id"
+            " JOIN settings t ON t.id = c.setting_id"
+            " WHERE m.role = 'inspector' AND m.person_id = ? AND (c.id = t.inspected_case_id"
+            " OR (c.status = 'open' AND c.id > COALESCE(t.inspected_case_id, 0))))"
         )
         params.append(inspector_id)
     if date_from is not None:
