@@ -230,7 +230,8 @@ async def setting_chosen(update: Update, context: InspectContext) -> int:
     choice = SettingButton.of(update).choice
     draft = _draft(context)
     offered = {row[0]: row for row in draft.get("choices", [])}
-    if choice != "new" and choice not in offered:
+    new_offered = bool(offered) and all(row[2] is not None for row in offered.values())
+    if (choice == "new" and not new_offered) or (choice != "new" and choice not in offered):
         await query.answer("That button has expired: press one of the last question's.", show_alert=True)
         return WHICH_SETTING
     await query.answer()

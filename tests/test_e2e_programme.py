@@ -183,6 +183,9 @@ def test_a_name_two_settings_share_is_asked_about_not_guessed(api: FakeBotApi, b
     # The one-line form with a URN-less name that two settings have is asked too, and nothing is made yet.
     again = manager.ask(f'/newcase ch-full "Oak House" {start}', lambda m: "2 settings are called" in m.text)
     assert len(again.buttons) == 3
+    # A setting's id it did not offer (forged, or a stale button) is refused, the question kept.
+    forged = manager.forge_press("nc:setting:999", again)
+    assert "expired" in (manager.wait_answer(forged).text or "")
     assert "#4" not in manager.ask("/cases", lambda m: "open cases" in m.text.lower()).text
 
 

@@ -12,6 +12,7 @@ from store import derived
 from store.database import Database
 from store.errors import InvalidInput
 from store.models import Role
+from store.places import NamedSetting, ambiguous
 from store.setting_programme import (
     ManagersOnly,
     enqueue_overdue_digest,
@@ -201,6 +202,17 @@ async def test_only_a_case_that_was_an_inspection_is_the_last_inspection(db: Dat
     seen = await history(db, boss, only.setting.id)
     assert (seen.window, seen.setting_kind) == (None, SettingKind.CHILDRENS_HOME)
     assert [x.setting for x in await programme(db, boss)] == ["Ash House"]
+
+
+@pytest.mark.parametrize(
+    ("urns", "asked"),
+    [([], False), ([None], False), (["SC1"], True), (["SC1", None], True), (["SC1", "SC2"], True)],
+)
+def test_a_name_alone_is_ambiguous_when_a_setting_of_that_name_has_a_urn(
+    urns: list[str | None], asked: bool
+) -> None:
+    found = [NamedSetting(n, "Oak House", urn, None) for n, urn in enumerate(urns, start=1)]
+    assert ambiguous(found) is asked
 
 
 async def test_settings_overdue_give_each_manager_a_digest_line_once_a_working_day(
