@@ -16,7 +16,7 @@ from store.errors import InvalidInput
 from store.models import Person, Setting
 from store.reads import first_row
 from workflows.access import can_view_setting
-from workflows.programme_windows import KIND_OF_INSPECTION, SettingKind
+from workflows.programme_windows import SettingKind, setting_kind_of
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -113,10 +113,13 @@ class NamedSetting:
 
 
 async def named(conn: aiosqlite.Connection, name: str) -> list[NamedSetting]:
-    """Every setting called `name` (any letter case), those with a URN first, by URN."""
+    """Every setting called `name` (any letter case), those with a URN first, by URN; its kind as the
+    register gives it, else as its latest case's kind shows (`setting_kind_of`)."""
     rows = await conn.execute_fetchall(
-        "SELECT id, name, urn, kind, next_kind FROM settings WHERE name = ? COLLATE NOCASE"
-        " ORDER BY urn IS NULL, urn, id",
+        "SELECT s.id, s.name, s.urn, s.kind,"
+        " (SELECT group_concat(c.kind, ' ')"
+        "  FROM (SELECT kind FROM cases WHERE setting_id = s.id ORDER BY id) c) AS case_kinds"
+        " FROM settings s WHERE s.name = ? COLLATE NOCASE ORDER BY s.urn IS NULL, s.urn, s.id",
         (clean_name(name),),
     )
     return [
@@ -124,7 +127,7 @@ async def named(conn: aiosqlite.Connection, name: str) -> list[NamedSetting]:
             row["id"],
             row["name"],
             row["urn"],
-            SettingKind(row["kind"]) if row["kind"] else KIND_OF_INSPECTION.get(row["next_kind"] or ""),
+            SettingKind(row["kind"]) if row["kind"] else setting_kind_of((row["case_kinds"] or "").split()),
         )
         for row in rows
     ]

@@ -151,7 +151,7 @@ def test_a_name_two_settings_share_is_asked_about_not_guessed(api: FakeBotApi, b
     manager.ask("/edit 1 urn SC101", "Corrected #1")
     asked = manager.ask(f'/newcase ch-full "oak house" {second}', lambda m: "already known" in m.text)
     assert asked.text == "A setting called oak house is already known. Is this case on it?"
-    assert asked.buttons == [["Oak House · SC101 · setting"], ["A new setting called oak house"]]
+    assert asked.buttons == [["Oak House · SC101 · children's home"], ["A new setting called oak house"]]
     made = manager.press_and_wait(
         "A new setting called oak house",
         lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text,
@@ -167,13 +167,13 @@ def test_a_name_two_settings_share_is_asked_about_not_guessed(api: FakeBotApi, b
     manager.press_and_wait(KINDS["ch-assurance"].name, "What is the setting called")
     which = manager.ask("Oak House", lambda m: "2 settings are called" in m.text)
     assert which.buttons == [
-        ["Oak House · SC101 · setting"],
-        ["oak house · SC102 · setting"],
+        ["Oak House · SC101 · children's home"],
+        ["oak house · SC102 · children's home"],
         ["A new setting called Oak House"],
     ]
     manager.ask("Oak House", "Please choose one of the buttons above")
     manager.press_and_wait(
-        "oak house · SC102 · setting", lambda m: m.text.startswith("What is"), message=which
+        "oak house · SC102 · children's home", lambda m: m.text.startswith("What is"), message=which
     )
     days = manager.ask(third, lambda m: "Set it up" in str(m.buttons) or "is set up" in m.text)
     if "is set up" not in days.text:
