@@ -124,7 +124,7 @@ def line_text(line: ProgrammeLine, today: date) -> str:
     """One setting: its name and URN, the inspection due, its window, the rule and its source."""
     urn = f" ({escape(line.urn)})" if line.urn else ""
     late = " — <b>overdue</b>" if line.overdue(today) else ""
-    case = f", last inspection #{line.latest_ref}" if line.latest_ref is not None else ""
+    case = f", last case #{line.latest_ref}" if line.latest_ref is not None else ""  # its last inspection
     return (
         f"• <b>{escape(line.setting)}</b>{urn}: {kind_name(line.kind)}, "
         f"{format_date(line.due_from)} to {format_date(line.due_by)}{late}\n"
@@ -303,13 +303,7 @@ async def show_setting(update: Update, context: InspectContext) -> None:
         elif (one := first or last) is not None:
             days = format_date(one)
         judged = (
-            escape(inspection.judgement.replace("_", " "))
-            if inspection.judgement
-            else "no judgement yet"
-            if inspection.happened
-            else "planned"
-            if inspection.status == "open"
-            else "closed, not an inspection"
+            escape(inspection.judgement.replace("_", " ")) if inspection.judgement else "no judgement yet"
         )
         out.append(f"• #{inspection.ref} {kind_name(inspection.kind)}, {days}: {judged}")
     if seen.window is None:

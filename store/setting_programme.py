@@ -26,7 +26,6 @@ from workflows.programme_windows import (
     SETTING_KIND_NAMES,
     Rule,
     SettingKind,
-    setting_kind_of,
 )
 from workflows.settings_register import RegisterRow
 
@@ -88,9 +87,6 @@ class SettingInspection:
     end: date | None
     judgement: str | None
     status: str
-    #: Judged, its end recorded or closed as completed (`setting_windows.was_inspection`): else planned
-    #: (open) or not an inspection (closed otherwise), and not counted as the setting's last inspection.
-    happened: bool = True
 
 
 @dataclass(frozen=True)
@@ -287,7 +283,7 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
             conn, "SELECT registered, provider_contact FROM settings WHERE id = ?", (setting_id,)
         )
         cases = await conn.execute_fetchall(
-            "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status, c.close_reason,"
+            "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status,"
             " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'start') AS started,"
             " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'end') AS ended"
             " FROM cases c WHERE c.setting_id = ? ORDER BY c.id",
@@ -301,9 +297,6 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
             end=opt_day(case["ended"] or case["planned_end"]),
             judgement=case["judgement"],
             status=case["status"],
-            happened=setting_windows.was_inspection(
-                case["judgement"], case["ended"] is not None, case["close_reason"]
-            ),
         )
         for case in cases
     )
@@ -311,9 +304,7 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
         setting_id=setting_id,
         name=row["name"],
         urn=row["urn"],
-        # Not registered and no window yet: what its cases show (a home's only case still planned).
-        setting_kind=_kind_of(row["kind"], row["next_kind"])
-        or setting_kind_of([inspection.kind for inspection in inspections]),
+        setting_kind=_kind_of(row["kind"], row["next_kind"]),
         registered=None if details is None else opt_day(details["registered"]),
         inspections=inspections,
         window=None if row["due_by"] is None else _line(row),
