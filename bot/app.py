@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox, pruning, replan, setting_programme
+from store import pruning, replan, setting_programme
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
@@ -180,7 +180,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         .context_types(context_types)
         .build(),
     )
-    outbox.configure(settings.reminder_config(db.calendar))
+    db.reminding.config = settings.reminder_config(db.calendar)  # before any update or job runs
     services = Services(
         db=db,
         calendar=db.calendar,
@@ -240,7 +240,7 @@ async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -
         log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
     application = build_application(settings, db)
     halt = guards.halt_of(application)
-    await _replan(db)  # build_application configured the outbox: replan uses its settings
+    await _replan(db)  # build_application put the settings on db.reminding: replan uses them
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -48,8 +48,8 @@ async def build_demo(
     reply, the one kind that goes at any hour."""
     hours = hours or Hours(LONDON)
     calendar = calendar or WorkingCalendar()
-    outbox.configure(outbox.ReminderConfig(hours, calendar))  # its cases' reminders planned as the bot's
     async with await Database.open(path, clock=clock, calendar=calendar) as db:
+        db.reminding.config = outbox.ReminderConfig(hours, calendar)  # its reminders planned as the bot's
         await db.people.ensure_admins([MANAGER])
         manager = await db.people.get_by_telegram_id(MANAGER)
         assert manager is not None  # ensure_admins just made them
@@ -114,6 +114,7 @@ async def build_demo(
                     )
             await outbox.enqueue(
                 conn,
+                db.reminding,
                 db.now(),
                 dedup=f"demo:{home.id}:{provider.id}",
                 person_id=provider.id,

@@ -34,7 +34,7 @@ from bot.clock import scheduler_time
 from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
 from handlers.context import InspectContext, Services
 from handlers.reminders import Rendered, render
-from store import outbox
+from store.database import Database
 from store.models import Person
 from store.outbox import OutboxRow
 from workflows.reminders import digest_day
@@ -132,21 +132,21 @@ class OutboxSender:
         self.renderer = renderer
         self.pacer = pacer or Pacer()
         self.job: Job[Any] | None = None
-        self._seen_writes = outbox.WRITES
+        self._seen_writes = self.db.reminding.writes
         self._running = False
         self._again = False
         self.sent = 0
         self._digest_day: date | None = None  # the day whose digests were last planned
 
     @property
-    def db(self) -> Any:
+    def db(self) -> Database:
         return self.services.db
 
     async def run(self, context: InspectContext) -> None:
         """The job: send what is due (for at most RUN_BUDGET), then sleep until the next row's time."""
         self._running = True
         try:
-            self._seen_writes = outbox.WRITES
+            self._seen_writes = self.db.reminding.writes
             more = await self.send_due(until=time.monotonic() + RUN_BUDGET)
             delay = 0.0 if more or self._again else await self._next_delay()
         finally:
@@ -163,7 +163,7 @@ class OutboxSender:
         await self._plan_digests()
         running: set[asyncio.Task[None]] = set()
         exhausted = False
-        seen = outbox.WRITES
+        seen = self.db.reminding.writes
         while True:
             while not exhausted and len(running) < IN_FLIGHT:
                 rows = await self.db.outbox.claim(self.services.clock(), 1, LEASE)
@@ -174,7 +174,7 @@ class OutboxSender:
             if not running:
                 if exhausted and not self._wrote_meanwhile(seen):
                     return False
-                exhausted, seen = False, outbox.WRITES  # rows written while sending (a notice)
+                exhausted, seen = False, self.db.reminding.writes  # rows written while sending (a notice)
                 continue
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -187,14 +187,14 @@ class OutboxSender:
         """Once a working day, from its reminding hour: write the managers' morning digest rows (one per
         manager with something overdue; store.outbox.plan_digests), then sent as any other row."""
         now = self.services.clock()
-        day = digest_day(now, outbox.CONFIG.hours, outbox.CONFIG.calendar)
+        config = self.db.reminding.config
+        day = digest_day(now, config.hours, config.calendar)
         if day is not None and day != self._digest_day:
             await self.db.outbox.plan_digests(now)
             self._digest_day = day
 
-    @staticmethod
-    def _wrote_meanwhile(seen: int) -> bool:
-        return seen != outbox.WRITES
+    def _wrote_meanwhile(self, seen: int) -> bool:
+        return seen != self.db.reminding.writes
 
     async def _next_delay(self) -> float | None:
         """Seconds until the next pending row, when that comes before the next tick."""
@@ -221,9 +221,10 @@ class OutboxSender:
 
     def poke(self) -> None:
         """Rows were written (a change, a snooze): wake now instead of at the next tick."""
-        if self._seen_writes == outbox.WRITES or self.job is None:
+        writes = self.db.reminding.writes
+        if self._seen_writes == writes or self.job is None:
             return
-        self._seen_writes = outbox.WRITES
+        self._seen_writes = writes
         if self._running:
             self._again = True  # the run in progress looks again before it sleeps
         else:

@@ -372,7 +372,9 @@ class CaseRepository:
             changed = await self._update(conn, actor, ref, "case.outcome", before, after)
             if before != after:  # an outcome that calls for a case review opens it, with this change
                 await self._db.reviews.prompt_on(conn, ref)
-                await derived.judgement_changed(conn, changed, row["judgement"], self._db.now())
+                await derived.judgement_changed(
+                    conn, self._db.reminding, changed, row["judgement"], self._db.now()
+                )
             return changed
 
     async def set_planned(self, actor: Person, ref: int, start: date | None, end: date | None) -> Case:
@@ -595,7 +597,9 @@ class CaseRepository:
             undone = await self._changed(conn, ref, actor), entry
             if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
                 await self._db.reviews.prompt_on(conn, ref)
-                await derived.judgement_changed(conn, undone[0], case.judgement, self._db.now())
+                await derived.judgement_changed(
+                    conn, self._db.reminding, undone[0], case.judgement, self._db.now()
+                )
             return undone
 
     def _check_steps(self, kind: InspectionKind, dates: CaseDates) -> None:
@@ -604,7 +608,7 @@ class CaseRepository:
 
     def _today(self) -> date:
         """Today in the one configured zone (INSPECTBOT_TZ), which recorded dates are compared with."""
-        return outbox.CONFIG.hours.local(self._db.now()).date()
+        return self._db.reminding.config.hours.local(self._db.now()).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
         """Put someone on the case in their own role; a provider only on a case of one of their settings.
@@ -630,6 +634,7 @@ class CaseRepository:
                 if person_id != actor.id:
                     await outbox.enqueue(
                         conn,
+                        self._db.reminding,
                         now,
                         dedup=f"assigned:{row['id']}:{person_id}:{time_to_text(now)}",
                         person_id=person_id,
@@ -710,7 +715,12 @@ class CaseRepository:
         who made the change, is not sent notices of it: they are shown what changed in the reply."""
         case = await self._reload(conn, ref)
         await derived.case_changed(
-            conn, case.id, self._db.now(), self._db.calendar, changed_by=None if by is None else by.id
+            conn,
+            case.id,
+            self._db.now(),
+            self._db.calendar,
+            self._db.reminding,
+            changed_by=None if by is None else by.id,
         )
         return case
 

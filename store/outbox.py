@@ -52,29 +52,27 @@ KINDS = ("remind", "digest", "notice", "reply")
 STATES = ("pending", "sending", "sent", "cancelled", "failed")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReminderConfig:
-    """When reminders go and which days count: set once by the bot from its settings."""
+    """When reminders go and which days count: the bot's settings (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ,
+    INSPECTBOT_CLOSURES), held by its `Database` (`db.reminding.config`)."""
 
     hours: Hours = field(default_factory=lambda: Hours(LONDON))
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
 
-#: The process's reminder settings (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ, INSPECTBOT_CLOSURES).
-CONFIG = ReminderConfig()
+class Reminding:
+    """The outbox's share of the application's state, one per `Database` (`db.reminding`) and passed down
+    to whatever writes rows: the reminder settings, and a count of the rows written that may be due soon,
+    which the sender (bot/outbox.py) compares with the count it last saw to wake early. Not module state:
+    two databases in one process (the tests, a CLI beside a bot) keep their own."""
 
-#: Bumped whenever a row that may be due soon is written, so the sender can wake early.
-WRITES = 0
+    def __init__(self, config: ReminderConfig) -> None:
+        self.config = config
+        self.writes = 0
 
-
-def configure(config: ReminderConfig) -> None:
-    global CONFIG
-    CONFIG = config
-
-
-def _wrote() -> None:
-    global WRITES
-    WRITES += 1
+    def wrote(self) -> None:
+        self.writes += 1
 
 
 # ---------------------------------------------------------------- the timeline reminders are computed from
@@ -141,6 +139,7 @@ _INSERT = (
 
 async def enqueue(
     conn: aiosqlite.Connection,
+    reminding: Reminding,
     now: datetime,
     *,
     dedup: str,
@@ -168,7 +167,7 @@ async def enqueue(
         ),
     )
     if cursor.rowcount == 1:
-        _wrote()
+        reminding.wrote()
         return True
     return False
 
@@ -199,14 +198,19 @@ async def _recipients(conn: aiosqlite.Connection, case: Case) -> tuple[list[Reci
 
 
 async def reconcile_case(
-    conn: aiosqlite.Connection, case_id: int, now: datetime, *, changed_by: int | None = None
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    case_id: int,
+    now: datetime,
+    *,
+    changed_by: int | None = None,
 ) -> None:
     """`reconcile` for a case known by id (store.derived)."""
     from store.cases import build_case
 
     row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
-        await reconcile(conn, await build_case(conn, row), now, changed_by=changed_by)
+        await reconcile(conn, reminding, await build_case(conn, row), now, changed_by=changed_by)
 
 
 @dataclass(frozen=True)
@@ -250,7 +254,12 @@ class _Writes:
 
 
 async def reconcile(
-    conn: aiosqlite.Connection, case: Case, now: datetime, *, changed_by: int | None = None
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    case: Case,
+    now: datetime,
+    *,
+    changed_by: int | None = None,
 ) -> None:
     """Bring the case's reminders in line with its timeline now (inside the change's transaction); the
     person who made the change (`changed_by`) saw what it moved in the reply and gets no notice of it.
@@ -273,8 +282,8 @@ async def reconcile(
         },
     )
     writes = _Writes()
-    _decide(read, now, changed_by, writes)
-    await _write(conn, writes)
+    _decide(read, reminding.config, now, changed_by, writes)
+    await _write(conn, reminding, writes)
 
 
 #: A provider's rows cancelled while the visit is kept from them.
@@ -317,7 +326,9 @@ def _params_text(key: str, lead: str, day: date) -> str:
     return json.dumps({"key": key, "lead": lead, "day": day.isoformat()}, sort_keys=True)
 
 
-async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], now: datetime) -> int:
+async def reconcile_many(
+    conn: aiosqlite.Connection, reminding: Reminding, case_ids: Sequence[int], now: datetime
+) -> int:
     """`reconcile` for many cases at once (store.replan: every open case whose deadlines a new closure
     moved), with the same decisions (`_decide`) and the same writes, read and written in batches of
     BATCH cases: a few queries and one `executemany` per kind of write each, instead of about ten round
@@ -329,9 +340,9 @@ async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], no
         batch = json.dumps(list(case_ids[first : first + BATCH]))
         writes = _Writes()
         for read in await _read_many(conn, batch, seen):
-            _decide(read, now, None, writes)
+            _decide(read, reminding.config, now, None, writes)
             done += 1
-        await _write(conn, writes)
+        await _write(conn, reminding, writes)
     return done
 
 
@@ -419,10 +430,12 @@ async def _read_many(
     return reads
 
 
-def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes) -> None:
+def _decide(
+    read: _Read, config: ReminderConfig, now: datetime, changed_by: int | None, writes: _Writes
+) -> None:
     """What reconciling one case writes, from what it read (no I/O): the case's wanted reminders against
     its existing rows, and the notices of what moved (`workflows.reminders`)."""
-    hours, calendar = CONFIG.hours, CONFIG.calendar
+    hours, calendar = config.hours, config.calendar
     case_id, after = read.case_id, read.after
     writes.basis.append((case_id, _basis_text(tuple(after))))
     if read.status != "open":
@@ -519,7 +532,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
         )
 
 
-async def _write(conn: aiosqlite.Connection, writes: _Writes) -> None:
+async def _write(conn: aiosqlite.Connection, reminding: Reminding, writes: _Writes) -> None:
     """Apply `_decide`'s writes, in the order `reconcile` always wrote them: the new basis, a closed
     case's rows cancelled, a hidden visit's provider rows cancelled, then the reminders brought in line
     and the notices added (a notice already there is not added again)."""
@@ -548,17 +561,22 @@ async def _write(conn: aiosqlite.Connection, writes: _Writes) -> None:
         await conn.executemany(
             "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?", writes.reinstate
         )
-        _wrote()
+        reminding.wrote()
     if writes.added:
         await conn.executemany(_INSERT, writes.added)  # what `enqueue` writes, for all of them at once
-        _wrote()
+        reminding.wrote()
     if writes.told:
         await conn.executemany(_INSERT, writes.told)
-        _wrote()
+        reminding.wrote()
 
 
 async def tell_judgement_changed(
-    conn: aiosqlite.Connection, now: datetime, case: Case, before: str | None, after: str
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    now: datetime,
+    case: Case,
+    before: str | None,
+    after: str,
 ) -> int:
     """The case's providers told at once (outside the quiet hours) that its judgement changed, in the
     change's transaction (store.derived.judgement_changed). Mutes don't apply: it is not a reminder.
@@ -568,6 +586,7 @@ async def tell_judgement_changed(
     for provider in (p.person_id for p in people if p.role is Role.PROVIDER):
         added += await enqueue(
             conn,
+            reminding,
             now,
             dedup=f"judgement:{case.id}:{provider}:{before}:{after}:{time_to_text(now)}",
             person_id=provider,
@@ -576,13 +595,14 @@ async def tell_judgement_changed(
             batch=f"notice:{case.id}",
             template="judgement_changed",
             params={"from": before, "to": after},
-            due_at=CONFIG.hours.next_awake(now),
+            due_at=reminding.config.hours.next_awake(now),
         )
     return added
 
 
 async def tell_request(
     conn: aiosqlite.Connection,
+    reminding: Reminding,
     now: datetime,
     case: Case,
     *,
@@ -609,6 +629,7 @@ async def tell_request(
             continue
         added += await enqueue(
             conn,
+            reminding,
             now,
             dedup=f"req:{request_id}:{version}:{person_id}",
             person_id=person_id,
@@ -617,7 +638,7 @@ async def tell_request(
             batch=f"req:{request_id}:{version}",
             template="request",
             params={"request_id": request_id, "version": version, "event": event, "by": actor_id},
-            due_at=CONFIG.hours.next_awake(now),
+            due_at=reminding.config.hours.next_awake(now),
         )
     return added
 
@@ -660,6 +681,7 @@ async def request_copies(
 
 async def edit_request_copy(
     conn: aiosqlite.Connection,
+    reminding: Reminding,
     now: datetime,
     copy: Copy,
     *,
@@ -673,6 +695,7 @@ async def edit_request_copy(
     it goes at any hour, at once. Rendered and sent by handlers/request_copies.py and bot/outbox.py."""
     return await enqueue(
         conn,
+        reminding,
         now,
         dedup=f"edit:{copy.id}:{version}",
         person_id=copy.person_id,
@@ -740,14 +763,13 @@ def _row(r: aiosqlite.Row) -> OutboxRow:
 _ROW_COLUMNS = "id, person_id, case_id, kind, batch, template, params, due_at, attempts, state"
 
 
-def sendable_kinds(now: datetime, config: ReminderConfig | None = None) -> tuple[str, ...]:
+def sendable_kinds(now: datetime, config: ReminderConfig) -> tuple[str, ...]:
     """What may go now: replies always; notices outside the quiet hours; reminders and digests on working
     days from the reminding hour until the quiet hours."""
-    cfg = config or CONFIG
     kinds = ["reply"]
-    if not cfg.hours.quiet(now):
+    if not config.hours.quiet(now):
         kinds.append("notice")
-    if cfg.hours.reminding(now, cfg.calendar):
+    if config.hours.reminding(now, config.calendar):
         kinds += ["remind", "digest"]
     return tuple(kinds)
 
@@ -827,7 +849,7 @@ class OutboxRepository:
     ) -> list[OutboxRow]:
         """Take up to `groups` (person, batch) groups of due rows that may go now, under a lease: at most
         `per_group` rows of each, the earliest (one message's worth; the rest go in the next claim)."""
-        kinds = sendable_kinds(now)
+        kinds = sendable_kinds(now, self._db.reminding.config)
         marks = ", ".join("?" for _ in kinds)
         now_text = time_to_text(now)
         due = f"state = 'pending' AND due_at <= ? AND kind IN ({marks})"
@@ -857,7 +879,8 @@ class OutboxRepository:
         number of overdue deadlines, rendered when sent from what is overdue then (`morning`). Rows of
         the digest as it was once written (a row per manager per overdue milestone) that are still
         waiting are cancelled: today's digest counts them. Idempotent; returns the rows added."""
-        hours, calendar = CONFIG.hours, CONFIG.calendar
+        reminding = self._db.reminding
+        hours, calendar = reminding.config.hours, reminding.config.calendar
         day = digest_day(now, hours, calendar)
         if day is None:
             return 0
@@ -882,7 +905,7 @@ class OutboxRepository:
                 ),
             )
             if cursor.rowcount:
-                _wrote()
+                reminding.wrote()
             return max(0, cursor.rowcount)
 
     async def morning(self, person_id: int, today: date, urgent: int = DIGEST_URGENT) -> Morning:
@@ -1021,6 +1044,7 @@ class OutboxRepository:
             for manager in sorted(managers - {person_id}):
                 told += await enqueue(
                     conn,
+                    self._db.reminding,
                     now,
                     dedup=f"unreachable:{person_id}:{manager}:{time_to_text(now)}",
                     person_id=manager,
@@ -1029,7 +1053,7 @@ class OutboxRepository:
                     batch="unreachable",
                     template="unreachable",
                     params={"person_id": person_id},
-                    due_at=CONFIG.hours.next_awake(now),
+                    due_at=self._db.reminding.config.hours.next_awake(now),
                 )
         return told
 
@@ -1041,6 +1065,7 @@ class OutboxRepository:
         async with self._db.transaction(counted=False) as conn:
             return await enqueue(
                 conn,
+                self._db.reminding,
                 now,
                 dedup=f"reply:{update_id}:{digest}",
                 person_id=person.id,
@@ -1071,7 +1096,7 @@ class OutboxRepository:
                 )
             ]
             for case_id in case_ids:
-                await reconcile_case(conn, case_id, self._db.now())
+                await reconcile_case(conn, self._db.reminding, case_id, self._db.now())
         return True
 
     async def copy(self, row_id: int) -> Copy | None:
@@ -1102,7 +1127,8 @@ class OutboxRepository:
         hidden (`reconcile`), are written now. Idempotent: run daily and at start. Returns the cases."""
         from store.cases import build_case
 
-        hours, calendar = CONFIG.hours, CONFIG.calendar
+        reminding = self._db.reminding
+        hours, calendar = reminding.config.hours, reminding.config.calendar
         today = hours.local(now).date()
         kinds = sorted(visit.UNANNOUNCED_KINDS | visit.ANNOUNCED_BY_CALL)
         marks = ", ".join("?" * len(kinds))
@@ -1124,7 +1150,7 @@ class OutboxRepository:
                         continue
                 except TimelineError:
                     continue  # no on-site day yet: nothing was held back
-                await reconcile(conn, case, now)
+                await reconcile(conn, reminding, case, now)
                 done += 1
         return done
 
@@ -1197,13 +1223,13 @@ class OutboxRepository:
                     "DELETE FROM reminder_mutes WHERE person_id = ? AND case_id = ?", (person.id, row["id"])
                 )
             case = await build_case(conn, row)
-            await reconcile(conn, case, self._db.now())
+            await reconcile(conn, self._db.reminding, case, self._db.now())
             return case
 
     async def snooze(self, person: Person, row_id: int) -> datetime:
         """Send the reminder (and the others of its message) again on the next working morning."""
         now = self._db.now()
-        hours, calendar = CONFIG.hours, CONFIG.calendar
+        hours, calendar = self._db.reminding.config.hours, self._db.reminding.config.calendar
         local_day = hours.local(now).date()
         at = hours.morning(calendar.next_working_day(local_day + timedelta(days=1)))
         async with self._db.transaction() as conn:
@@ -1223,6 +1249,7 @@ class OutboxRepository:
             for r in rows:
                 await enqueue(
                     conn,
+                    self._db.reminding,
                     now,
                     dedup=f"{r['dedup']}:snooze:{at.date().isoformat()}",
                     person_id=person.id,
@@ -1238,7 +1265,7 @@ class OutboxRepository:
     async def status(self, actor: Person) -> Status:
         """Managers' view: messages pending, sent today, failed, and who can't be reached."""
         now = self._db.now()
-        hours = CONFIG.hours
+        hours = self._db.reminding.config.hours
         start = datetime.combine(hours.local(now).date(), time(0), tzinfo=hours.zone)
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
@@ -1282,7 +1309,7 @@ class OutboxRepository:
         if state is not None:
             where.append("o.state = ?")
             args.append(state)
-        zone = CONFIG.hours.zone
+        zone = self._db.reminding.config.hours.zone
         async with (
             self._db.reading() as conn,
             conn.execute(

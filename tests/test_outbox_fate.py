@@ -18,7 +18,6 @@ from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from bot.sending import KeepsServerErrors, LimitedBot
 from handlers.context import Services
-from store import outbox
 from store.database import Database
 from store.models import Role
 from tests.storefixtures import Clock, first_manager
@@ -33,7 +32,6 @@ def _retries(fate: str) -> float:
 
 @pytest.fixture
 async def world(db: Database, clock: Clock, api: FakeBotApi) -> AsyncIterator[World]:
-    outbox.configure(outbox.ReminderConfig())
     clock.now = london(date(2026, 3, 11), 10)
     for tid in (MANAGER, INSPECTOR):
         api.user(tid, f"User {tid}", started=True)
