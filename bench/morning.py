@@ -81,7 +81,7 @@ async def _measure(path: Path, repeat: int) -> dict[str, float]:
         row_id, person_id = next(iter(rows))
         person = await db.outbox.person(int(person_id))
         assert person is not None
-        row = OutboxRow(int(row_id), person.id, None, "digest", "digest", "digest", {}, now, 1)
+        row = OutboxRow(int(row_id), person.id, None, outbox.Kind.DIGEST, "digest", "digest", {}, now, 1)
         services = Services(db=db, calendar=calendar, zone=LONDON, bot_username="b", clock=lambda: now)
         samples = []
         text = ""

@@ -30,7 +30,7 @@ class Demo:
     """What the welcome text tells: when the demo message goes, and what kind it is."""
 
     due_at: datetime
-    kind: str
+    kind: outbox.Kind
     note: str
 
 
@@ -89,7 +89,7 @@ async def build_demo(
             stored = {d.key: d for d in await deadlines.stored_deadlines(conn, home.id)}
             comments = stored["provider_comments"]  # what the bot itself would remind the provider of
             if hours.reminding(due_at, calendar):
-                kind, template = "remind", "remind"
+                kind, template = outbox.Kind.REMIND, "remind"
                 params: dict[str, object] = {
                     "key": comments.key,
                     "lead": Lead.SOON.value,
@@ -97,7 +97,7 @@ async def build_demo(
                 }
                 note = "a reminder of their comments on the draft report"
             else:
-                kind = "reply" if hours.quiet(due_at) else "notice"
+                kind = outbox.Kind.REPLY if hours.quiet(due_at) else outbox.Kind.NOTICE
                 template, params = "draft_sent", {"sent": draft_day.isoformat()}
                 # Said as it is: a reminder now would wait for the reminding hours, so the demo sends a
                 # kind that goes now (store.outbox.sendable_kinds).
@@ -107,7 +107,7 @@ async def build_demo(
                     "the notice that the draft report was sent (not a reminder: reminders go only on"
                     f" {reminding}; a notice goes at any hour outside the quiet hours, {quiet})"
                 )
-                if kind == "reply":
+                if kind is outbox.Kind.REPLY:
                     note = (
                         "the notice that the draft report was sent, as a reply: it is the quiet hours"
                         f" ({quiet}), when only replies go, and reminders go only on {reminding}"
@@ -120,7 +120,7 @@ async def build_demo(
                 person_id=provider.id,
                 case_id=home.id,
                 kind=kind,
-                batch=f"case:{home.id}" if kind == "remind" else f"notice:{home.id}",
+                batch=f"case:{home.id}" if kind is outbox.Kind.REMIND else f"notice:{home.id}",
                 template=template,
                 params=params,
                 due_at=due_at,

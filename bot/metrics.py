@@ -31,6 +31,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, HTTPError, RequestHandler
 
 from store import health
+from store.outbox import Kind
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -88,7 +89,7 @@ REPLY_METHODS = frozenset(
 READ_TIMEOUT = 5.0
 
 #: Outbox kinds always shown (0 when none waits), so a dashboard's series never vanish.
-KINDS = ("remind", "digest", "notice", "reply")
+KINDS = tuple(Kind)
 
 
 def database_bytes(path: Path) -> int:

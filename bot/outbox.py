@@ -36,7 +36,7 @@ from handlers.context import InspectContext, Services
 from handlers.reminders import Rendered, render
 from store.database import Database
 from store.models import Person
-from store.outbox import OutboxRow
+from store.outbox import OutboxRow, State
 from workflows.reminders import digest_day
 
 log = logging.getLogger(__name__)
@@ -236,7 +236,7 @@ class OutboxSender:
         box = self.db.outbox
         person = await box.person(rows[0].person_id)
         if person is None or not person.active:
-            await box.finish(ids, "cancelled", "inactive")
+            await box.finish(ids, State.CANCELLED, "inactive")
             return
         try:
             rendered = await self.renderer(self.services, person, rows, self.services.clock())
@@ -245,7 +245,7 @@ class OutboxSender:
             await box.retry(ids, self.services.clock() + backoff(rows[0].attempts))
             return
         for reason, dropped in rendered.drop.items():
-            await box.finish(dropped, "cancelled", reason)
+            await box.finish(dropped, State.CANCELLED, reason)
         if rendered.later:
             await box.retry(rendered.later, self.services.clock() + LOOK_AGAIN)
         if not rendered.send:
@@ -274,7 +274,7 @@ class OutboxSender:
         except BadRequest as exc:
             if rendered.edit is None:
                 log.error("outbox: telegram refused rows %s: %s", send, exc.message)
-                await box.finish(send, "failed", "refused")
+                await box.finish(send, State.FAILED, "refused")
             else:  # not modified, not found, too old to edit: nothing more to do, never retried
                 log.info(
                     "outbox: edit of message %d for person %d refused; rows %s finished: %s",
@@ -283,7 +283,7 @@ class OutboxSender:
                     send,
                     exc.message,
                 )
-                await box.finish(send, "cancelled", "edit_refused")
+                await box.finish(send, State.CANCELLED, "edit_refused")
         except RetryAfter as exc:
             wait = _seconds(exc)
             self.pacer.hold(wait)
@@ -291,7 +291,7 @@ class OutboxSender:
             await box.retry(send, self.services.clock() + timedelta(seconds=wait))
         except Forbidden:
             log.warning("outbox: person %d blocked the bot; rows %s failed", person.id, send)
-            await box.finish(send, "failed", "blocked")
+            await box.finish(send, State.FAILED, "blocked")
             await box.mark_unreachable(person.id, self.services.clock())
         except NetworkError as exc:
             # At least once: a send whose fate is unknown (timed out, dropped after Telegram took it) may
@@ -301,7 +301,7 @@ class OutboxSender:
             attempts = max(r.attempts for r in rows)
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox: rows %s failed after %d tries: %s", send, attempts, type(exc).__name__)
-                await box.finish(send, "failed", "network")
+                await box.finish(send, State.FAILED, "network")
             else:
                 log.warning(
                     "outbox: rows %s not sent (try %d, fate %s): %s",

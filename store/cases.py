@@ -25,7 +25,7 @@ from store.codec import (
     time_to_text,
 )
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
+from store.models import AuditEntry, Case, CloseReason, Member, Note, Person, Role, Setting
 from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
@@ -42,8 +42,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MAX_NOTE = 2000
-#: Why a case was closed; "other" comes with a few words (CLOSE_NOTE_LIMIT characters at most).
-CLOSE_REASONS = ("completed", "mistake", "withdrawn", "other")
+#: The most characters of the few words that come with closing for an "other" reason.
 CLOSE_NOTE_LIMIT = 200
 #: What /undo can take back: a recorded date or an outcome, never an undo itself.
 UNDOABLE = ("case.event", "case.outcome")
@@ -94,7 +93,7 @@ async def _case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: a
         created_at=time_from_text(row["created_at"]),
         closed_at=opt_time(row["closed_at"]),
         purged_at=opt_time(row["purged_at"]),
-        close_reason=row["close_reason"],
+        close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
         close_note=row["close_note"],
         single_individual=bool(row["single_individual"]),
     )
@@ -402,18 +401,18 @@ class CaseRepository:
         return await self._update(conn, actor, row["ref"], "case.planned", before, after)
 
     async def close(
-        self, actor: Person, ref: int, reason: str = "completed", note: str | None = None
+        self, actor: Person, ref: int, reason: str = CloseReason.COMPLETED, note: str | None = None
     ) -> Case:
         """Close the case with a reason: it leaves lists and questions, and the retention period starts.
 
         "other" needs a few words (`note`, free text: the trail records its length only).
         """
         cleaned = " ".join((note or "").split()) or None
-        if reason not in CLOSE_REASONS:
-            raise InvalidInput(f"Give a reason to close: {', '.join(CLOSE_REASONS)}.")
-        if reason == "other" and cleaned is None:
+        if reason not in tuple(CloseReason):
+            raise InvalidInput(f"Give a reason to close: {', '.join(CloseReason)}.")
+        if reason == CloseReason.OTHER and cleaned is None:
             raise InvalidInput("Say in a few words why the case is closed.")
-        if reason != "other":
+        if reason != CloseReason.OTHER:
             cleaned = None
         if cleaned is not None and len(cleaned) > CLOSE_NOTE_LIMIT:
             raise InvalidInput(f"Keep the reason under {CLOSE_NOTE_LIMIT} characters.")
@@ -639,7 +638,7 @@ class CaseRepository:
                         dedup=f"assigned:{row['id']}:{person_id}:{time_to_text(now)}",
                         person_id=person_id,
                         case_id=row["id"],
-                        kind="notice",
+                        kind=outbox.Kind.NOTICE,
                         batch=f"assigned:{row['id']}",
                         template="assigned",
                         params={"by": actor.id, "role": role.value},

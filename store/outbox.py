@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -48,8 +49,24 @@ from workflows.rules import Actor, Condition
 if TYPE_CHECKING:
     from store.database import Database
 
-KINDS = ("remind", "digest", "notice", "reply")
-STATES = ("pending", "sending", "sent", "cancelled", "failed")
+
+class Kind(StrEnum):
+    """What a row is, which says when it may go (`sendable_kinds`); the values are stored."""
+
+    REMIND = "remind"  # a deadline's reminder: working days, from the reminding hour
+    DIGEST = "digest"  # a manager's morning digest: as reminders
+    NOTICE = "notice"  # news (a deadline moved, a request): outside the quiet hours
+    REPLY = "reply"  # a confirmation or an edit: at any hour
+
+
+class State(StrEnum):
+    """Where a row is in its life; the values are stored."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed under a lease
+    SENT = "sent"
+    CANCELLED = "cancelled"  # no longer relevant (`reason`)
+    FAILED = "failed"  # Telegram refused it or never took it (`reason`)
 
 
 @dataclass(frozen=True)
@@ -145,7 +162,7 @@ async def enqueue(
     dedup: str,
     person_id: int,
     case_id: int | None,
-    kind: str,
+    kind: Kind,
     batch: str,
     template: str,
     params: dict[str, Any],
@@ -218,7 +235,7 @@ class _Existing:
     """A waiting or cancelled reminder or digest row of the case (snoozes aside)."""
 
     id: int
-    state: str
+    state: str  # a `State` value, kept as read: reconcile_many reads thousands of these
     due_at: str
     person_id: int
     template: str
@@ -452,8 +469,8 @@ def _decide(
         writes.hidden += [(case_id, provider) for provider in providers]
         gone = set(providers)
         existing = {  # as the rows read after that cancelling (it is written first)
-            dedup: replace(row, state="cancelled")
-            if row.state == "pending" and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
+            dedup: replace(row, state=State.CANCELLED)
+            if row.state == State.PENDING and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
             else row
             for dedup, row in existing.items()
         }
@@ -464,9 +481,9 @@ def _decide(
     for dedup, row in existing.items():
         want = wanted.get(dedup)
         if want is None:
-            if row.state == "pending":
+            if row.state == State.PENDING:
                 writes.cancel.append((row.id,))
-        elif row.state == "cancelled" or row.due_at != _moment_text(want.due_at):
+        elif row.state == State.CANCELLED or row.due_at != _moment_text(want.due_at):
             writes.reinstate.append((_moment_text(want.due_at), row.id))
     created = time_to_text(now)
     writes.added += [
@@ -474,7 +491,7 @@ def _decide(
             dedup,
             want.person_id,
             case_id,
-            "remind",
+            Kind.REMIND,
             f"case:{case_id}",
             "remind",
             _params_text(want.key, want.lead.value, want.day),
@@ -506,7 +523,7 @@ def _decide(
                 f"moved:{case_id}:{change.key}:{moved.person_id}:{frm.last_day}:{to.last_day}:{now.date()}",
                 moved.person_id,
                 case_id,
-                "notice",
+                Kind.NOTICE,
                 f"notice:{case_id}",
                 "moved",
                 json.dumps(params, sort_keys=True),
@@ -522,7 +539,7 @@ def _decide(
                 f"draft:{case_id}:{provider}:{draft.recorded.isoformat()}",
                 provider,
                 case_id,
-                "notice",
+                Kind.NOTICE,
                 f"notice:{case_id}",
                 "draft_sent",
                 json.dumps({"sent": draft.recorded.isoformat()}, sort_keys=True),
@@ -591,7 +608,7 @@ async def tell_judgement_changed(
             dedup=f"judgement:{case.id}:{provider}:{before}:{after}:{time_to_text(now)}",
             person_id=provider,
             case_id=case.id,
-            kind="notice",
+            kind=Kind.NOTICE,
             batch=f"notice:{case.id}",
             template="judgement_changed",
             params={"from": before, "to": after},
@@ -634,7 +651,7 @@ async def tell_request(
             dedup=f"req:{request_id}:{version}:{person_id}",
             person_id=person_id,
             case_id=case.id,
-            kind="notice",
+            kind=Kind.NOTICE,
             batch=f"req:{request_id}:{version}",
             template="request",
             params={"request_id": request_id, "version": version, "event": event, "by": actor_id},
@@ -651,7 +668,7 @@ class Copy:
     id: int
     person_id: int
     case_id: int | None
-    state: str
+    state: State
     message_id: int | None
     params: dict[str, Any]
 
@@ -660,7 +677,9 @@ _COPY_COLUMNS = "id, person_id, case_id, state, message_id, params"
 
 
 def _copy(r: aiosqlite.Row) -> Copy:
-    return Copy(r["id"], r["person_id"], r["case_id"], r["state"], r["message_id"], json.loads(r["params"]))
+    return Copy(
+        r["id"], r["person_id"], r["case_id"], State(r["state"]), r["message_id"], json.loads(r["params"])
+    )
 
 
 async def request_copies(
@@ -700,7 +719,7 @@ async def edit_request_copy(
         dedup=f"edit:{copy.id}:{version}",
         person_id=copy.person_id,
         case_id=copy.case_id,
-        kind="reply",
+        kind=Kind.REPLY,
         batch=f"edit:{copy.id}",
         template="request_edit",
         params={
@@ -736,13 +755,13 @@ class OutboxRow:
     id: int
     person_id: int
     case_id: int | None
-    kind: str
+    kind: Kind
     batch: str
     template: str
     params: dict[str, Any]
     due_at: datetime
     attempts: int
-    state: str = "sending"
+    state: State = State.SENDING
 
 
 def _row(r: aiosqlite.Row) -> OutboxRow:
@@ -750,27 +769,27 @@ def _row(r: aiosqlite.Row) -> OutboxRow:
         id=r["id"],
         person_id=r["person_id"],
         case_id=r["case_id"],
-        kind=r["kind"],
+        kind=Kind(r["kind"]),
         batch=r["batch"],
         template=r["template"],
         params=json.loads(r["params"]),
         due_at=time_from_text(r["due_at"]),
         attempts=r["attempts"],
-        state=r["state"],
+        state=State(r["state"]),
     )
 
 
 _ROW_COLUMNS = "id, person_id, case_id, kind, batch, template, params, due_at, attempts, state"
 
 
-def sendable_kinds(now: datetime, config: ReminderConfig) -> tuple[str, ...]:
+def sendable_kinds(now: datetime, config: ReminderConfig) -> tuple[Kind, ...]:
     """What may go now: replies always; notices outside the quiet hours; reminders and digests on working
     days from the reminding hour until the quiet hours."""
-    kinds = ["reply"]
+    kinds = [Kind.REPLY]
     if not config.hours.quiet(now):
-        kinds.append("notice")
+        kinds.append(Kind.NOTICE)
     if config.hours.reminding(now, config.calendar):
-        kinds += ["remind", "digest"]
+        kinds += [Kind.REMIND, Kind.DIGEST]
     return tuple(kinds)
 
 
@@ -994,9 +1013,9 @@ class OutboxRepository:
                 [(time_to_text(due_at), i) for i in ids],
             )
 
-    async def finish(self, ids: Sequence[int], state: str, reason: str) -> None:
+    async def finish(self, ids: Sequence[int], state: State, reason: str) -> None:
         """Cancel (no longer relevant) or fail (Telegram refused) rows; `reason` is an event name."""
-        assert state in ("cancelled", "failed")
+        assert state in (State.CANCELLED, State.FAILED)
         async with self._db.transaction(counted=False) as conn:
             await conn.executemany(
                 "UPDATE outbox SET state = ?, reason = ?, lease_until = NULL WHERE id = ?",
@@ -1049,7 +1068,7 @@ class OutboxRepository:
                     dedup=f"unreachable:{person_id}:{manager}:{time_to_text(now)}",
                     person_id=manager,
                     case_id=None,
-                    kind="notice",
+                    kind=Kind.NOTICE,
                     batch="unreachable",
                     template="unreachable",
                     params={"person_id": person_id},
@@ -1070,7 +1089,7 @@ class OutboxRepository:
                 dedup=f"reply:{update_id}:{digest}",
                 person_id=person.id,
                 case_id=None,
-                kind="reply",
+                kind=Kind.REPLY,
                 batch=f"reply:{update_id}:{digest}",
                 template="reply",
                 params={"text": text, "html": html},
@@ -1238,7 +1257,9 @@ class OutboxRepository:
                 f"SELECT {_ROW_COLUMNS}, dedup, message_id FROM outbox WHERE id = ? AND person_id = ?",
                 (row_id, person.id),
             )
-            if first is None or first["kind"] != "remind" or first["state"] != "sent":  # a digest: tomorrow's
+            if (
+                first is None or first["kind"] != Kind.REMIND or first["state"] != State.SENT
+            ):  # a digest: tomorrow's
                 raise InvalidInput("That reminder can't be snoozed any more.")
             rows = list(
                 await conn.execute_fetchall(
@@ -1254,7 +1275,7 @@ class OutboxRepository:
                     dedup=f"{r['dedup']}:snooze:{at.date().isoformat()}",
                     person_id=person.id,
                     case_id=r["case_id"],
-                    kind=r["kind"],
+                    kind=Kind(r["kind"]),
                     batch=r["batch"],
                     template=r["template"],
                     params=json.loads(r["params"]),

@@ -483,7 +483,7 @@ async def enqueue_overdue_digest(db: Database, now: datetime) -> int:
                 dedup=f"{OVERDUE_TEMPLATE}:{today.isoformat()}:{manager[0]}",
                 person_id=manager[0],
                 case_id=None,
-                kind="digest",
+                kind=outbox.Kind.DIGEST,
                 batch="digest",
                 template=OVERDUE_TEMPLATE,
                 params={"day": today.isoformat()},

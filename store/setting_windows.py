@@ -17,6 +17,7 @@ import aiosqlite
 
 from store.codec import day_from_text, opt_day
 from store.deadlines import stored_calendar
+from store.models import CloseReason
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import TimelineError
@@ -36,7 +37,7 @@ BATCH = 500
 #: The case timeline milestones the programme reads (workflows.programme_windows.RULES).
 MILESTONES = tuple(sorted({rule.milestone for rule in RULES.values() if rule.milestone is not None}))
 #: A case closed as a mistake or withdrawn was no inspection.
-NOT_INSPECTED = ("mistake", "withdrawn")
+NOT_INSPECTED = (CloseReason.MISTAKE, CloseReason.WITHDRAWN)
 
 
 def _on_site(
@@ -47,7 +48,7 @@ def _on_site(
     of the history."""
     if case["close_reason"] in NOT_INSPECTED or case["kind"] not in KINDS:
         return None
-    if case["judgement"] is None and END not in events and case["close_reason"] != "completed":
+    if case["judgement"] is None and END not in events and case["close_reason"] != CloseReason.COMPLETED:
         return None
     dates = CaseDates(opt_day(case["planned_start"]), opt_day(case["planned_end"]), events)
     try:
