@@ -125,12 +125,14 @@ class OutboxSender:
         tick: float = 60.0,
         renderer: Renderer = render,
         pacer: Pacer | None = None,
+        meters: metrics.Metrics | None = None,
     ) -> None:
         self.services = services
         self.bot = bot
         self.tick = tick
         self.renderer = renderer
         self.pacer = pacer or Pacer()
+        self.meters = meters or metrics.Metrics()  # the application's (bot.app), else its own
         self.job: Job[Any] | None = None
         self._seen_writes = self.db.reminding.writes
         self._running = False
@@ -297,7 +299,7 @@ class OutboxSender:
             # At least once: a send whose fate is unknown (timed out, dropped after Telegram took it) may
             # have arrived and goes again; counted apart (issue 21), as the only sends that can double.
             fate = "unknown" if fate_unknown(exc) else "not_sent"
-            metrics.OUTBOX_RETRIES.labels(fate).inc()
+            self.meters.outbox_retries.labels(fate).inc()
             attempts = max(r.attempts for r in rows)
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox: rows %s failed after %d tries: %s", send, attempts, type(exc).__name__)

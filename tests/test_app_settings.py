@@ -1,6 +1,7 @@
 """The bot's reminder settings belong to the application it builds (`bot.app.build_application` puts them
 on its database, `db.reminding`), not to the process: another application built in the same process (the
-tests build several; a planning command ran beside the bot's code) leaves this one's settings alone.
+tests build several; a planning command ran beside the bot's code) leaves this one's settings alone, and
+its counters (`bot.metrics.Metrics`) too.
 
 The case is test_reminders.py's: a children's home inspection ending Tuesday 10 March 2026, its draft
 report's "due soon" reminder on Wednesday 1 April, here at INSPECTBOT_REMIND_AT=08:30.
@@ -12,10 +13,12 @@ import re
 from datetime import date
 from pathlib import Path
 
+from bot import metrics
 from bot.app import OUTBOX_KEY, build_application
 from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings, load_settings
+from handlers.context import InspectApplication
 from handlers.reminders import LATE_NOTE
 from store.database import Database
 from store.models import Role
@@ -41,7 +44,7 @@ async def test_a_reminder_sent_25_minutes_after_half_past_eight_is_marked_late(
     application = build_application(_settings(api, db.path, INSPECTBOT_REMIND_AT="08:30"), db)
     # A second bot in this process, with the default 09:00, built after this one.
     async with await Database.open(tmp_path / "other.sqlite3", clock=clock) as other:
-        build_application(_settings(api, other.path), other)
+        second = build_application(_settings(api, other.path), other)
 
     clock.now = london(date(2026, 3, 11), 10)  # the day after the inspection
     for tid in (MANAGER, INSPECTOR):
@@ -65,3 +68,13 @@ async def test_a_reminder_sent_25_minutes_after_half_past_eight_is_marked_late(
     [sent] = _draft_reminders(api)
     assert "due soon" in sent and DRAFT_DUE.strftime("%-d April %Y") in sent
     assert LATE in sent
+    # Its counters are its own too: what it sent is counted by it, not by the second bot.
+    assert _replies(application) == len(api.calls("sendMessage")) > 0
+    assert _replies(second) == 0
+
+
+def _replies(application: InspectApplication) -> float:
+    meters = application.bot_data[metrics.BOT_DATA_KEY]
+    assert isinstance(meters, metrics.Metrics)
+    found = meters.registry.get_sample_value("inspectbot_replies_sent_total", {"method": "sendmessage"})
+    return found or 0.0
