@@ -14,7 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from handlers.buttons import ForCase
 from store.audit import CLI_LABEL, SYSTEM_LABEL
 from store.lists import CaseRef
-from store.models import AuditEntry, Case, Role
+from store.models import AuditEntry, Case, CloseReason, Role
 from workflows.actions import Action
 from workflows.audience import sees_sources, source_for
 from workflows.calendar import WorkingCalendar
@@ -132,19 +132,19 @@ def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mi
     )
 
 
-#: Why a case was closed, as people read it (the stored reasons: store.cases.CLOSE_REASONS).
-CLOSE_REASONS = {
-    "completed": "completed",
-    "mistake": "entered by mistake",
-    "withdrawn": "withdrawn",
-    "other": "other",
+#: Why a case was closed, as people read it, by the stored reason (`store.models.CloseReason`).
+CLOSE_REASONS: dict[str, str] = {
+    CloseReason.COMPLETED: "completed",
+    CloseReason.MISTAKE: "entered by mistake",
+    CloseReason.WITHDRAWN: "withdrawn",
+    CloseReason.OTHER: "other",
 }
 
 
 def closed_because(case: Case | CaseRef) -> str:
     """'closed on Monday 30 November 2026: entered by mistake'."""
     reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
-    if case.close_reason == "other":
+    if case.close_reason is CloseReason.OTHER:
         reason = escape(case.close_note) if case.close_note else "other (the reason has been removed)"
     on = f" on {format_date(case.closed_at.date())}" if case.closed_at else ""
     return f"closed{on}: {reason}"
