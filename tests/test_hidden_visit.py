@@ -16,7 +16,7 @@ import pytest
 from bot.app import build_application, reveal_begun
 from bot.settings import Settings
 from handlers.context import InspectContext, Services
-from handlers.requests import describe_for
+from handlers.request_messages import describe_for
 from store.database import Database
 from store.models import Role
 from store.requests import Request
