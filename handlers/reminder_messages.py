@@ -1,5 +1,5 @@
 """How a reminder, a notice and the managers' morning digest read when they are sent, with their Done /
-Snooze / Open case buttons (pressed in handlers/reminders.py).
+Snooze / Open case buttons (handlers/reminder_buttons.py: pressed where each belongs).
 
 Every outbox row is a template key and its parameters; `render_lines` turns a group of rows into one
 message at send time from the case as it is then, and says which rows are no longer relevant (recorded
@@ -16,6 +16,7 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.context import Services
+from handlers.reminder_buttons import DigestList, ReminderDone, ReminderOpen, ReminderSnooze
 from handlers.render import button_text, case_title, kind_name, relative, rule_line, when
 from handlers.rendered import Rendered
 from handlers.timeline import case_timeline, hidden
@@ -31,9 +32,6 @@ from workflows.deadlines import Deadline
 from workflows.kinds import get_kind
 from workflows.reminders import DIGEST_INSPECTORS, PROVIDER_COMMENTS, Lead
 
-#: Button data: "rem:done:<row>", "rem:snooze:<row>", "rem:open:<ref>", "rem:list:open|over" (pressed in
-#: handlers/reminders.py, whose button classes these become when they land).
-_PREFIX = "rem"
 #: A row sent this long after it was due (and could go) is marked late: the bot was offline.
 LATE_AFTER = timedelta(minutes=15)
 LATE_NOTE = "<i>(this reminder is late: the bot was offline)</i>"
@@ -263,8 +261,8 @@ def digest_text(morning: outbox.Morning, today: date, calendar: WorkingCalendar)
 def digest_buttons() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton("Cases with something overdue", callback_data=f"{_PREFIX}:list:open")],
-            [InlineKeyboardButton("Every overdue deadline", callback_data=f"{_PREFIX}:list:over")],
+            [DigestList(which="open").button("Cases with something overdue")],
+            [DigestList(which="over").button("Every overdue deadline")],
         ]
     )
 
@@ -321,13 +319,11 @@ def _buttons(
     rows: list[list[InlineKeyboardButton]] = []
     if person.role is not Role.PROVIDER:
         rows += [
-            [InlineKeyboardButton(button_text(f"Done: {d.label}"), callback_data=f"{_PREFIX}:done:{r.id}")]
+            [ReminderDone(row=r.id).button(button_text(f"Done: {d.label}"))]
             for r, d in done_rows[:_DONE_BUTTONS]
         ]
     if first.kind == "remind":
-        rows.append([InlineKeyboardButton("Snooze", callback_data=f"{_PREFIX}:snooze:{first.id}")])
+        rows.append([ReminderSnooze(row=first.id).button("Snooze")])
     opened = [c for c in cases.values() if c is not None][:5]
-    rows += [
-        [InlineKeyboardButton(f"Open case #{c.ref}", callback_data=f"{_PREFIX}:open:{c.ref}")] for c in opened
-    ]
+    rows += [[ReminderOpen(ref=c.ref).button(f"Open case #{c.ref}")] for c in opened]
     return InlineKeyboardMarkup(rows) if rows else None
