@@ -267,7 +267,8 @@ async def _submit_comments(
 
 
 def handlers() -> list[Handler]:
-    """The /comments conversation (its typed steps before the questions in the table)."""
+    """The /comments conversation (its typed steps before the questions in the table) and the Get
+    <document> buttons (no other handler takes `cdoc:`, so where they sit does not matter)."""
     return [
         conversation(
             CommentsDraft.key,
@@ -284,9 +285,5 @@ def handlers() -> list[Handler]:
                 COMMENTS_CONFIRM: [SendComments.handler(comments_confirmed), expect_button()],
             },
         ),
+        GetDocument.handler(document_pressed),
     ]
-
-
-def document_handlers() -> list[Handler]:
-    """The Get <document> buttons (anywhere in the table: no other handler takes `cdoc:`)."""
-    return [GetDocument.handler(document_pressed)]

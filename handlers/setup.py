@@ -105,7 +105,6 @@ def handler_table() -> list[Handler]:
         *assign.handlers(),
         *due.handlers(),
         *complaint_steps.handlers(),
-        *comment.document_handlers(),
         *calendar_files.handlers(),
         *lists.handlers(),
         *reminders.handlers(),
