@@ -26,7 +26,7 @@ from store.errors import InvalidInput
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
 from store.requests import Request
-from workflows import comments, complaints, deferral, notification, survey
+from workflows import case_review, comments, complaints, deferral, notification, survey
 
 #: What one kind of request says of one of its events to `person` (None: the generic line says it).
 Describe = Callable[[Services, Person, Request, Case, str, str], "str | None"]
@@ -46,7 +46,7 @@ _DESCRIBE: dict[str, Describe] = {
     notification.MACHINE.kind: notify.describe,
     complaints.MACHINE.kind: complain.describe,
     comments.MACHINE.kind: comment.describe,
-    "case_review": _review,
+    case_review.MACHINE.kind: _review,
     survey.MACHINE.kind: _survey,
 }
 
@@ -74,7 +74,7 @@ def describe_for(
 
 def _buttons(request: Request, events: Sequence[str]) -> list[list[InlineKeyboardButton]]:
     """The steps `events` (what the person may do now) as buttons: a review's own, or those that decide."""
-    if request.kind == "case_review":
+    if request.kind == case_review.MACHINE.kind:
         return [[review.step_button(request, event)] for event in events if event in review.BUTTONS]
     rows = []
     for event in events:
