@@ -34,7 +34,8 @@ from bot import metrics
 from bot.clock import scheduler_time
 from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
 from handlers.context import InspectContext, Services
-from handlers.reminders import Rendered, render
+from handlers.outbox_messages import render
+from handlers.rendered import Rendered
 from store.database import Database
 from store.models import Person
 from store.outbox import OutboxRow, State
