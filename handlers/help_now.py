@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from handlers.context import InspectContext
 from handlers.render import action_line, case_title
-from handlers.requests import situation
+from handlers.situation import situation
 from store.errors import NotFound
 from store.models import Case, Person
 from workflows.actions import PARTY_BY_ROLE, Action, Waiting, available

@@ -29,19 +29,15 @@ async def current_person(update: Update, context: InspectContext) -> Person | No
 
 
 async def pressed_case(
-    update: Update, context: InspectContext, kind: type[CaseButton] | None = None
+    update: Update, context: InspectContext, kind: type[CaseButton]
 ) -> tuple[Person, int] | None:
     """A pressed `kind` of case button (its handler is `kind.handler`, so the data is its own): who pressed
-    it and the case number, the press answered; None when the presser isn't invited (they are told).
-
-    Without `kind`, the data is '<prefix>:<ref>' checked by the handler's own pattern: only for the
-    callers whose buttons are not typed classes yet (requests, complaint_steps); drop it with them.
-    """
+    it and the case number, the press answered; None when the presser isn't invited (they are told)."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return None
-    ref = kind.of(update).ref if kind is not None else int(query.data.rpartition(":")[2])
+    ref = kind.of(update).ref
     await query.answer()
     return person, ref
 

@@ -15,7 +15,7 @@ from html import escape
 
 from handlers.context import Services
 from handlers.render import action_line, case_title, deadline_line, relative
-from handlers.requests import situation
+from handlers.situation import situation
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.models import Case, Person, Role
