@@ -106,9 +106,6 @@ class ListSpec:
             code = "o" if narrow.overdue else ""
         return PageButton(name=self.name, offset=offset, narrowing=code)
 
-    def data(self, offset: int) -> str:
-        return self.button(offset).pack()
-
     @classmethod
     def of(cls, button: PageButton) -> tuple[ListSpec, int] | None:
         """The list a page button names and where its page starts; None when the narrowing does not fit the
