@@ -30,7 +30,7 @@ from workflows.deadlines import CaseDates, Deadline
 from workflows.kinds import get_kind
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 #: Rows a list page shows.
 PAGE_SIZE = 10
@@ -192,7 +192,7 @@ def chase(deadlines: Sequence[Deadline], today: date) -> Deadline | None:
 
 
 class ListRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def open_cases(

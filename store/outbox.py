@@ -22,12 +22,14 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from store import deadlines, guard
+from store.case_rows import build_case
 from store.codec import day_from_text, opt_day, time_from_text, time_to_text
 from store.consistency import case_dates
 from store.deadlines import deadline_from_row
 from store.errors import InvalidInput
 from store.lists import _missed_on
 from store.models import Case, Person, Role
+from store.person_rows import load_person
 from store.reads import first_row
 from workflows import visit
 from workflows.audience import hides_visit
@@ -46,7 +48,7 @@ from workflows.reminders import (
 from workflows.rules import Actor, Condition
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 KINDS = ("remind", "digest", "notice", "reply")
 STATES = ("pending", "sending", "sent", "cancelled", "failed")
@@ -202,7 +204,6 @@ async def reconcile_case(
     conn: aiosqlite.Connection, case_id: int, now: datetime, *, changed_by: int | None = None
 ) -> None:
     """`reconcile` for a case known by id (store.derived)."""
-    from store.cases import build_case
 
     row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
@@ -802,7 +803,7 @@ class Status:
 
 
 class OutboxRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def release_all(self) -> int:
@@ -943,14 +944,11 @@ class OutboxRepository:
         return None if row is None or row[0] is None else time_from_text(row[0])
 
     async def person(self, person_id: int) -> Person | None:
-        from store.people import load_person
-
         async with self._db.reading() as conn:
             return await load_person(conn, person_id)
 
     async def case(self, case_id: int) -> Case | None:
         """For rendering at send time: the system reads the case it is reminding about."""
-        from store.cases import build_case
 
         async with self._db.reading() as conn:
             row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
@@ -1100,7 +1098,6 @@ class OutboxRepository:
         """Reconcile the open cases whose visit was kept from their provider and has begun in the last
         `days` days (catching up after downtime), so the provider's reminders, held back while it was
         hidden (`reconcile`), are written now. Idempotent: run daily and at start. Returns the cases."""
-        from store.cases import build_case
 
         hours, calendar = CONFIG.hours, CONFIG.calendar
         today = hours.local(now).date()
@@ -1178,7 +1175,6 @@ class OutboxRepository:
 
     async def set_muted(self, person: Person, ref: int, muted: bool) -> Case:
         """Mute or unmute a case's reminders for `person` (who must see it), reconciled at once."""
-        from store.cases import build_case
 
         async with self._db.transaction() as conn:
             row = await guard.visible_case(conn, person, ref)

@@ -16,7 +16,7 @@ from store.reads import first_row
 from workflows.access import can_view_setting
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 MAX_NAME = 200
 _URN = re.compile(r"[A-Za-z0-9]{1,12}")
@@ -100,7 +100,7 @@ async def find_or_create(
 
 
 class SettingRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def get(self, actor: Person | None, setting_id: int) -> Setting:
