@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from store import audit, changes, consistency, derived, guard, lists, outbox, places
+from store import audit, changes, conditions, consistency, derived, guard, outbox, places
 from store.case_rows import CONTENTS, add_member, build_case, case_from, notes_of
 from store.codec import (
     day_from_text,
@@ -188,7 +188,7 @@ class CaseRepository:
         one query with the access rules in its WHERE clause (store.lists), then the page's cases built."""
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
-            where, params = lists.visible_sql(subject)
+            where, params = conditions.visible_sql(subject)
             if status is not None:
                 where += " AND c.status = ?"
                 params.append(status)

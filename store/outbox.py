@@ -24,10 +24,10 @@ import aiosqlite
 from store import deadlines, guard
 from store.case_rows import build_case
 from store.codec import day_from_text, opt_day, time_from_text, time_to_text
+from store.conditions import missed_on_sql
 from store.consistency import case_dates
 from store.deadlines import deadline_from_row
 from store.errors import InvalidInput
-from store.lists import _missed_on
 from store.models import Case, Person, Role
 from store.person_rows import load_person
 from store.reads import first_row
@@ -862,7 +862,7 @@ class OutboxRepository:
         day = digest_day(now, hours, calendar)
         if day is None:
             return 0
-        missed, missed_params = _missed_on(day)
+        missed, missed_params = missed_on_sql(day)
         mine = _managed_by("p.id")
         async with self._db.transaction(counted=False) as conn:
             await _cancel(conn, "kind = 'digest' AND template = 'remind'", (), "digest_replaced")
@@ -891,7 +891,7 @@ class OutboxRepository:
         manager member of, and those with no manager member) counted by kind and by inspector, and the
         `urgent` most overdue by name. Two queries over the pending deadlines' index, however many
         cases exist (bench/morning.py)."""
-        missed, missed_params = _missed_on(today)
+        missed, missed_params = missed_on_sql(today)
         overdue = (
             "FROM case_deadlines d WHERE d.case_open = 1 AND d.recorded IS NULL AND d.due_at < ?"
             f" AND {missed}"

@@ -20,9 +20,9 @@ import aiosqlite
 from store import audit, changes, guard, outbox
 from store.case_rows import build_case
 from store.codec import time_from_text, time_to_text
+from store.conditions import visible_sql
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.lists import visible_sql
 from store.models import Case, Person, Role
 from store.person_rows import load_person
 from store.reads import first_row
