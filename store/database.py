@@ -74,8 +74,9 @@ class Database(Connection):
     """The store's entry point for bot/ and handlers/: the connections (`store.connection`) and the
     repositories built on them (`db.cases`, `db.outbox`, ...).
 
-    Nothing in store/ imports it: each repository takes the `Connection` alone, and the few that act on
-    another are handed it here (requests apply their case changes through `cases`; a review opens a
+    No repository imports it (only the jobs over the whole store do: `pruning`, `replan`,
+    `setting_programme`): each repository takes the `Connection` alone, and the few that act on another
+    are handed it here (requests apply their case changes through `cases`; a review opens a
     request; what follows a case change in other repositories is `store.derived.AfterChange`).
     """
 
