@@ -11,7 +11,7 @@ import json
 import aiosqlite
 
 from store.codec import day_from_text, opt_day, opt_time, time_from_text
-from store.models import Case, Member, Note, Role, Setting
+from store.models import Case, CloseReason, Member, Note, Role, Setting
 from store.places import load_setting
 
 #: A case's recorded events and members as JSON arrays, columns of a query on `cases c`.
@@ -59,7 +59,7 @@ async def case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: ai
         created_at=time_from_text(row["created_at"]),
         closed_at=opt_time(row["closed_at"]),
         purged_at=opt_time(row["purged_at"]),
-        close_reason=row["close_reason"],
+        close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
         close_note=row["close_note"],
         single_individual=bool(row["single_individual"]),
     )

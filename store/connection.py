@@ -1,5 +1,5 @@
 """What every repository needs from the database: the writing connection and its lock, the reading
-connections, the clock and the calendar.
+connections, the clock, the calendar and the outbox's settings (`reminding`).
 
 Repositories take a `Connection` and never the `store.database.Database` that composes them, so no
 repository reaches another through the database object (issue 19 item 7): the one effect of a change on
@@ -21,6 +21,7 @@ import aiosqlite
 from store import changes
 from store.codec import time_to_text
 from store.reads import first_row
+from store.reminding import ReminderConfig, Reminding
 from workflows.calendar import WorkingCalendar
 
 
@@ -52,6 +53,10 @@ class Connection:
         self.clock = clock
         #: The calendar the stored deadlines are worked out with (bank holidays and the operator's closures).
         self.calendar = calendar or WorkingCalendar()
+        #: The outbox's settings and write count (store.reminding.Reminding), passed down to what writes rows:
+        #: London at 09:00 with this calendar until the bot (bot/app.py) or a planning command sets its
+        #: settings' here, before any update is handled.
+        self.reminding = Reminding(ReminderConfig(calendar=self.calendar))
 
     async def close(self) -> None:
         async with self._lock:
