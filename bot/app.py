@@ -169,6 +169,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         ),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
+        retry_pauses=settings.retry_pauses,
     )
     application = cast(
         InspectApplication,

@@ -103,21 +103,30 @@ def test_errors_drops_and_hangs_then_recovery_lose_and_double_nothing(
 def test_a_confirmation_telegram_refused_past_the_retries_arrives_later_through_the_outbox(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    """Issue 10's leftover: sendMessage answers 500 for longer than the bot retries a reply (about 15 s),
-    so the case is made but its confirmation is not delivered; the outbox sends it once Telegram is back."""
+    """Issue 10's leftover: sendMessage answers 500 to every try of a reply (the first and one after each
+    retry pause; the pauses are short here, about 15 s in all by default), so the case is made but its
+    confirmation is not delivered; the outbox sends it once Telegram is back."""
     start = typed(CALENDAR.add_working_days(today(), 3))
+    pauses = (0.05, 0.1, 0.2)
     bot = BotProcess(
-        api, tmp_path, admins=(MANAGER,), INSPECTBOT_REMINDERS="on", INSPECTBOT_OUTBOX_TICK="1"
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_OUTBOX_TICK="1",
+        INSPECTBOT_RETRY_PAUSES=",".join(map(str, pauses)),
     ).start()
     try:
-        api.fault("error", methods=["sendMessage"], status=500, seconds=18)
+        api.fault("error", methods=["sendMessage"], status=500, count=len(pauses) + 1)
         person = api.user(MANAGER)
         person.send(f'/newcase ch-full "Late Confirmation" {start}')
-        _answered(api, {MANAGER: "Late Confirmation"}, timeout=45)
+        _answered(api, {MANAGER: "Late Confirmation"}, timeout=30)
     finally:
         if bot.proc is not None:
             bot.stop()
     assert bot.query("SELECT COUNT(*) FROM cases") == [(1,)]
+    refused = [c for c in api.calls("sendMessage") if c.status == 500]
+    assert len(refused) == len(pauses) + 1  # the reply was tried after each pause, then left to the outbox
     confirmations = [m for m in api.user(MANAGER).messages() if "Late Confirmation" in m.text]
     assert len(confirmations) == 1 and "#1" in confirmations[0].text
     assert bot.query("SELECT kind, state FROM outbox WHERE kind = 'reply'") == [("reply", "sent")]
