@@ -196,8 +196,14 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     if settings.reminders:
         queue = application.job_queue
         assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
+        # First look a second after start, or after one tick when a test sets a shorter tick.
+        first = min(1.0, settings.outbox_tick)
         sender.job = queue.run_repeating(
-            sender.run, interval=settings.outbox_tick, first=1.0, name="outbox", job_kwargs={"coalesce": True}
+            sender.run,
+            interval=settings.outbox_tick,
+            first=first,
+            name="outbox",
+            job_kwargs={"coalesce": True},
         )
     guards.install(application)
     setup.install(application)
