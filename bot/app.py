@@ -21,7 +21,7 @@ from bot import guards, metrics
 from bot.clock import make_clock
 from bot.connections import BotApiTransport
 from bot.lock import AlreadyRunning, ProcessLock
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, Pacer
 from bot.persistence import SQLitePersistence
 from bot.polling import InboxPoller
 from bot.processor import PersonProcessor
@@ -191,7 +191,13 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     )
     install_services(application, services)
     halt = guards.halt_of(application)
-    sender = OutboxSender(services, application.bot, tick=settings.outbox_tick)
+    sender = OutboxSender(
+        services,
+        application.bot,
+        tick=settings.outbox_tick,
+        look_again=timedelta(seconds=settings.outbox_look_again),
+        pacer=Pacer(per_chat=settings.outbox_chat_gap),
+    )
     application.bot_data[OUTBOX_KEY] = sender
     if settings.reminders:
         queue = application.job_queue

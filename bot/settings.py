@@ -19,6 +19,10 @@ DEFAULT_API_URL = "https://api.telegram.org"
 #: Pauses between tries of a Telegram request that certainly failed (5xx, never sent), in seconds: about
 #: 15 s in all (bot.sending). Tests of the retries set short ones with INSPECTBOT_RETRY_PAUSES.
 RETRY_PAUSES: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+#: Seconds before the outbox sender looks again at a row that waits for another (bot.outbox).
+LOOK_AGAIN_S = 5.0
+#: Seconds between two outbox messages to one chat (bot.outbox's pacer): Telegram allows about one a second.
+CHAT_GAP_S = 1.0
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 #: What Telegram allows in a webhook's secret token.
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -110,6 +114,15 @@ class Settings(ReminderSettings):
     overall_max_rate: float = Field(default=30, ge=0, le=1000, validation_alias="INSPECTBOT_OVERALL_RATE")
     reminders: bool = Field(default=True, validation_alias="INSPECTBOT_REMINDERS")
     outbox_tick: float = Field(default=60.0, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_TICK")
+    #: Seconds before the sender looks again at a row that must wait for another (bot.outbox LOOK_AGAIN).
+    outbox_look_again: float = Field(
+        default=LOOK_AGAIN_S, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_LOOK_AGAIN"
+    )
+    #: Seconds between two outbox messages to one chat (bot.outbox PER_CHAT); tests without Telegram's
+    #: limits set a short one.
+    outbox_chat_gap: float = Field(
+        default=CHAT_GAP_S, ge=0, le=60.0, validation_alias="INSPECTBOT_OUTBOX_CHAT_GAP"
+    )
     #: Pauses between tries of a request that certainly failed, e.g. "0.25,0.5,1,2,4,8" (bot.sending).
     retry_pauses: Annotated[tuple[float, ...], NoDecode] = Field(
         default=RETRY_PAUSES, validation_alias="INSPECTBOT_RETRY_PAUSES"

@@ -143,7 +143,13 @@ def test_replies_refused_with_429_wait_as_told_and_every_confirmation_arrives_on
     people = [MANAGER + n for n in range(10)]
     start = typed(CALENDAR.add_working_days(today(), 3))
     port = _free_port()
-    bot = BotProcess(api, tmp_path, admins=tuple(people), INSPECTBOT_METRICS_LISTEN=f"127.0.0.1:{port}")
+    bot = BotProcess(
+        api,
+        tmp_path,
+        admins=tuple(people),
+        INSPECTBOT_METRICS_LISTEN=f"127.0.0.1:{port}",
+        INSPECTBOT_OUTBOX_CHAT_GAP="1",  # Telegram's pacing: the fake enforces its limits here
+    )
     bot.start()
     try:
         api.enforce_limits(overall=None, per_chat=1.0)

@@ -30,6 +30,7 @@ def reminder_bot(api: FakeBotApi, tmp_path: Path) -> BotProcess:
         INSPECTBOT_TESTING="1",
         INSPECTBOT_TEST_CLOCK_FILE=str(clock),
         INSPECTBOT_OUTBOX_TICK="1",
+        INSPECTBOT_OUTBOX_CHAT_GAP="1",  # Telegram's pacing: the fake enforces its limits here
     )
 
 
