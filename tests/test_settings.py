@@ -22,6 +22,8 @@ _VARS = [
     "INSPECTBOT_REMINDERS",
     "INSPECTBOT_OUTBOX_TICK",
     "INSPECTBOT_RETRY_PAUSES",
+    "INSPECTBOT_OUTBOX_CHAT_GAP",
+    "INSPECTBOT_OUTBOX_LOOK_AGAIN",
     "INSPECTBOT_TESTING",
     "INSPECTBOT_TEST_CLOCK_FILE",
 ]
@@ -44,6 +46,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.tz == "Europe/London"
     assert settings.retention_days == 365
     assert settings.retry_pauses == (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # about 15 s of retries (bot.sending)
+    assert (settings.outbox_chat_gap, settings.outbox_look_again) == (1.0, 5.0)  # bot.outbox's pacing
 
 
 def test_lists_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
