@@ -13,6 +13,7 @@ from bot.localapi import FakeBotApi
 from bot.outbox import IN_FLIGHT
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER, typed
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW, write_burst
 
 #: Five seconds of sending at Telegram's 30 a second (the pacer's 29): enough to kill in the middle of;
@@ -86,7 +87,7 @@ def test_a_managers_morning_is_one_message_with_buttons_to_the_overdue_lists(
     its button sends `/cases overdue`'s first page as a new message, leaving the digest as it was."""
     clock = tmp_path / "clock.txt"
     clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
-    bot = BotProcess(
+    bot = InProcessBot(  # restarted, never killed: in this process
         api,
         tmp_path,
         admins=(MANAGER,),
@@ -119,6 +120,6 @@ def test_a_managers_morning_is_one_message_with_buttons_to_the_overdue_lists(
         digests = "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"
         assert bot.query(digests) == [(1,)]  # one row for the manager this morning, not one per milestone
     finally:
-        if bot.proc is not None:
+        if bot.running:
             bot.stop()
     bot.assert_healthy()
