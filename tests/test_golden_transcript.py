@@ -20,6 +20,7 @@ import functools
 import hashlib
 import os
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -53,7 +54,8 @@ HEADER = """\
 # Per step: who acted and what they sent or pressed; then, per person (mia manager, ian inspector,
 # pat provider, sam stranger), what they received since the last step: each message's text as sent (HTML),
 # its inline buttons' labels by row, documents by name, size and content hash; edits and deletions of
-# earlier messages by message number; the answer to a button press; the command menu when it changes.
+# earlier messages by their number in the person's transcript (numbered as first shown here); the answer
+# to a button press; the command menu when it changes.
 # Normalised: invitation codes (random) become <code1>, <code2>... in order of first appearance; a
 # calendar file's DTSTAMP lines (the moment it was made) are left out of its hash. Per person, the replies
 # to their own action come first in order of arrival, then the outbox's notices in the order their rows
@@ -369,6 +371,40 @@ SCRIPT: list[Step] = [
     press("pat", "Send the request"),
     press("mia", "Approve"),
     say("mia", "13/4/2026"),
+    # The lifecycle commands' case pickers.
+    say("ian", "/undo"),
+    press("ian", "#1 Oak House"),
+    press("ian", "Keep it"),
+    say("mia", "/edit"),
+    press("mia", "#5 Birch Lodge"),
+    press("mia", "Planned on-site days"),
+    say("mia", "/cancel"),
+    say("mia", "/close"),
+    press("mia", "#5 Birch Lodge"),
+    press("mia", "Withdrawn"),
+    say("mia", "/reopen"),
+    press("mia", "#5 Birch Lodge"),
+    # Planned days longer than the kind allows: asked first (No, then Yes).
+    say("mia", "/edit 2 days 13/4/2026 24/4/2026"),
+    press("mia", "No"),
+    say("mia", "/edit 2 days 13/4/2026 24/4/2026"),
+    press("mia", "Yes, change the days"),
+    # A question with more than one answer: which milestone?
+    say("ian", "when is the report due on #1?"),
+    press("ian", "Final report sent to the provider"),
+    # An announced case of the inspector's own: its notice by the case's button.
+    say("ian", '/newcase asa-full "Fir Agency" 11/5/2026'),
+    say("ian", "/case 7"),
+    press("ian", "I notified the provider today"),
+    # Planning the next inspection from a setting's window.
+    say("mia", "/setting Oak"),
+    press("mia", "Plan"),
+    press("mia", "Ian", "Inspector:"),
+    say("mia", "27/4/2026"),
+    press("mia", "Usual: Tuesday 28 April 2026"),
+    press("mia", "Set it up"),
+    # A bad invitation code.
+    say("sam", "/start nonsense"),
 ]
 
 
@@ -423,6 +459,20 @@ class Recorder:
         self.menus: dict[str, list[str]] = {name: self._menu(name) for name in PEOPLE}
         self.keyboards: dict[str, list[list[str]] | None] = dict.fromkeys(PEOPLE)
         self.pressed: list[str] = []  # callback data pressed, for the coverage report only
+        self.reader: sqlite3.Connection | None = None
+        #: (person, Telegram's message id) -> the message's number in that person's transcript.
+        self.numbers: dict[tuple[int, int], int] = {}
+
+    def _query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        """Read the bot's database on one connection kept open (each step reads it a few times), opened
+        once the bot has made the database."""
+        if self.reader is None:
+            self.reader = sqlite3.connect(f"file:{self.bot.db}?mode=ro", uri=True, check_same_thread=False)
+        return list(self.reader.execute(sql, args))
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
 
     # ------------------------------------------------------------------ acting
 
@@ -471,7 +521,8 @@ class Recorder:
             message = shown[-1]
             self.pressed.append(message.callback_data[step.what])
             user.press(step.what, message)
-            return f"{step.who} presses [{step.what}] on message {message.message_id}"
+            number = self.numbers[user.user_id, message.message_id]
+            return f"{step.who} presses [{step.what}] on message {number}"
         if step.do == "document":
             user.send_document(step.what, step.content, caption=step.on)
             caption = f" with the caption {step.on!r}" if step.on else ""
@@ -489,8 +540,8 @@ class Recorder:
         handled = "SELECT count(*) FROM inbox WHERE update_id = ? AND done_at IS NOT NULL"
         _until(
             lambda: (
-                self.bot.query(handled, last) == [(1,)]
-                and self.bot.query("SELECT count(*) FROM inbox WHERE done_at IS NULL") == [(0,)]
+                self._query(handled, last) == [(1,)]
+                and self._query("SELECT count(*) FROM inbox WHERE done_at IS NULL") == [(0,)]
             ),
             "handling every update",
         )
@@ -498,10 +549,20 @@ class Recorder:
             begun = self.passes.started
             _until(lambda: self.passes.finished > begun, "an outbox pass after the step")
         # What falls due within a minute (the clock runs on: a reminder written now is due a moment
-        # later); the next row due after that is hours away.
+        # later; a notice that must follow another goes 5 s later); the next row due after that is
+        # hours away. The clock moves on to such a row (whole seconds) rather than waiting for it.
+        soon = time_to_text(self.now + timedelta(minutes=1))
         due = "SELECT count(*) FROM outbox WHERE state = 'sending' OR (state = 'pending' AND due_at <= ?)"
-        moment = time_to_text(self.now + timedelta(minutes=1))
-        _until(lambda: self.bot.query(due, moment) == [(0,)], "sending what was due")
+        later = "SELECT max(due_at) FROM outbox WHERE state = 'pending' AND due_at <= ?"
+
+        def all_sent() -> bool:
+            ((last,),) = self._query(later, soon)
+            if last is not None and str(last) > time_to_text(self.now):
+                self.now = datetime.fromisoformat(str(last)).replace(microsecond=0) + timedelta(seconds=1)
+                _set_clock(self.clock_file, self.now)
+            return self._query(due, soon) == [(0,)]
+
+        _until(all_sent, "sending what was due")
 
     # ------------------------------------------------------------------ reading
 
@@ -523,13 +584,12 @@ class Recorder:
             for seq, mid, kind in events:
                 msg = chat.messages[mid]
                 if kind == "delete":
-                    seen.append((seq, mid, kind, [f"  deletes message {mid}"]))
+                    seen.append((seq, mid, kind, []))
                     continue
                 index = counts.get(mid, 0)
                 counts[mid] = index + 1
                 version = msg.versions[index]
-                head = f"  message {mid}" if kind == "new" else f"  edits message {mid} to"
-                body = [head, *self._version(version.raw_text, version.reply_markup)]
+                body = self._version(version.raw_text, version.reply_markup)
                 if kind == "new" and msg.document is not None:
                     body.append(self._document(msg.document.filename, msg.document.content))
                 seen.append((seq, mid, kind, body))
@@ -540,12 +600,12 @@ class Recorder:
         replies = [entry for entry in seen if entry[1] not in notices]
         noticed = sorted((e for e in seen if e[1] in notices), key=lambda e: (notices[e[1]], e[0]))
         lines: list[str] = []
-        for _, _, _, body in replies:
-            lines.extend(body)
+        for _, mid, kind, body in replies:
+            lines.extend(self._entry(uid, mid, kind, body))
         if noticed:
             lines.append("  (notices)")
-            for _, _, _, body in noticed:
-                lines.extend(body)
+            for _, mid, kind, body in noticed:
+                lines.extend(self._entry(uid, mid, kind, body))
         for answer in answers:
             alert = " (alert)" if answer.show_alert else ""
             lines.append(f"  answer{alert}: {self._normal(answer.text or '')!r}")
@@ -557,6 +617,17 @@ class Recorder:
             self.menus[name] = menu
             lines.append(f"  menu: {' '.join(menu)}")
         return [f"-> {name}", *lines] if lines else []
+
+    def _entry(self, uid: int, mid: int, kind: str, body: list[str]) -> list[str]:
+        """A message by its number in this person's transcript (Telegram's ids follow arrival, and two
+        notices may arrive either way round), numbered as the transcript first shows it."""
+        if kind == "new":
+            self.numbers[uid, mid] = number = sum(1 for person, _ in self.numbers if person == uid) + 1
+            return [f"  message {number}", *body]
+        number = self.numbers[uid, mid]
+        return (
+            [f"  deletes message {number}"] if kind == "delete" else [f"  edits message {number} to", *body]
+        )
 
     def _version(self, raw_text: str, markup: dict[str, Any] | None) -> list[str]:
         lines = ["    | " + line for line in self._normal(raw_text).split("\n")]
@@ -574,7 +645,7 @@ class Recorder:
 
     def _notice_order(self, uid: int) -> dict[int, int]:
         """Message id -> the first outbox row it carried, for this person's messages sent by the outbox."""
-        rows = self.bot.query(
+        rows = self._query(
             "SELECT o.message_id, MIN(o.id) FROM outbox o JOIN people p ON p.id = o.person_id"
             " WHERE p.telegram_id = ? AND o.message_id IS NOT NULL GROUP BY o.message_id",
             uid,
@@ -629,9 +700,14 @@ def test_the_golden_transcript(api: FakeBotApi, tmp_path: Path, passes: _Passes)
         played: list[str] = []
         try:
             for number, step in enumerate(SCRIPT, 1):
+                t0 = time.monotonic()
                 played.append(recorder.play(number, step))
+                if os.environ.get("GOLDEN_PROFILE"):
+                    print(f"PROFILE {time.monotonic() - t0:.3f} {number} {step}")
         finally:  # what was played, to read when a step fails
+            recorder.close()
             (tmp_path / "transcript.txt").write_text(HEADER + "".join(played), encoding="utf-8")
+        print("PRESSED", sorted({d.split(":")[0] for d in recorder.pressed}))
     actual = HEADER + "".join(played)
     print(f"golden transcript: {len(SCRIPT)} steps in {time.monotonic() - started:.1f} s")
     if os.environ.get("INSPECTBOT_GOLDEN") == "write":
