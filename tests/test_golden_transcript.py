@@ -44,8 +44,12 @@ GOLDEN = Path(__file__).parent / "golden" / "transcript.txt"
 #: The people, in the order each step lists what they received: a manager (an admin), an inspector, a
 #: provider and a stranger nobody invited.
 PEOPLE = {"mia": (8001, "Mia"), "ian": (8003, "Ian"), "pat": (8004, "Pat"), "sam": (8009, "Sam")}
-#: How far the clock moves between two steps: more than a step takes, so time never goes back.
-STEP_TIME = timedelta(seconds=10)
+#: How far the clock moves between two steps (each step starts at its own moment, however slow the
+#: machine), and how far ahead a step waits for outbox rows that fall due (the clock runs on: a reminder
+#: written now is due a moment later; a notice that must follow another goes 5 s later): less than a
+#: step, so time never goes back; the next row due after that is hours away.
+STEP_TIME = timedelta(seconds=30)
+SOON = timedelta(seconds=25)
 _CODE = re.compile(r"\?start=([A-Za-z0-9_-]+)")
 _STAMP = re.compile(rb"^DTSTAMP[:;].*\r?\n", re.MULTILINE)
 HEADER = """\
@@ -450,7 +454,8 @@ class Recorder:
         self.bot = bot
         self.clock_file = clock_file
         self.passes = passes
-        self.now = NOW
+        self.base, self.steps = NOW, 0  # the last moment the script set, and steps since
+        self.now, self.set_at = NOW, time.monotonic()  # the clock file's moment, and when it was written
         self.users: dict[str, FakeUser] = {
             name: api.user(uid, first) for name, (uid, first) in PEOPLE.items()
         }
@@ -480,11 +485,9 @@ class Recorder:
         telegram = self.api.telegram
         mark = telegram.mark()
         writes = store_outbox.WRITES
-        # The test clock runs on from when its file was written: set again, each step starts at its own
-        # moment (STEP_TIME after the last) however slow the machine is, and time never goes back.
         if step.do != "clock":
-            self.now += STEP_TIME
-            _set_clock(self.clock_file, self.now)
+            self.steps += 1
+            self._set(self.base + STEP_TIME * self.steps)
         said = self._act(step)
         self._settle(moved=step.do == "clock" or writes != store_outbox.WRITES)
         lines = [f"== step {number}: {said}"]
@@ -492,10 +495,15 @@ class Recorder:
             lines.extend(self._received(name, mark))
         return "\n".join(lines) + "\n"
 
+    def _set(self, moment: datetime) -> None:
+        """The test clock runs on from when its file was written: each step sets it again."""
+        self.now, self.set_at = moment, time.monotonic()
+        _set_clock(self.clock_file, moment)
+
     def _act(self, step: Step) -> str:
         if step.do == "clock":
-            self.now = datetime.fromisoformat(step.what).astimezone(UTC)
-            _set_clock(self.clock_file, self.now)
+            self.base, self.steps = datetime.fromisoformat(step.what).astimezone(UTC), 0
+            self._set(self.base)
             return f"the clock moves to {step.what}"
         user = self.users[step.who]
         if step.do == "send":
@@ -548,18 +556,17 @@ class Recorder:
         if moved:
             begun = self.passes.started
             _until(lambda: self.passes.finished > begun, "an outbox pass after the step")
-        # What falls due within a minute (the clock runs on: a reminder written now is due a moment
-        # later; a notice that must follow another goes 5 s later); the next row due after that is
-        # hours away. The clock moves on to such a row (whole seconds) rather than waiting for it.
-        soon = time_to_text(self.now + timedelta(minutes=1))
+        # What falls due SOON; the clock moves on to such a row (whole seconds) rather than waiting.
+        soon = time_to_text(self.now + SOON)
         due = "SELECT count(*) FROM outbox WHERE state = 'sending' OR (state = 'pending' AND due_at <= ?)"
         later = "SELECT max(due_at) FROM outbox WHERE state = 'pending' AND due_at <= ?"
 
         def all_sent() -> bool:
             ((last,),) = self._query(later, soon)
-            if last is not None and str(last) > time_to_text(self.now):
-                self.now = datetime.fromisoformat(str(last)).replace(microsecond=0) + timedelta(seconds=1)
-                _set_clock(self.clock_file, self.now)
+            if last is not None:
+                moment = datetime.fromisoformat(str(last)).replace(microsecond=0) + timedelta(seconds=1)
+                if moment > self.now + timedelta(seconds=time.monotonic() - self.set_at):
+                    self._set(moment)
             return self._query(due, soon) == [(0,)]
 
         _until(all_sent, "sending what was due")
