@@ -34,7 +34,6 @@ import pytest
 from bot.localapi import FakeBotApi, FakeUser
 from bot.localapi.state import Chat
 from bot.outbox import OutboxSender
-from store import outbox as store_outbox
 from store.codec import time_to_text
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
@@ -413,8 +412,8 @@ SCRIPT: list[Step] = [
 
 
 class _Passes:
-    """Counts the outbox sender's passes (`OutboxSender.send_due`), so a step can wait for one that began
-    after it: only then has the sender seen what the step wrote or what the moved clock made due."""
+    """Counts the outbox sender's passes (`OutboxSender.send_due`), so a clock move can wait for one that
+    began after it: only then has the sender planned the digests the new moment brings."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -484,12 +483,11 @@ class Recorder:
     def play(self, number: int, step: Step) -> str:
         telegram = self.api.telegram
         mark = telegram.mark()
-        writes = store_outbox.WRITES
         if step.do != "clock":
             self.steps += 1
             self._set(self.base + STEP_TIME * self.steps)
         said = self._act(step)
-        self._settle(moved=step.do == "clock" or writes != store_outbox.WRITES)
+        self._settle(moved=step.do == "clock")
         lines = [f"== step {number}: {said}"]
         for name in PEOPLE:
             lines.extend(self._received(name, mark))
@@ -541,9 +539,9 @@ class Recorder:
         raise AssertionError(f"unknown step {step}")
 
     def _settle(self, *, moved: bool) -> None:
-        """Quiet: every update the fake holds was handled (the inbox marks it done); when the step wrote
-        outbox rows or moved the clock, a sender pass that began after that has ended; nothing due is
-        left pending or sending."""
+        """Quiet: every update the fake holds was handled (the inbox marks it done, after the change and
+        the outbox rows it wrote were committed); when the clock moved, a sender pass that began after
+        that has ended (it plans the morning's digests); nothing due is left pending or sending."""
         last = self.api.telegram.next_update_id - 1
         handled = "SELECT count(*) FROM inbox WHERE update_id = ? AND done_at IS NOT NULL"
         _until(
