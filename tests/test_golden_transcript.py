@@ -406,6 +406,24 @@ SCRIPT: list[Step] = [
     say("mia", "27/4/2026"),
     press("mia", "Usual: Tuesday 28 April 2026"),
     press("mia", "Set it up"),
+    # The provider joins the announced case: the notice recorded before waits for them; they ask to
+    # defer it, then withdraw the request by its button.
+    say("ian", "/invite provider 7"),
+    join("pat", "ian"),
+    say("pat", "/defer 7"),
+    press("pat", "A local incident means a visit would be inappropriate"),
+    say("pat", "A flood closed the road."),
+    press("pat", "Send the request"),
+    press("pat", "Withdraw the request"),
+    say("pat", "/defer 7 withdraw"),
+    # The announced case's visit ended and its reports went: the survey is offered; not now, then started and cancelled.
+    say("mia", "/record 3 end 25/3/2026"),
+    say("mia", "/record 3 draft_report 30/3/2026"),
+    say("mia", "/record 3 final_report 30/3/2026"),
+    press("mia", "Yes, record it"),
+    press("pat", "Not now"),
+    say("pat", "/survey"),
+    say("pat", "/cancel"),
     # A bad invitation code.
     say("sam", "/start nonsense"),
 ]
