@@ -416,7 +416,8 @@ SCRIPT: list[Step] = [
     press("pat", "Send the request"),
     press("pat", "Withdraw the request"),
     say("pat", "/defer 7 withdraw"),
-    # The announced case's visit ended and its reports went: the survey is offered; not now, then started and cancelled.
+    # The announced case's visit ended and its reports went: the survey is offered; not now, then
+    # started and cancelled.
     say("mia", "/record 3 end 25/3/2026"),
     say("mia", "/record 3 draft_report 30/3/2026"),
     say("mia", "/record 3 final_report 30/3/2026"),
