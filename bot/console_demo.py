@@ -68,6 +68,10 @@ async def build_demo(
             manager, "ch-full", "Oak Lodge", working(-22), working(-20), urn="SC100001"
         )
         await db.cases.add_member(manager, home.ref, inspector.id, Role.INSPECTOR)
+        # Its visit's days recorded, as an inspector does: so it is Oak Lodge's last inspection, and the
+        # programme (/programme, /setting Oak Lodge) dates its next one from it (issue 22).
+        await db.cases.record_event(inspector, home.ref, "start", working(-22))
+        await db.cases.record_event(inspector, home.ref, "end", working(-20))
         await db.cases.record_event(inspector, home.ref, "draft_qa", working(-18))
         await db.cases.record_event(inspector, home.ref, "evidence_upload", working(-16))
         draft_day = working(-2)
