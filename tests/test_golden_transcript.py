@@ -425,6 +425,21 @@ SCRIPT: list[Step] = [
     press("pat", "Not now"),
     say("pat", "/survey"),
     say("pat", "/cancel"),
+    # Ten more homes judged good: the programme runs to a second page.
+    *[
+        step
+        for ref, name in enumerate(
+            ("Ash", "Beech", "Cherry", "Damson", "Elder", "Fig", "Gorse", "Hazel", "Ivy", "Juniper"), 9
+        )
+        for step in (
+            say("mia", f'/newcase ch-full "{name} Lodge" 2/3/2026'),
+            say("mia", f"/record {ref} end 4/3/2026"),
+            say("mia", f"/record {ref} judgement good"),
+        )
+    ],
+    say("mia", "/programme"),
+    press("mia", "Next »"),
+    press("mia", "« Previous"),
     # A bad invitation code.
     say("sam", "/start nonsense"),
 ]
