@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from bot import outbox as bot_outbox
 from bot.localapi import FakeBotApi, FakeUser
 from bot.localapi.state import Chat
 from bot.outbox import OutboxSender
@@ -49,6 +50,8 @@ PEOPLE = {"mia": (8001, "Mia"), "ian": (8003, "Ian"), "pat": (8004, "Pat"), "sam
 #: step, so time never goes back; the next row due after that is hours away.
 STEP_TIME = timedelta(seconds=30)
 SOON = timedelta(seconds=25)
+#: Seconds between two outbox messages to one chat (the bot's is 1 s; see `passes`).
+PACED = 0.05
 _CODE = re.compile(r"\?start=([A-Za-z0-9_-]+)")
 _STAMP = re.compile(rb"^DTSTAMP[:;].*\r?\n", re.MULTILINE)
 HEADER = """\
@@ -724,8 +727,12 @@ def _first_difference(expected: str, actual: str) -> str:
 
 @pytest.fixture
 def passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Passes]:
+    """The sender's passes counted; and its pacing of one message a second to a chat shortened to
+    PACED: it decides when a notice goes, never what it says (rendered before the wait), and its sleeps
+    were 15 s of the test's 24."""
     counter = _Passes()
     monkeypatch.setattr(OutboxSender, "send_due", counter.wrap(OutboxSender.send_due))
+    monkeypatch.setattr(bot_outbox, "Pacer", functools.partial(bot_outbox.Pacer, per_chat=PACED))
     yield counter
 
 
