@@ -1,13 +1,15 @@
 """The golden transcript (issue 19 item 9): every command and button of every role on a few cases, the
 bot's replies byte for byte, recorded before the redesign moved anything and kept passing through it.
 
-One in-process bot on a fixed test clock (Wednesday 11 March 2026, 10:00 in London) plays `SCRIPT`; after
-each step it waits until the bot is quiet (every update handled, an outbox pass begun after the step has
-finished, nothing due left unsent) and writes down what each person received since the last step: each
-message's text as sent (HTML), its buttons' labels by row (never their data: the redesign may change data
-formats, not labels or rows), documents by name and size, the answers to button presses, and the command
-menu when it changes. The test compares that with `tests/golden/transcript.txt` and, on a mismatch, shows
-a unified diff of the first step that differs.
+One in-process bot plays `SCRIPT` on the test clock: Wednesday 11 March 2026, 10:00 in London, each step
+30 s after the last (STEP_TIME), and two moves to later mornings. After each step it waits until the bot
+is quiet (every update handled; after a clock move, an outbox pass begun after it; nothing due left
+unsent) and writes down what each person received since the last step, read from the fake Bot API's own
+record of each chat: each message's text as sent (HTML), its buttons' labels by row (never their data:
+the redesign may change data formats, not labels or rows), documents by name, size and hash, the answers
+to button presses, and the command menu when it changes. The test compares that with
+`tests/golden/transcript.txt` and, on a mismatch, shows a unified diff of the first step that differs
+(the whole transcript played is left in the test's tmp_path as transcript.txt).
 
 To record it again (only when a change of behaviour is meant, and say so in the commit):
     INSPECTBOT_GOLDEN=write .venv/bin/python -m pytest -q tests/test_golden_transcript.py
@@ -35,6 +37,7 @@ from bot import outbox as bot_outbox
 from bot.localapi import FakeBotApi, FakeUser
 from bot.localapi.state import Chat
 from bot.outbox import OutboxSender
+from handlers.menu import KNOWN_COMMANDS
 from store.codec import time_to_text
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
@@ -723,6 +726,14 @@ def _first_difference(expected: str, actual: str) -> str:
             )
             return "".join(diff)
     return ""
+
+
+def test_the_script_tries_every_command_for_every_role() -> None:
+    """A command added to the menu's table must join the script (and the transcript be recorded)."""
+    assert sorted(_ALL_COMMANDS) == sorted(f"/{name}" for name in KNOWN_COMMANDS)
+    for who in PEOPLE:
+        tried = {step.what for step in SCRIPT if step.who == who and step.do == "send"}
+        assert set(_ALL_COMMANDS) <= tried, (who, set(_ALL_COMMANDS) - tried)
 
 
 @pytest.fixture
