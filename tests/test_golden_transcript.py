@@ -476,6 +476,18 @@ SCRIPT: list[Step] = [
     say("pat", "/comments 3"),
     say("pat", "Paragraph 2 is wrong."),
     press("pat", "Send the comments"),
+    # A setting's name that another setting with a URN has: which one is asked.
+    say("mia", "/newcase"),
+    press("mia", "Adoption support agency: full inspection"),
+    say("mia", "Ash Agency"),
+    press("mia", "Ash Agency · SC123456 · adoption support agency"),
+    press("mia", "No"),
+    say("mia", "/cancel"),
+    say("mia", "/newcase"),
+    press("mia", "Adoption support agency: full inspection"),
+    say("mia", "Ash Agency"),
+    press("mia", "A new setting called Ash Agency"),
+    say("mia", "/cancel"),
     # A bad invitation code.
     say("sam", "/start nonsense"),
 ]
