@@ -47,6 +47,9 @@ GOLDEN = Path(__file__).parent / "golden" / "transcript.txt"
 #: The people, in the order each step lists what they received: a manager (an admin), an inspector, a
 #: provider and a stranger nobody invited.
 PEOPLE = {"mia": (8001, "Mia"), "ian": (8003, "Ian"), "pat": (8004, "Pat"), "sam": (8009, "Sam")}
+#: Every chat read after each step: each person's private chat, and a group the people write in.
+GROUP = -4001
+CHATS = {**{name: uid for name, (uid, _) in PEOPLE.items()}, "group": GROUP}
 #: How far the clock moves between two steps (each step starts at its own moment, however slow the
 #: machine), and how far ahead a step waits for outbox rows that fall due (the clock runs on: a reminder
 #: written now is due a moment later; a notice that must follow another goes 5 s later): less than a
@@ -60,15 +63,16 @@ _STAMP = re.compile(rb"^DTSTAMP[:;].*\r?\n", re.MULTILINE)
 HEADER = """\
 # Golden transcript: tests/test_golden_transcript.py plays its SCRIPT and compares with this file.
 # Rewrite: INSPECTBOT_GOLDEN=write .venv/bin/python -m pytest -q tests/test_golden_transcript.py
-# Per step: who acted and what they sent or pressed; then, per person (mia manager, ian inspector,
-# pat provider, sam stranger), what they received since the last step: each message's text as sent (HTML),
-# its inline buttons' labels by row, documents by name, size and content hash; edits and deletions of
-# earlier messages by their number in the person's transcript (numbered as first shown here); the answer
-# to a button press; the command menu when it changes.
+# Per step: who acted and what they sent or pressed; then, per chat (mia manager, ian inspector,
+# pat provider, sam stranger, a group), what the bot sent there since the last step: each message's
+# text as sent (HTML), its inline buttons' labels by row, documents by name, size and content hash;
+# edits and deletions of earlier messages by their number in that chat's transcript (numbered as first
+# shown here); the answer to a button press; the command menu when it changes.
 # Normalised: invitation codes (random) become <code1>, <code2>... in order of first appearance; a
 # calendar file's DTSTAMP lines (the moment it was made) are left out of its hash. Per person, the replies
 # to their own action come first in order of arrival, then the outbox's notices in the order their rows
 # were written (the sender sends groups in parallel: arrival order between two notices is not fixed).
+# The clock: Wednesday 11 March 2026, 10:00 in London, each step 30 s after the last, and the moves shown.
 """
 
 
@@ -103,6 +107,10 @@ def clock(moment: str) -> Step:
 
 def document(who: str, name: str, content: bytes, caption: str | None = None) -> Step:
     return Step(who, "document", name, caption, content)
+
+
+def in_group(who: str, text: str) -> Step:
+    return Step(who, "group", text)
 
 
 def sticker(who: str) -> Step:
@@ -488,6 +496,9 @@ SCRIPT: list[Step] = [
     say("mia", "Ash Agency"),
     press("mia", "A new setting called Ash Agency"),
     say("mia", "/cancel"),
+    # In a group: a command, and plain words.
+    in_group("mia", "/cases"),
+    in_group("pat", "when is the draft due?"),
     # A bad invitation code.
     say("sam", "/start nonsense"),
 ]
@@ -541,9 +552,9 @@ class Recorder:
             name: api.user(uid, first) for name, (uid, first) in PEOPLE.items()
         }
         self.codes: dict[str, str] = {}
-        self.answers = dict.fromkeys(PEOPLE, 0)
-        self.menus: dict[str, list[str]] = {name: self._menu(name) for name in PEOPLE}
-        self.keyboards: dict[str, list[list[str]] | None] = dict.fromkeys(PEOPLE)
+        self.answers = dict.fromkeys(CHATS, 0)
+        self.menus: dict[str, list[str]] = {name: self._menu(name) for name in CHATS}
+        self.keyboards: dict[str, list[list[str]] | None] = dict.fromkeys(CHATS)
         self.pressed: list[str] = []  # callback data pressed, for the coverage report only
         self.reader: sqlite3.Connection | None = None
         #: (person, Telegram's message id) -> the message's number in that person's transcript.
@@ -571,7 +582,7 @@ class Recorder:
         said = self._act(step)
         self._settle(moved=step.do == "clock")
         lines = [f"== step {number}: {said}"]
-        for name in PEOPLE:
+        for name in CHATS:
             lines.extend(self._received(name, mark))
         return "\n".join(lines) + "\n"
 
@@ -615,6 +626,9 @@ class Recorder:
             user.send_document(step.what, step.content, caption=step.on)
             caption = f" with the caption {step.on!r}" if step.on else ""
             return f"{step.who} sends the document {step.what} ({len(step.content)} bytes){caption}"
+        if step.do == "group":
+            user.send_in_group(step.what, GROUP, title="Inspection team")
+            return f"{step.who} sends {step.what!r} in the group"
         if step.do == "sticker":
             user.send_sticker()
             return f"{step.who} sends a sticker"
@@ -654,7 +668,7 @@ class Recorder:
     # ------------------------------------------------------------------ reading
 
     def _received(self, name: str, mark: int) -> list[str]:
-        uid = PEOPLE[name][0]
+        uid = CHATS[name]
         telegram = self.api.telegram
         with telegram.cond:
             chat: Chat | None = telegram.chats.get(uid)
@@ -740,7 +754,7 @@ class Recorder:
         return {int(str(mid)): int(str(first)) for mid, first in rows}
 
     def _menu(self, name: str) -> list[str]:
-        scope = {"type": "chat", "chat_id": PEOPLE[name][0]}
+        scope = {"type": "chat", "chat_id": CHATS[name]}
         return [f"/{c['command']}" for c in self.api.commands(scope=scope)]
 
     def _normal(self, text: str) -> str:
