@@ -496,6 +496,14 @@ SCRIPT: list[Step] = [
     say("mia", "Ash Agency"),
     press("mia", "A new setting called Ash Agency"),
     say("mia", "/cancel"),
+    # The provider blocks the bot: a notice to them fails, and the managers are told once.
+    Step("pat", "block"),
+    say("ian", "/record 2 final_report 27/4/2026"),
+    press("ian", "Yes, record it"),
+    say("mia", "/status"),
+    Step("pat", "unblock"),
+    say("pat", "/help"),
+    say("mia", "/status"),
     # In a group: a command, and plain words.
     in_group("mia", "/cases"),
     in_group("pat", "when is the draft due?"),
@@ -629,6 +637,9 @@ class Recorder:
         if step.do == "group":
             user.send_in_group(step.what, GROUP, title="Inspection team")
             return f"{step.who} sends {step.what!r} in the group"
+        if step.do in ("block", "unblock"):
+            user.block() if step.do == "block" else user.unblock()
+            return f"{step.who} {step.do}s the bot"
         if step.do == "sticker":
             user.send_sticker()
             return f"{step.who} sends a sticker"
