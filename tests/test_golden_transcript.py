@@ -563,7 +563,7 @@ class Recorder:
         self.answers = dict.fromkeys(CHATS, 0)
         self.menus: dict[str, list[str]] = {name: self._menu(name) for name in CHATS}
         self.keyboards: dict[str, list[list[str]] | None] = dict.fromkeys(CHATS)
-        self.pressed: list[str] = []  # callback data pressed, for the coverage report only
+        self.pressed: list[str] = []  # callback data pressed, for the coverage line only
         self.reader: sqlite3.Connection | None = None
         #: (person, Telegram's message id) -> the message's number in that person's transcript.
         self.numbers: dict[tuple[int, int], int] = {}
@@ -824,16 +824,14 @@ def test_the_golden_transcript(api: FakeBotApi, tmp_path: Path, passes: _Passes)
         played: list[str] = []
         try:
             for number, step in enumerate(SCRIPT, 1):
-                t0 = time.monotonic()
                 played.append(recorder.play(number, step))
-                if os.environ.get("GOLDEN_PROFILE"):
-                    print(f"PROFILE {time.monotonic() - t0:.3f} {number} {step}")
         finally:  # what was played, to read when a step fails
             recorder.close()
             (tmp_path / "transcript.txt").write_text(HEADER + "".join(played), encoding="utf-8")
-        print("PRESSED", sorted({d.split(":")[0] for d in recorder.pressed}))
     actual = HEADER + "".join(played)
-    print(f"golden transcript: {len(SCRIPT)} steps in {time.monotonic() - started:.1f} s")
+    # Shown with -s: the time, and the kinds of button pressed (their data's prefixes), for coverage.
+    kinds = sorted({data.split(":")[0] for data in recorder.pressed})
+    print(f"golden transcript: {len(SCRIPT)} steps in {time.monotonic() - started:.1f} s; buttons: {kinds}")
     if os.environ.get("INSPECTBOT_GOLDEN") == "write":
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(actual, encoding="utf-8")
