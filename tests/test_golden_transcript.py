@@ -504,6 +504,18 @@ SCRIPT: list[Step] = [
     Step("pat", "unblock"),
     say("pat", "/help"),
     say("mia", "/status"),
+    # The bad arguments not tried above.
+    say("mia", "/review x"),
+    say("mia", "/reminders x"),
+    say("mia", "/help x"),
+    say("mia", "/cancel x"),
+    say("mia", "/feedback x"),
+    say("mia", "/reopen x"),
+    say("mia", "/notify x"),
+    say("pat", "/complain x"),
+    say("pat", "/comments x"),
+    say("pat", "/survey x"),
+    say("ian", "/newcase ch-full"),
     # In a group: a command, and plain words.
     in_group("mia", "/cases"),
     in_group("pat", "when is the draft due?"),
