@@ -11,6 +11,12 @@ to button presses, and the command menu when it changes. The test compares that 
 `tests/golden/transcript.txt` and, on a mismatch, shows a unified diff of the first step that differs
 (the whole transcript played is left in the test's tmp_path as transcript.txt).
 
+What it leans on besides the users' view (a refactor that moves these must move them here too): the
+inbox's `done_at` and the outbox's `state`, `due_at`, `message_id` columns (to know the bot is quiet and
+which messages the outbox sent); `OutboxSender.send_due` (counted, to wait for a pass after a clock move);
+`bot.outbox.Pacer(per_chat=...)` (shortened, see `passes`); the fake Bot API's per-chat record
+(`Telegram.chats`: events, messages and their versions, callback answers).
+
 To record it again (only when a change of behaviour is meant, and say so in the commit):
     INSPECTBOT_GOLDEN=write .venv/bin/python -m pytest -q tests/test_golden_transcript.py
 """
