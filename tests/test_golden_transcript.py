@@ -92,9 +92,10 @@ HEADER = """\
 
 @dataclass(frozen=True)
 class Step:
-    """One thing a person does: send a text, press a button (by its label, on the latest message that
-    shows it, or on the latest one whose text holds `on`), join by the latest invitation link `on`'s
-    person received, send a document or a sticker; or (who == "clock") the clock moves to `what`."""
+    """One thing a person does (`do`): send a text, press a button (by its label, on the latest message
+    that shows it, or on the latest one whose text holds `on`), join by the latest invitation link `on`'s
+    person received, send a document or a sticker, write in the group, block or unblock the bot; or
+    (who == "clock") the clock moves to `what`."""
 
     who: str
     do: str
