@@ -32,6 +32,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,7 +48,7 @@ from handlers.menu import KNOWN_COMMANDS
 from store.codec import time_to_text
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
-from tests.test_e2e_requests import _set_clock, running
+from tests.test_e2e_requests import MANAGER, _set_clock
 
 GOLDEN = Path(__file__).parent / "golden" / "transcript.txt"
 #: The people, in the order each step lists what they received: a manager (an admin), an inspector, a
@@ -841,6 +842,33 @@ def test_the_script_tries_every_command_for_every_role() -> None:
         assert set(_ALL_COMMANDS) <= tried, (who, set(_ALL_COMMANDS) - tried)
 
 
+@contextmanager
+def _running(api: FakeBotApi, tmp_path: Path) -> Iterator[InProcessBot]:
+    """The bot in this process on the test clock at NOW, as tests/test_e2e_requests.py `running` starts
+    it, with Telegram's overall limit of 30 messages a second off (INSPECTBOT_OVERALL_RATE=0, meant for a
+    local server: it decides when a reply goes, never what it says, and held this test to 30 a second);
+    after the test its log must show no failure (`assert_healthy`)."""
+    clock_file = tmp_path / "clock.txt"
+    clock_file.write_text(NOW.isoformat())
+    bot = InProcessBot(
+        api,
+        tmp_path,
+        admins=(MANAGER,),
+        INSPECTBOT_REMINDERS="on",
+        INSPECTBOT_TESTING="1",
+        INSPECTBOT_TEST_CLOCK_FILE=str(clock_file),
+        INSPECTBOT_OUTBOX_TICK="1",
+        INSPECTBOT_OVERALL_RATE="0",
+    )
+    bot.start()
+    try:
+        yield bot
+    finally:
+        if bot.running:
+            bot.stop()
+    bot.assert_healthy()
+
+
 @pytest.fixture
 def passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Passes]:
     """The sender's passes counted; and its pacing of one message a second to a chat shortened to
@@ -855,7 +883,7 @@ def passes(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Passes]:
 def test_the_golden_transcript(api: FakeBotApi, tmp_path: Path, passes: _Passes) -> None:
     """Every step's replies are byte for byte the recorded ones (INSPECTBOT_GOLDEN=write records them)."""
     started = time.monotonic()
-    with running(api, tmp_path) as bot:
+    with _running(api, tmp_path) as bot:
         # The sender's first pass (a second after the start) plans the day's digests: before any case.
         _until(lambda: passes.finished > 0, "the outbox sender's first pass")
         recorder = Recorder(api, bot, tmp_path / "clock.txt", passes)
