@@ -138,6 +138,12 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING"
 )
 
+#: A waiting reminder moved to its deadline's new day, unless a row has that key already.
+_MOVE = (
+    "UPDATE outbox SET dedup = ?, params = ?, due_at = ? WHERE id = ?"
+    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup = ?)"
+)
+
 
 async def enqueue(
     conn: aiosqlite.Connection,
@@ -245,6 +251,8 @@ class _Writes:
     hidden: list[tuple[int, int]] = field(default_factory=list)  # (case id, provider)
     cancel: list[tuple[int]] = field(default_factory=list)
     reinstate: list[tuple[str, int]] = field(default_factory=list)
+    moved: list[tuple[str, str, str, int, str]] = field(default_factory=list)  # _MOVE rows
+    unmoved: list[tuple[int, str]] = field(default_factory=list)  # (id, dedup): cancelled if not moved
     added: list[tuple[Any, ...]] = field(default_factory=list)  # _INSERT rows
     told: list[tuple[Any, ...]] = field(default_factory=list)  # _INSERT rows, notices
 
@@ -309,6 +317,13 @@ def _basis_text(after: tuple[Deadline, ...]) -> str:
 def _moment_text(moment: datetime) -> str:
     """`time_to_text` of a reminder's moment: a few mornings for thousands of rows."""
     return time_to_text(moment)
+
+
+def _moving_key(dedup: str) -> tuple[str, str]:
+    """A reminder row's de-duplication key without its day (`remind:<case>:<milestone>:<person>`, lead):
+    what stays the same when the deadline's last day moves."""
+    head, _, lead = dedup.rpartition(":")
+    return head.rpartition(":")[0], lead
 
 
 @lru_cache(maxsize=65_536)
@@ -448,29 +463,43 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
         w.dedup(case_id): w
         for w in wanted_reminders(after, people, now, hours, calendar, hidden_from_provider=hidden)
     }
+    # Waiting reminders no longer wanted, by what they remind of (all but the day): the lowest id of each
+    # may move to the day now wanted (`_moving_key`); the others are cancelled.
+    unwanted: dict[tuple[str, str], tuple[str, _Existing]] = {}
+    cancel: list[int] = []
     for dedup, row in existing.items():
         want = wanted.get(dedup)
         if want is None:
-            if row.state == "pending":
-                writes.cancel.append((row.id,))
+            if row.state != "pending":
+                continue
+            moving = _moving_key(dedup) if row.template == "remind" else None
+            if moving is None:
+                cancel.append(row.id)
+                continue
+            other = unwanted.get(moving)
+            if other is not None and other[1].id < row.id:
+                cancel.append(row.id)
+                continue
+            if other is not None:
+                cancel.append(other[1].id)
+            unwanted[moving] = (dedup, row)
         elif row.state == "cancelled" or row.due_at != _moment_text(want.due_at):
             writes.reinstate.append((_moment_text(want.due_at), row.id))
     created = time_to_text(now)
-    writes.added += [
-        (
-            dedup,
-            want.person_id,
-            case_id,
-            "remind",
-            f"case:{case_id}",
-            "remind",
-            _params_text(want.key, want.lead.value, want.day),
-            _moment_text(want.due_at),
-            created,
+    for dedup, want in wanted.items():
+        if dedup in existing:
+            continue
+        fields, due_at = _params_text(want.key, want.lead.value, want.day), _moment_text(want.due_at)
+        was = unwanted.pop(_moving_key(dedup), None) if unwanted else None
+        if was is not None:  # the same reminder of a deadline whose day moved: its row moves with it
+            writes.moved.append((dedup, fields, due_at, was[1].id, dedup))
+            writes.unmoved.append((was[1].id, was[0]))
+            continue
+        writes.added.append(
+            (dedup, want.person_id, case_id, "remind", f"case:{case_id}", "remind", fields, due_at, created)
         )
-        for dedup, want in wanted.items()
-        if dedup not in existing
-    ]
+    writes.cancel += [(row_id,) for row_id in cancel]
+    writes.cancel += [(row.id,) for _, row in unwanted.values()]
     listeners = [p for p in people if p.person_id != changed_by]  # the one who changed it knows
     told = notices(
         read.before, after, listeners, calendar, hours.local(now).date(), hidden_from_provider=hidden
@@ -547,6 +576,15 @@ async def _write(conn: aiosqlite.Connection, writes: _Writes) -> None:
     if writes.reinstate:
         await conn.executemany(
             "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?", writes.reinstate
+        )
+        _wrote()
+    if writes.moved:
+        # A row moves unless a row with its new key is there already (sent, or on its way): then it is
+        # cancelled, as the reminder of that day is not sent twice.
+        await conn.executemany(_MOVE, writes.moved)
+        await conn.executemany(
+            "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ? AND dedup = ?",
+            writes.unmoved,
         )
         _wrote()
     if writes.added:
