@@ -12,7 +12,7 @@ when it is reopened).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, time
 from typing import Any
@@ -69,7 +69,7 @@ def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list
     ]
 
 
-def deadline_from_row(kind_id: str, row: aiosqlite.Row) -> Deadline:
+def deadline_from_row(kind_id: str, row: aiosqlite.Row | Mapping[str, Any]) -> Deadline:
     """A stored row back as the `Deadline` compute_timeline made (label, rule and source from the kind)."""
     kind = KINDS[kind_id]
     key = row["key"]

@@ -14,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiosqlite
 
@@ -215,9 +215,9 @@ async def reconcile_case(
         await reconcile(conn, await build_case(conn, row), now, changed_by=changed_by)
 
 
-@dataclass(frozen=True)
-class _Existing:
-    """A waiting or cancelled reminder or digest row of the case (snoozes aside)."""
+class _Existing(NamedTuple):
+    """A waiting or cancelled reminder or digest row of the case (snoozes aside); a tuple, as a million
+    of them are read when a closure moves most cases' deadlines."""
 
     id: int
     state: str
@@ -239,6 +239,9 @@ class _Read:
     after: list[Deadline]
     people: list[Recipient]
     existing: dict[str, _Existing]
+    #: What its plan depends on besides its people, as texts (kind, basis, stored deadlines), when read
+    #: in bulk: cases of one shape share their plan (`_Plans`).
+    shape: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -339,27 +342,49 @@ async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], no
     trips a case (1.4 ms a case). Nobody made the change: every member is told what moved. Returns the
     cases reconciled (those that exist)."""
     done = 0
-    seen: dict[tuple[Any, ...], Deadline] = {}
+    timelines: dict[tuple[str, str], list[Deadline]] = {}
+    plans = _Plans()
     for first in range(0, len(case_ids), BATCH):
         batch = json.dumps(list(case_ids[first : first + BATCH]))
         writes = _Writes()
-        for read in await _read_many(conn, batch, seen):
-            _decide(read, now, None, writes)
+        for read in await _read_many(conn, batch, timelines):
+            _decide(read, now, None, writes, plans)
             done += 1
         await _write(conn, writes)
+        if len(plans) > SHAPES:
+            plans = _Plans()  # bounded memory: cases of one programme come with few shapes
+        if len(timelines) > SHAPES:
+            timelines.clear()
     return done
 
 
-#: Cases read and written together by `reconcile_many`.
+#: Cases read and written together by `reconcile_many`, and the most shapes of case it keeps.
 BATCH = 2_000
+SHAPES = 20_000
+
+#: A case's stored deadlines as one JSON text (`_read_many`): the columns `deadline_from_row` reads.
+_DEADLINE_COLUMNS = (
+    "key",
+    "position",
+    "actor",
+    "due",
+    "due_until",
+    "time",
+    "opens",
+    "recorded",
+    "recordable",
+    "internal",
+    "basis",
+    "extended",
+)
 
 
 async def _read_many(
-    conn: aiosqlite.Connection, batch: str, seen: dict[tuple[Any, ...], Deadline]
+    conn: aiosqlite.Connection, batch: str, timelines: dict[tuple[str, str], list[Deadline]]
 ) -> list[_Read]:
     """What `reconcile` reads, for the cases whose ids are the JSON array `batch`, in six queries. A
-    stored deadline row is made a `Deadline` once (`seen`, by its columns but its case's): many cases
-    share their dates."""
+    case's stored deadlines come as one JSON text, made `Deadline`s once per kind and text (`timelines`):
+    many cases share their dates, and the text is the key of their shared plan."""
     among = "IN (SELECT value FROM json_each(?))"
     cases = await conn.execute_fetchall(
         "SELECT id, kind, status, planned_start, planned_end, judgement, concerns, single_individual"
@@ -372,22 +397,21 @@ async def _read_many(
     ):
         events.setdefault(case_id, {})[key] = day_from_text(day)
     basis = {
-        int(r[0]): _basis_from_text(r[1])
+        int(r[0]): str(r[1])
         for r in await conn.execute_fetchall(
             f"SELECT case_id, deadlines FROM reminder_basis WHERE case_id {among}", (batch,)
         )
     }
-    timelines: dict[int, list[Deadline]] = {}
-    for r in await conn.execute_fetchall(
-        f"SELECT c.kind, d.* FROM case_deadlines d JOIN cases c ON c.id = d.case_id WHERE d.case_id {among}"
-        " ORDER BY d.case_id, d.position",
-        (batch,),
-    ):
-        values = tuple(r)  # kind, case_id, then the deadline's columns
-        known = seen.get((values[0], *values[2:]))
-        if known is None:
-            known = seen[(values[0], *values[2:])] = deadlines.deadline_from_row(values[0], r)
-        timelines.setdefault(values[1], []).append(known)
+    stored: dict[int, str] = {
+        int(r[0]): str(r[1])
+        for r in await conn.execute_fetchall(
+            "SELECT case_id, json_group_array(json_array("
+            + ", ".join(_DEADLINE_COLUMNS)
+            + ")) FROM (SELECT * FROM case_deadlines"
+            f" WHERE case_id {among} ORDER BY case_id, position) GROUP BY case_id",
+            (batch,),
+        )
+    }
     people: dict[int, list[Recipient]] = {}
     for r in await conn.execute_fetchall(
         "SELECT m.case_id, m.person_id, m.role, mu.person_id IS NOT NULL AS muted FROM case_members m"
@@ -401,12 +425,10 @@ async def _read_many(
             Recipient(r["person_id"], Role(r["role"]), bool(r["muted"]))
         )
     existing: dict[int, dict[str, _Existing]] = {}
-    for r in await conn.execute_fetchall(
+    for row_id, case_id, dedup, state, due_at, person_id, template in await conn.execute_fetchall(
         f"SELECT {_EXISTING_COLUMNS} FROM outbox WHERE case_id {among} AND {_EXISTING}", (batch,)
     ):
-        existing.setdefault(r["case_id"], {})[r["dedup"]] = _Existing(
-            r["id"], r["state"], r["due_at"], r["person_id"], r["template"]
-        )
+        existing.setdefault(case_id, {})[dedup] = _Existing(row_id, state, due_at, person_id, template)
     reads: list[_Read] = []
     for row in cases:
         case_id = int(row["id"])
@@ -418,35 +440,153 @@ async def _read_many(
             concerns=bool(row["concerns"]),
             single_individual=bool(row["single_individual"]),
         )
-        members = people.get(case_id, [])
+        kind, before, after = str(row["kind"]), basis.get(case_id, ""), stored.get(case_id, "[]")
+        timeline = timelines.get((kind, after))
+        if timeline is None:
+            timeline = timelines[(kind, after)] = _timeline_from_text(kind, after)
         reads.append(
             _Read(
                 case_id,
-                row["kind"],
+                kind,
                 row["status"],
                 dates,
-                basis.get(case_id, []),
-                timelines.get(case_id, []),
-                members,
+                _basis_from_text(before) if before else [],
+                timeline,
+                people.get(case_id, []),
                 existing.get(case_id, {}),
+                (kind, before, after),
             )
         )
     return reads
 
 
-def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes) -> None:
-    """What reconciling one case writes, from what it read (no I/O): the case's wanted reminders against
-    its existing rows, and the notices of what moved (`workflows.reminders`)."""
+def _timeline_from_text(kind: str, text: str) -> list[Deadline]:
+    """A case's stored deadlines from `_read_many`'s JSON text, in timeline order."""
+    rows = sorted(json.loads(text), key=lambda values: int(values[1]))  # by position
+    return [
+        deadlines.deadline_from_row(kind, dict(zip(_DEADLINE_COLUMNS, values, strict=True)))
+        for values in rows
+    ]
+
+
+#: A reminder a case wants, its member by their place among its people: (member, milestone, last day,
+#: lead, parameters, moment).
+_Want = tuple[int, str, str, str, str, str]
+#: A notice: (member, template, de-duplication key between the case and the person, after the person,
+#: parameters).
+_Tell = tuple[int, str, str, str, str]
+
+
+@dataclass
+class _Plans:
+    """What `_decide` works out from a case's shape rather than its ids, kept while `reconcile_many` runs:
+    the many cases of one kind, dates and members' roles share it. `wanted` by (kind, stored deadlines'
+    text, members' roles and mutes, hidden): the basis and the reminders; `told` by the same and the
+    basis' text and who made the change: the notices."""
+
+    wanted: dict[tuple[Any, ...], tuple[str, tuple[_Want, ...]]] = field(default_factory=dict)
+    told: dict[tuple[Any, ...], tuple[_Tell, ...]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.wanted) + len(self.told)
+
+
+def _plan_wanted(
+    read: _Read, members: list[Recipient], hidden: bool, now: datetime
+) -> tuple[str, tuple[_Want, ...]]:
+    """The basis to keep and the wanted reminders (`workflows.reminders.wanted_reminders`) of a case
+    whose members are numbered 0, 1, ... in `read.people`'s order."""
     hours, calendar = CONFIG.hours, CONFIG.calendar
-    case_id, after = read.case_id, read.after
-    writes.basis.append((case_id, _basis_text(tuple(after))))
+    after = read.after
+    wanted = tuple(
+        (
+            w.person_id,
+            w.key,
+            w.day.isoformat(),
+            w.lead.value,
+            _params_text(w.key, w.lead.value, w.day),
+            _moment_text(w.due_at),
+        )
+        for w in wanted_reminders(after, members, now, hours, calendar, hidden_from_provider=hidden)
+    )
+    return _basis_text(tuple(after)), wanted
+
+
+def _plan_told(
+    read: _Read, members: list[Recipient], hidden: bool, changed_by: int | None, now: datetime
+) -> tuple[_Tell, ...]:
+    """The notices of what moved (`workflows.reminders.notices`), members numbered as `_plan_wanted`'s."""
+    hours, calendar = CONFIG.hours, CONFIG.calendar
+    after = read.after
+    # the one who changed it saw what moved in the reply
+    listeners = [m for m, p in zip(members, read.people, strict=True) if p.person_id != changed_by]
+    told = notices(
+        read.before, after, listeners, calendar, hours.local(now).date(), hidden_from_provider=hidden
+    )
+    notes: list[_Tell] = []
+    for moved in told.moved:
+        change = moved.change
+        assert change.before is not None and change.after is not None
+        frm, to = change.before, change.after
+        params = {
+            "key": change.key,
+            "from": frm.due.isoformat(),
+            "from_until": None if frm.due_until is None else frm.due_until.isoformat(),
+            "to": to.due.isoformat(),
+            "to_until": None if to.due_until is None else to.due_until.isoformat(),
+            "working_days": change.working_days,
+        }
+        tail = f"{frm.last_day}:{to.last_day}:{now.date()}"
+        notes.append((moved.person_id, "moved", f"{change.key}:", tail, json.dumps(params, sort_keys=True)))
+    for provider in told.draft_sent_to:
+        draft = next(d for d in after if d.key == "draft_report")
+        assert draft.recorded is not None
+        sent = draft.recorded.isoformat()
+        notes.append((provider, "draft_sent", "", sent, json.dumps({"sent": sent}, sort_keys=True)))
+    return tuple(notes)
+
+
+#: A notice's de-duplication key starts with this, by its template (then the case, ...).
+_TOLD_PREFIX = {"moved": "moved", "draft_sent": "draft"}
+
+
+def _decide(
+    read: _Read,
+    now: datetime,
+    changed_by: int | None,
+    writes: _Writes,
+    plans: _Plans | None = None,
+) -> None:
+    """What reconciling one case writes, from what it read (no I/O): its plan (`_plan`, shared through
+    `plans` by the cases of one shape) against its existing rows."""
+    hours, calendar = CONFIG.hours, CONFIG.calendar
+    case_id, people = read.case_id, read.people
     if read.status != "open":
+        writes.basis.append((case_id, _basis_text(tuple(read.after))))
         writes.closed.append((case_id,))
         return
-    people = read.people
     # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
     # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
     hidden = hides_visit(Role.PROVIDER, get_kind(read.kind), read.dates, hours.local(now).date(), calendar)
+    members = [Recipient(n, p.role, p.muted) for n, p in enumerate(people)]
+    if plans is None or read.shape is None:
+        basis, wanted_plan = _plan_wanted(read, members, hidden, now)
+        told_plan = _plan_told(read, members, hidden, changed_by, now)
+    else:
+        kind, before, after = read.shape
+        pattern = tuple((p.role, p.muted) for p in people)
+        shape = (kind, after, pattern, hidden)
+        found = plans.wanted.get(shape)
+        if found is None:
+            found = plans.wanted[shape] = _plan_wanted(read, members, hidden, now)
+        basis, wanted_plan = found
+        changer = next((n for n, p in enumerate(people) if p.person_id == changed_by), -1)
+        story = (*shape, before, changer)
+        known = plans.told.get(story)
+        if known is None:
+            known = plans.told[story] = _plan_told(read, members, hidden, changed_by, now)
+        told_plan = known
+    writes.basis.append((case_id, basis))
     providers = [p.person_id for p in people if p.role is Role.PROVIDER]
     existing = read.existing
     if hidden and providers:
@@ -454,15 +594,15 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
         writes.hidden += [(case_id, provider) for provider in providers]
         gone = set(providers)
         existing = {  # as the rows read after that cancelling (it is written first)
-            dedup: replace(row, state="cancelled")
+            dedup: row._replace(state="cancelled")
             if row.state == "pending" and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
             else row
             for dedup, row in existing.items()
         }
     wanted = {
-        w.dedup(case_id): w
-        for w in wanted_reminders(after, people, now, hours, calendar, hidden_from_provider=hidden)
-    }
+        f"remind:{case_id}:{key}:{people[n].person_id}:{day}:{lead}": (n, fields, moment)
+        for n, key, day, lead, fields, moment in wanted_plan
+    }  # keyed as `Wanted.dedup`
     # Waiting reminders no longer wanted, by what they remind of (all but the day): the lowest id of each
     # may move to the day now wanted (`_moving_key`); the others are cancelled.
     unwanted: dict[tuple[str, str], tuple[str, _Existing]] = {}
@@ -483,65 +623,35 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
             if other is not None:
                 cancel.append(other[1].id)
             unwanted[moving] = (dedup, row)
-        elif row.state == "cancelled" or row.due_at != _moment_text(want.due_at):
-            writes.reinstate.append((_moment_text(want.due_at), row.id))
+        elif row.state == "cancelled" or row.due_at != want[2]:
+            writes.reinstate.append((want[2], row.id))
     created = time_to_text(now)
-    for dedup, want in wanted.items():
+    for dedup, (n, fields, moment) in wanted.items():
         if dedup in existing:
             continue
-        fields, due_at = _params_text(want.key, want.lead.value, want.day), _moment_text(want.due_at)
         was = unwanted.pop(_moving_key(dedup), None) if unwanted else None
         if was is not None:  # the same reminder of a deadline whose day moved: its row moves with it
-            writes.moved.append((dedup, fields, due_at, was[1].id, dedup))
+            writes.moved.append((dedup, fields, moment, was[1].id, dedup))
             writes.unmoved.append((was[1].id, was[0]))
             continue
+        person = people[n].person_id
         writes.added.append(
-            (dedup, want.person_id, case_id, "remind", f"case:{case_id}", "remind", fields, due_at, created)
+            (dedup, person, case_id, "remind", f"case:{case_id}", "remind", fields, moment, created)
         )
     writes.cancel += [(row_id,) for row_id in cancel]
     writes.cancel += [(row.id,) for _, row in unwanted.values()]
-    listeners = [p for p in people if p.person_id != changed_by]  # the one who changed it knows
-    told = notices(
-        read.before, after, listeners, calendar, hours.local(now).date(), hidden_from_provider=hidden
-    )
     at_once = time_to_text(hours.next_awake(now))
-    for moved in told.moved:
-        change = moved.change
-        assert change.before is not None and change.after is not None
-        frm, to = change.before, change.after
-        params = {
-            "key": change.key,
-            "from": frm.due.isoformat(),
-            "from_until": None if frm.due_until is None else frm.due_until.isoformat(),
-            "to": to.due.isoformat(),
-            "to_until": None if to.due_until is None else to.due_until.isoformat(),
-            "working_days": change.working_days,
-        }
+    for n, template, infix, tail, fields in told_plan:
+        person = people[n].person_id
         writes.told.append(
             (
-                f"moved:{case_id}:{change.key}:{moved.person_id}:{frm.last_day}:{to.last_day}:{now.date()}",
-                moved.person_id,
+                f"{_TOLD_PREFIX[template]}:{case_id}:{infix}{person}:{tail}",
+                person,
                 case_id,
                 "notice",
                 f"notice:{case_id}",
-                "moved",
-                json.dumps(params, sort_keys=True),
-                at_once,
-                created,
-            )
-        )
-    for provider in told.draft_sent_to:
-        draft = next(d for d in after if d.key == "draft_report")
-        assert draft.recorded is not None
-        writes.told.append(
-            (
-                f"draft:{case_id}:{provider}:{draft.recorded.isoformat()}",
-                provider,
-                case_id,
-                "notice",
-                f"notice:{case_id}",
-                "draft_sent",
-                json.dumps({"sent": draft.recorded.isoformat()}, sort_keys=True),
+                template,
+                fields,
                 at_once,
                 created,
             )
