@@ -147,6 +147,7 @@ async def refresh_many(
     last_id = 0
     args = list(params)
     timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
     # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
     current = await _has_column(conn, "cases", "single_individual")
     single = "single_individual" if current else "0 AS single_individual"
@@ -169,26 +170,40 @@ async def refresh_many(
         ):
             events.setdefault(case_id, {})[key] = day_from_text(day)
         wanted: dict[int, list[tuple[Any, ...]]] = {}
+        shapes: dict[int, tuple[Any, ...]] = {}
         for case in cases:
             known = events.get(case["id"], {})
             shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
             if shape not in timelines:
                 if len(timelines) >= SHAPES:
                     timelines.clear()  # bounded memory: a programme's cases come in start order
+                    texts.clear()
                 timeline = timeline_of(case, known, calendar)
                 timelines[shape] = [row[1:] for row in rows_of(0, timeline, case["status"] == "open")]
+                if not current:
+                    timelines[shape] = [row[:-1] for row in timelines[shape]]
             wanted[case["id"]] = [(case["id"], *row) for row in timelines[shape]]
-        if not current:
-            wanted = {case_id: [row[:-1] for row in rows] for case_id, rows in wanted.items()}
+            shapes[case["id"]] = shape
         if changed_only:
-            stored: dict[int, list[tuple[Any, ...]]] = {}
-            for row in await conn.execute_fetchall(
-                f"SELECT {_COLUMNS_BEFORE_8}, extended FROM case_deadlines WHERE case_id BETWEEN ? AND ?"
-                " ORDER BY case_id, position",
-                (first, last_id),
-            ):
-                stored.setdefault(row[0], []).append(tuple(row))
-            wanted = {case_id: rows for case_id, rows in wanted.items() if stored.get(case_id) != rows}
+            # Each case's stored rows as one text (SQLite writes it), compared with its shape's wanted
+            # rows as the same text (worked out once a shape): no tuple per stored row and column.
+            columns = _COLUMNS_BEFORE_8.split(", ")[1:] + (["extended"] if current else [])
+            row_text = " || char(31) || ".join(f"ifnull({column}, '~')" for column in columns)
+            stored = {
+                int(r[0]): str(r[1])
+                for r in await conn.execute_fetchall(
+                    f"SELECT case_id, group_concat({row_text}, char(30)) FROM (SELECT * FROM case_deadlines"
+                    " WHERE case_id BETWEEN ? AND ? ORDER BY case_id, position) GROUP BY case_id",
+                    (first, last_id),
+                )
+            }
+            for shape in set(shapes.values()) - texts.keys():
+                texts[shape] = _rows_text(timelines[shape])
+            wanted = {
+                case_id: rows
+                for case_id, rows in wanted.items()
+                if stored.get(case_id) != texts[shapes[case_id]]
+            }
             await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
         else:
             await conn.execute(
@@ -198,6 +213,16 @@ async def refresh_many(
             )
         await conn.executemany(insert, [row for rows in wanted.values() for row in rows])
         done += len(wanted)
+
+
+def _rows_text(rows: list[tuple[Any, ...]]) -> str | None:
+    """A case's rows (but their case id) as `refresh_many` reads them back from SQLite: each row's values
+    as text, NULL as '~', apart by char(31), the rows apart by char(30); None for no rows (a case without
+    rows has no stored text). A stored row whose text differs (the order of a group, say) is only
+    written again."""
+    if not rows:
+        return None
+    return "\x1e".join("\x1f".join("~" if v is None else str(v) for v in row) for row in rows)
 
 
 async def _has_column(conn: aiosqlite.Connection, table: str, column: str) -> bool:
