@@ -11,9 +11,10 @@ when it is reopened).
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, time
 from typing import Any
 
@@ -274,6 +275,20 @@ async def large_cache(conn: aiosqlite.Connection) -> AsyncIterator[None]:
         await conn.execute(f"PRAGMA cache_size = {before}")
 
 
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the block runs (then as it was): re-dating or
+    re-planning 100,000 cases makes millions of short-lived tuples and keeps large caches, and each
+    full collection walks them all, for nothing (nothing they make is cyclic)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
     """If the stored rows were worked out with other closures or other rules, work out the open cases'
     rows again with these (one transaction); returns how many cases were re-dated."""
@@ -284,7 +299,8 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
     await conn.execute("BEGIN IMMEDIATE")
     try:
         async with large_cache(conn):
-            count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
+            with no_collection():
+                count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
         if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
             await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(

@@ -138,11 +138,9 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING"
 )
 
-#: A waiting reminder moved to its deadline's new day, unless a row has that key already.
-_MOVE = (
-    "UPDATE outbox SET dedup = ?, params = ?, due_at = ? WHERE id = ?"
-    " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.dedup = ?)"
-)
+#: A waiting reminder moved to its deadline's new day, unless a row has that key already (the UNIQUE
+#: `dedup` refuses it: the row is left as it was).
+_MOVE = "UPDATE OR IGNORE outbox SET dedup = ?, params = ?, due_at = ? WHERE id = ?"
 
 
 async def enqueue(
@@ -254,7 +252,7 @@ class _Writes:
     hidden: list[tuple[int, int]] = field(default_factory=list)  # (case id, provider)
     cancel: list[tuple[int]] = field(default_factory=list)
     reinstate: list[tuple[str, int]] = field(default_factory=list)
-    moved: list[tuple[str, str, str, int, str]] = field(default_factory=list)  # _MOVE rows
+    moved: list[tuple[str, str, str, int]] = field(default_factory=list)  # _MOVE rows
     unmoved: list[tuple[int, str]] = field(default_factory=list)  # (id, dedup): cancelled if not moved
     added: list[tuple[Any, ...]] = field(default_factory=list)  # _INSERT rows
     told: list[tuple[Any, ...]] = field(default_factory=list)  # _INSERT rows, notices
@@ -631,7 +629,7 @@ def _decide(
             continue
         was = unwanted.pop(_moving_key(dedup), None) if unwanted else None
         if was is not None:  # the same reminder of a deadline whose day moved: its row moves with it
-            writes.moved.append((dedup, fields, moment, was[1].id, dedup))
+            writes.moved.append((dedup, fields, moment, was[1].id))
             writes.unmoved.append((was[1].id, was[0]))
             continue
         person = people[n].person_id
