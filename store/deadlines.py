@@ -32,6 +32,12 @@ _COLUMNS_BEFORE_8 = (
     " internal, basis, case_open"
 )
 _INSERT = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}, extended) VALUES ({', '.join('?' * 16)})"
+#: A row written again in place: every column but its case and key (those last, for the WHERE).
+_UPDATE = (
+    "UPDATE case_deadlines SET "
+    + ", ".join(f"{column} = ?" for column in (*_COLUMNS_BEFORE_8.split(", ")[2:], "extended"))
+    + " WHERE case_id = ? AND key = ?"
+)
 #: Before migration 8 (no `extended` column): migration 5's follow-up writes the rows with this one.
 _INSERT_BEFORE_8 = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}) VALUES ({', '.join('?' * 15)})"
 #: Cases worked out per batch when filling or re-dating many cases at once.
@@ -205,6 +211,22 @@ async def refresh_many(
                 for case_id, rows in wanted.items()
                 if stored.get(case_id) != texts[shapes[case_id]]
             }
+            # A case whose milestones are the same, in the same order, has only its changed rows written
+            # again (a closure moves some of a case's dates, not all); any other, all of them.
+            updates: list[tuple[Any, ...]] = []
+            for case_id, rows in list(wanted.items()):
+                text, new = stored.get(case_id), texts[shapes[case_id]]
+                if not current or text is None or new is None:
+                    continue
+                was, will = text.split("\x1e"), new.split("\x1e")
+                if len(was) != len(will) or any(
+                    a.split("\x1f", 2)[:2] != b.split("\x1f", 2)[:2] for a, b in zip(was, will, strict=True)
+                ):
+                    continue
+                updates += [(*row[2:], *row[:2]) for row, a, b in zip(rows, was, will, strict=True) if a != b]
+                done += 1
+                del wanted[case_id]
+            await conn.executemany(_UPDATE, updates)
             await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
         else:
             await conn.execute(
