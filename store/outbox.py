@@ -544,6 +544,17 @@ def _plan_told(
     return tuple(notes)
 
 
+def _numbered(people: list[Recipient]) -> list[Recipient]:
+    """A case's members numbered 0, 1, ... in order, for a plan shared by cases of one shape."""
+    return [Recipient(n, p.role, p.muted) for n, p in enumerate(people)]
+
+
+@lru_cache(maxsize=64)
+def _clock_texts(now: datetime, hours: Hours) -> tuple[str, str, date]:
+    """What every case reconciled at `now` shares: rows' creation time, when notices may go, today."""
+    return time_to_text(now), time_to_text(hours.next_awake(now)), hours.local(now).date()
+
+
 #: A notice's de-duplication key starts with this, by its template (then the case, ...).
 _TOLD_PREFIX = {"moved": "moved", "draft_sent": "draft"}
 
@@ -555,19 +566,20 @@ def _decide(
     writes: _Writes,
     plans: _Plans | None = None,
 ) -> None:
-    """What reconciling one case writes, from what it read (no I/O): its plan (`_plan`, shared through
-    `plans` by the cases of one shape) against its existing rows."""
+    """What reconciling one case writes, from what it read (no I/O): its plan (`_plan_wanted` and
+    `_plan_told`, shared through `plans` by the cases of one shape) against its existing rows."""
     hours, calendar = CONFIG.hours, CONFIG.calendar
     case_id, people = read.case_id, read.people
     if read.status != "open":
         writes.basis.append((case_id, _basis_text(tuple(read.after))))
         writes.closed.append((case_id,))
         return
+    created, at_once, today = _clock_texts(now, hours)
     # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
     # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
-    hidden = hides_visit(Role.PROVIDER, get_kind(read.kind), read.dates, hours.local(now).date(), calendar)
-    members = [Recipient(n, p.role, p.muted) for n, p in enumerate(people)]
+    hidden = hides_visit(Role.PROVIDER, get_kind(read.kind), read.dates, today, calendar)
     if plans is None or read.shape is None:
+        members = _numbered(people)
         basis, wanted_plan = _plan_wanted(read, members, hidden, now)
         told_plan = _plan_told(read, members, hidden, changed_by, now)
     else:
@@ -576,13 +588,15 @@ def _decide(
         shape = (kind, after, pattern, hidden)
         found = plans.wanted.get(shape)
         if found is None:
-            found = plans.wanted[shape] = _plan_wanted(read, members, hidden, now)
+            found = plans.wanted[shape] = _plan_wanted(read, _numbered(people), hidden, now)
         basis, wanted_plan = found
-        changer = next((n for n, p in enumerate(people) if p.person_id == changed_by), -1)
+        changer = -1
+        if changed_by is not None:
+            changer = next((n for n, p in enumerate(people) if p.person_id == changed_by), -1)
         story = (*shape, before, changer)
         known = plans.told.get(story)
         if known is None:
-            known = plans.told[story] = _plan_told(read, members, hidden, changed_by, now)
+            known = plans.told[story] = _plan_told(read, _numbered(people), hidden, changed_by, now)
         told_plan = known
     writes.basis.append((case_id, basis))
     providers = [p.person_id for p in people if p.role is Role.PROVIDER]
@@ -623,7 +637,6 @@ def _decide(
             unwanted[moving] = (dedup, row)
         elif row.state == "cancelled" or row.due_at != want[2]:
             writes.reinstate.append((want[2], row.id))
-    created = time_to_text(now)
     for dedup, (n, fields, moment) in wanted.items():
         if dedup in existing:
             continue
@@ -638,7 +651,6 @@ def _decide(
         )
     writes.cancel += [(row_id,) for row_id in cancel]
     writes.cancel += [(row.id,) for _, row in unwanted.values()]
-    at_once = time_to_text(hours.next_awake(now))
     for n, template, infix, tail, fields in told_plan:
         person = people[n].person_id
         writes.told.append(
