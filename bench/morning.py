@@ -5,7 +5,7 @@ every missed deadline: the largest digest there is), migrated in this process. O
 morning, in the bot's process as the sender does it:
 
 - `plan_ms`: `store.outbox.plan_digests` writes the day's rows (one per manager with something overdue);
-- `render_ms`: `handlers.reminders.render_digest` turns one manager's row into its message (the SQL
+- `render_ms`: `handlers.reminder_messages.render_digest` turns one manager's row into its message (the SQL
   aggregate and the text), median and slowest of `--repeat`; target: under 50 ms at 100,000 cases;
 - `rows`: digest rows written for the day, `overdue`: the missed deadlines counted, `chars`: the text.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench._world import build
 from handlers.context import Services
-from handlers.reminders import render_digest
+from handlers.reminder_messages import render_digest
 from store import outbox
 from store.database import Database
 from store.deadlines import timeline_of
@@ -66,11 +66,11 @@ def _drop_refused_events(path: Path) -> int:
 async def _measure(path: Path, repeat: int) -> dict[str, float]:
     calendar = WorkingCalendar()
     hours = Hours(LONDON)
-    outbox.configure(outbox.ReminderConfig(hours, calendar))
     day = calendar.next_working_day(datetime.now(LONDON).date() + timedelta(days=1))
     now = hours.morning(day) + timedelta(minutes=1)
     figures: dict[str, float] = {}
     async with await Database.open(path, calendar=calendar, clock=lambda: now) as db:
+        db.reminding.config = outbox.ReminderConfig(hours, calendar)
         began = time.perf_counter()
         figures["rows"] = await db.outbox.plan_digests(now)
         figures["plan_ms"] = (time.perf_counter() - began) * 1000
@@ -81,7 +81,7 @@ async def _measure(path: Path, repeat: int) -> dict[str, float]:
         row_id, person_id = next(iter(rows))
         person = await db.outbox.person(int(person_id))
         assert person is not None
-        row = OutboxRow(int(row_id), person.id, None, "digest", "digest", "digest", {}, now, 1)
+        row = OutboxRow(int(row_id), person.id, None, outbox.Kind.DIGEST, "digest", "digest", {}, now, 1)
         services = Services(db=db, calendar=calendar, zone=LONDON, bot_username="b", clock=lambda: now)
         samples = []
         text = ""

@@ -224,7 +224,7 @@ async def _import(
                     None,
                     {"invite_id": invite.lastrowid, "role": "inspector", "expires_at": expires},
                 )
-            await derived.case_changed(conn, case_id, now, db.calendar)
+            await derived.case_changed(conn, case_id, now, db.calendar, db.reminding)
             made.append(ImportedCase(row.line, ref, code))
         if dry_run:
             raise _DryRun(made)  # rolls the transaction back

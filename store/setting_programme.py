@@ -489,7 +489,7 @@ async def enqueue_overdue_digest(db: Database, now: datetime) -> int:
     """On a working day with settings overdue for inspection, one line for each active manager in their
     morning digest (issue 22), written once a day (its de-duplication key names the day); the line counts
     them again when it goes. Returns how many rows were written."""
-    config = outbox.CONFIG  # read now: the bot sets it from its settings at start
+    config = db.reminding.config
     today = config.hours.local(now).date()
     if not config.calendar.is_working_day(today) or not await overdue_count(db, None, today):
         return 0
@@ -499,11 +499,12 @@ async def enqueue_overdue_digest(db: Database, now: datetime) -> int:
         for manager in managers:
             written += await outbox.enqueue(
                 conn,
+                db.reminding,
                 now,
                 dedup=f"{OVERDUE_TEMPLATE}:{today.isoformat()}:{manager[0]}",
                 person_id=manager[0],
                 case_id=None,
-                kind="digest",
+                kind=outbox.Kind.DIGEST,
                 batch="digest",
                 template=OVERDUE_TEMPLATE,
                 params={"day": today.isoformat()},

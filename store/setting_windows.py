@@ -17,6 +17,7 @@ import aiosqlite
 
 from store.codec import day_from_text, opt_day
 from store.deadlines import stored_calendar
+from store.models import CloseReason
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import TimelineError
@@ -36,7 +37,7 @@ BATCH = 500
 #: The case timeline milestones the programme reads (workflows.programme_windows.RULES).
 MILESTONES = tuple(sorted({rule.milestone for rule in RULES.values() if rule.milestone is not None}))
 #: A case closed as a mistake or withdrawn was no inspection.
-NOT_INSPECTED = ("mistake", "withdrawn")
+NOT_INSPECTED = (CloseReason.MISTAKE, CloseReason.WITHDRAWN)
 
 
 def was_inspection(judgement: str | None, ended: bool, close_reason: str | None) -> bool:
@@ -44,7 +45,7 @@ def was_inspection(judgement: str | None, ended: bool, close_reason: str | None)
     closed as completed; never one closed as a mistake or withdrawn. A case only planned is not."""
     if close_reason in NOT_INSPECTED:
         return False
-    return judgement is not None or ended or close_reason == "completed"
+    return judgement is not None or ended or close_reason == CloseReason.COMPLETED
 
 
 def _on_site(
