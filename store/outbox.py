@@ -41,6 +41,7 @@ from workflows.errors import TimelineError
 from workflows.kinds import get_kind
 from workflows.reminders import (
     DIGEST_URGENT,
+    Hours,
     Recipient,
     digest_day,
     notices,
