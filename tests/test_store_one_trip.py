@@ -91,3 +91,30 @@ async def test_a_person_read_with_the_batch_stands_until_something_is_written(db
     read.keep(12, db.generation, None)
     read.forget(12)
     assert read.take(12, db.generation) == (False, None)
+
+
+async def test_done_marks_asked_for_at_once_share_a_statement(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.inbox.store([InboxItem(i, "{}") for i in range(1, 11)])
+    made = _count_hand_offs(monkeypatch)
+    await asyncio.gather(*(db.inbox.mark_done(i) for i in range(1, 11)))
+    assert made[0] == 2  # the first alone, the nine that waited for it together
+    assert await db.inbox.pending() == []
+
+
+async def test_a_done_mark_that_fails_fails_every_caller_waiting_and_the_next_goes_on(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.inbox.store([InboxItem(i, "{}") for i in range(1, 5)])
+    writing: Callable[..., Awaitable[None]] = Database.write_alone
+
+    async def full(self: Database, sql: str, params: tuple[Any, ...]) -> None:
+        raise aiosqlite.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Database, "write_alone", full)
+    failed = await asyncio.gather(*(db.inbox.mark_done(i) for i in range(1, 4)), return_exceptions=True)
+    assert [type(f) for f in failed] == [aiosqlite.OperationalError] * 3
+    monkeypatch.setattr(Database, "write_alone", writing)
+    await db.inbox.mark_done(4)
+    assert [i.update_id for i in await db.inbox.pending()] == [1, 2, 3]
