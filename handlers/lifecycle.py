@@ -18,8 +18,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandl
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, draft, expect_text
 from handlers.lists import CLOSE_REASONS
-from handlers.newcase import two_dates
-from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
+from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args, two_dates
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import (
     case_keyboard,
