@@ -39,7 +39,9 @@ def direct() -> aiosqlite.Connection | None:
 
 class _Direct:
     """What store code calls on a connection, answered at once by plain sqlite3 on the connection's own
-    thread: no hand-off, so a coroutine awaiting only these finishes in one step (`_drive`)."""
+    thread: no hand-off, so a coroutine awaiting only these finishes in one step (`_drive`). Reads go
+    through `execute_fetchall` (and `first_row`); `execute` is for `write_alone`'s statements and gives a
+    plain sqlite3 cursor. Anything else an aiosqlite connection has fails loudly here (AttributeError)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -63,9 +65,10 @@ def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
 
 async def in_one_trip(conn: aiosqlite.Connection, read: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run `read` (store code, several queries and the Python between them) on `conn`'s thread in one
-    hand-off: one round trip where each query would be one (15-20 µs of CPU and a thread switch each,
-    issue 23). Inside, `Database.reading()` and the `write_alone` calls use `conn`; `read` must await
-    nothing else (a lock, a sleep, Telegram): that is refused with a RuntimeError.
+    hand-off: one round trip where each query would be one (22-24 µs of CPU each measured alone, against
+    4-5 µs in plain sqlite3, and two thread wake-ups: bench/RESULTS.md, issue 23). Inside,
+    `Database.reading()` and the `write_alone` calls use `conn`; `read` must await nothing else (a lock,
+    a sleep, Telegram): that is refused with a RuntimeError.
 
     The caller holds `conn` (a reading connection, or the writing one under the database's lock)."""
 
