@@ -455,7 +455,7 @@ async def did_pressed(update: Update, context: InspectContext) -> None:
     checks as /record: what is possible but odd (a final report before the comments deadline,
     workflows.recording.record_warnings) is asked first, with /record's Yes / No buttons."""
     from handlers.people import drop_buttons
-    from handlers.record import apply, ask_first
+    from handlers.recorder import apply, ask_first
 
     pressed = await _pressed_row(update, context)
     if pressed is None:
