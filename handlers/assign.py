@@ -9,8 +9,8 @@ from html import escape
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
+from handlers.button_fields import Ref, RowId
 from handlers.buttons import Button
-from handlers.case_buttons import Ref, RowId
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply

@@ -8,8 +8,9 @@ from typing import Literal
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
+from handlers.button_fields import Ref
 from handlers.buttons import Button
-from handlers.case_buttons import Ref, case_picker
+from handlers.case_buttons import case_picker
 from handlers.context import Handler, InspectContext
 from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply

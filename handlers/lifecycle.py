@@ -16,8 +16,9 @@ from typing import Literal
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler, filters
 
+from handlers.button_fields import Ref, RowId
 from handlers.buttons import Button
-from handlers.case_buttons import Ref, RowId, case_picker
+from handlers.case_buttons import case_picker
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_text
 from handlers.drafts import Draft

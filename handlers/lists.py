@@ -19,6 +19,7 @@ from telegram.ext import CallbackQueryHandler
 from handlers import time_answers
 from handlers.context import Handler, InspectContext
 from handlers.people import current_person
+from handlers.reminder_buttons import DigestList
 from handlers.render import case_title, deadline_line, is_mine, kind_name, relative, when
 from store.errors import InvalidInput, NotFound
 from store.lists import PAGE_SIZE, CaseFilter, CaseRef
@@ -330,5 +331,20 @@ async def narrowed_title(context: InspectContext, narrow: CaseFilter) -> str:
     return "Open cases with something overdue"
 
 
+async def digest_list_pressed(update: Update, context: InspectContext) -> None:
+    """A digest's list button: the first page of `/cases overdue` (or of every overdue deadline) as a new
+    message, so the digest stays; its own Next / Previous page in place."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
+    await query.answer()
+    if DigestList.of(update).which == "open":
+        narrow = CaseFilter(overdue=True)
+        await send(update, context, person, ListSpec("open", narrow), await narrowed_title(context, narrow))
+    else:
+        await send(update, context, person, ListSpec("over"))
+
+
 def handlers() -> list[Handler]:
-    return [CallbackQueryHandler(page_pressed, pattern=PAGE_DATA)]
+    return [CallbackQueryHandler(page_pressed, pattern=PAGE_DATA), DigestList.handler(digest_list_pressed)]

@@ -15,8 +15,9 @@ from pydantic import StringConstraints
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
+from handlers.button_fields import Ref
 from handlers.buttons import Button
-from handlers.case_buttons import Ref, case_picker
+from handlers.case_buttons import case_picker
 from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, expect_button, expect_text, private_command
 from handlers.drafts import Draft

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints
 from telegram import InlineKeyboardMarkup
 
+from handlers.button_fields import Ref
 from handlers.buttons import Button
-from handlers.case_buttons import Ref
 from handlers.context import InspectContext
 from handlers.parsing import ArgumentError
 from handlers.render import case_title, change_line, event_label

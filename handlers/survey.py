@@ -19,8 +19,8 @@ from pydantic import StringConstraints
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CommandHandler, ConversationHandler
 
+from handlers.button_fields import Ref
 from handlers.buttons import Button
-from handlers.case_buttons import Ref
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_text, private_command
 from handlers.drafts import Draft
