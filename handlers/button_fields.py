@@ -1,29 +1,45 @@
-"""The number types button data carries, for `handlers.buttons.Button` subclasses' fields.
+"""Field types for button data that read exactly what the bot writes: digits only, as many as it packs.
 
-A forged number must not reach the database (more digits than SQLite's integers hold would crash the
-lookup), so a field is digits only, of a bounded length, as the old patterns' `[0-9]{1,9}` were: data that
-is not matches no handler and is answered as an expired button. (pydantic alone would also take " 12",
-"+12" or "1_2".)
+Pydantic reads '+5', ' 5', '1_000' and '5.0' as 5 in lax mode; a forged press must not reach a handler
+through such a spelling (nor a number SQLite can't hold), so these check the text before it is a number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 from pydantic import BeforeValidator
 
 
-def _digits(most: int) -> Callable[[object], object]:
+def _digits(most: int) -> BeforeValidator:
     def check(value: object) -> object:
-        if isinstance(value, str) and not (value.isascii() and value.isdigit() and len(value) <= most):
-            raise ValueError(f"not 1 to {most} digits")
+        if isinstance(value, str) and not (value.isascii() and value.isdigit() and 1 <= len(value) <= most):
+            raise ValueError(f"expected 1 to {most} digits")
+        if isinstance(value, int) and not 0 <= value < 10**most:
+            raise ValueError(f"expected 1 to {most} digits")
         return value
 
-    return check
+    return BeforeValidator(check)
 
 
-#: A case number in button data (as `handlers.parsing.REF_DATA`).
-Ref = Annotated[int, BeforeValidator(_digits(9))]
-#: A row's id in button data (an outbox row, an audit entry, a person).
-RowId = Annotated[int, BeforeValidator(_digits(12))]
+#: A case's reference or a request's id in button data (1 to 9 digits, as handlers.parsing.REF_DATA).
+Ref = Annotated[int, _digits(9)]
+#: An outbox row's id (1 to 12 digits).
+RowId = Annotated[int, _digits(12)]
+#: A position in a short list (one digit).
+Index = Annotated[int, _digits(1)]
+
+
+def _word(most: int) -> BeforeValidator:
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not 1 <= len(value) <= most:
+            raise ValueError(f"expected a word of 1 to {most} characters")
+        if not all(c == "_" or ("a" <= c <= "z") for c in value):
+            raise ValueError("expected lower-case letters and underscores")
+        return value
+
+    return BeforeValidator(check)
+
+
+#: An id the bot writes into data (a deferral ground, a review decision): a-z and _, up to 30.
+Word = Annotated[str, _word(30)]

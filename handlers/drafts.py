@@ -1,43 +1,51 @@
-"""A conversation's answers so far, typed: one model per conversation, read and written in one place.
+"""Typed drafts: what a conversation has gathered so far, kept in `context.user_data` under its name.
 
-`user_data` is persisted as JSON (bot/persistence.py), so a draft is stored as the plain dict its model
-dumps, under its conversation's name (what that conversation's /cancel drops), exactly the shape the
-handlers kept before: a draft saved before a restart reads back after it.
+bot/persistence.py stores user_data as JSON, so a draft is a pydantic model at the boundary: read with
+`model_validate` (a draft kept by an older version, or none, is checked, never re-cast), written with
+`model_dump(mode="json", exclude_none=True)` so the stored shape is the plain dict it always was.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.context import InspectContext
 
 
+def _user_data(context: InspectContext) -> dict[str, Any]:
+    data = context.user_data
+    if data is None:  # PTB gives every update with a user its user_data; these steps all have one
+        raise RuntimeError("a draft was wanted for an update without a user")
+    return data
+
+
 class Draft(BaseModel):
-    """Subclasses set `conversation` (its name) and declare the answers, each optional until given."""
+    """The base of a conversation's draft; subclasses set `key` (the conversation's name, which its
+    /cancel drops: handlers.conversation.canceller) and declare the fields."""
 
     model_config = ConfigDict(extra="ignore")
 
-    conversation: ClassVar[str]
+    key: ClassVar[str]
 
     @classmethod
     def read(cls, context: InspectContext) -> Self:
-        """The answers gathered so far (none yet: an empty draft)."""
-        stored = context.user_data.get(cls.conversation) if context.user_data is not None else None
-        return cls.model_validate(stored if isinstance(stored, dict) else {})
+        """The draft kept for this person; ValidationError when there is none (the step was reached
+        without its start: a failure for the operator's log, as a missing answer always was)."""
+        return cls.model_validate(_user_data(context).get(cls.key, {}))
+
+    @classmethod
+    def find(cls, context: InspectContext) -> Self | None:
+        """The draft kept for this person, or None when there is none that reads as this draft."""
+        try:
+            return cls.read(context)
+        except ValidationError:
+            return None
 
     def save(self, context: InspectContext) -> None:
-        _user_data(context)[self.conversation] = self.model_dump(mode="json", exclude_none=True)
+        _user_data(context)[self.key] = self.model_dump(mode="json", exclude_none=True)
 
     @classmethod
     def drop(cls, context: InspectContext) -> None:
-        """The conversation is over: its answers go."""
-        if context.user_data is not None:
-            context.user_data.pop(cls.conversation, None)
-
-
-def _user_data(context: InspectContext) -> dict[str, Any]:
-    if context.user_data is None:  # an update without a user (a channel post): no conversation has one
-        raise RuntimeError("a draft is kept per person, and this update has none")
-    return context.user_data
+        _user_data(context).pop(cls.key, None)

@@ -128,14 +128,14 @@ class DaysAsThey(Button):
 class CloseDraft(Draft):
     """/close's other reason: the case, while its few words are typed."""
 
-    conversation = _CLOSE_DRAFT
+    key = _CLOSE_DRAFT
     ref: int | None = None
 
 
 class EditDraft(Draft):
     """/edit: the case and the field, while its value is typed."""
 
-    conversation = _EDIT_DRAFT
+    key = _EDIT_DRAFT
     ref: int | None = None
     what: Field | None = None
 

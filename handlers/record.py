@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated, Literal
 
-from pydantic import StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
@@ -23,7 +23,7 @@ from handlers.conversation import begin, conversation, expect_button, expect_tex
 from handlers.drafts import Draft
 from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.recorder import ALIASES, RecordNo, RecordYes, apply, ask_first
+from handlers.recorder import ALIASES, Key, RecordNo, RecordYes, apply, ask_first
 from handlers.render import button_text, case_title, quoted, which_case
 from store.consistency import case_dates
 from store.errors import NotFound
@@ -37,8 +37,8 @@ from workflows.visit import ended
 
 CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
 _DRAFT = "record"
-#: A word in button data: a milestone key or a grade (lower case words joined by "_").
-_Word = Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]
+#: A grade in button data (lower case words joined by "_"), or yes / no for concerns.
+_Grade = Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]
 
 
 class RecordCase(Button):
@@ -54,7 +54,7 @@ class RecordWhat(Button):
 
     prefix = "rec"
     step: Literal["what"] = "what"
-    key: _Word
+    key: Key
 
 
 class RecordDay(Button):
@@ -68,15 +68,18 @@ class RecordGrade(Button):
 
     prefix = "rec"
     step: Literal["grade"] = "grade"
-    grade: _Word
+    grade: _Grade
 
 
 class RecordDraft(Draft):
-    """The case chosen, then what happened on it."""
+    """The case chosen, then what happened on it (stored as "key", as before: `Draft.key` is the
+    conversation's name, so the field has another)."""
 
-    conversation = _DRAFT
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, serialize_by_alias=True)
+
+    key = _DRAFT
     ref: int | None = None
-    key: str | None = None
+    happened: str | None = Field(default=None, alias="key")
 
     def case_ref(self) -> int:
         """The case chosen (every step after the first has one)."""
@@ -86,9 +89,9 @@ class RecordDraft(Draft):
 
     def what(self) -> str:
         """What happened (every step after "what happened?" has it)."""
-        if self.key is None:
+        if self.happened is None:
             raise LookupError("the /record draft has no key")
-        return self.key
+        return self.happened
 
 
 _USAGE = (
@@ -220,7 +223,7 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
         await query.answer("That button has expired. Please choose again.", show_alert=True)
         return CHOOSE_WHAT
     await query.answer()
-    draft.key = key
+    draft.happened = key
     draft.save(context)
     kind = get_kind(case.kind)
     if key == JUDGEMENT:

@@ -31,8 +31,9 @@ from workflows.errors import TimelineError
 from workflows.kinds import get_kind
 from workflows.recording import CONCERNS, JUDGEMENT, check_record, record_warnings
 
-#: A milestone key in button data (the keys the rules use are lower case words joined by "_").
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+#: A milestone key in button data: lower case words and numbers joined by "_" (la-sif's
+#: `child_data_list_2`; the patterns before the typed buttons left digits out, so those buttons were dead).
+Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
 class RecordYes(Button):

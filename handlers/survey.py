@@ -57,7 +57,7 @@ class SurveyAnswer(Button):
 class SurveyDraft(Draft):
     """The survey whose written answer the next typed message is."""
 
-    conversation = _DRAFT
+    key = _DRAFT
     id: int | None = None
 
 

@@ -40,6 +40,7 @@ from store import cases as store_cases
 BUILT: list[tuple[Button, str]] = [
     (RecordCase(ref=12), "rec:case:12"),
     (RecordWhat(key="draft_report"), "rec:what:draft_report"),
+    (RecordWhat(key="child_data_list_2"), "rec:what:child_data_list_2"),  # dead before: no digits
     (RecordDay(day="yesterday"), "rec:day:yesterday"),
     (RecordGrade(grade="requires_improvement"), "rec:grade:requires_improvement"),
     (RecordGrade(grade="no"), "rec:grade:no"),
