@@ -51,7 +51,7 @@ _CLOSE_DRAFT, _EDIT_DRAFT = "close", "edit"
 #: What /edit corrects, as its buttons and its one-line form name them.
 Field = Literal["days", "name", "kind", "single", "urn"]
 _FIELDS: tuple[Field, ...] = ("days", "name", "kind", "single", "urn")
-#: Why a case is closed (the keys of handlers.lists.CLOSE_REASONS, stored by store.cases.close).
+#: Why a case is closed (the keys of CLOSE_REASONS, stored by store.cases.close).
 Reason = Literal["completed", "mistake", "withdrawn", "other"]
 #: In the order their buttons show (tests/test_case_life_buttons.py checks they are CLOSE_REASONS' keys).
 REASONS: tuple[Reason, ...] = ("completed", "mistake", "withdrawn", "other")
@@ -162,7 +162,7 @@ _EDIT_USAGE = (
 
 
 def _reason(word: str) -> Reason | None:
-    """The close reason `word` names, or None (handlers.lists.CLOSE_REASONS holds their words)."""
+    """The close reason `word` names, or None (CLOSE_REASONS holds their words)."""
     return next((r for r in REASONS if r == word), None)
 
 

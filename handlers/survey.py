@@ -422,10 +422,8 @@ async def survey_typed(update: Update, context: InspectContext) -> str | int | N
         return ConversationHandler.END
     db = context.services.db
     lost = "I've lost track of that survey. Send /survey to carry on."
-    try:
-        request_id = SurveyDraft.read(context).id
-    except ValueError:  # a stored draft that is not a survey's (pydantic's ValidationError)
-        request_id = None
+    kept = SurveyDraft.find(context)
+    request_id = kept.id if kept is not None else None
     if request_id is None:
         await reply(update, lost)
         return ConversationHandler.END
