@@ -43,3 +43,5 @@ def _word(most: int) -> BeforeValidator:
 
 #: An id the bot writes into data (a deferral ground, a review decision): a-z and _, up to 30.
 Word = Annotated[str, _word(30)]
+#: Where a page of a list starts (1 to 7 digits).
+Offset = Annotated[int, _digits(7)]
