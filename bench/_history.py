@@ -263,11 +263,12 @@ def morning(today: date, calendar: WorkingCalendar) -> datetime:
 async def _reconcile_open(path: Path, now: datetime) -> int:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
+    reminding = outbox.Reminding(outbox.ReminderConfig())  # London at 09:00, no closures: the bot's defaults
     try:
         ids = [row[0] for row in await conn.execute_fetchall("SELECT id FROM cases WHERE status = 'open'")]
         await conn.execute("BEGIN")
         for case_id in ids:
-            await outbox.reconcile_case(conn, case_id, now)
+            await outbox.reconcile_case(conn, reminding, case_id, now)
         await conn.execute("COMMIT")
         rows = await conn.execute_fetchall("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
         return int(next(iter(rows))[0])
@@ -304,7 +305,7 @@ async def _morning(path: Path, telegram_id: int, now: datetime, repeat: int) -> 
         assert person is not None, f"no person {telegram_id}"
         # The morning's digest rows, as the sender plans them on its first pass after the reminder hour
         # (one row per manager per morning: store.outbox.plan_digests), then rendered as it sends them.
-        outbox.configure(outbox.ReminderConfig(Hours(_LONDON), calendar))
+        db.reminding.config = outbox.ReminderConfig(Hours(_LONDON), calendar)
         await db.outbox.plan_digests(now)
         async with db.reading() as conn:
             found = await conn.execute_fetchall(

@@ -66,11 +66,11 @@ def _drop_refused_events(path: Path) -> int:
 async def _measure(path: Path, repeat: int) -> dict[str, float]:
     calendar = WorkingCalendar()
     hours = Hours(LONDON)
-    outbox.configure(outbox.ReminderConfig(hours, calendar))
     day = calendar.next_working_day(datetime.now(LONDON).date() + timedelta(days=1))
     now = hours.morning(day) + timedelta(minutes=1)
     figures: dict[str, float] = {}
     async with await Database.open(path, calendar=calendar, clock=lambda: now) as db:
+        db.reminding.config = outbox.ReminderConfig(hours, calendar)
         began = time.perf_counter()
         figures["rows"] = await db.outbox.plan_digests(now)
         figures["plan_ms"] = (time.perf_counter() - began) * 1000
@@ -81,7 +81,7 @@ async def _measure(path: Path, repeat: int) -> dict[str, float]:
         row_id, person_id = next(iter(rows))
         person = await db.outbox.person(int(person_id))
         assert person is not None
-        row = OutboxRow(int(row_id), person.id, None, "digest", "digest", "digest", {}, now, 1)
+        row = OutboxRow(int(row_id), person.id, None, outbox.Kind.DIGEST, "digest", "digest", {}, now, 1)
         services = Services(db=db, calendar=calendar, zone=LONDON, bot_username="b", clock=lambda: now)
         samples = []
         text = ""

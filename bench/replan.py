@@ -46,14 +46,14 @@ async def _plan_all(db: Database) -> tuple[float, int]:
             " 1 + c.id % (SELECT COUNT(*) FROM people WHERE role = 'manager'), 'manager', c.created_at"
             " FROM cases c"  # bench/_world.py writes the managers first: ids 1 to their number
         )
-    outbox.configure(outbox.ReminderConfig(Hours(LONDON), db.calendar))
+    db.reminding.config = outbox.ReminderConfig(Hours(LONDON), db.calendar)
     async with db.reading() as conn:
         ids = [int(r[0]) for r in await conn.execute_fetchall("SELECT id FROM cases WHERE status = 'open'")]
     began = time.perf_counter()
     for first in range(0, len(ids), 2_000):
         async with db.transaction(counted=False) as conn:
             for case_id in ids[first : first + 2_000]:
-                await outbox.reconcile_case(conn, case_id, db.now())
+                await outbox.reconcile_case(conn, db.reminding, case_id, db.now())
     assert await replan.replan(db) is None  # records the settings they were planned with
     return time.perf_counter() - began, len(ids)
 
@@ -74,7 +74,7 @@ async def _measure(path: Path, closure: bool) -> dict[str, float]:
         figures["plan_all_s"], cases = await _plan_all(db)
         figures["open_cases"] = cases
         figures["waiting_rows"] = await _waiting(db)
-        outbox.configure(outbox.ReminderConfig(Hours(LONDON, clock_time(11, 30)), db.calendar))
+        db.reminding.config = outbox.ReminderConfig(Hours(LONDON, clock_time(11, 30)), db.calendar)
         began = time.perf_counter()
         done = await replan.replan(db)
         figures["hour_s"] = time.perf_counter() - began
@@ -87,7 +87,7 @@ async def _measure(path: Path, closure: bool) -> dict[str, float]:
     began = time.perf_counter()
     async with await Database.open(path, calendar=closed) as db:
         figures["recalendar_s"] = time.perf_counter() - began
-        outbox.configure(outbox.ReminderConfig(Hours(LONDON, clock_time(11, 30)), closed))
+        db.reminding.config = outbox.ReminderConfig(Hours(LONDON, clock_time(11, 30)), closed)
         began = time.perf_counter()
         done = await replan.replan(db)
         figures["closure_s"] = time.perf_counter() - began

@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
 from handlers.context import InspectApplication, InspectContext, Services, install_services
-from store import outbox, pruning, replan, setting_programme
+from store import pruning, replan, setting_programme
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from store.integrity import file_problem, storage_failure
 from workflows.calendar import FIRST_YEAR, WorkingCalendar
@@ -158,7 +158,9 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
                 halt.stop(reason)
         sender.poke()  # a change may have written messages that are due now
 
+    meters = metrics.Metrics()  # this application's counters, served at /metrics
     bot = LimitedBot(
+        meters=meters,
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
@@ -175,12 +177,12 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         ApplicationBuilder()
         .bot(bot)
         .updater(None)
-        .concurrent_updates(PersonProcessor(RUNNING_UPDATES, on_done=handled))
+        .concurrent_updates(PersonProcessor(RUNNING_UPDATES, on_done=handled, meters=meters))
         .persistence(persistence)
         .context_types(context_types)
         .build(),
     )
-    outbox.configure(settings.reminder_config(db.calendar))
+    db.reminding.config = settings.reminder_config(db.calendar)  # before any update or job runs
     services = Services(
         db=db,
         calendar=db.calendar,
@@ -190,8 +192,9 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     )
     install_services(application, services)
     halt = guards.halt_of(application)
-    sender = OutboxSender(services, application.bot, tick=settings.outbox_tick)
+    sender = OutboxSender(services, application.bot, tick=settings.outbox_tick, meters=meters)
     application.bot_data[OUTBOX_KEY] = sender
+    application.bot_data[metrics.BOT_DATA_KEY] = meters
     if settings.reminders:
         queue = application.job_queue
         assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
@@ -240,7 +243,7 @@ async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -
         log.info("outbox: %d message(s) in flight when the bot stopped will be sent again", released)
     application = build_application(settings, db)
     halt = guards.halt_of(application)
-    await _replan(db)  # build_application configured the outbox: replan uses its settings
+    await _replan(db)  # build_application put the settings on db.reminding: replan uses them
     if stop is None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -249,7 +252,7 @@ async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -
     await _initialize(application, settings)
     watch: HTTPServer | None = None
     try:
-        watch = _watch(db, settings)
+        watch = _watch(db, application.bot_data[metrics.BOT_DATA_KEY], settings)
         await setup.after_start(application)
         await application.start()
         poller: InboxPoller | WebhookReceiver = (
@@ -295,13 +298,13 @@ async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -
         await application.shutdown()
 
 
-def _watch(db: Database, settings: Settings) -> HTTPServer | None:
+def _watch(db: Database, meters: metrics.Metrics, settings: Settings) -> HTTPServer | None:
     """/healthz and /metrics where INSPECTBOT_METRICS_LISTEN says (bot.metrics); None when unset."""
     if settings.metrics_listen is None:
         return None
     host, port = settings.metrics_listen
     try:
-        return metrics.serve(db, settings.metrics_listen)
+        return metrics.serve(db, meters, settings.metrics_listen)
     except OSError as exc:
         raise StartupError(
             f"Can't listen on {host}:{port} for /healthz and /metrics: {exc.strerror}."

@@ -12,19 +12,19 @@ import json
 
 from bot.cli_store import _existing_db, _Refused, _run, open_planning, parse_ref
 
-STATES = ("pending", "sending", "sent", "cancelled", "failed")
-
 
 def _reminders(args: argparse.Namespace) -> int:
     async def action() -> int:
+        from store.outbox import State  # the store is imported when a command runs, as bot.cli_store does
+
         ref = None if args.case is None else parse_ref(args.case)
         person = None
         if args.person is not None:
             if not args.person.strip().isdecimal():
                 raise _Refused(f"--person takes a Telegram user id (a whole number), not '{args.person}'.")
             person = int(args.person)
-        if args.state is not None and args.state not in STATES:
-            raise _Refused(f"--state is one of {', '.join(STATES)}, not '{args.state}'.")
+        if args.state is not None and args.state not in tuple(State):
+            raise _Refused(f"--state is one of {', '.join(State)}, not '{args.state}'.")
         db = await open_planning(_existing_db())  # the times shown in the bot's zone, read as it reads it
         count = 0
         try:

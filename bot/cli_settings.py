@@ -163,8 +163,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="load a register of settings from CSV (all rows or none)",
         description=(
             "Columns: kind (childrens_home, adoption_support_agency, local_authority), name, urn,"
-            " registered (a date, or blank). A row updates the setting with its URN (else, without a URN,"
-            f" its name), or adds one. The database is INSPECTBOT_DB (default {DEFAULT_DB})."
+            " registered (a date, or blank) and, if given, provider_contact (how to reach the provider:"
+            " a name, email or phone, one line; never a child's name; shown to managers on /setting)."
+            " A row updates the setting with its URN (else, without a URN, its name), or adds one. The"
+            f" database is INSPECTBOT_DB (default {DEFAULT_DB})."
         ),
     )
     importer.add_argument("file", metavar="FILE.csv")

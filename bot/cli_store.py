@@ -76,14 +76,13 @@ async def open_planning(path: Path) -> Database:
     closures the stored deadlines were dated with (the bot's, since its last start). A bad setting is
     refused before the database is opened."""
     from bot.settings import SettingsError, load_reminder_settings
-    from store import outbox
 
     try:
         settings = load_reminder_settings()
     except SettingsError as error:
         raise _Refused(str(error)) from None
     db = await _open(path)
-    outbox.configure(settings.reminder_config(db.calendar))
+    db.reminding.config = settings.reminder_config(db.calendar)
     return db
 
 

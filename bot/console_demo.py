@@ -30,7 +30,7 @@ class Demo:
     """What the welcome text tells: when the demo message goes, and what kind it is."""
 
     due_at: datetime
-    kind: str
+    kind: outbox.Kind
     note: str
 
 
@@ -48,8 +48,8 @@ async def build_demo(
     reply, the one kind that goes at any hour."""
     hours = hours or Hours(LONDON)
     calendar = calendar or WorkingCalendar()
-    outbox.configure(outbox.ReminderConfig(hours, calendar))  # its cases' reminders planned as the bot's
     async with await Database.open(path, clock=clock, calendar=calendar) as db:
+        db.reminding.config = outbox.ReminderConfig(hours, calendar)  # its reminders planned as the bot's
         await db.people.ensure_admins([MANAGER])
         manager = await db.people.get_by_telegram_id(MANAGER)
         assert manager is not None  # ensure_admins just made them
@@ -68,6 +68,10 @@ async def build_demo(
             manager, "ch-full", "Oak Lodge", working(-22), working(-20), urn="SC100001"
         )
         await db.cases.add_member(manager, home.ref, inspector.id, Role.INSPECTOR)
+        # Its visit's days recorded, as an inspector does: so it is Oak Lodge's last inspection, and the
+        # programme (/programme, /setting Oak Lodge) dates its next one from it (issue 22).
+        await db.cases.record_event(inspector, home.ref, "start", working(-22))
+        await db.cases.record_event(inspector, home.ref, "end", working(-20))
         await db.cases.record_event(inspector, home.ref, "draft_qa", working(-18))
         await db.cases.record_event(inspector, home.ref, "evidence_upload", working(-16))
         draft_day = working(-2)
@@ -89,7 +93,7 @@ async def build_demo(
             stored = {d.key: d for d in await deadlines.stored_deadlines(conn, home.id)}
             comments = stored["provider_comments"]  # what the bot itself would remind the provider of
             if hours.reminding(due_at, calendar):
-                kind, template = "remind", "remind"
+                kind, template = outbox.Kind.REMIND, "remind"
                 params: dict[str, object] = {
                     "key": comments.key,
                     "lead": Lead.SOON.value,
@@ -97,7 +101,7 @@ async def build_demo(
                 }
                 note = "a reminder of their comments on the draft report"
             else:
-                kind = "reply" if hours.quiet(due_at) else "notice"
+                kind = outbox.Kind.REPLY if hours.quiet(due_at) else outbox.Kind.NOTICE
                 template, params = "draft_sent", {"sent": draft_day.isoformat()}
                 # Said as it is: a reminder now would wait for the reminding hours, so the demo sends a
                 # kind that goes now (store.outbox.sendable_kinds).
@@ -107,19 +111,20 @@ async def build_demo(
                     "the notice that the draft report was sent (not a reminder: reminders go only on"
                     f" {reminding}; a notice goes at any hour outside the quiet hours, {quiet})"
                 )
-                if kind == "reply":
+                if kind is outbox.Kind.REPLY:
                     note = (
                         "the notice that the draft report was sent, as a reply: it is the quiet hours"
                         f" ({quiet}), when only replies go, and reminders go only on {reminding}"
                     )
             await outbox.enqueue(
                 conn,
+                db.reminding,
                 db.now(),
                 dedup=f"demo:{home.id}:{provider.id}",
                 person_id=provider.id,
                 case_id=home.id,
                 kind=kind,
-                batch=f"case:{home.id}" if kind == "remind" else f"notice:{home.id}",
+                batch=f"case:{home.id}" if kind is outbox.Kind.REMIND else f"notice:{home.id}",
                 template=template,
                 params=params,
                 due_at=due_at,

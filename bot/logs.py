@@ -24,7 +24,6 @@ from telegram.error import RetryAfter
 from store import changes
 
 LogFormat = Literal["kv", "json"]
-LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 #: The attributes every LogRecord has; anything else on a record came from `extra=` and is logged too.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}

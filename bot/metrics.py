@@ -31,53 +31,72 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application, HTTPError, RequestHandler
 
 from store import health
+from store.outbox import Kind
 
 if TYPE_CHECKING:
     from store.database import Database
 
 log = logging.getLogger(__name__)
 
-REGISTRY = CollectorRegistry()
 
-UPDATES = Counter(
-    "inspectbot_updates_handled", "Updates handled (each once, replays included)", registry=REGISTRY
-)
-HANDLING = Histogram(
-    "inspectbot_update_handling_seconds",
-    "Time from an update's turn to its last handler",
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
-    registry=REGISTRY,
-)
-REPLIES_SENT = Counter(
-    "inspectbot_replies_sent", "Messages sent or edited by Telegram's answer", ["method"], registry=REGISTRY
-)
-REPLIES_FAILED = Counter(
-    "inspectbot_replies_failed",
-    "Messages Telegram did not take (after the retries)",
-    ["method"],
-    registry=REGISTRY,
-)
-TOO_MANY = Counter(
-    "inspectbot_telegram_429", "Requests Telegram refused with 429 (flood control)", registry=REGISTRY
-)
-OUTBOX_RETRIES = Counter(
-    "inspectbot_outbox_retries",
-    "Outbox sends tried again after a network failure; fate=unknown ones may reach the person twice",
-    ["fate"],
-    registry=REGISTRY,
-)
-WAITING = Gauge("inspectbot_outbox_waiting", "Outbox rows due and not yet sent", ["kind"], registry=REGISTRY)
-OLDEST = Gauge(
-    "inspectbot_outbox_oldest_waiting_seconds",
-    "How long the oldest waiting row has been due",
-    registry=REGISTRY,
-)
-DATABASE_BYTES = Gauge("inspectbot_database_bytes", "The database file and its WAL", registry=REGISTRY)
-LAST_HANDLED = Gauge(
-    "inspectbot_last_update_handled_timestamp_seconds",
-    "When the newest update was handled",
-    registry=REGISTRY,
-)
+#: Where the application keeps its `Metrics` in bot_data (bot.app puts it there; /metrics reads it).
+BOT_DATA_KEY = "metrics"
+
+
+class Metrics:
+    """The bot's counters and gauges with their own registry: one set per application (`bot.app` builds
+    it and hands it to the bot, the update processor, the outbox sender and the /metrics server), not
+    process state, so two bots in one process (the tests) count apart."""
+
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry()
+        self.updates = Counter(
+            "inspectbot_updates_handled", "Updates handled (each once, replays included)", registry=registry
+        )
+        self.handling = Histogram(
+            "inspectbot_update_handling_seconds",
+            "Time from an update's turn to its last handler",
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=registry,
+        )
+        self.replies_sent = Counter(
+            "inspectbot_replies_sent",
+            "Messages sent or edited by Telegram's answer",
+            ["method"],
+            registry=registry,
+        )
+        self.replies_failed = Counter(
+            "inspectbot_replies_failed",
+            "Messages Telegram did not take (after the retries)",
+            ["method"],
+            registry=registry,
+        )
+        self.too_many = Counter(
+            "inspectbot_telegram_429", "Requests Telegram refused with 429 (flood control)", registry=registry
+        )
+        self.outbox_retries = Counter(
+            "inspectbot_outbox_retries",
+            "Outbox sends tried again after a network failure; fate=unknown ones may reach the person twice",
+            ["fate"],
+            registry=registry,
+        )
+        self.waiting = Gauge(
+            "inspectbot_outbox_waiting", "Outbox rows due and not yet sent", ["kind"], registry=registry
+        )
+        self.oldest = Gauge(
+            "inspectbot_outbox_oldest_waiting_seconds",
+            "How long the oldest waiting row has been due",
+            registry=registry,
+        )
+        self.database_bytes = Gauge(
+            "inspectbot_database_bytes", "The database file and its WAL", registry=registry
+        )
+        self.last_handled = Gauge(
+            "inspectbot_last_update_handled_timestamp_seconds",
+            "When the newest update was handled",
+            registry=registry,
+        )
+
 
 #: Methods whose calls count as replies (messages a person sees).
 REPLY_METHODS = frozenset(
@@ -88,7 +107,7 @@ REPLY_METHODS = frozenset(
 READ_TIMEOUT = 5.0
 
 #: Outbox kinds always shown (0 when none waits), so a dashboard's series never vanish.
-KINDS = ("remind", "digest", "notice", "reply")
+KINDS = tuple(Kind)
 
 
 def database_bytes(path: Path) -> int:
@@ -96,9 +115,10 @@ def database_bytes(path: Path) -> int:
 
 
 class _Base(RequestHandler):
-    def initialize(self, db: Database, clock: Callable[[], datetime]) -> None:
+    def initialize(self, db: Database, clock: Callable[[], datetime], meters: Metrics) -> None:
         self.db = db
         self.clock = clock
+        self.meters = meters
 
     async def _read(self) -> health.Health | None:
         try:
@@ -138,15 +158,16 @@ class MetricsHandler(_Base):
     async def get(self) -> None:
         now = self.clock()
         found = await self._read()
+        meters = self.meters
         if found is not None:
             for kind in sorted({*KINDS, *found.waiting}):
-                WAITING.labels(kind).set(found.waiting.get(kind, 0))
-            OLDEST.set(found.oldest_age(now))
+                meters.waiting.labels(kind).set(found.waiting.get(kind, 0))
+            meters.oldest.set(found.oldest_age(now))
             if found.last_handled is not None:
-                LAST_HANDLED.set(found.last_handled.timestamp())
-        DATABASE_BYTES.set(database_bytes(self.db.path))
+                meters.last_handled.set(found.last_handled.timestamp())
+        meters.database_bytes.set(database_bytes(self.db.path))
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
-        self.finish(generate_latest(REGISTRY))
+        self.finish(generate_latest(meters.registry))
 
 
 def _access(handler: RequestHandler) -> None:
@@ -157,15 +178,15 @@ def _access(handler: RequestHandler) -> None:
         )
 
 
-def routes(db: Database) -> list[Any]:
-    """The two paths, for the metrics server and the webhook's."""
-    args = {"db": db, "clock": db.clock}
+def routes(db: Database, meters: Metrics) -> list[Any]:
+    """The two paths, for the metrics server and the webhook's: the application's database and meters."""
+    args = {"db": db, "clock": db.clock, "meters": meters}
     return [("/healthz", HealthHandler, args), ("/metrics", MetricsHandler, args)]
 
 
-def serve(db: Database, listen: tuple[str, int]) -> HTTPServer:
+def serve(db: Database, meters: Metrics, listen: tuple[str, int]) -> HTTPServer:
     """Start listening (raises OSError when the address is taken); `stop()` the result at the end."""
-    server = HTTPServer(Application(routes(db), log_function=_access))
+    server = HTTPServer(Application(routes(db, meters), log_function=_access))
     server.listen(listen[1], listen[0])
     log.info("metrics: serving /healthz and /metrics on %s:%d", *listen)
     return server

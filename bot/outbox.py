@@ -34,9 +34,9 @@ from bot.clock import scheduler_time
 from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
 from handlers.context import InspectContext, Services
 from handlers.reminders import Rendered, render
-from store import outbox
+from store.database import Database
 from store.models import Person
-from store.outbox import OutboxRow
+from store.outbox import OutboxRow, State
 from workflows.reminders import digest_day
 
 log = logging.getLogger(__name__)
@@ -125,28 +125,30 @@ class OutboxSender:
         tick: float = 60.0,
         renderer: Renderer = render,
         pacer: Pacer | None = None,
+        meters: metrics.Metrics | None = None,
     ) -> None:
         self.services = services
         self.bot = bot
         self.tick = tick
         self.renderer = renderer
         self.pacer = pacer or Pacer()
+        self.meters = meters or metrics.Metrics()  # the application's (bot.app), else its own
         self.job: Job[Any] | None = None
-        self._seen_writes = outbox.WRITES
+        self._seen_writes = self.db.reminding.writes
         self._running = False
         self._again = False
         self.sent = 0
         self._digest_day: date | None = None  # the day whose digests were last planned
 
     @property
-    def db(self) -> Any:
+    def db(self) -> Database:
         return self.services.db
 
     async def run(self, context: InspectContext) -> None:
         """The job: send what is due (for at most RUN_BUDGET), then sleep until the next row's time."""
         self._running = True
         try:
-            self._seen_writes = outbox.WRITES
+            self._seen_writes = self.db.reminding.writes
             more = await self.send_due(until=time.monotonic() + RUN_BUDGET)
             delay = 0.0 if more or self._again else await self._next_delay()
         finally:
@@ -163,7 +165,7 @@ class OutboxSender:
         await self._plan_digests()
         running: set[asyncio.Task[None]] = set()
         exhausted = False
-        seen = outbox.WRITES
+        seen = self.db.reminding.writes
         while True:
             while not exhausted and len(running) < IN_FLIGHT:
                 rows = await self.db.outbox.claim(self.services.clock(), 1, LEASE)
@@ -174,7 +176,7 @@ class OutboxSender:
             if not running:
                 if exhausted and not self._wrote_meanwhile(seen):
                     return False
-                exhausted, seen = False, outbox.WRITES  # rows written while sending (a notice)
+                exhausted, seen = False, self.db.reminding.writes  # rows written while sending (a notice)
                 continue
             done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -187,14 +189,14 @@ class OutboxSender:
         """Once a working day, from its reminding hour: write the managers' morning digest rows (one per
         manager with something overdue; store.outbox.plan_digests), then sent as any other row."""
         now = self.services.clock()
-        day = digest_day(now, outbox.CONFIG.hours, outbox.CONFIG.calendar)
+        config = self.db.reminding.config
+        day = digest_day(now, config.hours, config.calendar)
         if day is not None and day != self._digest_day:
             await self.db.outbox.plan_digests(now)
             self._digest_day = day
 
-    @staticmethod
-    def _wrote_meanwhile(seen: int) -> bool:
-        return seen != outbox.WRITES
+    def _wrote_meanwhile(self, seen: int) -> bool:
+        return seen != self.db.reminding.writes
 
     async def _next_delay(self) -> float | None:
         """Seconds until the next pending row, when that comes before the next tick."""
@@ -221,9 +223,10 @@ class OutboxSender:
 
     def poke(self) -> None:
         """Rows were written (a change, a snooze): wake now instead of at the next tick."""
-        if self._seen_writes == outbox.WRITES or self.job is None:
+        writes = self.db.reminding.writes
+        if self._seen_writes == writes or self.job is None:
             return
-        self._seen_writes = outbox.WRITES
+        self._seen_writes = writes
         if self._running:
             self._again = True  # the run in progress looks again before it sleeps
         else:
@@ -235,7 +238,7 @@ class OutboxSender:
         box = self.db.outbox
         person = await box.person(rows[0].person_id)
         if person is None or not person.active:
-            await box.finish(ids, "cancelled", "inactive")
+            await box.finish(ids, State.CANCELLED, "inactive")
             return
         try:
             rendered = await self.renderer(self.services, person, rows, self.services.clock())
@@ -244,7 +247,7 @@ class OutboxSender:
             await box.retry(ids, self.services.clock() + backoff(rows[0].attempts))
             return
         for reason, dropped in rendered.drop.items():
-            await box.finish(dropped, "cancelled", reason)
+            await box.finish(dropped, State.CANCELLED, reason)
         if rendered.later:
             await box.retry(rendered.later, self.services.clock() + LOOK_AGAIN)
         if not rendered.send:
@@ -273,7 +276,7 @@ class OutboxSender:
         except BadRequest as exc:
             if rendered.edit is None:
                 log.error("outbox: telegram refused rows %s: %s", send, exc.message)
-                await box.finish(send, "failed", "refused")
+                await box.finish(send, State.FAILED, "refused")
             else:  # not modified, not found, too old to edit: nothing more to do, never retried
                 log.info(
                     "outbox: edit of message %d for person %d refused; rows %s finished: %s",
@@ -282,7 +285,7 @@ class OutboxSender:
                     send,
                     exc.message,
                 )
-                await box.finish(send, "cancelled", "edit_refused")
+                await box.finish(send, State.CANCELLED, "edit_refused")
         except RetryAfter as exc:
             wait = _seconds(exc)
             self.pacer.hold(wait)
@@ -290,17 +293,17 @@ class OutboxSender:
             await box.retry(send, self.services.clock() + timedelta(seconds=wait))
         except Forbidden:
             log.warning("outbox: person %d blocked the bot; rows %s failed", person.id, send)
-            await box.finish(send, "failed", "blocked")
+            await box.finish(send, State.FAILED, "blocked")
             await box.mark_unreachable(person.id, self.services.clock())
         except NetworkError as exc:
             # At least once: a send whose fate is unknown (timed out, dropped after Telegram took it) may
             # have arrived and goes again; counted apart (issue 21), as the only sends that can double.
             fate = "unknown" if fate_unknown(exc) else "not_sent"
-            metrics.OUTBOX_RETRIES.labels(fate).inc()
+            self.meters.outbox_retries.labels(fate).inc()
             attempts = max(r.attempts for r in rows)
             if attempts >= MAX_ATTEMPTS:
                 log.error("outbox: rows %s failed after %d tries: %s", send, attempts, type(exc).__name__)
-                await box.finish(send, "failed", "network")
+                await box.finish(send, State.FAILED, "network")
             else:
                 log.warning(
                     "outbox: rows %s not sent (try %d, fate %s): %s",

@@ -46,12 +46,18 @@ def lock_keys(update: object) -> list[LockKey]:
 class PersonProcessor(BaseUpdateProcessor):
     """Serialises per chat and per user; at most `running` updates are handled at the same moment."""
 
-    def __init__(self, running: int, on_done: Callable[[int], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        running: int,
+        on_done: Callable[[int], Awaitable[None]] | None = None,
+        meters: metrics.Metrics | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates=QUEUED)
         if running < 1:
             raise ValueError("at least one update must be able to run")
         self.running = running
         self.on_done = on_done
+        self.meters = meters or metrics.Metrics()  # the application's (bot.app), else its own
         self._places: asyncio.Semaphore | None = None
         self._locks: dict[LockKey, asyncio.Lock] = {}
         self._waiting: Counter[LockKey] = Counter()
@@ -89,7 +95,7 @@ class PersonProcessor(BaseUpdateProcessor):
                 started = time.perf_counter()
                 with changes.handling(update.update_id):
                     await coroutine
-                metrics.HANDLING.observe(time.perf_counter() - started)
-                metrics.UPDATES.inc()
+                self.meters.handling.observe(time.perf_counter() - started)
+                self.meters.updates.inc()
                 if self.on_done is not None:
                     await self.on_done(update.update_id)

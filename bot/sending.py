@@ -126,9 +126,11 @@ class Undelivered(NetworkError):
 class LimitedBot(ExtBot[int]):
     """ExtBot with Telegram's size limits enforced and sending failures retried where that is safe."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, meters: metrics.Metrics | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
+            #: The application's counters (bot.app passes its own; a bot built alone counts for itself).
+            self.meters = meters or metrics.Metrics()
             #: The updates of the last getUpdates as Telegram sent them (JSON text by update id), for the
             #: inbox: writing them again from the parsed objects (`Update.to_dict`) costs about 0.3 ms each.
             self.raw_updates: dict[int, str] = {}
@@ -149,10 +151,10 @@ class LimitedBot(ExtBot[int]):
             result = await self._post_waiting_out_floods(endpoint, data, **kwargs)
         except TelegramError:
             if method in metrics.REPLY_METHODS:
-                metrics.REPLIES_FAILED.labels(method).inc()
+                self.meters.replies_failed.labels(method).inc()
             raise
         if method in metrics.REPLY_METHODS:
-            metrics.REPLIES_SENT.labels(method).inc()
+            self.meters.replies_sent.labels(method).inc()
         return result
 
     async def _post_waiting_out_floods(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
@@ -162,7 +164,7 @@ class LimitedBot(ExtBot[int]):
             try:
                 return await self._post_retrying_failures(endpoint, data, **kwargs)
             except RetryAfter as error:
-                metrics.TOO_MANY.inc()
+                self.meters.too_many.inc()
                 wait = retry_seconds(error)
                 if not _WAITS_FOR_FLOOD.get() or waited + wait > FLOOD_WAIT_BUDGET:
                     raise

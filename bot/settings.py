@@ -69,7 +69,7 @@ class ReminderSettings(BaseSettings):
         return ZoneInfo(self.tz)
 
     def reminder_config(self, calendar: WorkingCalendar) -> ReminderConfig:
-        """The outbox's settings (store.outbox.configure) with `calendar`: the database's, which carries
+        """The outbox's settings (for `db.reminding.config`) with `calendar`: the database's, which carries
         the closures its deadlines are dated with."""
         from store.outbox import ReminderConfig
         from workflows.reminders import Hours

@@ -114,7 +114,8 @@ class WebhookReceiver:
     async def run(self) -> None:
         """Listen, then tell Telegram where to post; until cancelled."""
         path = urlsplit(self.url).path or "/"
-        watch = metrics.routes(self.application.bot_data["services"].db)  # /healthz and /metrics too
+        data = self.application.bot_data
+        watch = metrics.routes(data["services"].db, data[metrics.BOT_DATA_KEY])  # /healthz and /metrics too
         app = Application([*watch, (path, _UpdateHandler, {"receiver": self})])
         ssl_context: ssl.SSLContext | None = None
         try:

@@ -240,7 +240,7 @@ async def calendar_command(update: Update, context: InspectContext) -> None:
         visible_timeline(case, person, services.calendar, today),
         today,
         services.calendar,
-        services.zone,
+        services.db.reminding.config.hours,  # alarms at INSPECTBOT_REMIND_AT in INSPECTBOT_TZ
         domain,
         earlier=[
             visible_timeline(past, person, services.calendar, today)

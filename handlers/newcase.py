@@ -8,27 +8,27 @@ notice instead of 10 (003 L433, L501); step by step, the question is asked for t
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from html import escape
-from typing import Any
+from typing import Any, Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    ConversationHandler,
-)
+from pydantic import field_validator
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
 from handlers.parsing import ArgumentError, split_args
 from handlers.people import current_person, drop_buttons, reply
+from handlers.plan_button import NewcaseButton, PlanButton, RowId
 from handlers.render import button_text, case_title, deadline_line, is_mine, single_individual_line
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
 from store.models import Case, Person, Role
+from store.places import NamedSetting, ambiguous
 from store.setting_programme import history, inspector_load
+from store.setting_programme import kind_name as setting_kind_name
 from workflows.dates import format_date, parse_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import DateParseError, TimelineError
@@ -36,11 +36,10 @@ from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.planning import planned_warnings
 from workflows.start_warnings import timeline_warnings
 
-KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM, SINGLE, INSPECTOR = range(7)
+KIND, SETTING, FIRST_DAY, LAST_DAY, CONFIRM, SINGLE, INSPECTOR, WHICH_SETTING = range(8)
 #: The word in the one-line form that says the agency is a single individual.
 SINGLE_WORD = "single"
 _DRAFT = "newcase"
-_PREFIX = "nc"
 _NAME_LIMIT = 120
 _USAGE = (
     'One line: <code>/newcase ch-full "Oak House" 3/3/2026</code> '
@@ -48,8 +47,56 @@ _USAGE = (
     "adoption support agency run by a single individual, add <code>single</code>)."
 )
 _NO_NAMES = "Use the name of the home, agency or local authority only: never a child's name."
-#: Only the kinds there are: forged button data with another kind would fail in get_kind().
-_KIND_DATA = rf"^{_PREFIX}:kind:({'|'.join(re.escape(kind_id) for kind_id in KINDS)})$"
+
+
+class KindButton(NewcaseButton):
+    """The kind of inspection; only the kinds there are (forged data with another never matches)."""
+
+    step: Literal["kind"] = "kind"
+    kind: str
+
+    @field_validator("kind")
+    @classmethod
+    def _known(cls, kind: str) -> str:
+        if kind not in KINDS:
+            raise ValueError("not a kind of inspection")
+        return kind
+
+
+class SingleButton(NewcaseButton):
+    """Whether the agency is a single individual (003 L433, L501)."""
+
+    step: Literal["single"] = "single"
+    answer: Literal["yes", "no"]
+
+
+class UsualLastButton(NewcaseButton):
+    """The usual last on-site day for the kind."""
+
+    step: Literal["last"] = "last"
+    which: Literal["usual"] = "usual"
+
+
+class CreateButton(NewcaseButton):
+    step: Literal["create"] = "create"
+
+
+class CancelButton(NewcaseButton):
+    step: Literal["cancel"] = "cancel"
+
+
+class InspectorButton(NewcaseButton):
+    """The inspector of a planned case (a person's id), or none yet."""
+
+    step: Literal["insp"] = "insp"
+    inspector: RowId | Literal["none"]
+
+
+class SettingButton(NewcaseButton):
+    """Which of the settings called the typed name the case is on (a setting's id), or a new one."""
+
+    step: Literal["setting"] = "setting"
+    choice: RowId | Literal["new"]
 
 
 def _draft(context: InspectContext) -> dict[str, Any]:
@@ -58,21 +105,26 @@ def _draft(context: InspectContext) -> dict[str, Any]:
 
 def _kind_keyboard() -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(button_text(kind.name), callback_data=f"{_PREFIX}:kind:{kind.id}")]
+        [KindButton(kind=kind.id).button(button_text(kind.name))]
         for kind in sorted(KINDS.values(), key=lambda k: (k.historical, k.name))
     ]
     return InlineKeyboardMarkup(rows)
 
 
-#: Set by the one-line form when its dates need confirming: the conversation then waits at CONFIRM.
+#: Set by the one-line form when it asks something: the conversation then waits at CONFIRM (its dates need
+#: confirming: True, as before) or at WHICH_SETTING (its name is several settings': "which").
 _CONFIRMING = "newcase_confirming"
+_WHICH = "which"
 
 
 async def newcase(update: Update, context: InspectContext) -> int:
     refusal = "Only inspectors and managers can set up a case."
     if await begin(update, context, draft_key=_DRAFT, refusal=refusal, one_line=_one_line) is None:
         assert context.user_data is not None
-        return CONFIRM if context.user_data.pop(_CONFIRMING, False) else ConversationHandler.END
+        waiting = context.user_data.pop(_CONFIRMING, False)
+        if waiting == _WHICH:
+            return WHICH_SETTING
+        return CONFIRM if waiting is True else ConversationHandler.END
     assert update.effective_message is not None
     await update.effective_message.reply_text(
         "What kind of inspection is it? (Send /cancel at any time to stop.)",
@@ -84,9 +136,9 @@ async def newcase(update: Update, context: InspectContext) -> int:
 
 async def kind_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    kind = get_kind(query.data.split(":", 2)[2])
+    kind = get_kind(KindButton.of(update).kind)
     _draft(context)["kind"] = kind.id
     await query.edit_message_text(
         f"Kind: <b>{escape(kind.name)}</b>.\n\nWhat is the setting called (the home, agency or local "
@@ -112,12 +164,25 @@ async def setting_typed(update: Update, context: InspectContext) -> int:
         return SETTING
     draft = _draft(context)
     draft["setting"] = name
+    found = await context.services.db.settings.named(name)
+    if ambiguous(found):
+        await _ask_which_setting(update, context, name, found)
+        return WHICH_SETTING
+    return await _after_setting(update, context)
+
+
+async def _after_setting(update: Update, context: InspectContext) -> int:
+    """The question after the setting's name: single individual (for the kinds it matters to), else the
+    first on-site day."""
+    draft = _draft(context)
+    message = update.effective_message
+    assert message is not None
     if single_individual_matters(draft["kind"]):
         markup = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton("Yes, a single individual", callback_data=f"{_PREFIX}:single:yes"),
-                    InlineKeyboardButton("No", callback_data=f"{_PREFIX}:single:no"),
+                    SingleButton(answer="yes").button("Yes, a single individual"),
+                    SingleButton(answer="no").button("No"),
                 ]
             ]
         )
@@ -130,11 +195,67 @@ async def setting_typed(update: Update, context: InspectContext) -> int:
     return await _ask_first_day(update, context)
 
 
+def _setting_label(setting: NamedSetting) -> str:
+    return " · ".join([setting.name, setting.urn or "no URN", setting_kind_name(setting.kind)])
+
+
+async def _ask_which_setting(
+    update: Update, context: InspectContext, name: str, found: list[NamedSetting]
+) -> None:
+    """Settings already called `name`: which one the case is on, rather than a guess or a twin (issue 22).
+
+    A new setting of that name is offered only when none of them lacks a URN (that one would be joined)."""
+    draft = _draft(context)
+    draft["choices"] = [[setting.id, setting.name, setting.urn] for setting in found]
+    rows = [
+        [SettingButton(choice=setting.id).button(button_text(_setting_label(setting)))] for setting in found
+    ]
+    if all(setting.urn is not None for setting in found):
+        rows.append([SettingButton(choice="new").button(button_text(f"A new setting called {name}"))])
+    question = (
+        f"A setting called <b>{escape(name)}</b> is already known. Is this case on it?"
+        if len(found) == 1
+        else f"{len(found)} settings are called <b>{escape(name)}</b>. Which one is this case on?"
+    )
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, question, parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def setting_chosen(update: Update, context: InspectContext) -> int:
+    """The setting pressed (one of those offered, else the button is stale); then on as after a name."""
+    query = update.callback_query
+    assert query is not None
+    choice = SettingButton.of(update).choice
+    draft = _draft(context)
+    offered = {row[0]: row for row in draft.get("choices", [])}
+    new_offered = bool(offered) and all(row[2] is not None for row in offered.values())
+    if (choice == "new" and not new_offered) or (choice != "new" and choice not in offered):
+        await query.answer("That button has expired: press one of the last question's.", show_alert=True)
+        return WHICH_SETTING
+    await query.answer()
+    draft.pop("choices", None)
+    if choice == "new":
+        draft["urn"] = None
+        await query.edit_message_text(f"Setting: a new one called {escape(draft['setting'])}.")
+    else:
+        _, draft["setting"], draft["urn"] = offered[choice]
+        urn = f" ({escape(draft['urn'])})" if draft["urn"] else ""
+        await query.edit_message_text(f"Setting: {escape(draft['setting'])}{urn}.")
+    if draft.pop("one_line", False):
+        person = await current_person(update, context)
+        if person is None:
+            return ConversationHandler.END
+        return await _settle(update, context, person, draft)
+    return await _after_setting(update, context)
+
+
 async def single_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    single = query.data.endswith(":yes")
+    single = SingleButton.of(update).answer == "yes"
     _draft(context)["single"] = single
     await query.edit_message_text(f"Single individual: {'yes' if single else 'no'}.")
     return await _ask_first_day(update, context)
@@ -165,9 +286,7 @@ async def first_day_typed(update: Update, context: InspectContext) -> int:
             if kind.fieldwork_weeks
             else f"the usual {kind.onsite_days} days on site"
         )
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(f"Usual: {format_date(usual)}", callback_data=f"{_PREFIX}:last:usual")]]
-        )
+        markup = InlineKeyboardMarkup([[UsualLastButton().button(f"Usual: {format_date(usual)}")]])
         await message.reply_text(
             "What is the last on-site day (the day of feedback)? Type a date, or press the button for "
             f"{span}.",
@@ -240,14 +359,7 @@ async def _confirm(update: Update, context: InspectContext) -> int:
     if single_individual_matters(kind.id):
         lines.append(f"• {single_individual_line(bool(draft.get('single')))}")
     yes, no = ("Yes, set up another", "No") if same else ("Set it up", "Cancel")
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(yes, callback_data=f"{_PREFIX}:create"),
-                InlineKeyboardButton(no, callback_data=f"{_PREFIX}:cancel"),
-            ]
-        ]
-    )
+    markup = InlineKeyboardMarkup([[CreateButton().button(yes), CancelButton().button(no)]])
     assert update.effective_chat is not None
     await context.bot.send_message(
         update.effective_chat.id, "\n".join(lines), parse_mode="HTML", reply_markup=markup
@@ -342,26 +454,47 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
     except (ArgumentError, DateParseError, TimelineError) as exc:
         await reply(update, f"{escape(str(exc))}\n{_USAGE}")
         return
-    services = context.services
-    asked = {
+    asked: dict[str, Any] = {
         "kind": kind,
         "setting": setting,
         "start": first.isoformat(),
         "end": None if last is None else last.isoformat(),
         "single": single,
     }
+    assert context.user_data is not None
+    found = await context.services.db.settings.named(setting)
+    if ambiguous(found):
+        context.user_data[_DRAFT] = {**asked, "one_line": True}
+        context.user_data[_CONFIRMING] = _WHICH
+        await _ask_which_setting(update, context, setting, found)
+        return
+    if await _settle(update, context, person, asked) == CONFIRM:
+        context.user_data[_CONFIRMING] = True
+
+
+async def _settle(update: Update, context: InspectContext, person: Person, asked: dict[str, Any]) -> int:
+    """A one-line case whose setting is known: its dates confirmed first when they need it (CONFIRM, the
+    draft kept), else set up at once (END)."""
+    services = context.services
+    kind, first = asked["kind"], date.fromisoformat(asked["start"])
+    last = date.fromisoformat(asked["end"]) if asked.get("end") else None
     try:
         same = await _duplicates(context, person, asked)
     except PermissionDenied as exc:
         await reply(update, escape(str(exc)))
-        return
+        return ConversationHandler.END
     if same or planned_warnings(get_kind(kind), first, last, services.today(), services.calendar):
         assert context.user_data is not None
         context.user_data[_DRAFT] = asked
-        context.user_data[_CONFIRMING] = True
         await _confirm(update, context)
-        return
-    await reply(update, await _create(context, person, kind, setting, first, last, single))
+        return CONFIRM
+    assert context.user_data is not None
+    context.user_data.pop(_DRAFT, None)
+    text = await _create(
+        context, person, kind, asked["setting"], first, last, bool(asked.get("single")), urn=asked.get("urn")
+    )
+    await reply(update, text)
+    return ConversationHandler.END
 
 
 _QUESTION_WORDS = frozenset(
@@ -439,25 +572,18 @@ def two_dates(words: list[str], today: date) -> tuple[date, date | None]:
         raise
 
 
-#: The Plan button of /setting (handlers/programme.py): a planned case for that setting.
-PLAN_DATA = rf"^{_PREFIX}:plan:([0-9]{{1,9}})$"
-_INSPECTOR_DATA = rf"^{_PREFIX}:insp:([0-9]{{1,9}}|none)$"
-
-
 async def plan_pressed(update: Update, context: InspectContext) -> int:
     """Plan (managers): the case's kind, setting and URN come from the setting's next window; the
     inspector is asked, then the days as /newcase asks them (with its warnings about the visit's days)."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return ConversationHandler.END
     if person.role is not Role.MANAGER:
         await query.answer("Only managers plan inspections from the programme.", show_alert=True)
         return ConversationHandler.END
-    match = re.match(PLAN_DATA, query.data)
-    assert match is not None
     try:
-        seen = await history(context.services.db, person, int(match[1]))
+        seen = await history(context.services.db, person, PlanButton.of(update).setting_id)
     except InvalidInput as problem:
         await query.answer(str(problem), show_alert=True)
         return ConversationHandler.END
@@ -469,11 +595,8 @@ async def plan_pressed(update: Update, context: InspectContext) -> int:
     assert context.user_data is not None
     context.user_data[_DRAFT] = {"kind": kind, "setting": seen.name, "urn": seen.urn}
     loads = await inspector_load(context.services.db, person, context.services.today(), 1)
-    rows = [
-        [InlineKeyboardButton(button_text(load.name), callback_data=f"{_PREFIX}:insp:{load.person_id}")]
-        for load in loads
-    ]
-    rows.append([InlineKeyboardButton("No inspector yet", callback_data=f"{_PREFIX}:insp:none")])
+    rows = [[InspectorButton(inspector=load.person_id).button(button_text(load.name))] for load in loads]
+    rows.append([InspectorButton(inspector="none").button("No inspector yet")])
     await reply(
         update,
         f"Planning <b>{escape(get_kind(kind).name)}</b> at <b>{escape(seen.name)}</b>. Which inspector? "
@@ -488,10 +611,10 @@ async def plan_pressed(update: Update, context: InspectContext) -> int:
 
 async def inspector_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     await query.answer()
-    chosen = query.data.rsplit(":", 1)[1]
-    _draft(context)["inspector"] = None if chosen == "none" else int(chosen)
+    chosen = InspectorButton.of(update).inspector
+    _draft(context)["inspector"] = None if chosen == "none" else chosen
     await query.edit_message_text("Inspector: none yet." if chosen == "none" else "Inspector chosen.")
     return await _ask_first_day(update, context)
 
@@ -502,24 +625,19 @@ def handlers() -> list[Handler]:
             _DRAFT,
             private_command("newcase", newcase),
             {
-                KIND: [CallbackQueryHandler(kind_chosen, pattern=_KIND_DATA), expect_button()],
+                KIND: [KindButton.handler(kind_chosen), expect_button()],
                 SETTING: [expect_text(setting_typed)],
-                SINGLE: [
-                    CallbackQueryHandler(single_chosen, pattern=rf"^{_PREFIX}:single:(yes|no)$"),
-                    expect_button(),
-                ],
+                WHICH_SETTING: [SettingButton.handler(setting_chosen), expect_button()],
+                SINGLE: [SingleButton.handler(single_chosen), expect_button()],
                 FIRST_DAY: [expect_text(first_day_typed)],
-                LAST_DAY: [
-                    CallbackQueryHandler(last_day_usual, pattern=rf"^{_PREFIX}:last:usual$"),
-                    expect_text(last_day_typed),
-                ],
+                LAST_DAY: [UsualLastButton.handler(last_day_usual), expect_text(last_day_typed)],
                 CONFIRM: [
-                    CallbackQueryHandler(create_pressed, pattern=rf"^{_PREFIX}:create$"),
-                    CallbackQueryHandler(cancel_pressed, pattern=rf"^{_PREFIX}:cancel$"),
+                    CreateButton.handler(create_pressed),
+                    CancelButton.handler(cancel_pressed),
                     expect_button(),
                 ],
-                INSPECTOR: [CallbackQueryHandler(inspector_chosen, pattern=_INSPECTOR_DATA), expect_button()],
+                INSPECTOR: [InspectorButton.handler(inspector_chosen), expect_button()],
             },
-            CallbackQueryHandler(plan_pressed, pattern=PLAN_DATA),
+            PlanButton.handler(plan_pressed),
         ),
     ]

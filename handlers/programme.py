@@ -22,6 +22,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text
 from handlers.people import current_person, reply
+from handlers.plan_button import PlanButton
 from handlers.render import kind_name
 from store.errors import InvalidInput
 from store.lists import PAGE_SIZE
@@ -99,7 +100,13 @@ def _period(narrow: Narrow, today: date) -> tuple[date | None, date | None, str 
     code = narrow.code
     if code.startswith("i"):
         who = escape(narrow.title) if narrow.title else "that inspector"
-        return None, to_next_year, None, None, f"Due by {format_date(to_next_year)}, last inspected by {who}"
+        return (
+            None,
+            to_next_year,
+            None,
+            None,
+            f"Due by {format_date(to_next_year)}, last inspected by or planned with {who}",
+        )
     if code == "o":
         return None, None, None, today, "Overdue for inspection"
     if code.startswith("k"):
@@ -117,7 +124,7 @@ def line_text(line: ProgrammeLine, today: date) -> str:
     """One setting: its name and URN, the inspection due, its window, the rule and its source."""
     urn = f" ({escape(line.urn)})" if line.urn else ""
     late = " — <b>overdue</b>" if line.overdue(today) else ""
-    case = f", last case #{line.latest_ref}" if line.latest_ref is not None else ""
+    case = f", last case #{line.latest_ref}" if line.latest_ref is not None else ""  # its last inspection
     return (
         f"• <b>{escape(line.setting)}</b>{urn}: {kind_name(line.kind)}, "
         f"{format_date(line.due_from)} to {format_date(line.due_by)}{late}\n"
@@ -285,6 +292,8 @@ async def show_setting(update: Update, context: InspectContext) -> None:
     out = [f"<b>{escape(seen.name)}</b>{urn}, {escape(setting_kind_name(seen.setting_kind))}"]
     if seen.registered is not None:
         out.append(f"Registered {format_date(seen.registered)}.")
+    if seen.provider_contact is not None:  # from the register; /setting is for managers only
+        out.append(f"Provider contact: {escape(seen.provider_contact)}")
     out.append("Inspections:" if seen.inspections else "No inspections yet.")
     for inspection in seen.inspections:
         first, last = inspection.start, inspection.end
@@ -314,9 +323,7 @@ async def show_setting(update: Update, context: InspectContext) -> None:
     plan = (
         None
         if seen.window is None
-        else InlineKeyboardMarkup(
-            [[InlineKeyboardButton("Plan", callback_data=f"nc:plan:{seen.setting_id}")]]
-        )
+        else InlineKeyboardMarkup([[PlanButton(setting_id=seen.setting_id).button("Plan")]])
     )
     await update.effective_message.reply_html("\n".join(out), reply_markup=plan, do_quote=False)
 

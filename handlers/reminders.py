@@ -26,7 +26,7 @@ from handlers.timeline import hidden
 from store import outbox
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
-from store.outbox import OutboxRow
+from store.outbox import OutboxRow, ReminderConfig
 from store.setting_programme import OVERDUE_TEMPLATE, overdue_count
 from workflows.calendar import WorkingCalendar
 from workflows.dates import format_date, format_time
@@ -85,8 +85,9 @@ def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
         return {}
 
 
-def _is_late(row: OutboxRow, now: datetime) -> bool:
-    config = outbox.CONFIG  # read now: the bot configures it at start, after this module is imported
+def _is_late(row: OutboxRow, now: datetime, config: ReminderConfig) -> bool:
+    """Sent more than LATE_AFTER after the row could first go under the bot's own settings (its database's
+    `reminding.config`: INSPECTBOT_REMIND_AT, not a built-in 09:00)."""
     could_go = config.hours.next_reminding(row.due_at, config.calendar)
     return now - could_go > LATE_AFTER
 
@@ -138,7 +139,7 @@ async def render(services: Services, person: Person, rows: Sequence[OutboxRow], 
             out.later.append(row.id)  # past one message's worth: the next message says it
             continue
         out.send.append(row.id)
-        late = late or (row.kind in ("remind", "digest") and _is_late(row, now))
+        late = late or (row.kind in ("remind", "digest") and _is_late(row, now, services.db.reminding.config))
         lines_by_case.setdefault(row.case_id, []).append(text)
         if row.template == "remind" and deadline is not None and row.kind == "remind":
             done_rows.append((row, deadline))

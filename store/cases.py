@@ -25,7 +25,7 @@ from store.codec import (
     time_to_text,
 )
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import AuditEntry, Case, Member, Note, Person, Role, Setting
+from store.models import AuditEntry, Case, CloseReason, Member, Note, Person, Role, Setting
 from store.people import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
@@ -42,8 +42,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 MAX_NOTE = 2000
-#: Why a case was closed; "other" comes with a few words (CLOSE_NOTE_LIMIT characters at most).
-CLOSE_REASONS = ("completed", "mistake", "withdrawn", "other")
+#: The most characters of the few words that come with closing for an "other" reason.
 CLOSE_NOTE_LIMIT = 200
 #: What /undo can take back: a recorded date or an outcome, never an undo itself.
 UNDOABLE = ("case.event", "case.outcome")
@@ -94,7 +93,7 @@ async def _case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: a
         created_at=time_from_text(row["created_at"]),
         closed_at=opt_time(row["closed_at"]),
         purged_at=opt_time(row["purged_at"]),
-        close_reason=row["close_reason"],
+        close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
         close_note=row["close_note"],
         single_individual=bool(row["single_individual"]),
     )
@@ -372,7 +371,9 @@ class CaseRepository:
             changed = await self._update(conn, actor, ref, "case.outcome", before, after)
             if before != after:  # an outcome that calls for a case review opens it, with this change
                 await self._db.reviews.prompt_on(conn, ref)
-                await derived.judgement_changed(conn, changed, row["judgement"], self._db.now())
+                await derived.judgement_changed(
+                    conn, self._db.reminding, changed, row["judgement"], self._db.now()
+                )
             return changed
 
     async def set_planned(self, actor: Person, ref: int, start: date | None, end: date | None) -> Case:
@@ -400,18 +401,18 @@ class CaseRepository:
         return await self._update(conn, actor, row["ref"], "case.planned", before, after)
 
     async def close(
-        self, actor: Person, ref: int, reason: str = "completed", note: str | None = None
+        self, actor: Person, ref: int, reason: str = CloseReason.COMPLETED, note: str | None = None
     ) -> Case:
         """Close the case with a reason: it leaves lists and questions, and the retention period starts.
 
         "other" needs a few words (`note`, free text: the trail records its length only).
         """
         cleaned = " ".join((note or "").split()) or None
-        if reason not in CLOSE_REASONS:
-            raise InvalidInput(f"Give a reason to close: {', '.join(CLOSE_REASONS)}.")
-        if reason == "other" and cleaned is None:
+        if reason not in tuple(CloseReason):
+            raise InvalidInput(f"Give a reason to close: {', '.join(CloseReason)}.")
+        if reason == CloseReason.OTHER and cleaned is None:
             raise InvalidInput("Say in a few words why the case is closed.")
-        if reason != "other":
+        if reason != CloseReason.OTHER:
             cleaned = None
         if cleaned is not None and len(cleaned) > CLOSE_NOTE_LIMIT:
             raise InvalidInput(f"Keep the reason under {CLOSE_NOTE_LIMIT} characters.")
@@ -595,7 +596,9 @@ class CaseRepository:
             undone = await self._changed(conn, ref, actor), entry
             if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
                 await self._db.reviews.prompt_on(conn, ref)
-                await derived.judgement_changed(conn, undone[0], case.judgement, self._db.now())
+                await derived.judgement_changed(
+                    conn, self._db.reminding, undone[0], case.judgement, self._db.now()
+                )
             return undone
 
     def _check_steps(self, kind: InspectionKind, dates: CaseDates) -> None:
@@ -604,7 +607,7 @@ class CaseRepository:
 
     def _today(self) -> date:
         """Today in the one configured zone (INSPECTBOT_TZ), which recorded dates are compared with."""
-        return outbox.CONFIG.hours.local(self._db.now()).date()
+        return self._db.reminding.config.hours.local(self._db.now()).date()
 
     async def add_member(self, actor: Person, ref: int, person_id: int, role: Role) -> Case:
         """Put someone on the case in their own role; a provider only on a case of one of their settings.
@@ -630,11 +633,12 @@ class CaseRepository:
                 if person_id != actor.id:
                     await outbox.enqueue(
                         conn,
+                        self._db.reminding,
                         now,
                         dedup=f"assigned:{row['id']}:{person_id}:{time_to_text(now)}",
                         person_id=person_id,
                         case_id=row["id"],
-                        kind="notice",
+                        kind=outbox.Kind.NOTICE,
                         batch=f"assigned:{row['id']}",
                         template="assigned",
                         params={"by": actor.id, "role": role.value},
@@ -710,7 +714,12 @@ class CaseRepository:
         who made the change, is not sent notices of it: they are shown what changed in the reply."""
         case = await self._reload(conn, ref)
         await derived.case_changed(
-            conn, case.id, self._db.now(), self._db.calendar, changed_by=None if by is None else by.id
+            conn,
+            case.id,
+            self._db.now(),
+            self._db.calendar,
+            self._db.reminding,
+            changed_by=None if by is None else by.id,
         )
         return case
 

@@ -87,11 +87,6 @@ def replayed() -> str | None:
     return step.prior if step is not None and step.replay else None
 
 
-def is_replay() -> bool:
-    step = _step.get()
-    return step is not None and step.replay
-
-
 def remember(result: str) -> None:
     """Keep `result` with this transaction's change record, for `replayed()` when the update comes again."""
     step = _step.get()

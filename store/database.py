@@ -21,7 +21,7 @@ from store.errors import StoreError
 from store.inbox import InboxRepository
 from store.invites import InviteRepository
 from store.lists import ListRepository
-from store.outbox import OutboxRepository
+from store.outbox import OutboxRepository, ReminderConfig, Reminding
 from store.people import PeopleRepository
 from store.places import SettingRepository
 from store.reads import first_row
@@ -97,6 +97,10 @@ class Database:
         self.clock = clock
         #: The calendar the stored deadlines are worked out with (bank holidays and the operator's closures).
         self.calendar = calendar or WorkingCalendar()
+        #: The outbox's settings and write count (store.outbox.Reminding), passed down to what writes rows:
+        #: London at 09:00 with this calendar until the bot (bot/app.py) or a planning command sets its
+        #: settings' here, before any update is handled.
+        self.reminding = Reminding(ReminderConfig(calendar=self.calendar))
         self.people = PeopleRepository(self)
         self.settings = SettingRepository(self)
         self.cases = CaseRepository(self)

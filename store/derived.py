@@ -26,24 +26,26 @@ async def case_changed(
     case_id: int,
     now: datetime,
     calendar: WorkingCalendar,
+    reminding: outbox.Reminding,
     *,
     changed_by: int | None = None,
 ) -> None:
     """Bring every derived row of case `case_id` up to date, inside the caller's transaction; the person
-    `changed_by` (a people id) made the change and is sent no notices of it."""
+    `changed_by` (a people id) made the change and is sent no notices of it. `calendar` and `reminding`
+    are the database's (`db.calendar`, `db.reminding`)."""
     await deadlines.refresh(conn, case_id, calendar)
     await setting_windows.case_changed(conn, case_id)
-    await outbox.reconcile_case(conn, case_id, now, changed_by=changed_by)
+    await outbox.reconcile_case(conn, reminding, case_id, now, changed_by=changed_by)
 
 
 async def judgement_changed(
-    conn: aiosqlite.Connection, case: Case, before: str | None, now: datetime
+    conn: aiosqlite.Connection, reminding: outbox.Reminding, case: Case, before: str | None, now: datetime
 ) -> None:
     """After a case's judgement was set or undone, inside that transaction: its providers are told at
     once when the kind's guidance says so and the draft report is not yet sent (000 L1238, 003 L968)."""
     records = consistency.case_dates(case).records
     if case.judgement is not None and judgement_change_told(case.kind, before, case.judgement, records):
-        await outbox.tell_judgement_changed(conn, now, case, before, case.judgement)
+        await outbox.tell_judgement_changed(conn, reminding, now, case, before, case.judgement)
 
 
 async def deadlines_of(conn: aiosqlite.Connection, case_id: int) -> list[Deadline]:

@@ -230,11 +230,13 @@ class InviteRepository:
             case_ref: int | None = None
             if invite["case_id"] is not None:
                 await add_member(conn, invite["case_id"], person.id, role, now_text)
-                await derived.case_changed(conn, invite["case_id"], now, self._db.calendar)
+                await derived.case_changed(
+                    conn, invite["case_id"], now, self._db.calendar, self._db.reminding
+                )
                 found = await first_row(conn, "SELECT ref FROM cases WHERE id = ?", (invite["case_id"],))
                 case_ref = None if found is None else int(found["ref"])
                 if case_ref is not None:
-                    await requests.catch_up_member(conn, now, case_ref, person.id, role)
+                    await requests.catch_up_member(conn, self._db.reminding, now, case_ref, person.id, role)
             await audit.record(
                 conn,
                 now,

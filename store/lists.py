@@ -20,7 +20,7 @@ import aiosqlite
 from store import guard
 from store.codec import opt_day, opt_time
 from store.deadlines import deadline_from_row, due_at_text
-from store.models import Person
+from store.models import CloseReason, Person
 from store.reads import first_row
 from workflows import visit
 from workflows.access import Role, Subject, is_operator, settings_of
@@ -124,7 +124,7 @@ class CaseRef:
     setting_name: str
     status: str
     closed_at: datetime | None = None
-    close_reason: str | None = None
+    close_reason: CloseReason | None = None
     close_note: str | None = None
 
 
@@ -179,7 +179,7 @@ def _case_ref(row: aiosqlite.Row) -> CaseRef:
         setting_name=row["setting_name"],
         status=row["status"],
         closed_at=opt_time(row["closed_at"]),
-        close_reason=row["close_reason"],
+        close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
         close_note=row["close_note"],
     )
 

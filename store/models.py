@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from workflows.access import Role
 
-__all__ = ["AuditEntry", "Case", "Invite", "Member", "Note", "Person", "Role", "Setting"]
+__all__ = ["AuditEntry", "Case", "CloseReason", "Invite", "Member", "Note", "Person", "Role", "Setting"]
+
+
+class CloseReason(StrEnum):
+    """Why a case was closed (`cases.close_reason`, stored; migration 3 checks the values)."""
+
+    COMPLETED = "completed"
+    MISTAKE = "mistake"
+    WITHDRAWN = "withdrawn"
+    OTHER = "other"  # comes with a few words (`close_note`)
 
 
 @dataclass(frozen=True)
@@ -60,7 +70,7 @@ class Case:
     created_at: datetime
     closed_at: datetime | None
     purged_at: datetime | None = None
-    close_reason: str | None = None  # completed, mistake, withdrawn or other
+    close_reason: CloseReason | None = None
     close_note: str | None = None  # the words given with "other" (purged with the case's free text)
     #: The provider is a single individual (an adoption support agency: 20 working days' notice, 003 L433).
     single_individual: bool = False

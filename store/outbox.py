@@ -16,6 +16,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -48,33 +49,47 @@ from workflows.rules import Actor, Condition
 if TYPE_CHECKING:
     from store.database import Database
 
-KINDS = ("remind", "digest", "notice", "reply")
-STATES = ("pending", "sending", "sent", "cancelled", "failed")
+
+class Kind(StrEnum):
+    """What a row is, which says when it may go (`sendable_kinds`); the values are stored."""
+
+    REMIND = "remind"  # a deadline's reminder: working days, from the reminding hour
+    DIGEST = "digest"  # a manager's morning digest: as reminders
+    NOTICE = "notice"  # news (a deadline moved, a request): outside the quiet hours
+    REPLY = "reply"  # a confirmation or an edit: at any hour
 
 
-@dataclass
+class State(StrEnum):
+    """Where a row is in its life; the values are stored."""
+
+    PENDING = "pending"
+    SENDING = "sending"  # claimed under a lease
+    SENT = "sent"
+    CANCELLED = "cancelled"  # no longer relevant (`reason`)
+    FAILED = "failed"  # Telegram refused it or never took it (`reason`)
+
+
+@dataclass(frozen=True)
 class ReminderConfig:
-    """When reminders go and which days count: set once by the bot from its settings."""
+    """When reminders go and which days count: the bot's settings (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ,
+    INSPECTBOT_CLOSURES), held by its `Database` (`db.reminding.config`)."""
 
     hours: Hours = field(default_factory=lambda: Hours(LONDON))
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
 
 
-#: The process's reminder settings (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ, INSPECTBOT_CLOSURES).
-CONFIG = ReminderConfig()
+class Reminding:
+    """The outbox's share of the application's state, one per `Database` (`db.reminding`) and passed down
+    to whatever writes rows: the reminder settings, and a count of the rows written that may be due soon,
+    which the sender (bot/outbox.py) compares with the count it last saw to wake early. Not module state:
+    two databases in one process (the tests, a CLI beside a bot) keep their own."""
 
-#: Bumped whenever a row that may be due soon is written, so the sender can wake early.
-WRITES = 0
+    def __init__(self, config: ReminderConfig) -> None:
+        self.config = config
+        self.writes = 0
 
-
-def configure(config: ReminderConfig) -> None:
-    global CONFIG
-    CONFIG = config
-
-
-def _wrote() -> None:
-    global WRITES
-    WRITES += 1
+    def wrote(self) -> None:
+        self.writes += 1
 
 
 # ---------------------------------------------------------------- the timeline reminders are computed from
@@ -141,12 +156,13 @@ _INSERT = (
 
 async def enqueue(
     conn: aiosqlite.Connection,
+    reminding: Reminding,
     now: datetime,
     *,
     dedup: str,
     person_id: int,
     case_id: int | None,
-    kind: str,
+    kind: Kind,
     batch: str,
     template: str,
     params: dict[str, Any],
@@ -168,7 +184,7 @@ async def enqueue(
         ),
     )
     if cursor.rowcount == 1:
-        _wrote()
+        reminding.wrote()
         return True
     return False
 
@@ -199,14 +215,19 @@ async def _recipients(conn: aiosqlite.Connection, case: Case) -> tuple[list[Reci
 
 
 async def reconcile_case(
-    conn: aiosqlite.Connection, case_id: int, now: datetime, *, changed_by: int | None = None
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    case_id: int,
+    now: datetime,
+    *,
+    changed_by: int | None = None,
 ) -> None:
     """`reconcile` for a case known by id (store.derived)."""
     from store.cases import build_case
 
     row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
-        await reconcile(conn, await build_case(conn, row), now, changed_by=changed_by)
+        await reconcile(conn, reminding, await build_case(conn, row), now, changed_by=changed_by)
 
 
 @dataclass(frozen=True)
@@ -214,7 +235,7 @@ class _Existing:
     """A waiting or cancelled reminder or digest row of the case (snoozes aside)."""
 
     id: int
-    state: str
+    state: str  # a `State` value, kept as read: reconcile_many reads thousands of these
     due_at: str
     person_id: int
     template: str
@@ -250,7 +271,12 @@ class _Writes:
 
 
 async def reconcile(
-    conn: aiosqlite.Connection, case: Case, now: datetime, *, changed_by: int | None = None
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    case: Case,
+    now: datetime,
+    *,
+    changed_by: int | None = None,
 ) -> None:
     """Bring the case's reminders in line with its timeline now (inside the change's transaction); the
     person who made the change (`changed_by`) saw what it moved in the reply and gets no notice of it.
@@ -273,8 +299,8 @@ async def reconcile(
         },
     )
     writes = _Writes()
-    _decide(read, now, changed_by, writes)
-    await _write(conn, writes)
+    _decide(read, reminding.config, now, changed_by, writes)
+    await _write(conn, reminding, writes)
 
 
 #: A provider's rows cancelled while the visit is kept from them.
@@ -317,7 +343,9 @@ def _params_text(key: str, lead: str, day: date) -> str:
     return json.dumps({"key": key, "lead": lead, "day": day.isoformat()}, sort_keys=True)
 
 
-async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], now: datetime) -> int:
+async def reconcile_many(
+    conn: aiosqlite.Connection, reminding: Reminding, case_ids: Sequence[int], now: datetime
+) -> int:
     """`reconcile` for many cases at once (store.replan: every open case whose deadlines a new closure
     moved), with the same decisions (`_decide`) and the same writes, read and written in batches of
     BATCH cases: a few queries and one `executemany` per kind of write each, instead of about ten round
@@ -329,9 +357,9 @@ async def reconcile_many(conn: aiosqlite.Connection, case_ids: Sequence[int], no
         batch = json.dumps(list(case_ids[first : first + BATCH]))
         writes = _Writes()
         for read in await _read_many(conn, batch, seen):
-            _decide(read, now, None, writes)
+            _decide(read, reminding.config, now, None, writes)
             done += 1
-        await _write(conn, writes)
+        await _write(conn, reminding, writes)
     return done
 
 
@@ -419,10 +447,12 @@ async def _read_many(
     return reads
 
 
-def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes) -> None:
+def _decide(
+    read: _Read, config: ReminderConfig, now: datetime, changed_by: int | None, writes: _Writes
+) -> None:
     """What reconciling one case writes, from what it read (no I/O): the case's wanted reminders against
     its existing rows, and the notices of what moved (`workflows.reminders`)."""
-    hours, calendar = CONFIG.hours, CONFIG.calendar
+    hours, calendar = config.hours, config.calendar
     case_id, after = read.case_id, read.after
     writes.basis.append((case_id, _basis_text(tuple(after))))
     if read.status != "open":
@@ -439,8 +469,8 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
         writes.hidden += [(case_id, provider) for provider in providers]
         gone = set(providers)
         existing = {  # as the rows read after that cancelling (it is written first)
-            dedup: replace(row, state="cancelled")
-            if row.state == "pending" and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
+            dedup: replace(row, state=State.CANCELLED)
+            if row.state == State.PENDING and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
             else row
             for dedup, row in existing.items()
         }
@@ -451,9 +481,9 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
     for dedup, row in existing.items():
         want = wanted.get(dedup)
         if want is None:
-            if row.state == "pending":
+            if row.state == State.PENDING:
                 writes.cancel.append((row.id,))
-        elif row.state == "cancelled" or row.due_at != _moment_text(want.due_at):
+        elif row.state == State.CANCELLED or row.due_at != _moment_text(want.due_at):
             writes.reinstate.append((_moment_text(want.due_at), row.id))
     created = time_to_text(now)
     writes.added += [
@@ -461,7 +491,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
             dedup,
             want.person_id,
             case_id,
-            "remind",
+            Kind.REMIND,
             f"case:{case_id}",
             "remind",
             _params_text(want.key, want.lead.value, want.day),
@@ -493,7 +523,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
                 f"moved:{case_id}:{change.key}:{moved.person_id}:{frm.last_day}:{to.last_day}:{now.date()}",
                 moved.person_id,
                 case_id,
-                "notice",
+                Kind.NOTICE,
                 f"notice:{case_id}",
                 "moved",
                 json.dumps(params, sort_keys=True),
@@ -509,7 +539,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
                 f"draft:{case_id}:{provider}:{draft.recorded.isoformat()}",
                 provider,
                 case_id,
-                "notice",
+                Kind.NOTICE,
                 f"notice:{case_id}",
                 "draft_sent",
                 json.dumps({"sent": draft.recorded.isoformat()}, sort_keys=True),
@@ -519,7 +549,7 @@ def _decide(read: _Read, now: datetime, changed_by: int | None, writes: _Writes)
         )
 
 
-async def _write(conn: aiosqlite.Connection, writes: _Writes) -> None:
+async def _write(conn: aiosqlite.Connection, reminding: Reminding, writes: _Writes) -> None:
     """Apply `_decide`'s writes, in the order `reconcile` always wrote them: the new basis, a closed
     case's rows cancelled, a hidden visit's provider rows cancelled, then the reminders brought in line
     and the notices added (a notice already there is not added again)."""
@@ -548,17 +578,22 @@ async def _write(conn: aiosqlite.Connection, writes: _Writes) -> None:
         await conn.executemany(
             "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?", writes.reinstate
         )
-        _wrote()
+        reminding.wrote()
     if writes.added:
         await conn.executemany(_INSERT, writes.added)  # what `enqueue` writes, for all of them at once
-        _wrote()
+        reminding.wrote()
     if writes.told:
         await conn.executemany(_INSERT, writes.told)
-        _wrote()
+        reminding.wrote()
 
 
 async def tell_judgement_changed(
-    conn: aiosqlite.Connection, now: datetime, case: Case, before: str | None, after: str
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    now: datetime,
+    case: Case,
+    before: str | None,
+    after: str,
 ) -> int:
     """The case's providers told at once (outside the quiet hours) that its judgement changed, in the
     change's transaction (store.derived.judgement_changed). Mutes don't apply: it is not a reminder.
@@ -568,21 +603,23 @@ async def tell_judgement_changed(
     for provider in (p.person_id for p in people if p.role is Role.PROVIDER):
         added += await enqueue(
             conn,
+            reminding,
             now,
             dedup=f"judgement:{case.id}:{provider}:{before}:{after}:{time_to_text(now)}",
             person_id=provider,
             case_id=case.id,
-            kind="notice",
+            kind=Kind.NOTICE,
             batch=f"notice:{case.id}",
             template="judgement_changed",
             params={"from": before, "to": after},
-            due_at=CONFIG.hours.next_awake(now),
+            due_at=reminding.config.hours.next_awake(now),
         )
     return added
 
 
 async def tell_request(
     conn: aiosqlite.Connection,
+    reminding: Reminding,
     now: datetime,
     case: Case,
     *,
@@ -609,15 +646,16 @@ async def tell_request(
             continue
         added += await enqueue(
             conn,
+            reminding,
             now,
             dedup=f"req:{request_id}:{version}:{person_id}",
             person_id=person_id,
             case_id=case.id,
-            kind="notice",
+            kind=Kind.NOTICE,
             batch=f"req:{request_id}:{version}",
             template="request",
             params={"request_id": request_id, "version": version, "event": event, "by": actor_id},
-            due_at=CONFIG.hours.next_awake(now),
+            due_at=reminding.config.hours.next_awake(now),
         )
     return added
 
@@ -630,7 +668,7 @@ class Copy:
     id: int
     person_id: int
     case_id: int | None
-    state: str
+    state: State
     message_id: int | None
     params: dict[str, Any]
 
@@ -639,7 +677,9 @@ _COPY_COLUMNS = "id, person_id, case_id, state, message_id, params"
 
 
 def _copy(r: aiosqlite.Row) -> Copy:
-    return Copy(r["id"], r["person_id"], r["case_id"], r["state"], r["message_id"], json.loads(r["params"]))
+    return Copy(
+        r["id"], r["person_id"], r["case_id"], State(r["state"]), r["message_id"], json.loads(r["params"])
+    )
 
 
 async def request_copies(
@@ -660,6 +700,7 @@ async def request_copies(
 
 async def edit_request_copy(
     conn: aiosqlite.Connection,
+    reminding: Reminding,
     now: datetime,
     copy: Copy,
     *,
@@ -673,11 +714,12 @@ async def edit_request_copy(
     it goes at any hour, at once. Rendered and sent by handlers/request_copies.py and bot/outbox.py."""
     return await enqueue(
         conn,
+        reminding,
         now,
         dedup=f"edit:{copy.id}:{version}",
         person_id=copy.person_id,
         case_id=copy.case_id,
-        kind="reply",
+        kind=Kind.REPLY,
         batch=f"edit:{copy.id}",
         template="request_edit",
         params={
@@ -713,13 +755,13 @@ class OutboxRow:
     id: int
     person_id: int
     case_id: int | None
-    kind: str
+    kind: Kind
     batch: str
     template: str
     params: dict[str, Any]
     due_at: datetime
     attempts: int
-    state: str = "sending"
+    state: State = State.SENDING
 
 
 def _row(r: aiosqlite.Row) -> OutboxRow:
@@ -727,28 +769,27 @@ def _row(r: aiosqlite.Row) -> OutboxRow:
         id=r["id"],
         person_id=r["person_id"],
         case_id=r["case_id"],
-        kind=r["kind"],
+        kind=Kind(r["kind"]),
         batch=r["batch"],
         template=r["template"],
         params=json.loads(r["params"]),
         due_at=time_from_text(r["due_at"]),
         attempts=r["attempts"],
-        state=r["state"],
+        state=State(r["state"]),
     )
 
 
 _ROW_COLUMNS = "id, person_id, case_id, kind, batch, template, params, due_at, attempts, state"
 
 
-def sendable_kinds(now: datetime, config: ReminderConfig | None = None) -> tuple[str, ...]:
+def sendable_kinds(now: datetime, config: ReminderConfig) -> tuple[Kind, ...]:
     """What may go now: replies always; notices outside the quiet hours; reminders and digests on working
     days from the reminding hour until the quiet hours."""
-    cfg = config or CONFIG
-    kinds = ["reply"]
-    if not cfg.hours.quiet(now):
-        kinds.append("notice")
-    if cfg.hours.reminding(now, cfg.calendar):
-        kinds += ["remind", "digest"]
+    kinds = [Kind.REPLY]
+    if not config.hours.quiet(now):
+        kinds.append(Kind.NOTICE)
+    if config.hours.reminding(now, config.calendar):
+        kinds += [Kind.REMIND, Kind.DIGEST]
     return tuple(kinds)
 
 
@@ -827,7 +868,7 @@ class OutboxRepository:
     ) -> list[OutboxRow]:
         """Take up to `groups` (person, batch) groups of due rows that may go now, under a lease: at most
         `per_group` rows of each, the earliest (one message's worth; the rest go in the next claim)."""
-        kinds = sendable_kinds(now)
+        kinds = sendable_kinds(now, self._db.reminding.config)
         marks = ", ".join("?" for _ in kinds)
         now_text = time_to_text(now)
         due = f"state = 'pending' AND due_at <= ? AND kind IN ({marks})"
@@ -857,7 +898,8 @@ class OutboxRepository:
         number of overdue deadlines, rendered when sent from what is overdue then (`morning`). Rows of
         the digest as it was once written (a row per manager per overdue milestone) that are still
         waiting are cancelled: today's digest counts them. Idempotent; returns the rows added."""
-        hours, calendar = CONFIG.hours, CONFIG.calendar
+        reminding = self._db.reminding
+        hours, calendar = reminding.config.hours, reminding.config.calendar
         day = digest_day(now, hours, calendar)
         if day is None:
             return 0
@@ -882,7 +924,7 @@ class OutboxRepository:
                 ),
             )
             if cursor.rowcount:
-                _wrote()
+                reminding.wrote()
             return max(0, cursor.rowcount)
 
     async def morning(self, person_id: int, today: date, urgent: int = DIGEST_URGENT) -> Morning:
@@ -971,9 +1013,9 @@ class OutboxRepository:
                 [(time_to_text(due_at), i) for i in ids],
             )
 
-    async def finish(self, ids: Sequence[int], state: str, reason: str) -> None:
+    async def finish(self, ids: Sequence[int], state: State, reason: str) -> None:
         """Cancel (no longer relevant) or fail (Telegram refused) rows; `reason` is an event name."""
-        assert state in ("cancelled", "failed")
+        assert state in (State.CANCELLED, State.FAILED)
         async with self._db.transaction(counted=False) as conn:
             await conn.executemany(
                 "UPDATE outbox SET state = ?, reason = ?, lease_until = NULL WHERE id = ?",
@@ -1021,15 +1063,16 @@ class OutboxRepository:
             for manager in sorted(managers - {person_id}):
                 told += await enqueue(
                     conn,
+                    self._db.reminding,
                     now,
                     dedup=f"unreachable:{person_id}:{manager}:{time_to_text(now)}",
                     person_id=manager,
                     case_id=None,
-                    kind="notice",
+                    kind=Kind.NOTICE,
                     batch="unreachable",
                     template="unreachable",
                     params={"person_id": person_id},
-                    due_at=CONFIG.hours.next_awake(now),
+                    due_at=self._db.reminding.config.hours.next_awake(now),
                 )
         return told
 
@@ -1041,11 +1084,12 @@ class OutboxRepository:
         async with self._db.transaction(counted=False) as conn:
             return await enqueue(
                 conn,
+                self._db.reminding,
                 now,
                 dedup=f"reply:{update_id}:{digest}",
                 person_id=person.id,
                 case_id=None,
-                kind="reply",
+                kind=Kind.REPLY,
                 batch=f"reply:{update_id}:{digest}",
                 template="reply",
                 params={"text": text, "html": html},
@@ -1071,7 +1115,7 @@ class OutboxRepository:
                 )
             ]
             for case_id in case_ids:
-                await reconcile_case(conn, case_id, self._db.now())
+                await reconcile_case(conn, self._db.reminding, case_id, self._db.now())
         return True
 
     async def copy(self, row_id: int) -> Copy | None:
@@ -1102,7 +1146,8 @@ class OutboxRepository:
         hidden (`reconcile`), are written now. Idempotent: run daily and at start. Returns the cases."""
         from store.cases import build_case
 
-        hours, calendar = CONFIG.hours, CONFIG.calendar
+        reminding = self._db.reminding
+        hours, calendar = reminding.config.hours, reminding.config.calendar
         today = hours.local(now).date()
         kinds = sorted(visit.UNANNOUNCED_KINDS | visit.ANNOUNCED_BY_CALL)
         marks = ", ".join("?" * len(kinds))
@@ -1124,7 +1169,7 @@ class OutboxRepository:
                         continue
                 except TimelineError:
                     continue  # no on-site day yet: nothing was held back
-                await reconcile(conn, case, now)
+                await reconcile(conn, reminding, case, now)
                 done += 1
         return done
 
@@ -1197,13 +1242,13 @@ class OutboxRepository:
                     "DELETE FROM reminder_mutes WHERE person_id = ? AND case_id = ?", (person.id, row["id"])
                 )
             case = await build_case(conn, row)
-            await reconcile(conn, case, self._db.now())
+            await reconcile(conn, self._db.reminding, case, self._db.now())
             return case
 
     async def snooze(self, person: Person, row_id: int) -> datetime:
         """Send the reminder (and the others of its message) again on the next working morning."""
         now = self._db.now()
-        hours, calendar = CONFIG.hours, CONFIG.calendar
+        hours, calendar = self._db.reminding.config.hours, self._db.reminding.config.calendar
         local_day = hours.local(now).date()
         at = hours.morning(calendar.next_working_day(local_day + timedelta(days=1)))
         async with self._db.transaction() as conn:
@@ -1212,7 +1257,9 @@ class OutboxRepository:
                 f"SELECT {_ROW_COLUMNS}, dedup, message_id FROM outbox WHERE id = ? AND person_id = ?",
                 (row_id, person.id),
             )
-            if first is None or first["kind"] != "remind" or first["state"] != "sent":  # a digest: tomorrow's
+            if (
+                first is None or first["kind"] != Kind.REMIND or first["state"] != State.SENT
+            ):  # a digest: tomorrow's
                 raise InvalidInput("That reminder can't be snoozed any more.")
             rows = list(
                 await conn.execute_fetchall(
@@ -1223,11 +1270,12 @@ class OutboxRepository:
             for r in rows:
                 await enqueue(
                     conn,
+                    self._db.reminding,
                     now,
                     dedup=f"{r['dedup']}:snooze:{at.date().isoformat()}",
                     person_id=person.id,
                     case_id=r["case_id"],
-                    kind=r["kind"],
+                    kind=Kind(r["kind"]),
                     batch=r["batch"],
                     template=r["template"],
                     params=json.loads(r["params"]),
@@ -1238,7 +1286,7 @@ class OutboxRepository:
     async def status(self, actor: Person) -> Status:
         """Managers' view: messages pending, sent today, failed, and who can't be reached."""
         now = self._db.now()
-        hours = CONFIG.hours
+        hours = self._db.reminding.config.hours
         start = datetime.combine(hours.local(now).date(), time(0), tzinfo=hours.zone)
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
@@ -1282,7 +1330,7 @@ class OutboxRepository:
         if state is not None:
             where.append("o.state = ?")
             args.append(state)
-        zone = CONFIG.hours.zone
+        zone = self._db.reminding.config.hours.zone
         async with (
             self._db.reading() as conn,
             conn.execute(

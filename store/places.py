@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ from store.errors import InvalidInput
 from store.models import Person, Setting
 from store.reads import first_row
 from workflows.access import can_view_setting
+from workflows.programme_windows import SettingKind, setting_kind_of
 
 if TYPE_CHECKING:
     from store.database import Database
@@ -99,9 +102,52 @@ async def find_or_create(
     return setting
 
 
+@dataclass(frozen=True)
+class NamedSetting:
+    """A setting that a typed name may mean: what a person needs to tell it from another of that name."""
+
+    id: int
+    name: str
+    urn: str | None
+    kind: SettingKind | None
+
+
+async def named(conn: aiosqlite.Connection, name: str) -> list[NamedSetting]:
+    """Every setting called `name` (any letter case), those with a URN first, by URN; its kind as the
+    register gives it, else as its latest case's kind shows (`setting_kind_of`)."""
+    rows = await conn.execute_fetchall(
+        "SELECT s.id, s.name, s.urn, s.kind,"
+        " (SELECT group_concat(c.kind, ' ')"
+        "  FROM (SELECT kind FROM cases WHERE setting_id = s.id ORDER BY id) c) AS case_kinds"
+        " FROM settings s WHERE s.name = ? COLLATE NOCASE ORDER BY s.urn IS NULL, s.urn, s.id",
+        (clean_name(name),),
+    )
+    return [
+        NamedSetting(
+            row["id"],
+            row["name"],
+            row["urn"],
+            SettingKind(row["kind"]) if row["kind"] else setting_kind_of((row["case_kinds"] or "").split()),
+        )
+        for row in rows
+    ]
+
+
+def ambiguous(found: Sequence[NamedSetting]) -> bool:
+    """Whether a name alone, without a URN, leaves open which setting a case is on (issue 22): it does
+    whenever a setting of that name has a URN, as `find_or_create` would then make a twin without one (or
+    join the one without a URN, though another of the name has one). One setting without a URN is clear."""
+    return bool(found) and not (len(found) == 1 and found[0].urn is None)
+
+
 class SettingRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def named(self, name: str) -> list[NamedSetting]:
+        """The settings called `name`, for staff choosing which one a new case is on (`places.named`)."""
+        async with self._db.reading() as conn:
+            return await named(conn, name)
 
     async def get(self, actor: Person | None, setting_id: int) -> Setting:
         """A setting, for its own providers, managers and anyone who may see one of its cases."""

@@ -80,6 +80,10 @@ async def _check(
                 )
             else:
                 inspectors[row.inspector] = person.id
+        if not messages and places.clean_urn(row.urn) is None:
+            found = await places.named(conn, row.setting)
+            if places.ambiguous(found):
+                messages.append(_which_setting(row.setting, found))
         if not messages:
             twin = await _open_twin(conn, row)
             if twin is not None:
@@ -90,6 +94,20 @@ async def _check(
         if messages:
             problems.append(RowProblem(row.line, "; ".join(messages)))
     return problems, inspectors
+
+
+def _which_setting(name: str, found: Sequence[places.NamedSetting]) -> str:
+    """The refusal of a row whose name, without a URN, may mean more than one setting (issue 22)."""
+    urns = ", ".join(setting.urn or "one without a URN" for setting in found)
+    if len(found) == 1:
+        return (
+            f"a setting called '{places.clean_name(name)}' has URN {urns}: put it in the urn column if the"
+            " case is on that setting, or the new setting's own URN if not"
+        )
+    return (
+        f"{len(found)} settings are called '{places.clean_name(name)}' ({urns}): put the URN of the one the"
+        " case is on in the urn column"
+    )
 
 
 async def _open_twin(conn: aiosqlite.Connection, row: ProgrammeRow) -> int | None:
@@ -206,7 +224,7 @@ async def _import(
                     None,
                     {"invite_id": invite.lastrowid, "role": "inspector", "expires_at": expires},
                 )
-            await derived.case_changed(conn, case_id, now, db.calendar)
+            await derived.case_changed(conn, case_id, now, db.calendar, db.reminding)
             made.append(ImportedCase(row.line, ref, code))
         if dry_run:
             raise _DryRun(made)  # rolls the transaction back

@@ -81,11 +81,11 @@ async def _record(conn: aiosqlite.Connection, wanted: dict[str, str], now: datet
 
 
 async def replan(db: Database) -> Replanned | None:
-    """At start, after `outbox.configure`: if the waiting rows were planned with other settings than the
-    outbox's now, place them again, in one transaction; None when they already agree. A database that
-    never recorded them (new, or from before this was kept) is taken as planned with these: they are
+    """At start, with the bot's settings on `db.reminding`: if the waiting rows were planned with other
+    settings than those, place them again, in one transaction; None when they already agree. A database
+    that never recorded them (new, or from before this was kept) is taken as planned with these: they are
     recorded, and nothing moves."""
-    config = outbox.CONFIG
+    config = db.reminding.config
     wanted = planned_with(config)
     now = db.now()
     async with db.transaction(counted=False) as conn:
@@ -101,7 +101,7 @@ async def replan(db: Database) -> Replanned | None:
             cases: list[int] = []
             if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
                 cases = await _cases_whose_deadlines_moved(conn)
-                await outbox.reconcile_many(conn, cases, now)
+                await outbox.reconcile_many(conn, db.reminding, cases, now)
         await _record(conn, wanted, now)
     return Replanned(moved, cancelled, len(cases), was)
 

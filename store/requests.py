@@ -147,7 +147,12 @@ async def requests_of(conn: aiosqlite.Connection, case_id: int) -> list[Request]
 
 
 async def catch_up_member(
-    conn: aiosqlite.Connection, now: datetime, case_ref: int, person_id: int, role: Role
+    conn: aiosqlite.Connection,
+    reminding: outbox.Reminding,
+    now: datetime,
+    case_ref: int,
+    person_id: int,
+    role: Role,
 ) -> int:
     """Someone just joined the case (an invitation redeemed, in its transaction): each open request that
     waits for their party (a notification to acknowledge, a survey to answer) reaches them as it reached
@@ -171,6 +176,7 @@ async def catch_up_member(
         case = case or await build_case(conn, row)
         added += await outbox.tell_request(
             conn,
+            reminding,
             now,
             case,
             request_id=request.id,
@@ -514,7 +520,7 @@ class RequestRepository:
             kind=KINDS[case.kind],
             dates=case_dates(case),
             # The one configured zone (INSPECTBOT_TZ), as the chat's "today" (handlers.context.Services).
-            today=outbox.CONFIG.hours.local(self._db.now()).date(),
+            today=self._db.reminding.config.hours.local(self._db.now()).date(),
             calendar=self._db.calendar,  # the bot's, with its closures
         )
         try:
@@ -559,6 +565,7 @@ class RequestRepository:
             return 0
         return await outbox.tell_request(
             conn,
+            self._db.reminding,
             self._db.now(),
             case,
             request_id=request_id,
@@ -591,6 +598,7 @@ class RequestRepository:
                 continue  # it never offered them a button (an inspector told of a deferral)
             await outbox.edit_request_copy(
                 conn,
+                self._db.reminding,
                 self._db.now(),
                 copy,
                 request_id=before.id,

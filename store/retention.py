@@ -74,7 +74,7 @@ async def purge_expired(db: Database, retention_days: int) -> int:
             if remaining is None or remaining[0] > 0:
                 continue
             await conn.execute(
-                "UPDATE settings SET name = ?, urn = NULL WHERE id = ?",
+                "UPDATE settings SET name = ?, urn = NULL, provider_contact = NULL WHERE id = ?",
                 (f"Setting {setting_id} (removed)", setting_id),
             )
             # A provider on further settings (issue 20) stays, with the first of those instead; only

@@ -51,7 +51,9 @@ class ProgrammeLine:
     due_from: date
     due_by: date
     rule: Rule
-    latest_ref: int | None  # the number of its latest case, if any
+    #: The number of its latest case that was an inspection (judged, its end recorded, or closed as
+    #: completed), if any: a case only planned is not its last inspection.
+    latest_ref: int | None
 
     @property
     def kind(self) -> str:
@@ -98,6 +100,8 @@ class SettingHistory:
     registered: date | None
     inspections: tuple[SettingInspection, ...]
     window: ProgrammeLine | None
+    #: How to reach the provider, from the register: for managers only (the programme is theirs).
+    provider_contact: str | None = None
 
 
 def _kind_of(stored: str | None, next_kind: str | None) -> SettingKind | None:
@@ -121,7 +125,7 @@ def _line(row: aiosqlite.Row) -> ProgrammeLine:
 
 _SELECT = (
     "SELECT s.id, s.name, s.urn, s.kind, s.next_kind, s.due_from, s.due_by, s.due_rule,"
-    " (SELECT c.ref FROM cases c WHERE c.setting_id = s.id ORDER BY c.id DESC LIMIT 1) AS latest_ref"
+    " (SELECT c.ref FROM cases c WHERE c.id = s.inspected_case_id) AS latest_ref"
     " FROM settings s"
 )
 
@@ -151,10 +155,14 @@ def _where(
 ) -> tuple[str, list[object]]:
     where = ["s.due_by IS NOT NULL"]
     params: list[object] = []
-    if inspector_id is not None:  # the inspector on the setting's latest case
+    if inspector_id is not None:
+        # The inspector of the setting's last inspection, or on a case of it still to be inspected (planned:
+        # open and later than that inspection), never one only planned taken for its last inspection.
         where.append(
-            "EXISTS (SELECT 1 FROM case_members m WHERE m.role = 'inspector' AND m.person_id = ?"
-            " AND m.case_id = (SELECT MAX(c.id) FROM cases c WHERE c.setting_id = s.id))"
+            "s.id IN (SELECT c.setting_id FROM case_members m JOIN cases c ON c.id = m.case_id"
+            " JOIN settings t ON t.id = c.setting_id"
+            " WHERE m.role = 'inspector' AND m.person_id = ? AND (c.id = t.inspected_case_id"
+            " OR (c.status = 'open' AND c.id > COALESCE(t.inspected_case_id, 0))))"
         )
         params.append(inspector_id)
     if date_from is not None:
@@ -271,7 +279,9 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
         row = await first_row(conn, f"{_SELECT} WHERE s.id = ?", (setting_id,))
         if row is None:
             raise InvalidInput("I can't find that setting.")
-        details = await first_row(conn, "SELECT registered FROM settings WHERE id = ?", (setting_id,))
+        details = await first_row(
+            conn, "SELECT registered, provider_contact FROM settings WHERE id = ?", (setting_id,)
+        )
         cases = await conn.execute_fetchall(
             "SELECT c.ref, c.kind, c.planned_start, c.planned_end, c.judgement, c.status,"
             " (SELECT day FROM case_events e WHERE e.case_id = c.id AND e.key = 'start') AS started,"
@@ -298,6 +308,7 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
         registered=None if details is None else opt_day(details["registered"]),
         inspections=inspections,
         window=None if row["due_by"] is None else _line(row),
+        provider_contact=None if details is None else details["provider_contact"],
     )
 
 
@@ -357,8 +368,9 @@ async def import_register(
 ) -> tuple[int, int]:
     """Create or update every setting of a register in one transaction, or none when any line has a
     problem (RegisterRejected names each). A row matches a setting by URN, else by name among settings
-    without one; its kind and registration date are set, and the windows worked out again. Returns
-    (created, updated). The operator's command line is the actor ("cli" in the trail)."""
+    without one; its kind and registration date are set (and its provider's contact, when the file has
+    that column), and the windows worked out again. Returns (created, updated). The operator's command
+    line is the actor ("cli" in the trail)."""
     problems = list(found_earlier)
     cleaned: list[tuple[RegisterRow, str, str | None]] = []
     urns: dict[str, int] = {}
@@ -390,8 +402,9 @@ async def import_register(
             registered = None if row.registered is None else day_to_text(row.registered)
             if found is None:
                 cursor = await conn.execute(
-                    "INSERT INTO settings (name, urn, created_at, kind, registered) VALUES (?, ?, ?, ?, ?)",
-                    (name, urn, time_to_text(now), row.kind.value, registered),
+                    "INSERT INTO settings (name, urn, created_at, kind, registered, provider_contact)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (name, urn, time_to_text(now), row.kind.value, registered, row.contact),
                 )
                 if cursor.lastrowid is None:
                     raise RuntimeError("SQLite gave no id for a new setting")
@@ -399,14 +412,22 @@ async def import_register(
                 created += 1
             else:
                 await conn.execute(
-                    "UPDATE settings SET kind = ?, registered = ?, window_stale = 1 WHERE id = ?",
-                    (row.kind.value, registered, found["id"]),
+                    "UPDATE settings SET kind = ?, registered = ?, window_stale = 1,"
+                    " provider_contact = CASE WHEN ? THEN ? ELSE provider_contact END WHERE id = ?",
+                    (row.kind.value, registered, row.contact_given, row.contact, found["id"]),
                 )
                 touched.append(found["id"])
                 updated += 1
-        # Names identify homes: the trail keeps only the counts.
+        # Names identify homes and contacts people: the trail keeps only the counts.
+        contacts = sum(1 for row, _, _ in cleaned if row.contact is not None)
         await audit.record(
-            conn, now, None, "settings.import", None, None, {"created": created, "updated": updated}
+            conn,
+            now,
+            None,
+            "settings.import",
+            None,
+            None,
+            {"created": created, "updated": updated, "contacts": contacts},
         )
         await setting_windows.refresh_stale(conn)
     return created, updated
@@ -468,7 +489,7 @@ async def enqueue_overdue_digest(db: Database, now: datetime) -> int:
     """On a working day with settings overdue for inspection, one line for each active manager in their
     morning digest (issue 22), written once a day (its de-duplication key names the day); the line counts
     them again when it goes. Returns how many rows were written."""
-    config = outbox.CONFIG  # read now: the bot sets it from its settings at start
+    config = db.reminding.config
     today = config.hours.local(now).date()
     if not config.calendar.is_working_day(today) or not await overdue_count(db, None, today):
         return 0
@@ -478,11 +499,12 @@ async def enqueue_overdue_digest(db: Database, now: datetime) -> int:
         for manager in managers:
             written += await outbox.enqueue(
                 conn,
+                db.reminding,
                 now,
                 dedup=f"{OVERDUE_TEMPLATE}:{today.isoformat()}:{manager[0]}",
                 person_id=manager[0],
                 case_id=None,
-                kind="digest",
+                kind=outbox.Kind.DIGEST,
                 batch="digest",
                 template=OVERDUE_TEMPLATE,
                 params={"day": today.isoformat()},

@@ -17,6 +17,7 @@ import aiosqlite
 
 from store.codec import day_from_text, opt_day
 from store.deadlines import stored_calendar
+from store.models import CloseReason
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import TimelineError
@@ -36,18 +37,25 @@ BATCH = 500
 #: The case timeline milestones the programme reads (workflows.programme_windows.RULES).
 MILESTONES = tuple(sorted({rule.milestone for rule in RULES.values() if rule.milestone is not None}))
 #: A case closed as a mistake or withdrawn was no inspection.
-NOT_INSPECTED = ("mistake", "withdrawn")
+NOT_INSPECTED = (CloseReason.MISTAKE, CloseReason.WITHDRAWN)
+
+
+def was_inspection(judgement: str | None, ended: bool, close_reason: str | None) -> bool:
+    """Whether a case was an inspection that happened (issue 22): judged, its visit's end recorded, or
+    closed as completed; never one closed as a mistake or withdrawn. A case only planned is not."""
+    if close_reason in NOT_INSPECTED:
+        return False
+    return judgement is not None or ended or close_reason == CloseReason.COMPLETED
 
 
 def _on_site(
     case: aiosqlite.Row, events: dict[str, date], calendar: WorkingCalendar
 ) -> tuple[date, date] | None:
-    """The first and last on-site days of a case that was an inspection (judged, its end recorded, or
-    closed as completed), as its timeline counts them, else None: a planned or cancelled case is not part
-    of the history."""
-    if case["close_reason"] in NOT_INSPECTED or case["kind"] not in KINDS:
-        return None
-    if case["judgement"] is None and END not in events and case["close_reason"] != "completed":
+    """The first and last on-site days of a case that was an inspection (`was_inspection`), as its
+    timeline counts them, else None: a planned or cancelled case is not part of the history."""
+    if case["kind"] not in KINDS or not was_inspection(
+        case["judgement"], END in events, case["close_reason"]
+    ):
         return None
     dates = CaseDates(opt_day(case["planned_start"]), opt_day(case["planned_end"]), events)
     try:
@@ -63,23 +71,26 @@ def window_of(
     events: dict[int, dict[str, date]],
     milestones: dict[int, dict[str, tuple[date, date | None]]],
     calendar: WorkingCalendar,
-) -> tuple[SettingKind | None, Window | None]:
-    """A setting's kind (given, else shown by its cases) and next window, from its rows (cases by id)."""
-    found_kind = kind or setting_kind_of([case["kind"] for case in cases])
-    if found_kind is None:
-        return None, None
+) -> tuple[SettingKind | None, Window | None, int | None]:
+    """A setting's kind (given, else shown by its cases), next window and latest case that was an
+    inspection (its id; None when none was), from its rows (cases by id)."""
     inspections: list[Inspection] = []
     manager_left: date | None = None
+    inspected: int | None = None
     for case in cases:
         case_events = events.get(case["id"], {})
         manager_left = case_events.get(MANAGER_LEFT.key, manager_left)
         days = _on_site(case, case_events, calendar)
         if days is None:
             continue
+        inspected = case["id"]
         inspections.append(
             Inspection(case["kind"], days[0], days[1], case["judgement"], milestones.get(case["id"], {}))
         )
-    return found_kind, next_window(found_kind, registered, inspections, manager_left)
+    found_kind = kind or setting_kind_of([case["kind"] for case in cases])
+    if found_kind is None:
+        return None, None, inspected
+    return found_kind, next_window(found_kind, registered, inspections, manager_left), inspected
 
 
 async def refresh(conn: aiosqlite.Connection, where: str, params: Sequence[Any] = ()) -> int:
@@ -129,7 +140,7 @@ async def refresh(conn: aiosqlite.Connection, where: str, params: Sequence[Any] 
         updates: list[tuple[Any, ...]] = []
         for setting in settings:
             given = None if setting["kind"] is None else SettingKind(setting["kind"])
-            _, window = window_of(
+            _, window, inspected = window_of(
                 given,
                 opt_day(setting["registered"]),
                 by_setting.get(setting["id"], []),
@@ -138,19 +149,20 @@ async def refresh(conn: aiosqlite.Connection, where: str, params: Sequence[Any] 
                 calendar,
             )
             updates.append(
-                (None, None, None, None, setting["id"])
+                (None, None, None, None, inspected, setting["id"])
                 if window is None
                 else (
                     window.kind,
                     window.due_from.isoformat(),
                     window.due_by.isoformat(),
                     window.rule.key,
+                    inspected,
                     setting["id"],
                 )
             )
         await conn.executemany(
-            "UPDATE settings SET next_kind = ?, due_from = ?, due_by = ?, due_rule = ?, window_stale = 0"
-            " WHERE id = ?",
+            "UPDATE settings SET next_kind = ?, due_from = ?, due_by = ?, due_rule = ?,"
+            " inspected_case_id = ?, window_stale = 0 WHERE id = ?",
             updates,
         )
         done += len(settings)

@@ -5,9 +5,9 @@ not a Python process and its imports; tests that need the process itself (a SIGK
 the log's format, a webhook) use `tests.botprocess.BotProcess`, which this mirrors.
 
 The settings are an object built here (`load_settings` from the same names as the process's environment),
-not `os.environ`; the test clock is the same file a process reads. One in-process bot runs at a time: the
-outbox's reminder settings are still module state (`store.outbox.CONFIG`, issue 19 item 2), so each start
-sets them and each stop puts back what was there before, and later tests see no trace of this bot.
+not `os.environ`; the test clock is the same file a process reads. The reminder settings live on the bot's
+own `Database` (`db.reminding`), so a start changes nothing in this process but the logging, which each
+stop puts back. One in-process bot runs at a time: two would share the root logger.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from bot import logs
 from bot.app import StartupError, serve
 from bot.localapi import FakeBotApi
 from bot.settings import Settings, load_settings
-from store import outbox
 from tests.bot_reads import BotReads
 
 _STARTS = count(1)  # numbers each start in this test process: its client tag is unique
@@ -45,8 +44,8 @@ class InProcessBot(BotReads):
     """One in-process bot, restartable on the same database, with its log kept for assertions: the same
     surface as `BotProcess` (start, stop, restart, log_text, query, snapshot, assert_healthy)."""
 
-    #: The in-process bot running now, if any: two at once would share the outbox's settings and the
-    #: root logger, so a second start fails plainly instead.
+    #: The in-process bot running now, if any: two at once would share the root logger, so a second
+    #: start fails plainly instead.
     _current: InProcessBot | None = None
 
     def __init__(self, api: FakeBotApi, workdir: Path, admins: tuple[int, ...] = (), **env: str) -> None:
@@ -72,7 +71,6 @@ class InProcessBot(BotReads):
         self._failure: BaseException | None = None
         self._handler: logging.Handler | None = None
         self._restore: list[tuple[logging.Logger, int]] = []
-        self._config = outbox.CONFIG
 
     @property
     def running(self) -> bool:
@@ -91,7 +89,6 @@ class InProcessBot(BotReads):
             env["TELEGRAM_API_URL"] = self.api.client_root(tag)
         self.settings = load_settings(_env_file=None, **env)
         earlier = {id(call) for call in self.api.calls("getUpdates")}
-        self._config = outbox.CONFIG
         InProcessBot._current = self
         self._log_to_file(self.settings)
         self._failure = None
@@ -147,7 +144,7 @@ class InProcessBot(BotReads):
 
     def _finish(self) -> int:
         """After the thread ended: settle its outcome into the log and an exit code, and undo what the
-        start changed in this process (logging, the outbox's settings)."""
+        start changed in this process (its logging)."""
         self._thread = self._loop = self._stop = None
         failure, self._failure = self._failure, None
         code = 0
@@ -157,7 +154,6 @@ class InProcessBot(BotReads):
                 log.write(line or "".join(traceback.format_exception(failure)))
             code = 1
         self._unlog()
-        outbox.configure(self._config)
         InProcessBot._current = None
         return code
 

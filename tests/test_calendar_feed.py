@@ -40,12 +40,14 @@ from workflows.calendar_feed import (
 )
 from workflows.deadlines import CaseDates, compute_timeline
 from workflows.kinds import get_kind
+from workflows.reminders import Hours
 from workflows.rules import Actor
 
 if TYPE_CHECKING:
     from matplotlib.transforms import Bbox
 
 LONDON = ZoneInfo("Europe/London")
+NINE = Hours(LONDON)  # INSPECTBOT_REMIND_AT's default
 CAL = WorkingCalendar()
 START = date(2026, 3, 3)  # a Tuesday
 TODAY = date(2026, 3, 2)
@@ -79,20 +81,20 @@ def _case() -> Case:
 
 def test_each_role_gets_its_own_deadlines_with_stable_uids() -> None:
     timeline = _timeline()
-    mine = calendar_entries(12, Role.INSPECTOR, timeline, TODAY, CAL, LONDON, "bot")
+    mine = calendar_entries(12, Role.INSPECTOR, timeline, TODAY, CAL, NINE, "bot")
     assert mine and all(d.actor is Actor.INSPECTOR for d in timeline if d.key in {e.key for e in mine})
     assert {e.key for e in mine} == {
         d.key for d in timeline if d.actor is Actor.INSPECTOR and d.open_on(TODAY)
     }
-    provider = calendar_entries(12, Role.PROVIDER, timeline, TODAY, CAL, LONDON, "bot")
+    provider = calendar_entries(12, Role.PROVIDER, timeline, TODAY, CAL, NINE, "bot")
     assert provider and not {e.key for e in provider} & {e.key for e in mine}
-    everything = calendar_entries(12, Role.MANAGER, timeline, TODAY, CAL, LONDON, "bot")
+    everything = calendar_entries(12, Role.MANAGER, timeline, TODAY, CAL, NINE, "bot")
     assert {e.key for e in mine} | {e.key for e in provider} <= {e.key for e in everything}
 
     # recording one cancels it under the same UID; the others keep theirs (an updated file moves
     # events, adds none)
     first = mine[0]
-    later = calendar_entries(12, Role.INSPECTOR, _timeline(**{first.key: TODAY}), TODAY, CAL, LONDON, "bot")
+    later = calendar_entries(12, Role.INSPECTOR, _timeline(**{first.key: TODAY}), TODAY, CAL, NINE, "bot")
     assert first.key not in {e.key for e in later if not e.cancelled}
     assert [e.uid for e in later if e.cancelled] == [first.uid]
     assert {e.uid for e in later} == {e.uid for e in mine}
@@ -100,7 +102,7 @@ def test_each_role_gets_its_own_deadlines_with_stable_uids() -> None:
 
 
 def test_alarms_are_at_the_reminder_times() -> None:
-    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, LONDON, "bot")
+    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, NINE, "bot")
     all_day = next(e for e in entries if e.at is None and e.first_day == e.last_day)
     two_before = CAL.add_working_days(all_day.first_day, -2)
     assert all_day.alarms == (
@@ -113,8 +115,29 @@ def test_alarms_are_at_the_reminder_times() -> None:
         assert max(entry.alarms) <= timedelta(0)  # never after a deadline with a time of day
 
 
+def test_alarms_ring_at_the_configured_reminding_hour_not_a_fixed_nine() -> None:
+    """INSPECTBOT_REMIND_AT=08:30: the file's alarms ring at 08:30 local, when the chat reminds, on the
+    day of an all-day deadline and two working days before it; the same in the .ics itself."""
+    half_past_eight = Hours(LONDON, time(8, 30))
+    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, half_past_eight, "bot")
+    all_day = next(e for e in entries if e.at is None and e.first_day == e.last_day)
+    two_before = CAL.add_working_days(all_day.first_day, -2)
+    midnight = datetime.combine(all_day.first_day, time(0), LONDON)
+    assert all_day.alarms == (
+        datetime.combine(two_before, time(8, 30), LONDON) - midnight,
+        timedelta(hours=8, minutes=30),
+    )
+    parsed = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, datetime(2026, 3, 2, tzinfo=UTC), 7))
+    event = next(e for e in parsed.walk("VEVENT") if str(e["UID"]) == all_day.uid)
+    rings = sorted(midnight + alarm.decoded("TRIGGER") for alarm in event.walk("VALARM"))
+    assert [(moment.date(), moment.time()) for moment in rings] == [
+        (two_before, time(8, 30)),
+        (all_day.first_day, time(8, 30)),
+    ]
+
+
 def test_the_ics_parses_and_holds_the_entries() -> None:
-    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, LONDON, "bot")
+    entries = calendar_entries(12, Role.MANAGER, _timeline(), TODAY, CAL, NINE, "bot")
     now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
     parsed = Calendar.from_ical(ics_bytes(_case(), entries, LONDON, now, 7))
     events = list(parsed.walk("VEVENT"))
@@ -135,11 +158,11 @@ def test_the_ics_parses_and_holds_the_entries() -> None:
 def test_a_deadline_done_since_an_earlier_file_is_cancelled_with_a_higher_sequence() -> None:
     """Issue 21 found 9: the second file used to drop the event, so calendars kept the old one."""
     opened = datetime(2026, 2, 20, 9, 0, tzinfo=UTC)
-    before = calendar_entries(12, Role.INSPECTOR, _timeline(), TODAY, CAL, LONDON, "bot")
+    before = calendar_entries(12, Role.INSPECTOR, _timeline(), TODAY, CAL, NINE, "bot")
     first_file = Calendar.from_ical(ics_bytes(_case(), before, LONDON, opened, sequence_of(3)))
     done = before[0]
     recorded_at = opened + timedelta(days=3, seconds=1)
-    after = calendar_entries(12, Role.INSPECTOR, _timeline(**{done.key: TODAY}), TODAY, CAL, LONDON, "bot")
+    after = calendar_entries(12, Role.INSPECTOR, _timeline(**{done.key: TODAY}), TODAY, CAL, NINE, "bot")
     # re-exported twice, at different times, with no change between: the same SEQUENCE both times
     files = [
         Calendar.from_ical(
@@ -179,10 +202,10 @@ def test_a_deadline_an_earlier_outcome_brought_is_cancelled_when_it_no_longer_ap
         return compute_timeline(kind, CaseDates(start, end, records, judgement, False), CAL)
 
     today = date(2027, 4, 1)
-    inadequate = calendar_entries(12, Role.MANAGER, sif("inadequate"), today, CAL, LONDON, "bot")
+    inadequate = calendar_entries(12, Role.MANAGER, sif("inadequate"), today, CAL, NINE, "bot")
     assert "action_plan" in {e.key for e in inadequate if not e.cancelled}
     good = calendar_entries(
-        12, Role.MANAGER, sif("good"), today, CAL, LONDON, "bot", earlier=[sif("inadequate")]
+        12, Role.MANAGER, sif("good"), today, CAL, NINE, "bot", earlier=[sif("inadequate")]
     )
     cancelled = {e.key for e in good if e.cancelled}
     assert {"action_plan", "monitoring_visit_1", "reinspection"} <= cancelled
@@ -190,7 +213,7 @@ def test_a_deadline_an_earlier_outcome_brought_is_cancelled_when_it_no_longer_ap
     assert {e.uid for e in inadequate} == {e.uid for e in good}  # every earlier event is in the new file
     # without the earlier outcome nothing is cancelled that never applied
     assert not [
-        e for e in calendar_entries(12, Role.MANAGER, sif("good"), today, CAL, LONDON, "bot") if e.cancelled
+        e for e in calendar_entries(12, Role.MANAGER, sif("good"), today, CAL, NINE, "bot") if e.cancelled
     ]
 
 

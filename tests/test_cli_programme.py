@@ -293,3 +293,40 @@ def test_an_import_plans_reminders_with_the_bots_settings(
     err = capsys.readouterr().err.strip()
     assert "INSPECTBOT_REMIND_AT should be a time between 08:00 and 20:00" in err and "\n" not in err
     assert _snapshot(db_file) == before
+
+
+def test_a_name_without_a_urn_that_settings_share_is_refused_naming_their_urns(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22: a row's setting by name alone, when settings with URNs have that name, is not guessed
+    (nor made again without a URN): the row is refused naming the URNs, and nothing is written."""
+    first = tmp_path / "first.csv"
+    first.write_text(
+        f"{','.join(COLUMNS)}\nch-full,Oak House,SC1,2026-03-03,,{INSPECTOR_TID}\n"
+        f"ch-full,oak house,SC2,2026-03-10,,{INSPECTOR_TID}\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(first), "--bot-username", BOT]) == 0
+    capsys.readouterr()
+    before = _snapshot(db_file)
+    source = tmp_path / "by_name.csv"
+    source.write_text(
+        f"{','.join(COLUMNS)}\nch-full,Elm Lodge,,2026-04-07,,{INSPECTOR_TID}\n"
+        f"ch-assurance,Oak House,,2026-04-14,,{INSPECTOR_TID}\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source), "--bot-username", BOT]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3, err
+    assert "line 2: a setting called 'Elm Lodge' has URN SC000001: put it in the urn column" in err[0]
+    assert "line 3: 2 settings are called 'Oak House' (SC1, SC2): put the URN of the one" in err[1]
+    assert _snapshot(db_file) == before
+    # With the URN the row is taken, on that setting.
+    source.write_text(
+        f"{','.join(COLUMNS)}\nch-assurance,Oak House,sc2,2026-04-14,,{INSPECTOR_TID}\n", encoding="utf-8"
+    )
+    assert main(["import", str(source), "--bot-username", BOT]) == 0
+    with closing(sqlite3.connect(db_file)) as conn:
+        assert conn.execute(
+            "SELECT s.urn, s.name FROM cases c JOIN settings s ON s.id = c.setting_id ORDER BY c.id DESC"
+        ).fetchone() == ("SC2", "oak house")

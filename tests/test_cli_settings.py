@@ -6,6 +6,8 @@ import asyncio
 import csv
 import io
 import json
+import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -135,3 +137,44 @@ def test_a_register_with_bad_lines_writes_nothing_and_names_each(
     assert "line 2:" not in err and "nothing was written" in err
     assert main(["programme", "--format", "json"]) == 0
     assert "Good Home" not in capsys.readouterr().out
+
+
+def _contacts(db_file: Path) -> dict[str, str | None]:
+    with closing(sqlite3.connect(db_file)) as conn:
+        return dict(conn.execute("SELECT urn, provider_contact FROM settings WHERE urn IS NOT NULL"))
+
+
+def test_a_register_carries_the_providers_contact_kept_until_a_register_with_that_column_changes_it(
+    db_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 22's register: kind, name, URN, registration date, provider contact (one line, optional)."""
+    source = _register(
+        tmp_path,
+        "kind,name,urn,registered,provider_contact\n"
+        'childrens_home,Ash View,SC3,2025-11-03,"Ash Care Ltd,  0161 496 0000"\n'
+        "childrens_home,Oak House,SC1,,\n",
+    )
+    assert main(["settings", "import", source]) == 0
+    assert "0 added, 2 updated" in capsys.readouterr().out
+    assert _contacts(db_file) == {"SC1": None, "SC2": None, "SC3": "Ash Care Ltd, 0161 496 0000"}
+    # A register without the column leaves the contacts kept as they are.
+    source = _register(tmp_path, "kind,name,urn,registered\nchildrens_home,Ash View,SC3,2025-11-03\n")
+    assert main(["settings", "import", source]) == 0
+    assert _contacts(db_file)["SC3"] == "Ash Care Ltd, 0161 496 0000"
+    with closing(sqlite3.connect(db_file)) as conn:
+        [details] = [
+            row[0] for row in conn.execute("SELECT after FROM audit WHERE action = 'settings.import'")
+        ][:1]
+    assert "Ash Care" not in details and '"contacts": 1' in details  # the trail keeps counts only
+    capsys.readouterr()
+    # Two lines in one cell, or a bad header, is refused with its line; nothing is written.
+    source = _register(
+        tmp_path,
+        'kind,name,urn,registered,provider_contact\nchildrens_home,Ash View,SC3,,"Ash Care\nLtd"\n',
+    )
+    assert main(["settings", "import", source]) == 1
+    assert "line 3: provider_contact must be one line of text" in capsys.readouterr().err
+    source = _register(tmp_path, "kind,name,urn,registered,contact\nchildrens_home,Ash View,SC3,,x\n")
+    assert main(["settings", "import", source]) == 1
+    assert "line 1: the first line must be the header" in capsys.readouterr().err
+    assert _contacts(db_file)["SC3"] == "Ash Care Ltd, 0161 496 0000"

@@ -38,7 +38,6 @@ THURSDAY = date(2026, 4, 2)
 @pytest.fixture
 async def world(db: Database, clock: Clock, api: FakeBotApi) -> AsyncIterator[World]:
     """Two managers and an inspector; no case yet."""
-    outbox.configure(outbox.ReminderConfig())
     clock.now = london(date(2026, 3, 11), 10)
     for tid in (BOSS, SECOND, INSPECTOR):
         api.user(tid, f"User {tid}", started=True)
@@ -138,6 +137,7 @@ async def test_a_digest_stops_when_the_manager_is_no_longer_one_and_old_mileston
     async with world.db.transaction(counted=False) as conn:
         await outbox.enqueue(
             conn,
+            world.db.reminding,
             world.clock.now,
             dedup=f"remind:1:draft_qa:{world.boss.id}:2026-03-17:overdue",
             person_id=world.boss.id,
@@ -191,6 +191,7 @@ async def test_a_claim_never_takes_more_than_one_messages_rows(world: World) -> 
         for i in range(40):
             await outbox.enqueue(
                 conn,
+                world.db.reminding,
                 world.clock.now,
                 dedup=f"unreachable:{i}",
                 person_id=world.boss.id,
@@ -221,6 +222,7 @@ async def test_long_lines_go_over_several_messages_each_within_telegrams_limit(w
         for i in range(6):
             await outbox.enqueue(
                 conn,
+                world.db.reminding,
                 world.clock.now,
                 dedup=f"reply:long:{i}",
                 person_id=world.boss.id,

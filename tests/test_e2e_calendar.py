@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 import struct
-from datetime import date
+from datetime import date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -87,3 +89,25 @@ def test_calendar_file_matches_due_and_the_timeline_is_a_picture(api: FakeBotApi
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (int(FIGURE_INCHES[0] * DPI), int(FIGURE_INCHES[1] * DPI))
     assert "I can't find case #7" in manager.ask("/timeline 7", "I can't find case #7").text
+
+
+def test_the_calendar_files_alarms_ring_at_the_configured_reminding_hour(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """INSPECTBOT_REMIND_AT=08:30: every alarm of an all-day deadline in /calendar's file rings at 08:30
+    in the bot's zone, when the chat would remind, not at a fixed 09:00."""
+    with InProcessBot(api, tmp_path, admins=(MANAGER,), INSPECTBOT_REMIND_AT="08:30") as bot:
+        manager = api.user(MANAGER, "Mia")
+        manager.ask("/start", "Here is what you can do")
+        assert "#1" in manager.ask(f'/newcase ch-full "Oak House" {typed(workday())}', "is set up").text
+        sent = manager.ask("/calendar 1", lambda m: m.document is not None)
+    bot.assert_healthy()
+    assert sent.document is not None
+    zone = ZoneInfo("Europe/London")  # INSPECTBOT_TZ's default
+    rings = [
+        datetime.combine(event.decoded("DTSTART"), time(0), zone) + alarm.decoded("TRIGGER")
+        for event in Calendar.from_ical(sent.document.content).walk("VEVENT")
+        if type(event.decoded("DTSTART")) is date  # all-day: its alarms are offsets from local midnight
+        for alarm in event.walk("VALARM")
+    ]
+    assert rings and {moment.time() for moment in rings} == {time(8, 30)}

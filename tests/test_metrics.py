@@ -90,7 +90,7 @@ async def test_healthz_is_503_when_the_database_can_not_be_read(
     monkeypatch.setattr(metrics, "READ_TIMEOUT", 0.5)
     db = await Database.open(tmp_path / "db.sqlite3")
     port = _free_port()
-    server = metrics.serve(db, ("127.0.0.1", port))
+    server = metrics.serve(db, metrics.Metrics(), ("127.0.0.1", port))
     client = AsyncHTTPClient()
     try:
         ok = await client.fetch(f"http://127.0.0.1:{port}/healthz")

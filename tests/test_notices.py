@@ -219,7 +219,7 @@ def test_each_visit_has_its_own_calendar_entry_with_its_alarms() -> None:
     policy's alarms; chat reminders treat every visit as the first (an Ofsted visit nobody records)."""
     records = {"compliance_date": date(2026, 5, 1), "compliance_date_2": date(2026, 6, 1)}
     timeline = compute_timeline(get_kind("ch-full"), CaseDates(start=None, end=END, records=records), CAL)
-    entries = calendar_entries(7, Role.MANAGER, timeline, date(2026, 4, 1), CAL, LONDON, "example.org")
+    entries = calendar_entries(7, Role.MANAGER, timeline, date(2026, 4, 1), CAL, HOURS, "example.org")
     visits_in = {e.key: e for e in entries if e.key.startswith("compliance_visit")}
     assert sorted(visits_in) == ["compliance_visit", "compliance_visit_2"]
     assert visits_in["compliance_visit_2"].uid == "case-7-compliance_visit_2@example.org"

@@ -66,6 +66,7 @@ async def test_prune_runs_at_start_and_nightly_with_the_periods_as_settings(
     async with db.transaction(counted=False) as conn:  # a row still waiting (a manager gets no reminder
         await outbox.enqueue(  # rows of a case they are not on: their morning digest counts its deadlines)
             conn,
+            db.reminding,
             db.now(),
             dedup="remind:waiting",
             person_id=boss.id,

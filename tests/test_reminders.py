@@ -17,7 +17,6 @@ from telegram import Bot
 from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from handlers.context import Services
-from store import outbox
 from store.database import Database
 from store.models import Case, Person, Role
 from tests.storefixtures import Clock, first_manager
@@ -74,7 +73,6 @@ async def join(
 
 @pytest.fixture
 async def world(db: Database, clock: Clock, api: FakeBotApi) -> AsyncIterator[World]:
-    outbox.configure(outbox.ReminderConfig())
     clock.now = london(date(2026, 3, 11), 10)  # the day after the inspection
     for tid in (MANAGER, INSPECTOR, PROVIDER):
         api.user(tid, f"User {tid}", started=True)

@@ -7,12 +7,9 @@ report due 18 working days later on Tuesday 7 April (over Easter), "due soon" on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, time
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from store import outbox, replan
 from store.codec import time_from_text
@@ -23,12 +20,6 @@ from workflows.deadlines import LONDON
 from workflows.reminders import Hours, Lead, replanned
 
 __all__ = ["world"]  # the fixture, shared with test_reminders.py
-
-
-@pytest.fixture(autouse=True)
-def default_config() -> Iterator[None]:
-    yield
-    outbox.configure(outbox.ReminderConfig())
 
 
 def soon_row(w: World, state: str = "pending") -> dict[str, object]:
@@ -52,7 +43,7 @@ async def test_planned_at_nine_restarted_at_half_past_eleven_goes_at_half_past_e
 ) -> None:
     await settle(world)
     assert local(soon_row(world)) == "2026-04-01 09:00"
-    outbox.configure(outbox.ReminderConfig(Hours(LONDON, time(11, 30))))
+    world.db.reminding.config = outbox.ReminderConfig(Hours(LONDON, time(11, 30)), world.db.calendar)
     done = await replan.replan(world.db)
     assert done is not None and done.moved >= 1 and done.was["remind_at"] == "09:00"
     assert local(soon_row(world)) == "2026-04-01 11:30"
@@ -68,7 +59,7 @@ async def test_planned_at_nine_restarted_at_half_past_eleven_goes_at_half_past_e
 async def test_a_time_zone_change_keeps_the_local_hour(world: World) -> None:
     await settle(world)
     new_york = ZoneInfo("America/New_York")
-    outbox.configure(outbox.ReminderConfig(Hours(new_york)))
+    world.db.reminding.config = outbox.ReminderConfig(Hours(new_york), world.db.calendar)
     done = await replan.replan(world.db)
     assert done is not None and done.was["tz"] == "Europe/London"
     assert local(soon_row(world), new_york) == "2026-04-01 09:00"
@@ -85,13 +76,13 @@ async def test_a_closure_added_for_tomorrow_moves_tomorrows_reminders_to_the_nex
     closed = WorkingCalendar([tomorrow])
     # The bot's start: the open cases are re-dated with the closure, then the reminders re-planned.
     async with await Database.open(world.db.path, clock=world.clock, calendar=closed) as restarted:
-        outbox.configure(outbox.ReminderConfig(Hours(LONDON), closed))
-        done = await replan.replan(restarted)
+        done = await replan.replan(restarted)  # its settings: London at 09:00, with the closure
     assert done is not None and done.cases == 1  # the draft is due a working day later: 8 April
     assert local(soon_row(world)) == "2026-04-02 09:00"  # Thursday; Friday and Monday are Easter
     assert {str(r["dedup"]).split(":")[4] for r in draft_rows(world)} == {"2026-04-08"}
     assert not [r for r in world.rows(state="pending", kind="remind") if local(r).startswith("2026-04-01")]
     world.sender.services = replace(world.sender.services, calendar=closed)  # the bot's, restarted
+    world.db.reminding.config = restarted.reminding.config
     told = await world.at(london(date(2026, 3, 31), 12, 6))  # those whose deadline moved are told
     assert told and all(t.startswith("A deadline moved") for t in told)
     assert await world.at(london(tomorrow, 9)) == []  # nothing on the closure day
@@ -104,7 +95,7 @@ async def test_a_sent_reminder_is_not_sent_again_after_a_change_of_hour(world: W
     assert any("Draft report sent to the provider" in t and "due soon" in t for t in first)
     sent = soon_row(world, "sent")
     world.clock.now = london(date(2026, 4, 1), 10)
-    outbox.configure(outbox.ReminderConfig(Hours(LONDON, time(11, 30))))
+    world.db.reminding.config = outbox.ReminderConfig(Hours(LONDON, time(11, 30)), world.db.calendar)
     assert await replan.replan(world.db) is not None
     assert soon_row(world, "sent") == sent  # untouched
     assert not [r for r in draft_rows(world) if str(r["dedup"]).endswith(":soon")]
@@ -120,7 +111,7 @@ async def test_a_snoozed_reminder_keeps_its_morning_at_the_new_hour(world: World
     assert person is not None
     at = await world.db.outbox.snooze(person, int(str(sent["id"])))
     assert at == london(date(2026, 4, 2), 9)
-    outbox.configure(outbox.ReminderConfig(Hours(LONDON, time(11, 30))))
+    world.db.reminding.config = outbox.ReminderConfig(Hours(LONDON, time(11, 30)), world.db.calendar)
     assert await replan.replan(world.db) is not None
     [snoozed] = [r for r in world.rows(state="pending") if ":snooze:" in str(r["dedup"])]
     assert local(snoozed) == "2026-04-02 11:30"

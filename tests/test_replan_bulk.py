@@ -11,7 +11,7 @@ import asyncio
 import random
 import shutil
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,16 +23,8 @@ from bench._world import build, today
 from store import deadlines, outbox, replan
 from store.database import Database
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import LONDON
-from workflows.reminders import Hours
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture(autouse=True)
-def default_config() -> Iterator[None]:
-    yield
-    outbox.configure(outbox.ReminderConfig())
 
 
 def clock() -> datetime:
@@ -42,7 +34,6 @@ def clock() -> datetime:
 async def planned(path: Path, rng: random.Random) -> None:
     """Every case reconciled case by case with the plain calendar, after some variety is added."""
     calendar = WorkingCalendar()
-    outbox.configure(outbox.ReminderConfig(Hours(LONDON), calendar))
     stamp = "2026-01-01T00:00:00+00:00"
     async with await Database.open(path, clock=clock, calendar=calendar) as db:
         async with db.transaction(counted=False) as conn:
@@ -79,12 +70,12 @@ async def planned(path: Path, rng: random.Random) -> None:
             for case_id, start in put_off.items():
                 await conn.execute("UPDATE cases SET planned_start = ? WHERE id = ?", (begun, case_id))
                 await deadlines.refresh(conn, case_id, calendar)
-                await outbox.reconcile_case(conn, case_id, NOW)
+                await outbox.reconcile_case(conn, db.reminding, case_id, NOW)
                 await conn.execute("UPDATE cases SET planned_start = ? WHERE id = ?", (start, case_id))
                 await deadlines.refresh(conn, case_id, calendar)
             for case_id in cases:
                 if case_id not in put_off:
-                    await outbox.reconcile_case(conn, case_id, NOW)
+                    await outbox.reconcile_case(conn, db.reminding, case_id, NOW)
             pending = [
                 int(r[0])
                 for r in await conn.execute_fetchall("SELECT id FROM outbox WHERE state = 'pending'")
@@ -96,10 +87,12 @@ async def planned(path: Path, rng: random.Random) -> None:
         assert await replan.replan(db) is None  # records what they were planned with
 
 
-async def each_case(conn: aiosqlite.Connection, case_ids: Sequence[int], now: datetime) -> int:
+async def each_case(
+    conn: aiosqlite.Connection, reminding: outbox.Reminding, case_ids: Sequence[int], now: datetime
+) -> int:
     """The per-case path `reconcile_many` stands for."""
     for case_id in case_ids:
-        await outbox.reconcile_case(conn, case_id, now)
+        await outbox.reconcile_case(conn, reminding, case_id, now)
     return len(case_ids)
 
 
@@ -117,7 +110,6 @@ async def replanned_for_a_closure(path: Path) -> replan.Replanned | None:
     """The bot's start with a closure on the next working day but one: re-dated, then re-planned."""
     closed = WorkingCalendar([WorkingCalendar().next_working_day(today() + timedelta(days=2))])
     async with await Database.open(path, clock=clock, calendar=closed) as db:
-        outbox.configure(outbox.ReminderConfig(Hours(LONDON), closed))
         return await replan.replan(db)
 
 

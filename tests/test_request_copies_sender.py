@@ -15,7 +15,6 @@ from telegram import Bot
 from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from handlers.context import Services
-from store import outbox
 from store.database import Database
 from store.models import Person, Role
 from tests.storefixtures import Clock, first_manager
@@ -63,7 +62,6 @@ async def _join(db: Database, boss: Person, role: Role, telegram_id: int, ref: i
 
 @pytest.fixture
 async def world(db: Database, clock: Clock, api: FakeBotApi) -> AsyncIterator[World]:
-    outbox.configure(outbox.ReminderConfig())
     clock.now = datetime.combine(date(2026, 3, 11), time(10), tzinfo=LONDON)
     for tid in (BOSS, OTHER, PROVIDER):
         api.user(tid, f"User {tid}", started=True)

@@ -12,6 +12,7 @@ from store import derived
 from store.database import Database
 from store.errors import InvalidInput
 from store.models import Role
+from store.places import NamedSetting, ambiguous
 from store.setting_programme import (
     ManagersOnly,
     enqueue_overdue_digest,
@@ -175,6 +176,40 @@ async def test_programme_by_the_inspector_of_the_latest_case(db: Database) -> No
     await db.cases.set_outcome(boss, other.ref, judgement="good")
     assert [x.setting for x in await programme(db, boss, inspector_id=ian.id)] == ["Oak House"]
     assert {x.setting for x in await programme(db, boss)} == {"Oak House", "Elm Lodge"}
+
+
+async def test_only_a_case_that_was_an_inspection_is_the_last_inspection(db: Database) -> None:
+    """Issue 22: judged, its end recorded or closed as completed counts; planned (or withdrawn) does not."""
+    boss = await first_manager(db)
+    invite = await db.invites.create(boss, Role.INSPECTOR)
+    ian = await db.invites.redeem(invite.code, 2, "Ian")
+    judged = await db.cases.create(boss, "ch-full", "Ash House", date(2024, 6, 11), date(2024, 6, 12))
+    await db.cases.set_outcome(boss, judged.ref, judgement="good")
+    planned = await db.cases.create(boss, "ch-full", "Ash House", date(2025, 6, 10), date(2025, 6, 11))
+    [line] = await programme(db, boss)
+    assert line.latest_ref == judged.ref  # not the later case, only planned
+    assert await programme(db, boss, inspector_id=ian.id) == []
+    await db.cases.add_member(boss, planned.ref, ian.id, Role.INSPECTOR)
+    # The inspector planned on it finds the setting, though they never inspected it.
+    assert [x.latest_ref for x in await programme(db, boss, inspector_id=ian.id)] == [judged.ref]
+    await db.cases.record_event(boss, planned.ref, "end", date(2025, 6, 11))
+    [line] = await programme(db, boss)
+    assert (line.latest_ref, line.due_by) == (planned.ref, date(2027, 3, 31))
+    # A home whose only case is planned has no last inspection and no window.
+    only = await db.cases.create(boss, "ch-full", "Birch House", date(2026, 6, 9), date(2026, 6, 10))
+    assert (await history(db, boss, only.setting.id)).window is None
+    assert [x.setting for x in await programme(db, boss)] == ["Ash House"]
+
+
+@pytest.mark.parametrize(
+    ("urns", "asked"),
+    [([], False), ([None], False), (["SC1"], True), (["SC1", None], True), (["SC1", "SC2"], True)],
+)
+def test_a_name_alone_is_ambiguous_when_a_setting_of_that_name_has_a_urn(
+    urns: list[str | None], asked: bool
+) -> None:
+    found = [NamedSetting(n, "Oak House", urn, None) for n, urn in enumerate(urns, start=1)]
+    assert ambiguous(found) is asked
 
 
 async def test_settings_overdue_give_each_manager_a_digest_line_once_a_working_day(

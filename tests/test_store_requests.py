@@ -439,12 +439,9 @@ async def test_today_is_the_configured_zones_not_londons(db: Database, clock: Cl
     at 00:30 on Tuesday 2 June in London it is still Monday 1 June in New York."""
     w = await build(db)
     clock.now = datetime(2026, 6, 1, 23, 30, tzinfo=UTC)
-    outbox.configure(outbox.ReminderConfig(hours=Hours(ZoneInfo("America/New_York"))))
-    try:
-        asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
-        assert asked.request.payload["asked_on"] == "2026-06-01"
-        # Recording too: a complaint made on 2 June is in the future in New York (store/cases.py).
-        with pytest.raises(InvalidInput, match="in the future"):
-            await db.cases.record_event(w.boss, w.finished, "complaint", date(2026, 6, 2))
-    finally:
-        outbox.configure(outbox.ReminderConfig())
+    db.reminding.config = outbox.ReminderConfig(Hours(ZoneInfo("America/New_York")), db.calendar)
+    asked = await db.requests.open(w.provider, w.future, "deferral", "ask", {"ground": "closing"})
+    assert asked.request.payload["asked_on"] == "2026-06-01"
+    # Recording too: a complaint made on 2 June is in the future in New York (store/cases.py).
+    with pytest.raises(InvalidInput, match="in the future"):
+        await db.cases.record_event(w.boss, w.finished, "complaint", date(2026, 6, 2))

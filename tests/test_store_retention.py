@@ -29,6 +29,8 @@ async def test_free_text_is_purged_only_after_the_retention_period(db: Database,
     await db.cases.record_event(boss, oak.ref, "end", date(2026, 3, 4))
     await db.cases.set_outcome(boss, oak.ref, judgement="good")
     await db.cases.close(boss, oak.ref)
+    async with db.transaction() as conn:  # the register's provider contact (issue 22) goes with the name
+        await conn.execute("UPDATE settings SET provider_contact = 'Pat, 0161 496 0001' WHERE urn = 'SC1'")
 
     clock.now += timedelta(days=30)
     assert await db.purge_expired(30) == 1  # closed exactly 30 days ago: due
@@ -40,6 +42,9 @@ async def test_free_text_is_purged_only_after_the_retention_period(db: Database,
     assert (case.events, case.judgement) == ({"end": date(2026, 3, 4)}, "good")
     # Oak House has no unpurged case left, so its name and URN go and its provider is let go.
     assert (case.setting.name, case.setting.urn) == (f"Setting {case.setting.id} (removed)", None)
+    async with db.reading() as conn:
+        contacts = [row[0] for row in await conn.execute_fetchall("SELECT provider_contact FROM settings")]
+    assert contacts == [None, None]
     assert await db.people.get_by_telegram_id(5) is None
     assert (await db.people.get(provider.id)).display_name == "Former provider"
     purges = [e.action for e in await db.audit.all() if e.action.endswith(".purge")]

@@ -38,12 +38,6 @@ def check_in_range(day: date) -> date:
     return day
 
 
-def _weekdays_through(ordinal: int) -> int:
-    """Mondays to Fridays from 1 January of year 1 (ordinal 1, a Monday) through `ordinal`, inclusive."""
-    weeks, rest = divmod(ordinal, 7)
-    return 5 * weeks + min(rest, 5)
-
-
 def _nth_weekday(k: int) -> int:
     """The ordinal of the kth Monday-to-Friday day from 1 January of year 1 (k >= 1)."""
     weeks, rest = divmod(k - 1, 5)

@@ -6,8 +6,8 @@ so importing an updated file moves an event instead of adding a second one. A de
 done, or that applied under an earlier outcome of the case and no longer does, comes out cancelled under
 the same UID: a calendar that imported an earlier file then cancels the event instead of keeping it
 (RFC 5545 STATUS:CANCELLED; the file's SEQUENCE, `sequence_of`, grows with every change to the case).
-Alarms are at the reminder times (the reminder policy of `workflows.reminders`, at `REMIND_AT`),
-relative to the event's start.
+Alarms are at the reminder times (the reminder policy of `workflows.reminders`, at the configured
+reminding hour, `Hours.remind_at`, in its zone), relative to the event's start.
 
 `chart_points` classifies each milestone for the picture: done, due, or overdue, and the days that are
 not working days in the range shown.
@@ -25,13 +25,7 @@ from workflows.access import Role
 from workflows.audience import is_mine, shown
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline
-from workflows.reminders import steps_for
-
-#: The hour reminders go out (INSPECTBOT_REMIND_AT's default): alarms ring when the chat would remind.
-REMIND_AT = time(9, 0)
-
-#: How long a deadline with a time of day is shown in a calendar.
-TIMED_LENGTH = timedelta(minutes=30)
+from workflows.reminders import Hours, steps_for
 
 
 @dataclass(frozen=True)
@@ -60,18 +54,19 @@ def entry_uid(ref: int, key: str, domain: str) -> str:
 
 
 def _alarms(
-    deadline: Deadline, at: time | None, calendar: WorkingCalendar, zone: ZoneInfo
+    deadline: Deadline, at: time | None, calendar: WorkingCalendar, hours: Hours
 ) -> tuple[timedelta, ...]:
     """The reminder policy's steps before or on the deadline (workflows.reminders, counted from its last
-    day), as offsets from the event's start; never after a deadline with a time of day."""
-    start = datetime.combine(deadline.due, at or time(0, 0), zone)
+    day), as offsets from the event's start, each at the reminding hour (`hours`, INSPECTBOT_REMIND_AT):
+    the alarm rings when the chat would remind; never after a deadline with a time of day."""
+    start = datetime.combine(deadline.due, at or time(0, 0), hours.zone)
     offsets: list[timedelta] = []
     for step in steps_for(deadline.key):
         if step.working_days > 0:  # "overdue" reminders come after the event: no alarm for them
             continue
         day = deadline.last_day
         remind_day = calendar.add_working_days(day, step.working_days) if step.working_days else day
-        offset = datetime.combine(remind_day, REMIND_AT, zone) - start
+        offset = hours.morning(remind_day) - start
         if at is not None and offset > timedelta(0):  # due before the reminder time: remind at the time
             offset = timedelta(0)
         offsets.append(offset)
@@ -105,7 +100,7 @@ def _theirs(role: Role, timeline: Sequence[Deadline]) -> list[Deadline]:
 
 
 def _entry(
-    ref: int, d: Deadline, calendar: WorkingCalendar, zone: ZoneInfo, domain: str, cancelled: bool
+    ref: int, d: Deadline, calendar: WorkingCalendar, hours: Hours, domain: str, cancelled: bool
 ) -> CalendarEntry:
     at = None if d.due_until is not None else d.time
     return CalendarEntry(
@@ -117,7 +112,7 @@ def _entry(
         first_day=d.due,
         last_day=d.due_until or d.due,
         at=at,
-        alarms=() if cancelled else _alarms(d, at, calendar, zone),
+        alarms=() if cancelled else _alarms(d, at, calendar, hours),
         cancelled=cancelled,
     )
 
@@ -128,22 +123,22 @@ def calendar_entries(
     timeline: Sequence[Deadline],
     today: date,
     calendar: WorkingCalendar,
-    zone: ZoneInfo,
+    hours: Hours,
     domain: str,
     earlier: Sequence[Sequence[Deadline]] = (),
 ) -> list[CalendarEntry]:
     """The person's deadlines on case `ref` not yet done (a window until it ends), then, cancelled, those
     done since the case opened and those of `earlier` timelines (the case under outcomes it had before)
-    that no longer apply; each in date order."""
+    that no longer apply; each in date order. Alarms ring at `hours`' reminding hour, in its zone."""
     mine = _theirs(role, timeline)
-    coming = [_entry(ref, d, calendar, zone, domain, False) for d in mine if d.open_on(today)]
+    coming = [_entry(ref, d, calendar, hours, domain, False) for d in mine if d.open_on(today)]
     withdrawn = {d.key: d for d in mine if d.done}
     now_keys = {d.key for d in timeline}
     for before in earlier:
         for d in _theirs(role, before):
             if d.key not in now_keys and d.recorded is None:
                 withdrawn.setdefault(d.key, d)
-    cancelled = [_entry(ref, d, calendar, zone, domain, True) for d in withdrawn.values()]
+    cancelled = [_entry(ref, d, calendar, hours, domain, True) for d in withdrawn.values()]
 
     def order(e: CalendarEntry) -> tuple[date, time, str]:
         return (e.first_day, e.at or time(0, 0), e.key)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from workflows.access import Role
@@ -46,8 +47,9 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     Step(Lead.OVERDUE, 1),
 )
 
-#: Per milestone key, when it differs from DEFAULT_STEPS (an empty tuple: never reminded).
-STEPS_BY_MILESTONE: dict[str, tuple[Step, ...]] = {}
+#: Per milestone key, when it differs from DEFAULT_STEPS (an empty tuple: never reminded). None differs
+#: today; read-only, so nothing can fill it at run time.
+STEPS_BY_MILESTONE: Mapping[str, tuple[Step, ...]] = MappingProxyType({})
 
 #: Whose deadlines each role is reminded of: what `workflows.audience` calls theirs, and Ofsted's own
 #: steps on a case (the draft and final reports) for its inspector, who is the one to chase them.
