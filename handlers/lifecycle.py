@@ -38,7 +38,7 @@ from handlers.timeline import case_timeline
 from store.cases import CLOSE_NOTE_LIMIT
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import Case, Person, Role
+from store.models import Case, CloseReason, Person, Role
 from workflows.changes import diff
 from workflows.dates import format_date
 from workflows.errors import DateParseError, TimelineError
@@ -51,10 +51,6 @@ _CLOSE_DRAFT, _EDIT_DRAFT = "close", "edit"
 #: What /edit corrects, as its buttons and its one-line form name them.
 Field = Literal["days", "name", "kind", "single", "urn"]
 _FIELDS: tuple[Field, ...] = ("days", "name", "kind", "single", "urn")
-#: Why a case is closed (the keys of CLOSE_REASONS, stored by store.cases.close).
-Reason = Literal["completed", "mistake", "withdrawn", "other"]
-#: In the order their buttons show (tests/test_case_life_buttons.py checks they are CLOSE_REASONS' keys).
-REASONS: tuple[Reason, ...] = ("completed", "mistake", "withdrawn", "other")
 
 
 #: The commands that offer a case picker when sent alone.
@@ -74,7 +70,7 @@ class CloseFor(Button):
 
     prefix = "close"
     ref: Ref
-    reason: Reason
+    reason: CloseReason
 
 
 class CloseAnyway(Button):
@@ -161,9 +157,9 @@ _EDIT_USAGE = (
 )
 
 
-def _reason(word: str) -> Reason | None:
+def _reason(word: str) -> CloseReason | None:
     """The close reason `word` names, or None (CLOSE_REASONS holds their words)."""
-    return next((r for r in REASONS if r == word), None)
+    return next((r for r in CloseReason if r == word), None)
 
 
 def _field(word: str) -> Field | None:
@@ -235,7 +231,10 @@ async def _staff_case(
 
 def _reason_keyboard(ref: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[CloseFor(ref=ref, reason=reason).button(CLOSE_REASONS[reason].capitalize())] for reason in REASONS]
+        [
+            [CloseFor(ref=ref, reason=reason).button(CLOSE_REASONS[reason].capitalize())]
+            for reason in CloseReason
+        ]
     )
 
 
@@ -252,7 +251,7 @@ async def close_command(update: Update, context: InspectContext) -> None:
     if reason is None:
         await reply(update, f"'{quoted(rest[0].lower())}' isn't a reason I know. {_CLOSE_USAGE}")
         return
-    asked = _ask_completed(context, case) if reason == "completed" else None
+    asked = _ask_completed(context, case) if reason is CloseReason.COMPLETED else None
     if asked is not None:
         assert update.effective_message is not None
         await update.effective_message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
@@ -294,7 +293,8 @@ async def completed_confirmed(update: Update, context: InspectContext) -> None:
         return
     await query.answer()
     ref = CloseAnyway.of(update).ref
-    await query.edit_message_text(await _close(context, person, ref, "completed", None), parse_mode="HTML")
+    text = await _close(context, person, ref, CloseReason.COMPLETED, None)
+    await query.edit_message_text(text, parse_mode="HTML")
 
 
 async def kept_open(update: Update, context: InspectContext) -> None:
@@ -326,14 +326,14 @@ async def reason_pressed(update: Update, context: InspectContext) -> str | int:
     await query.answer()
     pressed = CloseFor.of(update)
     ref, reason = pressed.ref, pressed.reason
-    if reason == "other":
+    if reason is CloseReason.OTHER:
         await drop_buttons(update)
         CloseDraft(ref=ref).save(context)
         await reply(
             update, f"In a few words (up to {CLOSE_NOTE_LIMIT} characters), why is it closed? Or /cancel."
         )
         return OTHER_TEXT
-    if reason == "completed":
+    if reason is CloseReason.COMPLETED:
         try:
             case = await context.services.db.cases.get(person, ref)
         except NotFound as exc:
@@ -356,7 +356,7 @@ async def other_typed(update: Update, context: InspectContext) -> str | int:
     ref = CloseDraft.read(context).ref
     if ref is None:
         raise LookupError("the /close draft has no case")
-    text = await _close(context, person, ref, "other", message.text or "")
+    text = await _close(context, person, ref, CloseReason.OTHER, message.text or "")
     if text.startswith("Closed"):
         CloseDraft.drop(context)
         await reply(update, text)
@@ -365,7 +365,9 @@ async def other_typed(update: Update, context: InspectContext) -> str | int:
     return OTHER_TEXT
 
 
-async def _close(context: InspectContext, person: Person, ref: int, reason: str, note: str | None) -> str:
+async def _close(
+    context: InspectContext, person: Person, ref: int, reason: CloseReason, note: str | None
+) -> str:
     try:
         case = await context.services.db.cases.close(person, ref, reason, note)
     except _REFUSED as exc:

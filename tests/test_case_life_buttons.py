@@ -16,7 +16,6 @@ from handlers.buttons import Button
 from handlers.context import InspectContext
 from handlers.invite import InviteAs
 from handlers.lifecycle import (
-    REASONS,
     CloseAnyway,
     CloseDraft,
     CloseFor,
@@ -34,7 +33,7 @@ from handlers.record import RecordCase, RecordDay, RecordDraft, RecordGrade, Rec
 from handlers.recorder import RecordNo, RecordYes
 from handlers.reminder_buttons import DigestList, ReminderDid, ReminderDone, ReminderOpen, ReminderSnooze
 from handlers.survey import SurveyAnswer, SurveyDraft, SurveyStep
-from store import cases as store_cases
+from store.models import CloseReason
 
 #: Each button as its class builds it, and the data the handlers built by hand before the classes.
 BUILT: list[tuple[Button, str]] = [
@@ -47,7 +46,7 @@ BUILT: list[tuple[Button, str]] = [
     (RecordYes(ref=12, key="final_report", day=date(2026, 3, 4)), "rec:ok:12:final_report:2026-03-04"),
     (RecordNo(ref=12), "rec:no:12"),
     (Picked(command="reopen", ref=3), "lc:reopen:3"),
-    (CloseFor(ref=3, reason="withdrawn"), "close:3:withdrawn"),
+    (CloseFor(ref=3, reason=CloseReason.WITHDRAWN), "close:3:withdrawn"),
     (CloseAnyway(ref=3), "clsok:3"),
     (KeepOpen(ref=3), "clsno:3"),
     (UndoIt(ref=3, entry=41), "undo:3:41"),
@@ -97,8 +96,8 @@ def test_forged_data_matches_no_handler(kind: type[Button], data: str) -> None:
     assert not kind.matches(data)
 
 
-def test_the_close_reasons_are_the_ones_the_store_and_the_lists_know() -> None:
-    assert REASONS == tuple(CLOSE_REASONS) == store_cases.CLOSE_REASONS
+def test_every_close_reason_the_store_knows_has_its_words_in_the_buttons_order() -> None:
+    assert tuple(CloseReason) == tuple(CLOSE_REASONS)
 
 
 def _context(user_data: dict[str, Any]) -> InspectContext:
