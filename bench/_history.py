@@ -33,7 +33,7 @@ import aiosqlite
 
 from bot.limits import MESSAGE, split
 from handlers.context import Services
-from handlers.reminders import render
+from handlers.outbox_messages import render
 from store import outbox
 from store.codec import time_to_text
 from store.database import Database
@@ -332,6 +332,6 @@ async def _morning(path: Path, telegram_id: int, now: datetime, repeat: int) -> 
 
 
 def manager_morning(path: Path, telegram_id: int, now: datetime, repeat: int = 3) -> Morning:
-    """Render the manager's digest rows due by `now` as the outbox sender would (handlers.reminders.render, on
+    """Render the manager's digest rows due by `now` as the outbox sender would (outbox_messages.render, on
     the event loop) `repeat` times: the median time, its characters and the messages it splits into."""
     return asyncio.run(_morning(path, telegram_id, now, repeat))

@@ -5,7 +5,7 @@ every missed deadline: the largest digest there is), migrated in this process. O
 morning, in the bot's process as the sender does it:
 
 - `plan_ms`: `store.outbox.plan_digests` writes the day's rows (one per manager with something overdue);
-- `render_ms`: `handlers.reminders.render_digest` turns one manager's row into its message (the SQL
+- `render_ms`: `handlers.reminder_messages.render_digest` turns one manager's row into its message (the SQL
   aggregate and the text), median and slowest of `--repeat`; target: under 50 ms at 100,000 cases;
 - `rows`: digest rows written for the day, `overdue`: the missed deadlines counted, `chars`: the text.
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench._world import build
 from handlers.context import Services
-from handlers.reminders import render_digest
+from handlers.reminder_messages import render_digest
 from store import outbox
 from store.database import Database
 from store.deadlines import timeline_of

@@ -15,7 +15,7 @@ bot started as a process on the fake Bot API server. Figures:
   messages it took;
 - peak_rss_mb: the highest resident memory over the run (VmHWM);
 - manager_morning (issue 23): the first manager's digest as the outbox sender would render it that
-  morning (handlers.reminders.render over the rows due, as one claim takes them): rows, cases, render_ms
+  morning (handlers.outbox_messages.render over the rows due, as one claim takes them): rows, cases, render_ms
   (the median of three renderings, on the event loop) and the characters and Telegram messages it makes.
 
 Each question is asked --repeat times (default REPEAT) and the median of its times is shown: the answers

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import time
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -33,7 +34,8 @@ from bot import metrics
 from bot.clock import scheduler_time
 from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
 from handlers.context import InspectContext, Services
-from handlers.reminders import Rendered, render
+from handlers.outbox_messages import render
+from handlers.rendered import Rendered
 from store.database import Database
 from store.models import Person
 from store.outbox import OutboxRow, State
@@ -102,6 +104,33 @@ class Pacer:
         self._hold_until = max(self._hold_until, time.monotonic() + seconds)
 
 
+class InTurn:
+    """One person's groups go out in the order they were claimed.
+
+    Groups are sent side by side (IN_FLIGHT), and one that renders faster could overtake an earlier one to
+    the same person: the decision and the deadlines it moved would then arrive in either order. A task
+    takes its person's turn before its first await; asyncio's Lock wakes waiters first come, first served,
+    and tasks start in the order they were created, which is the claim order.
+    """
+
+    def __init__(self) -> None:
+        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def of(self, person_id: int) -> AsyncIterator[None]:
+        lock, users = self._turns.get(person_id, (asyncio.Lock(), 0))
+        self._turns[person_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._turns[person_id]
+            if users == 1:
+                del self._turns[person_id]
+            else:
+                self._turns[person_id] = (lock, users - 1)
+
+
 def _seconds(exc: RetryAfter) -> float:
     """How long Telegram asked to wait (PTB 22 warns that the attribute becomes a timedelta)."""
     with warnings.catch_warnings():
@@ -132,6 +161,7 @@ class OutboxSender:
         self.tick = tick
         self.renderer = renderer
         self.pacer = pacer or Pacer()
+        self._in_turn = InTurn()
         self.meters = meters or metrics.Metrics()  # the application's (bot.app), else its own
         self.job: Job[Any] | None = None
         self._seen_writes = self.db.reminding.writes
@@ -233,6 +263,10 @@ class OutboxSender:
             self.job.job.modify(next_run_time=scheduler_time())
 
     async def _send_group(self, rows: list[OutboxRow]) -> None:
+        async with self._in_turn.of(rows[0].person_id):
+            await self._send_in_turn(rows)
+
+    async def _send_in_turn(self, rows: list[OutboxRow]) -> None:
         this_task_does_not_wait_for_flood()  # a 429 moves the rows' time (below); a task of its own
         ids = [r.id for r in rows]
         box = self.db.outbox

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext
 from handlers.lists import ListSpec, closed_because, narrowed_title, send
+from handlers.notify_button import notify_keyboard
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, reply
 from handlers.reminder_buttons import ReminderOpen
@@ -27,7 +28,6 @@ from handlers.render import (
     single_individual_line,
     which_case,
 )
-from handlers.requests import notify_keyboard
 from handlers.timeline import hidden, visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound

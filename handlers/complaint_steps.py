@@ -2,7 +2,7 @@
 why and where to go instead), then the steps of the kind's complaints procedure from the seeds.
 
 The case comes from the question ("how do I complain about #12?"), or is the person's only open case, or
-is picked from buttons (`cmpl:<ref>`, checked again on the press).
+is picked from buttons (`cmpl:<ref>`, `ComplainAbout`, checked again on the press).
 """
 
 from __future__ import annotations
@@ -10,20 +10,25 @@ from __future__ import annotations
 from html import escape
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler
 
+from handlers.button_fields import Ref
+from handlers.buttons import Button
+from handlers.complaint_window import complaint_window, window_words
 from handlers.context import Handler, InspectContext
-from handlers.parsing import REF_DATA
-from handlers.people import drop_buttons, pressed_case, reply
+from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_keyboard, case_title, cited, which_case
-from handlers.requests import complaint_window, window_words
 from store.errors import NotFound
 from store.models import Case, Person, Role
 from workflows import complaints
 from workflows.flows import Refused
 from workflows.kinds import KINDS
 
-_PICK = "cmpl"
+
+class ComplainAbout(Button):
+    """'cmpl:<ref>': the case a complaint question is about, picked."""
+
+    prefix = "cmpl"
+    ref: Ref
 
 
 def answer(case: Case, person: Person, context: InspectContext) -> str:
@@ -60,7 +65,7 @@ async def complain_question(update: Update, context: InspectContext, person: Per
             question = "Which case is the complaint about?"
             await update.effective_message.reply_text(
                 which_case(question, page.items, "how do I complain about #12?", page.total),
-                reply_markup=case_keyboard(page.items, _PICK),
+                reply_markup=case_keyboard(page.items, ComplainAbout.prefix),
                 do_quote=False,
             )
             return
@@ -82,12 +87,13 @@ async def complain_question(update: Update, context: InspectContext, person: Per
 
 async def case_picked(update: Update, context: InspectContext) -> None:
     """A case pressed under "Which case is the complaint about?": checked again, then answered."""
-    pressed = await pressed_case(update, context)
-    if pressed is None:
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
         return
-    person, ref = pressed
+    await query.answer()
     try:
-        case = await context.services.db.cases.get(person, ref)
+        case = await context.services.db.cases.get(person, ComplainAbout.of(update).ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)))
         return
@@ -96,4 +102,4 @@ async def case_picked(update: Update, context: InspectContext) -> None:
 
 
 def handlers() -> list[Handler]:
-    return [CallbackQueryHandler(case_picked, pattern=rf"^{_PICK}:{REF_DATA}$")]
+    return [ComplainAbout.handler(case_picked)]

@@ -12,7 +12,7 @@ from html import escape
 
 from handlers.context import InspectContext
 from handlers.render import case_title
-from handlers.requests import situation
+from handlers.situation import situation
 from store.errors import NotFound
 from store.models import Case, Person
 from workflows.actions import PARTY_BY_ROLE, Action, Waiting, available

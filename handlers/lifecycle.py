@@ -23,8 +23,7 @@ from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_text
 from handlers.drafts import Draft
 from handlers.lists import CLOSE_REASONS
-from handlers.newcase import two_dates
-from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
+from handlers.parsing import ArgumentError, command_text, parse_ref, split_args, two_dates
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import (
     case_title,

@@ -18,7 +18,7 @@ from telegram.ext import ConversationHandler
 
 from handlers.context import Handler, InspectContext
 from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
-from handlers.parsing import ArgumentError, split_args
+from handlers.parsing import ArgumentError, split_args, two_dates
 from handlers.people import current_person, drop_buttons, reply
 from handlers.plan_button import NewcaseButton, PlanButton, RowId
 from handlers.render import button_text, case_title, deadline_line, is_mine, single_individual_line
@@ -551,25 +551,6 @@ def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None
     return kind, setting, first, last, single
 
 
-def two_dates(words: list[str], today: date) -> tuple[date, date | None]:
-    """One or two dates, each of one word (3/3/2026) or several (3 March 2026)."""
-    try:
-        return parse_date(" ".join(words), today), None
-    except DateParseError as whole:
-        for cut in range(1, len(words)):
-            try:
-                return parse_date(" ".join(words[:cut]), today), parse_date(" ".join(words[cut:]), today)
-            except DateParseError:
-                continue
-        if len(words) > 1:
-            try:
-                parse_date(words[0], today)
-            except DateParseError:
-                raise whole from None  # neither part reads: name all of what was typed
-            raise DateParseError(
-                f"I couldn't read '{' '.join(words[1:])[:40]}' as a date. Try 3/3/2026 or 3 March 2026."
-            ) from whole
-        raise
 
 
 async def plan_pressed(update: Update, context: InspectContext) -> int:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 import shlex
+from datetime import date
+
+from workflows.dates import parse_date
+from workflows.errors import DateParseError
 
 #: Phones turn straight quotes into curly ones; one-line commands must still split on them.
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
@@ -37,3 +41,24 @@ def command_text(text: str) -> str:
     """The text after '/command' (and '/command@botname')."""
     parts = text.split(maxsplit=1)
     return parts[1] if len(parts) == 2 else ""
+
+
+def two_dates(words: list[str], today: date) -> tuple[date, date | None]:
+    """One or two dates, each of one word (3/3/2026) or several (3 March 2026)."""
+    try:
+        return parse_date(" ".join(words), today), None
+    except DateParseError as whole:
+        for cut in range(1, len(words)):
+            try:
+                return parse_date(" ".join(words[:cut]), today), parse_date(" ".join(words[cut:]), today)
+            except DateParseError:
+                continue
+        if len(words) > 1:
+            try:
+                parse_date(words[0], today)
+            except DateParseError:
+                raise whole from None  # neither part reads: name all of what was typed
+            raise DateParseError(
+                f"I couldn't read '{' '.join(words[1:])[:40]}' as a date. Try 3/3/2026 or 3 March 2026."
+            ) from whole
+        raise

@@ -11,49 +11,24 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from telegram import InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from handlers.context import InspectContext, Services
-from handlers.reminders import Rendered
-from handlers.requests import describe_copy, who_is
+from handlers.rendered import Rendered
+from handlers.request_base import RequestPress, decided_line, display_name
+from handlers.request_messages import describe_for
+from handlers.review import ReviewStep
 from store.codec import time_from_text
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Person
 from store.outbox import Copy, OutboxRow
 from store.requests import Request
-from workflows import case_review, comments, complaints, deferral, notification, survey
-from workflows.dates import format_date
 
 log = logging.getLogger(__name__)
-
-#: How the decided line names each state a request moves to.
-_DONE = {
-    deferral.APPROVED: "Approved",
-    deferral.DECLINED: "Declined",
-    deferral.WITHDRAWN: "Withdrawn",
-    complaints.RESPONDED: "Responded to",
-    notification.ACKNOWLEDGED: "Acknowledged",
-    comments.SEEN: "Marked as seen",
-    case_review.DEBRIEFED: "Debriefed",
-    case_review.DECIDED: "Decided",
-    survey.OFFERED: "Offered again with the final report",  # the only move into it after the first
-    survey.ANSWERING: "Started",
-    survey.DONE: "Finished",
-    survey.DECLINED: "Declined",
-}
-
-
-def decided_line(state: str, who: str, at: datetime, zone: ZoneInfo, today: date) -> str:
-    """ "Approved by Sam Smith, 10:42." (the day too when it was not today); `who` is escaped HTML."""
-    local = at.astimezone(zone)
-    when = f"{local:%H:%M}" if local.date() == today else f"{local:%H:%M} on {format_date(local.date())}"
-    done = _DONE.get(state, state.replace("_", " ").capitalize())
-    return f"<i>{done} by {who}, {when}.</i>"
 
 
 async def _copy_text(services: Services, person: Person, request: Request, copy: Copy) -> str | None:
@@ -63,8 +38,8 @@ async def _copy_text(services: Services, person: Person, request: Request, copy:
     if case is None:
         return None
     by = copy.params.get("by")
-    who = await who_is(services, None if by is None else int(by), "system")
-    return describe_copy(services, person, request, case, str(copy.params["event"]), who)
+    who = await display_name(services, None if by is None else int(by), "system")
+    return describe_for(services, person, request, case, str(copy.params["event"]), who)
 
 
 async def render_edit(
@@ -94,7 +69,7 @@ async def render_edit(
         out.drop.setdefault("case_gone", []).append(row.id)
         return out
     by = row.params.get("by")
-    who = await who_is(services, None if by is None else int(by), request.last_label)
+    who = await display_name(services, None if by is None else int(by), request.last_label)
     at = time_from_text(str(row.params["at"]))
     line = decided_line(
         str(row.params["state"]), who, at, services.zone, now.astimezone(services.zone).date()
@@ -127,7 +102,7 @@ async def mark_decided(
     keep = [
         row
         for row in (pressed.reply_markup.inline_keyboard if pressed and pressed.reply_markup else ())
-        if not any(str(b.callback_data or "").startswith("req:") for b in row)
+        if not any(RequestPress.matches(b.callback_data) or ReviewStep.matches(b.callback_data) for b in row)
     ]
     markup = InlineKeyboardMarkup(keep) if keep else None
     text: str | None = None
@@ -142,7 +117,7 @@ async def mark_decided(
             who = (
                 "you"
                 if request.last_by == person.id
-                else await who_is(services, request.last_by, request.last_label)
+                else await display_name(services, request.last_by, request.last_label)
             )
             line = decided_line(request.state, who, request.updated_at, services.zone, services.today())
             text = f"{before}\n\n{line}"

@@ -3,23 +3,26 @@ and its two steps, Debrief (the recommendation typed) and Decide (a decision cho
 compliance notice then asks for its compliance date, recorded on the case with the decision).
 
 The bot opens a review itself when an outcome that calls for one is recorded (store.reviews), and the
-managers' prompt goes through the outbox like every request message (handlers.requests.render_request
-asks `describe` for the text). Each step starts from a `req:<id>:<event>` button checked against the
-review as it is now; the decision is sent with the version the person was shown, so a stale or second
+managers' prompt goes through the outbox like every request message (handlers.request_messages asks
+`describe` for the text). Each step starts from a `req:<id>:<event>` button (`ReviewStep`) checked against
+the review as it is now; the decision is sent with the version the person was shown, so a stale or second
 press changes nothing. Conversations here only gather typed text and the chosen decision.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from html import escape
+from typing import Literal
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from telegram.ext import ConversationHandler
 
+from handlers.button_fields import Ref, Word
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext, Services
-from handlers.conversation import conversation, draft, expect_button, expect_text, private_command
+from handlers.conversation import conversation, expect_button, expect_text, private_command
+from handlers.drafts import Draft
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import case_title, cited, relative
@@ -34,14 +37,39 @@ from workflows.errors import DateParseError
 from workflows.kinds import COMPLIANCE_DATE, KINDS
 from workflows.rules import InspectionKind
 
-_PRESS = re.compile(r"^req:([0-9]{1,9}):(debrief|decide)$")
-_CHOICE = re.compile(r"^rvd:([0-9]{1,9}):([0-9]{1,9}):([a-z_]{1,30})$")
-_DRAFT = "review"
 DEBRIEF_TEXT, CHOOSE_DECISION, COMPLIANCE_TEXT = "review:debrief", "review:decision", "review:date"
 _REFUSED = (InvalidInput, NotFound, PermissionDenied)
 
-#: The buttons of a review's steps (handlers.requests shows them on the outbox messages too).
+#: The buttons of a review's steps (handlers.request_messages shows them on the outbox messages too).
 BUTTONS = {case_review.DEBRIEF: "Debrief", case_review.DECIDE: "Decide"}
+
+
+class ReviewStep(Button):
+    """'req:<request id>:debrief|decide': a review's step (the other requests' `req:` buttons send other
+    events: handlers.request_base.RequestPress)."""
+
+    prefix = "req"
+    request_id: Ref
+    action: Literal["debrief", "decide"]
+
+
+class ReviewDecision(Button):
+    """'rvd:<request id>:<version shown>:<decision id>': a decision chosen (the id is checked against
+    case_review.DECISIONS on the press, so a forged one is told it isn't known)."""
+
+    prefix = "rvd"
+    request_id: Ref
+    version: Ref
+    decision: Word
+
+
+class ReviewDraft(Draft):
+    key = "review"
+    id: int
+    version: int
+    decision: str | None = None
+
+
 _WHY = {
     case_review.INADEQUATE: "an inadequate judgement was recorded",
     case_review.CONCERNS: "serious or widespread concerns were recorded",
@@ -144,11 +172,17 @@ def describe(
 async def _buttons(services: Services, person: Person, request: Request) -> InlineKeyboardMarkup | None:
     """The steps this person may take on the review now, as `req:` buttons."""
     rows = [
-        [InlineKeyboardButton(BUTTONS[event], callback_data=f"req:{request.id}:{event}")]
+        [step_button(request, event)]
         for event in await services.db.requests.actions(person, request.id)
         if event in BUTTONS
     ]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def step_button(request: Request, event: str) -> InlineKeyboardButton:
+    """Debrief or Decide on `request` (one of BUTTONS' events)."""
+    action: Literal["debrief", "decide"] = "debrief" if event == case_review.DEBRIEF else "decide"
+    return ReviewStep(request_id=request.id, action=action).button(BUTTONS[event])
 
 
 async def _answer(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -210,14 +244,12 @@ async def step_pressed(update: Update, context: InspectContext) -> str | int:
     """Debrief or Decide: checked against the review now; then the recommendation, or the decisions."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return ConversationHandler.END
-    matched = _PRESS.match(query.data)
+    pressed = ReviewStep.of(update)
     services = context.services
     try:
-        if matched is None:
-            raise InvalidInput("That button isn't one I know.")
-        request = await services.db.requests.get(person, int(matched[1]))
+        request = await services.db.requests.get(person, pressed.request_id)
         if request.kind != case_review.MACHINE.kind:
             raise InvalidInput("That button isn't one I know.")
         allowed = await services.db.requests.actions(person, request.id)
@@ -225,7 +257,7 @@ async def step_pressed(update: Update, context: InspectContext) -> str | int:
     except _REFUSED as exc:
         await query.answer(str(exc), show_alert=True)
         return ConversationHandler.END
-    event = matched[2]
+    event = pressed.action
     if event not in allowed:
         offered_in = {m.source for m in case_review.MACHINE.moves if m.event == event}
         if request.final:
@@ -239,8 +271,7 @@ async def step_pressed(update: Update, context: InspectContext) -> str | int:
         await query.answer(text, show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    assert context.user_data is not None
-    context.user_data[_DRAFT] = {"id": request.id, "version": request.version}
+    ReviewDraft(id=request.id, version=request.version).save(context)
     if event == case_review.DEBRIEF:
         await reply(
             update,
@@ -251,7 +282,7 @@ async def step_pressed(update: Update, context: InspectContext) -> str | int:
         return DEBRIEF_TEXT
     kind = KINDS[case.kind]
     rows = [
-        [InlineKeyboardButton(d.label, callback_data=f"rvd:{request.id}:{request.version}:{d.id}")]
+        [ReviewDecision(request_id=request.id, version=request.version, decision=d.id).button(d.label)]
         for d in case_review.DECISIONS
         if d.id != "compliance_notice" or COMPLIANCE_DATE in kind.triggers
     ]
@@ -267,7 +298,7 @@ async def debrief_typed(update: Update, context: InspectContext) -> str | int:
     message = update.effective_message
     if message is None:
         return ConversationHandler.END
-    answers = draft(context, _DRAFT)
+    answers = ReviewDraft.read(context)
     return await _send(update, context, case_review.DEBRIEF, {"recommendation": message.text or ""}, answers)
 
 
@@ -275,18 +306,18 @@ async def decision_chosen(update: Update, context: InspectContext) -> str | int 
     """A decision pressed: sent at once, or for a compliance notice, its compliance date asked first."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return ConversationHandler.END
-    matched = _CHOICE.match(query.data)
-    if matched is None or matched[3] not in {d.id for d in case_review.DECISIONS}:
+    chosen = ReviewDecision.parse(query.data)
+    if chosen is None or chosen.decision not in {d.id for d in case_review.DECISIONS}:
         await query.answer("That button isn't one I know.", show_alert=True)
         return None  # forged data: the conversation stays where it was
     try:
-        request = await context.services.db.requests.get(person, int(matched[1]))
+        request = await context.services.db.requests.get(person, chosen.request_id)
     except _REFUSED as exc:
         await query.answer(str(exc), show_alert=True)
         return ConversationHandler.END
-    if request.version != int(matched[2]):  # decided (or moved on) since these choices were shown
+    if request.version != chosen.version:  # decided (or moved on) since these choices were shown
         who = await _who(context.services, request)
         shown = "decided" if request.final else request.state
         await query.answer(
@@ -295,23 +326,22 @@ async def decision_chosen(update: Update, context: InspectContext) -> str | int 
         return ConversationHandler.END
     await query.answer()
     await drop_buttons(update)
-    answers = {"id": request.id, "version": request.version, "decision": matched[3]}
-    assert context.user_data is not None
-    context.user_data[_DRAFT] = answers
-    if matched[3] == "compliance_notice":
+    answers = ReviewDraft(id=request.id, version=request.version, decision=chosen.decision)
+    answers.save(context)
+    if chosen.decision == "compliance_notice":
         await reply(
             update,
             "What is the compliance date set in the notice? For example 30/6/2026. Or /cancel.",
         )
         return COMPLIANCE_TEXT
-    return await _send(update, context, case_review.DECIDE, {"decision": matched[3]}, answers)
+    return await _send(update, context, case_review.DECIDE, {"decision": chosen.decision}, answers)
 
 
 async def compliance_date_typed(update: Update, context: InspectContext) -> str | int:
     message = update.effective_message
     if message is None:
         return ConversationHandler.END
-    answers = draft(context, _DRAFT)
+    answers = ReviewDraft.read(context)
     try:
         day = parse_date(message.text or "", context.services.today())
     except DateParseError as exc:
@@ -326,7 +356,7 @@ async def _send(
     context: InspectContext,
     event: str,
     data: dict[str, object],
-    answers: dict[str, object],
+    answers: ReviewDraft,
 ) -> str | int:
     """Send the step with the version the person was shown; a refusal keeps the step to try again."""
     person = await current_person(update, context)
@@ -335,9 +365,7 @@ async def _send(
     services = context.services
     again = {case_review.DEBRIEF: DEBRIEF_TEXT}.get(event, COMPLIANCE_TEXT)
     try:
-        sent = await services.db.requests.send(
-            person, int(str(answers["id"])), event, data, version=int(str(answers["version"]))
-        )
+        sent = await services.db.requests.send(person, answers.id, event, data, version=answers.version)
     except InvalidInput as exc:
         if "compliance_date" not in data and event == case_review.DECIDE:
             await reply(update, escape(str(exc)))
@@ -347,8 +375,7 @@ async def _send(
     except (NotFound, PermissionDenied) as exc:
         await reply(update, escape(str(exc)))
         return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data.pop(_DRAFT, None)
+    ReviewDraft.drop(context)
     if not sent.applied:
         who = await _who(services, sent.request)
         shown = "decided" if sent.request.final else sent.request.state
@@ -377,17 +404,14 @@ async def _send(
 def handlers() -> list[Handler]:
     return [
         conversation(
-            _DRAFT,
+            ReviewDraft.key,
             private_command("review", review_command),
             {
                 DEBRIEF_TEXT: [expect_text(debrief_typed)],
-                CHOOSE_DECISION: [
-                    CallbackQueryHandler(decision_chosen, pattern=r"^rvd:"),
-                    expect_button(),
-                ],
+                CHOOSE_DECISION: [ReviewDecision.handler(decision_chosen), expect_button()],
                 COMPLIANCE_TEXT: [expect_text(compliance_date_typed)],
             },
-            CallbackQueryHandler(step_pressed, pattern=r"^req:[0-9]{1,9}:(debrief|decide)$"),
-            CallbackQueryHandler(decision_chosen, pattern=r"^rvd:"),  # a stale choice is told "too late"
+            ReviewStep.handler(step_pressed),
+            ReviewDecision.handler(decision_chosen),  # a stale choice is told "too late"
         ),
     ]

@@ -16,7 +16,7 @@ from html import escape
 from handlers.context import Services
 from handlers.help_now import action_line
 from handlers.render import case_title, deadline_line, is_mine, relative
-from handlers.requests import situation
+from handlers.situation import situation
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.models import Case, Person, Role

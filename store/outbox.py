@@ -880,7 +880,7 @@ class OutboxRepository:
                     f" WHERE {due} AND id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER"
                     "  (PARTITION BY person_id, batch ORDER BY due_at, id) AS n FROM outbox"
                     f"  WHERE {due} AND (person_id, batch) IN (SELECT person_id, batch FROM outbox"
-                    f"   WHERE {due} ORDER BY due_at LIMIT ?)) WHERE n <= ?)"
+                    f"   WHERE {due} ORDER BY due_at, id LIMIT ?)) WHERE n <= ?)"
                     f" RETURNING {_ROW_COLUMNS}",
                     (
                         time_to_text(now + lease),

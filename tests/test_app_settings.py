@@ -19,7 +19,7 @@ from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from bot.settings import Settings, load_settings
 from handlers.context import InspectApplication
-from handlers.reminders import LATE_NOTE
+from handlers.reminder_messages import LATE_NOTE
 from store.database import Database
 from store.models import Role
 from tests.storefixtures import Clock, first_manager

@@ -18,7 +18,7 @@ from telegram import Bot
 from bot.localapi import FakeBotApi
 from bot.outbox import OutboxSender, Pacer
 from handlers.context import Services
-from handlers.reminders import MESSAGE_LIMIT, digest_text
+from handlers.reminder_messages import MESSAGE_LIMIT, digest_text
 from store import outbox
 from store.database import Database
 from store.deadlines import stored_deadlines

@@ -16,7 +16,7 @@ import pytest
 from bot.app import build_application, reveal_begun
 from bot.settings import Settings
 from handlers.context import InspectContext, Services
-from handlers.requests import describe_for
+from handlers.request_messages import describe_for
 from store.database import Database
 from store.models import Role
 from store.requests import Request
@@ -113,7 +113,7 @@ def _request(kind: str, ref: int, payload: dict[str, object]) -> Request:
 async def test_a_notice_or_an_approval_names_no_day_to_the_provider_of_a_hidden_visit(
     db: Database, clock: Clock
 ) -> None:
-    """Rendered at send time (handlers/requests.describe_for): the provider of a hidden visit reads a
+    """Rendered at send time (handlers/request_messages.describe_for): the provider of a hidden visit reads a
     notice or a deferral's approval without its days; the inspector reads them with."""
     boss = await first_manager(db)
     case = await db.cases.create(boss, "ch-full", "Oak House", MONDAY, date(2026, 3, 24))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from handlers.request_copies import decided_line
+from handlers.request_base import decided_line
 from handlers.survey import across_cases, case_answers, notice, question_message
 from store.models import Case, Setting
 from store.requests import Request
