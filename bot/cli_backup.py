@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli_store import db_path
+from bot.cli_base import db_path
 
 
 class _Refused(Exception):

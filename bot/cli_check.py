@@ -104,7 +104,7 @@ def run_checks() -> list[Outcome]:
     only with settings that load, since it needs the token."""
     import asyncio
 
-    from bot.cli_store import db_path
+    from bot.cli_base import db_path
     from bot.settings import SettingsError, load_settings
 
     try:

@@ -1,7 +1,7 @@
 """`inspectbot reminders`: the outbox for operators, filtered by case, person or state, as text or JSON.
 
 Like the other store commands it reads INSPECTBOT_DB directly and never the Telegram token; the times are
-shown in the bot's zone, its reminder settings read as the bot reads them (bot.cli_store.open_planning).
+shown in the bot's zone, its reminder settings read as the bot reads them (bot.cli_base.open_planning).
 Rows are printed as they are read, so a large outbox is never held in memory.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from bot.cli_store import _existing_db, _Refused, _run, open_planning, parse_ref
+from bot.cli_base import Refused, existing_db, open_planning, parse_ref, run
 
 
 def _reminders(args: argparse.Namespace) -> int:
@@ -21,11 +21,11 @@ def _reminders(args: argparse.Namespace) -> int:
         person = None
         if args.person is not None:
             if not args.person.strip().isdecimal():
-                raise _Refused(f"--person takes a Telegram user id (a whole number), not '{args.person}'.")
+                raise Refused(f"--person takes a Telegram user id (a whole number), not '{args.person}'.")
             person = int(args.person)
         if args.state is not None and args.state not in tuple(State):
-            raise _Refused(f"--state is one of {', '.join(State)}, not '{args.state}'.")
-        db = await open_planning(_existing_db())  # the times shown in the bot's zone, read as it reads it
+            raise Refused(f"--state is one of {', '.join(State)}, not '{args.state}'.")
+        db = await open_planning(existing_db())  # the times shown in the bot's zone, read as it reads it
         count = 0
         try:
             async for row in db.outbox.listing(case_ref=ref, telegram_id=person, state=args.state):
@@ -43,7 +43,7 @@ def _reminders(args: argparse.Namespace) -> int:
             print(f"{count} message(s).")
         return 0
 
-    return _run(action)
+    return run(action)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

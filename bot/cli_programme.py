@@ -19,7 +19,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot.cli_store import DEFAULT_DB, _Refused, db_path, open_planning
+from bot.cli_base import DEFAULT_DB, Refused, db_path, open_planning
 
 
 def _fail(message: str) -> int:
@@ -93,7 +93,7 @@ def _import(args: argparse.Namespace) -> int:
         made = asyncio.run(write())
     except ProgrammeRejected as rejected:
         problems = rejected.problems
-    except _Refused as refused:
+    except Refused as refused:
         return _fail(f"{refused} (nothing was written)")
     except (StoreError, sqlite3.Error, OSError) as error:
         return _fail(f"database problem at {path}: {error} (nothing was written)")

@@ -16,7 +16,7 @@ import json
 import sys
 from datetime import date
 
-from bot.cli_store import DEFAULT_DB, db_path
+from bot.cli_base import DEFAULT_DB, db_path
 from workflows.dates import parse_date
 from workflows.errors import DateParseError
 

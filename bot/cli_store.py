@@ -11,79 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
-from collections.abc import Callable, Coroutine
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from store.database import Database
+from bot.cli_base import Refused, db_path, existing_db, open_db, parse_ref, run
 
-DEFAULT_DB = "./inspectbot.sqlite3"
 DEFAULT_RETENTION_DAYS = 365
-
-
-class _Refused(Exception):
-    """Input the command can't act on; the message is the one line printed."""
-
-
-def db_path() -> Path:
-    """INSPECTBOT_DB, else ./inspectbot.sqlite3 (the same default as the bot's settings)."""
-    return Path(os.environ.get("INSPECTBOT_DB") or DEFAULT_DB)
-
-
-def parse_ref(text: str) -> int:
-    """`12` or `#12`."""
-    cleaned = text.strip().removeprefix("#")
-    if not cleaned.isdecimal() or int(cleaned) < 1:
-        raise _Refused(f"'{text}' is not a case number: give it like 12 or #12.")
-    return int(cleaned)
-
-
-def _existing_db() -> Path:
-    path = db_path()
-    if not path.is_file():
-        raise _Refused(f"There is no database at {path}: set INSPECTBOT_DB or run 'inspectbot migrate'.")
-    return path
-
-
-def _run(action: Callable[[], Coroutine[Any, Any, int]]) -> int:
-    """Run one command; a refusal, a store error or a database error becomes one line and exit code 1."""
-    import asyncio
-    import sqlite3
-
-    from store.errors import StoreError
-
-    try:
-        return asyncio.run(action())
-    except (_Refused, StoreError) as error:
-        message = str(error)
-    except (sqlite3.Error, OSError) as error:
-        message = f"database problem at {db_path()}: {error}"
-    print(f"inspectbot: {message}", file=sys.stderr)
-    return 1
-
-
-async def _open(path: Path) -> Database:
-    from store.database import Database
-
-    return await Database.open(path)
-
-
-async def open_planning(path: Path) -> Database:
-    """`_open` for a command that writes the outbox: it plans as the bot does, with the reminder settings
-    read as the bot reads them (INSPECTBOT_TZ, INSPECTBOT_REMIND_AT: environment and .env) and the
-    closures the stored deadlines were dated with (the bot's, since its last start). A bad setting is
-    refused before the database is opened."""
-    from bot.settings import SettingsError, load_reminder_settings
-
-    try:
-        settings = load_reminder_settings()
-    except SettingsError as error:
-        raise _Refused(str(error)) from None
-    db = await _open(path)
-    db.reminding.config = settings.reminder_config(db.calendar)
-    return db
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -92,8 +23,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
         path = db_path()
         if not path.parent.is_dir():
-            raise _Refused(f"The folder {path.parent} does not exist: create it or change INSPECTBOT_DB.")
-        db = await _open(path)
+            raise Refused(f"The folder {path.parent} does not exist: create it or change INSPECTBOT_DB.")
+        db = await open_db(path)
         try:
             version = await db.schema_version()
         finally:
@@ -101,7 +32,7 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"The database at {path} is at schema version {version} (latest {LATEST}).")
         return 0
 
-    return _run(action)
+    return run(action)
 
 
 def _invite(args: argparse.Namespace) -> int:
@@ -114,21 +45,21 @@ def _invite(args: argparse.Namespace) -> int:
         try:
             role = Role(args.role.strip().lower())
         except ValueError:
-            raise _Refused(f"'{args.role}' is not a role: use manager, inspector or provider.") from None
+            raise Refused(f"'{args.role}' is not a role: use manager, inspector or provider.") from None
         username = args.bot_username or os.environ.get("INSPECTBOT_BOT_USERNAME")
         if not username:
-            raise _Refused("I need the bot's username: set INSPECTBOT_BOT_USERNAME or pass --bot-username.")
+            raise Refused("I need the bot's username: set INSPECTBOT_BOT_USERNAME or pass --bot-username.")
         try:
             username = normalise_bot_username(username)
         except ValueError as error:
-            raise _Refused(str(error)) from error
+            raise Refused(str(error)) from error
         ref = None if args.case is None else parse_ref(args.case)
         if role is Role.PROVIDER and ref is None:
-            raise _Refused("A provider is invited to a case: add --case REF.")
+            raise Refused("A provider is invited to a case: add --case REF.")
         days = args.days.strip()
         if not days.isdecimal() or not 1 <= int(days) <= MAX_TTL.days:
-            raise _Refused(f"--days must be a whole number from 1 to {MAX_TTL.days}, not '{args.days}'.")
-        db = await _open(_existing_db())
+            raise Refused(f"--days must be a whole number from 1 to {MAX_TTL.days}, not '{args.days}'.")
+        db = await open_db(existing_db())
         try:
             invite = await db.invites.create(None, role, case_ref=ref, ttl=timedelta(days=int(days)))
         finally:
@@ -137,7 +68,7 @@ def _invite(args: argparse.Namespace) -> int:
         print(f"It works once, until {invite.expires_at:%Y-%m-%d %H:%M} UTC.")
         return 0
 
-    return _run(action)
+    return run(action)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -148,7 +79,7 @@ def _export(args: argparse.Namespace) -> int:
 
     async def action() -> int:
         ref = parse_ref(args.case)
-        db = await _open(_existing_db())
+        db = await open_db(existing_db())
         try:
             record = await db.export_case(ref)
         finally:
@@ -156,16 +87,16 @@ def _export(args: argparse.Namespace) -> int:
         print(json.dumps(record, indent=2, ensure_ascii=False))
         return 0
 
-    return _run(action)
+    return run(action)
 
 
 def _purge(args: argparse.Namespace) -> int:
     async def action() -> int:
         text = args.days or os.environ.get("INSPECTBOT_RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS)
         if not text.strip().isdecimal():
-            raise _Refused(f"The retention period must be a whole number of days, not '{text}'.")
+            raise Refused(f"The retention period must be a whole number of days, not '{text}'.")
         days = int(text)
-        db = await _open(_existing_db())
+        db = await open_db(existing_db())
         try:
             purged = await db.purge_expired(days)
         finally:
@@ -173,7 +104,7 @@ def _purge(args: argparse.Namespace) -> int:
         print(f"Purged the free text of {purged} case(s) closed more than {days} days ago.")
         return 0
 
-    return _run(action)
+    return run(action)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

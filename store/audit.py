@@ -20,7 +20,7 @@ from store.models import AuditEntry, Person
 from store.reads import first_row
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 CLI_LABEL = "cli"
 SYSTEM_LABEL = "system"
@@ -106,7 +106,7 @@ async def entry(conn: aiosqlite.Connection, entry_id: int) -> AuditEntry | None:
 class AuditRepository:
     """Reading the trail. There is deliberately no method that changes it."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def for_case(self, actor: Person, ref: int) -> list[AuditEntry]:

@@ -6,7 +6,6 @@ is written to the audit trail in the same transaction. A closed case can't be ch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -14,19 +13,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from store import audit, changes, consistency, derived, guard, lists, outbox, places
+from store import audit, changes, conditions, consistency, derived, guard, outbox, places
+from store.case_rows import CONTENTS, add_member, build_case, case_from, notes_of
 from store.codec import (
     day_from_text,
     day_to_text,
-    opt_day,
     opt_day_text,
-    opt_time,
-    time_from_text,
     time_to_text,
 )
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import AuditEntry, Case, CloseReason, Member, Note, Person, Role, Setting
-from store.people import find_by_telegram_id, load_person
+from store.models import AuditEntry, Case, CloseReason, Note, Person, Role
+from store.person_rows import find_by_telegram_id, load_person
 from store.reads import first_row
 from workflows import notices
 from workflows.access import can_create_case, settings_of
@@ -37,7 +34,7 @@ from workflows.recording import check_outcome, check_record, check_steps_follow_
 from workflows.rules import InspectionKind
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 T = TypeVar("T")
 
@@ -46,57 +43,6 @@ MAX_NOTE = 2000
 CLOSE_NOTE_LIMIT = 200
 #: What /undo can take back: a recorded date or an outcome, never an undo itself.
 UNDOABLE = ("case.event", "case.outcome")
-
-
-#: A case's recorded events and members as JSON arrays, columns of a query on `cases c`.
-_CONTENTS = (
-    "(SELECT json_group_array(json_array(key, day)) FROM case_events WHERE case_id = c.id)"
-    " AS contents_events,"
-    " (SELECT json_group_array(json_array(m.person_id, p.display_name, m.role, m.added_at))"
-    " FROM case_members m JOIN people p ON p.id = m.person_id WHERE m.case_id = c.id) AS contents_members"
-)
-
-
-async def build_case(conn: aiosqlite.Connection, row: aiosqlite.Row) -> Case:
-    """A full `Case` from its row: setting, recorded events and members (read now, in one round trip)."""
-    sql = f"SELECT {_CONTENTS} FROM cases c WHERE c.id = ?"
-    contents = list(await conn.execute_fetchall(sql, (row["id"],)))
-    if not contents:
-        raise RuntimeError(f"case #{row['ref']} vanished while it was read")
-    return await _case_from(conn, row, contents[0])
-
-
-async def _case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: aiosqlite.Row) -> Case:
-    """A `Case` from its row and its `_CONTENTS` columns (JSON arrays, put in order here: SQLite's
-    json_group_array promises no order)."""
-    if "setting_name" in row.keys():  # noqa: SIM118 - `in row` tests values; read by guard.case_row
-        setting: Setting | None = Setting(row["setting_id"], row["setting_name"], row["setting_urn"])
-    else:
-        setting = await places.load_setting(conn, row["setting_id"])
-    if setting is None:
-        raise RuntimeError(f"case #{row['ref']} points at a missing setting")
-    events = {key: day_from_text(day) for key, day in sorted(json.loads(contents["contents_events"]))}
-    listed = sorted(json.loads(contents["contents_members"]), key=lambda m: (m[3], m[0]))  # added_at, id
-    members = tuple(Member(person_id, name, Role(role)) for person_id, name, role, _ in listed)
-    return Case(
-        id=row["id"],
-        ref=row["ref"],
-        kind=row["kind"],
-        setting=setting,
-        planned_start=opt_day(row["planned_start"]),
-        planned_end=opt_day(row["planned_end"]),
-        status=row["status"],
-        judgement=row["judgement"],
-        concerns=bool(row["concerns"]),
-        events=events,
-        members=members,
-        created_at=time_from_text(row["created_at"]),
-        closed_at=opt_time(row["closed_at"]),
-        purged_at=opt_time(row["purged_at"]),
-        close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
-        close_note=row["close_note"],
-        single_individual=bool(row["single_individual"]),
-    )
 
 
 def _check_single_individual(kind: str) -> None:
@@ -118,21 +64,10 @@ def _check_open(row: aiosqlite.Row) -> None:
         raise InvalidInput(f"Case #{row['ref']} is closed, so it can't be changed. Reopen it first.")
 
 
-async def add_member(
-    conn: aiosqlite.Connection, case_id: int, person_id: int, role: Role, now_text: str
-) -> bool:
-    """Put someone on a case; False if they were already on it."""
-    cursor = await conn.execute(
-        "INSERT INTO case_members (case_id, person_id, role, added_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (case_id, person_id) DO NOTHING",
-        (case_id, person_id, role.value, now_text),
-    )
-    return cursor.rowcount == 1
-
-
 class CaseRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection, after: derived.AfterChange) -> None:
         self._db = db
+        self._after = after  # what follows a change in other repositories (the survey, the review)
 
     async def create(
         self,
@@ -226,8 +161,8 @@ class CaseRepository:
     async def get(self, actor: Person, ref: int) -> Case:
         """The case, if `actor` may see it; `NotFound` otherwise, whether or not it exists."""
         async with self._db.reading() as conn:
-            row = await guard.visible_case(conn, actor, ref, _CONTENTS)  # one round trip in all
-            return await _case_from(conn, row, row)
+            row = await guard.visible_case(conn, actor, ref, CONTENTS)  # one round trip in all
+            return await case_from(conn, row, row)
 
     async def get_asked(self, telegram_id: int, ref: int) -> tuple[Person, Case] | None:
         """The active person with `telegram_id` and case #ref, if they may see it: a question naming its
@@ -236,7 +171,7 @@ class CaseRepository:
         """
         async with self._db.reading() as conn:
             try:
-                found = await guard.case_asked_by(conn, telegram_id, ref, _CONTENTS)
+                found = await guard.case_asked_by(conn, telegram_id, ref, CONTENTS)
             except NotFound:
                 asker = await find_by_telegram_id(conn, telegram_id)  # no such case: who asks, then?
                 if asker is None or not asker.active:
@@ -245,14 +180,14 @@ class CaseRepository:
             if found is None:
                 return None
             person, row = found
-            return person, await _case_from(conn, row, row)
+            return person, await case_from(conn, row, row)
 
     async def list_for(self, actor: Person, *, status: str | None = None, limit: int = 100) -> list[Case]:
         """The cases `actor` may see (open or closed ones with `status`), newest first, at most `limit`:
         one query with the access rules in its WHERE clause (store.lists), then the page's cases built."""
         async with self._db.reading() as conn:
             subject = await guard.subject_of(conn, actor)
-            where, params = lists.visible_sql(subject)
+            where, params = conditions.visible_sql(subject)
             if status is not None:
                 where += " AND c.status = ?"
                 params.append(status)
@@ -308,7 +243,7 @@ class CaseRepository:
         case = await self._changed(conn, ref, actor)
         changed = await guard.case_row(conn, ref)
         assert changed is not None  # read back inside its own transaction
-        await self._db.requests.offer_survey_on(conn, changed)  # the survey, once its moment is recorded
+        await self._after.offer_survey(conn, changed)  # the survey, once its moment is recorded
         return case
 
     async def clear_event(self, actor: Person, ref: int, key: str) -> Case:
@@ -370,7 +305,7 @@ class CaseRepository:
             after = {"judgement": new_judgement, "concerns": new_concerns}
             changed = await self._update(conn, actor, ref, "case.outcome", before, after)
             if before != after:  # an outcome that calls for a case review opens it, with this change
-                await self._db.reviews.prompt_on(conn, ref)
+                await self._after.prompt_review(conn, ref)
                 await derived.judgement_changed(
                     conn, self._db.reminding, changed, row["judgement"], self._db.now()
                 )
@@ -595,7 +530,7 @@ class CaseRepository:
             changes.remember(str(entry.id))
             undone = await self._changed(conn, ref, actor), entry
             if entry.action == "case.outcome":  # back to an outcome that calls for a review: as recorded
-                await self._db.reviews.prompt_on(conn, ref)
+                await self._after.prompt_review(conn, ref)
                 await derived.judgement_changed(
                     conn, self._db.reminding, undone[0], case.judgement, self._db.now()
                 )
@@ -728,16 +663,6 @@ class CaseRepository:
         if row is None:
             raise RuntimeError(f"case #{ref} vanished inside its own transaction")
         return await build_case(conn, row)
-
-
-async def notes_of(conn: aiosqlite.Connection, case_id: int, ref: int) -> list[Note]:
-    """Unchecked: for callers that have already checked access."""
-    return [
-        Note(r["id"], ref, r["author_id"], time_from_text(r["at"]), r["text"])
-        for r in await conn.execute_fetchall(
-            "SELECT id, author_id, at, text FROM case_notes WHERE case_id = ? ORDER BY id", (case_id,)
-        )
-    ]
 
 
 def _refuse(check: Any, *args: Any) -> None:

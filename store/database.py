@@ -1,11 +1,11 @@
-"""The connection to SQLite, its settings, and the one way repositories read and write through it."""
+"""Opening the SQLite database (WAL, migrations, the stored deadlines brought up to date) and the
+`Database` that composes the repositories on its connections."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -13,15 +13,16 @@ from typing import Any
 
 import aiosqlite
 
-from store import changes, deadlines, export, migrations, retention, setting_windows
+from store import deadlines, derived, export, migrations, retention, setting_windows
 from store.audit import AuditRepository
 from store.cases import CaseRepository
-from store.codec import time_to_text, utc_now
+from store.codec import utc_now
+from store.connection import Connection
 from store.errors import StoreError
 from store.inbox import InboxRepository
 from store.invites import InviteRepository
 from store.lists import ListRepository
-from store.outbox import OutboxRepository, ReminderConfig, Reminding
+from store.outbox import OutboxRepository
 from store.people import PeopleRepository
 from store.places import SettingRepository
 from store.reads import first_row
@@ -69,14 +70,14 @@ async def _check_fill(conn: aiosqlite.Connection, limit: int) -> None:
         )
 
 
-class Database:
-    """One aiosqlite connection for writes (WAL, foreign keys on) and a few for reads.
+class Database(Connection):
+    """The store's entry point for bot/ and handlers/: the connections (`store.connection`) and the
+    repositories built on them (`db.cases`, `db.outbox`, ...).
 
-    An asyncio lock serialises the writing connection: a task's transaction is never interleaved with
-    another task's statements (SQLite has one transaction per connection). Reads take one of the reading
-    connections: WAL gives each read a committed snapshot, so a reader never sees another task's half-done
-    write and never waits behind it. Between processes, `BEGIN IMMEDIATE` and the busy timeout serialise
-    writers.
+    No repository imports it (only the jobs over the whole store do: `pruning`, `replan`,
+    `setting_programme`): each repository takes the `Connection` alone, and the few that act on another
+    are handed it here (requests apply their case changes through `cases`; a review opens a
+    request; what follows a case change in other repositories is `store.derived.AfterChange`).
     """
 
     def __init__(
@@ -87,31 +88,26 @@ class Database:
         readers: list[aiosqlite.Connection] | None = None,
         calendar: WorkingCalendar | None = None,
     ) -> None:
-        self._conn = conn
-        self._lock = asyncio.Lock()
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._all_readers = list(readers or [])
-        for reader in self._all_readers:
-            self._readers.put_nowait(reader)
-        self.path = path
-        self.clock = clock
-        #: The calendar the stored deadlines are worked out with (bank holidays and the operator's closures).
-        self.calendar = calendar or WorkingCalendar()
-        #: The outbox's settings and write count (store.outbox.Reminding), passed down to what writes rows:
-        #: London at 09:00 with this calendar until the bot (bot/app.py) or a planning command sets its
-        #: settings' here, before any update is handled.
-        self.reminding = Reminding(ReminderConfig(calendar=self.calendar))
+        super().__init__(conn, path, clock, readers, calendar)
         self.people = PeopleRepository(self)
         self.settings = SettingRepository(self)
-        self.cases = CaseRepository(self)
+        # What follows a case change in requests and reviews, which are built after cases (requests apply
+        # their case changes through it): looked up when a change happens, not now.
+        self.cases = CaseRepository(
+            self,
+            derived.AfterChange(
+                offer_survey=lambda conn, row: self.requests.offer_survey_on(conn, row),
+                prompt_review=lambda conn, ref: self.reviews.prompt_on(conn, ref),
+            ),
+        )
         self.invites = InviteRepository(self)
         self.audit = AuditRepository(self)
-        self.state = StateRepository(self)
         self.inbox = InboxRepository(self)
+        self.state = StateRepository(self, self.inbox)
         self.lists = ListRepository(self)
         self.outbox = OutboxRepository(self)
-        self.requests = RequestRepository(self)
-        self.reviews = ReviewRepository(self)
+        self.requests = RequestRepository(self, self.cases)
+        self.reviews = ReviewRepository(self, self.requests)
 
     @classmethod
     async def open(
@@ -164,12 +160,6 @@ class Database:
             raise
         return cls(conn, db_path, clock, readers, calendar)
 
-    async def close(self) -> None:
-        async with self._lock:
-            for _ in self._all_readers:
-                await (await self._readers.get()).close()
-            await self._conn.close()
-
     async def __aenter__(self) -> Database:
         return self
 
@@ -181,71 +171,6 @@ class Database:
     async def schema_version(self) -> int:
         async with self.reading() as conn:
             return await migrations.current_version(conn)
-
-    def now(self) -> datetime:
-        """The store's clock, checked to be timezone-aware (stored times are UTC)."""
-        moment = self.clock()
-        if moment.tzinfo is None:
-            raise ValueError("the clock must return timezone-aware datetimes")
-        return moment
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection for reads, while no other task uses it; several reads run at once."""
-        if not self._all_readers:
-            async with self._lock:
-                yield self._conn
-            return
-        conn = await self._readers.get()
-        try:
-            yield conn
-        finally:
-            self._readers.put_nowait(conn)
-
-    @asynccontextmanager
-    async def transaction(self, *, counted: bool = True) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction: `BEGIN IMMEDIATE` takes SQLite's write lock up front, so read-then-write
-        sequences (next case number, redeeming a code) can't race another writer; commit or roll back.
-
-        Inside an update's handling (`store.changes`), a counted transaction is recorded against the
-        update; if it was already made the first time the update was handled, it is rolled back instead
-        of committed (the caller still gets what its body read). Bookkeeping (the inbox, conversation
-        state) passes `counted=False`.
-        """
-        step = changes.next_step() if counted else None
-        async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                if step is not None:
-                    row = await first_row(
-                        self._conn,
-                        "SELECT result FROM update_changes WHERE update_id = ? AND step = ?",
-                        (step.update_id, step.number),
-                    )
-                    if row is not None:
-                        step.replay, step.prior = True, row[0]
-                with changes.in_step(step):
-                    yield self._conn
-                if step is not None and not step.replay:
-                    await self._conn.execute(
-                        "INSERT INTO update_changes (update_id, step, result, at) VALUES (?, ?, ?, ?)",
-                        (step.update_id, step.number, step.result, time_to_text(self.now())),
-                    )
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("ROLLBACK" if step is not None and step.replay else "COMMIT")
-
-    async def write_alone(self, sql: str, params: tuple[Any, ...]) -> None:
-        """One statement on the writing connection, its own transaction (SQLite commits a lone statement
-        by itself): for bookkeeping that needs no `BEGIN IMMEDIATE` ... `COMMIT` round trips."""
-        async with self._lock:
-            await self._conn.execute(sql, params)
-
-    async def write_alone_returning(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
-        """`write_alone` for a statement with `RETURNING`: the rows it gives, read in the same round trip."""
-        async with self._lock:
-            return list(await self._conn.execute_fetchall(sql, params))
 
     async def purge_expired(self, retention_days: int) -> int:
         """Purge the free text of cases closed more than `retention_days` ago; returns how many cases."""

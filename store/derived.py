@@ -6,10 +6,16 @@ change and what follows from it commit together. Each kind of derived row has it
 in order: the stored deadlines first (`store.deadlines`), the setting's next-inspection window read
 from them (`store.setting_windows`), then the reminders computed from them (the
 outbox's issue: read a case's rows with `deadlines_of`).
+
+What follows a case change in other repositories (the survey offered once its moment is recorded, the
+case review an outcome calls for) is an `AfterChange` the case repository is handed by `store.database`:
+those repositories open requests, whose transitions change cases in turn, so cases can't import them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -19,6 +25,17 @@ from store.models import Case
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import Deadline
 from workflows.reminders import judgement_change_told
+
+
+@dataclass(frozen=True)
+class AfterChange:
+    """What a case change sets off in other repositories, inside the change's transaction (on its
+    connection), so the change and what follows from it commit together."""
+
+    #: A recorded date may make the kind's survey due: offer it to the providers (store.requests).
+    offer_survey: Callable[[aiosqlite.Connection, aiosqlite.Row], Awaitable[object]]
+    #: An outcome set or undone may call for a case review: open it (store.reviews), given the case ref.
+    prompt_review: Callable[[aiosqlite.Connection, int], Awaitable[object]]
 
 
 async def case_changed(

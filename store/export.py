@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from store import audit, guard
-from store.cases import build_case, notes_of
+from store.case_rows import build_case, notes_of
 from store.codec import opt_day_text, time_to_text
 from store.errors import NotFound
 from store.requests import requests_of
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 
 def _opt_time(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-async def export_case(db: Database, ref: int) -> dict[str, Any]:
+async def export_case(db: Connection, ref: int) -> dict[str, Any]:
     """Everything stored about case `ref`: case, setting, members, events, notes, invites, requests, trail.
 
     Operator-level (no person is asked): the command line calls it. `NotFound` if there is no such case.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from store.codec import time_from_text, time_to_text
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Health:
         return 0.0 if self.oldest_due is None else max(0.0, (now - self.oldest_due).total_seconds())
 
 
-async def read(db: Database, now: datetime) -> Health:
+async def read(db: Connection, now: datetime) -> Health:
     """Indexed reads on a reading connection (the outbox's partial indexes, the inbox's key)."""
     stamp = time_to_text(now)
     async with db.reading() as conn:

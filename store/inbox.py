@@ -12,7 +12,7 @@ from store.codec import time_to_text
 from store.reads import first_row
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 
 #: Rows in one INSERT (3 parameters each: far below SQLite's limit of 32,766); Telegram sends at most 100
@@ -29,7 +29,7 @@ class InboxItem:
 class InboxRepository:
     """Bodies are opaque JSON text (the bot serialises); the store only keeps and orders them."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def store(self, items: list[InboxItem]) -> list[int]:

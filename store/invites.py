@@ -11,17 +11,23 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from store import audit, changes, derived, guard, requests
-from store.cases import add_member
+from store.case_rows import add_member
 from store.codec import time_from_text, time_to_text
 from store.errors import InvalidInput, InviteInvalid, InviteThrottled, PermissionDenied
 from store.models import Invite, Person, Role
-from store.people import clean_display_name, find_by_telegram_id, insert_person, load_person, update_person
+from store.person_rows import (
+    clean_display_name,
+    find_by_telegram_id,
+    insert_person,
+    load_person,
+    update_person,
+)
 from store.reads import first_row
 from workflows import invites as rules
 from workflows.access import Scope, can_invite
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +37,7 @@ FAILURE_WINDOW = timedelta(minutes=10)
 
 
 class InviteRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def create(

@@ -1,10 +1,10 @@
 """Questions across cases, as SQL: the cases a person may see, one page at a time, soonest first.
 
-The access rules are in the `WHERE` clause (`visible_sql`, `shown_sql`), written from the same rules as
-`workflows.access.can_view` and `workflows.audience.sees` (tests/test_lists_access.py checks them against
-each other on random data). Every list is `LIMIT`ed and read from the stored deadlines (store/deadlines.py)
-through their indexes, so a question costs the same however many cases exist. Closed cases are skipped
-by every list but `closed_cases`.
+The access rules are in the `WHERE` clause (`visible_sql`, `shown_sql`, from `store.conditions`), written
+from the same rules as `workflows.access.can_view` and `workflows.audience.sees` (tests/test_lists_access.py
+checks them against each other on random data). Every list is `LIMIT`ed and read from the stored deadlines
+(store/deadlines.py) through their indexes, so a question costs the same however many cases exist. Closed
+cases are skipped by every list but `closed_cases`.
 """
 
 from __future__ import annotations
@@ -19,57 +19,24 @@ import aiosqlite
 
 from store import guard
 from store.codec import opt_day, opt_time
+from store.conditions import missed_on_sql, open_on_sql, shown_sql, visible_sql
 from store.deadlines import deadline_from_row, due_at_text
 from store.models import CloseReason, Person
 from store.reads import first_row
 from workflows import visit
-from workflows.access import Role, Subject, is_operator, settings_of
-from workflows.audience import INTERNAL_KEYS, hides_visit
+from workflows.access import Role, Subject
+from workflows.audience import hides_visit
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import CaseDates, Deadline
 from workflows.kinds import get_kind
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 #: Rows a list page shows.
 PAGE_SIZE = 10
 #: Deadline rows read at a time while walking them for the cases of a page.
 _WALK = 200
-_INTERNAL = tuple(sorted(INTERNAL_KEYS))
-
-
-def visible_sql(subject: Subject, case: str = "c") -> tuple[str, list[Any]]:
-    """`workflows.access.can_view` as a condition on `cases` row `case`: managers and the operator every
-    case, inspectors the cases they are members of, providers the cases of their setting, others none."""
-    if is_operator(subject):
-        return "1", []
-    if not subject.active:
-        return "0", []
-    if subject.role is Role.MANAGER:
-        return "1", []
-    if subject.role is Role.INSPECTOR and subject.person_id is not None:
-        return (
-            f"EXISTS (SELECT 1 FROM case_members cm WHERE cm.case_id = {case}.id AND cm.person_id = ?)",
-            [subject.person_id],
-        )
-    if subject.role is Role.PROVIDER and (settings := sorted(settings_of(subject))):
-        return f"{case}.setting_id IN ({', '.join('?' for _ in settings)})", [*settings]
-    return "0", []
-
-
-def shown_sql(role: Role | None, row: str = "d", hidden: Sequence[int] = ()) -> tuple[str, list[Any]]:
-    """`workflows.audience.sees` as a condition on `case_deadlines` row `row`: providers are not shown
-    internal steps nor INTERNAL_KEYS, nor any deadline of the cases in `hidden` (those whose visit is
-    kept from them, `hidden_cases`: `workflows.audience.timeline_for`); everyone else everything."""
-    if role is not Role.PROVIDER:
-        return "1", []
-    marks = ", ".join("?" * len(_INTERNAL))
-    condition, params = f"({row}.internal = 0 AND {row}.key NOT IN ({marks}))", list[Any](_INTERNAL)
-    if hidden:
-        condition += f" AND {row}.case_id NOT IN ({', '.join('?' * len(hidden))})"
-        params += list(hidden)
-    return condition, params
 
 
 async def hidden_cases(
@@ -99,19 +66,6 @@ async def hidden_cases(
         if hides_visit(subject.role, get_kind(row["kind"]), dates, today, calendar):
             found.append(int(row["id"]))
     return found
-
-
-def _open_on(today: date, row: str = "d") -> tuple[str, list[Any]]:
-    """`Deadline.open_on(today)`: not done, and a window only until it ends."""
-    return f"({row}.recorded IS NULL AND ({row}.recordable = 1 OR {row}.last_day >= ?))", [today.isoformat()]
-
-
-def _missed_on(today: date, row: str = "d") -> tuple[str, list[Any]]:
-    """`Deadline.missed_on(today)`: recordable, not done, its last day past."""
-    return (
-        f"({row}.recorded IS NULL AND {row}.recordable = 1 AND {row}.extended = 0 AND {row}.last_day < ?)",
-        [today.isoformat()],
-    )
 
 
 @dataclass(frozen=True)
@@ -192,7 +146,7 @@ def chase(deadlines: Sequence[Deadline], today: date) -> Deadline | None:
 
 
 class ListRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def open_cases(
@@ -226,7 +180,7 @@ class ListRepository:
             # page's cases are found, rather than working out every case's soonest deadline. Narrowed to
             # cases with something overdue, the walk is over missed deadlines alone: they come before
             # anything else still open (their last day is past), so each case's first is its chase.
-            walk, walk_params = _missed_on(today) if narrow.overdue else _open_on(today)
+            walk, walk_params = missed_on_sql(today) if narrow.overdue else open_on_sql(today)
             cases_join = "" if where_all == "1" else " JOIN cases c ON c.id = d.case_id AND c.status = 'open'"
             walked = (
                 f" FROM case_deadlines d{cases_join}"
@@ -240,7 +194,7 @@ class ListRepository:
                 total = await _count(
                     conn, f"SELECT COUNT(*) FROM cases c WHERE c.status = 'open' AND {where_all}", extra
                 )
-            open_on, open_params = _open_on(today)
+            open_on, open_params = open_on_sql(today)
             ids: list[int] = []
             # Cases are joined only when the person's rules or the narrowing need them (not a manager's
             # plain list), and checked to be open before their deadlines are read.
@@ -363,7 +317,7 @@ class ListRepository:
         self, actor: Person, today: date, offset: int = 0, limit: int = PAGE_SIZE
     ) -> Page[DeadlineLine]:
         """Missed deadlines of the open cases `actor` may see, as they are shown to them, oldest first."""
-        missed, missed_params = _missed_on(today)
+        missed, missed_params = missed_on_sql(today)
         return await self._deadlines(
             actor, today, f"d.due_at < ? AND {missed}", [today.isoformat(), *missed_params], offset, limit
         )
@@ -372,7 +326,7 @@ class ListRepository:
         self, actor: Person, today: date, first: date, last: date, offset: int = 0, limit: int = PAGE_SIZE
     ) -> Page[DeadlineLine]:
         """Deadlines still open today whose last day is from `first` to `last`, soonest first."""
-        open_on, open_params = _open_on(today)
+        open_on, open_params = open_on_sql(today)
         return await self._deadlines(
             actor,
             today,

@@ -23,22 +23,24 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from store import deadlines, guard
+from store.case_rows import build_case
 from store.codec import day_from_text, opt_day, time_from_text, time_to_text
+from store.conditions import missed_on_sql
 from store.consistency import case_dates
 from store.deadlines import deadline_from_row
 from store.errors import InvalidInput
-from store.lists import _missed_on
 from store.models import Case, Person, Role
+from store.person_rows import load_person
 from store.reads import first_row
+from store.reminding import ReminderConfig as ReminderConfig  # re-exported: outbox.ReminderConfig
+from store.reminding import Reminding as Reminding
 from workflows import visit
 from workflows.audience import hides_visit
-from workflows.calendar import WorkingCalendar
-from workflows.deadlines import LONDON, CaseDates, Deadline
+from workflows.deadlines import CaseDates, Deadline
 from workflows.errors import TimelineError
 from workflows.kinds import get_kind
 from workflows.reminders import (
     DIGEST_URGENT,
-    Hours,
     Recipient,
     digest_day,
     notices,
@@ -47,7 +49,7 @@ from workflows.reminders import (
 from workflows.rules import Actor, Condition
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 
 class Kind(StrEnum):
@@ -67,29 +69,6 @@ class State(StrEnum):
     SENT = "sent"
     CANCELLED = "cancelled"  # no longer relevant (`reason`)
     FAILED = "failed"  # Telegram refused it or never took it (`reason`)
-
-
-@dataclass(frozen=True)
-class ReminderConfig:
-    """When reminders go and which days count: the bot's settings (INSPECTBOT_REMIND_AT, INSPECTBOT_TZ,
-    INSPECTBOT_CLOSURES), held by its `Database` (`db.reminding.config`)."""
-
-    hours: Hours = field(default_factory=lambda: Hours(LONDON))
-    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
-
-
-class Reminding:
-    """The outbox's share of the application's state, one per `Database` (`db.reminding`) and passed down
-    to whatever writes rows: the reminder settings, and a count of the rows written that may be due soon,
-    which the sender (bot/outbox.py) compares with the count it last saw to wake early. Not module state:
-    two databases in one process (the tests, a CLI beside a bot) keep their own."""
-
-    def __init__(self, config: ReminderConfig) -> None:
-        self.config = config
-        self.writes = 0
-
-    def wrote(self) -> None:
-        self.writes += 1
 
 
 # ---------------------------------------------------------------- the timeline reminders are computed from
@@ -223,7 +202,6 @@ async def reconcile_case(
     changed_by: int | None = None,
 ) -> None:
     """`reconcile` for a case known by id (store.derived)."""
-    from store.cases import build_case
 
     row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
     if row is not None:
@@ -843,7 +821,7 @@ class Status:
 
 
 class OutboxRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def release_all(self) -> int:
@@ -903,7 +881,7 @@ class OutboxRepository:
         day = digest_day(now, hours, calendar)
         if day is None:
             return 0
-        missed, missed_params = _missed_on(day)
+        missed, missed_params = missed_on_sql(day)
         mine = _managed_by("p.id")
         async with self._db.transaction(counted=False) as conn:
             await _cancel(conn, "kind = 'digest' AND template = 'remind'", (), "digest_replaced")
@@ -932,7 +910,7 @@ class OutboxRepository:
         manager member of, and those with no manager member) counted by kind and by inspector, and the
         `urgent` most overdue by name. Two queries over the pending deadlines' index, however many
         cases exist (bench/morning.py)."""
-        missed, missed_params = _missed_on(today)
+        missed, missed_params = missed_on_sql(today)
         overdue = (
             "FROM case_deadlines d WHERE d.case_open = 1 AND d.recorded IS NULL AND d.due_at < ?"
             f" AND {missed}"
@@ -985,14 +963,11 @@ class OutboxRepository:
         return None if row is None or row[0] is None else time_from_text(row[0])
 
     async def person(self, person_id: int) -> Person | None:
-        from store.people import load_person
-
         async with self._db.reading() as conn:
             return await load_person(conn, person_id)
 
     async def case(self, case_id: int) -> Case | None:
         """For rendering at send time: the system reads the case it is reminding about."""
-        from store.cases import build_case
 
         async with self._db.reading() as conn:
             row = await first_row(conn, "SELECT * FROM cases WHERE id = ?", (case_id,))
@@ -1144,7 +1119,6 @@ class OutboxRepository:
         """Reconcile the open cases whose visit was kept from their provider and has begun in the last
         `days` days (catching up after downtime), so the provider's reminders, held back while it was
         hidden (`reconcile`), are written now. Idempotent: run daily and at start. Returns the cases."""
-        from store.cases import build_case
 
         reminding = self._db.reminding
         hours, calendar = reminding.config.hours, reminding.config.calendar
@@ -1223,7 +1197,6 @@ class OutboxRepository:
 
     async def set_muted(self, person: Person, ref: int, muted: bool) -> Case:
         """Mute or unmute a case's reminders for `person` (who must see it), reconciled at once."""
-        from store.cases import build_case
 
         async with self._db.transaction() as conn:
             row = await guard.visible_case(conn, person, ref)

@@ -19,7 +19,7 @@ from workflows.access import can_view_setting
 from workflows.programme_windows import SettingKind, setting_kind_of
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 MAX_NAME = 200
 _URN = re.compile(r"[A-Za-z0-9]{1,12}")
@@ -141,7 +141,7 @@ def ambiguous(found: Sequence[NamedSetting]) -> bool:
 
 
 class SettingRepository:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection) -> None:
         self._db = db
 
     async def named(self, name: str) -> list[NamedSetting]:

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 import aiosqlite
 
 from store import audit, derived, places
-from store.cases import add_member
+from store.case_rows import add_member
 from store.codec import opt_day_text, time_to_text
 from store.errors import InvalidInput
 from store.models import Role
-from store.people import find_by_telegram_id
+from store.person_rows import find_by_telegram_id
 from store.reads import first_row
 from workflows import invites as invite_rules
 from workflows.programme import ProgrammeRow, RowProblem
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 
 class _DryRun(Exception):
@@ -125,7 +125,7 @@ async def _open_twin(conn: aiosqlite.Connection, row: ProgrammeRow) -> int | Non
 
 
 async def import_programme(
-    db: Database,
+    db: Connection,
     rows: Sequence[ProgrammeRow],
     invite_ttl: timedelta = invite_rules.DEFAULT_TTL,
     *,
@@ -143,7 +143,7 @@ async def import_programme(
 
 
 async def _import(
-    db: Database,
+    db: Connection,
     rows: Sequence[ProgrammeRow],
     invite_ttl: timedelta,
     found_earlier: Sequence[RowProblem],
@@ -231,7 +231,7 @@ async def _import(
     return made
 
 
-async def programme_rows(db: Database) -> list[ProgrammeRow]:
+async def programme_rows(db: Connection) -> list[ProgrammeRow]:
     """Every open case as a programme row (the inspector: the first one on the case, else blank)."""
     from store.codec import opt_day
 

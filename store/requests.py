@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 import aiosqlite
 
 from store import audit, changes, guard, outbox
-from store.cases import build_case
+from store.case_rows import build_case
 from store.codec import time_from_text, time_to_text
+from store.conditions import visible_sql
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.lists import visible_sql
 from store.models import Case, Person, Role
-from store.people import load_person
+from store.person_rows import load_person
 from store.reads import first_row
 from workflows import survey
 from workflows.access import Scope, Subject, is_operator, settings_of
@@ -48,7 +48,8 @@ from workflows.kinds import KINDS
 from workflows.request_kinds import FLOWS, get_flow, visible_to
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.cases import CaseRepository
+    from store.connection import Connection
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,9 @@ def _lengths(payload: Payload, free_text: frozenset[str]) -> dict[str, Any]:
 class RequestRepository:
     """Opening requests, sending events to them, and reading them; every call checks the person's part."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection, cases: CaseRepository) -> None:
         self._db = db
+        self._cases = cases  # a transition's case changes go through the case repository's own methods
 
     async def open(
         self,
@@ -535,7 +537,7 @@ class RequestRepository:
         self, conn: aiosqlite.Connection, actor: Person | None, row: aiosqlite.Row, outcome: Outcome
     ) -> Case:
         """The case changes the transition implies, through the case repository, in this transaction."""
-        cases = self._db.cases
+        cases = self._cases
         case = await build_case(conn, row)
         for effect in outcome.effects:
             current = await guard.case_row(conn, row["ref"])

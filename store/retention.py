@@ -26,12 +26,12 @@ from store.reads import first_row
 from store.requests import purge_case_requests
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 FORMER_PROVIDER = "Former provider"
 
 
-async def purge_expired(db: Database, retention_days: int) -> int:
+async def purge_expired(db: Connection, retention_days: int) -> int:
     """Purge every case closed more than `retention_days` days ago and not purged yet; returns how many."""
     if retention_days < 0:
         raise InvalidInput("The retention period can't be negative.")

@@ -16,13 +16,13 @@ import aiosqlite
 from store import changes, guard
 from store.errors import PermissionDenied
 from store.models import Person
-from store.requests import Request, requests_of
+from store.requests import Request, RequestRepository, requests_of
 from workflows import case_review
 from workflows.flows import NEW, Party, party_of
 from workflows.kinds import KINDS
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
 
 KIND = case_review.MACHINE.kind
 
@@ -38,8 +38,9 @@ async def open_review(conn: aiosqlite.Connection, case_id: int) -> Request | Non
 class ReviewRepository:
     """Opening case reviews: the bot's prompt (inside the recording's transaction) and a manager's start."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection, requests: RequestRepository) -> None:
         self._db = db
+        self._requests = requests  # a review is a request: opened through the request repository
 
     async def prompt_on(self, conn: aiosqlite.Connection, ref: int) -> Request | None:
         """Inside the transaction that changed the case's outcome: open the review the outcome now calls
@@ -51,7 +52,7 @@ class ReviewRepository:
             return None
         if await open_review(conn, row["id"]) is not None:
             return None
-        sent = await self._db.requests.open_on(conn, None, row, KIND, case_review.START, system=True)
+        sent = await self._requests.open_on(conn, None, row, KIND, case_review.START, system=True)
         return sent.request
 
     async def start(self, actor: Person, ref: int) -> tuple[Request, bool]:
@@ -74,6 +75,6 @@ class ReviewRepository:
             existing = await open_review(conn, row["id"])
             if existing is not None:
                 return existing, False
-            sent = await self._db.requests.open_on(conn, actor, row, KIND, case_review.START)
+            sent = await self._requests.open_on(conn, actor, row, KIND, case_review.START)
             changes.remember(str(sent.request.id))
             return sent.request, True

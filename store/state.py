@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING
 from store.codec import time_to_text
 
 if TYPE_CHECKING:
-    from store.database import Database
+    from store.connection import Connection
+    from store.inbox import InboxRepository
 
 
 class StateRepository:
     """Values are opaque strings (the caller serialises); namespaces keep callers apart."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Connection, inbox: InboxRepository) -> None:
         self._db = db
+        self._inbox = inbox  # an update is marked handled with the state it led to
 
     async def get_all(self, namespace: str) -> dict[str, str]:
         async with self._db.reading() as conn:
@@ -50,12 +52,12 @@ class StateRepository:
         """
         if not changes:
             if done_update_id is not None:  # most updates: nothing but the done mark to write
-                await self._db.inbox.mark_done(done_update_id)
+                await self._inbox.mark_done(done_update_id)
             return
         now = time_to_text(self._db.now())
         async with self._db.transaction(counted=False) as conn:
             if done_update_id is not None:
-                await self._db.inbox.mark_done_in(conn, done_update_id)
+                await self._inbox.mark_done_in(conn, done_update_id)
             for namespace, key, value in changes:
                 if value is None:
                     await conn.execute(

@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 
 from handlers.timeline import case_timeline
 from store import migrations
+from store.conditions import shown_sql, visible_sql
 from store.database import Database
 from store.deadlines import due_at_text
-from store.lists import PAGE_SIZE, CaseFilter, shown_sql, visible_sql
+from store.lists import PAGE_SIZE, CaseFilter
 from store.models import Person, Role
 from tests.storefixtures import Clock, first_manager
 from workflows.access import OPERATOR, Scope, Subject, can_view
