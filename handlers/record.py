@@ -9,13 +9,13 @@ What is possible but odd is asked first (handlers.recorder: `ask_first`, its Yes
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from handlers.button_fields import Ref
+from handlers.button_fields import Ref, Word
 from handlers.buttons import Button
 from handlers.case_buttons import case_picker
 from handlers.context import Handler, InspectContext
@@ -37,8 +37,6 @@ from workflows.visit import ended
 
 CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
 _DRAFT = "record"
-#: A grade in button data (lower case words joined by "_"), or yes / no for concerns.
-_Grade = Annotated[str, StringConstraints(pattern=r"^[a-z_]+$")]
 
 
 class RecordCase(Button):
@@ -68,7 +66,7 @@ class RecordGrade(Button):
 
     prefix = "rec"
     step: Literal["grade"] = "grade"
-    grade: _Grade
+    grade: Word  # a grade of the kind (lower case words joined by "_"), or yes / no for concerns
 
 
 class RecordDraft(Draft):

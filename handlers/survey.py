@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import StringConstraints
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CommandHandler, ConversationHandler
 
-from handlers.button_fields import Ref
+from handlers.button_fields import Ref, Word
 from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.conversation import conversation, expect_text, private_command
@@ -50,7 +49,7 @@ class SurveyAnswer(Button):
 
     prefix = "sv"
     request: Ref
-    question: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,20}$")]
+    question: Word
     value: Literal["1", "2", "3", "4", "5", "skip"]
 
 
