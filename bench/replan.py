@@ -7,11 +7,17 @@ cost). Then, in the bot's process as at its start:
 
 - `replan.hour_s`: INSPECTBOT_REMIND_AT changed to 11:30: every waiting reminder and digest moved in one
   transaction. Target: under 30 s.
+- `replan.zone_s`: then INSPECTBOT_TZ changed (London to Paris, the hour kept): every row moved again, to
+  11:30 in Paris. Target: under 30 s.
 - `replan.closure_s`: a closure added on the next working day (the open cases re-dated first, as at the
   bot's start: `replan.recalendar_s`, writing only the cases whose dates changed), then the reminders
   re-planned: the cases whose deadlines moved are reconciled in full in batches
   (`store.outbox.reconcile_many`), the others' rows moved in bulk. Target for the two together (the
   start-up path of a closure change): under 30 s.
+
+Each figure is printed with the load average when it was taken (the machine is shared), the CPU seconds
+it took (the bot's process, its database thread included: less sensitive to the load than the wall time)
+and its ratio to the hour change of the same run.
 
 Run it once: it writes a database of a few GB in a temporary folder and takes several minutes.
 """
@@ -20,11 +26,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bench._world import build
 from store import outbox, replan
@@ -34,6 +42,13 @@ from workflows.deadlines import LONDON
 from workflows.reminders import Hours
 
 TARGET_S = 30.0
+#: The time zone the zone change moves to.
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def _load() -> float:
+    """The one-minute load average now."""
+    return os.getloadavg()[0]
 
 
 async def _plan_all(db: Database) -> tuple[float, int]:
@@ -75,24 +90,33 @@ async def _measure(path: Path, closure: bool) -> dict[str, float]:
         figures["open_cases"] = cases
         figures["waiting_rows"] = await _waiting(db)
         db.reminding.config = outbox.ReminderConfig(Hours(LONDON, clock_time(11, 30)), db.calendar)
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         done = await replan.replan(db)
-        figures["hour_s"] = time.perf_counter() - began
+        figures["hour_s"], figures["hour_cpu"] = time.perf_counter() - began, time.process_time() - cpu
         assert done is not None
         figures["hour_moved"], figures["hour_cancelled"] = done.moved, done.cancelled
+        figures["hour_load"] = _load()
+        db.reminding.config = outbox.ReminderConfig(Hours(PARIS, clock_time(11, 30)), db.calendar)
+        began, cpu = time.perf_counter(), time.process_time()
+        done = await replan.replan(db)
+        figures["zone_s"], figures["zone_cpu"] = time.perf_counter() - began, time.process_time() - cpu
+        assert done is not None
+        figures["zone_moved"], figures["zone_load"] = done.moved, _load()
         today = db.now().astimezone(LONDON).date()
     if not closure:
         return figures
     closed = WorkingCalendar([WorkingCalendar().next_working_day(today + timedelta(days=1))])
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     async with await Database.open(path, calendar=closed) as db:
         figures["recalendar_s"] = time.perf_counter() - began
-        db.reminding.config = outbox.ReminderConfig(Hours(LONDON, clock_time(11, 30)), closed)
+        db.reminding.config = outbox.ReminderConfig(Hours(PARIS, clock_time(11, 30)), closed)
         began = time.perf_counter()
         done = await replan.replan(db)
         figures["closure_s"] = time.perf_counter() - began
+        figures["closure_cpu"] = time.process_time() - cpu  # re-dating and re-planning
         assert done is not None
         figures["closure_moved"], figures["closure_cases"] = done.moved, done.cases
+        figures["closure_load"] = _load()
     return figures
 
 
@@ -116,9 +140,15 @@ def main(args: list[str]) -> int:
         f" {1000 * f['plan_all_s'] / max(1, cases):.2f} ms a case: the anchor);"
         f" {f['waiting_rows']:,.0f} waiting rows"
     )
+    hour = f["hour_s"]
     print(
-        f"replan.hour_s: {f['hour_s']:.2f} s ({f['hour_s'] / f['plan_all_s']:.2f}x the anchor;"
-        f" {f['hour_moved']:,.0f} moved, {f['hour_cancelled']:,.0f} no longer wanted)"
+        f"replan.hour_s: {hour:.2f} s ({hour / f['plan_all_s']:.2f}x the anchor;"
+        f" {f['hour_moved']:,.0f} moved, {f['hour_cancelled']:,.0f} no longer wanted;"
+        f" {f['hour_cpu']:.1f} s of CPU; load {f['hour_load']:.1f})"
+    )
+    print(
+        f"replan.zone_s: {f['zone_s']:.2f} s ({f['zone_s'] / hour:.2f}x the hour change;"
+        f" {f['zone_moved']:,.0f} moved; {f['zone_cpu']:.1f} s of CPU; load {f['zone_load']:.1f})"
     )
     if options.closure:
         print(f"replan.recalendar_s: {f['recalendar_s']:.1f} s (the open cases re-dated for the closure)")
@@ -126,14 +156,18 @@ def main(args: list[str]) -> int:
             f"replan.closure_s: {f['closure_s']:.2f} s ({f['closure_cases']:,.0f} cases whose deadlines"
             f" moved reconciled in full, {f['closure_moved']:,.0f} rows moved in bulk)"
         )
-    met = "met" if f["hour_s"] < TARGET_S else "NOT met"
-    hour = f["hour_s"]
-    print(f"replan: {cases:,.0f} open cases re-planned in {hour:.1f} s (target {TARGET_S:.0f} s): {met}")
+    met = "met" if max(hour, f["zone_s"]) < TARGET_S else "NOT met"
+    print(
+        f"replan: {cases:,.0f} open cases re-planned in {hour:.1f} s (hour), {f['zone_s']:.1f} s (zone)"
+        f" (target {TARGET_S:.0f} s): {met}"
+    )
     if options.closure:
         total = f["recalendar_s"] + f["closure_s"]
         met = "met" if total < TARGET_S else "NOT met"
         print(
             f"replan: a closure's start-up path (re-dated, then re-planned) for {cases:,.0f} open cases"
-            f" in {total:.1f} s (target {TARGET_S:.0f} s): {met}"
+            f" in {total:.1f} s ({total / hour:.2f}x the hour change; {f['closure_cpu']:.1f} s of CPU in this"
+            f" process and its database thread; load {f['closure_load']:.1f})"
+            f" (target {TARGET_S:.0f} s): {met}"
         )
     return 0

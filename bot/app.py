@@ -21,7 +21,7 @@ from bot import guards, metrics
 from bot.clock import make_clock
 from bot.connections import BotApiTransport
 from bot.lock import AlreadyRunning, ProcessLock
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, Pacer
 from bot.persistence import SQLitePersistence
 from bot.polling import InboxPoller
 from bot.processor import PersonProcessor
@@ -171,6 +171,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         ),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
+        retry_pauses=settings.retry_pauses,
     )
     application = cast(
         InspectApplication,
@@ -192,14 +193,27 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     )
     install_services(application, services)
     halt = guards.halt_of(application)
-    sender = OutboxSender(services, application.bot, tick=settings.outbox_tick, meters=meters)
+    sender = OutboxSender(
+        services,
+        application.bot,
+        tick=settings.outbox_tick,
+        meters=meters,
+        look_again=timedelta(seconds=settings.outbox_look_again),
+        pacer=Pacer(per_chat=settings.outbox_chat_gap),
+    )
     application.bot_data[OUTBOX_KEY] = sender
     application.bot_data[metrics.BOT_DATA_KEY] = meters
     if settings.reminders:
         queue = application.job_queue
         assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
+        # First look a second after start, or after one tick when a test sets a shorter tick.
+        first = min(1.0, settings.outbox_tick)
         sender.job = queue.run_repeating(
-            sender.run, interval=settings.outbox_tick, first=1.0, name="outbox", job_kwargs={"coalesce": True}
+            sender.run,
+            interval=settings.outbox_tick,
+            first=first,
+            name="outbox",
+            job_kwargs={"coalesce": True},
         )
     guards.install(application)
     setup.install(application)

@@ -33,6 +33,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot import metrics
 from bot.clock import scheduler_time
 from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
+from bot.settings import CHAT_GAP_S, LOOK_AGAIN_S
 from handlers.context import InspectContext, Services
 from handlers.outbox_messages import render
 from handlers.rendered import Rendered
@@ -49,13 +50,14 @@ IN_FLIGHT = 4
 LEASE = timedelta(seconds=60)
 #: Messages in any second overall (Telegram allows 30) and seconds between two to one chat (Telegram: 1).
 PER_SECOND = 29
-PER_CHAT = 1.0
+PER_CHAT = CHAT_GAP_S
 #: A run sends for at most this long, then lets the scheduler run it again at once.
 RUN_BUDGET = 50.0
 #: After this many tries a row that keeps failing on the network is marked failed.
 MAX_ATTEMPTS = 8
-#: When a row's renderer asks to look again (an edit of a message still being sent).
-LOOK_AGAIN = timedelta(seconds=5)
+#: When a row's renderer asks to look again (an edit of a message still being sent); the sender's
+#: `look_again`, from INSPECTBOT_OUTBOX_LOOK_AGAIN (tests set a short one).
+LOOK_AGAIN = timedelta(seconds=LOOK_AGAIN_S)
 
 Renderer = Callable[[Services, Person, Sequence[OutboxRow], datetime], Awaitable[Rendered]]
 
@@ -152,6 +154,7 @@ class OutboxSender:
         bot: Bot,
         *,
         tick: float = 60.0,
+        look_again: timedelta = LOOK_AGAIN,
         renderer: Renderer = render,
         pacer: Pacer | None = None,
         meters: metrics.Metrics | None = None,
@@ -159,6 +162,7 @@ class OutboxSender:
         self.services = services
         self.bot = bot
         self.tick = tick
+        self.look_again = look_again
         self.renderer = renderer
         self.pacer = pacer or Pacer()
         self._in_turn = InTurn()
@@ -283,7 +287,7 @@ class OutboxSender:
         for reason, dropped in rendered.drop.items():
             await box.finish(dropped, State.CANCELLED, reason)
         if rendered.later:
-            await box.retry(rendered.later, self.services.clock() + LOOK_AGAIN)
+            await box.retry(rendered.later, self.services.clock() + self.look_again)
         if not rendered.send:
             return
         send = rendered.send

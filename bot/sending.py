@@ -5,7 +5,8 @@
 - a message over 4,096 characters is split into several (HTML kept whole); an edit, a caption or a button
   answer, which can't be split, is cut with an ellipsis;
 - a request Telegram answered with a server error (5xx), or that never reached it (connection refused),
-  is tried again a few times with a growing pause: nothing was done, so nothing can be doubled;
+  is tried again a few times with a growing pause (`retry_pauses`, from the settings): nothing was done,
+  so nothing can be doubled;
 - a request whose fate is unknown (timed out, or the connection dropped before the answer) is retried
   only when repeating it can't show the person anything twice (edits, button answers, settings); a new
   message is not sent again, so a person never gets the same confirmation twice;
@@ -22,7 +23,7 @@ import contextvars
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -33,11 +34,9 @@ from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot import limits, metrics
+from bot.settings import RETRY_PAUSES
 
 log = logging.getLogger(__name__)
-
-#: Pauses between tries of a request that certainly failed (seconds); about 15 s in all.
-RETRY_PAUSES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 
 #: Methods that show nothing twice when repeated (an edit to the same text, a second answer is refused).
 _REPEATABLE = frozenset(
@@ -124,13 +123,21 @@ class Undelivered(NetworkError):
 
 
 class LimitedBot(ExtBot[int]):
-    """ExtBot with Telegram's size limits enforced and sending failures retried where that is safe."""
+    """ExtBot with Telegram's size limits enforced and sending failures retried where that is safe, after
+    each of `retry_pauses` (seconds; the settings' INSPECTBOT_RETRY_PAUSES)."""
 
-    def __init__(self, *args: Any, meters: metrics.Metrics | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        meters: metrics.Metrics | None = None,
+        retry_pauses: Sequence[float] = RETRY_PAUSES,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         with self._unfrozen():
             #: The application's counters (bot.app passes its own; a bot built alone counts for itself).
             self.meters = meters or metrics.Metrics()
+            self.retry_pauses = tuple(retry_pauses)
             #: The updates of the last getUpdates as Telegram sent them (JSON text by update id), for the
             #: inbox: writing them again from the parsed objects (`Update.to_dict`) costs about 0.3 ms each.
             self.raw_updates: dict[int, str] = {}
@@ -180,7 +187,7 @@ class LimitedBot(ExtBot[int]):
     async def _post_retrying_failures(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
         """One request, tried again after failures that can't double anything (5xx, never sent)."""
         method = endpoint.lower()
-        for attempt, pause in enumerate((*RETRY_PAUSES, None)):
+        for attempt, pause in enumerate((*self.retry_pauses, None)):
             try:
                 return await super()._do_post(endpoint, data, **kwargs)
             except NetworkError as error:

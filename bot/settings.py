@@ -16,6 +16,13 @@ if TYPE_CHECKING:
     from workflows.calendar import WorkingCalendar
 
 DEFAULT_API_URL = "https://api.telegram.org"
+#: Pauses between tries of a Telegram request that certainly failed (5xx, never sent), in seconds: about
+#: 15 s in all (bot.sending). Tests of the retries set short ones with INSPECTBOT_RETRY_PAUSES.
+RETRY_PAUSES: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+#: Seconds before the outbox sender looks again at a row that waits for another (bot.outbox).
+LOOK_AGAIN_S = 5.0
+#: Seconds between two outbox messages to one chat (bot.outbox's pacer): Telegram allows about one a second.
+CHAT_GAP_S = 1.0
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 #: What Telegram allows in a webhook's secret token.
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -107,6 +114,19 @@ class Settings(ReminderSettings):
     overall_max_rate: float = Field(default=30, ge=0, le=1000, validation_alias="INSPECTBOT_OVERALL_RATE")
     reminders: bool = Field(default=True, validation_alias="INSPECTBOT_REMINDERS")
     outbox_tick: float = Field(default=60.0, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_TICK")
+    #: Seconds before the sender looks again at a row that must wait for another (bot.outbox LOOK_AGAIN).
+    outbox_look_again: float = Field(
+        default=LOOK_AGAIN_S, ge=0.05, le=60.0, validation_alias="INSPECTBOT_OUTBOX_LOOK_AGAIN"
+    )
+    #: Seconds between two outbox messages to one chat (bot.outbox PER_CHAT); tests without Telegram's
+    #: limits set a short one.
+    outbox_chat_gap: float = Field(
+        default=CHAT_GAP_S, ge=0, le=60.0, validation_alias="INSPECTBOT_OUTBOX_CHAT_GAP"
+    )
+    #: Pauses between tries of a request that certainly failed, e.g. "0.25,0.5,1,2,4,8" (bot.sending).
+    retry_pauses: Annotated[tuple[float, ...], NoDecode] = Field(
+        default=RETRY_PAUSES, validation_alias="INSPECTBOT_RETRY_PAUSES"
+    )
     testing: bool = Field(default=False, validation_alias="INSPECTBOT_TESTING")
     #: `host:port` where GET /healthz and /metrics are served (bot.metrics); off when unset.
     metrics_listen: tuple[str, int] | None = Field(default=None, validation_alias="INSPECTBOT_METRICS_LISTEN")
@@ -175,6 +195,23 @@ class Settings(ReminderSettings):
             if path is not None and not path.is_file():
                 raise ValueError(f"the webhook certificate or key {path} is not a file")
         return self
+
+    @field_validator("retry_pauses", mode="before")
+    @classmethod
+    def _retry_pauses(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return tuple(float(p) for p in value.split(",") if p.strip())
+            except ValueError as exc:
+                raise ValueError("should be seconds separated by commas, such as 0.25,0.5,1,2,4,8") from exc
+        return value
+
+    @field_validator("retry_pauses")
+    @classmethod
+    def _retry_pauses_range(cls, value: tuple[float, ...]) -> tuple[float, ...]:
+        if len(value) > 10 or not all(0 <= pause <= 60 for pause in value):
+            raise ValueError("should be at most 10 pauses, each from 0 to 60 seconds")
+        return value
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -11,9 +11,10 @@ when it is reopened).
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, time
 from typing import Any
 
@@ -31,6 +32,12 @@ _COLUMNS_BEFORE_8 = (
     " internal, basis, case_open"
 )
 _INSERT = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}, extended) VALUES ({', '.join('?' * 16)})"
+#: A row written again in place: every column but its case and key (those last, for the WHERE).
+_UPDATE = (
+    "UPDATE case_deadlines SET "
+    + ", ".join(f"{column} = ?" for column in (*_COLUMNS_BEFORE_8.split(", ")[2:], "extended"))
+    + " WHERE case_id = ? AND key = ?"
+)
 #: Before migration 8 (no `extended` column): migration 5's follow-up writes the rows with this one.
 _INSERT_BEFORE_8 = f"INSERT INTO case_deadlines ({_COLUMNS_BEFORE_8}) VALUES ({', '.join('?' * 15)})"
 #: Cases worked out per batch when filling or re-dating many cases at once.
@@ -69,7 +76,7 @@ def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list
     ]
 
 
-def deadline_from_row(kind_id: str, row: aiosqlite.Row) -> Deadline:
+def deadline_from_row(kind_id: str, row: aiosqlite.Row | Mapping[str, Any]) -> Deadline:
     """A stored row back as the `Deadline` compute_timeline made (label, rule and source from the kind)."""
     kind = KINDS[kind_id]
     key = row["key"]
@@ -147,6 +154,7 @@ async def refresh_many(
     last_id = 0
     args = list(params)
     timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
     # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
     current = await _has_column(conn, "cases", "single_individual")
     single = "single_individual" if current else "0 AS single_individual"
@@ -169,26 +177,56 @@ async def refresh_many(
         ):
             events.setdefault(case_id, {})[key] = day_from_text(day)
         wanted: dict[int, list[tuple[Any, ...]]] = {}
+        shapes: dict[int, tuple[Any, ...]] = {}
         for case in cases:
             known = events.get(case["id"], {})
             shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
             if shape not in timelines:
                 if len(timelines) >= SHAPES:
                     timelines.clear()  # bounded memory: a programme's cases come in start order
+                    texts.clear()
                 timeline = timeline_of(case, known, calendar)
                 timelines[shape] = [row[1:] for row in rows_of(0, timeline, case["status"] == "open")]
+                if not current:
+                    timelines[shape] = [row[:-1] for row in timelines[shape]]
             wanted[case["id"]] = [(case["id"], *row) for row in timelines[shape]]
-        if not current:
-            wanted = {case_id: [row[:-1] for row in rows] for case_id, rows in wanted.items()}
+            shapes[case["id"]] = shape
         if changed_only:
-            stored: dict[int, list[tuple[Any, ...]]] = {}
-            for row in await conn.execute_fetchall(
-                f"SELECT {_COLUMNS_BEFORE_8}, extended FROM case_deadlines WHERE case_id BETWEEN ? AND ?"
-                " ORDER BY case_id, position",
-                (first, last_id),
-            ):
-                stored.setdefault(row[0], []).append(tuple(row))
-            wanted = {case_id: rows for case_id, rows in wanted.items() if stored.get(case_id) != rows}
+            # Each case's stored rows as one text (SQLite writes it), compared with its shape's wanted
+            # rows as the same text (worked out once a shape): no tuple per stored row and column.
+            columns = _COLUMNS_BEFORE_8.split(", ")[1:] + (["extended"] if current else [])
+            row_text = " || char(31) || ".join(f"ifnull({column}, '~')" for column in columns)
+            stored = {
+                int(r[0]): str(r[1])
+                for r in await conn.execute_fetchall(
+                    f"SELECT case_id, group_concat({row_text}, char(30)) FROM (SELECT * FROM case_deadlines"
+                    " WHERE case_id BETWEEN ? AND ? ORDER BY case_id, position) GROUP BY case_id",
+                    (first, last_id),
+                )
+            }
+            for shape in set(shapes.values()) - texts.keys():
+                texts[shape] = _rows_text(timelines[shape])
+            wanted = {
+                case_id: rows
+                for case_id, rows in wanted.items()
+                if stored.get(case_id) != texts[shapes[case_id]]
+            }
+            # A case whose milestones are the same, in the same order, has only its changed rows written
+            # again (a closure moves some of a case's dates, not all); any other, all of them.
+            updates: list[tuple[Any, ...]] = []
+            for case_id, rows in list(wanted.items()):
+                text, new = stored.get(case_id), texts[shapes[case_id]]
+                if not current or text is None or new is None:
+                    continue
+                was, will = text.split("\x1e"), new.split("\x1e")
+                if len(was) != len(will) or any(
+                    a.split("\x1f", 2)[:2] != b.split("\x1f", 2)[:2] for a, b in zip(was, will, strict=True)
+                ):
+                    continue
+                updates += [(*row[2:], *row[:2]) for row, a, b in zip(rows, was, will, strict=True) if a != b]
+                done += 1
+                del wanted[case_id]
+            await conn.executemany(_UPDATE, updates)
             await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
         else:
             await conn.execute(
@@ -198,6 +236,16 @@ async def refresh_many(
             )
         await conn.executemany(insert, [row for rows in wanted.values() for row in rows])
         done += len(wanted)
+
+
+def _rows_text(rows: list[tuple[Any, ...]]) -> str | None:
+    """A case's rows (but their case id) as `refresh_many` reads them back from SQLite: each row's values
+    as text, NULL as '~', apart by char(31), the rows apart by char(30); None for no rows (a case without
+    rows has no stored text). A stored row whose text differs (the order of a group, say) is only
+    written again."""
+    if not rows:
+        return None
+    return "\x1e".join("\x1f".join("~" if v is None else str(v) for v in row) for row in rows)
 
 
 async def _has_column(conn: aiosqlite.Connection, table: str, column: str) -> bool:
@@ -249,6 +297,20 @@ async def large_cache(conn: aiosqlite.Connection) -> AsyncIterator[None]:
         await conn.execute(f"PRAGMA cache_size = {before}")
 
 
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the block runs (then as it was): re-dating or
+    re-planning 100,000 cases makes millions of short-lived tuples and keeps large caches, and each
+    full collection walks them all, for nothing (nothing they make is cyclic)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
     """If the stored rows were worked out with other closures or other rules, work out the open cases'
     rows again with these (one transaction); returns how many cases were re-dated."""
@@ -259,7 +321,8 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
     await conn.execute("BEGIN IMMEDIATE")
     try:
         async with large_cache(conn):
-            count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
+            with no_collection():
+                count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
         if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
             await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(

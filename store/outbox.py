@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiosqlite
 
@@ -41,6 +41,7 @@ from workflows.errors import TimelineError
 from workflows.kinds import get_kind
 from workflows.reminders import (
     DIGEST_URGENT,
+    Hours,
     Recipient,
     digest_day,
     notices,
@@ -132,6 +133,10 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING"
 )
 
+#: A waiting reminder moved to its deadline's new day, unless a row has that key already (the UNIQUE
+#: `dedup` refuses it: the row is left as it was).
+_MOVE = "UPDATE OR IGNORE outbox SET dedup = ?, params = ?, due_at = ? WHERE id = ?"
+
 
 async def enqueue(
     conn: aiosqlite.Connection,
@@ -208,9 +213,9 @@ async def reconcile_case(
         await reconcile(conn, reminding, await build_case(conn, row), now, changed_by=changed_by)
 
 
-@dataclass(frozen=True)
-class _Existing:
-    """A waiting or cancelled reminder or digest row of the case (snoozes aside)."""
+class _Existing(NamedTuple):
+    """A waiting or cancelled reminder or digest row of the case (snoozes aside); a tuple, as a million
+    of them are read when a closure moves most cases' deadlines."""
 
     id: int
     state: str  # a `State` value, kept as read: reconcile_many reads thousands of these
@@ -232,6 +237,9 @@ class _Read:
     after: list[Deadline]
     people: list[Recipient]
     existing: dict[str, _Existing]
+    #: What its plan depends on besides its people, as texts (kind, basis, stored deadlines), when read
+    #: in bulk: cases of one shape share their plan (`_Plans`).
+    shape: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -244,6 +252,8 @@ class _Writes:
     hidden: list[tuple[int, int]] = field(default_factory=list)  # (case id, provider)
     cancel: list[tuple[int]] = field(default_factory=list)
     reinstate: list[tuple[str, int]] = field(default_factory=list)
+    moved: list[tuple[str, str, str, int]] = field(default_factory=list)  # _MOVE rows
+    unmoved: list[tuple[int, str]] = field(default_factory=list)  # (id, dedup): cancelled if not moved
     added: list[tuple[Any, ...]] = field(default_factory=list)  # _INSERT rows
     told: list[tuple[Any, ...]] = field(default_factory=list)  # _INSERT rows, notices
 
@@ -315,6 +325,13 @@ def _moment_text(moment: datetime) -> str:
     return time_to_text(moment)
 
 
+def _moving_key(dedup: str) -> tuple[str, str]:
+    """A reminder row's de-duplication key without its day (`remind:<case>:<milestone>:<person>`, lead):
+    what stays the same when the deadline's last day moves."""
+    head, _, lead = dedup.rpartition(":")
+    return head.rpartition(":")[0], lead
+
+
 @lru_cache(maxsize=65_536)
 def _params_text(key: str, lead: str, day: date) -> str:
     """A reminder row's parameters (the same few thousand for every case of a programme)."""
@@ -330,27 +347,49 @@ async def reconcile_many(
     trips a case (1.4 ms a case). Nobody made the change: every member is told what moved. Returns the
     cases reconciled (those that exist)."""
     done = 0
-    seen: dict[tuple[Any, ...], Deadline] = {}
+    timelines: dict[tuple[str, str], list[Deadline]] = {}
+    plans = _Plans()
     for first in range(0, len(case_ids), BATCH):
         batch = json.dumps(list(case_ids[first : first + BATCH]))
         writes = _Writes()
-        for read in await _read_many(conn, batch, seen):
-            _decide(read, reminding.config, now, None, writes)
+        for read in await _read_many(conn, batch, timelines):
+            _decide(read, reminding.config, now, None, writes, plans)
             done += 1
         await _write(conn, reminding, writes)
+        if len(plans) > SHAPES:
+            plans = _Plans()  # bounded memory: cases of one programme come with few shapes
+        if len(timelines) > SHAPES:
+            timelines.clear()
     return done
 
 
-#: Cases read and written together by `reconcile_many`.
+#: Cases read and written together by `reconcile_many`, and the most shapes of case it keeps.
 BATCH = 2_000
+SHAPES = 20_000
+
+#: A case's stored deadlines as one JSON text (`_read_many`): the columns `deadline_from_row` reads.
+_DEADLINE_COLUMNS = (
+    "key",
+    "position",
+    "actor",
+    "due",
+    "due_until",
+    "time",
+    "opens",
+    "recorded",
+    "recordable",
+    "internal",
+    "basis",
+    "extended",
+)
 
 
 async def _read_many(
-    conn: aiosqlite.Connection, batch: str, seen: dict[tuple[Any, ...], Deadline]
+    conn: aiosqlite.Connection, batch: str, timelines: dict[tuple[str, str], list[Deadline]]
 ) -> list[_Read]:
     """What `reconcile` reads, for the cases whose ids are the JSON array `batch`, in six queries. A
-    stored deadline row is made a `Deadline` once (`seen`, by its columns but its case's): many cases
-    share their dates."""
+    case's stored deadlines come as one JSON text, made `Deadline`s once per kind and text (`timelines`):
+    many cases share their dates, and the text is the key of their shared plan."""
     among = "IN (SELECT value FROM json_each(?))"
     cases = await conn.execute_fetchall(
         "SELECT id, kind, status, planned_start, planned_end, judgement, concerns, single_individual"
@@ -363,22 +402,21 @@ async def _read_many(
     ):
         events.setdefault(case_id, {})[key] = day_from_text(day)
     basis = {
-        int(r[0]): _basis_from_text(r[1])
+        int(r[0]): str(r[1])
         for r in await conn.execute_fetchall(
             f"SELECT case_id, deadlines FROM reminder_basis WHERE case_id {among}", (batch,)
         )
     }
-    timelines: dict[int, list[Deadline]] = {}
-    for r in await conn.execute_fetchall(
-        f"SELECT c.kind, d.* FROM case_deadlines d JOIN cases c ON c.id = d.case_id WHERE d.case_id {among}"
-        " ORDER BY d.case_id, d.position",
-        (batch,),
-    ):
-        values = tuple(r)  # kind, case_id, then the deadline's columns
-        known = seen.get((values[0], *values[2:]))
-        if known is None:
-            known = seen[(values[0], *values[2:])] = deadlines.deadline_from_row(values[0], r)
-        timelines.setdefault(values[1], []).append(known)
+    stored: dict[int, str] = {
+        int(r[0]): str(r[1])
+        for r in await conn.execute_fetchall(
+            "SELECT case_id, json_group_array(json_array("
+            + ", ".join(_DEADLINE_COLUMNS)
+            + ")) FROM (SELECT * FROM case_deadlines"
+            f" WHERE case_id {among} ORDER BY case_id, position) GROUP BY case_id",
+            (batch,),
+        )
+    }
     people: dict[int, list[Recipient]] = {}
     for r in await conn.execute_fetchall(
         "SELECT m.case_id, m.person_id, m.role, mu.person_id IS NOT NULL AS muted FROM case_members m"
@@ -392,12 +430,10 @@ async def _read_many(
             Recipient(r["person_id"], Role(r["role"]), bool(r["muted"]))
         )
     existing: dict[int, dict[str, _Existing]] = {}
-    for r in await conn.execute_fetchall(
+    for row_id, case_id, dedup, state, due_at, person_id, template in await conn.execute_fetchall(
         f"SELECT {_EXISTING_COLUMNS} FROM outbox WHERE case_id {among} AND {_EXISTING}", (batch,)
     ):
-        existing.setdefault(r["case_id"], {})[r["dedup"]] = _Existing(
-            r["id"], r["state"], r["due_at"], r["person_id"], r["template"]
-        )
+        existing.setdefault(case_id, {})[dedup] = _Existing(row_id, state, due_at, person_id, template)
     reads: list[_Read] = []
     for row in cases:
         case_id = int(row["id"])
@@ -409,81 +445,95 @@ async def _read_many(
             concerns=bool(row["concerns"]),
             single_individual=bool(row["single_individual"]),
         )
-        members = people.get(case_id, [])
+        kind, before, after = str(row["kind"]), basis.get(case_id, ""), stored.get(case_id, "[]")
+        timeline = timelines.get((kind, after))
+        if timeline is None:
+            timeline = timelines[(kind, after)] = _timeline_from_text(kind, after)
         reads.append(
             _Read(
                 case_id,
-                row["kind"],
+                kind,
                 row["status"],
                 dates,
-                basis.get(case_id, []),
-                timelines.get(case_id, []),
-                members,
+                _basis_from_text(before) if before else [],
+                timeline,
+                people.get(case_id, []),
                 existing.get(case_id, {}),
+                (kind, before, after),
             )
         )
     return reads
 
 
-def _decide(
-    read: _Read, config: ReminderConfig, now: datetime, changed_by: int | None, writes: _Writes
-) -> None:
-    """What reconciling one case writes, from what it read (no I/O): the case's wanted reminders against
-    its existing rows, and the notices of what moved (`workflows.reminders`)."""
-    hours, calendar = config.hours, config.calendar
-    case_id, after = read.case_id, read.after
-    writes.basis.append((case_id, _basis_text(tuple(after))))
-    if read.status != "open":
-        writes.closed.append((case_id,))
-        return
-    people = read.people
-    # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
-    # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
-    hidden = hides_visit(Role.PROVIDER, get_kind(read.kind), read.dates, hours.local(now).date(), calendar)
-    providers = [p.person_id for p in people if p.role is Role.PROVIDER]
-    existing = read.existing
-    if hidden and providers:
-        # Written before the visit was planned again for later (a deferral): snoozes and news go too.
-        writes.hidden += [(case_id, provider) for provider in providers]
-        gone = set(providers)
-        existing = {  # as the rows read after that cancelling (it is written first)
-            dedup: replace(row, state=State.CANCELLED)
-            if row.state == State.PENDING and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
-            else row
-            for dedup, row in existing.items()
-        }
-    wanted = {
-        w.dedup(case_id): w
-        for w in wanted_reminders(after, people, now, hours, calendar, hidden_from_provider=hidden)
-    }
-    for dedup, row in existing.items():
-        want = wanted.get(dedup)
-        if want is None:
-            if row.state == State.PENDING:
-                writes.cancel.append((row.id,))
-        elif row.state == State.CANCELLED or row.due_at != _moment_text(want.due_at):
-            writes.reinstate.append((_moment_text(want.due_at), row.id))
-    created = time_to_text(now)
-    writes.added += [
-        (
-            dedup,
-            want.person_id,
-            case_id,
-            Kind.REMIND,
-            f"case:{case_id}",
-            "remind",
-            _params_text(want.key, want.lead.value, want.day),
-            _moment_text(want.due_at),
-            created,
-        )
-        for dedup, want in wanted.items()
-        if dedup not in existing
+def _timeline_from_text(kind: str, text: str) -> list[Deadline]:
+    """A case's stored deadlines from `_read_many`'s JSON text, in timeline order."""
+    rows = sorted(json.loads(text), key=lambda values: int(values[1]))  # by position
+    return [
+        deadlines.deadline_from_row(kind, dict(zip(_DEADLINE_COLUMNS, values, strict=True)))
+        for values in rows
     ]
-    listeners = [p for p in people if p.person_id != changed_by]  # the one who changed it knows
+
+
+#: A reminder a case wants, its member by their place among its people: (member, milestone, last day,
+#: lead, parameters, moment).
+_Want = tuple[int, str, str, str, str, str]
+#: A notice: (member, template, de-duplication key between the case and the person, after the person,
+#: parameters).
+_Tell = tuple[int, str, str, str, str]
+
+
+@dataclass
+class _Plans:
+    """What `_decide` works out from a case's shape rather than its ids, kept while `reconcile_many` runs:
+    the many cases of one kind, dates and members' roles share it. `wanted` by (kind, stored deadlines'
+    text, members' roles and mutes, hidden): the basis and the reminders; `told` by the same and the
+    basis' text and who made the change: the notices."""
+
+    wanted: dict[tuple[Any, ...], tuple[str, tuple[_Want, ...]]] = field(default_factory=dict)
+    told: dict[tuple[Any, ...], tuple[_Tell, ...]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.wanted) + len(self.told)
+
+
+def _plan_wanted(
+    read: _Read, config: ReminderConfig, members: list[Recipient], hidden: bool, now: datetime
+) -> tuple[str, tuple[_Want, ...]]:
+    """The basis to keep and the wanted reminders (`workflows.reminders.wanted_reminders`) of a case
+    whose members are numbered 0, 1, ... in `read.people`'s order."""
+    hours, calendar = config.hours, config.calendar
+    after = read.after
+    wanted = tuple(
+        (
+            w.person_id,
+            w.key,
+            w.day.isoformat(),
+            w.lead.value,
+            _params_text(w.key, w.lead.value, w.day),
+            _moment_text(w.due_at),
+        )
+        for w in wanted_reminders(after, members, now, hours, calendar, hidden_from_provider=hidden)
+    )
+    return _basis_text(tuple(after)), wanted
+
+
+def _plan_told(
+    read: _Read,
+    config: ReminderConfig,
+    members: list[Recipient],
+    hidden: bool,
+    changed_by: int | None,
+    now: datetime,
+) -> tuple[_Tell, ...]:
+    """The notices of what moved (`workflows.reminders.notices`), members numbered as `_plan_wanted`'s."""
+    hours, calendar = config.hours, config.calendar
+    after = read.after
+    # the one who changed it saw what moved in the reply
+    listeners = [m for m, p in zip(members, read.people, strict=True) if p.person_id != changed_by]
     told = notices(
         read.before, after, listeners, calendar, hours.local(now).date(), hidden_from_provider=hidden
     )
-    at_once = time_to_text(hours.next_awake(now))
+    notes: list[_Tell] = []
     for moved in told.moved:
         change = moved.change
         assert change.before is not None and change.after is not None
@@ -496,31 +546,135 @@ def _decide(
             "to_until": None if to.due_until is None else to.due_until.isoformat(),
             "working_days": change.working_days,
         }
-        writes.told.append(
-            (
-                f"moved:{case_id}:{change.key}:{moved.person_id}:{frm.last_day}:{to.last_day}:{now.date()}",
-                moved.person_id,
-                case_id,
-                Kind.NOTICE,
-                f"notice:{case_id}",
-                "moved",
-                json.dumps(params, sort_keys=True),
-                at_once,
-                created,
-            )
-        )
+        tail = f"{frm.last_day}:{to.last_day}:{now.date()}"
+        notes.append((moved.person_id, "moved", f"{change.key}:", tail, json.dumps(params, sort_keys=True)))
     for provider in told.draft_sent_to:
         draft = next(d for d in after if d.key == "draft_report")
         assert draft.recorded is not None
+        sent = draft.recorded.isoformat()
+        notes.append((provider, "draft_sent", "", sent, json.dumps({"sent": sent}, sort_keys=True)))
+    return tuple(notes)
+
+
+def _numbered(people: list[Recipient]) -> list[Recipient]:
+    """A case's members numbered 0, 1, ... in order, for a plan shared by cases of one shape."""
+    return [Recipient(n, p.role, p.muted) for n, p in enumerate(people)]
+
+
+@lru_cache(maxsize=64)
+def _clock_texts(now: datetime, hours: Hours) -> tuple[str, str, date]:
+    """What every case reconciled at `now` shares: rows' creation time, when notices may go, today."""
+    return time_to_text(now), time_to_text(hours.next_awake(now)), hours.local(now).date()
+
+
+#: A notice's de-duplication key starts with this, by its template (then the case, ...).
+_TOLD_PREFIX = {"moved": "moved", "draft_sent": "draft"}
+
+
+def _decide(
+    read: _Read,
+    config: ReminderConfig,
+    now: datetime,
+    changed_by: int | None,
+    writes: _Writes,
+    plans: _Plans | None = None,
+) -> None:
+    """What reconciling one case writes, from what it read (no I/O): its plan (`_plan_wanted` and
+    `_plan_told`, shared through `plans` by the cases of one shape) against its existing rows."""
+    hours, calendar = config.hours, config.calendar
+    case_id, people = read.case_id, read.people
+    if read.status != "open":
+        writes.basis.append((case_id, _basis_text(tuple(read.after))))
+        writes.closed.append((case_id,))
+        return
+    created, at_once, today = _clock_texts(now, hours)
+    # A provider hears nothing of a visit kept from them until it begins (workflows.visit); the daily
+    # `reveal_begun` reconciles such cases again on the day they begin, so their reminders then come.
+    hidden = hides_visit(Role.PROVIDER, get_kind(read.kind), read.dates, today, calendar)
+    if plans is None or read.shape is None:
+        members = _numbered(people)
+        basis, wanted_plan = _plan_wanted(read, config, members, hidden, now)
+        told_plan = _plan_told(read, config, members, hidden, changed_by, now)
+    else:
+        kind, before, after = read.shape
+        pattern = tuple((p.role, p.muted) for p in people)
+        shape = (kind, after, pattern, hidden)
+        found = plans.wanted.get(shape)
+        if found is None:
+            found = plans.wanted[shape] = _plan_wanted(read, config, _numbered(people), hidden, now)
+        basis, wanted_plan = found
+        changer = -1
+        if changed_by is not None:
+            changer = next((n for n, p in enumerate(people) if p.person_id == changed_by), -1)
+        story = (*shape, before, changer)
+        known = plans.told.get(story)
+        if known is None:
+            known = plans.told[story] = _plan_told(read, config, _numbered(people), hidden, changed_by, now)
+        told_plan = known
+    writes.basis.append((case_id, basis))
+    providers = [p.person_id for p in people if p.role is Role.PROVIDER]
+    existing = read.existing
+    if hidden and providers:
+        # Written before the visit was planned again for later (a deferral): snoozes and news go too.
+        writes.hidden += [(case_id, provider) for provider in providers]
+        gone = set(providers)
+        existing = {  # as the rows read after that cancelling (it is written first)
+            dedup: row._replace(state=State.CANCELLED)
+            if row.state == State.PENDING and row.person_id in gone and row.template in _HIDDEN_TEMPLATES
+            else row
+            for dedup, row in existing.items()
+        }
+    wanted = {
+        f"remind:{case_id}:{key}:{people[n].person_id}:{day}:{lead}": (n, fields, moment)
+        for n, key, day, lead, fields, moment in wanted_plan
+    }  # keyed as `Wanted.dedup`
+    # Waiting reminders no longer wanted, by what they remind of (all but the day): the lowest id of each
+    # may move to the day now wanted (`_moving_key`); the others are cancelled.
+    unwanted: dict[tuple[str, str], tuple[str, _Existing]] = {}
+    cancel: list[int] = []
+    for dedup, row in existing.items():
+        want = wanted.get(dedup)
+        if want is None:
+            if row.state != State.PENDING:
+                continue
+            moving = _moving_key(dedup) if row.template == "remind" else None
+            if moving is None:
+                cancel.append(row.id)
+                continue
+            other = unwanted.get(moving)
+            if other is not None and other[1].id < row.id:
+                cancel.append(row.id)
+                continue
+            if other is not None:
+                cancel.append(other[1].id)
+            unwanted[moving] = (dedup, row)
+        elif row.state == State.CANCELLED or row.due_at != want[2]:
+            writes.reinstate.append((want[2], row.id))
+    for dedup, (n, fields, moment) in wanted.items():
+        if dedup in existing:
+            continue
+        was = unwanted.pop(_moving_key(dedup), None) if unwanted else None
+        if was is not None:  # the same reminder of a deadline whose day moved: its row moves with it
+            writes.moved.append((dedup, fields, moment, was[1].id))
+            writes.unmoved.append((was[1].id, was[0]))
+            continue
+        person = people[n].person_id
+        writes.added.append(
+            (dedup, person, case_id, Kind.REMIND, f"case:{case_id}", "remind", fields, moment, created)
+        )
+    writes.cancel += [(row_id,) for row_id in cancel]
+    writes.cancel += [(row.id,) for _, row in unwanted.values()]
+    for n, template, infix, tail, fields in told_plan:
+        person = people[n].person_id
         writes.told.append(
             (
-                f"draft:{case_id}:{provider}:{draft.recorded.isoformat()}",
-                provider,
+                f"{_TOLD_PREFIX[template]}:{case_id}:{infix}{person}:{tail}",
+                person,
                 case_id,
                 Kind.NOTICE,
                 f"notice:{case_id}",
-                "draft_sent",
-                json.dumps({"sent": draft.recorded.isoformat()}, sort_keys=True),
+                template,
+                fields,
                 at_once,
                 created,
             )
@@ -555,6 +709,15 @@ async def _write(conn: aiosqlite.Connection, reminding: Reminding, writes: _Writ
     if writes.reinstate:
         await conn.executemany(
             "UPDATE outbox SET state = 'pending', reason = NULL, due_at = ? WHERE id = ?", writes.reinstate
+        )
+        reminding.wrote()
+    if writes.moved:
+        # A row moves unless a row with its new key is there already (sent, or on its way): then it is
+        # cancelled, as the reminder of that day is not sent twice.
+        await conn.executemany(_MOVE, writes.moved)
+        await conn.executemany(
+            "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ? AND dedup = ?",
+            writes.unmoved,
         )
         reminding.wrote()
     if writes.added:

@@ -96,14 +96,28 @@ async def replan(db: Database) -> Replanned | None:
         if was == wanted:
             return None
         async with deadlines.large_cache(conn):
-            moved, cancelled = await _retime(conn, config, now)
-            moved += await _retime_snoozes(conn, config, now, was)
-            cases: list[int] = []
-            if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
-                cases = await _cases_whose_deadlines_moved(conn)
-                await outbox.reconcile_many(conn, db.reminding, cases, now)
+            with deadlines.no_collection():
+                moved, cancelled, cases = await _replan(conn, db.reminding, now, was, wanted)
         await _record(conn, wanted, now)
     return Replanned(moved, cancelled, len(cases), was)
+
+
+async def _replan(
+    conn: aiosqlite.Connection,
+    reminding: outbox.Reminding,
+    now: datetime,
+    was: dict[str, str],
+    wanted: dict[str, str],
+) -> tuple[int, int, list[int]]:
+    """`replan`'s work inside its transaction: (rows moved, rows cancelled, cases reconciled in full)."""
+    config = reminding.config
+    moved, cancelled = await _retime(conn, config, now)
+    moved += await _retime_snoozes(conn, config, now, was)
+    cases: list[int] = []
+    if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
+        cases = await _cases_whose_deadlines_moved(conn)
+        await outbox.reconcile_many(conn, reminding, cases, now)
+    return moved, cancelled, cases
 
 
 async def _retime(

@@ -61,6 +61,14 @@ class InProcessBot(BotReads):
             "INSPECTBOT_POLL_TIMEOUT": "1",
             # Reminders follow the real clock; tests that check them opt in (INSPECTBOT_REMINDERS=on).
             "INSPECTBOT_REMINDERS": "off",
+            # A message that waits for another (bot.outbox LOOK_AGAIN, 5 s) is looked at again soon.
+            "INSPECTBOT_OUTBOX_LOOK_AGAIN": "0.2",
+            # Outbox messages to one person a fifth of a second apart, not Telegram's second (the fake
+            # enforces no limits unless a test asks it to: those tests set 1).
+            "INSPECTBOT_OUTBOX_CHAT_GAP": "0.2",
+            # No overall limit of 30 messages a second (AIORateLimiter): a test's chat of many commands
+            # would wait on it; the fake enforces Telegram's limits only where a test asks it to.
+            "INSPECTBOT_OVERALL_RATE": "0",
             **env,
         }
         self.client: str | None = None  # the running bot's tag on its Bot API calls (Call.client)

@@ -60,6 +60,15 @@ def _note_ids(path: Path) -> list[int]:
         return [int(row[0]) for row in conn.execute("SELECT id FROM case_notes ORDER BY id")]
 
 
+def _notes_past(path: Path, count: int, timeout: float = 30) -> list[int]:
+    """The notes once there are more than `count` (the writer is slow on a busy machine, never stuck)."""
+    deadline = time.monotonic() + timeout
+    while len(ids := _note_ids(path)) <= count:
+        assert time.monotonic() < deadline, f"the writer wrote {len(ids)} notes, not more than {count}"
+        time.sleep(0.05)
+    return ids
+
+
 def _integrity(path: Path) -> list[str]:
     with sqlite3.connect(path) as conn:
         return [str(row[0]) for row in conn.execute("PRAGMA integrity_check")]
@@ -74,12 +83,11 @@ def test_backup_while_writing_restores_everything_committed_before_it(
     try:
         assert writer.stdout is not None
         assert writer.stdout.readline().strip() == "ready"
-        time.sleep(0.3)
-        committed_before = _note_ids(live)
+        committed_before = _notes_past(live, 10)
         target = tmp_path / "backup.sqlite3"
         assert main(["backup", str(target)]) == 0
         assert capsys.readouterr().out.startswith(f"Backed up {live} to {target} (integrity ok")
-        time.sleep(0.3)
+        _notes_past(live, len(_note_ids(live)))  # the writer goes on after the backup
         assert writer.poll() is None, "the writer stopped: the backup got in its way"
     finally:
         writer.terminate()

@@ -42,8 +42,10 @@ def test_bad_settings_stop_with_one_line(tmp_path: Path, env: dict[str, str], li
 
 
 def test_unreachable_api_stops_with_one_line(tmp_path: Path) -> None:
+    """getMe is tried again after each retry pause (short here: the real ones add up to about 15 s)."""
     url = f"http://127.0.0.1:{_free_port()}"
-    result = _run({"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_API_URL": url}, tmp_path)
+    env = {"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_API_URL": url, "INSPECTBOT_RETRY_PAUSES": "0.01,0.02"}
+    result = _run(env, tmp_path)
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"inspectbot: Can't reach the Telegram Bot API at {url}")

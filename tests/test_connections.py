@@ -20,6 +20,7 @@ class _Server:
 
     def __init__(self) -> None:
         self.connections = 0
+        self.closed = asyncio.Event()  # set once this side has closed a connection
         self.drop_idle = False
         self.server: asyncio.Server | None = None
 
@@ -38,6 +39,8 @@ class _Server:
             return
         finally:
             writer.close()
+            await writer.wait_closed()
+            self.closed.set()
 
     @property
     def url(self) -> str:
@@ -69,7 +72,7 @@ async def test_a_connection_the_server_closed_is_not_used(server: _Server) -> No
     transport = BotApiTransport(4)
     async with httpx.AsyncClient(transport=transport) as client:
         assert (await client.get(server.url)).json() == {"ok": True}
-        await asyncio.sleep(0.05)  # the server's close arrives
+        await asyncio.wait_for(server.closed.wait(), 10)  # the server has closed the connection
         assert (await client.get(server.url)).json() == {"ok": True}
     assert server.connections == 2
 

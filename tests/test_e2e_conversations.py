@@ -51,12 +51,15 @@ def test_newcase_step_by_step_with_buttons(api: FakeBotApi, bot: InProcessBot) -
     assert bot.query("SELECT ref, kind FROM cases") == [(1, "ch-full")]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["stop", "crash"])
+@pytest.mark.parametrize(
+    ("sig", "runner"), [(signal.SIGTERM, "bot"), (signal.SIGKILL, "bot_process")], ids=["stop", "crash"]
+)
 def test_restart_in_the_middle_of_newcase_carries_on(
-    api: FakeBotApi, bot_process: BotProcess, sig: int
+    api: FakeBotApi, request: pytest.FixtureRequest, sig: int, runner: str
 ) -> None:
-    """A stop or a crash of the process (SIGKILL needs a real one) between two steps."""
-    bot = bot_process
+    """A clean stop (of the bot in this process, what SIGTERM does) or a crash of the process (SIGKILL
+    needs a real one) between two steps."""
+    bot: BotProcess | InProcessBot = request.getfixturevalue(runner)
     manager = api.user(MANAGER, "Mia")
     start = CALENDAR.add_working_days(today(), 5)
     manager.ask("/newcase", _KIND)

@@ -13,9 +13,12 @@ from bot.localapi import FakeBotApi
 from bot.outbox import IN_FLIGHT
 from tests.botprocess import BotProcess
 from tests.e2e_helpers import MANAGER, typed
+from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW, write_burst
 
-PEOPLE = 500
+#: Five seconds of sending at Telegram's 30 a second (the pacer's 29): enough to kill in the middle of;
+#: `python -m bench reminders` sends thousands.
+PEOPLE = 150
 
 
 def reminder_bot(api: FakeBotApi, tmp_path: Path) -> BotProcess:
@@ -28,6 +31,7 @@ def reminder_bot(api: FakeBotApi, tmp_path: Path) -> BotProcess:
         INSPECTBOT_TESTING="1",
         INSPECTBOT_TEST_CLOCK_FILE=str(clock),
         INSPECTBOT_OUTBOX_TICK="1",
+        INSPECTBOT_OUTBOX_CHAT_GAP="1",  # Telegram's pacing: the fake enforces its limits here
     )
 
 
@@ -43,7 +47,8 @@ def test_a_burst_killed_midway_arrives_whole_with_at_most_the_in_flight_ones_twi
     try:
         api.enforce_limits()  # Telegram's 30 a second and 1 a second per chat (429s: bench reminders)
         bot.start()
-        api.wait_until(lambda: len(api.calls("sendMessage")) >= 120, timeout=30, what="a third of the burst")
+        third = PEOPLE // 3
+        api.wait_until(lambda: len(api.calls("sendMessage")) >= third, timeout=30, what="a third sent")
         bot.stop(signal.SIGKILL)
         at_kill = len([c for c in api.calls("sendMessage") if c.status == 200])
         assert at_kill < PEOPLE  # killed in the middle
@@ -82,7 +87,7 @@ def test_a_managers_morning_is_one_message_with_buttons_to_the_overdue_lists(
     its button sends `/cases overdue`'s first page as a new message, leaving the digest as it was."""
     clock = tmp_path / "clock.txt"
     clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
-    bot = BotProcess(
+    bot = InProcessBot(  # restarted, never killed: in this process
         api,
         tmp_path,
         admins=(MANAGER,),
@@ -115,6 +120,6 @@ def test_a_managers_morning_is_one_message_with_buttons_to_the_overdue_lists(
         digests = "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'"
         assert bot.query(digests) == [(1,)]  # one row for the manager this morning, not one per milestone
     finally:
-        if bot.proc is not None:
+        if bot.running:
             bot.stop()
     bot.assert_healthy()

@@ -9,6 +9,7 @@ is 2 working days before, Friday 10 April, at the reminding hour (09:00 in Londo
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import time
@@ -20,6 +21,9 @@ from tests.botprocess import INSPECTBOT, BotProcess
 from tests.outbox_world import write_burst
 
 SOON_AT_NINE = "2026-04-10T08:00:00.000000+00:00"
+#: Seconds between the sender's looks at the outbox (INSPECTBOT_OUTBOX_TICK): "nothing goes" is checked
+#: over a few of them.
+TICK = 0.25
 
 
 def _reminders(bot: BotProcess) -> list[dict[str, object]]:
@@ -45,7 +49,10 @@ def _wait_log(bot: BotProcess, text: str, times: int = 1, timeout: float = 10) -
 
 
 def _set_clock(clock: Path, hour: int, minute: int) -> None:
-    clock.write_text(datetime(2026, 4, 10, hour, minute, tzinfo=UTC).isoformat())
+    """A whole new file, so the running bot never reads a half-written one."""
+    partial = clock.with_suffix(".tmp")
+    partial.write_text(datetime(2026, 4, 10, hour, minute, tzinfo=UTC).isoformat())
+    os.replace(partial, clock)
 
 
 def test_restarted_at_half_past_eleven_the_waiting_reminder_is_listed_and_sent_at_half_past_eleven_once(
@@ -59,7 +66,7 @@ def test_restarted_at_half_past_eleven_the_waiting_reminder_is_listed_and_sent_a
         INSPECTBOT_REMINDERS="on",
         INSPECTBOT_TESTING="1",
         INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="1",
+        INSPECTBOT_OUTBOX_TICK=str(TICK),
     )
     bot.start()  # creates the database and records the settings reminders are planned with (09:00)
     bot.stop()
@@ -82,7 +89,7 @@ def test_restarted_at_half_past_eleven_the_waiting_reminder_is_listed_and_sent_a
         assert row["due_at"] == "2026-04-10T11:30:00+01:00" and row["state"] == "pending"
 
         _set_clock(clock, 8, 0)  # 09:00 in London: the old hour, no longer the reminding hour
-        time.sleep(3)  # three ticks of the sender
+        time.sleep(3 * TICK)  # three looks of the sender
         assert api.chat(provider).messages() == []
         _set_clock(clock, 10, 30)  # 11:30 in London
         message = api.chat(provider).wait_for("Provider's comments on the draft report (due soon)")
@@ -90,14 +97,14 @@ def test_restarted_at_half_past_eleven_the_waiting_reminder_is_listed_and_sent_a
         api.wait_until(
             lambda: bot.query("SELECT state FROM outbox") == [("sent",)], timeout=10, what="the row sent"
         )
-        time.sleep(2)  # two more ticks: nothing goes again
+        time.sleep(2 * TICK)  # two more looks: nothing goes again
         assert len(api.chat(provider).messages()) == 1
         bot.stop()
 
         bot.start()  # the same settings again: nothing is re-planned, nothing sent again
         _wait_log(bot, "inspectbot is running", times=4)
         assert bot.log_text().count("reminders: re-planned") == 1
-        time.sleep(2)
+        time.sleep(2 * TICK)
         assert len(api.chat(provider).messages()) == 1
     finally:
         if bot.proc is not None:

@@ -39,7 +39,7 @@ def _start(api: FakeBotApi, tmp_path: Path, kind: type[_Bot]) -> _Bot:
         INSPECTBOT_REMINDERS="on",
         INSPECTBOT_TESTING="1",
         INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="1",
+        INSPECTBOT_OUTBOX_TICK="0.25",
     )
     bot.start()
     return bot

@@ -19,8 +19,8 @@ from bot import metrics
 from bot.localapi import FakeBotApi
 from bot.settings import SettingsError, load_settings
 from store.database import Database
-from tests.botprocess import BotProcess
 from tests.e2e_helpers import CALENDAR, MANAGER, today, typed
+from tests.inprocess import InProcessBot
 
 
 def _free_port() -> int:
@@ -48,7 +48,9 @@ def _value(text: str, name: str) -> float:
 
 def test_a_running_bot_serves_healthz_and_metrics(api: FakeBotApi, tmp_path: Path) -> None:
     port = _free_port()
-    bot = BotProcess(api, tmp_path, admins=(MANAGER,), INSPECTBOT_METRICS_LISTEN=f"127.0.0.1:{port}").start()
+    bot = InProcessBot(
+        api, tmp_path, admins=(MANAGER,), INSPECTBOT_METRICS_LISTEN=f"127.0.0.1:{port}"
+    ).start()
     try:
         base = f"http://127.0.0.1:{port}"
         status, body = _get(f"{base}/healthz")

@@ -137,14 +137,44 @@ async def test_moving_the_end_date_moves_pending_reminders_and_tells_who_owns_th
     # is recorded: the provider knows of it, so they are told (unrecorded, the new planned days would
     # be a visit kept from them: test_nothing_reaches_the_provider_of_a_visit_kept_from_them).
     await world.db.cases.record_event(world.inspector, world.case.ref, "start", date(2026, 3, 9))
+    waiting = {r["id"]: str(r["dedup"]).rsplit(":", 1)[1] for r in draft_rows(world)}
     await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 16), date(2026, 3, 17))
     assert {str(r["dedup"]).split(":")[4] for r in draft_rows(world)} == {"2026-04-14"}
-    assert {str(r["dedup"]).split(":")[4] for r in draft_rows(world, "cancelled")} == {"2026-04-07"}
+    # Each waiting reminder moved in place (issue 24): the same row, keyed and timed by the new day, and
+    # none left cancelled under the old one.
+    assert {r["id"]: str(r["dedup"]).rsplit(":", 1)[1] for r in draft_rows(world)} == waiting
+    assert {r["params"] for r in draft_rows(world)} == {
+        f'{{"day": "2026-04-14", "key": "draft_report", "lead": "{lead}"}}' for lead in waiting.values()
+    }
+    assert draft_rows(world, "cancelled") == []
     sent = await world.at(london(date(2026, 3, 11), 18, 1))
     moved = [t for t in world.texts_to(INSPECTOR) if "moved" in t]
     assert any("Draft report sent to the provider" in t and "Tuesday 14 April 2026" in t for t in moved), sent
     provider = [t for t in world.texts_to(PROVIDER) if "moved" in t]
     assert any("comments" in t for t in provider) and not any("quality assurance" in t for t in provider)
+
+
+async def test_a_reminder_sent_for_a_day_is_not_sent_again_when_its_deadline_moves_back(world: World) -> None:
+    """A waiting row moves with its deadline (issue 24) unless a row with its new key is there already:
+    back on a day whose reminder was sent, the waiting one is cancelled, not moved onto it or sent."""
+    await world.at(london(date(2026, 3, 31), 12))
+    sent = await world.at(london(date(2026, 4, 1), 9), INSPECTOR)
+    assert len(sent) == 1 and "due soon" in sent[0] and "Draft report" in sent[0]
+    first = {str(r["dedup"]).rsplit(":", 1)[1]: r["id"] for r in draft_rows(world)}
+    assert set(first) == {"due", "overdue"}
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 16), date(2026, 3, 17))
+    later = {str(r["dedup"]).rsplit(":", 1)[1]: r for r in draft_rows(world)}
+    assert {r["id"] for lead, r in later.items() if lead != "soon"} == set(first.values())  # moved
+    assert "2026-04-14:soon" in str(later["soon"]["dedup"])  # a new row: the sent one was of 7 April
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 9), END)  # back again
+    back = {str(r["dedup"]).rsplit(":", 1)[1]: r["id"] for r in draft_rows(world)}
+    assert back == first  # moved back, the same rows
+    assert [(r["id"], r["reason"]) for r in draft_rows(world, "cancelled")] == [
+        (later["soon"]["id"], "not_wanted")
+    ]
+    assert [str(r["dedup"]).rsplit(":", 2)[1:] for r in draft_rows(world, "sent")] == [["2026-04-07", "soon"]]
+    texts = await world.at(london(date(2026, 4, 1), 9, 5), INSPECTOR)
+    assert texts and not [t for t in texts if "due soon" in t], texts  # told it moved, not reminded again
 
 
 async def test_recording_the_draft_cancels_its_reminders_and_tells_the_provider(world: World) -> None:

@@ -2,7 +2,8 @@
 cases whose rows changed) exactly as reconciling each case would: the same outbox rows and the same bases,
 on a few hundred random cases (bench/_world.py: kinds, starts around today, recorded events, providers)
 with mutes, manager members, sent rows and unannounced visits put off again after they had begun (their
-provider's pending rows are cancelled as hidden).
+provider's pending rows are cancelled as hidden), for a closure on the next working day but one and for
+random closure days (`closure_days`). Both paths move a waiting reminder with its deadline's day.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import random
 import shutil
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,9 +107,22 @@ async def every_case(
     return await _refresh_many(conn, where, params, calendar)
 
 
-async def replanned_for_a_closure(path: Path) -> replan.Replanned | None:
-    """The bot's start with a closure on the next working day but one: re-dated, then re-planned."""
-    closed = WorkingCalendar([WorkingCalendar().next_working_day(today() + timedelta(days=2))])
+def closure_days(seed: int) -> list[date]:
+    """The closures of a run: the next working day but one; for seeds past 20, one to three working days
+    drawn from the next 30 days (a day inside some cases' counts, or beyond them)."""
+    plain = WorkingCalendar()
+    if seed <= 20:
+        return [plain.next_working_day(today() + timedelta(days=2))]
+    rng = random.Random(seed)
+    days = {
+        plain.next_working_day(today() + timedelta(days=rng.randint(1, 30))) for _ in range(rng.randint(1, 3))
+    }
+    return sorted(days)
+
+
+async def replanned_for_a_closure(path: Path, days: list[date]) -> replan.Replanned | None:
+    """The bot's start with closures on `days`: re-dated, then re-planned."""
+    closed = WorkingCalendar(days)
     async with await Database.open(path, clock=clock, calendar=closed) as db:
         return await replan.replan(db)
 
@@ -133,7 +147,7 @@ def contents(
     return rows, bases, stored
 
 
-@pytest.mark.parametrize("seed", [3, 11])
+@pytest.mark.parametrize("seed", [3, 11, 29])
 async def test_a_closure_re_plans_in_bulk_as_case_by_case(
     tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,10 +156,11 @@ async def test_a_closure_re_plans_in_bulk_as_case_by_case(
     await planned(path, random.Random(seed))
     copy = tmp_path / "each.sqlite3"
     shutil.copy(path, copy)
-    bulk = await replanned_for_a_closure(path)
+    days = closure_days(seed)
+    bulk = await replanned_for_a_closure(path, days)
     monkeypatch.setattr(outbox, "reconcile_many", each_case)
     monkeypatch.setattr(deadlines, "refresh_many", every_case)
-    each = await replanned_for_a_closure(copy)
+    each = await replanned_for_a_closure(copy, days)
     assert bulk is not None and each is not None
     assert bulk.cases == each.cases > 50  # enough cases whose deadlines moved to mean something
     before, after = contents(path), contents(copy)

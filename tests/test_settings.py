@@ -21,6 +21,9 @@ _VARS = [
     "INSPECTBOT_REMIND_AT",
     "INSPECTBOT_REMINDERS",
     "INSPECTBOT_OUTBOX_TICK",
+    "INSPECTBOT_RETRY_PAUSES",
+    "INSPECTBOT_OUTBOX_CHAT_GAP",
+    "INSPECTBOT_OUTBOX_LOOK_AGAIN",
     "INSPECTBOT_TESTING",
     "INSPECTBOT_TEST_CLOCK_FILE",
 ]
@@ -42,6 +45,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.admins == []
     assert settings.tz == "Europe/London"
     assert settings.retention_days == 365
+    assert settings.retry_pauses == (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # about 15 s of retries (bot.sending)
+    assert (settings.outbox_chat_gap, settings.outbox_look_again) == (1.0, 5.0)  # bot.outbox's pacing
 
 
 def test_lists_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,10 +54,12 @@ def test_lists_and_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/bot/")
     monkeypatch.setenv("INSPECTBOT_ADMINS", " 11, 22 ,")
     monkeypatch.setenv("INSPECTBOT_CLOSURES", "2026-12-24,2026-12-31")
+    monkeypatch.setenv("INSPECTBOT_RETRY_PAUSES", "0.05, 0.1,")
     settings = load_settings()
     assert settings.base_url == "http://127.0.0.1:8081/bot"
     assert settings.admins == [11, 22]
     assert settings.closures == [date(2026, 12, 24), date(2026, 12, 31)]
+    assert settings.retry_pauses == (0.05, 0.1)
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
@@ -72,6 +79,8 @@ def test_dotenv_file_is_read(tmp_path: Path) -> None:
         ({"INSPECTBOT_CLOSURES": "24/12/2026"}, "INSPECTBOT_CLOSURES should be dates like 2026-12-24"),
         ({"TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL should be an http(s) URL"),
         ({"INSPECTBOT_RETENTION_DAYS": "0"}, "INSPECTBOT_RETENTION_DAYS "),
+        ({"INSPECTBOT_RETRY_PAUSES": "1,soon"}, "INSPECTBOT_RETRY_PAUSES should be seconds separated by"),
+        ({"INSPECTBOT_RETRY_PAUSES": "1,-2"}, "INSPECTBOT_RETRY_PAUSES should be at most 10 pauses"),
     ],
 )
 def test_bad_settings_give_one_line(
