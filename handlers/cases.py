@@ -14,6 +14,7 @@ from handlers.lists import ListName, ListSpec, narrowed_title, send
 from handlers.notify_button import notify_keyboard
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, reply
+from handlers.reminder_buttons import ReminderOpen
 from handlers.render import (
     case_keyboard,
     case_title,
@@ -226,6 +227,16 @@ async def case_pressed(update: Update, context: InspectContext) -> None:
     await _send_case(update, context, *pressed)
 
 
+async def reminder_open_pressed(update: Update, context: InspectContext) -> None:
+    """A reminder's Open case button: the case as /case shows it, the reminder left as it is."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
+    await query.answer()
+    await _send_case(update, context, person, ReminderOpen.of(update).ref)
+
+
 async def _send_case(update: Update, context: InspectContext, person: Person, ref: int) -> None:
     try:
         case = await context.services.db.cases.get(person, ref)
@@ -249,4 +260,5 @@ def handlers() -> list[Handler]:
         CommandHandler("cases", list_cases, filters=private),
         CommandHandler("case", show_case, filters=private),
         ShowCase.handler(case_pressed),
+        ReminderOpen.handler(reminder_open_pressed),
     ]

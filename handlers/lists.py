@@ -26,6 +26,7 @@ from handlers.button_fields import Offset
 from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.people import current_person
+from handlers.reminder_buttons import DigestList
 from handlers.render import case_title, closed_because, deadline_line, kind_name, relative, when
 from store.errors import InvalidInput, NotFound
 from store.lists import PAGE_SIZE, CaseFilter
@@ -370,5 +371,22 @@ async def narrowed_title(context: InspectContext, narrow: CaseFilter) -> str:
     return "Open cases with something overdue"
 
 
+async def digest_list_pressed(update: Update, context: InspectContext) -> None:
+    """A digest's list button: the first page of `/cases overdue` (or of every overdue deadline) as a new
+    message, so the digest stays; its own Next / Previous page in place."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
+    await query.answer()
+    if DigestList.of(update).which == "open":
+        narrow = CaseFilter(overdue=True)
+        await send(
+            update, context, person, ListSpec(ListName.OPEN, narrow), await narrowed_title(context, narrow)
+        )
+    else:
+        await send(update, context, person, ListSpec(ListName.OVERDUE))
+
+
 def handlers() -> list[Handler]:
-    return [PageButton.handler(page_pressed)]
+    return [PageButton.handler(page_pressed), DigestList.handler(digest_list_pressed)]

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from handlers.buttons import ForCase
 from store.audit import CLI_LABEL, SYSTEM_LABEL
@@ -222,27 +222,15 @@ def button_text(text: str, limit: int = BUTTON_TEXT) -> str:
     return (cut or text[: limit - 1]) + "…"
 
 
-def case_keyboard(cases: Sequence[Case | CaseRef], button: ForCase | str) -> InlineKeyboardMarkup:
-    """One button per case, made by `button` for its number (`ShowCase.at`: handlers.buttons).
-
-    A `str` is the prefix of untyped data '<prefix>:<ref>', for the callers whose buttons are not typed
-    classes yet (record, lifecycle, invite, complaint_steps): drop it once they pass a `ForCase`.
-    """
-    make = button if callable(button) else None
+def case_keyboard(cases: Sequence[Case | CaseRef], button: ForCase) -> InlineKeyboardMarkup:
+    """One button per case (the first `CASE_BUTTON_LIMIT`), made by `button` for its number: `ShowCase.at`
+    (a `handlers.buttons.CaseButton`), or a lambda for a button with more fields."""
     return InlineKeyboardMarkup(
         [
-            [
-                make(c.ref).button(button_text(f"#{c.ref} {setting_name(c)}"))
-                if make is not None
-                else _untyped(button_text(f"#{c.ref} {setting_name(c)}"), f"{button}:{c.ref}")
-            ]
+            [button(c.ref).button(button_text(f"#{c.ref} {setting_name(c)}"))]
             for c in cases[:CASE_BUTTON_LIMIT]
         ]
     )
-
-
-def _untyped(text: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=data)
 
 
 def which_case(
