@@ -552,8 +552,6 @@ def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None
     return kind, setting, first, last, single
 
 
-
-
 async def plan_pressed(update: Update, context: InspectContext) -> int:
     """Plan (managers): the case's kind, setting and URN come from the setting's next window; the
     inspector is asked, then the days as /newcase asks them (with its warnings about the visit's days)."""
