@@ -33,7 +33,7 @@ from handlers.timeline import hidden, visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
 from store.lists import CaseFilter, CaseRef
-from store.models import AuditEntry, Case, Person, Role
+from store.models import AuditEntry, Case, CaseStatus, Person, Role
 from workflows.audience import is_mine, nothing_dated, planned_for, sees_sources
 from workflows.dates import format_date
 from workflows.kinds import KINDS, get_kind, single_individual_matters
@@ -140,7 +140,7 @@ def describe_case(
         lines.append(f"Planned on site from: {format_date(start)}")
     if end:
         lines.append(f"Planned last on-site day: {format_date(end)}")
-    lines.append("Status: " + (closed_because(case) if case.status == "closed" else "open"))
+    lines.append("Status: " + (closed_because(case) if case.status == CaseStatus.CLOSED else "open"))
     if case.judgement:
         lines.append(f"Judgement: {escape(case.judgement.replace('_', ' '))}")
     if kind.uses_concerns:

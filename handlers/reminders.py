@@ -9,6 +9,7 @@ from datetime import timedelta
 from html import escape
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext, Services
@@ -256,9 +257,9 @@ async def member_status(update: Update, context: InspectContext) -> None:
     person = await db.people.get_by_telegram_id(change.chat.id)
     if person is None:
         return
-    if change.new_chat_member.status == "kicked":
+    if change.new_chat_member.status == ChatMemberStatus.BANNED:
         await db.outbox.mark_unreachable(person.id, context.services.clock())
-    elif change.new_chat_member.status == "member":
+    elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
         await db.outbox.reachable_again(person.id)
 
 

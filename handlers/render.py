@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup
 from handlers.buttons import ForCase
 from store.audit import CLI_LABEL, SYSTEM_LABEL
 from store.lists import CaseRef
-from store.models import AuditEntry, Case, CloseReason, Role
+from store.models import AuditEntry, Case, CaseStatus, CloseReason, Role
 from workflows.actions import Action
 from workflows.audience import sees_sources, source_for
 from workflows.calendar import WorkingCalendar
@@ -44,7 +44,7 @@ def setting_name(case: Case | CaseRef) -> str:
 
 
 def case_title(case: Case | CaseRef) -> str:
-    closed = " (closed)" if case.status == "closed" else ""
+    closed = " (closed)" if case.status == CaseStatus.CLOSED else ""
     return f"#{case.ref} {escape(setting_name(case))}{closed}"
 
 
