@@ -20,6 +20,7 @@ from tornado.httpserver import HTTPServer
 from bot import guards, metrics
 from bot.clock import make_clock
 from bot.connections import BotApiTransport
+from bot.jobs import JobsInFlight
 from bot.lock import AlreadyRunning, ProcessLock
 from bot.outbox import OutboxSender, Pacer
 from bot.persistence import SQLitePersistence
@@ -105,20 +106,41 @@ def schedule_housekeeping(application: InspectApplication, settings: Settings) -
     day before 2:30 would otherwise never prune), then every night at 2am and 2:30."""
     queue = application.job_queue
     assert queue is not None, "python-telegram-bot was installed without its job-queue extra"
-    queue.run_once(purge_expired, when=30, data=settings.retention_days, name="retention")
+    jobs = jobs_of(application)
+    purge, pruned = jobs.track("retention", purge_expired), jobs.track("prune", prune)
+    reveal, programme = jobs.track("reveal", reveal_begun), jobs.track("programme", programme_digest)
+    queue.run_once(purge, when=30, data=settings.retention_days, name="retention")
     queue.run_daily(
-        purge_expired, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
+        purge, time=time(2, 0, tzinfo=settings.zone), data=settings.retention_days, name="retention"
     )
     periods = pruning_periods(settings)
-    queue.run_once(prune, when=35, data=periods, name="prune")
-    queue.run_daily(prune, time=time(2, 30, tzinfo=settings.zone), data=periods, name="prune")
+    queue.run_once(pruned, when=35, data=periods, name="prune")
+    queue.run_daily(pruned, time=time(2, 30, tzinfo=settings.zone), data=periods, name="prune")
     # Just after midnight, so a visit that begins today has its provider's reminders by the morning.
-    queue.run_once(reveal_begun, when=20, name="reveal")
-    queue.run_daily(reveal_begun, time=time(0, 5, tzinfo=settings.zone), name="reveal")
+    queue.run_once(reveal, when=20, name="reveal")
+    queue.run_daily(reveal, time=time(0, 5, tzinfo=settings.zone), name="reveal")
     # Settings overdue for inspection: a line in each manager's morning digest (issue 22); written once a
     # day (again at start, for a bot restarted in the morning: the row's key names the day).
-    queue.run_once(programme_digest, when=3, name="programme")
-    queue.run_daily(programme_digest, time=time(0, 10, tzinfo=settings.zone), name="programme")
+    queue.run_once(programme, when=3, name="programme")
+    queue.run_daily(programme, time=time(0, 10, tzinfo=settings.zone), name="programme")
+
+
+#: Where the jobs running now are kept in bot_data (`bot.jobs`: a stop waits for them).
+JOBS_KEY = "jobs"
+
+
+def jobs_of(application: InspectApplication) -> JobsInFlight:
+    return cast(JobsInFlight, application.bot_data[JOBS_KEY])
+
+
+async def _let_jobs_finish(application: InspectApplication) -> None:
+    """No job starts from now on, and the running ones get a few seconds before the Application stops."""
+    queue = application.job_queue
+    if queue is not None and queue.scheduler.running:
+        queue.scheduler.pause()
+    left = await jobs_of(application).settle()
+    if left:
+        log.info("stopping with %d job(s) still running: they are cut off", left)
 
 
 #: Where the outbox sender is kept in bot_data (the job and the update processor both reach it).
@@ -204,6 +226,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         pacer=Pacer(per_chat=settings.outbox_chat_gap),
     )
     application.bot_data[OUTBOX_KEY] = sender
+    application.bot_data[JOBS_KEY] = JobsInFlight()
     application.bot_data[metrics.BOT_DATA_KEY] = meters
     if settings.reminders:
         queue = application.job_queue
@@ -211,7 +234,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         # First look a second after start, or after one tick when a test sets a shorter tick.
         first = min(1.0, settings.outbox_tick)
         sender.job = queue.run_repeating(
-            sender.run,
+            jobs_of(application).track("outbox", sender.run),
             interval=settings.outbox_tick,
             first=first,
             name="outbox",
@@ -285,6 +308,7 @@ async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopped, halted}, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
+        await _let_jobs_finish(application)
         polling.cancel()
         stopped.cancel()
         halted.cancel()
