@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from handlers import time_answers
 from handlers.cases import find_cases, list_cases
 from handlers.complaint_steps import complain_question
-from handlers.context import Handler, InspectContext
+from handlers.context import Handler, InspectContext, people_read
 from handlers.lists import ListSpec, describe, send
 from handlers.parsing import REF_DATA, command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, refuse_uninvited, reply
@@ -319,8 +319,15 @@ async def _asker_and_case(update: Update, context: InspectContext, ref: int) -> 
     user = update.effective_user
     if user is None:
         return None
+    db = context.services.db
+    known, read = people_read(context.bot_data).take_case(update.update_id, db.generation, ref)
     try:
-        found = await context.services.db.cases.get_asked(user.id, ref)
+        if not known:
+            found = await db.cases.get_asked(user.id, ref)
+        elif isinstance(read, NotFound):
+            raise read
+        else:
+            found = read  # read with the inbox's write of its batch (bot.polling): no round trip here
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return None

@@ -31,7 +31,10 @@ class _Chat:
         self.update = cast(
             Any,
             SimpleNamespace(
-                effective_message=self, effective_user=SimpleNamespace(id=telegram_id), callback_query=None
+                update_id=1,
+                effective_message=self,
+                effective_user=SimpleNamespace(id=telegram_id),
+                callback_query=None,
             ),
         )
 
@@ -60,7 +63,7 @@ async def _world(db: Database, clock: Clock) -> tuple[Any, Person, Case]:
     inspector = await db.invites.redeem(invite.code, 2, "Ian")
     case = await db.cases.create(inspector, "ch-full", "Oak House", date(2026, 5, 18))
     services = Services(db, WorkingCalendar(), ZoneInfo("Europe/London"), "inspectbot", clock)
-    return cast(Any, SimpleNamespace(services=services, user_data={})), inspector, case
+    return cast(Any, SimpleNamespace(services=services, user_data={}, bot_data={})), inspector, case
 
 
 @pytest.mark.parametrize(

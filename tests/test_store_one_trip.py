@@ -13,6 +13,7 @@ import pytest
 
 from handlers.context import PeopleRead
 from store.database import Database
+from store.errors import NotFound
 from store.inbox import InboxItem
 from store.models import Person
 from tests.storefixtures import first_manager
@@ -91,6 +92,24 @@ async def test_a_person_read_with_the_batch_stands_until_something_is_written(db
     read.keep(12, db.generation, None)
     read.forget(12)
     assert read.take(12, db.generation) == (False, None)
+
+
+async def test_a_case_read_with_the_batch_stands_for_its_own_case_until_something_is_written(
+    db: Database,
+) -> None:
+    read = PeopleRead()
+    gone = NotFound("Case #9 not found.")
+    read.keep_case(10, db.generation, 9, gone)
+    read.keep_case(11, db.generation, 9, None)
+    read.keep_case(12, db.generation, 9, None)
+    read.keep_case(13, db.generation, 9, None)
+    assert read.take_case(10, db.generation, 9) == (True, gone)
+    assert read.take_case(10, db.generation, 9) == (False, None)  # taken once
+    assert read.take_case(11, db.generation, 8) == (False, None)  # another case than the one read
+    read.forget(12)
+    assert read.take_case(12, db.generation, 9) == (False, None)
+    await db.people.ensure_admins([1, 2])  # a write transaction of this process
+    assert read.take_case(13, db.generation, 9) == (False, None)  # read again from the database
 
 
 async def test_done_marks_asked_for_at_once_share_a_statement(

@@ -586,6 +586,12 @@ def _is_clear(matches: Sequence[Match]) -> bool:
     return len(matches) == 1 or matches[0].score - matches[1].score >= CONFIDENT_MARGIN - _EPSILON
 
 
+def case_ref_of(text: str) -> int | None:
+    """The case a question names by number ("#12", "case 12"), as `parse_question` reads it: for
+    `bot.polling`, which reads that case with the inbox's write (issue 23)."""
+    return _case_ref(text[:MAX_CHARS].lower())[0]
+
+
 def _case_ref(text: str) -> tuple[int | None, str]:
     """The first case reference ("#12", "case 12") and the text without it."""
     found = _CASE_REF.search(text)
