@@ -130,15 +130,20 @@ class InboxPoller:
         }
         db = cast(Services, self._application.bot_data[SERVICES_KEY]).db
 
-        async def store_and_read() -> tuple[list[int], dict[int, Person | None], dict[int, AskedCase], int]:
+        async def store_and_read() -> tuple[
+            list[int], dict[int, Person | None], dict[int, tuple[Person, AskedCase]], int
+        ]:
             fresh = await self._inbox.store(items)
             who = {uid: await db.people.get_by_telegram_id(uid) for uid in set(senders.values())}
-            cases: dict[int, AskedCase] = {}
+            cases: dict[int, tuple[Person, AskedCase]] = {}
             for update_id in set(fresh).intersection(named).intersection(senders):
+                asker = who[senders[update_id]]
+                if asker is None or not asker.active:
+                    continue  # refused by the handler, which reads no case
                 try:
-                    cases[update_id] = await db.cases.get_asked(senders[update_id], named[update_id])
+                    cases[update_id] = asker, await db.cases.get(asker, named[update_id])
                 except NotFound as exc:
-                    cases[update_id] = exc  # answered by the handler, as if it had read it there
+                    cases[update_id] = asker, exc  # answered by the handler, as if it had read it there
             return fresh, who, cases, db.generation
 
         stored, people, cases, generation = await db.write_together(store_and_read)
@@ -147,7 +152,8 @@ class InboxPoller:
             if update_id in senders:
                 read.keep(update_id, generation, people[senders[update_id]])
             if update_id in cases:
-                read.keep_case(update_id, generation, named[update_id], cases[update_id])
+                asker, found = cases[update_id]
+                read.keep_case(update_id, generation, asker, named[update_id], found)
         fresh = set(stored)
         self._offset = max(u.update_id for u in updates) + 1
         for update in updates:

@@ -20,9 +20,9 @@ from workflows.calendar import WorkingCalendar
 SERVICES_KEY = "services"
 #: Where `PeopleRead` is kept in bot_data.
 PEOPLE_READ_KEY = "people_read"
-#: What `cases.get_asked` answers for a question naming its case: the asker and the case, None (no
-#: active person), or the NotFound it raised (the case is not theirs to see).
-AskedCase = tuple[Person, Case] | None | NotFound
+#: What `cases.get` answered for a question naming its case: the case, or the NotFound it raised (no
+#: such case, or not the asker's to see).
+AskedCase = Case | NotFound
 
 
 class PeopleRead:
@@ -37,7 +37,7 @@ class PeopleRead:
 
     def __init__(self) -> None:
         self._read: dict[int, tuple[int, Person | None]] = {}
-        self._cases: dict[int, tuple[int, int, AskedCase]] = {}
+        self._cases: dict[int, tuple[int, int, int, AskedCase]] = {}
 
     def keep(self, update_id: int, generation: int, person: Person | None) -> None:
         self._read[update_id] = (generation, person)
@@ -50,18 +50,18 @@ class PeopleRead:
             return False, None
         return True, read[1]
 
-    def keep_case(self, update_id: int, generation: int, ref: int, found: AskedCase) -> None:
-        """The case a question names ("#12") read in the same round trip, as `cases.get_asked` answered
-        (the asker and the case; None: not an active person; NotFound: not theirs to see)."""
-        self._cases[update_id] = (generation, ref, found)
+    def keep_case(self, update_id: int, generation: int, asker: Person, ref: int, found: AskedCase) -> None:
+        """The case a question names ("#12") read for `asker` in the same round trip, as `cases.get`
+        answered (the case, or NotFound: none such, or not theirs to see)."""
+        self._cases[update_id] = (generation, asker.id, ref, found)
 
-    def take_case(self, update_id: int, generation: int, ref: int) -> tuple[bool, AskedCase]:
-        """(True, what `cases.get_asked` answered) when case #ref was read for this update and the read
-        still stands; (False, None) else. Either way it is forgotten."""
+    def take_case(self, update_id: int, generation: int, asker: Person, ref: int) -> AskedCase | None:
+        """What `cases.get` answered when case #ref was read for this update and this asker and the read
+        still stands; None else (read it now). Either way it is forgotten."""
         read = self._cases.pop(update_id, None)
-        if read is None or read[0] != generation or read[1] != ref:
-            return False, None
-        return True, read[2]
+        if read is None or read[:3] != (generation, asker.id, ref):
+            return None
+        return read[3]
 
     def forget(self, update_id: int) -> None:
         """The update was handled (or stopped before `load_person`, by a guard)."""
