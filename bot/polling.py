@@ -144,6 +144,11 @@ class InboxPoller:
                     cases[update_id] = asker, await db.cases.get(asker, named[update_id])
                 except NotFound as exc:
                     cases[update_id] = asker, exc  # answered by the handler, as if it had read it there
+                except Exception as exc:  # not the batch's business: the handler reads it again, meets it
+                    # and reports it whole (handlers.setup.on_error); here its kind only
+                    log.warning(
+                        "inbox: the case of update %d was not read ahead (%s)", update_id, type(exc).__name__
+                    )
             return fresh, who, cases, db.generation
 
         stored, people, cases, generation = await db.write_together(store_and_read)
