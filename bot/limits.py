@@ -58,7 +58,7 @@ def _hard_split(unit: str, room: int) -> tuple[str, str]:
 def split(text: str, limit: int = MESSAGE, *, html: bool = False) -> list[str]:
     """`text` as messages of at most `limit`, cut at line ends where possible; in HTML, tags open at a
     cut are closed at its end and opened again in the next message. Blank pieces are dropped."""
-    if size(text) <= limit:
+    if len(text) * 2 <= limit or size(text) <= limit:  # a character is at most 2 UTF-16 units: no encoding
         return [text]
     chunks: list[str] = []
     current: list[str] = []

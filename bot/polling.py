@@ -17,14 +17,24 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.sending import LimitedBot
-from handlers.context import SERVICES_KEY, InspectApplication, Services, people_read
+from handlers.context import SERVICES_KEY, AskedCase, InspectApplication, Services, people_read
+from store.errors import NotFound
 from store.inbox import InboxItem, InboxRepository
 from store.models import Person
+from workflows.questions import case_ref_of
 
 log = logging.getLogger(__name__)
 
 #: Pauses after a failed getUpdates: growing from the first to the last (seconds).
 FIRST_PAUSE, LAST_PAUSE = 0.25, 2.0
+
+
+def _named_case(update: Update) -> int | None:
+    """The case a private text (not a command) names by number, as the question handler will read it."""
+    message = update.message
+    if message is None or not message.text or message.chat.type != "private" or message.text.startswith("/"):
+        return None
+    return case_ref_of(message.text)
 
 
 def to_body(update: Update) -> str:
@@ -106,24 +116,49 @@ class InboxPoller:
         """Store first; then the offset moves on (the next getUpdates acknowledges); then hand over.
 
         Who sent each update is read in the same round trip as the store (`Database.write_together`),
-        for `handlers.context.load_person`: a plain question costs three round trips in all (issue 23).
+        for `handlers.context.load_person`, and so is the case a private text names by number ("#12"),
+        for `handlers.due`: a question naming its case costs two round trips in all (issue 23).
         """
         bot = self._application.bot
         raw: dict[int, str] = bot.raw_updates if isinstance(bot, LimitedBot) else {}
         items = [InboxItem(u.update_id, raw.get(u.update_id) or to_body(u)) for u in updates]
         senders = {u.update_id: u.effective_user.id for u in updates if u.effective_user is not None}
+        named = {
+            update_id: ref
+            for update_id, ref in ((u.update_id, _named_case(u)) for u in updates)
+            if ref is not None
+        }
         db = cast(Services, self._application.bot_data[SERVICES_KEY]).db
 
-        async def store_and_read() -> tuple[list[int], dict[int, Person | None], int]:
+        async def store_and_read() -> tuple[
+            list[int], dict[int, Person | None], dict[int, tuple[Person, AskedCase]], int
+        ]:
             fresh = await self._inbox.store(items)
             who = {uid: await db.people.get_by_telegram_id(uid) for uid in set(senders.values())}
-            return fresh, who, db.generation
+            cases: dict[int, tuple[Person, AskedCase]] = {}
+            for update_id in set(fresh).intersection(named).intersection(senders):
+                asker = who[senders[update_id]]
+                if asker is None or not asker.active:
+                    continue  # refused by the handler, which reads no case
+                try:
+                    cases[update_id] = asker, await db.cases.get(asker, named[update_id])
+                except NotFound as exc:
+                    cases[update_id] = asker, exc  # answered by the handler, as if it had read it there
+                except Exception as exc:  # not the batch's business: the handler reads it again, meets it
+                    # and reports it whole (handlers.setup.on_error); here its kind only
+                    log.warning(
+                        "inbox: the case of update %d was not read ahead (%s)", update_id, type(exc).__name__
+                    )
+            return fresh, who, cases, db.generation
 
-        stored, people, generation = await db.write_together(store_and_read)
+        stored, people, cases, generation = await db.write_together(store_and_read)
         read = people_read(self._application.bot_data)
         for update_id in stored:
             if update_id in senders:
                 read.keep(update_id, generation, people[senders[update_id]])
+            if update_id in cases:
+                asker, found = cases[update_id]
+                read.keep_case(update_id, generation, asker, named[update_id], found)
         fresh = set(stored)
         self._offset = max(u.update_id for u in updates) + 1
         for update in updates:

@@ -13,12 +13,16 @@ from telegram.ext import Application, BaseHandler, CallbackContext, ExtBot
 
 from store.codec import utc_now
 from store.database import Database
-from store.models import Person
+from store.errors import NotFound
+from store.models import Case, Person
 from workflows.calendar import WorkingCalendar
 
 SERVICES_KEY = "services"
 #: Where `PeopleRead` is kept in bot_data.
 PEOPLE_READ_KEY = "people_read"
+#: What `cases.get` answered for a question naming its case: the case, or the NotFound it raised (no
+#: such case, or not the asker's to see).
+AskedCase = Case | NotFound
 
 
 class PeopleRead:
@@ -33,6 +37,7 @@ class PeopleRead:
 
     def __init__(self) -> None:
         self._read: dict[int, tuple[int, Person | None]] = {}
+        self._cases: dict[int, tuple[int, int, int, AskedCase]] = {}
 
     def keep(self, update_id: int, generation: int, person: Person | None) -> None:
         self._read[update_id] = (generation, person)
@@ -45,9 +50,23 @@ class PeopleRead:
             return False, None
         return True, read[1]
 
+    def keep_case(self, update_id: int, generation: int, asker: Person, ref: int, found: AskedCase) -> None:
+        """The case a question names ("#12") read for `asker` in the same round trip, as `cases.get`
+        answered (the case, or NotFound: none such, or not theirs to see)."""
+        self._cases[update_id] = (generation, asker.id, ref, found)
+
+    def take_case(self, update_id: int, generation: int, asker: Person, ref: int) -> AskedCase | None:
+        """What `cases.get` answered when case #ref was read for this update and this asker and the read
+        still stands; None else (read it now). Either way it is forgotten."""
+        read = self._cases.pop(update_id, None)
+        if read is None or read[:3] != (generation, asker.id, ref):
+            return None
+        return read[3]
+
     def forget(self, update_id: int) -> None:
         """The update was handled (or stopped before `load_person`, by a guard)."""
         self._read.pop(update_id, None)
+        self._cases.pop(update_id, None)
 
 
 def people_read(bot_data: dict[str, Any]) -> PeopleRead:

@@ -20,7 +20,7 @@ from handlers.button_fields import Ref
 from handlers.buttons import Button, CaseButton
 from handlers.cases import find_cases, list_cases
 from handlers.complaint_steps import complain_question
-from handlers.context import Handler, InspectContext
+from handlers.context import Handler, InspectContext, people_read
 from handlers.conversation import user_store
 from handlers.lists import ListName, ListSpec, describe, send
 from handlers.parsing import command_text, parse_ref
@@ -375,8 +375,14 @@ async def _asker_and_case(update: Update, context: InspectContext, ref: int) -> 
     person = await current_person(update, context)
     if person is None:
         return None
+    db = context.services.db
+    read = people_read(context.bot_data).take_case(update.update_id, db.generation, person, ref)
     try:
-        return person, await context.services.db.cases.get(person, ref)
+        if read is None:
+            return person, await db.cases.get(person, ref)
+        if isinstance(read, NotFound):
+            raise read
+        return person, read  # read with the inbox's write of its batch (bot.polling): no round trip here
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return None

@@ -31,7 +31,10 @@ class _Chat:
         self.update = cast(
             Any,
             SimpleNamespace(
-                effective_message=self, effective_user=SimpleNamespace(id=telegram_id), callback_query=None
+                update_id=1,
+                effective_message=self,
+                effective_user=SimpleNamespace(id=telegram_id),
+                callback_query=None,
             ),
         )
 
@@ -61,7 +64,11 @@ async def _world(db: Database, clock: Clock) -> tuple[Any, Person, Case]:
     case = await db.cases.create(inspector, "ch-full", "Oak House", date(2026, 5, 18))
     services = Services(db, WorkingCalendar(), ZoneInfo("Europe/London"), "inspectbot", clock)
     # `person`: who asks, as group -1 read them once for the update (handlers.context.load_person).
-    return cast(Any, SimpleNamespace(services=services, user_data={}, person=inspector)), inspector, case
+    return (
+        cast(Any, SimpleNamespace(services=services, user_data={}, bot_data={}, person=inspector)),
+        inspector,
+        case,
+    )
 
 
 @pytest.mark.parametrize(

@@ -19,12 +19,15 @@ import aiosqlite
 import pytest
 
 from bot.localapi import FakeBotApi, FakeUser
+from store.cases import CaseRepository
 from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
 from tests.inprocess import InProcessBot
 from workflows.dates import format_date
 
 #: The most hand-offs one plain question may cost, the inbox write and the done mark included.
 MOST = 3
+#: A question naming its case by number: its case is read with the inbox write (bot.polling).
+MOST_BY_NUMBER = 2
 
 _UPDATE_TASKS = ("inbox-polling", ":process_concurrent_update")
 
@@ -97,7 +100,11 @@ def test_a_plain_question_costs_at_most_three_round_trips(
 
     by_number, made = _ask_counted(bot, manager, trips, "when is the draft due for #2?", "Draft report")
     assert draft in by_number
-    assert 0 < len(made) <= MOST, made
+    assert 0 < len(made) <= MOST_BY_NUMBER, made
+
+    missing, made = _ask_counted(bot, manager, trips, "when is the draft due for #99?", "to see yours")
+    assert "#99" in missing
+    assert 0 < len(made) <= MOST_BY_NUMBER, made
 
     by_name, made = _ask_counted(bot, manager, trips, "when is the draft due for birch?", "Draft report")
     assert draft in by_name
@@ -109,3 +116,29 @@ def test_a_plain_question_costs_at_most_three_round_trips(
     )
     assert oak in by_full_name
     assert 0 < len(made) <= MOST, made
+
+
+def test_a_case_that_cannot_be_read_ahead_is_read_by_the_question_itself(
+    api: FakeBotApi, bot: InProcessBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poller's read-ahead of "#N" failing leaves the batch stored and the question answered: the
+    handler reads the case itself (bot.polling logs the failure, without the text)."""
+    manager = api.user(MANAGER, "Mia")
+    start = CALENDAR.add_working_days(today(), 3)
+    manager.ask(f'/newcase asa-full "Birch Adoption Support" {typed(start)}', "is set up")
+    draft = format_date(expected("asa-full", start)["draft_report"].due)
+    reading: Callable[..., Awaitable[Any]] = CaseRepository.get
+    failures: list[int] = []
+
+    async def first_fails(self: CaseRepository, actor: Any, ref: int) -> Any:
+        if not failures:
+            failures.append(ref)
+            raise RuntimeError("read-ahead failed")
+        return await reading(self, actor, ref)
+
+    monkeypatch.setattr(CaseRepository, "get", first_fails)
+    answer = manager.ask("when is the draft due for #1?", "Draft report")
+    assert failures == [1]
+    assert draft in answer.text
+    _all_done(bot)  # and marked handled
+    assert "was not read ahead (RuntimeError)" in bot.log_text()

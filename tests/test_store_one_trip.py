@@ -5,6 +5,7 @@ written since (`handlers.context.PeopleRead`)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from handlers.context import PeopleRead
 from store.database import Database
+from store.errors import NotFound
 from store.inbox import InboxItem
 from store.models import Person
 from tests.storefixtures import first_manager
@@ -91,6 +93,25 @@ async def test_a_person_read_with_the_batch_stands_until_something_is_written(db
     read.keep(12, db.generation, None)
     read.forget(12)
     assert read.take(12, db.generation) == (False, None)
+
+
+async def test_a_case_read_with_the_batch_stands_for_its_asker_and_case_until_something_is_written(
+    db: Database,
+) -> None:
+    manager = await first_manager(db)
+    other = dataclasses.replace(manager, id=manager.id + 1)
+    read = PeopleRead()
+    gone = NotFound("Case #9 not found.")
+    for update_id in (10, 11, 12, 13, 14):
+        read.keep_case(update_id, db.generation, manager, 9, gone)
+    assert read.take_case(10, db.generation, manager, 9) is gone
+    assert read.take_case(10, db.generation, manager, 9) is None  # taken once
+    assert read.take_case(11, db.generation, manager, 8) is None  # another case than the one read
+    assert read.take_case(12, db.generation, other, 9) is None  # read for someone else
+    read.forget(13)
+    assert read.take_case(13, db.generation, manager, 9) is None
+    await db.people.ensure_admins([1, 2])  # a write transaction of this process
+    assert read.take_case(14, db.generation, manager, 9) is None  # read again from the database
 
 
 async def test_done_marks_asked_for_at_once_share_a_statement(
