@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 import aiosqlite
 
-from store.codec import day_from_text, opt_day, opt_day_text
+from store.codec import day_from_text, opt_day, opt_day_text, time_to_text
 from store.reads import first_row
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline
@@ -144,12 +145,14 @@ async def refresh_many(
     calendar: WorkingCalendar,
     *,
     changed_only: bool = False,
+    written: list[int] | None = None,
 ) -> int:
     """Work out again the rows of every case matching `where` (SQL over `cases`), in batches of BATCH
     cases read with two queries each; inside the caller's transaction. With `changed_only`, the stored
     rows are read too and only the cases whose rows differ are written (a new closure moves some cases'
     dates, not all of them). Each distinct set of dates is worked out once (`compute_timeline` is pure:
-    many cases share their kind and dates). Returns how many cases were written."""
+    many cases share their kind and dates). Returns how many cases were written; their ids are added to
+    `written` when given (`recalendar` keeps them for the re-planning of their reminders)."""
     done = 0
     last_id = 0
     args = list(params)
@@ -225,6 +228,8 @@ async def refresh_many(
                     continue
                 updates += [(*row[2:], *row[:2]) for row, a, b in zip(rows, was, will, strict=True) if a != b]
                 done += 1
+                if written is not None:
+                    written.append(case_id)
                 del wanted[case_id]
             await conn.executemany(_UPDATE, updates)
             await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
@@ -236,6 +241,8 @@ async def refresh_many(
             )
         await conn.executemany(insert, [row for rows in wanted.values() for row in rows])
         done += len(wanted)
+        if written is not None:
+            written += wanted.keys() if changed_only else [int(case["id"]) for case in cases]
 
 
 def _rows_text(rows: list[tuple[Any, ...]]) -> str | None:
@@ -311,9 +318,38 @@ def no_collection() -> Iterator[None]:
             gc.enable()
 
 
-async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
+#: Where `recalendar` keeps the ids of the cases it re-dated (kv_state, a JSON array), until
+#: `store.replan` has reconciled them: it then needs no search for the cases whose deadlines moved.
+REDATED = ("reminders", "redated")
+#: Where `store.replan` keeps the settings the waiting reminders were planned with (kv_state).
+PLANNED_WITH = ("reminders", "planned_with")
+
+
+async def redated(conn: aiosqlite.Connection) -> list[int] | None:
+    """The cases re-dated since their reminders were last re-planned, in id order; None when not kept (a
+    database re-dated before they were kept)."""
+    row = await first_row(conn, "SELECT value FROM kv_state WHERE namespace = ? AND key = ?", REDATED)
+    return None if row is None else sorted(int(i) for i in json.loads(row[0]))
+
+
+async def _keeps_redated(conn: aiosqlite.Connection, dated_with: Any) -> bool:
+    """Whether the cases re-dated now, with those kept, are all whose rows moved since the reminders were
+    planned: some are kept already, or the reminders were planned with the closures and rules the rows
+    were dated with until now. Else (a re-dating before they were kept, not yet re-planned) none are
+    kept, and `store.replan` searches for them."""
+    if await redated(conn) is not None:
+        return True
+    row = await first_row(conn, "SELECT value FROM kv_state WHERE namespace = ? AND key = ?", PLANNED_WITH)
+    if row is None or dated_with is None:
+        return row is None  # nothing planned yet: `store.replan` records the settings, moving nothing
+    planned = json.loads(row[0])
+    return (planned.get("closures"), planned.get("rules")) == (dated_with[0], dated_with[1])
+
+
+async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now: datetime) -> int:
     """If the stored rows were worked out with other closures or other rules, work out the open cases'
-    rows again with these (one transaction); returns how many cases were re-dated."""
+    rows again with these (one transaction); returns how many cases were re-dated. Their ids join those
+    kept in REDATED (a start whose re-planning did not run leaves its own there)."""
     wanted = (closures_text(calendar), rules_fingerprint())
     rows = list(await conn.execute_fetchall("SELECT closures, rules FROM deadline_calendar WHERE id = 1"))
     if rows and (rows[0][0], rows[0][1]) == wanted:
@@ -322,7 +358,18 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
     try:
         async with large_cache(conn):
             with no_collection():
-                count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
+                written: list[int] = []
+                count = await refresh_many(
+                    conn, "status = 'open'", (), calendar, changed_only=True, written=written
+                )
+                if await _keeps_redated(conn, rows[0] if rows else None):
+                    was = await redated(conn)
+                    await conn.execute(
+                        "INSERT INTO kv_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (namespace, key)"
+                        " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                        (*REDATED, json.dumps(sorted({*written, *(was or ())})), time_to_text(now)),
+                    )
         if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
             await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(

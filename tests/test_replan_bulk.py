@@ -9,6 +9,7 @@ random closure days (`closure_days`). Both paths move a waiting reminder with it
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import shutil
 import sqlite3
@@ -86,6 +87,11 @@ async def planned(path: Path, rng: random.Random) -> None:
                 [(stamp, i) for i in rng.sample(pending, len(pending) // 10)],
             )
         assert await replan.replan(db) is None  # records what they were planned with
+        async with db.transaction(counted=False) as conn:  # as the re-dating that moved them would keep them
+            await conn.execute(
+                "INSERT INTO kv_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                (*deadlines.REDATED, json.dumps(sorted(put_off)), stamp),
+            )
 
 
 async def each_case(
@@ -101,10 +107,22 @@ _refresh_many = deadlines.refresh_many
 
 
 async def every_case(
-    conn: aiosqlite.Connection, where: str, params: Iterable[Any], calendar: WorkingCalendar, **_: bool
+    conn: aiosqlite.Connection,
+    where: str,
+    params: Iterable[Any],
+    calendar: WorkingCalendar,
+    *,
+    changed_only: bool = False,
+    written: list[int] | None = None,
 ) -> int:
-    """`deadlines.refresh_many` rewriting every case, changed or not."""
+    """`deadlines.refresh_many` rewriting every case, changed or not (keeping no re-dated cases: the
+    re-planning searches for the cases whose deadlines moved)."""
     return await _refresh_many(conn, where, params, calendar)
+
+
+async def none_kept(conn: aiosqlite.Connection) -> None:
+    """`deadlines.redated` of a database that kept no re-dated cases."""
+    return None
 
 
 def closure_days(seed: int) -> list[date]:
@@ -160,6 +178,7 @@ async def test_a_closure_re_plans_in_bulk_as_case_by_case(
     bulk = await replanned_for_a_closure(path, days)
     monkeypatch.setattr(outbox, "reconcile_many", each_case)
     monkeypatch.setattr(deadlines, "refresh_many", every_case)
+    monkeypatch.setattr(deadlines, "redated", none_kept)  # the search `deadlines.redated` spares
     each = await replanned_for_a_closure(copy, days)
     assert bulk is not None and each is not None
     assert bulk.cases == each.cases > 50  # enough cases whose deadlines moved to mean something
