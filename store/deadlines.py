@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
@@ -179,8 +180,10 @@ async def refresh_many(
             "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
         ):
             events.setdefault(case_id, {})[key] = day_from_text(day)
-        wanted: dict[int, list[tuple[Any, ...]]] = {}
         shapes: dict[int, tuple[Any, ...]] = {}
+        mine: dict[
+            tuple[Any, ...], list[tuple[Any, ...]]
+        ] = {}  # this batch's, kept if `timelines` is cleared
         for case in cases:
             known = events.get(case["id"], {})
             shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
@@ -192,8 +195,10 @@ async def refresh_many(
                 timelines[shape] = [row[1:] for row in rows_of(0, timeline, case["status"] == "open")]
                 if not current:
                     timelines[shape] = [row[:-1] for row in timelines[shape]]
-            wanted[case["id"]] = [(case["id"], *row) for row in timelines[shape]]
+            mine[shape] = timelines[shape]
             shapes[case["id"]] = shape
+        # A case's rows are made only if it is written (with `changed_only`, a third of the cases).
+        wanted = _Wanted(mine, shapes)
         if changed_only:
             # Each case's stored rows as one text (SQLite writes it), compared with its shape's wanted
             # rows as the same text (worked out once a shape): no tuple per stored row and column.
@@ -207,17 +212,16 @@ async def refresh_many(
                     (first, last_id),
                 )
             }
-            for shape in set(shapes.values()) - texts.keys():
-                texts[shape] = _rows_text(timelines[shape])
-            wanted = {
-                case_id: rows
-                for case_id, rows in wanted.items()
-                if stored.get(case_id) != texts[shapes[case_id]]
-            }
+            for shape in mine.keys() - texts.keys():
+                texts[shape] = _rows_text(mine[shape])
+            wanted = _Wanted(
+                mine,
+                {case_id: shape for case_id, shape in shapes.items() if stored.get(case_id) != texts[shape]},
+            )
             # A case whose milestones are the same, in the same order, has only its changed rows written
             # again (a closure moves some of a case's dates, not all); any other, all of them.
             updates: list[tuple[Any, ...]] = []
-            for case_id, rows in list(wanted.items()):
+            for case_id in list(wanted.shapes):
                 text, new = stored.get(case_id), texts[shapes[case_id]]
                 if not current or text is None or new is None:
                     continue
@@ -226,23 +230,37 @@ async def refresh_many(
                     a.split("\x1f", 2)[:2] != b.split("\x1f", 2)[:2] for a, b in zip(was, will, strict=True)
                 ):
                     continue
+                rows = wanted.rows(case_id)
                 updates += [(*row[2:], *row[:2]) for row, a, b in zip(rows, was, will, strict=True) if a != b]
                 done += 1
                 if written is not None:
                     written.append(case_id)
-                del wanted[case_id]
+                del wanted.shapes[case_id]
             await conn.executemany(_UPDATE, updates)
-            await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
+            await conn.executemany(
+                "DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted.shapes]
+            )
         else:
             await conn.execute(
                 f"DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE id BETWEEN ? AND ?"
                 f" AND ({where}))",
                 (first, last_id, *args),
             )
-        await conn.executemany(insert, [row for rows in wanted.values() for row in rows])
-        done += len(wanted)
+        await conn.executemany(insert, [row for case_id in wanted.shapes for row in wanted.rows(case_id)])
+        done += len(wanted.shapes)
         if written is not None:
-            written += wanted.keys() if changed_only else [int(case["id"]) for case in cases]
+            written += wanted.shapes.keys() if changed_only else [int(case["id"]) for case in cases]
+
+
+@dataclass
+class _Wanted:
+    """The cases `refresh_many` writes, each by its shape; its rows (case id first) made on demand."""
+
+    timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]]
+    shapes: dict[int, tuple[Any, ...]]
+
+    def rows(self, case_id: int) -> list[tuple[Any, ...]]:
+        return [(case_id, *row) for row in self.timelines[self.shapes[case_id]]]
 
 
 def _rows_text(rows: list[tuple[Any, ...]]) -> str | None:

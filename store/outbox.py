@@ -714,11 +714,12 @@ async def _write(conn: aiosqlite.Connection, reminding: Reminding, writes: _Writ
     if writes.moved:
         # A row moves unless a row with its new key is there already (sent, or on its way): then it is
         # cancelled, as the reminder of that day is not sent twice.
-        await conn.executemany(_MOVE, writes.moved)
-        await conn.executemany(
-            "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ? AND dedup = ?",
-            writes.unmoved,
-        )
+        cursor = await conn.executemany(_MOVE, writes.moved)
+        if cursor.rowcount != len(writes.moved):  # some kept their key (nearly never): those are cancelled
+            await conn.executemany(
+                "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ? AND dedup = ?",
+                writes.unmoved,
+            )
         reminding.wrote()
     if writes.added:
         await conn.executemany(_INSERT, writes.added)  # what `enqueue` writes, for all of them at once
