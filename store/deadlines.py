@@ -147,18 +147,23 @@ async def refresh_many(
     *,
     changed_only: bool = False,
     written: list[int] | None = None,
+    dated_with: WorkingCalendar | None = None,
 ) -> int:
     """Work out again the rows of every case matching `where` (SQL over `cases`), in batches of BATCH
     cases read with two queries each; inside the caller's transaction. With `changed_only`, the stored
     rows are read too and only the cases whose rows differ are written (a new closure moves some cases'
     dates, not all of them). Each distinct set of dates is worked out once (`compute_timeline` is pure:
     many cases share their kind and dates). Returns how many cases were written; their ids are added to
-    `written` when given (`recalendar` keeps them for the re-planning of their reminders)."""
+    `written` when given (`recalendar` keeps them for the re-planning of their reminders).
+    With `changed_only` and `dated_with`, the calendar the stored rows were worked out with under the
+    same rules, the stored rows are not read: they are what the rules give with that calendar (every
+    change writes them so), so each shape's rows are worked out with both calendars and compared."""
     done = 0
     last_id = 0
     args = list(params)
     timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
+    olds: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # with `dated_with`: each shape's rows under it
     # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
     current = await _has_column(conn, "cases", "single_individual")
     single = "single_individual" if current else "0 AS single_individual"
@@ -181,9 +186,9 @@ async def refresh_many(
         ):
             events.setdefault(case_id, {})[key] = day_from_text(day)
         shapes: dict[int, tuple[Any, ...]] = {}
-        mine: dict[
-            tuple[Any, ...], list[tuple[Any, ...]]
-        ] = {}  # this batch's, kept if `timelines` is cleared
+        # This batch's shapes' rows (kept if `timelines` is cleared mid-batch), and under `dated_with`.
+        mine: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        mine_old: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         for case in cases:
             known = events.get(case["id"], {})
             shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
@@ -191,15 +196,39 @@ async def refresh_many(
                 if len(timelines) >= SHAPES:
                     timelines.clear()  # bounded memory: a programme's cases come in start order
                     texts.clear()
-                timeline = timeline_of(case, known, calendar)
-                timelines[shape] = [row[1:] for row in rows_of(0, timeline, case["status"] == "open")]
-                if not current:
-                    timelines[shape] = [row[:-1] for row in timelines[shape]]
+                    olds.clear()
+                timelines[shape] = _shape_rows(case, known, calendar, current)
+                if dated_with is not None:
+                    olds[shape] = _shape_rows(case, known, dated_with, current)
             mine[shape] = timelines[shape]
+            if dated_with is not None:
+                mine_old[shape] = olds[shape]
             shapes[case["id"]] = shape
         # A case's rows are made only if it is written (with `changed_only`, a third of the cases).
         wanted = _Wanted(mine, shapes)
-        if changed_only:
+        if changed_only and dated_with is not None:
+            # Each shape's rows as stored (under `dated_with`) against its rows now: no stored row read.
+            moved = {shape for shape, rows in mine.items() if rows != mine_old[shape]}
+            wanted = _Wanted(mine, {case_id: shape for case_id, shape in shapes.items() if shape in moved})
+            changes: list[tuple[Any, ...]] = []
+            for case_id, shape in list(wanted.shapes.items()):
+                before, after = mine_old[shape], mine[shape]
+                if (
+                    not current
+                    or len(before) != len(after)
+                    or any(a[:2] != b[:2] for a, b in zip(before, after, strict=True))
+                ):
+                    continue  # milestones came, went or moved in order: all its rows written again
+                changes += [(*b[1:], case_id, b[0]) for a, b in zip(before, after, strict=True) if a != b]
+                done += 1
+                if written is not None:
+                    written.append(case_id)
+                del wanted.shapes[case_id]
+            await conn.executemany(_UPDATE, changes)
+            await conn.executemany(
+                "DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted.shapes]
+            )
+        elif changed_only:
             # Each case's stored rows as one text (SQLite writes it), compared with its shape's wanted
             # rows as the same text (worked out once a shape): no tuple per stored row and column.
             columns = _COLUMNS_BEFORE_8.split(", ")[1:] + (["extended"] if current else [])
@@ -250,6 +279,15 @@ async def refresh_many(
         done += len(wanted.shapes)
         if written is not None:
             written += wanted.shapes.keys() if changed_only else [int(case["id"]) for case in cases]
+
+
+def _shape_rows(
+    case: Any, known: dict[str, date], calendar: WorkingCalendar, current: bool
+) -> list[tuple[Any, ...]]:
+    """The rows (but their case id) of a case of this kind, dates and status under `calendar`; without
+    the `extended` column before migration 8."""
+    rows = [row[1:] for row in rows_of(0, timeline_of(case, known, calendar), case["status"] == "open")]
+    return rows if current else [row[:-1] for row in rows]
 
 
 @dataclass
@@ -377,8 +415,16 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now:
         async with large_cache(conn):
             with no_collection():
                 written: list[int] = []
+                # Under the same rules, the stored rows are what the closures they were dated with give.
+                same_rules = bool(rows) and rows[0][1] == wanted[1]
                 count = await refresh_many(
-                    conn, "status = 'open'", (), calendar, changed_only=True, written=written
+                    conn,
+                    "status = 'open'",
+                    (),
+                    calendar,
+                    changed_only=True,
+                    written=written,
+                    dated_with=await stored_calendar(conn) if same_rules else None,
                 )
                 if await _keeps_redated(conn, rows[0] if rows else None):
                     was = await redated(conn)
