@@ -52,7 +52,8 @@ def _py_spy() -> str:
 
 @contextmanager
 def sampling(pid: int, out: Path) -> Iterator[None]:
-    """Sample process `pid` (all its threads, 200 times a second) while the block runs."""
+    """Sample process `pid` (all its threads, 200 times a second) while the block runs; with
+    BENCH_PROFILE_GIL set, only the thread holding the GIL (Python's own CPU time, not waits for it)."""
     spy = subprocess.Popen(
         [
             _py_spy(),
@@ -62,6 +63,7 @@ def sampling(pid: int, out: Path) -> Iterator[None]:
             "--rate",
             "200",
             "--nonblocking",
+            *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else []),
             "--format",
             "raw",
             "--output",

@@ -29,7 +29,7 @@ from bot.sending import KeepsServerErrors, LimitedBot
 from bot.settings import Settings
 from bot.webhook import WebhookReceiver, WebhookStartError
 from handlers import setup
-from handlers.context import InspectApplication, InspectContext, Services, install_services
+from handlers.context import InspectApplication, InspectContext, Services, install_services, people_read
 from store import pruning, replan, setting_programme
 from store.database import FILL_AT_START, Database, MigrationNeeded
 from store.integrity import file_problem, storage_failure
@@ -146,6 +146,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     persistence = SQLitePersistence(db.state)
 
     async def handled(update_id: int) -> None:
+        read.forget(update_id)  # a guard stopped it before load_person took it
         if update_id in persistence.finished:
             persistence.finished.discard(update_id)  # marked with its state already
         elif halt.reason is None:  # stopping on a storage failure: left for the next start
@@ -192,6 +193,7 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         clock=db.clock,
     )
     install_services(application, services)
+    read = people_read(application.bot_data)
     halt = guards.halt_of(application)
     sender = OutboxSender(
         services,

@@ -11,13 +11,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import cast
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.sending import LimitedBot
-from handlers.context import InspectApplication
+from handlers.context import SERVICES_KEY, InspectApplication, Services, people_read
 from store.inbox import InboxItem, InboxRepository
+from store.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +103,28 @@ class InboxPoller:
             await self._accept(updates)
 
     async def _accept(self, updates: tuple[Update, ...]) -> None:
-        """Store first; then the offset moves on (the next getUpdates acknowledges); then hand over."""
+        """Store first; then the offset moves on (the next getUpdates acknowledges); then hand over.
+
+        Who sent each update is read in the same round trip as the store (`Database.write_together`),
+        for `handlers.context.load_person`: a plain question costs three round trips in all (issue 23).
+        """
         bot = self._application.bot
         raw: dict[int, str] = bot.raw_updates if isinstance(bot, LimitedBot) else {}
         items = [InboxItem(u.update_id, raw.get(u.update_id) or to_body(u)) for u in updates]
-        fresh = set(await self._inbox.store(items))
+        senders = {u.update_id: u.effective_user.id for u in updates if u.effective_user is not None}
+        db = cast(Services, self._application.bot_data[SERVICES_KEY]).db
+
+        async def store_and_read() -> tuple[list[int], dict[int, Person | None], int]:
+            fresh = await self._inbox.store(items)
+            who = {uid: await db.people.get_by_telegram_id(uid) for uid in set(senders.values())}
+            return fresh, who, db.generation
+
+        stored, people, generation = await db.write_together(store_and_read)
+        read = people_read(self._application.bot_data)
+        for update_id in stored:
+            if update_id in senders:
+                read.keep(update_id, generation, people[senders[update_id]])
+        fresh = set(stored)
         self._offset = max(u.update_id for u in updates) + 1
         for update in updates:
             if update.update_id in fresh:

@@ -17,6 +17,45 @@ from store.models import Person
 from workflows.calendar import WorkingCalendar
 
 SERVICES_KEY = "services"
+#: Where `PeopleRead` is kept in bot_data.
+PEOPLE_READ_KEY = "people_read"
+
+
+class PeopleRead:
+    """Who sent each stored update, read with the inbox's write of its batch (`bot.polling`): one round
+    trip for both, so `load_person` needs none (issue 23).
+
+    Such a read stands while the database's `generation` is the one it was read at: any write
+    transaction of this process since (a person invited, changed or deactivated) sends `load_person` to
+    the database again. Another process's change (the command line) made between the batch's arrival
+    and its handling is not seen: the same race as a change made just after `load_person` read.
+    """
+
+    def __init__(self) -> None:
+        self._read: dict[int, tuple[int, Person | None]] = {}
+
+    def keep(self, update_id: int, generation: int, person: Person | None) -> None:
+        self._read[update_id] = (generation, person)
+
+    def take(self, update_id: int, generation: int) -> tuple[bool, Person | None]:
+        """(True, the person) when one was read for this update and still stands; (False, None) else.
+        Either way it is forgotten."""
+        read = self._read.pop(update_id, None)
+        if read is None or read[0] != generation:
+            return False, None
+        return True, read[1]
+
+    def forget(self, update_id: int) -> None:
+        """The update was handled (or stopped before `load_person`, by a guard)."""
+        self._read.pop(update_id, None)
+
+
+def people_read(bot_data: dict[str, Any]) -> PeopleRead:
+    """The application's `PeopleRead` (made on first use)."""
+    found = bot_data.get(PEOPLE_READ_KEY)
+    if not isinstance(found, PeopleRead):
+        found = bot_data[PEOPLE_READ_KEY] = PeopleRead()
+    return found
 
 
 @dataclass(frozen=True)
@@ -58,6 +97,11 @@ class InspectContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any
             raise RuntimeError("the person was not loaded: is load_person installed in group -1?")
         return self._person
 
+    def use_person(self, person: Person | None) -> None:
+        """The person behind this update, read already (`PeopleRead`)."""
+        self._person = person
+        self._person_loaded = True
+
     async def reload_person(self) -> Person | None:
         """Read the person again, after this update itself changed who they are (they just joined)."""
         user_id = self._user_id
@@ -67,7 +111,13 @@ class InspectContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any
 
 
 async def load_person(update: object, context: InspectContext) -> None:
-    """Group -1: who is asking, read once for every handler of this update."""
+    """Group -1: who is asking, read once for every handler of this update (or already, with the inbox's
+    write of its batch: `PeopleRead`)."""
+    if isinstance(update, Update):
+        known, person = people_read(context.bot_data).take(update.update_id, context.services.db.generation)
+        if known:
+            context.use_person(person)
+            return
     await context.reload_person()
 
 

@@ -4,6 +4,7 @@ week?', 'if the draft comes on 24/12/2026 when are my comments due?'."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 
@@ -34,8 +35,9 @@ from handlers.render import (
 from handlers.start import help_command
 from handlers.timeline import hidden, visible_timeline
 from store.consistency import case_dates
+from store.database import Database
 from store.errors import NotFound
-from store.lists import CaseRef
+from store.lists import CaseRef, Page
 from store.models import Case, Person
 from workflows.audience import nothing_dated
 from workflows.dates import find_date, format_date
@@ -184,22 +186,65 @@ async def question(update: Update, context: InspectContext) -> None:
         await reply(update, "I didn't catch that. " + _EXAMPLES)
 
 
-async def _named(context: InspectContext, person: Person, text: str) -> tuple[list[CaseRef], str | None]:
+@dataclass(frozen=True)
+class _Asked:
+    """What a question naming no case by number needs from the database, read in one round trip
+    (`Database.read_together`, issue 23): the open cases it names, or the words that looked like a name
+    when it names none of them (`missing`), the picker's page when it names none, and the cases to
+    answer for (with `gone`, a case that closed or left since the list was read)."""
+
+    named: list[CaseRef]
+    missing: str | None
+    page: Page[CaseRef] | None
+    cases: list[Case]
+    gone: NotFound | None = None
+
+
+async def _named(db: Database, person: Person, text: str) -> tuple[list[CaseRef], str | None]:
     """The open cases the question names by their setting's name, and, when it names none of them, the
     words that looked like a name ("... for willow?": "willow"), else None."""
-    candidates = await context.services.db.lists.named(person, search_words(text), every=False)
+    candidates = await db.lists.named(person, search_words(text), every=False)
     named = in_text(text, {c.ref: c.setting_name for c in candidates})
     if named:
         return [c for c in candidates if c.ref in named], None
     return [], named_part(text)
 
 
+async def _read_named(db: Database, person: Person, text: str) -> _Asked:
+    """For a question across cases: the cases it names, read whole (those closed or left meanwhile
+    skipped); the picker's page only when a name matches none."""
+    named, missing = await _named(db, person, text)
+    cases: list[Case] = []
+    for ref in named[:CASE_BUTTON_LIMIT]:
+        try:
+            cases.append(await db.cases.get(person, ref.ref))
+        except NotFound:  # closed or left since the list was read
+            continue
+    page = await db.lists.pick(person) if missing is not None else None
+    return _Asked(named, missing, page, cases)
+
+
+async def _read_one(db: Database, person: Person, text: str) -> _Asked:
+    """For a deadline question: the cases it names, else the picker's page; and the case, read whole, when
+    there is exactly one to answer for."""
+    named, missing = await _named(db, person, text)
+    page = None if named else await db.lists.pick(person)
+    refs, total = (named, len(named)) if named or page is None else (page.items, page.total)
+    if missing is not None or total != 1:
+        return _Asked(named, missing, page, [])
+    try:
+        return _Asked(named, missing, page, [await db.cases.get(person, refs[0].ref)])
+    except NotFound as exc:  # closed or left since the list was read
+        return _Asked(named, missing, page, [], exc)
+
+
 async def _no_such_name(
-    update: Update, context: InspectContext, person: Person, text: str, name: str
+    update: Update, context: InspectContext, text: str, name: str, page: Page[CaseRef] | None
 ) -> None:
     """A name that matches none of the person's cases: say so, and ask which case they mean (the question
-    is answered once they pick), rather than answer for another case."""
-    page = await context.services.db.lists.pick(person)
+    is answered once they pick), rather than answer for another case. `page`: the picker's, read with the
+    names (always, when a name matched none)."""
+    assert page is not None
     said = f"No case of yours is called '{quoted(name)}'."
     if not page.total:
         await reply(update, said + " You have no open cases.")
@@ -220,17 +265,13 @@ async def _across_cases(
 ) -> None:
     """A time question naming no case by number: for the cases it names, else across every open case the
     person may see, one message paged like /cases (handlers.lists)."""
-    cases, missing = await _named(context, person, text)
-    if missing is not None:
-        await _no_such_name(update, context, person, text, missing)
+    db = context.services.db
+    read = await db.read_together(lambda: _read_named(db, person, text))
+    if read.missing is not None:
+        await _no_such_name(update, context, text, read.missing, read.page)
         return
-    if cases:
-        db = context.services.db
-        for ref in cases[:CASE_BUTTON_LIMIT]:
-            try:
-                case = await db.cases.get(person, ref.ref)
-            except NotFound:  # closed or left since the list was read
-                continue
+    if read.named:
+        for case in read.cases:
             await _answer_for_case(update, context, person, case, text, asked)
         return
     if asked.intent == Intent.WEEK:
@@ -294,17 +335,17 @@ async def _deadline_question(
     """A deadline question naming no case by number: by its setting's name, the only case, or ask back.
     `asked` is the reading of `text`, used when the case is known at once (a picked case reads it again)."""
     db = context.services.db
-    # Cases named in the question: narrowed in SQL by the question's words, then matched by workflows.names.
-    named, missing = await _named(context, person, text)
-    if missing is not None:
-        await _no_such_name(update, context, person, text, missing)
+    # Cases named in the question: narrowed in SQL by the question's words, then matched by workflows.names;
+    # the picker's page and the one case, read in the same round trip.
+    read = await db.read_together(lambda: _read_one(db, person, text))
+    if read.missing is not None:
+        await _no_such_name(update, context, text, read.missing, read.page)
         return
-    if named:
-        cases: Sequence[CaseRef] = named
-        total = len(cases)
+    cases: Sequence[CaseRef]
+    if read.named or read.page is None:
+        cases, total = read.named, len(read.named)
     else:
-        page = await db.lists.pick(person)
-        cases, total = page.items, page.total
+        cases, total = read.page.items, read.page.total
     if not total:
         await reply(update, "You have no open cases to ask about.")
         return
@@ -317,12 +358,10 @@ async def _deadline_question(
             do_quote=False,
         )
         return
-    try:
-        case = await db.cases.get(person, cases[0].ref)
-    except NotFound as exc:  # closed or left since the list was read
-        await reply(update, escape(str(exc)))
+    if read.gone is not None:  # closed or left since the list was read
+        await reply(update, escape(str(read.gone)))
         return
-    await _about_case(update, context, person, case, text, asked)
+    await _about_case(update, context, person, read.cases[0], text, asked)
 
 
 async def case_for_question(update: Update, context: InspectContext) -> None:

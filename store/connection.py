@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from store import changes
 from store.codec import time_to_text
-from store.reads import first_row
+from store.reads import direct, first_row, in_one_trip
 from store.reminding import ReminderConfig, Reminding
 from workflows.calendar import WorkingCalendar
+
+T = TypeVar("T")
 
 
 class Connection:
@@ -51,6 +53,9 @@ class Connection:
             self._readers.put_nowait(reader)
         self.path = path
         self.clock = clock
+        #: Write transactions this process has finished (committed or not): a read made when it was N
+        #: is still current while it is N, but for other processes' writes (`bot.polling`'s people).
+        self.generation = 0
         #: The calendar the stored deadlines are worked out with (bank holidays and the operator's closures).
         self.calendar = calendar or WorkingCalendar()
         #: The outbox's settings and write count (store.reminding.Reminding), passed down to what writes rows:
@@ -73,7 +78,12 @@ class Connection:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A connection for reads, while no other task uses it; several reads run at once."""
+        """A connection for reads, while no other task uses it; several reads run at once. Inside
+        `read_together`/`write_together`, the connection of that one trip."""
+        inside = direct()
+        if inside is not None:
+            yield inside
+            return
         if not self._all_readers:
             async with self._lock:
                 yield self._conn
@@ -94,6 +104,8 @@ class Connection:
         of committed (the caller still gets what its body read). Bookkeeping (the inbox, conversation
         state) passes `counted=False`.
         """
+        if direct() is not None:
+            raise RuntimeError("a transaction can't run inside a read done in one trip")
         step = changes.next_step() if counted else None
         async with self._lock:
             await self._conn.execute("BEGIN IMMEDIATE")
@@ -114,17 +126,40 @@ class Connection:
                         (step.update_id, step.number, step.result, time_to_text(self.now())),
                     )
             except BaseException:
+                self.generation += 1
                 await self._conn.execute("ROLLBACK")
                 raise
+            self.generation += 1
             await self._conn.execute("ROLLBACK" if step is not None and step.replay else "COMMIT")
 
     async def write_alone(self, sql: str, params: tuple[Any, ...]) -> None:
         """One statement on the writing connection, its own transaction (SQLite commits a lone statement
         by itself): for bookkeeping that needs no `BEGIN IMMEDIATE` ... `COMMIT` round trips."""
+        inside = direct()
+        if inside is not None:  # in `write_together`, which holds the lock
+            await inside.execute(sql, params)
+            return
         async with self._lock:
             await self._conn.execute(sql, params)
 
     async def write_alone_returning(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
         """`write_alone` for a statement with `RETURNING`: the rows it gives, read in the same round trip."""
+        inside = direct()
+        if inside is not None:  # in `write_together`, which holds the lock
+            return list(await inside.execute_fetchall(sql, params))
         async with self._lock:
             return list(await self._conn.execute_fetchall(sql, params))
+
+    async def read_together(self, read: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """Run `read`, store reads and the Python deciding between them, in one round trip to a reading
+        connection's thread (`store.reads.in_one_trip`): a question reading its person's cases and then
+        the case it names makes one hand-off, not three (issue 23)."""
+        async with self.reading() as conn:
+            return await in_one_trip(conn, read)
+
+    async def write_together(self, write: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """`read_together` on the writing connection, for bookkeeping `write_alone` statements and the
+        reads that go with them (the inbox's store and the senders' people: `bot.polling`). Each
+        statement commits by itself; no transaction may be opened inside."""
+        async with self._lock:
+            return await in_one_trip(self._conn, write)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -31,6 +32,9 @@ class InboxRepository:
 
     def __init__(self, db: Connection) -> None:
         self._db = db
+        #: Done marks waiting for the one being written (`mark_done`), and whether one is.
+        self._marks: list[tuple[int, asyncio.Future[None]]] = []
+        self._marking = False
 
     async def store(self, items: list[InboxItem]) -> list[int]:
         """Keep every item (`INSERT OR IGNORE`: a repeated delivery changes nothing); returns the ids that
@@ -76,11 +80,46 @@ class InboxRepository:
         return None if row is None or row[0] is None else int(row[0]) + 1
 
     async def mark_done(self, update_id: int) -> None:
-        """Mark one update handled: one statement, so one round trip (no state goes with it)."""
-        await self._db.write_alone(
-            "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL",
-            (time_to_text(self._db.now()), update_id),
-        )
+        """Mark one update handled (no state goes with it); returns once the mark is committed.
+
+        Marks asked for while one is being written wait and go together in the next statement (a group
+        commit): updates handled at once share round trips (issue 23), and none returns before its own
+        mark is on disk, so a crash replays exactly the unmarked ones, as before."""
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._marks.append((update_id, mine))
+        if not self._marking:
+            self._marking = True
+            try:
+                await self._write_marks()
+            finally:
+                self._marking = False
+        await mine
+
+    async def _write_marks(self) -> None:
+        """Write the waiting marks, a statement a group, until none waits. A failure goes to every
+        waiting caller through its future (the writing caller's own included), not raised here."""
+        while self._marks:
+            group, self._marks = self._marks[: _ROWS_A_STATEMENT * 3], self._marks[_ROWS_A_STATEMENT * 3 :]
+            try:
+                await self._db.write_alone(
+                    "UPDATE inbox SET done_at = ? WHERE done_at IS NULL AND update_id IN ("
+                    + ", ".join("?" * len(group))
+                    + ")",
+                    (time_to_text(self._db.now()), *(update_id for update_id, _ in group)),
+                )
+            except BaseException as exc:
+                waiting, self._marks = group + self._marks, []
+                for _, future in waiting:
+                    if future.done():  # its caller was cancelled meanwhile
+                        continue
+                    if isinstance(exc, Exception):
+                        future.set_exception(exc)
+                    else:  # cancelled (or stopping): nobody is left to write them
+                        future.cancel()
+                return
+            for _, future in group:
+                if not future.done():
+                    future.set_result(None)
 
     async def mark_done_in(self, conn: aiosqlite.Connection, update_id: int) -> None:
         """Mark done inside a transaction the caller holds (with the conversation state it saves)."""
