@@ -9,8 +9,8 @@ nothing goes twice.
 Done in bulk rather than case by case: the new moment of a waiting row depends only on its milestone,
 its lead and its deadline's last day (workflows.reminders.replanned), so the few distinct ones are
 worked out in Python and applied with one UPDATE. Only the cases whose deadlines themselves moved
-(closures or rules changed, and `deadlines.recalendar` re-dated them) are reconciled in full, as a
-change to them would.
+(closures or rules changed, and `deadlines.recalendar` re-dated them and kept their ids:
+`deadlines.REDATED`) are reconciled in full, as a change to them would.
 """
 
 from __future__ import annotations
