@@ -194,3 +194,42 @@ async def test_a_closure_re_plans_in_bulk_as_case_by_case(
     covered = {"not_wanted", "hidden"} if seed <= 20 else {"hidden"}
     assert {"pending", "sent", "cancelled"} <= states and covered <= reasons
     assert {"remind", "moved"} <= templates
+
+
+async def kept(path: Path) -> list[int] | None:
+    async with await Database.open(path, clock=clock) as db, db.reading() as conn:
+        return await deadlines.redated(conn)
+
+
+async def test_the_re_dated_cases_are_kept_until_their_reminders_are_re_planned(tmp_path: Path) -> None:
+    path = tmp_path / "world.sqlite3"
+    await asyncio.to_thread(build, path, 150, span_days=60, seed=5)
+    await planned(path, random.Random(5))
+    put_off = await kept(path)
+    assert put_off
+    days = closure_days(5)
+    async with await Database.open(path, clock=clock, calendar=WorkingCalendar(days)) as db:
+        async with db.reading() as conn:
+            redated = await deadlines.redated(conn)
+            searched = await replan._cases_whose_deadlines_moved(conn)
+        assert redated is not None and set(put_off) < set(redated)
+        assert redated == searched  # what the search it spares finds
+        done = await replan.replan(db)
+    assert done is not None and done.cases == len(redated)
+    assert await kept(path) is None
+
+
+async def test_a_database_re_dated_before_they_were_kept_is_searched(tmp_path: Path) -> None:
+    path = tmp_path / "world.sqlite3"
+    await asyncio.to_thread(build, path, 150, span_days=60, seed=5)
+    await planned(path, random.Random(5))
+    first, second = closure_days(5), closure_days(25)
+    opened = await Database.open(path, clock=clock, calendar=WorkingCalendar(first))
+    async with opened as db, db.transaction(counted=False) as conn:  # as a version that kept none left it
+        await conn.execute("DELETE FROM kv_state WHERE namespace = ? AND key = ?", deadlines.REDATED)
+    async with await Database.open(path, clock=clock, calendar=WorkingCalendar(first + second)) as db:
+        async with db.reading() as conn:
+            assert await deadlines.redated(conn) is None  # it would miss the first re-dating's cases
+            searched = await replan._cases_whose_deadlines_moved(conn)
+        done = await replan.replan(db)
+    assert done is not None and done.cases == len(searched) > 0
