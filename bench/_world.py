@@ -84,12 +84,14 @@ def build(
     inspectors: int | None = None,
     span_days: int | None = None,
     seed: int = 8,
+    day: date | None = None,
 ) -> World:
-    """Write `cases` cases with their settings, people, members and recorded events to a new database."""
+    """Write `cases` cases with their settings, people, members and recorded events to a new database,
+    around `day` (default today: a test passes its own, so what it builds does not depend on the date)."""
     asyncio.run(_create_schema(path))
     rng = random.Random(seed)
     calendar = WorkingCalendar()
-    now_day = today()
+    now_day = day or today()
     settings = settings or max(1, cases // 3)
     span = span_days or max(60, cases * 365 // _CASES_A_YEAR)
     inspectors = inspectors or max(5, cases * 365 // span // 100)  # about 100 inspections a year each

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler, filters
 
+from handlers.button_fields import Ref, RowId
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
@@ -46,8 +48,15 @@ async def assign_command(update: Update, context: InspectContext) -> None:
     await reply(update, await _assign(context, person, ref, inspector))
 
 
-#: Button data: "asg:<ref>:<person id>", checked again on press (a manager, the case, an active inspector).
-_PRESS = r"^asg:[0-9]+:[0-9]+$"
+class AssignTo(Button):
+    """An inspector offered by `/assign 12`: checked again on press (a manager, the case, an active
+    inspector)."""
+
+    prefix = "asg"
+    ref: Ref
+    person: RowId
+
+
 _OFFERED = 12
 
 
@@ -77,10 +86,7 @@ async def _offer(update: Update, context: InspectContext, person: Person, ref: i
         if len(joined) > _OFFERED
         else ""
     )
-    rows = [
-        [InlineKeyboardButton(p.display_name[:60], callback_data=f"asg:{case.ref}:{p.id}")]
-        for p in joined[:_OFFERED]
-    ]
+    rows = [[AssignTo(ref=case.ref, person=p.id).button(p.display_name[:60])] for p in joined[:_OFFERED]]
     assert update.effective_message is not None
     await update.effective_message.reply_html(
         f"Which inspector should be on <b>{case_title(case)}</b>?{more}",
@@ -93,18 +99,18 @@ async def assign_pressed(update: Update, context: InspectContext) -> None:
     """A button of `/assign 12`: everything is checked again as for the one-line form."""
     query = update.callback_query
     person = await current_person(update, context)
-    if query is None or query.data is None or person is None:
+    if query is None or person is None:
         return
     await query.answer()
-    _, ref_text, person_text = query.data.split(":")
+    pressed = AssignTo.of(update)
     if person.role is not Role.MANAGER:
         await query.edit_message_text("Only managers can put an inspector on a case. Nothing was changed.")
         return
-    inspector = await context.services.db.people.inspector_numbered(int(person_text))
-    if inspector is None or inspector.id != int(person_text):
+    inspector = await context.services.db.people.inspector_numbered(pressed.person)
+    if inspector is None or inspector.id != pressed.person:
         await query.edit_message_text("That inspector is no longer active. Nothing was changed.")
         return
-    await query.edit_message_text(await _assign(context, person, int(ref_text), inspector), parse_mode="HTML")
+    await query.edit_message_text(await _assign(context, person, pressed.ref, inspector), parse_mode="HTML")
 
 
 async def _assign(context: InspectContext, person: Person, ref: int, inspector: Person) -> str:
@@ -146,5 +152,5 @@ async def _inspector(context: InspectContext, who: str) -> Person | str:
 def handlers() -> list[Handler]:
     return [
         CommandHandler("assign", assign_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(assign_pressed, pattern=_PRESS),
+        AssignTo.handler(assign_pressed),
     ]

@@ -8,6 +8,7 @@ aiogram's `CallbackData`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from typing import Any, ClassVar, Self
@@ -15,6 +16,8 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, ValidationError
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler
+
+from handlers.button_fields import Ref
 
 #: Telegram's limit on a button's data, in bytes.
 MAX_DATA_BYTES = 64
@@ -97,6 +100,22 @@ class Button(BaseModel):
 
     def button(self, text: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=self.pack())
+
+
+class CaseButton(Button):
+    """A button that names one case and nothing else: its data is '<prefix>:<ref>'."""
+
+    ref: Ref
+
+    @classmethod
+    def at(cls, ref: int) -> Self:
+        """This kind of button for case #ref: what `handlers.render.case_keyboard` is given."""
+        return cls(ref=ref)
+
+
+#: How a case keyboard makes the button for one case: `SomeCaseButton.at`, or a lambda for a button with
+#: more fields than the case number.
+ForCase = Callable[[int], Button]
 
 
 def _text(value: object) -> str:

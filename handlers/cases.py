@@ -6,21 +6,23 @@ from collections.abc import Mapping
 from html import escape
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CommandHandler, filters
 
+from handlers.buttons import CaseButton
 from handlers.context import Handler, InspectContext
-from handlers.lists import ListSpec, closed_because, narrowed_title, send
+from handlers.lists import ListName, ListSpec, narrowed_title, send
 from handlers.notify_button import notify_keyboard
-from handlers.parsing import REF_DATA, command_text, parse_ref
+from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, drop_buttons, pressed_case, reply
+from handlers.reminder_buttons import ReminderOpen
 from handlers.render import (
     case_keyboard,
     case_title,
+    closed_because,
     deadline_line,
     event_label,
     history_line,
     history_people,
-    is_mine,
     paginate,
     quoted,
     rule_line,
@@ -31,15 +33,18 @@ from handlers.timeline import hidden, visible_timeline
 from store.consistency import case_dates
 from store.errors import NotFound
 from store.lists import CaseFilter, CaseRef
-from store.models import AuditEntry, Case, Person, Role
-from workflows.audience import nothing_dated, planned_for, sees_sources
+from store.models import AuditEntry, Case, CaseStatus, Person, Role
+from workflows.audience import is_mine, nothing_dated, planned_for, sees_sources
 from workflows.dates import format_date
 from workflows.kinds import KINDS, get_kind, single_individual_matters
 from workflows.names import typed, words
 from workflows.start_warnings import timeline_warnings
 
-#: Button data "case:<ref>" shows one case.
-_PREFIX = "case"
+
+class ShowCase(CaseButton):
+    """A case picked from a keyboard: everything recorded on it ("case:<ref>")."""
+
+    prefix = "case"
 
 
 async def list_cases(update: Update, context: InspectContext) -> None:
@@ -51,12 +56,12 @@ async def list_cases(update: Update, context: InspectContext) -> None:
     text = " ".join(command_text(update.effective_message.text or "").split())
     word, _, rest = text.partition(" ")
     word = word.lower()
-    spec = ListSpec("open")
+    spec = ListSpec(ListName.OPEN)
     title = ""
     if word == "closed" and not rest:
-        spec = ListSpec("closed")
+        spec = ListSpec(ListName.CLOSED)
     elif word == "overdue" and not rest:
-        spec = ListSpec("open", CaseFilter(overdue=True))
+        spec = ListSpec(ListName.OPEN, CaseFilter(overdue=True))
     elif word in ("inspector", "kind") and rest:
         if person.role is not Role.MANAGER:
             await reply(update, "Only managers can narrow the list by inspector or kind.")
@@ -68,7 +73,7 @@ async def list_cases(update: Update, context: InspectContext) -> None:
                     update, f"I don't know the kind '{quoted(rest)}'. Kinds: {', '.join(sorted(KINDS))}."
                 )
                 return
-            spec = ListSpec("open", CaseFilter(kind=kind))
+            spec = ListSpec(ListName.OPEN, CaseFilter(kind=kind))
         else:
             found = await context.services.db.people.inspectors_named(rest)
             if not found:
@@ -80,7 +85,7 @@ async def list_cases(update: Update, context: InspectContext) -> None:
                     update, f"Several inspectors match '{quoted(rest)}': {names}. Give more of the name."
                 )
                 return
-            spec = ListSpec("open", CaseFilter(inspector_id=found[0].id))
+            spec = ListSpec(ListName.OPEN, CaseFilter(inspector_id=found[0].id))
     elif word:
         await reply(
             update,
@@ -94,7 +99,7 @@ async def list_cases(update: Update, context: InspectContext) -> None:
             ),
         )
         return
-    if spec.name == "open" and spec.narrow != CaseFilter():
+    if spec.name is ListName.OPEN and spec.narrow != CaseFilter():
         title = await narrowed_title(context, spec.narrow)
     await send(update, context, person, spec, title)
 
@@ -135,7 +140,7 @@ def describe_case(
         lines.append(f"Planned on site from: {format_date(start)}")
     if end:
         lines.append(f"Planned last on-site day: {format_date(end)}")
-    lines.append("Status: " + (closed_because(case) if case.status == "closed" else "open"))
+    lines.append("Status: " + (closed_because(case) if case.status == CaseStatus.CLOSED else "open"))
     if case.judgement:
         lines.append(f"Judgement: {escape(case.judgement.replace('_', ' '))}")
     if kind.uses_concerns:
@@ -157,7 +162,7 @@ def describe_case(
     if concealed:
         lines.append(escape(nothing_dated(kind)))
     for deadline in visible_timeline(case, person, services.calendar, today):
-        lines.append(deadline_line(deadline, today, services.calendar, is_mine(deadline, person.role)))
+        lines.append(deadline_line(deadline, today, services.calendar, is_mine(person.role, deadline)))
         lines.append(f"   <i>{rule_line(deadline.rule, deadline.source, person.role)}</i>")
     notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)
     if notes and sees_sources(person.role):  # they cite seed lines: for Ofsted staff
@@ -192,7 +197,7 @@ async def show_case(update: Update, context: InspectContext) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
             which_case("Which one?", cases, "/case 12"),
-            reply_markup=case_keyboard(cases, _PREFIX),
+            reply_markup=case_keyboard(cases, ShowCase.at),
             do_quote=False,
         )
 
@@ -209,17 +214,27 @@ async def _ask_which(update: Update, context: InspectContext, person: Person) ->
     assert update.effective_message is not None
     await update.effective_message.reply_text(
         which_case("Which case?", cases.items, "/case 12", cases.total),
-        reply_markup=case_keyboard(cases.items, _PREFIX),
+        reply_markup=case_keyboard(cases.items, ShowCase.at),
         do_quote=False,
     )
 
 
 async def case_pressed(update: Update, context: InspectContext) -> None:
-    pressed = await pressed_case(update, context)
+    pressed = await pressed_case(update, context, ShowCase)
     if pressed is None:
         return
     await drop_buttons(update)
     await _send_case(update, context, *pressed)
+
+
+async def reminder_open_pressed(update: Update, context: InspectContext) -> None:
+    """A reminder's Open case button: the case as /case shows it, the reminder left as it is."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
+    await query.answer()
+    await _send_case(update, context, person, ReminderOpen.of(update).ref)
 
 
 async def _send_case(update: Update, context: InspectContext, person: Person, ref: int) -> None:
@@ -244,5 +259,6 @@ def handlers() -> list[Handler]:
     return [
         CommandHandler("cases", list_cases, filters=private),
         CommandHandler("case", show_case, filters=private),
-        CallbackQueryHandler(case_pressed, pattern=rf"^{_PREFIX}:{REF_DATA}$"),
+        ShowCase.handler(case_pressed),
+        ReminderOpen.handler(reminder_open_pressed),
     ]

@@ -65,7 +65,7 @@ async def complain_question(update: Update, context: InspectContext, person: Per
             question = "Which case is the complaint about?"
             await update.effective_message.reply_text(
                 which_case(question, page.items, "how do I complain about #12?", page.total),
-                reply_markup=case_keyboard(page.items, ComplainAbout.prefix),
+                reply_markup=case_keyboard(page.items, lambda ref: ComplainAbout(ref=ref)),
                 do_quote=False,
             )
             return

@@ -38,15 +38,23 @@ async def begin(
     if text:
         await one_line(update, context, person, text)
         return None
-    assert context.user_data is not None
-    context.user_data[draft_key] = {}
+    user_store(context)[draft_key] = {}
     return person
+
+
+def user_store(context: InspectContext) -> dict[str, Any]:
+    """What the bot keeps for the person between updates (PTB's user_data, persisted as JSON by
+    bot.persistence). Every update that keeps anything comes from a user, so it is there; an update
+    without one reaching such a handler is a wiring mistake, and fails loudly."""
+    stored = context.user_data
+    if stored is None:
+        raise RuntimeError("an update without a user reached a handler that keeps answers")
+    return stored
 
 
 def draft(context: InspectContext, draft_key: str) -> dict[str, Any]:
     """The answers a conversation has gathered so far (plain JSON values: they are persisted)."""
-    assert context.user_data is not None
-    answers: dict[str, Any] = context.user_data.setdefault(draft_key, {})
+    answers: dict[str, Any] = user_store(context).setdefault(draft_key, {})
     return answers
 
 

@@ -3,21 +3,28 @@ week?', 'if the draft comes on 24/12/2026 when are my comments due?'."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from html import escape
+from typing import Annotated
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from pydantic import AfterValidator
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler, MessageHandler, filters
 
 from handlers import time_answers
+from handlers.button_fields import Ref
+from handlers.buttons import Button, CaseButton
 from handlers.cases import find_cases, list_cases
 from handlers.complaint_steps import complain_question
 from handlers.context import Handler, InspectContext
-from handlers.lists import ListSpec, describe, send
-from handlers.parsing import REF_DATA, command_text, parse_ref
-from handlers.people import current_person, drop_buttons, pressed_case, refuse_uninvited, reply
+from handlers.conversation import user_store
+from handlers.lists import ListName, ListSpec, describe, send
+from handlers.parsing import command_text, parse_ref
+from handlers.people import current_person, drop_buttons, pressed_case, reply
 from handlers.render import (
     CASE_BUTTON_LIMIT,
     button_text,
@@ -25,7 +32,6 @@ from handlers.render import (
     case_title,
     deadline_answer,
     deadline_line,
-    is_mine,
     paginate,
     quoted,
     relative,
@@ -39,7 +45,7 @@ from store.database import Database
 from store.errors import NotFound
 from store.lists import CaseRef, Page
 from store.models import Case, Person
-from workflows.audience import nothing_dated
+from workflows.audience import is_mine, nothing_dated
 from workflows.dates import find_date, format_date
 from workflows.deadlines import Deadline
 from workflows.errors import DateParseError, TimelineError
@@ -54,12 +60,57 @@ _EXAMPLES = (
     "<i>what's due this week?</i>, <i>what's due in March?</i>, <i>when is the inspection?</i>, "
     "<i>can I defer?</i>, <i>what do I need to do?</i> or <i>is anything overdue?</i>, or send /help."
 )
-#: Button data: "due:<ref>" shows a case's deadlines, "ask:<key>:<ref>" answers one milestone,
-#: "qcase:<ref>" picks the case for the question kept in user_data under _PENDING.
-_DUE = "due"
-_ASK = "ask"
-_CASE_FOR_QUESTION = "qcase"
+
+
+class DueButton(CaseButton):
+    """A case picked after /due: its deadlines still to come ("due:<ref>")."""
+
+    prefix = "due"
+
+
+class QuestionCase(CaseButton):
+    """The case picked for the question kept waiting (`_keep_question`), which it then answers."""
+
+    prefix = "qcase"
+
+
+_KEY_LETTERS = frozenset(string.ascii_lowercase + "_")
+
+
+def _milestone_key(key: str) -> str:
+    """A milestone's key as a button carries it: lower-case letters and underscores ('' for the next)."""
+    if not set(key) <= _KEY_LETTERS:
+        raise ValueError("not a milestone key")
+    return key
+
+
+class AskButton(Button):
+    """One of the likely milestones offered when a question is unsure ("ask:<key>:<ref>")."""
+
+    prefix = "ask"
+    key: Annotated[str, AfterValidator(_milestone_key)]
+    ref: Ref
+
+
+class Unsure(Enum):
+    """A question that names several milestones about equally: ask back which, with buttons."""
+
+    ASK_BACK = "ask back"
+
+
+#: Where a question waiting for its case is kept in user_data (persisted: plain text).
 _PENDING = "pending_question"
+
+
+def _keep_question(context: InspectContext, text: str) -> None:
+    """Keep the question until the person picks its case (`QuestionCase`)."""
+    user_store(context)[_PENDING] = text[:500]
+
+
+def _take_question(context: InspectContext) -> str | None:
+    """The question kept for a picked case, taken (it is answered once); None when there is none."""
+    text = user_store(context).pop(_PENDING, None)
+    return None if text is None else str(text)
 
 
 async def due_command(update: Update, context: InspectContext) -> None:
@@ -95,13 +146,13 @@ async def due_command(update: Update, context: InspectContext) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(
             which_case("Which case?", cases, "/due 12", total),
-            reply_markup=case_keyboard(cases, _DUE),
+            reply_markup=case_keyboard(cases, DueButton.at),
             do_quote=False,
         )
 
 
 async def due_pressed(update: Update, context: InspectContext) -> None:
-    pressed = await pressed_case(update, context)
+    pressed = await pressed_case(update, context, DueButton)
     if pressed is None:
         return
     person, ref = pressed
@@ -124,7 +175,7 @@ async def _send_due(
     elif not rows:
         pages = [f"Nothing is left to do on {case_title(case)}."]
     else:
-        lines = [deadline_line(d, today, services.calendar, is_mine(d, person.role)) for d in rows]
+        lines = [deadline_line(d, today, services.calendar, is_mine(person.role, d)) for d in rows]
         pages = paginate(lines, f"Deadlines still to come on <b>{case_title(case)}</b>:")
     query = update.callback_query
     if edit and query is not None and query.message is not None:
@@ -148,7 +199,11 @@ _ONE_CASE = frozenset(
     }
 )
 #: The per-case lists (handlers.lists.PER_CASE) answering a question across the person's cases.
-_PER_CASE_LIST = {Intent.INSPECTION: "insp", Intent.DEFER: "defer", Intent.TODO: "todo"}
+_PER_CASE_LIST = {
+    Intent.INSPECTION: ListName.INSPECTION,
+    Intent.DEFER: ListName.DEFER,
+    Intent.TODO: ListName.TODO,
+}
 
 
 async def question(update: Update, context: InspectContext) -> None:
@@ -249,13 +304,13 @@ async def _no_such_name(
     if not page.total:
         await reply(update, said + " You have no open cases.")
         return
-    assert context.user_data is not None and update.effective_message is not None
-    context.user_data[_PENDING] = text[:500]
+    assert update.effective_message is not None
+    _keep_question(context, text)
     await update.effective_message.reply_text(
         said
         + " "
         + which_case("Which case do you mean?", page.items, "when is the draft due for #12?", page.total),
-        reply_markup=case_keyboard(page.items, _CASE_FOR_QUESTION),
+        reply_markup=case_keyboard(page.items, QuestionCase.at),
         do_quote=False,
     )
 
@@ -279,7 +334,9 @@ async def _across_cases(
     elif asked.intent in _PER_CASE_LIST:
         await send(update, context, person, ListSpec(_PER_CASE_LIST[asked.intent]))
     elif asked.period is not None:
-        await send(update, context, person, ListSpec("due", span=(asked.period.first, asked.period.last)))
+        await send(
+            update, context, person, ListSpec(ListName.DUE, span=(asked.period.first, asked.period.last))
+        )
     else:  # a span read without today: never from question(), which always gives it
         await reply(update, "I didn't catch that. " + _EXAMPLES)
 
@@ -313,20 +370,16 @@ async def _answer_for_case(
 
 
 async def _asker_and_case(update: Update, context: InspectContext, ref: int) -> tuple[Person, Case] | None:
-    """For a question naming its case (#12): who asks and the case, read together in one round trip
-    (`cases.get_asked`), where `current_person` and then `cases.get` would take two. None, once answered,
-    when the case can't be shown to them or they aren't invited."""
-    user = update.effective_user
-    if user is None:
+    """For a question naming its case (#12): who asks (read once for the update) and the case. None, once
+    answered, when they aren't invited or the case can't be shown to them."""
+    person = await current_person(update, context)
+    if person is None:
         return None
     try:
-        found = await context.services.db.cases.get_asked(user.id, ref)
+        return person, await context.services.db.cases.get(person, ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return None
-    if found is None:
-        await refuse_uninvited(update)
-    return found
 
 
 async def _deadline_question(
@@ -350,11 +403,11 @@ async def _deadline_question(
         await reply(update, "You have no open cases to ask about.")
         return
     if total > 1:
-        assert context.user_data is not None and update.effective_message is not None
-        context.user_data[_PENDING] = text[:500]  # answered once the person picks the case
+        assert update.effective_message is not None
+        _keep_question(context, text)  # answered once the person picks the case
         await update.effective_message.reply_text(
             which_case("Which case do you mean?", cases, "when is the draft due for #12?", total),
-            reply_markup=case_keyboard(cases, _CASE_FOR_QUESTION),
+            reply_markup=case_keyboard(cases, QuestionCase.at),
             do_quote=False,
         )
         return
@@ -368,23 +421,23 @@ async def case_for_question(update: Update, context: InspectContext) -> None:
     """The case was picked from buttons: answer the question that was waiting for it."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
-    assert context.user_data is not None
-    text = context.user_data.pop(_PENDING, None)
+    ref = QuestionCase.of(update).ref
+    text = _take_question(context)
     if text is None:
         await query.answer("That question has already been answered. Please ask again.", show_alert=True)
         return
     await query.answer()
     try:
-        case = await context.services.db.cases.get(person, int(query.data.split(":")[1]))
+        case = await context.services.db.cases.get(person, ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)))
         return
     await drop_buttons(update)
     services = context.services
-    asked = parse_question(str(text), today=services.today(), calendar=services.calendar)
-    await _answer_for_case(update, context, person, case, str(text), asked)
+    asked = parse_question(text, today=services.today(), calendar=services.calendar)
+    await _answer_for_case(update, context, person, case, text, asked)
 
 
 async def _about_case(
@@ -425,7 +478,7 @@ async def _about_case(
     if reason:
         await reply(update, reason)
         return
-    if key == "?":
+    if key is Unsure.ASK_BACK:
         await _offer_choices(update, case, person, context, text, reading, timeline)
         return
     answer = _answer_text(context, person, case, key, timeline)
@@ -445,8 +498,9 @@ def _which_milestone(
     text: str,
     reading: Question | None = None,
     timeline: Sequence[Deadline] | None = None,
-) -> tuple[str | None, str]:
-    """The milestone asked about (None: the next one; "?": ask back), or a reason there is none.
+) -> tuple[str | Unsure | None, str]:
+    """The milestone asked about (None: the next one; `Unsure.ASK_BACK`: ask back), or a reason there is
+    none.
 
     `reading` (of `text`) and `timeline` (the case's, as `person` sees it) are worked out here when not
     given; a caller that has them passes them so neither is worked out twice.
@@ -458,7 +512,7 @@ def _which_milestone(
         timeline = visible_timeline(case, person, context.services.calendar, context.services.today())
     narrowed = reading.narrowed([d.key for d in timeline])
     if narrowed.intent == Intent.DEADLINE and narrowed.matches:
-        return (narrowed.matches[0].key, "") if narrowed.confident else ("?", "")
+        return (narrowed.matches[0].key, "") if narrowed.confident else (Unsure.ASK_BACK, "")
     if narrowed.intent != Intent.DEADLINE:
         return None, ""
     wider = reading.narrowed([m.key for m in kind.milestones])
@@ -490,7 +544,7 @@ async def _offer_choices(
     """Up to four likely milestones of the case as buttons; `reading` is of `text`."""
     labels = {m.key: m.label for m in get_kind(case.kind).milestones}
     rows = [
-        [InlineKeyboardButton(button_text(labels[m.key]), callback_data=f"{_ASK}:{m.key}:{case.ref}")]
+        [AskButton(key=m.key, ref=case.ref).button(button_text(labels[m.key]))]
         for m in reading.narrowed([d.key for d in timeline]).matches[:4]
     ]
     assert update.effective_message is not None
@@ -512,7 +566,7 @@ async def _what_if(
     services = context.services
     kind = get_kind(case.kind)
     key, reason = _which_milestone(case, person, context, asked_text)
-    if reason or key in (None, "?"):
+    if reason or key is None or key is Unsure.ASK_BACK:
         await reply(
             update,
             reason
@@ -520,7 +574,6 @@ async def _what_if(
             "when are comments due?</i>",
         )
         return
-    assert key is not None
     rule = kind.milestone(key)
     event = supposed_event(condition, kind, [r.key for r in recordables(kind)])
     if event is None and rule is not None:
@@ -550,16 +603,16 @@ async def _what_if(
 async def ask_pressed(update: Update, context: InspectContext) -> None:
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
+    button = AskButton.of(update)
     await query.answer()
-    _, key, ref = query.data.split(":")
     try:
-        case = await context.services.db.cases.get(person, int(ref))
+        case = await context.services.db.cases.get(person, button.ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)))
         return
-    text = _answer_text(context, person, case, key or None)
+    text = _answer_text(context, person, case, button.key or None)
     if query.message is not None:
         await query.edit_message_text(text, parse_mode="HTML")
 
@@ -581,7 +634,7 @@ def _answer_text(
         timeline = visible_timeline(case, person, services.calendar, today)
     if key is None:
         pending = [d for d in timeline if d.open_on(today)]
-        chosen = ([d for d in pending if is_mine(d, person.role)] or pending)[:1]
+        chosen = ([d for d in pending if is_mine(person.role, d)] or pending)[:1]
         if not chosen:
             return f"Nothing is left to do on {case_title(case)}."
         return deadline_answer(case, chosen[0], today, services.calendar, person.role)
@@ -604,7 +657,7 @@ async def _overdue(update: Update, context: InspectContext, person: Person, ref:
     """One case's missed deadlines, or a page of every open case's the person may see (handlers.lists)."""
     services = context.services
     if ref is None:
-        await send(update, context, person, ListSpec("over"))
+        await send(update, context, person, ListSpec(ListName.OVERDUE))
         return
     try:
         case = await services.db.cases.get(person, ref)
@@ -618,7 +671,7 @@ async def _overdue_on_case(update: Update, context: InspectContext, person: Pers
     services = context.services
     today = services.today()
     lines = [
-        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
+        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(person.role, d))
         for d in visible_timeline(case, person, services.calendar, services.today())
         if d.missed_on(today)
     ]
@@ -632,15 +685,15 @@ async def _overdue_on_case(update: Update, context: InspectContext, person: Pers
 async def _week(update: Update, context: InspectContext, person: Person, week: int) -> None:
     """Every deadline of every open case the person may see that falls in the week, soonest first,
     one page at a time."""
-    await send(update, context, person, ListSpec("wk0" if week == 0 else "wk1"))
+    await send(update, context, person, ListSpec(ListName.THIS_WEEK if week == 0 else ListName.NEXT_WEEK))
 
 
 def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("due", due_command, filters=private),
-        CallbackQueryHandler(due_pressed, pattern=rf"^{_DUE}:{REF_DATA}$"),
-        CallbackQueryHandler(ask_pressed, pattern=rf"^{_ASK}:[a-z_]*:{REF_DATA}$"),
-        CallbackQueryHandler(case_for_question, pattern=rf"^{_CASE_FOR_QUESTION}:{REF_DATA}$"),
+        DueButton.handler(due_pressed),
+        AskButton.handler(ask_pressed),
+        QuestionCase.handler(case_for_question),
         MessageHandler(private & filters.TEXT & ~filters.COMMAND, question),
     ]

@@ -8,37 +8,18 @@ deadlines (store.lists), at most `LIMIT` in all; how many more there are is said
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 from handlers.context import InspectContext
-from handlers.render import case_title
+from handlers.render import action_line, case_title
 from handlers.situation import situation
 from store.errors import NotFound
 from store.models import Case, Person
 from workflows.actions import PARTY_BY_ROLE, Action, Waiting, available
-from workflows.dates import format_date
 from workflows.flows import Party
 from workflows.request_kinds import get_flow
 
 #: Cases looked at for one /help.
 LIMIT = 10
-#: Actions open until a day (a window), rather than due by one.
-_UNTIL = frozenset({"defer", "comment", "complain"})
-
-
-def action_line(action: Action) -> str:
-    """'Ask to defer the inspection: open until Friday 20 March 2026 (/defer 12)': not "defer until", which
-    reads as the new date; what someone must do has "by"."""
-    what = escape(action.what[:1].upper() + action.what[1:])
-    if action.last_day is None:
-        text = what
-    elif action.late:
-        late = " (late: still accepted, marked late)" if action.key == "comment" else " (late)"
-        text = f"{what}: it was due by {format_date(action.last_day)}{late}"
-    else:
-        word = ": open until" if action.key in _UNTIL else " by"
-        text = f"{what}{word} {format_date(action.last_day)}"
-    return text + (f" ({action.command})" if action.command else "")
 
 
 @dataclass(frozen=True)
@@ -55,14 +36,10 @@ class NowSection:
         return next((a.command for a in self.actions if a.key == key and a.command), None)
 
 
-async def doable_now(context: InspectContext, person: Person) -> str:
-    """The "What you can do now" section for `person`: per case, the actions available today."""
-    return (await now_section(context, person)).text
-
-
 async def now_section(context: InspectContext, person: Person) -> NowSection:
-    """What `doable_now` says, with the cases and actions behind it. For a manager, the inspector's
-    /notify is among the actions (a manager may record it too) though not in the text."""
+    """The "What you can do now" section for `person` (per case, the actions available today), with the
+    cases and actions behind it. For a manager, the inspector's /notify is among the actions (a manager
+    may record it too) though not in the text."""
     services = context.services
     db = services.db
     party = PARTY_BY_ROLE.get(person.role)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from html import escape
+from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler, filters
 
+from handlers.button_fields import Ref
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
-from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
+from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, reply
 from handlers.render import case_keyboard, which_case
 from store.errors import InvalidInput, NotFound, PermissionDenied
@@ -16,7 +19,16 @@ from store.models import Person, Role
 from workflows.dates import format_date
 from workflows.invites import deep_link
 
-_PREFIX = "inv"
+
+class InviteAs(Button):
+    """Whom to invite: a role, and for a provider (or an inspector put on it) the case; a provider's button
+    without a case asks for one."""
+
+    prefix = "inv"
+    role: Literal["inspector", "manager", "provider"]
+    ref: Ref | None = None
+
+
 _USAGE = (
     "Send <code>/invite inspector</code> (or <code>/invite inspector 12</code> to put them on case #12), "
     "<code>/invite manager</code> or <code>/invite provider 12</code> (the provider of case #12)."
@@ -58,9 +70,9 @@ async def _ask_role(update: Update, context: InspectContext, person: Person) -> 
         await _ask_case(update, context, person)
         return
     rows = [
-        [InlineKeyboardButton("An inspector", callback_data=f"{_PREFIX}:inspector")],
-        [InlineKeyboardButton("A provider (for a case)", callback_data=f"{_PREFIX}:provider")],
-        [InlineKeyboardButton("Another manager", callback_data=f"{_PREFIX}:manager")],
+        [InviteAs(role="inspector").button("An inspector")],
+        [InviteAs(role="provider").button("A provider (for a case)")],
+        [InviteAs(role="manager").button("Another manager")],
     ]
     await update.effective_message.reply_text(
         "Who would you like to invite?", reply_markup=InlineKeyboardMarkup(rows), do_quote=False
@@ -72,7 +84,7 @@ async def _ask_case(update: Update, context: InspectContext, person: Person) -> 
     if not cases.total:
         await reply(update, "You have no open cases to invite a provider to.")
         return
-    markup = case_keyboard(cases.items, f"{_PREFIX}:provider")
+    markup = case_keyboard(cases.items, lambda ref: InviteAs(role="provider", ref=ref))
     text = which_case("The provider of which case?", cases.items, "/invite provider 12", cases.total)
     query = update.callback_query
     if query is not None:
@@ -85,16 +97,15 @@ async def _ask_case(update: Update, context: InspectContext, person: Person) -> 
 async def invite_pressed(update: Update, context: InspectContext) -> None:
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
     await query.answer()
-    parts = query.data.split(":")
-    role = Role(parts[1])
-    if role == Role.PROVIDER and len(parts) == 2:
+    pressed = InviteAs.of(update)
+    role = Role(pressed.role)
+    if role == Role.PROVIDER and pressed.ref is None:
         await _ask_case(update, context, person)
         return
-    ref = int(parts[2]) if len(parts) == 3 else None
-    await _make_invite(update, context, person, role, ref, edit=True)
+    await _make_invite(update, context, person, role, pressed.ref, edit=True)
 
 
 async def _make_invite(
@@ -130,7 +141,5 @@ async def _make_invite(
 def handlers() -> list[Handler]:
     return [
         CommandHandler("invite", invite_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(
-            invite_pressed, pattern=rf"^{_PREFIX}:(inspector|manager|provider)(:{REF_DATA})?$"
-        ),
+        InviteAs.handler(invite_pressed),
     ]

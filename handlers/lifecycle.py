@@ -11,16 +11,20 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
+from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler, ConversationHandler, filters
 
+from handlers.button_fields import Ref, RowId
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
-from handlers.conversation import conversation, draft, expect_text
-from handlers.lists import CLOSE_REASONS
-from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args, two_dates
+from handlers.conversation import conversation, expect_text
+from handlers.drafts import Draft
+from handlers.parsing import ArgumentError, command_text, parse_ref, split_args, two_dates
 from handlers.people import current_person, drop_buttons, reply
 from handlers.render import (
+    CLOSE_REASONS,
     case_keyboard,
     case_title,
     change_line,
@@ -33,7 +37,7 @@ from handlers.timeline import case_timeline
 from store.cases import CLOSE_NOTE_LIMIT
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import Case, Person, Role
+from store.models import Case, CloseReason, Person, Role
 from workflows.changes import diff
 from workflows.dates import format_date
 from workflows.errors import DateParseError, TimelineError
@@ -42,8 +46,101 @@ from workflows.planning import visit_length_warning
 from workflows.recording import open_at_close
 
 OTHER_TEXT, EDIT_VALUE = "close:other_text", "edit:value"
-_DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _CLOSE_DRAFT, _EDIT_DRAFT = "close", "edit"
+#: What /edit corrects, as its buttons and its one-line form name them.
+Field = Literal["days", "name", "kind", "single", "urn"]
+_FIELDS: tuple[Field, ...] = ("days", "name", "kind", "single", "urn")
+
+
+#: The commands that offer a case picker when sent alone.
+Command = Literal["close", "reopen", "undo", "edit"]
+
+
+class Picked(Button):
+    """A case chosen for /close, /reopen, /undo or /edit sent alone."""
+
+    prefix = "lc"
+    command: Command
+    ref: Ref
+
+
+class CloseFor(Button):
+    """Why the case is closed."""
+
+    prefix = "close"
+    ref: Ref
+    reason: CloseReason
+
+
+class CloseAnyway(Button):
+    """Yes on "close it as completed anyway?" (steps still open)."""
+
+    prefix = "clsok"
+    ref: Ref
+
+
+class KeepOpen(Button):
+    prefix = "clsno"
+    ref: Ref
+
+
+class UndoIt(Button):
+    """Take back the audit entry the button names (the store checks it is still the last)."""
+
+    prefix = "undo"
+    ref: Ref
+    entry: RowId
+
+
+class KeepIt(Button):
+    prefix = "undo"
+    ref: Ref
+    keep: Literal["keep"] = "keep"
+
+
+class EditField(Button):
+    """What to correct on /edit's menu."""
+
+    prefix = "edit"
+    ref: Ref
+    what: Field
+
+
+class DaysAnyway(Button):
+    """Yes on "plan these days anyway?" (longer than the kind allows): the days it confirms."""
+
+    prefix = "edok"
+    ref: Ref
+    first: date
+    last: date
+
+
+class DaysAsThey(Button):
+    prefix = "edno"
+    ref: Ref
+
+
+class CloseDraft(Draft):
+    """/close's other reason: the case, while its few words are typed."""
+
+    key = _CLOSE_DRAFT
+    ref: int | None = None
+
+
+class EditDraft(Draft):
+    """/edit: the case and the field, while its value is typed."""
+
+    key = _EDIT_DRAFT
+    ref: int | None = None
+    what: Field | None = None
+
+    def chosen(self) -> tuple[int, Field]:
+        """The case and the field (set by the step that asks for the value)."""
+        if self.ref is None or self.what is None:
+            raise LookupError("the /edit draft has no case or field")
+        return self.ref, self.what
+
+
 _REFUSED = (NotFound, PermissionDenied, InvalidInput, TimelineError)
 _CLOSE_USAGE = (
     "One line: <code>/close 12 completed</code>, <code>/close 12 mistake</code>, "
@@ -59,13 +156,29 @@ _EDIT_USAGE = (
 )
 
 
+def _reason(word: str) -> CloseReason | None:
+    """The close reason `word` names, or None (CLOSE_REASONS holds their words)."""
+    return next((r for r in CloseReason if r == word), None)
+
+
+def _field(word: str) -> Field | None:
+    """The /edit field `word` names, or None."""
+    return next((f for f in _FIELDS if f == word), None)
+
+
 def _refusal(exc: Exception) -> str:
     text = escape(str(exc))
     return text + " Send /cases to see yours." if isinstance(exc, NotFound) else text
 
 
 async def _case_from_args(
-    update: Update, context: InspectContext, person: Person, usage: str, *, closed: bool = False
+    update: Update,
+    context: InspectContext,
+    person: Person,
+    usage: str,
+    picking: Command,
+    *,
+    closed: bool = False,
 ) -> tuple[Case | None, list[str]]:
     """The case named first on the command line and the words after it; replies itself when it can't."""
     message = update.effective_message
@@ -83,7 +196,7 @@ async def _case_from_args(
             command = (message.text or "/close").split()[0].lstrip("/").split("@")[0]
             await message.reply_text(
                 which_case("Which case?", cases.items, f"/{command} 12", cases.total),
-                reply_markup=case_keyboard(cases.items, f"lc:{command}"),
+                reply_markup=case_keyboard(cases.items, lambda ref: Picked(command=picking, ref=ref)),
                 do_quote=False,
             )
         return None, []
@@ -99,7 +212,7 @@ async def _case_from_args(
 
 
 async def _staff_case(
-    update: Update, context: InspectContext, refusal: str, usage: str
+    update: Update, context: InspectContext, refusal: str, usage: str, picking: Command
 ) -> tuple[Person, Case, list[str]] | None:
     """The opening /close, /undo and /edit share: an inspector or manager, and the case named first."""
     person = await current_person(update, context)
@@ -108,7 +221,7 @@ async def _staff_case(
     if person.role is Role.PROVIDER:
         await reply(update, refusal)
         return None
-    case, rest = await _case_from_args(update, context, person, usage)
+    case, rest = await _case_from_args(update, context, person, usage, picking)
     return None if case is None else (person, case, rest)
 
 
@@ -118,26 +231,26 @@ async def _staff_case(
 def _reason_keyboard(ref: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(label.capitalize(), callback_data=f"close:{ref}:{key}")]
-            for key, label in CLOSE_REASONS.items()
+            [CloseFor(ref=ref, reason=reason).button(CLOSE_REASONS[reason].capitalize())]
+            for reason in CloseReason
         ]
     )
 
 
 async def close_command(update: Update, context: InspectContext) -> None:
     refusal = "Only the inspector on a case or a manager can close it."
-    found = await _staff_case(update, context, refusal, _CLOSE_USAGE)
+    found = await _staff_case(update, context, refusal, _CLOSE_USAGE, "close")
     if found is None:
         return
     person, case, rest = found
     if not rest:
         await _ask_reason(update, case)
         return
-    reason = rest[0].lower()
-    if reason not in CLOSE_REASONS:
-        await reply(update, f"'{quoted(reason)}' isn't a reason I know. {_CLOSE_USAGE}")
+    reason = _reason(rest[0].lower())
+    if reason is None:
+        await reply(update, f"'{quoted(rest[0].lower())}' isn't a reason I know. {_CLOSE_USAGE}")
         return
-    asked = _ask_completed(context, case) if reason == "completed" else None
+    asked = _ask_completed(context, case) if reason is CloseReason.COMPLETED else None
     if asked is not None:
         assert update.effective_message is not None
         await update.effective_message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
@@ -163,8 +276,8 @@ def _ask_completed(context: InspectContext, case: Case) -> tuple[str, InlineKeyb
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, close it", callback_data=f"clsok:{case.ref}"),
-                InlineKeyboardButton("No, keep it open", callback_data=f"clsno:{case.ref}"),
+                CloseAnyway(ref=case.ref).button("Yes, close it"),
+                KeepOpen(ref=case.ref).button("No, keep it open"),
             ]
         ]
     )
@@ -172,19 +285,25 @@ def _ask_completed(context: InspectContext, case: Case) -> tuple[str, InlineKeyb
 
 
 async def completed_confirmed(update: Update, context: InspectContext) -> None:
-    """Yes closes as completed (checked again by the store: who, still open); No changes nothing."""
+    """Yes closes as completed (checked again by the store: who, still open)."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
     await query.answer()
-    which, ref_text = query.data.split(":")
-    if which == "clsno":
-        await query.edit_message_text("Kept open. Nothing was changed.")
+    ref = CloseAnyway.of(update).ref
+    text = await _close(context, person, ref, CloseReason.COMPLETED, None)
+    await query.edit_message_text(text, parse_mode="HTML")
+
+
+async def kept_open(update: Update, context: InspectContext) -> None:
+    """No: nothing changes."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None:
         return
-    await query.edit_message_text(
-        await _close(context, person, int(ref_text), "completed", None), parse_mode="HTML"
-    )
+    await query.answer()
+    await query.edit_message_text("Kept open. Nothing was changed.")
 
 
 async def _ask_reason(update: Update, case: Case) -> None:
@@ -201,20 +320,21 @@ async def _ask_reason(update: Update, case: Case) -> None:
 async def reason_pressed(update: Update, context: InspectContext) -> str | int:
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return ConversationHandler.END
     await query.answer()
-    _, ref_text, reason = query.data.split(":")
-    if reason == "other":
+    pressed = CloseFor.of(update)
+    ref, reason = pressed.ref, pressed.reason
+    if reason is CloseReason.OTHER:
         await drop_buttons(update)
-        draft(context, _CLOSE_DRAFT)["ref"] = int(ref_text)
+        CloseDraft(ref=ref).save(context)
         await reply(
             update, f"In a few words (up to {CLOSE_NOTE_LIMIT} characters), why is it closed? Or /cancel."
         )
         return OTHER_TEXT
-    if reason == "completed":
+    if reason is CloseReason.COMPLETED:
         try:
-            case = await context.services.db.cases.get(person, int(ref_text))
+            case = await context.services.db.cases.get(person, ref)
         except NotFound as exc:
             await query.edit_message_text(_refusal(exc), parse_mode="HTML")
             return ConversationHandler.END
@@ -222,7 +342,7 @@ async def reason_pressed(update: Update, context: InspectContext) -> str | int:
         if asked is not None:
             await query.edit_message_text(asked[0], parse_mode="HTML", reply_markup=asked[1])
             return ConversationHandler.END
-    text = await _close(context, person, int(ref_text), reason, None)
+    text = await _close(context, person, ref, reason, None)
     await query.edit_message_text(text, parse_mode="HTML")
     return ConversationHandler.END
 
@@ -232,18 +352,21 @@ async def other_typed(update: Update, context: InspectContext) -> str | int:
     message = update.effective_message
     if person is None or message is None:
         return ConversationHandler.END
-    answers = draft(context, _CLOSE_DRAFT)
-    text = await _close(context, person, int(answers["ref"]), "other", message.text or "")
+    ref = CloseDraft.read(context).ref
+    if ref is None:
+        raise LookupError("the /close draft has no case")
+    text = await _close(context, person, ref, CloseReason.OTHER, message.text or "")
     if text.startswith("Closed"):
-        assert context.user_data is not None
-        context.user_data.pop(_CLOSE_DRAFT, None)
+        CloseDraft.drop(context)
         await reply(update, text)
         return ConversationHandler.END
     await reply(update, text + " Please send it again, or /cancel.")
     return OTHER_TEXT
 
 
-async def _close(context: InspectContext, person: Person, ref: int, reason: str, note: str | None) -> str:
+async def _close(
+    context: InspectContext, person: Person, ref: int, reason: CloseReason, note: str | None
+) -> str:
     try:
         case = await context.services.db.cases.close(person, ref, reason, note)
     except _REFUSED as exc:
@@ -270,7 +393,8 @@ async def reopen_command(update: Update, context: InspectContext) -> None:
     if person.role is not Role.MANAGER:
         await reply(update, "Only a manager can reopen a case. Ask your regulatory inspection manager.")
         return
-    case, _ = await _case_from_args(update, context, person, "Send <code>/reopen 12</code>.", closed=True)
+    usage = "Send <code>/reopen 12</code>."
+    case, _ = await _case_from_args(update, context, person, usage, "reopen", closed=True)
     if case is not None:
         await reply(update, await _reopen(context, person, case.ref))
 
@@ -288,7 +412,7 @@ async def _reopen(context: InspectContext, person: Person, ref: int) -> str:
 
 async def undo_command(update: Update, context: InspectContext) -> None:
     refusal = "Only the inspector on a case or a manager can undo what was recorded."
-    found = await _staff_case(update, context, refusal, "Send <code>/undo 12</code>.")
+    found = await _staff_case(update, context, refusal, "Send <code>/undo 12</code>.", "undo")
     if found is not None:
         person, case, _ = found
         await _offer_undo(update, context, person, case)
@@ -302,8 +426,8 @@ async def _offer_undo(update: Update, context: InspectContext, person: Person, c
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Undo it", callback_data=f"undo:{case.ref}:{entry.id}"),
-                InlineKeyboardButton("Keep it", callback_data=f"undo:{case.ref}:keep"),
+                UndoIt(ref=case.ref, entry=entry.id).button("Undo it"),
+                KeepIt(ref=case.ref).button("Keep it"),
             ]
         ]
     )
@@ -322,17 +446,14 @@ async def _offer_undo(update: Update, context: InspectContext, person: Person, c
 async def undo_pressed(update: Update, context: InspectContext) -> None:
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
     await query.answer()
-    _, ref_text, which = query.data.split(":")
-    if which == "keep":
-        await query.edit_message_text("Kept. Nothing was changed.")
-        return
+    pressed = UndoIt.of(update)
     services = context.services
     try:
-        before = await services.db.cases.get(person, int(ref_text))
-        after, _ = await services.db.cases.undo(person, int(ref_text), int(which))
+        before = await services.db.cases.get(person, pressed.ref)
+        after, _ = await services.db.cases.undo(person, pressed.ref, pressed.entry)
     except _REFUSED as exc:
         await query.edit_message_text(_refusal(exc), parse_mode="HTML")
         return
@@ -344,17 +465,27 @@ async def undo_pressed(update: Update, context: InspectContext) -> None:
     await query.edit_message_text("\n".join(lines), parse_mode="HTML")
 
 
+async def kept(update: Update, context: InspectContext) -> None:
+    """Keep it: nothing changes."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None:
+        return
+    await query.answer()
+    await query.edit_message_text("Kept. Nothing was changed.")
+
+
 # --- /edit --------------------------------------------------------------------------------------------
 
 
 def _edit_keyboard(ref: int, person: Person, kind: str) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton("Planned on-site days", callback_data=f"edit:{ref}:days")]]
+    rows = [[EditField(ref=ref, what="days").button("Planned on-site days")]]
     if single_individual_matters(kind):
-        rows.append([InlineKeyboardButton("Single individual or not", callback_data=f"edit:{ref}:single")])
+        rows.append([EditField(ref=ref, what="single").button("Single individual or not")])
     if person.role is Role.MANAGER:
-        rows.append([InlineKeyboardButton("Setting's name", callback_data=f"edit:{ref}:name")])
-        rows.append([InlineKeyboardButton("Kind of inspection", callback_data=f"edit:{ref}:kind")])
-        rows.append([InlineKeyboardButton("URN", callback_data=f"edit:{ref}:urn")])
+        rows.append([EditField(ref=ref, what="name").button("Setting's name")])
+        rows.append([EditField(ref=ref, what="kind").button("Kind of inspection")])
+        rows.append([EditField(ref=ref, what="urn").button("URN")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -389,7 +520,7 @@ async def edit_command(update: Update, context: InspectContext) -> str | int:
     refusal = "Only the inspector on a case or a manager can correct it."
     person = await current_person(update, context)
     usage = _EDIT_USAGE if person is None else _edit_usage(person)
-    found = await _staff_case(update, context, refusal, usage)
+    found = await _staff_case(update, context, refusal, usage, "edit")
     if found is None:
         return ConversationHandler.END
     person, case, rest = found
@@ -401,15 +532,15 @@ async def edit_command(update: Update, context: InspectContext) -> str | int:
             do_quote=False,
         )
         return ConversationHandler.END
-    what = rest[0].lower()
-    if what not in ("name", "days", "kind", "single", "urn"):
+    what = _field(rest[0].lower())
+    if what is None:
         await reply(update, f"'{quoted(rest[0])}' isn't something I can correct. {usage}")
         return ConversationHandler.END
     if len(rest) < 2:
         if what not in _editable(person, case.kind):
             await reply(update, _not_editable(person, what, case))
             return ConversationHandler.END
-        draft(context, _EDIT_DRAFT).update(ref=case.ref, what=what)
+        EditDraft(ref=case.ref, what=what).save(context)
         await reply(update, f"Correcting <b>{case_title(case)}</b>. {_PROMPTS[what]} Or /cancel.")
         return EDIT_VALUE
     asked = _ask_days(context, case, rest[1:]) if what == "days" else None
@@ -430,13 +561,12 @@ def _not_editable(person: Person, what: str, case: Case) -> str:
 async def edit_pressed(update: Update, context: InspectContext) -> str | int:
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return ConversationHandler.END
     await query.answer()
-    _, ref_text, what = query.data.split(":")
-    answers = draft(context, _EDIT_DRAFT)
-    answers.update(ref=int(ref_text), what=what)
-    await query.edit_message_text(_PROMPTS[what] + " Or /cancel.", parse_mode="HTML")
+    pressed = EditField.of(update)
+    EditDraft(ref=pressed.ref, what=pressed.what).save(context)
+    await query.edit_message_text(_PROMPTS[pressed.what] + " Or /cancel.", parse_mode="HTML")
     return EDIT_VALUE
 
 
@@ -445,24 +575,22 @@ async def value_typed(update: Update, context: InspectContext) -> str | int:
     message = update.effective_message
     if person is None or message is None:
         return ConversationHandler.END
-    answers = draft(context, _EDIT_DRAFT)
-    words = (message.text or "").split() if answers["what"] != "name" else [message.text or ""]
-    if answers["what"] == "days":
+    ref, what = EditDraft.read(context).chosen()
+    words = (message.text or "").split() if what != "name" else [message.text or ""]
+    if what == "days":
         try:
-            case = await context.services.db.cases.get(person, int(answers["ref"]))
+            case = await context.services.db.cases.get(person, ref)
         except NotFound as exc:
             await reply(update, _refusal(exc))
             return EDIT_VALUE
         asked = _ask_days(context, case, words)
         if asked is not None:  # the buttons carry the days: this conversation is done
-            assert context.user_data is not None
-            context.user_data.pop(_EDIT_DRAFT, None)
+            EditDraft.drop(context)
             await message.reply_html(asked[0], reply_markup=asked[1], do_quote=False)
             return ConversationHandler.END
-    text = await _edit(context, person, int(answers["ref"]), str(answers["what"]), words)
+    text = await _edit(context, person, ref, what, words)
     if text.startswith("Corrected"):
-        assert context.user_data is not None
-        context.user_data.pop(_EDIT_DRAFT, None)
+        EditDraft.drop(context)
         await reply(update, text)
         return ConversationHandler.END
     await reply(update, text + " Please send it again, or /cancel.")
@@ -530,12 +658,11 @@ def _ask_days(
         f"<b>Please check:</b>\n⚠️ {escape(warning)}\n\nPlan <b>{case_title(case)}</b> for "
         f"{format_date(first)} to {format_date(last)} anyway?"
     )
-    data = f"edok:{case.ref}:{first.isoformat()}:{last.isoformat()}"
     markup = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Yes, change the days", callback_data=data),
-                InlineKeyboardButton("No", callback_data=f"edno:{case.ref}"),
+                DaysAnyway(ref=case.ref, first=first, last=last).button("Yes, change the days"),
+                DaysAsThey(ref=case.ref).button("No"),
             ]
         ]
     )
@@ -543,23 +670,25 @@ def _ask_days(
 
 
 async def days_confirmed(update: Update, context: InspectContext) -> None:
-    """Yes plans the days the button carries (checked again by the store); No changes nothing."""
+    """Yes plans the days the button carries (checked again by the store)."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
     await query.answer()
-    which, ref_text, *days = query.data.split(":")
-    if which == "edno":
-        await query.edit_message_text("Not changed. The planned days are as they were.")
-        return
-    try:
-        first, last = (date.fromisoformat(day) for day in days)
-    except ValueError:  # forged data: the pattern lets through only what looks like dates
-        await query.edit_message_text("That button has expired. Nothing was changed.")
-        return
-    text = await _edit(context, person, int(ref_text), "days", [], planned=(first, last))
+    yes = DaysAnyway.of(update)
+    text = await _edit(context, person, yes.ref, "days", [], planned=(yes.first, yes.last))
     await query.edit_message_text(text, parse_mode="HTML")
+
+
+async def days_kept(update: Update, context: InspectContext) -> None:
+    """No: nothing changes."""
+    query = update.callback_query
+    person = await current_person(update, context)
+    if person is None or query is None:
+        return
+    await query.answer()
+    await query.edit_message_text("Not changed. The planned days are as they were.")
 
 
 def _days(words: list[str], today: date) -> tuple[date, date | None]:
@@ -575,12 +704,13 @@ def _days(words: list[str], today: date) -> tuple[date, date | None]:
 async def picked(update: Update, context: InspectContext) -> None:
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
     await query.answer()
-    _, command, ref_text = query.data.split(":")
+    pressed = Picked.of(update)
+    command = pressed.command
     try:
-        case = await context.services.db.cases.get(person, int(ref_text))
+        case = await context.services.db.cases.get(person, pressed.ref)
     except NotFound as exc:
         await query.edit_message_text(_refusal(exc), parse_mode="HTML")
         return
@@ -600,24 +730,24 @@ async def picked(update: Update, context: InspectContext) -> None:
 
 def handlers() -> list[Handler]:
     private = filters.ChatType.PRIVATE
-    reasons = "|".join(CLOSE_REASONS)
     return [
         conversation(
-            _CLOSE_DRAFT,
-            CallbackQueryHandler(reason_pressed, pattern=rf"^close:{REF_DATA}:({reasons})$"),
-            {OTHER_TEXT: [expect_text(other_typed)]},
+            _CLOSE_DRAFT, CloseFor.handler(reason_pressed), {OTHER_TEXT: [expect_text(other_typed)]}
         ),
         conversation(
             _EDIT_DRAFT,
-            CallbackQueryHandler(edit_pressed, pattern=rf"^edit:{REF_DATA}:(days|name|kind|single|urn)$"),
+            EditField.handler(edit_pressed),
             {EDIT_VALUE: [expect_text(value_typed)]},
             CommandHandler("edit", edit_command, filters=private),  # `/edit 12 days` asks for them
         ),
         CommandHandler("close", close_command, filters=private),
         CommandHandler("reopen", reopen_command, filters=private),
         CommandHandler("undo", undo_command, filters=private),
-        CallbackQueryHandler(undo_pressed, pattern=rf"^undo:{REF_DATA}:([0-9]{{1,12}}|keep)$"),
-        CallbackQueryHandler(picked, pattern=rf"^lc:(close|reopen|undo|edit):{REF_DATA}$"),
-        CallbackQueryHandler(completed_confirmed, pattern=rf"^cls(ok|no):{REF_DATA}$"),
-        CallbackQueryHandler(days_confirmed, pattern=rf"^(edok:{REF_DATA}:{_DAY}:{_DAY}|edno:{REF_DATA})$"),
+        UndoIt.handler(undo_pressed),
+        KeepIt.handler(kept),
+        Picked.handler(picked),
+        CloseAnyway.handler(completed_confirmed),
+        KeepOpen.handler(kept_open),
+        DaysAnyway.handler(days_confirmed),
+        DaysAsThey.handler(days_kept),
     ]

@@ -4,82 +4,116 @@ buttons that edit the message in place.
 A page button's data says which list, which page and how it was narrowed ("pg:open:10:i42"), in under 64
 bytes; every press is checked again (the person, their right to narrow, the kind) and the page is read
 afresh from the store, whose queries apply the access rules (store/lists.py).
+
+A base module for the features that page a list (/cases, the questions, the digest's buttons): it imports
+none of them.
 """
 
 from __future__ import annotations
 
-import re
+import string
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from html import escape
+from typing import Annotated
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler
+from pydantic import AfterValidator
+from telegram import InlineKeyboardMarkup, Update
 
 from handlers import time_answers
+from handlers.button_fields import Offset
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.people import current_person
-from handlers.render import case_title, deadline_line, is_mine, kind_name, relative, when
+from handlers.reminder_buttons import DigestList
+from handlers.render import case_title, closed_because, deadline_line, kind_name, relative, when
 from store.errors import InvalidInput, NotFound
-from store.lists import PAGE_SIZE, CaseFilter, CaseRef
+from store.lists import PAGE_SIZE, CaseFilter
 from store.models import Case, Person, Role
+from workflows.audience import is_mine
 from workflows.dates import format_date
 from workflows.kinds import KINDS
 from workflows.questions import MAX_PERIOD_DAYS, week_of
 
-_PREFIX = "pg"
-LISTS = ("open", "closed", "over", "wk0", "wk1", "due", "insp", "defer", "todo")
-#: Lists of one answer per open case (handlers.time_answers), in /cases order.
-PER_CASE = ("insp", "defer", "todo")
-#: Page button data: list, where the page starts, and the narrowing (i<inspector id>, k<kind>, o: overdue,
-#: d<first>.<last>: the days of a "due" list, as YYYYMMDD).
-PAGE_DATA = re.compile(
-    rf"^{_PREFIX}:({'|'.join(LISTS)}):([0-9]{{1,7}}):"
-    r"(|i[0-9]{1,9}|k[a-z0-9-]{1,24}|o|d[0-9]{8}\.[0-9]{8})$"
-)
 
-#: Why a case was closed, as people read it.
-CLOSE_REASONS = {
-    "completed": "completed",
-    "mistake": "entered by mistake",
-    "withdrawn": "withdrawn",
-    "other": "other",
-}
+class ListName(StrEnum):
+    """The lists a page button can name (its value is what the data carries)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    OVERDUE = "over"
+    THIS_WEEK = "wk0"
+    NEXT_WEEK = "wk1"
+    DUE = "due"
+    INSPECTION = "insp"
+    DEFER = "defer"
+    TODO = "todo"
+
+
+#: Lists of one answer per open case (handlers.time_answers), in /cases order.
+PER_CASE = frozenset({ListName.INSPECTION, ListName.DEFER, ListName.TODO})
+
+_KIND_LETTERS = frozenset(string.ascii_lowercase + string.digits + "-")
+
+
+def _is_digits(text: str, count: int) -> bool:
+    return 0 < len(text) <= count and text.isascii() and text.isdecimal()
+
+
+def _narrowing(code: str) -> str:
+    """The narrowing's shape: '' (none), 'o' (overdue), 'i<inspector id>', 'k<kind>' or 'd<first>.<last>'
+    (the days of a "due" list, as YYYYMMDD); what it means is checked by `ListSpec.of`."""
+    head, rest = code[:1], code[1:]
+    first, dot, last = rest.partition(".")
+    if (
+        code in ("", "o")
+        or (head == "i" and _is_digits(rest, 9))
+        or (head == "k" and 0 < len(rest) <= 24 and set(rest) <= _KIND_LETTERS)
+        or (head == "d" and dot and len(first) == len(last) == 8 and _is_digits(first + last, 16))
+    ):
+        return code
+    raise ValueError("not a narrowing")
+
+
+class PageButton(Button):
+    """« Previous / Next »: which list, where the page starts, and how it was narrowed ("pg:open:10:i42")."""
+
+    prefix = "pg"
+    name: ListName
+    offset: Offset
+    narrowing: Annotated[str, AfterValidator(_narrowing)]
 
 
 @dataclass(frozen=True)
 class ListSpec:
     """Which list, narrowed how: what a page button carries."""
 
-    name: str
+    name: ListName
     narrow: CaseFilter = field(default_factory=CaseFilter)
     span: tuple[date, date] | None = None  # the "due" list's first and last days
 
-    def data(self, offset: int) -> str:
+    def button(self, offset: int) -> PageButton:
+        """The page button for the page starting at `offset`."""
         narrow = self.narrow
         if self.span is not None:
             first, last = self.span
-            return f"{_PREFIX}:{self.name}:{offset}:d{first:%Y%m%d}.{last:%Y%m%d}"
-        code = (
-            f"i{narrow.inspector_id}"
-            if narrow.inspector_id is not None
-            else f"k{narrow.kind}"
-            if narrow.kind is not None
-            else "o"
-            if narrow.overdue
-            else ""
-        )
-        return f"{_PREFIX}:{self.name}:{offset}:{code}"
+            code = f"d{first:%Y%m%d}.{last:%Y%m%d}"
+        elif narrow.inspector_id is not None:
+            code = f"i{narrow.inspector_id}"
+        elif narrow.kind is not None:
+            code = f"k{narrow.kind}"
+        else:
+            code = "o" if narrow.overdue else ""
+        return PageButton(name=self.name, offset=offset, narrowing=code)
 
     @classmethod
-    def parse(cls, data: str) -> tuple[ListSpec, int] | None:
-        match = PAGE_DATA.match(data)
-        if match is None:
+    def of(cls, button: PageButton) -> tuple[ListSpec, int] | None:
+        """The list a page button names and where its page starts; None when the narrowing does not fit the
+        list (a "due" list always carries its days, the others never; per-case lists are not narrowed)."""
+        name, offset, code = button.name, button.offset, button.narrowing
+        if (name is ListName.DUE) != code.startswith("d") or (name in PER_CASE and code):
             return None
-        name, offset, code = match[1], int(match[2]), match[3]
-        narrow = CaseFilter()
-        if (name == "due") != code.startswith("d") or (name in PER_CASE and code):
-            return None  # a "due" list always carries its days; the others never; per-case lists no narrowing
         if code.startswith("d"):
             try:
                 first, last = (datetime.strptime(part, "%Y%m%d").date() for part in code[1:].split("."))
@@ -88,6 +122,7 @@ class ListSpec:
             if not first <= last or (last - first).days > MAX_PERIOD_DAYS:
                 return None
             return cls(name, span=(first, last)), offset
+        narrow = CaseFilter()
         if code.startswith("i"):
             narrow = CaseFilter(inspector_id=int(code[1:]))
         elif code.startswith("k"):
@@ -95,6 +130,11 @@ class ListSpec:
         elif code == "o":
             narrow = CaseFilter(overdue=True)
         return cls(name, narrow), offset
+
+    @classmethod
+    def parse(cls, data: str) -> tuple[ListSpec, int] | None:
+        button = PageButton.parse(data)
+        return None if button is None else cls.of(button)
 
 
 def week_window(today: date, week: int) -> tuple[date, date]:
@@ -131,13 +171,14 @@ def describe_without_days(first: date, last: date, today: date) -> str:
     return "in the days you asked about"
 
 
-def closed_because(case: Case | CaseRef) -> str:
-    """'closed on Monday 30 November 2026: entered by mistake'."""
-    reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
-    if case.close_reason == "other":
-        reason = escape(case.close_note) if case.close_note else "other (the reason has been removed)"
-    on = f" on {format_date(case.closed_at.date())}" if case.closed_at else ""
-    return f"closed{on}: {reason}"
+async def _case_answer(context: InspectContext, person: Person, case: Case, name: ListName) -> str:
+    """One case's answer on a per-case list (`PER_CASE`), by handlers.time_answers."""
+    services = context.services
+    if name is ListName.INSPECTION:
+        return time_answers.inspection_text(services, person, case)
+    if name is ListName.DEFER:
+        return await time_answers.defer_text(services, person, case)
+    return await time_answers.todo_text(services, person, case)
 
 
 def refusal(spec: ListSpec, person: Person) -> str | None:
@@ -160,7 +201,7 @@ async def render(
     calendar = services.calendar
     offset = max(0, offset - offset % PAGE_SIZE)
     lines: list[str]
-    if spec.name == "open":
+    if spec.name is ListName.OPEN:
         cases = await lists.open_cases(person, today, offset, narrow=spec.narrow)
         if cases.total and offset >= cases.total:  # the list shrank since the button was made
             offset = (cases.total - 1) // PAGE_SIZE * PAGE_SIZE
@@ -181,7 +222,7 @@ async def render(
                 tail = f"next: {escape(line.chase.label)}, {escape(when(line.chase))} ({away})"
             lines.append(f"• <b>{case_title(line.case)}</b>, {kind_name(line.case.kind)}: {tail}")
         header = f"{title or 'Your open cases'} ({total}):"
-    elif spec.name == "closed":
+    elif spec.name is ListName.CLOSED:
         closed = await lists.closed_cases(person, offset)
         if closed.total and offset >= closed.total:
             offset = (closed.total - 1) // PAGE_SIZE * PAGE_SIZE
@@ -205,15 +246,15 @@ async def render(
                 case = await services.db.cases.get(person, line.case.ref)
             except NotFound:
                 continue  # closed or left since the page was read
-            lines.append(await time_answers.case_answer(services, person, case, spec.name))
+            lines.append(await _case_answer(context, person, case, spec.name))
         header = {
-            "insp": "The inspection visits of your open cases",
-            "defer": "Deferring the inspection, on your open cases",
-            "todo": "What you can do now, on your open cases",
+            ListName.INSPECTION: "The inspection visits of your open cases",
+            ListName.DEFER: "Deferring the inspection, on your open cases",
+            ListName.TODO: "What you can do now, on your open cases",
         }[spec.name] + f" ({total}):"
         lines = _within_budget([text + "\n" for text in lines], header)
     else:
-        if spec.name == "over":
+        if spec.name is ListName.OVERDUE:
             rows = await lists.overdue(person, today, offset)
             if rows.total and offset >= rows.total:
                 offset = (rows.total - 1) // PAGE_SIZE * PAGE_SIZE
@@ -221,7 +262,7 @@ async def render(
             if not rows.total:
                 return "Nothing is overdue.", None
             header = f"Overdue ({rows.total}):"
-        elif spec.name == "due" and spec.span is not None:
+        elif spec.name is ListName.DUE and spec.span is not None:
             first, last = spec.span
             rows = await lists.due_between(person, today, first, last, offset)
             if rows.total and offset >= rows.total:
@@ -232,7 +273,7 @@ async def render(
                 return f"Nothing is due {said}.", None
             header = f"Due {said} ({rows.total}):"
         else:
-            week = 0 if spec.name == "wk0" else 1
+            week = 0 if spec.name is ListName.THIS_WEEK else 1
             first, last = week_window(today, week)
             rows = await lists.due_between(person, today, first, last, offset)
             if rows.total and offset >= rows.total:
@@ -248,7 +289,7 @@ async def render(
         start, total = rows.offset, rows.total
         lines = [
             f"<b>{case_title(r.case)}</b> "
-            + deadline_line(r.deadline, today, calendar, is_mine(r.deadline, person.role))
+            + deadline_line(r.deadline, today, calendar, is_mine(person.role, r.deadline))
             for r in rows.items
         ]
     shown_to = start + len(lines)
@@ -278,9 +319,9 @@ def _within_budget(blocks: list[str], header: str) -> list[str]:
 def _keyboard(spec: ListSpec, offset: int, total: int) -> InlineKeyboardMarkup | None:
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("« Previous", callback_data=spec.data(offset - PAGE_SIZE)))
+        buttons.append(spec.button(offset - PAGE_SIZE).button("« Previous"))
     if offset + PAGE_SIZE < total:
-        buttons.append(InlineKeyboardButton("Next »", callback_data=spec.data(offset + PAGE_SIZE)))
+        buttons.append(spec.button(offset + PAGE_SIZE).button("Next »"))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 
@@ -297,9 +338,9 @@ async def page_pressed(update: Update, context: InspectContext) -> None:
     """Next / Previous: check the button again and show that page in the same message."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
-    parsed = ListSpec.parse(query.data)
+    parsed = ListSpec.of(PageButton.of(update))
     if parsed is None:
         await query.answer("That button has expired.", show_alert=True)
         return
@@ -310,7 +351,7 @@ async def page_pressed(update: Update, context: InspectContext) -> None:
         return
     await query.answer()
     title = ""
-    if spec.name == "open" and spec.narrow != CaseFilter():
+    if spec.name is ListName.OPEN and spec.narrow != CaseFilter():
         title = await narrowed_title(context, spec.narrow)
     text, keyboard = await render(context, person, spec, offset, title)
     if query.message is not None:
@@ -330,5 +371,22 @@ async def narrowed_title(context: InspectContext, narrow: CaseFilter) -> str:
     return "Open cases with something overdue"
 
 
+async def digest_list_pressed(update: Update, context: InspectContext) -> None:
+    """A digest's list button: the first page of `/cases overdue` (or of every overdue deadline) as a new
+    message, so the digest stays; its own Next / Previous page in place."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
+    await query.answer()
+    if DigestList.of(update).which == "open":
+        narrow = CaseFilter(overdue=True)
+        await send(
+            update, context, person, ListSpec(ListName.OPEN, narrow), await narrowed_title(context, narrow)
+        )
+    else:
+        await send(update, context, person, ListSpec(ListName.OVERDUE))
+
+
 def handlers() -> list[Handler]:
-    return [CallbackQueryHandler(page_pressed, pattern=PAGE_DATA)]
+    return [PageButton.handler(page_pressed), DigestList.handler(digest_list_pressed)]

@@ -21,7 +21,7 @@ from handlers.conversation import begin, conversation, draft, expect_button, exp
 from handlers.parsing import ArgumentError, split_args, two_dates
 from handlers.people import current_person, drop_buttons, reply
 from handlers.plan_button import NewcaseButton, PlanButton, RowId
-from handlers.render import button_text, case_title, deadline_line, is_mine, single_individual_line
+from handlers.render import button_text, case_title, deadline_line, single_individual_line
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.errors import InvalidInput, PermissionDenied
@@ -29,6 +29,7 @@ from store.models import Case, Person, Role
 from store.places import NamedSetting, ambiguous
 from store.setting_programme import history, inspector_load
 from store.setting_programme import kind_name as setting_kind_name
+from workflows.audience import is_mine
 from workflows.dates import format_date, parse_date
 from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import DateParseError, TimelineError
@@ -441,7 +442,7 @@ def created_text(case: Case, person: Person, context: InspectContext) -> str:
         "",
         "First deadlines:",
     ]
-    lines += [deadline_line(d, today, services.calendar, is_mine(d, person.role)) for d in pending]
+    lines += [deadline_line(d, today, services.calendar, is_mine(person.role, d)) for d in pending]
     notes = timeline_warnings(get_kind(case.kind), case_dates(case), services.calendar)
     lines += ["", *[f"⚠️ {escape(note)}" for note in notes]] if notes else []
     lines += ["", f"Invite the provider with <code>/invite provider {case.ref}</code>."]
@@ -549,8 +550,6 @@ def _parse_one_line(text: str, today: date) -> tuple[str, str, date, date | None
     if last is not None and last < first:
         raise ArgumentError("The last on-site day can't be before the first.")
     return kind, setting, first, last, single
-
-
 
 
 async def plan_pressed(update: Update, context: InspectContext) -> int:

@@ -6,6 +6,7 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackQueryHandler
 
+from handlers.buttons import CaseButton
 from handlers.context import InspectContext
 from store.models import Person
 
@@ -27,15 +28,18 @@ async def current_person(update: Update, context: InspectContext) -> Person | No
     return person
 
 
-async def pressed_case(update: Update, context: InspectContext) -> tuple[Person, int] | None:
-    """A button whose data is '<prefix>:<ref>' (its handler's pattern checked the shape): who pressed it and
-    the case number, the press answered; None when the presser isn't invited (they are told)."""
+async def pressed_case(
+    update: Update, context: InspectContext, kind: type[CaseButton]
+) -> tuple[Person, int] | None:
+    """A pressed `kind` of case button (its handler is `kind.handler`, so the data is its own): who pressed
+    it and the case number, the press answered; None when the presser isn't invited (they are told)."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return None
+    ref = kind.of(update).ref
     await query.answer()
-    return person, int(query.data.split(":")[1])
+    return person, ref
 
 
 async def refuse_uninvited(update: Update) -> None:

@@ -10,15 +10,19 @@ inspectors are refused: the programme is the managers' planning.
 
 from __future__ import annotations
 
-import re
+import string
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date
 from html import escape
+from typing import Annotated
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from pydantic import AfterValidator
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CommandHandler, filters
 
+from handlers.button_fields import Offset
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text
 from handlers.people import current_person, reply
@@ -41,10 +45,35 @@ from workflows.dates import format_date
 from workflows.kinds import KINDS
 from workflows.programme_windows import SettingKind, inspection_year, year_end
 
-_PREFIX = "prg"
-#: Page button data: where the page starts and the narrowing ('' all, o overdue, k<kind>, m<YYYYMM>,
-#: i<inspector's person id>).
-PAGE_DATA = re.compile(rf"^{_PREFIX}:([0-9]{{1,7}}):(|o|k[a-z0-9_-]{{1,24}}|m[0-9]{{6}}|i[0-9]{{1,9}})$")
+_KIND_LETTERS = frozenset(string.ascii_lowercase + string.digits + "_-")
+
+
+def _is_digits(text: str, most: int, least: int = 1) -> bool:
+    return least <= len(text) <= most and text.isascii() and text.isdecimal()
+
+
+def _narrowing(code: str) -> str:
+    """A narrowing's shape: '' all, 'o' overdue, 'k<kind>', 'm<YYYYMM>', 'i<inspector's person id>'; what
+    it names is checked when the button is pressed (`page_pressed`)."""
+    head, rest = code[:1], code[1:]
+    if (
+        code in ("", "o")
+        or (head == "k" and 0 < len(rest) <= 24 and set(rest) <= _KIND_LETTERS)
+        or (head == "m" and _is_digits(rest, 6, 6))
+        or (head == "i" and _is_digits(rest, 9))
+    ):
+        return code
+    raise ValueError("not a narrowing")
+
+
+class ProgrammePage(Button):
+    """« Previous / Next » on /programme: where the page starts and the narrowing ("prg:10:o")."""
+
+    prefix = "prg"
+    offset: Offset
+    narrowing: Annotated[str, AfterValidator(_narrowing)]
+
+
 MONTHS = {
     name: number
     for number in range(1, 13)
@@ -65,8 +94,8 @@ class Narrow:
     code: str = ""  # '', 'o', 'k<kind>', 'm<YYYYMM>', 'i<person id>'
     title: str = ""  # the inspector's name, for the header of a page narrowed by inspector
 
-    def data(self, offset: int) -> str:
-        return f"{_PREFIX}:{offset}:{self.code}"
+    def button(self, offset: int) -> ProgrammePage:
+        return ProgrammePage(offset=offset, narrowing=self.code)
 
 
 def parse_request(text: str, today: date) -> Narrow:
@@ -166,9 +195,9 @@ async def render(
         body.append(f"\n<i>{offset + 1} to {offset + len(lines)} of {total}</i>")
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("« Previous", callback_data=narrow.data(offset - PAGE_SIZE)))
+        buttons.append(narrow.button(offset - PAGE_SIZE).button("« Previous"))
     if offset + PAGE_SIZE < total:
-        buttons.append(InlineKeyboardButton("Next »", callback_data=narrow.data(offset + PAGE_SIZE)))
+        buttons.append(narrow.button(offset + PAGE_SIZE).button("Next »"))
     return "\n".join([f"{title} ({total}):", *body]), InlineKeyboardMarkup([buttons]) if buttons else None
 
 
@@ -215,16 +244,13 @@ async def page_pressed(update: Update, context: InspectContext) -> None:
     """Next / Previous: the person checked again, the page read afresh, the message edited in place."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
-    match = PAGE_DATA.match(query.data)
-    if match is None:
-        await query.answer("That button has expired.", show_alert=True)
-        return
+    pressed = ProgrammePage.of(update)
     if person.role is not Role.MANAGER:
         await query.answer(MANAGERS_ONLY, show_alert=True)
         return
-    narrow = Narrow(match[2])
+    narrow = Narrow(pressed.narrowing)
     if narrow.code.startswith("i"):
         try:
             inspector = await context.services.db.people.get(int(narrow.code[1:]))
@@ -236,7 +262,7 @@ async def page_pressed(update: Update, context: InspectContext) -> None:
         await query.answer("That button has expired.", show_alert=True)
         return
     await query.answer()
-    text, keyboard = await render(context, person, narrow, int(match[1]))
+    text, keyboard = await render(context, person, narrow, pressed.offset)
     if query.message is not None:
         await query.edit_message_text(text, parse_mode="HTML", reply_markup=keyboard)
 
@@ -333,5 +359,5 @@ def handlers() -> list[Handler]:
     return [
         CommandHandler("programme", show_programme, filters=private),
         CommandHandler("setting", show_setting, filters=private),
-        CallbackQueryHandler(page_pressed, pattern=PAGE_DATA),
+        ProgrammePage.handler(page_pressed),
     ]

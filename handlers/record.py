@@ -3,82 +3,103 @@
 One-line forms: /record 12 draft_report 2/3/2026, /record 12 judgement inadequate, /record 12 concerns yes;
 /record 12 asks what happened on #12, step by step.
 
-What is possible but odd (a final report before the comments deadline, a visit longer than its kind
-allows) is asked first: Yes / No buttons carry the case, the key and the date they confirm
-(`rec:ok:REF:KEY:DATE`), and the recording is checked again as any other when Yes is pressed.
+What is possible but odd is asked first (handlers.recorder: `ask_first`, its Yes / No buttons).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
-from typing import Any
+from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler
+from pydantic import ConfigDict, Field
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
 
+from handlers.button_fields import Ref, Word
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
-from handlers.conversation import begin, conversation, draft, expect_button, expect_text, private_command
-from handlers.parsing import REF_DATA, ArgumentError, command_text, parse_ref, split_args
+from handlers.conversation import begin, conversation, expect_button, expect_text, private_command
+from handlers.drafts import Draft
+from handlers.parsing import ArgumentError, command_text, parse_ref, split_args
 from handlers.people import current_person, drop_buttons, reply
-from handlers.render import (
-    button_text,
-    case_keyboard,
-    case_title,
-    change_line,
-    event_label,
-    quoted,
-    which_case,
-)
-from handlers.timeline import case_timeline
+from handlers.recorder import ALIASES, Key, RecordNo, RecordYes, apply, ask_first
+from handlers.render import button_text, case_keyboard, case_title, quoted, which_case
 from store.consistency import case_dates
-from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.errors import NotFound
 from store.models import Case, Person, Role
-from workflows import notices
-from workflows.changes import diff
 from workflows.dates import format_date, parse_date
 from workflows.deadlines import on_site_days
-from workflows.errors import DateParseError, TimelineError
+from workflows.errors import DateParseError
 from workflows.kinds import COMPLAINT_MADE, get_kind
-from workflows.recording import (
-    CONCERNS,
-    JUDGEMENT,
-    Nature,
-    after_visit,
-    check_record,
-    record_warnings,
-    recordable,
-    recordables,
-)
+from workflows.recording import CONCERNS, JUDGEMENT, Nature, after_visit, recordable, recordables
 from workflows.visit import ended
 
 CHOOSE_CASE, CHOOSE_WHAT, TYPE_DATE, CHOOSE_GRADE = range(4)
 _DRAFT = "record"
-_PREFIX = "rec"
+
+
+class RecordCase(Button):
+    """Which case (when the person has several open)."""
+
+    prefix = "rec"
+    step: Literal["case"] = "case"
+    ref: Ref
+
+
+class RecordWhat(Button):
+    """What happened: a recordable key of the case's kind (checked against the kind when pressed)."""
+
+    prefix = "rec"
+    step: Literal["what"] = "what"
+    key: Key
+
+
+class RecordDay(Button):
+    prefix = "rec"
+    step: Literal["day"] = "day"
+    day: Literal["today", "yesterday"]
+
+
+class RecordGrade(Button):
+    """The judgement (a grade of the kind) or, for concerns, yes / no."""
+
+    prefix = "rec"
+    step: Literal["grade"] = "grade"
+    grade: Word  # a grade of the kind (lower case words joined by "_"), or yes / no for concerns
+
+
+class RecordDraft(Draft):
+    """The case chosen, then what happened on it (stored as "key", as before: `Draft.key` is the
+    conversation's name, so the field has another)."""
+
+    model_config = ConfigDict(extra="ignore", validate_by_name=True, serialize_by_alias=True)
+
+    key = _DRAFT
+    ref: int | None = None
+    happened: str | None = Field(default=None, alias="key")
+
+    def case_ref(self) -> int:
+        """The case chosen (every step after the first has one)."""
+        if self.ref is None:
+            raise LookupError("the /record draft has no case")
+        return self.ref
+
+    def what(self) -> str:
+        """What happened (every step after "what happened?" has it)."""
+        if self.happened is None:
+            raise LookupError("the /record draft has no key")
+        return self.happened
+
+
 _USAGE = (
     "One line: <code>/record 12 draft_report 2/3/2026</code>, <code>/record 12 judgement good</code> or "
     "<code>/record 12 concerns yes</code>. Or send /record on its own and I'll ask."
 )
-#: Words people use for what happened, mapped to the keys the rules use.
-ALIASES = {
-    "visit_ended": "end",
-    "ended": "end",
-    "feedback": "end",
-    "started": "start",
-    "draft": "draft_report",
-    "draft_sent": "draft_report",
-    "comments": "provider_comments",
-    "comments_received": "provider_comments",
-    "final": "final_report",
-    "final_sent": "final_report",
-    "published": "publication",
-    "grade": JUDGEMENT,
-    "concern": CONCERNS,
-}
 
 
-def _draft(context: InspectContext) -> dict[str, Any]:
-    return draft(context, _DRAFT)
+def _chose(context: InspectContext, ref: int) -> None:
+    """The case is chosen: the draft starts from it."""
+    RecordDraft(ref=ref).save(context)
 
 
 async def record(update: Update, context: InspectContext) -> int:
@@ -97,7 +118,7 @@ async def record(update: Update, context: InspectContext) -> int:
         return ConversationHandler.END
     if cases.total == 1:
         only = await context.services.db.cases.get(person, cases.items[0].ref)
-        _draft(context)["ref"] = only.ref
+        _chose(context, only.ref)
         await _ask_what(update, context, only)
         return CHOOSE_WHAT
     await message.reply_text(
@@ -107,7 +128,7 @@ async def record(update: Update, context: InspectContext) -> int:
             "/record 12 end today",
             cases.total,
         ),
-        reply_markup=case_keyboard(cases.items, f"{_PREFIX}:case"),
+        reply_markup=case_keyboard(cases.items, lambda ref: RecordCase(ref=ref)),
         do_quote=False,
     )
     return CHOOSE_CASE
@@ -122,14 +143,13 @@ async def _record_on(update: Update, context: InspectContext, refusal: str, ref:
     if person.role == Role.PROVIDER:
         await reply(update, refusal)
         return ConversationHandler.END
-    assert context.user_data is not None
-    context.user_data[_DRAFT] = {}  # a fresh draft, as begin() starts one
+    RecordDraft().save(context)  # a fresh draft, as begin() starts one
     try:
         case = await context.services.db.cases.get(person, ref)
     except NotFound as exc:
         await reply(update, escape(str(exc)) + " Send /cases to see yours.")
         return ConversationHandler.END
-    _draft(context)["ref"] = case.ref
+    _chose(context, case.ref)
     await _ask_what(update, context, case)
     return CHOOSE_WHAT
 
@@ -137,16 +157,15 @@ async def _record_on(update: Update, context: InspectContext, refusal: str, ref:
 async def case_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
     person = await current_person(update, context)  # a refusal answers the press itself
-    assert query is not None and query.data is not None
-    if person is None:
+    if person is None or query is None:
         return ConversationHandler.END
     await query.answer()
     try:
-        case = await context.services.db.cases.get(person, int(query.data.rsplit(":", 1)[1]))
+        case = await context.services.db.cases.get(person, RecordCase.of(update).ref)
     except NotFound as exc:
         await query.edit_message_text(escape(str(exc)), parse_mode="HTML")
         return ConversationHandler.END
-    _draft(context)["ref"] = case.ref
+    _chose(context, case.ref)
     await _ask_what(update, context, case)
     return CHOOSE_WHAT
 
@@ -161,7 +180,7 @@ async def _ask_what(update: Update, context: InspectContext, case: Case) -> None
     if not ended(kind, dates, services.today(), services.calendar):
         later = {*after_visit(kind), COMPLAINT_MADE, JUDGEMENT, CONCERNS}
     rows = [
-        [InlineKeyboardButton(button_text(item.label), callback_data=f"{_PREFIX}:what:{item.key}")]
+        [RecordWhat(key=item.key).button(button_text(item.label))]
         for item in recordables(kind)
         # the first on-site day is planned with /edit, or is the day it started
         if item.key != "start" and item.key not in later
@@ -184,14 +203,13 @@ async def _ask_what(update: Update, context: InspectContext, case: Case) -> None
 
 async def what_chosen(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    assert query is not None and query.data is not None
     person = await current_person(update, context)  # a refusal answers the press itself
-    if person is None:
+    if person is None or query is None:
         return ConversationHandler.END
-    key = query.data.split(":", 2)[2]
-    draft = _draft(context)
+    key = RecordWhat.of(update).key
+    draft = RecordDraft.read(context)
     try:
-        case = await context.services.db.cases.get(person, int(draft["ref"]))
+        case = await context.services.db.cases.get(person, draft.case_ref())
     except NotFound as exc:
         await query.answer()
         await query.edit_message_text(escape(str(exc)), parse_mode="HTML")
@@ -202,22 +220,18 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
         await query.answer("That button has expired. Please choose again.", show_alert=True)
         return CHOOSE_WHAT
     await query.answer()
-    draft["key"] = key
+    draft.happened = key
+    draft.save(context)
     kind = get_kind(case.kind)
     if key == JUDGEMENT:
-        rows = [
-            [InlineKeyboardButton(button_text(kind.grade_label(g)), callback_data=f"{_PREFIX}:grade:{g}")]
-            for g in kind.grades
-        ]
+        rows = [[RecordGrade(grade=g).button(button_text(kind.grade_label(g)))] for g in kind.grades]
         await query.edit_message_text("What was the judgement?", reply_markup=InlineKeyboardMarkup(rows))
         return CHOOSE_GRADE
     if key == CONCERNS:
         rows = [
             [
-                InlineKeyboardButton(
-                    "Yes, serious or widespread concerns", callback_data=f"{_PREFIX}:grade:yes"
-                ),
-                InlineKeyboardButton("No", callback_data=f"{_PREFIX}:grade:no"),
+                RecordGrade(grade="yes").button("Yes, serious or widespread concerns"),
+                RecordGrade(grade="no").button("No"),
             ]
         ]
         await query.edit_message_text(
@@ -229,12 +243,7 @@ async def what_chosen(update: Update, context: InspectContext) -> int:
             f"{escape(item.label)}: what date was set? Type it (e.g. 15/1/2027).", parse_mode="HTML"
         )
         return TYPE_DATE
-    rows = [
-        [
-            InlineKeyboardButton("Today", callback_data=f"{_PREFIX}:day:today"),
-            InlineKeyboardButton("Yesterday", callback_data=f"{_PREFIX}:day:yesterday"),
-        ]
-    ]
+    rows = [[RecordDay(day="today").button("Today"), RecordDay(day="yesterday").button("Yesterday")]]
     await query.edit_message_text(
         f"{escape(item.label)}: on what date? Press a button or type it (e.g. 3/3/2026).",
         parse_mode="HTML",
@@ -259,136 +268,40 @@ async def date_typed(update: Update, context: InspectContext) -> int:
 
 async def day_pressed(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    assert query is not None and query.data is not None
     person = await current_person(update, context)  # a refusal answers the press itself
-    if person is None:
+    if person is None or query is None:
         return ConversationHandler.END
     await query.answer()
-    word = query.data.rsplit(":", 1)[1]
+    word = RecordDay.of(update).day
     await drop_buttons(update)
     return await _finish(update, context, person, parse_date(word, context.services.today()).isoformat())
 
 
 async def grade_pressed(update: Update, context: InspectContext) -> int:
     query = update.callback_query
-    assert query is not None and query.data is not None
     person = await current_person(update, context)  # a refusal answers the press itself
-    if person is None:
+    if person is None or query is None:
         return ConversationHandler.END
     await query.answer()
     await drop_buttons(update)
-    return await _finish(update, context, person, query.data.rsplit(":", 1)[1])
+    return await _finish(update, context, person, RecordGrade.of(update).grade)
 
 
 async def _finish(update: Update, context: InspectContext, person: Person, value: str) -> int:
     """Apply what the conversation gathered; a refusal keeps the step so the person can correct it."""
-    draft = _draft(context)
-    asked = await ask_first(context, person, int(draft["ref"]), str(draft["key"]), value)
+    draft = RecordDraft.read(context)
+    ref, key = draft.case_ref(), draft.what()
+    asked = await ask_first(context, person, ref, key, value)
     if asked is not None:  # the buttons carry what they confirm: the conversation is done
         await _ask(update, context, *asked)
-        assert context.user_data is not None
-        context.user_data.pop(_DRAFT, None)
+        RecordDraft.drop(context)
         return ConversationHandler.END
-    ok, text = await apply(context, person, int(draft["ref"]), str(draft["key"]), value)
+    ok, text = await apply(context, person, ref, key, value)
     await reply(update, text)
-    if not ok and draft["key"] not in (JUDGEMENT, CONCERNS):
+    if not ok and key not in (JUDGEMENT, CONCERNS):
         return TYPE_DATE
-    assert context.user_data is not None
-    context.user_data.pop(_DRAFT, None)
+    RecordDraft.drop(context)
     return ConversationHandler.END
-
-
-async def apply(context: InspectContext, person: Person, ref: int, key: str, value: str) -> tuple[bool, str]:
-    """Record one thing and say what it changed downstream. Returns (done, message)."""
-    services = context.services
-    db = services.db
-    key = ALIASES.get(key.lower(), key.lower())
-    try:
-        before_case = await db.cases.get(person, ref)
-        before = case_timeline(before_case, services.calendar)
-        outcome = key in (JUDGEMENT, CONCERNS)
-        reviews = len(await db.requests.for_case(person, ref, "case_review")) if outcome else 0
-        notice = ""
-        if key == JUDGEMENT and not get_kind(before_case.kind).grades:
-            return False, _no_judgement(before_case)
-        if key == JUDGEMENT:
-            grade = "_".join(value.lower().split())
-            after_case = await db.cases.set_outcome(person, ref, judgement=grade)
-            unchanged = before_case.judgement == grade
-            what = f"judgement: {escape(get_kind(after_case.kind).grade_label(grade).lower())}"
-        elif key == CONCERNS:
-            flag = _yes_no(value)
-            after_case = await db.cases.set_outcome(person, ref, concerns=flag)
-            unchanged = before_case.concerns == flag
-            what = "serious or widespread concerns" if flag else "no serious or widespread concerns"
-        else:
-            day = date.fromisoformat(value)
-            after_case = await db.cases.record_event(person, ref, key, day)
-            key, notice = _notice(before_case, after_case, key, day)  # compliance_date may be notice 2
-            unchanged = before_case.events.get(key) == day
-            what = f"{escape(event_label(before_case.kind, key).lower())} on {format_date(day)}"
-    except NotFound as exc:
-        return False, escape(str(exc)) + " Send /cases to see yours."
-    except (PermissionDenied, InvalidInput, TimelineError, ArgumentError) as exc:
-        return False, escape(str(exc))
-    after = case_timeline(after_case, services.calendar)
-    changes = [change_line(c) for c in diff(before, after, services.calendar) if c.key != key]
-    lines = [f"Recorded for <b>{case_title(after_case)}</b>: {what}."]
-    if notice == _SAME_NOTICE:
-        lines = [f"Already recorded for <b>{case_title(after_case)}</b>: {what}. {notice}"]
-    elif unchanged:  # said as such, or /undo would seem to skip it: nothing was added to undo
-        return True, f"Already recorded for <b>{case_title(after_case)}</b>: {what}. Nothing changed."
-    elif notice:
-        lines.append(notice)
-    lines += ["", "What changed:", *changes] if changes else ["No other deadline moved."]
-    if outcome and len(await db.requests.for_case(person, ref, "case_review")) > reviews:
-        lines.append("The managers are prompted for the case review.")
-    return True, "\n".join(lines)
-
-
-def _no_judgement(case: Case) -> str:
-    """A kind without grades (an assurance visit): say so, and what can be recorded instead."""
-    kind = get_kind(case.kind)
-    instead = (
-        f" You can record whether there were serious or widespread concerns: "
-        f"<code>/record {case.ref} concerns yes</code> or <code>no</code>."
-        if kind.uses_concerns
-        else f" Send <code>/record {case.ref}</code> to see what can be recorded."
-    )
-    return f"{escape(kind.name)} ({case_title(case)}) has no judgement to record.{instead}"
-
-
-#: A compliance date recorded again: the same notice (or another with that date, which its visit checks).
-_SAME_NOTICE = "Nothing changed: notices that share a compliance date share a monitoring visit (000 L1399)."
-
-
-def _notice(before: Case, after: Case, key: str, day: date) -> tuple[str, str]:
-    """The key a date went under (a further compliance date becomes compliance_date_2, workflows.notices)
-    and, for a compliance notice, a line on what that means: empty for any other date."""
-    kind = get_kind(after.kind)
-    stored = notices.key_for(kind, key, day, after.events)
-    base, n = kind.occurrence_of(stored)
-    trigger = kind.trigger(base)
-    if trigger is None or not trigger.repeats:
-        return stored, ""
-    if before.events.get(stored) == day:
-        return stored, _SAME_NOTICE
-    if n > 1 and stored not in before.events:
-        return stored, (
-            "That is a further notice: the earlier ones and their monitoring visits stay. To correct a "
-            f"notice's date, record its key with the right date: <code>/record {after.ref} {stored} DATE"
-            f"</code> ({base}_1 for the first)."
-        )
-    return stored, ""
-
-
-def _yes_no(value: str) -> bool:
-    word = value.strip().lower()
-    if word in {"yes", "y", "true"}:
-        return True
-    if word in {"no", "n", "false"}:
-        return False
-    raise ArgumentError(f"I couldn't read '{value.strip()[:20]}' as yes or no.")  # escaped by the caller
 
 
 async def _one_line(update: Update, context: InspectContext, person: Person, text: str) -> None:
@@ -420,68 +333,31 @@ async def _one_line(update: Update, context: InspectContext, person: Person, tex
     await reply(update, message)
 
 
-async def ask_first(
-    context: InspectContext, person: Person, ref: int, key: str, value: str
-) -> tuple[str, InlineKeyboardMarkup] | None:
-    """The question to ask before recording `key` on `value` when it is possible but odd, else None.
-
-    None too when it would be refused anyway: `apply` then says why, and nothing is asked for nothing.
-    """
-    services = context.services
-    key = ALIASES.get(key.lower(), key.lower())
-    if key in (JUDGEMENT, CONCERNS):
-        return None
-    try:
-        day = date.fromisoformat(value)
-        case = await services.db.cases.get(person, ref)
-        kind = get_kind(case.kind)
-        dates = case_dates(case)
-        check_record(kind, key, day, services.today(), dates, services.calendar)
-        warnings = record_warnings(kind, key, day, dates, services.calendar)
-    except (ValueError, NotFound):  # TimelineError is a ValueError: the refusal is apply's to give
-        return None
-    if not warnings:
-        return None
-    what = f"{escape(event_label(case.kind, key).lower())} on {format_date(day)}"
-    lines = ["<b>Please check:</b>", *[f"⚠️ {escape(w)}" for w in warnings], ""]
-    lines.append(f"Record {what} for <b>{case_title(case)}</b> anyway?")
-    markup = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    "Yes, record it", callback_data=f"{_PREFIX}:ok:{ref}:{key}:{day.isoformat()}"
-                ),
-                InlineKeyboardButton("No", callback_data=f"{_PREFIX}:no:{ref}"),
-            ]
-        ]
-    )
-    return "\n".join(lines), markup
-
-
 async def _ask(update: Update, context: InspectContext, text: str, markup: InlineKeyboardMarkup) -> None:
     assert update.effective_chat is not None
     await context.bot.send_message(update.effective_chat.id, text, parse_mode="HTML", reply_markup=markup)
 
 
 async def confirm_pressed(update: Update, context: InspectContext) -> None:
-    """Yes: record what the button carries, checked again as any recording; No: nothing changes."""
+    """Yes: record what the button carries, checked again as any recording."""
     query = update.callback_query
     person = await current_person(update, context)  # a refusal answers the press itself
-    if person is None or query is None or query.data is None:
+    if person is None or query is None:
         return
     await query.answer()
-    parts = query.data.split(":")
-    if parts[1] == "no":
-        await query.edit_message_text("Not recorded. Nothing was changed.")
-        return
-    _, _, ref_text, key, day_text = parts
-    try:
-        date.fromisoformat(day_text)
-    except ValueError:  # forged data: the pattern lets through only what looks like a date
-        await query.edit_message_text("That button has expired. Nothing was changed.")
-        return
-    _, text = await apply(context, person, int(ref_text), key, day_text)
+    yes = RecordYes.of(update)
+    _, text = await apply(context, person, yes.ref, yes.key, yes.day.isoformat())
     await query.edit_message_text(text, parse_mode="HTML")
+
+
+async def declined_pressed(update: Update, context: InspectContext) -> None:
+    """No: nothing changes."""
+    query = update.callback_query
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
+    await query.answer()
+    await query.edit_message_text("Not recorded. Nothing was changed.")
 
 
 def handlers() -> list[Handler]:
@@ -490,26 +366,12 @@ def handlers() -> list[Handler]:
             _DRAFT,
             private_command("record", record),
             {
-                CHOOSE_CASE: [
-                    CallbackQueryHandler(case_chosen, pattern=rf"^{_PREFIX}:case:{REF_DATA}$"),
-                    expect_button(),
-                ],
-                CHOOSE_WHAT: [
-                    CallbackQueryHandler(what_chosen, pattern=rf"^{_PREFIX}:what:[a-z_]+$"),
-                    expect_button(),
-                ],
-                TYPE_DATE: [
-                    CallbackQueryHandler(day_pressed, pattern=rf"^{_PREFIX}:day:(today|yesterday)$"),
-                    expect_text(date_typed),
-                ],
-                CHOOSE_GRADE: [
-                    CallbackQueryHandler(grade_pressed, pattern=rf"^{_PREFIX}:grade:[a-z_]+$"),
-                    expect_button(),
-                ],
+                CHOOSE_CASE: [RecordCase.handler(case_chosen), expect_button()],
+                CHOOSE_WHAT: [RecordWhat.handler(what_chosen), expect_button()],
+                TYPE_DATE: [RecordDay.handler(day_pressed), expect_text(date_typed)],
+                CHOOSE_GRADE: [RecordGrade.handler(grade_pressed), expect_button()],
             },
         ),
-        CallbackQueryHandler(
-            confirm_pressed,
-            pattern=rf"^{_PREFIX}:(ok:{REF_DATA}:[a-z_]{{1,40}}:[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}|no:{REF_DATA})$",
-        ),
+        RecordYes.handler(confirm_pressed),
+        RecordNo.handler(declined_pressed),
     ]

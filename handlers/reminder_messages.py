@@ -22,7 +22,7 @@ from handlers.rendered import Rendered
 from handlers.timeline import case_timeline, hidden
 from store import outbox
 from store.errors import InvalidInput
-from store.models import Case, Person, Role
+from store.models import Case, CaseStatus, Person, Role
 from store.outbox import OutboxRow, ReminderConfig
 from store.outbox_templates import OutboxTemplate
 from store.setting_programme import overdue_count
@@ -86,7 +86,7 @@ async def render_lines(
 
     for row in rows:
         case = cases.get(row.case_id) if row.case_id is not None else None
-        if row.case_id is not None and (case is None or case.status != "open"):
+        if row.case_id is not None and (case is None or case.status != CaseStatus.OPEN):
             drop("case_closed", row)
             continue
         line = await _line(services, person, row, case, today, now)

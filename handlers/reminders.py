@@ -1,5 +1,6 @@
-"""Reminders in chat: the Done / Snooze / Open case buttons of a reminder (how it reads is
-handlers/reminder_messages.py's), and /reminders, /mute REF, /unmute REF and managers' /status.
+"""Reminders in chat: the Done (and its day) and Snooze buttons of a reminder (how it reads is
+handlers/reminder_messages.py's; Open case is handlers.cases', the digest's lists handlers.lists'), and
+/reminders, /mute REF, /unmute REF and managers' /status.
 """
 
 from __future__ import annotations
@@ -7,14 +8,17 @@ from __future__ import annotations
 from datetime import timedelta
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ChatMemberHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
+from telegram.ext import ChatMemberHandler, CommandHandler, filters
 
 from handlers.context import Handler, InspectContext, Services
 from handlers.parsing import command_text, parse_ref
-from handlers.people import current_person, reply
+from handlers.people import current_person, drop_buttons, reply
+from handlers.recorder import apply, ask_first
+from handlers.reminder_buttons import ReminderDid, ReminderDone, ReminderSnooze
 from handlers.render import case_title
-from handlers.timeline import hidden
+from handlers.timeline import case_timeline, hidden
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
@@ -22,9 +26,6 @@ from workflows.dates import format_date, format_time
 from workflows.deadlines import Deadline
 from workflows.reminders import Lead
 
-#: Button data: "rem:done:<row>", "rem:did:<row>:today|yesterday", "rem:snooze:<row>", "rem:open:<ref>",
-#: "rem:list:open|over" (the digest's lists).
-_PREFIX = "rem"
 #: How /reminders labels a coming reminder, by its lead: what it will say when it goes.
 _COMING = {
     Lead.SOON.value: "reminder: due soon",
@@ -34,89 +35,51 @@ _COMING = {
 
 
 def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
-    from handlers.timeline import case_timeline
-
     try:
         return {d.key: d for d in case_timeline(case, services.calendar)}
     except ValueError:
         return {}
 
 
-#: The digest's buttons: "rem:list:open" (/cases overdue) and "rem:list:over" (every overdue deadline).
-_DIGEST_LISTS = ("open", "over")
-
-
-# ---------------------------------------------------------------- buttons
-
-
-async def _pressed(update: Update, context: InspectContext) -> tuple[Person, list[str]] | None:
-    query = update.callback_query
-    person = await current_person(update, context)  # a refusal answers the press itself
-    if person is None or query is None or query.data is None:
-        return None
-    return person, query.data.split(":")
+# ---------------------------------------------------------------- buttons (handlers/reminder_buttons.py)
 
 
 async def _pressed_row(
-    update: Update, context: InspectContext
-) -> tuple[Person, list[str], OutboxRow, Case] | None:
+    update: Update, context: InspectContext, row_id: int
+) -> tuple[Person, OutboxRow, Case] | None:
     """A button on a reminder: the presser's own outbox row and its case, checked now; the press is
     answered (with the refusal, when there is one)."""
-    found = await _pressed(update, context)
-    if found is None:
-        return None
-    person, parts = found
     query = update.callback_query
-    assert query is not None
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return None
     try:
-        row = await context.services.db.outbox.get_for(person, int(parts[2]))
+        row = await context.services.db.outbox.get_for(person, row_id)
         case = await _case_of(context, person, row)
     except (InvalidInput, NotFound) as exc:
         await query.answer(str(exc), show_alert=True)
         return None
     await query.answer()
-    return person, parts, row, case
-
-
-async def list_pressed(update: Update, context: InspectContext) -> None:
-    """A digest's list button: the first page of `/cases overdue` (or of every overdue deadline) as a new
-    message, so the digest stays; its own Next / Previous page in place (handlers/lists.py)."""
-    from handlers import lists
-    from store.lists import CaseFilter
-
-    found = await _pressed(update, context)
-    if found is None:
-        return
-    person, parts = found
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    if parts[2] == "open":
-        narrow = CaseFilter(overdue=True)
-        spec = lists.ListSpec("open", narrow)
-        await lists.send(update, context, person, spec, await lists.narrowed_title(context, narrow))
-    else:
-        await lists.send(update, context, person, lists.ListSpec("over"))
+    return person, row, case
 
 
 async def done_pressed(update: Update, context: InspectContext) -> None:
     """Done: ask which day it happened (today by default); checked again on the answer."""
-    pressed = await _pressed_row(update, context)
-    if pressed is None:
+    pressed = await _pressed_row(update, context, ReminderDone.of(update).row)
+    if pressed is None or update.effective_message is None:
         return
-    _, _, row, case = pressed
+    _, row, case = pressed
     key = str(row.params.get("key"))
     deadline = _timeline(case, context.services).get(key)
     label = escape(deadline.label) if deadline else escape(key)
     buttons = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton("Today", callback_data=f"{_PREFIX}:did:{row.id}:today"),
-                InlineKeyboardButton("Yesterday", callback_data=f"{_PREFIX}:did:{row.id}:yesterday"),
+                ReminderDid(row=row.id, day="today").button("Today"),
+                ReminderDid(row=row.id, day="yesterday").button("Yesterday"),
             ]
         ]
     )
-    assert update.effective_message is not None
     await update.effective_message.reply_html(
         f"When was <b>{label}</b> done for {case_title(case)}? Today, yesterday, or send "
         f"<code>/record {case.ref} {escape(key)} DATE</code>.",
@@ -129,35 +92,31 @@ async def did_pressed(update: Update, context: InspectContext) -> None:
     """Record the reminder's milestone on the day pressed (the store checks who may), through the same
     checks as /record: what is possible but odd (a final report before the comments deadline,
     workflows.recording.record_warnings) is asked first, with /record's Yes / No buttons."""
-    from handlers.people import drop_buttons
-    from handlers.record import apply, ask_first
-
-    pressed = await _pressed_row(update, context)
+    did = ReminderDid.of(update)
+    pressed = await _pressed_row(update, context, did.row)
     if pressed is None:
         return
-    person, parts, row, case = pressed
+    person, row, case = pressed
     await drop_buttons(update)
-    day = context.services.today() - timedelta(days=1 if parts[3] == "yesterday" else 0)
+    day = context.services.today() - timedelta(days=1 if did.day == "yesterday" else 0)
     key = str(row.params.get("key"))
     asked = await ask_first(context, person, case.ref, key, day.isoformat())
     if asked is not None:
         text, markup = asked
-        assert update.effective_message is not None
-        await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
+        if update.effective_message is not None:
+            await update.effective_message.reply_html(text, reply_markup=markup, do_quote=False)
         return
     _, text = await apply(context, person, case.ref, key, day.isoformat())
     await reply(update, text)
 
 
 async def snooze_pressed(update: Update, context: InspectContext) -> None:
-    found = await _pressed(update, context)
-    if found is None:
-        return
-    person, parts = found
     query = update.callback_query
-    assert query is not None
+    person = await current_person(update, context)  # a refusal answers the press itself
+    if person is None or query is None:
+        return
     try:
-        at = await context.services.db.outbox.snooze(person, int(parts[2]))
+        at = await context.services.db.outbox.snooze(person, ReminderSnooze.of(update).row)
     except InvalidInput as exc:
         await query.answer(str(exc), show_alert=True)
         return
@@ -165,18 +124,6 @@ async def snooze_pressed(update: Update, context: InspectContext) -> None:
     await query.answer(
         f"I'll remind you again at {format_time(local.time())} on {format_date(local.date())}."
     )
-
-
-async def open_pressed(update: Update, context: InspectContext) -> None:
-    from handlers.cases import _send_case
-
-    found = await _pressed(update, context)
-    if found is None:
-        return
-    person, parts = found
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    await _send_case(update, context, person, int(parts[2]))
 
 
 async def _case_of(context: InspectContext, person: Person, row: OutboxRow) -> Case:
@@ -310,9 +257,9 @@ async def member_status(update: Update, context: InspectContext) -> None:
     person = await db.people.get_by_telegram_id(change.chat.id)
     if person is None:
         return
-    if change.new_chat_member.status == "kicked":
+    if change.new_chat_member.status == ChatMemberStatus.BANNED:
         await db.outbox.mark_unreachable(person.id, context.services.clock())
-    elif change.new_chat_member.status == "member":
+    elif change.new_chat_member.status == ChatMemberStatus.MEMBER:
         await db.outbox.reachable_again(person.id)
 
 
@@ -324,9 +271,8 @@ def handlers() -> list[Handler]:
         CommandHandler("mute", mute_command, filters=private),
         CommandHandler("unmute", unmute_command, filters=private),
         CommandHandler("status", status_command, filters=private),
-        CallbackQueryHandler(done_pressed, pattern=rf"^{_PREFIX}:done:[0-9]{{1,12}}$"),
-        CallbackQueryHandler(did_pressed, pattern=rf"^{_PREFIX}:did:[0-9]{{1,12}}:(today|yesterday)$"),
-        CallbackQueryHandler(snooze_pressed, pattern=rf"^{_PREFIX}:snooze:[0-9]{{1,12}}$"),
-        CallbackQueryHandler(open_pressed, pattern=rf"^{_PREFIX}:open:[0-9]{{1,9}}$"),
-        CallbackQueryHandler(list_pressed, pattern=rf"^{_PREFIX}:list:({'|'.join(_DIGEST_LISTS)})$"),
+        # Open case and the digest's lists are handled by handlers.cases and handlers.lists.
+        ReminderDone.handler(done_pressed),
+        ReminderDid.handler(did_pressed),
+        ReminderSnooze.handler(snooze_pressed),
     ]

@@ -1,4 +1,7 @@
-"""How deadlines and cases read in chat: HTML, answer first, the rule on its own line (chat-style.md)."""
+"""How deadlines and cases read in chat: HTML, answer first, the rule on its own line (chat-style.md).
+
+A base module: every feature module may import it, and it imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
+from handlers.buttons import ForCase
 from store.audit import CLI_LABEL, SYSTEM_LABEL
 from store.lists import CaseRef
-from store.models import AuditEntry, Case, Role
-from workflows.audience import is_mine as owns
+from store.models import AuditEntry, Case, CaseStatus, CloseReason, Role
+from workflows.actions import Action
 from workflows.audience import sees_sources, source_for
 from workflows.calendar import WorkingCalendar
 from workflows.changes import Change, ChangeKind
@@ -40,7 +44,7 @@ def setting_name(case: Case | CaseRef) -> str:
 
 
 def case_title(case: Case | CaseRef) -> str:
-    closed = " (closed)" if case.status == "closed" else ""
+    closed = " (closed)" if case.status == CaseStatus.CLOSED else ""
     return f"#{case.ref} {escape(setting_name(case))}{closed}"
 
 
@@ -128,8 +132,42 @@ def deadline_line(deadline: Deadline, today: date, calendar: WorkingCalendar, mi
     )
 
 
-def is_mine(deadline: Deadline, role: Role) -> bool:
-    return owns(role, deadline)
+#: Why a case was closed, as people read it, by the stored reason (`store.models.CloseReason`).
+CLOSE_REASONS: dict[str, str] = {
+    CloseReason.COMPLETED: "completed",
+    CloseReason.MISTAKE: "entered by mistake",
+    CloseReason.WITHDRAWN: "withdrawn",
+    CloseReason.OTHER: "other",
+}
+
+
+def closed_because(case: Case | CaseRef) -> str:
+    """'closed on Monday 30 November 2026: entered by mistake'."""
+    reason = CLOSE_REASONS.get(case.close_reason or "", "no reason given")
+    if case.close_reason is CloseReason.OTHER:
+        reason = escape(case.close_note) if case.close_note else "other (the reason has been removed)"
+    on = f" on {format_date(case.closed_at.date())}" if case.closed_at else ""
+    return f"closed{on}: {reason}"
+
+
+#: Actions open until a day (a window), rather than due by one.
+_UNTIL = frozenset({"defer", "comment", "complain"})
+
+
+def action_line(action: Action) -> str:
+    """'Ask to defer the inspection: open until Friday 20 March 2026 (/defer 12)': not "defer until", which
+    reads as the new date; what someone must do has "by". /help's "What you can do now" and the answer to
+    "what do I need to do?" say an action alike."""
+    what = escape(action.what[:1].upper() + action.what[1:])
+    if action.last_day is None:
+        text = what
+    elif action.late:
+        late = " (late: still accepted, marked late)" if action.key == "comment" else " (late)"
+        text = f"{what}: it was due by {format_date(action.last_day)}{late}"
+    else:
+        word = ": open until" if action.key in _UNTIL else " by"
+        text = f"{what}{word} {format_date(action.last_day)}"
+    return text + (f" ({action.command})" if action.command else "")
 
 
 def change_line(change: Change) -> str:
@@ -168,10 +206,6 @@ def paginate(lines: Iterable[str], header: str = "") -> list[str]:
     return pages
 
 
-def bullet_list(items: Sequence[str]) -> str:
-    return "\n".join(f"• {item}" for item in items)
-
-
 #: A keyboard longer than this is hard to use on a phone; further cases are reached by typing their number.
 CASE_BUTTON_LIMIT = 20
 
@@ -188,15 +222,12 @@ def button_text(text: str, limit: int = BUTTON_TEXT) -> str:
     return (cut or text[: limit - 1]) + "…"
 
 
-def case_keyboard(cases: Sequence[Case | CaseRef], prefix: str) -> InlineKeyboardMarkup:
-    """One button per case, its data '<prefix>:<ref>'."""
+def case_keyboard(cases: Sequence[Case | CaseRef], button: ForCase) -> InlineKeyboardMarkup:
+    """One button per case (the first `CASE_BUTTON_LIMIT`), made by `button` for its number: `ShowCase.at`
+    (a `handlers.buttons.CaseButton`), or a lambda for a button with more fields."""
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    button_text(f"#{c.ref} {setting_name(c)}"), callback_data=f"{prefix}:{c.ref}"
-                )
-            ]
+            [button(c.ref).button(button_text(f"#{c.ref} {setting_name(c)}"))]
             for c in cases[:CASE_BUTTON_LIMIT]
         ]
     )
@@ -296,8 +327,6 @@ def history_what(case: Case, entry: AuditEntry, names: Mapping[int, str]) -> str
             return f"Serious or widespread concerns: {'yes' if after.get('concerns') else 'no'}"
         return f"Judgement recorded: {str(judgement).replace('_', ' ')}" if judgement else "Outcome recorded"
     if entry.action == "case.close":
-        from handlers.lists import CLOSE_REASONS  # handlers.lists renders with this module
-
         return f"Closed: {CLOSE_REASONS.get(str(after.get('reason')), 'no reason given')}"
     if entry.action == "case.kind":
         kinds = [getattr(KINDS.get(str(v.get("kind"))), "name", str(v.get("kind"))) for v in (before, after)]

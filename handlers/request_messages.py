@@ -23,7 +23,7 @@ from handlers.render import case_title
 from handlers.rendered import Rendered
 from handlers.request_base import RequestPress, decided_line, display_name, is_pressed_event
 from store.errors import InvalidInput
-from store.models import Case, Person, Role
+from store.models import Case, CaseStatus, Person, Role
 from store.outbox import OutboxRow
 from store.requests import Request
 from workflows import case_review, comments, complaints, deferral, notification, survey
@@ -97,7 +97,7 @@ async def render_request(
         out.drop.setdefault("not_visible", []).append(row.id)
         return out
     case = await services.db.outbox.case(row.case_id) if row.case_id is not None else None
-    if case is None or case.status != "open":
+    if case is None or case.status != CaseStatus.OPEN:
         out.drop.setdefault("case_closed", []).append(row.id)
         return out
     by = row.params.get("by")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import html
 import logging
 
@@ -36,6 +35,7 @@ from handlers.context import Handler, InspectApplication, InspectContext, load_p
 from handlers.conversation import nothing_to_cancel
 from handlers.menu import COMMANDS, KNOWN_COMMANDS
 from handlers.people import PressOutsidePrivateChat, refuse_group, reply
+from workflows.matching import most_alike, nearest
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ async def unknown_command(update: Update, context: InspectContext) -> None:
     first = text.split()[0] if text.split() else ""
     word = html.escape(first[:40]) if first else "that"
     typed = first.lstrip("/").split("@")[0].lower()
-    near = difflib.get_close_matches(typed, KNOWN_COMMANDS, n=1, cutoff=0.75) if typed else []
-    hint = f" Did you mean /{near[0]}?" if near else ""
+    near = nearest(typed, KNOWN_COMMANDS, most_alike) if typed else None
+    hint = f" Did you mean /{near}?" if near else ""
     await reply(update, f"I don't know {word}.{hint} Send /help to see what I can do.")
 
 

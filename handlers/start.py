@@ -167,7 +167,7 @@ async def start(update: Update, context: InspectContext) -> None:
             + await _help(context, person),
         )
         return
-    found = await db.people.get_by_telegram_id(user.id)
+    found = context.person  # read once for this update (handlers.context.load_person)
     if found is None:
         await reply(update, NOT_INVITED)
         return

@@ -4,21 +4,25 @@ carry on after a break, and the managers' /feedback.
 The answers live in the survey request's payload (store.requests), not in the conversation: each rating
 button carries the request and its question (`sv:<id>:<question>:<1-5|skip>`) and is checked against the
 question the payload is at, so a button of an earlier question changes nothing; the conversation only
-marks that the next typed message is the written answer, and the payload says which question it is for.
+marks that the next typed message is the written answer (`SurveyDraft`), and the payload says which
+question it is for.
 After a restart the person carries on where they stopped, by the buttons or /survey.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from html import escape
+from typing import Literal
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import CommandHandler, ConversationHandler
 
+from handlers.button_fields import Ref, Word
+from handlers.buttons import Button
 from handlers.context import Handler, InspectContext
-from handlers.conversation import conversation, draft, expect_text, private_command
+from handlers.conversation import conversation, expect_text, private_command
+from handlers.drafts import Draft
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, reply
 from handlers.render import case_title
@@ -30,9 +34,32 @@ from workflows.dates import format_date
 
 _DRAFT = "survey"
 SURVEY_TEXT = "survey:text"
-#: "sv:<id>:start", "sv:<id>:later" (Not now: it keeps), "sv:<id>:decline" (No thanks), or
-#: "sv:<id>:<question>:<1-5|skip>"; parsed strictly.
-_PRESS = re.compile(r"^sv:([0-9]{1,9}):(?:(start|later|decline)|([a-z_]{1,20}):([1-5]|skip))$")
+
+
+class SurveyStep(Button):
+    """Start (or carry on), Not now (it keeps), or No thanks, on survey request `request`."""
+
+    prefix = "sv"
+    request: Ref
+    step: Literal["start", "later", "decline"]
+
+
+class SurveyAnswer(Button):
+    """A rating (1 to 5) or Skip, for `question`: checked against the question the payload is at."""
+
+    prefix = "sv"
+    request: Ref
+    question: Word
+    value: Literal["1", "2", "3", "4", "5", "skip"]
+
+
+class SurveyDraft(Draft):
+    """The survey whose written answer the next typed message is."""
+
+    key = _DRAFT
+    id: int | None = None
+
+
 #: What each moment of the survey (workflows.survey.MOMENTS) says happened, with its date.
 _SENT = {
     "draft_report": "The draft report on <b>{title}</b> was sent to you on {day}.",
@@ -54,11 +81,11 @@ def question_message(request_id: int, question: survey.Question) -> tuple[str, I
     """One question: ratings as buttons 1 to 5, a written answer typed; Skip on every question."""
     number = survey.QUESTIONS.index(question) + 1
     head = f"Question {number} of {len(survey.QUESTIONS)}: <b>{escape(question.text)}</b>"
-    skip = [InlineKeyboardButton("Skip", callback_data=f"sv:{request_id}:{question.key}:skip")]
+    skip = [SurveyAnswer(request=request_id, question=question.key, value="skip").button("Skip")]
     if question.rating:
         scale = [
-            InlineKeyboardButton(str(n), callback_data=f"sv:{request_id}:{question.key}:{n}")
-            for n in range(1, 6)
+            SurveyAnswer(request=request_id, question=question.key, value=n).button(n)
+            for n in ("1", "2", "3", "4", "5")
         ]
         return f"{head}\n1 is poor, 5 is very good.", InlineKeyboardMarkup([scale, skip])
     return (
@@ -83,13 +110,13 @@ def notice(request: Request, case: Case, event: str, who: str) -> tuple[str, Inl
     )
     if request.state == survey.OFFERED:
         buttons = [
-            InlineKeyboardButton("Start the survey", callback_data=f"sv:{request.id}:start"),
-            InlineKeyboardButton("Not now", callback_data=f"sv:{request.id}:later"),
+            SurveyStep(request=request.id, step="start").button("Start the survey"),
+            SurveyStep(request=request.id, step="later").button("Not now"),
         ]
-        no_thanks = InlineKeyboardButton("No thanks", callback_data=f"sv:{request.id}:decline")
+        no_thanks = SurveyStep(request=request.id, step="decline").button("No thanks")
         return text, InlineKeyboardMarkup([buttons, [no_thanks]])
     if request.state == survey.ANSWERING:
-        go_on = InlineKeyboardButton("Carry on with the survey", callback_data=f"sv:{request.id}:start")
+        go_on = SurveyStep(request=request.id, step="start").button("Carry on with the survey")
         return text, InlineKeyboardMarkup([[go_on]])
     return f"{text}\nYou have already {request.state} it: thank you.", None
 
@@ -239,16 +266,15 @@ async def _next_step(
 ) -> str | int:
     """Ask the question the payload is at; with none left, finish (managers are told) and thank them."""
     question = survey.next_question(request.payload)
-    assert context.user_data is not None
     if question is not None:
         text, markup = question_message(request.id, question)
         await _show(update, text, markup, edit=edit)
         if question.rating:
-            context.user_data.pop(_DRAFT, None)
+            SurveyDraft.drop(context)
             return ConversationHandler.END
-        context.user_data[_DRAFT] = {"id": request.id}
+        SurveyDraft(id=request.id).save(context)
         return SURVEY_TEXT
-    context.user_data.pop(_DRAFT, None)
+    SurveyDraft.drop(context)
     try:
         sent = await context.services.db.requests.send(
             person, request.id, survey.FINISH, version=request.version
@@ -289,34 +315,50 @@ async def _record(
     return sent.request
 
 
-async def survey_pressed(update: Update, context: InspectContext) -> str | int | None:
-    """An `sv:` button: start (or carry on), not now, or one answer; each checked against the request."""
+async def _pressed_request(
+    update: Update, context: InspectContext, request_id: int
+) -> tuple[Person, Request, tuple[str, ...]] | None:
+    """Who pressed a survey's button, its request (a survey they may see) and what they may do on it; None
+    when refused (the press is answered with why)."""
     query = update.callback_query
     person = await current_person(update, context)
-    if person is None or query is None or query.data is None:
-        return None
-    matched = _PRESS.match(query.data)
-    if matched is None:
-        await query.answer("That button isn't one I know.", show_alert=True)
+    if person is None or query is None:
         return None
     db = context.services.db
     try:
-        request = await db.requests.get(person, int(matched[1]))
+        request = await db.requests.get(person, request_id)
         if request.kind != _KIND:
             raise InvalidInput("I can't find that request.")
         actions = await db.requests.actions(person, request.id)
     except _REFUSED as exc:
         await query.answer(str(exc), show_alert=True)
         return None
-    if matched[2] == "decline":
-        return await _decline(update, context, person, request)
+    return person, request, actions
+
+
+async def _may_answer(update: Update, request: Request, actions: tuple[str, ...]) -> bool:
+    """Whether this person may answer the survey now; when not, the press is answered with why."""
     refusal = _cannot_answer(request, actions)
-    if refusal is not None:
-        await query.answer(refusal, show_alert=True)
+    if refusal is not None and update.callback_query is not None:
+        await update.callback_query.answer(refusal, show_alert=True)
+    return refusal is None
+
+
+async def step_pressed(update: Update, context: InspectContext) -> str | int | None:
+    """Start (or carry on), Not now, or No thanks; each checked against the request."""
+    pressed = SurveyStep.of(update)
+    found = await _pressed_request(update, context, pressed.request)
+    query = update.callback_query
+    if found is None or query is None:
         return None
-    if matched[2] == "later":  # nothing changes: the survey keeps waiting, by button or /survey
+    person, request, actions = found
+    if pressed.step == "decline":
+        return await _decline(update, context, person, request)
+    if not await _may_answer(update, request, actions):
+        return None
+    if pressed.step == "later":  # nothing changes: the survey keeps waiting, by button or /survey
         await query.answer()
-        start = InlineKeyboardButton("Start the survey", callback_data=f"sv:{request.id}:start")
+        start = SurveyStep(request=request.id, step="start").button("Start the survey")
         await _show(
             update,
             f"Not now, then. The survey on case #{request.case_ref} waits for you: send "
@@ -325,11 +367,22 @@ async def survey_pressed(update: Update, context: InspectContext) -> str | int |
             edit=True,
         )
         return ConversationHandler.END
-    if matched[2] == "start":
-        await query.answer()
-        return await _next_step(update, context, person, request, edit=True)
-    value = None if matched[4] == "skip" else int(matched[4])
-    after = await _record(context, person, request, matched[3], value)
+    await query.answer()
+    return await _next_step(update, context, person, request, edit=True)
+
+
+async def answer_pressed(update: Update, context: InspectContext) -> str | int | None:
+    """A rating or Skip: taken only for the question the payload is at."""
+    pressed = SurveyAnswer.of(update)
+    found = await _pressed_request(update, context, pressed.request)
+    query = update.callback_query
+    if found is None or query is None:
+        return None
+    person, request, actions = found
+    if not await _may_answer(update, request, actions):
+        return None
+    value = None if pressed.value == "skip" else int(pressed.value)
+    after = await _record(context, person, request, pressed.question, value)
     if isinstance(after, str):
         await query.answer(after, show_alert=True)
         return None  # the step stays as it was: a written answer may still be awaited
@@ -367,11 +420,17 @@ async def survey_typed(update: Update, context: InspectContext) -> str | int | N
     if person is None or message is None:
         return ConversationHandler.END
     db = context.services.db
+    lost = "I've lost track of that survey. Send /survey to carry on."
+    kept = SurveyDraft.find(context)
+    request_id = kept.id if kept is not None else None
+    if request_id is None:
+        await reply(update, lost)
+        return ConversationHandler.END
     try:
-        request = await db.requests.get(person, int(draft(context, _DRAFT)["id"]))
+        request = await db.requests.get(person, request_id)
         actions = await db.requests.actions(person, request.id)
-    except (KeyError, ValueError, TypeError, *_REFUSED):
-        await reply(update, "I've lost track of that survey. Send /survey to carry on.")
+    except _REFUSED:
+        await reply(update, lost)
         return ConversationHandler.END
     refusal = _cannot_answer(request, actions)
     if refusal is not None:
@@ -389,8 +448,7 @@ async def survey_typed(update: Update, context: InspectContext) -> str | int | N
 
 async def survey_paused(update: Update, context: InspectContext) -> int:
     """/cancel while a written answer is awaited: the answers so far are kept (they are in the database)."""
-    assert context.user_data is not None
-    context.user_data.pop(_DRAFT, None)
+    SurveyDraft.drop(context)
     await reply(update, "Paused. Your answers so far are kept: send /survey to carry on.")
     return ConversationHandler.END
 
@@ -488,6 +546,7 @@ def handlers() -> list[Handler]:
             private_command("survey", survey_command),
             {SURVEY_TEXT: [expect_text(survey_typed), CommandHandler("cancel", survey_paused)]},
             private_command("feedback", feedback_command),
-            CallbackQueryHandler(survey_pressed, pattern=r"^sv:"),
+            SurveyStep.handler(step_pressed),
+            SurveyAnswer.handler(answer_pressed),
         )
     ]

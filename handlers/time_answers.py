@@ -14,15 +14,14 @@ from __future__ import annotations
 from html import escape
 
 from handlers.context import Services
-from handlers.help_now import action_line
-from handlers.render import case_title, deadline_line, is_mine, relative
+from handlers.render import action_line, case_title, deadline_line, relative
 from handlers.situation import situation
 from handlers.timeline import case_timeline
 from store.consistency import case_dates
 from store.models import Case, Person, Role
 from workflows import deferral, visit
 from workflows.actions import PARTY_BY_ROLE, Waiting, available
-from workflows.audience import shown
+from workflows.audience import is_mine, shown
 from workflows.dates import format_date
 from workflows.deadlines import on_site_days
 from workflows.errors import TimelineError
@@ -129,16 +128,7 @@ def period_lines(services: Services, person: Person, case: Case, period: Period)
     if kept_from(person, case, services):
         return []
     return [
-        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(d, person.role))
+        f"<b>{case_title(case)}</b> " + deadline_line(d, today, services.calendar, is_mine(person.role, d))
         for d in shown(person.role, case_timeline(case, services.calendar))
         if d.open_on(today) and period.first <= d.last_day <= period.last
     ]
-
-
-async def case_answer(services: Services, person: Person, case: Case, name: str) -> str:
-    """One case's answer for a per-case list: "insp", "defer" or "todo" (handlers.lists.PER_CASE)."""
-    if name == "insp":
-        return inspection_text(services, person, case)
-    if name == "defer":
-        return await defer_text(services, person, case)
-    return await todo_text(services, person, case)

@@ -8,23 +8,12 @@ from store.consistency import case_dates
 from store.models import Case, Person
 from workflows.audience import hides_visit, timeline_for
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import Deadline, compute_timeline, next_deadline, overdue
+from workflows.deadlines import Deadline, compute_timeline
 from workflows.kinds import get_kind
 
 
 def case_timeline(case: Case, calendar: WorkingCalendar) -> list[Deadline]:
     return compute_timeline(get_kind(case.kind), case_dates(case), calendar)
-
-
-def upcoming(case: Case, calendar: WorkingCalendar, today: date) -> Deadline | None:
-    """What to chase first: the earliest deadline missed, else the next to come."""
-    timeline = case_timeline(case, calendar)
-    missed = overdue(timeline, today)
-    return missed[0] if missed else next_deadline(timeline, today)
-
-
-def late(case: Case, calendar: WorkingCalendar, today: date) -> list[Deadline]:
-    return overdue(case_timeline(case, calendar), today)
 
 
 def hidden(case: Case, person: Person, calendar: WorkingCalendar, today: date) -> bool:

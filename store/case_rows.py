@@ -11,7 +11,7 @@ import json
 import aiosqlite
 
 from store.codec import day_from_text, opt_day, opt_time, time_from_text
-from store.models import Case, CloseReason, Member, Note, Role, Setting
+from store.models import Case, CaseStatus, CloseReason, Member, Note, Role, Setting
 from store.places import load_setting
 
 #: A case's recorded events and members as JSON arrays, columns of a query on `cases c`.
@@ -51,7 +51,7 @@ async def case_from(conn: aiosqlite.Connection, row: aiosqlite.Row, contents: ai
         setting=setting,
         planned_start=opt_day(row["planned_start"]),
         planned_end=opt_day(row["planned_end"]),
-        status=row["status"],
+        status=CaseStatus(row["status"]),
         judgement=row["judgement"],
         concerns=bool(row["concerns"]),
         events=events,

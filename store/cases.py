@@ -21,9 +21,9 @@ from store.codec import (
     opt_day_text,
     time_to_text,
 )
-from store.errors import InvalidInput, NotFound, PermissionDenied
+from store.errors import InvalidInput, PermissionDenied
 from store.models import AuditEntry, Case, CloseReason, Note, Person, Role
-from store.person_rows import find_by_telegram_id, load_person
+from store.person_rows import load_person
 from store.reads import first_row
 from workflows import notices
 from workflows.access import can_create_case, settings_of
@@ -163,24 +163,6 @@ class CaseRepository:
         async with self._db.reading() as conn:
             row = await guard.visible_case(conn, actor, ref, CONTENTS)  # one round trip in all
             return await case_from(conn, row, row)
-
-    async def get_asked(self, telegram_id: int, ref: int) -> tuple[Person, Case] | None:
-        """The active person with `telegram_id` and case #ref, if they may see it: a question naming its
-        case reads both in one round trip (`guard.case_asked_by`). None when no active person has the id
-        (unknown or deactivated), whether or not the case exists; `NotFound` when they may not see it.
-        """
-        async with self._db.reading() as conn:
-            try:
-                found = await guard.case_asked_by(conn, telegram_id, ref, CONTENTS)
-            except NotFound:
-                asker = await find_by_telegram_id(conn, telegram_id)  # no such case: who asks, then?
-                if asker is None or not asker.active:
-                    return None
-                raise
-            if found is None:
-                return None
-            person, row = found
-            return person, await case_from(conn, row, row)
 
     async def list_for(self, actor: Person, *, status: str | None = None, limit: int = 100) -> list[Case]:
         """The cases `actor` may see (open or closed ones with `status`), newest first, at most `limit`:

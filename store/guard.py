@@ -69,16 +69,14 @@ async def case_row(conn: aiosqlite.Connection, ref: int) -> aiosqlite.Row | None
 #: The case row (with its setting's name and URN), who is on it in which role, and the asker's current
 #: facts, in one round trip: every read of a case checks access first, and each aiosqlite round trip is a
 #: hop to its thread and back (a question's case read went from five trips to two with `build_case`).
-#: The asker is found by `{asker}`: their id, or their Telegram id for a question naming its case.
 _CHECKED_CASE = (
     "SELECT c.*, s.name AS setting_name, s.urn AS setting_urn,{extra}"
     " (SELECT json_group_array(json_array(m.person_id, m.role)) FROM case_members m WHERE m.case_id = c.id)"
     " AS guard_members,"
     " p.id AS guard_person, p.role AS guard_role, p.setting_id AS guard_setting, p.active AS guard_active,"
-    " p.telegram_id AS guard_telegram, p.display_name AS guard_name,"
     " (SELECT json_group_array(ps.setting_id) FROM provider_settings ps WHERE ps.person_id = p.id)"
     " AS guard_more_settings"
-    " FROM cases c JOIN settings s ON s.id = c.setting_id LEFT JOIN people p ON p.{asker} = ?"
+    " FROM cases c JOIN settings s ON s.id = c.setting_id LEFT JOIN people p ON p.id = ?"
     " WHERE c.ref = ?"
 )
 
@@ -89,7 +87,7 @@ async def checked_case(
     """The case row and the facts access is decided on, read together (`subject_of`, `scope_of` as one
     query); `NotFound` when there is no such case. `extra`: more columns for the row, in the same query
     (SQL text of the caller's, with `c` the case: not user input)."""
-    row = await _checked_row(conn, "id", None if actor is None else actor.id, ref, extra)
+    row = await _checked_row(conn, None if actor is None else actor.id, ref, extra)
     if actor is None:
         subject = OPERATOR
     elif row["guard_person"] is None:
@@ -99,34 +97,11 @@ async def checked_case(
     return row, subject, _scope(row)
 
 
-async def case_asked_by(
-    conn: aiosqlite.Connection, telegram_id: int, ref: int, extra: str = ""
-) -> tuple[Person, aiosqlite.Row] | None:
-    """The active person with `telegram_id` and the case row, if they may see it, read in one query (a
-    question naming its case needs both: one round trip instead of two). None when no active person has
-    that id, whatever the case (the caller refuses without a word about it); `NotFound` when the case is
-    hidden from them or missing (then whether the asker is invited is not known here)."""
-    row = await _checked_row(conn, "telegram_id", telegram_id, ref, extra)
-    if row["guard_person"] is None or not row["guard_active"]:
-        return None
-    if not can_view(_subject(row), _scope(row)):
-        raise NotFound(ref)
-    person = Person(
-        id=row["guard_person"],
-        telegram_id=row["guard_telegram"],
-        display_name=row["guard_name"],
-        role=Role(row["guard_role"]),
-        active=True,
-        setting_id=row["guard_setting"],
-    )
-    return person, row
-
-
 async def _checked_row(
-    conn: aiosqlite.Connection, asker: str, asker_value: int | None, ref: int, extra: str
+    conn: aiosqlite.Connection, asker_id: int | None, ref: int, extra: str
 ) -> aiosqlite.Row:
-    sql = _CHECKED_CASE.format(extra=f" {extra}," if extra else "", asker=asker)
-    row = await first_row(conn, sql, (asker_value, ref))
+    sql = _CHECKED_CASE.format(extra=f" {extra}," if extra else "")
+    row = await first_row(conn, sql, (asker_id, ref))
     if row is None:
         raise NotFound(ref)
     return row

@@ -21,7 +21,7 @@ from store import guard
 from store.codec import opt_day, opt_time
 from store.conditions import missed_on_sql, open_on_sql, shown_sql, visible_sql
 from store.deadlines import deadline_from_row, due_at_text
-from store.models import CloseReason, Person
+from store.models import CaseStatus, CloseReason, Person
 from store.reads import first_row
 from workflows import visit
 from workflows.access import Role, Subject
@@ -76,7 +76,7 @@ class CaseRef:
     ref: int
     kind: str
     setting_name: str
-    status: str
+    status: CaseStatus
     closed_at: datetime | None = None
     close_reason: CloseReason | None = None
     close_note: str | None = None
@@ -131,7 +131,7 @@ def _case_ref(row: aiosqlite.Row) -> CaseRef:
         ref=row["ref"],
         kind=row["kind"],
         setting_name=row["setting_name"],
-        status=row["status"],
+        status=CaseStatus(row["status"]),
         closed_at=opt_time(row["closed_at"]),
         close_reason=None if row["close_reason"] is None else CloseReason(row["close_reason"]),
         close_note=row["close_note"],

@@ -10,7 +10,25 @@ from typing import Any
 
 from workflows.access import Role
 
-__all__ = ["AuditEntry", "Case", "CloseReason", "Invite", "Member", "Note", "Person", "Role", "Setting"]
+__all__ = [
+    "AuditEntry",
+    "Case",
+    "CaseStatus",
+    "CloseReason",
+    "Invite",
+    "Member",
+    "Note",
+    "Person",
+    "Role",
+    "Setting",
+]
+
+
+class CaseStatus(StrEnum):
+    """A case is open or closed (`cases.status`, stored)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 class CloseReason(StrEnum):
@@ -62,7 +80,7 @@ class Case:
     setting: Setting
     planned_start: date | None
     planned_end: date | None
-    status: str  # "open" or "closed"
+    status: CaseStatus
     judgement: str | None
     concerns: bool
     events: Mapping[str, date]

@@ -29,7 +29,7 @@ from store.conditions import missed_on_sql
 from store.consistency import case_dates
 from store.deadlines import deadline_from_row
 from store.errors import InvalidInput
-from store.models import Case, Person, Role
+from store.models import Case, CaseStatus, Person, Role
 from store.person_rows import load_person
 from store.reads import first_row
 from store.reminding import ReminderConfig as ReminderConfig  # re-exported: outbox.ReminderConfig
@@ -576,7 +576,7 @@ def _decide(
     `_plan_told`, shared through `plans` by the cases of one shape) against its existing rows."""
     hours, calendar = config.hours, config.calendar
     case_id, people = read.case_id, read.people
-    if read.status != "open":
+    if read.status != CaseStatus.OPEN:
         writes.basis.append((case_id, _basis_text(tuple(read.after))))
         writes.closed.append((case_id,))
         return

@@ -23,7 +23,7 @@ from store.codec import time_from_text, time_to_text
 from store.conditions import visible_sql
 from store.consistency import case_dates
 from store.errors import InvalidInput, NotFound, PermissionDenied
-from store.models import Case, Person, Role
+from store.models import Case, CaseStatus, Person, Role
 from store.person_rows import load_person
 from store.reads import first_row
 from workflows import survey
@@ -256,7 +256,7 @@ class RequestRepository:
         the same survey again, once, if it is not yet finished or declined. None: nothing offered."""
         case = await build_case(conn, row)
         kind, records = KINDS[case.kind], case_dates(case).records
-        if case.status != "open" or not survey.due_now(kind, records):
+        if case.status != CaseStatus.OPEN or not survey.due_now(kind, records):
             return None
         offered = await first_row(
             conn,
@@ -516,7 +516,7 @@ class RequestRepository:
         payload: Payload,
         case: Case,
     ) -> Outcome:
-        if case.status != "open":
+        if case.status != CaseStatus.OPEN:
             raise InvalidInput(f"Case #{case.ref} is closed, so nothing more can be done on it.")
         situation = Situation(
             kind=KINDS[case.kind],

@@ -17,7 +17,7 @@ import aiosqlite
 from store import audit, outbox, places, setting_windows
 from store.codec import day_from_text, day_to_text, opt_day, time_to_text
 from store.errors import InvalidInput
-from store.models import Person, Role
+from store.models import CaseStatus, Person, Role
 from store.reads import first_row
 from workflows.programme import RowProblem
 from workflows.programme_windows import (
@@ -86,7 +86,7 @@ class SettingInspection:
     start: date | None
     end: date | None
     judgement: str | None
-    status: str
+    status: CaseStatus
 
 
 @dataclass(frozen=True)
@@ -296,7 +296,7 @@ async def history(db: Database, actor: Person | None, setting_id: int) -> Settin
             start=opt_day(case["started"] or case["planned_start"]),
             end=opt_day(case["ended"] or case["planned_end"]),
             judgement=case["judgement"],
-            status=case["status"],
+            status=CaseStatus(case["status"]),
         )
         for case in cases
     )

@@ -60,7 +60,8 @@ async def _world(db: Database, clock: Clock) -> tuple[Any, Person, Case]:
     inspector = await db.invites.redeem(invite.code, 2, "Ian")
     case = await db.cases.create(inspector, "ch-full", "Oak House", date(2026, 5, 18))
     services = Services(db, WorkingCalendar(), ZoneInfo("Europe/London"), "inspectbot", clock)
-    return cast(Any, SimpleNamespace(services=services, user_data={})), inspector, case
+    # `person`: who asks, as group -1 read them once for the update (handlers.context.load_person).
+    return cast(Any, SimpleNamespace(services=services, user_data={}, person=inspector)), inspector, case
 
 
 @pytest.mark.parametrize(

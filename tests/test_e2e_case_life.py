@@ -543,3 +543,18 @@ def test_steps_in_the_order_they_can_happen(api: FakeBotApi, bot: InProcessBot) 
     manager.forge_press("clsok:2", asked)
     assert "already closed" in manager.wait_next(since, "already closed").text
     assert _dump(bot) == before
+
+
+def test_a_step_whose_key_holds_a_number_is_recorded_by_its_button(
+    api: FakeBotApi, bot: InProcessBot
+) -> None:
+    """la-sif's `child_data_list_2`: /record's button matched no handler while the data's pattern took
+    letters only (the press was answered as expired); the typed button reads digits too."""
+    manager = api.user(MANAGER, "Mia")
+    _newcase(manager, "la-sif", "Northshire", CALENDAR.add_working_days(workday(), 10))
+    label = button_text("Child-level data list 2 (early help assessments)")
+    asked = manager.ask("/record 1", lambda m: [label] in m.buttons)
+    when = manager.press_and_wait(label, "on what date", message=asked)
+    assert when.text.startswith("Child-level data list 2 (early help assessments): on what date?"), when.text
+    recorded = manager.press_and_wait("Today", "Recorded for", message=when)
+    assert f"child-level data list 2 (early help assessments) on {format_date(today())}" in recorded.text

@@ -153,7 +153,9 @@ def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
 
         # Monday morning: the comments' new "due soon" (the snoozed one, for the old date, is dropped).
         since, inspector_since = provider.mark(), inspector.mark()
-        clock.write_text("2026-03-16T09:00:00+00:00")
+        # A whole new file, so the bot never reads a half-written one (an empty clock fails its update).
+        clock.with_suffix(".tmp").write_text("2026-03-16T09:00:00+00:00")
+        clock.with_suffix(".tmp").replace(clock)
         again = provider.wait_next(since, lambda m: m.text.startswith("Reminder for #1"), timeout=15)
         # The inspector's Monday reminder (evidence due soon) too, before they block the bot below: sent
         # after the block it would be refused (403), which assert_healthy counts as a failure.

@@ -9,7 +9,8 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from handlers.context import Services
-from handlers.help_now import LIMIT, action_line, doable_now
+from handlers.help_now import LIMIT, now_section
+from handlers.render import action_line
 from store.database import Database
 from store.models import Role
 from tests.storefixtures import Clock, first_manager
@@ -36,10 +37,10 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
 
     # Once every visit has ended (the last on 1 September), each has a report step to record; before, none
     # (a report step is not offered before its visit ends: /record would refuse it).
-    assert "/record" not in await doable_now(context, inspector)
+    assert "/record" not in (await now_section(context, inspector)).text
     opened = clock.now
     clock.now = datetime(2026, 9, 2, 9, 0, tzinfo=UTC)
-    text = await doable_now(context, inspector)
+    text = (await now_section(context, inspector)).text
     shown = [ref for ref in refs if f"(/record {ref})" in text]
     assert shown == refs[:LIMIT]  # the soonest ten
     assert "(2 more open cases not shown here: see them all, soonest first, with /cases.)" in text
@@ -50,20 +51,22 @@ async def test_ten_cases_at_most_the_rest_counted_and_waiting_ones_first(db: Dat
     invite = await db.invites.create(boss, Role.PROVIDER, case_ref=last)
     provider = await db.invites.redeem(invite.code, 3, "Pat")
     # Unannounced (000 L534): nothing before the visit begins, not even the day before it.
-    hidden = await doable_now(context, provider)
+    hidden = (await now_section(context, provider)).text
     assert "/defer" not in hidden and "August" not in hidden and "September" not in hidden, hidden
     # On its first day (Monday 31 August 2026), until its last on-site day (deferral-policy.md s2).
     clock.now = datetime(2026, 8, 31, 9, 0, tzinfo=UTC)
     assert (
         f"Ask to defer the inspection: open until Tuesday 1 September 2026 (/defer {last})"
-        in await doable_now(context, provider)
+        in (await now_section(context, provider)).text
     )
     await db.requests.open(provider, last, "deferral", "ask", {"ground": "closing"})
-    managed = await doable_now(context, boss)
+    managed = (await now_section(context, boss)).text
     assert f"#{last} Home {LIMIT + 1}</b>\n• Decide the request to defer by Tuesday" in managed
     assert "2 more open cases" in managed  # still ten looked at, of twelve
 
-    assert f"(/defer {last})" not in await doable_now(context, provider)  # asked already: not offered again
+    assert (
+        f"(/defer {last})" not in (await now_section(context, provider)).text
+    )  # asked already: not offered again
 
 
 def test_action_lines_say_until_by_or_late() -> None:

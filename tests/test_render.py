@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from handlers.due import DueButton
 from handlers.render import (
     CASE_BUTTON_LIMIT,
     MESSAGE_LIMIT,
@@ -64,7 +65,7 @@ def test_case_keyboard_and_question_say_when_the_list_is_cut() -> None:
     cut = which_case("Which case?", many, "/due 12")  # type: ignore[arg-type]
     assert cut.startswith("Which case? (The first 20 of your 25 cases are shown")
     assert "/due 12" in cut
-    keyboard = case_keyboard(many, "due")  # type: ignore[arg-type]
+    keyboard = case_keyboard(many, DueButton.at)  # type: ignore[arg-type]
     rows = keyboard.inline_keyboard
     assert len(rows) == CASE_BUTTON_LIMIT
     assert rows[0][0].text == "#1 Home 1" and rows[0][0].callback_data == "due:1"

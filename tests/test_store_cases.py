@@ -197,32 +197,6 @@ async def test_a_deactivated_person_loses_access_at_once(db: Database) -> None:
     assert await db.cases.list_for(inspector) == []
 
 
-async def test_a_question_reads_its_asker_and_case_together_with_the_same_access(db: Database) -> None:
-    """cases.get_asked (the asker by Telegram id and the case in one query) answers as
-    people.get_by_telegram_id then cases.get would: the same case, the same refusals."""
-    boss = await manager(db)
-    inspector = await join(db, boss, Role.INSPECTOR, 2)
-    other = await join(db, boss, Role.INSPECTOR, 4)
-    oak = await db.cases.create(inspector, "ch-full", "Oak House", START)
-    elm = await db.cases.create(boss, "ch-full", "Elm House", START)
-    provider = await join(db, inspector, Role.PROVIDER, 3, case_ref=oak.ref)
-    for person in (boss, inspector, provider):
-        assert await db.cases.get_asked(person.telegram_id, oak.ref) == (
-            person,
-            await db.cases.get(person, oak.ref),
-        )
-    for person, ref in ((provider, elm.ref), (other, oak.ref), (provider, 99)):
-        with pytest.raises(NotFound, match=f"#{ref}"):
-            await db.cases.get_asked(person.telegram_id, ref)
-    # Someone never invited is refused whether or not the case exists (None: nothing said about it).
-    assert await db.cases.get_asked(77, oak.ref) is None
-    assert await db.cases.get_asked(77, 99) is None
-    # A deactivated person is refused at once, like a stranger, on the next question.
-    await db.people.deactivate(boss, inspector.id)
-    assert await db.cases.get_asked(inspector.telegram_id, oak.ref) is None
-    assert await db.cases.get_asked(inspector.telegram_id, 99) is None
-
-
 async def test_ensure_admins_is_idempotent_and_promotes(db: Database) -> None:
     await db.people.ensure_admins([1, 2])
     await db.people.ensure_admins([2, 1])

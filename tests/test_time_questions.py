@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.lists import ListSpec, describe
+from handlers.lists import ListName, ListSpec, describe
 from workflows.calendar import WorkingCalendar
 from workflows.errors import DateParseError
 from workflows.questions import MAX_PERIOD_DAYS, Intent, named_part, parse_question, read_period, week_of
@@ -371,8 +371,8 @@ def test_a_due_list_is_headed_by_its_days(first: date, last: date, said: str) ->
 
 
 def test_a_due_list_page_button_carries_its_days() -> None:
-    spec = ListSpec("due", span=(date(2027, 3, 1), date(2027, 3, 31)))
-    data = spec.data(10)
+    spec = ListSpec(ListName.DUE, span=(date(2027, 3, 1), date(2027, 3, 31)))
+    data = spec.button(10).pack()
     assert data == "pg:due:10:d20270301.20270331" and len(data.encode()) <= 64
     assert ListSpec.parse(data) == (spec, 10)
     assert ListSpec.parse("pg:due:0:d20270331.20270301") is None  # backwards
@@ -380,7 +380,7 @@ def test_a_due_list_page_button_carries_its_days() -> None:
     assert ListSpec.parse("pg:open:0:d20270301.20270331") is None  # days only on a due list
     assert ListSpec.parse("pg:due:0:") is None  # and a due list always has them
     assert ListSpec.parse("pg:todo:0:i5") is None  # per-case lists are not narrowed
-    assert ListSpec.parse("pg:insp:10:") == (ListSpec("insp"), 10)
+    assert ListSpec.parse("pg:insp:10:") == (ListSpec(ListName.INSPECTION), 10)
 
 
 _TIME_WORDS = [

@@ -42,6 +42,7 @@ from workflows.dates import (
     format_date,
 )
 from workflows.errors import DateParseError
+from workflows.matching import by_length, nearest
 
 
 class Intent(StrEnum):
@@ -478,25 +479,6 @@ _VOCABULARY: frozenset[str] = frozenset(w for words, _ in _PHRASE_TABLE for w in
 _TYPO_TARGETS: tuple[str, ...] = tuple(sorted(w for w in _VOCABULARY if len(w) >= 5 and w.isalpha()))
 
 
-def _distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment (Damerau-Levenshtein) distance, or limit + 1 once it must exceed limit."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
 @lru_cache(maxsize=4096)
 def _correct(word: str) -> str | None:
     """The vocabulary word a typo most likely stands for, or None when it is not a near miss.
@@ -505,16 +487,7 @@ def _correct(word: str) -> str | None:
     "anything"), and people ask with the same few words again and again."""
     if len(word) < 5 or not word.isalpha() or word in _VOCABULARY or word in NOT_TYPOS or word in FILLER:
         return None
-    limit = 2 if len(word) >= 8 else 1
-    best: tuple[int, bool, str] | None = None
-    for target in _TYPO_TARGETS:
-        d = _distance(word, target, limit)
-        if d <= limit:
-            # prefer the smaller distance, then the same first letter, then alphabetical (deterministic)
-            candidate = (d, target[0] != word[0], target)
-            if best is None or candidate < best:
-                best = candidate
-    return best[2] if best else None
+    return nearest(word, _TYPO_TARGETS, by_length(word))
 
 
 @dataclass(frozen=True)
