@@ -143,7 +143,7 @@ class Database(Connection):
             if calendar is None:  # the command line: the closures the stored deadlines were dated with
                 calendar = await deadlines.stored_calendar(conn)
             # Re-date the open cases if the bot's closures or the rules changed since they were dated.
-            await deadlines.recalendar(conn, calendar)
+            await deadlines.recalendar(conn, calendar, clock())
             # ... and the settings' next-inspection windows read from them (issue 22).
             await setting_windows.refresh_stale_at_open(conn)
         except BaseException:

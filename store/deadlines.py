@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import json
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
-from datetime import date, time
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from typing import Any
 
 import aiosqlite
 
-from store.codec import day_from_text, opt_day, opt_day_text
+from store.codec import day_from_text, opt_day, opt_day_text, time_to_text
 from store.reads import first_row
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline
@@ -144,17 +146,24 @@ async def refresh_many(
     calendar: WorkingCalendar,
     *,
     changed_only: bool = False,
+    written: list[int] | None = None,
+    dated_with: WorkingCalendar | None = None,
 ) -> int:
     """Work out again the rows of every case matching `where` (SQL over `cases`), in batches of BATCH
     cases read with two queries each; inside the caller's transaction. With `changed_only`, the stored
     rows are read too and only the cases whose rows differ are written (a new closure moves some cases'
     dates, not all of them). Each distinct set of dates is worked out once (`compute_timeline` is pure:
-    many cases share their kind and dates). Returns how many cases were written."""
+    many cases share their kind and dates). Returns how many cases were written; their ids are added to
+    `written` when given (`recalendar` keeps them for the re-planning of their reminders).
+    With `changed_only` and `dated_with`, the calendar the stored rows were worked out with under the
+    same rules, the stored rows are not read: they are what the rules give with that calendar (every
+    change writes them so), so each shape's rows are worked out with both calendars and compared."""
     done = 0
     last_id = 0
     args = list(params)
     timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
+    olds: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # with `dated_with`: each shape's rows under it
     # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
     current = await _has_column(conn, "cases", "single_individual")
     single = "single_individual" if current else "0 AS single_individual"
@@ -176,8 +185,10 @@ async def refresh_many(
             "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
         ):
             events.setdefault(case_id, {})[key] = day_from_text(day)
-        wanted: dict[int, list[tuple[Any, ...]]] = {}
         shapes: dict[int, tuple[Any, ...]] = {}
+        # This batch's shapes' rows (kept if `timelines` is cleared mid-batch), and under `dated_with`.
+        mine: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        mine_old: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         for case in cases:
             known = events.get(case["id"], {})
             shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
@@ -185,13 +196,39 @@ async def refresh_many(
                 if len(timelines) >= SHAPES:
                     timelines.clear()  # bounded memory: a programme's cases come in start order
                     texts.clear()
-                timeline = timeline_of(case, known, calendar)
-                timelines[shape] = [row[1:] for row in rows_of(0, timeline, case["status"] == "open")]
-                if not current:
-                    timelines[shape] = [row[:-1] for row in timelines[shape]]
-            wanted[case["id"]] = [(case["id"], *row) for row in timelines[shape]]
+                    olds.clear()
+                timelines[shape] = _shape_rows(case, known, calendar, current)
+                if dated_with is not None:
+                    olds[shape] = _shape_rows(case, known, dated_with, current)
+            mine[shape] = timelines[shape]
+            if dated_with is not None:
+                mine_old[shape] = olds[shape]
             shapes[case["id"]] = shape
-        if changed_only:
+        # A case's rows are made only if it is written (with `changed_only`, a third of the cases).
+        wanted = _Wanted(mine, shapes)
+        if changed_only and dated_with is not None:
+            # Each shape's rows as stored (under `dated_with`) against its rows now: no stored row read.
+            moved = {shape for shape, rows in mine.items() if rows != mine_old[shape]}
+            wanted = _Wanted(mine, {case_id: shape for case_id, shape in shapes.items() if shape in moved})
+            changes: list[tuple[Any, ...]] = []
+            for case_id, shape in list(wanted.shapes.items()):
+                before, after = mine_old[shape], mine[shape]
+                if (
+                    not current
+                    or len(before) != len(after)
+                    or any(a[:2] != b[:2] for a, b in zip(before, after, strict=True))
+                ):
+                    continue  # milestones came, went or moved in order: all its rows written again
+                changes += [(*b[1:], case_id, b[0]) for a, b in zip(before, after, strict=True) if a != b]
+                done += 1
+                if written is not None:
+                    written.append(case_id)
+                del wanted.shapes[case_id]
+            await conn.executemany(_UPDATE, changes)
+            await conn.executemany(
+                "DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted.shapes]
+            )
+        elif changed_only:
             # Each case's stored rows as one text (SQLite writes it), compared with its shape's wanted
             # rows as the same text (worked out once a shape): no tuple per stored row and column.
             columns = _COLUMNS_BEFORE_8.split(", ")[1:] + (["extended"] if current else [])
@@ -204,17 +241,16 @@ async def refresh_many(
                     (first, last_id),
                 )
             }
-            for shape in set(shapes.values()) - texts.keys():
-                texts[shape] = _rows_text(timelines[shape])
-            wanted = {
-                case_id: rows
-                for case_id, rows in wanted.items()
-                if stored.get(case_id) != texts[shapes[case_id]]
-            }
+            for shape in mine.keys() - texts.keys():
+                texts[shape] = _rows_text(mine[shape])
+            wanted = _Wanted(
+                mine,
+                {case_id: shape for case_id, shape in shapes.items() if stored.get(case_id) != texts[shape]},
+            )
             # A case whose milestones are the same, in the same order, has only its changed rows written
             # again (a closure moves some of a case's dates, not all); any other, all of them.
             updates: list[tuple[Any, ...]] = []
-            for case_id, rows in list(wanted.items()):
+            for case_id in list(wanted.shapes):
                 text, new = stored.get(case_id), texts[shapes[case_id]]
                 if not current or text is None or new is None:
                     continue
@@ -223,19 +259,46 @@ async def refresh_many(
                     a.split("\x1f", 2)[:2] != b.split("\x1f", 2)[:2] for a, b in zip(was, will, strict=True)
                 ):
                     continue
+                rows = wanted.rows(case_id)
                 updates += [(*row[2:], *row[:2]) for row, a, b in zip(rows, was, will, strict=True) if a != b]
                 done += 1
-                del wanted[case_id]
+                if written is not None:
+                    written.append(case_id)
+                del wanted.shapes[case_id]
             await conn.executemany(_UPDATE, updates)
-            await conn.executemany("DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted])
+            await conn.executemany(
+                "DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted.shapes]
+            )
         else:
             await conn.execute(
                 f"DELETE FROM case_deadlines WHERE case_id IN (SELECT id FROM cases WHERE id BETWEEN ? AND ?"
                 f" AND ({where}))",
                 (first, last_id, *args),
             )
-        await conn.executemany(insert, [row for rows in wanted.values() for row in rows])
-        done += len(wanted)
+        await conn.executemany(insert, [row for case_id in wanted.shapes for row in wanted.rows(case_id)])
+        done += len(wanted.shapes)
+        if written is not None:
+            written += wanted.shapes.keys() if changed_only else [int(case["id"]) for case in cases]
+
+
+def _shape_rows(
+    case: Any, known: dict[str, date], calendar: WorkingCalendar, current: bool
+) -> list[tuple[Any, ...]]:
+    """The rows (but their case id) of a case of this kind, dates and status under `calendar`; without
+    the `extended` column before migration 8."""
+    rows = [row[1:] for row in rows_of(0, timeline_of(case, known, calendar), case["status"] == "open")]
+    return rows if current else [row[:-1] for row in rows]
+
+
+@dataclass
+class _Wanted:
+    """The cases `refresh_many` writes, each by its shape; its rows (case id first) made on demand."""
+
+    timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]]
+    shapes: dict[int, tuple[Any, ...]]
+
+    def rows(self, case_id: int) -> list[tuple[Any, ...]]:
+        return [(case_id, *row) for row in self.timelines[self.shapes[case_id]]]
 
 
 def _rows_text(rows: list[tuple[Any, ...]]) -> str | None:
@@ -311,9 +374,38 @@ def no_collection() -> Iterator[None]:
             gc.enable()
 
 
-async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> int:
+#: Where `recalendar` keeps the ids of the cases it re-dated (kv_state, a JSON array), until
+#: `store.replan` has reconciled them: it then needs no search for the cases whose deadlines moved.
+REDATED = ("reminders", "redated")
+#: Where `store.replan` keeps the settings the waiting reminders were planned with (kv_state).
+PLANNED_WITH = ("reminders", "planned_with")
+
+
+async def redated(conn: aiosqlite.Connection) -> list[int] | None:
+    """The cases re-dated since their reminders were last re-planned, in id order; None when not kept (a
+    database re-dated before they were kept)."""
+    row = await first_row(conn, "SELECT value FROM kv_state WHERE namespace = ? AND key = ?", REDATED)
+    return None if row is None else sorted(int(i) for i in json.loads(row[0]))
+
+
+async def _keeps_redated(conn: aiosqlite.Connection, dated_with: Any) -> bool:
+    """Whether the cases re-dated now, with those kept, are all whose rows moved since the reminders were
+    planned: some are kept already, or the reminders were planned with the closures and rules the rows
+    were dated with until now. Else (a re-dating before they were kept, not yet re-planned) none are
+    kept, and `store.replan` searches for them."""
+    if await redated(conn) is not None:
+        return True
+    row = await first_row(conn, "SELECT value FROM kv_state WHERE namespace = ? AND key = ?", PLANNED_WITH)
+    if row is None or dated_with is None:
+        return row is None  # nothing planned yet: `store.replan` records the settings, moving nothing
+    planned = json.loads(row[0])
+    return (planned.get("closures"), planned.get("rules")) == (dated_with[0], dated_with[1])
+
+
+async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now: datetime) -> int:
     """If the stored rows were worked out with other closures or other rules, work out the open cases'
-    rows again with these (one transaction); returns how many cases were re-dated."""
+    rows again with these (one transaction); returns how many cases were re-dated. Their ids join those
+    kept in REDATED (a start whose re-planning did not run leaves its own there)."""
     wanted = (closures_text(calendar), rules_fingerprint())
     rows = list(await conn.execute_fetchall("SELECT closures, rules FROM deadline_calendar WHERE id = 1"))
     if rows and (rows[0][0], rows[0][1]) == wanted:
@@ -322,7 +414,26 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar) -> i
     try:
         async with large_cache(conn):
             with no_collection():
-                count = await refresh_many(conn, "status = 'open'", (), calendar, changed_only=True)
+                written: list[int] = []
+                # Under the same rules, the stored rows are what the closures they were dated with give.
+                same_rules = bool(rows) and rows[0][1] == wanted[1]
+                count = await refresh_many(
+                    conn,
+                    "status = 'open'",
+                    (),
+                    calendar,
+                    changed_only=True,
+                    written=written,
+                    dated_with=await stored_calendar(conn) if same_rules else None,
+                )
+                if await _keeps_redated(conn, rows[0] if rows else None):
+                    was = await redated(conn)
+                    await conn.execute(
+                        "INSERT INTO kv_state (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)"
+                        " ON CONFLICT (namespace, key)"
+                        " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                        (*REDATED, json.dumps(sorted({*written, *(was or ())})), time_to_text(now)),
+                    )
         if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
             await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(

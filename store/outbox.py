@@ -325,13 +325,6 @@ def _moment_text(moment: datetime) -> str:
     return time_to_text(moment)
 
 
-def _moving_key(dedup: str) -> tuple[str, str]:
-    """A reminder row's de-duplication key without its day (`remind:<case>:<milestone>:<person>`, lead):
-    what stays the same when the deadline's last day moves."""
-    head, _, lead = dedup.rpartition(":")
-    return head.rpartition(":")[0], lead
-
-
 @lru_cache(maxsize=65_536)
 def _params_text(key: str, lead: str, day: date) -> str:
     """A reminder row's parameters (the same few thousand for every case of a programme)."""
@@ -625,11 +618,12 @@ def _decide(
             for dedup, row in existing.items()
         }
     wanted = {
-        f"remind:{case_id}:{key}:{people[n].person_id}:{day}:{lead}": (n, fields, moment)
+        f"remind:{case_id}:{key}:{people[n].person_id}:{day}:{lead}": (n, key, lead, fields, moment)
         for n, key, day, lead, fields, moment in wanted_plan
     }  # keyed as `Wanted.dedup`
     # Waiting reminders no longer wanted, by what they remind of (all but the day): the lowest id of each
-    # may move to the day now wanted (`_moving_key`); the others are cancelled.
+    # may move to the day now wanted; the others are cancelled. What a row reminds of is its key without the
+    # day (`remind:<case>:<milestone>:<person>`, lead): what stays the same when the deadline's day moves.
     unwanted: dict[tuple[str, str], tuple[str, _Existing]] = {}
     cancel: list[int] = []
     for dedup, row in existing.items():
@@ -637,10 +631,11 @@ def _decide(
         if want is None:
             if row.state != State.PENDING:
                 continue
-            moving = _moving_key(dedup) if row.template == "remind" else None
-            if moving is None:
+            if row.template != "remind":
                 cancel.append(row.id)
                 continue
+            head, _, lead = dedup.rsplit(":", 2)
+            moving = (head, lead)
             other = unwanted.get(moving)
             if other is not None and other[1].id < row.id:
                 cancel.append(row.id)
@@ -648,12 +643,14 @@ def _decide(
             if other is not None:
                 cancel.append(other[1].id)
             unwanted[moving] = (dedup, row)
-        elif row.state == State.CANCELLED or row.due_at != want[2]:
-            writes.reinstate.append((want[2], row.id))
-    for dedup, (n, fields, moment) in wanted.items():
+        elif row.state == State.CANCELLED or row.due_at != want[4]:
+            writes.reinstate.append((want[4], row.id))
+    for dedup, (n, key, lead, fields, moment) in wanted.items():
         if dedup in existing:
             continue
-        was = unwanted.pop(_moving_key(dedup), None) if unwanted else None
+        was = (
+            unwanted.pop((f"remind:{case_id}:{key}:{people[n].person_id}", lead), None) if unwanted else None
+        )
         if was is not None:  # the same reminder of a deadline whose day moved: its row moves with it
             writes.moved.append((dedup, fields, moment, was[1].id))
             writes.unmoved.append((was[1].id, was[0]))
@@ -714,11 +711,12 @@ async def _write(conn: aiosqlite.Connection, reminding: Reminding, writes: _Writ
     if writes.moved:
         # A row moves unless a row with its new key is there already (sent, or on its way): then it is
         # cancelled, as the reminder of that day is not sent twice.
-        await conn.executemany(_MOVE, writes.moved)
-        await conn.executemany(
-            "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ? AND dedup = ?",
-            writes.unmoved,
-        )
+        cursor = await conn.executemany(_MOVE, writes.moved)
+        if cursor.rowcount != len(writes.moved):  # some kept their key (nearly never): those are cancelled
+            await conn.executemany(
+                "UPDATE outbox SET state = 'cancelled', reason = 'not_wanted' WHERE id = ? AND dedup = ?",
+                writes.unmoved,
+            )
         reminding.wrote()
     if writes.added:
         await conn.executemany(_INSERT, writes.added)  # what `enqueue` writes, for all of them at once
