@@ -19,8 +19,8 @@ import contextlib
 import logging
 import time
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Any
 
 from apscheduler.jobstores.base import JobLookupError
@@ -36,9 +36,8 @@ from bot.sending import fate_unknown, this_task_does_not_wait_for_flood
 from bot.settings import CHAT_GAP_S, LOOK_AGAIN_S
 from handlers.context import InspectContext, Services
 from handlers.outbox_messages import render
-from handlers.rendered import Rendered
+from handlers.rendered import Renderer
 from store.database import Database
-from store.models import Person
 from store.outbox import OutboxRow, State
 from workflows.reminders import digest_day
 
@@ -58,8 +57,6 @@ MAX_ATTEMPTS = 8
 #: When a row's renderer asks to look again (an edit of a message still being sent); the sender's
 #: `look_again`, from INSPECTBOT_OUTBOX_LOOK_AGAIN (tests set a short one).
 LOOK_AGAIN = timedelta(seconds=LOOK_AGAIN_S)
-
-Renderer = Callable[[Services, Person, Sequence[OutboxRow], datetime], Awaitable[Rendered]]
 
 
 class Pacer:

@@ -7,18 +7,12 @@ bot/persistence.py stores user_data as JSON, so a draft is a pydantic model at t
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from handlers.context import InspectContext
-
-
-def _user_data(context: InspectContext) -> dict[str, Any]:
-    data = context.user_data
-    if data is None:  # PTB gives every update with a user its user_data; these steps all have one
-        raise RuntimeError("a draft was wanted for an update without a user")
-    return data
+from handlers.conversation import user_store
 
 
 class Draft(BaseModel):
@@ -33,7 +27,7 @@ class Draft(BaseModel):
     def read(cls, context: InspectContext) -> Self:
         """The draft kept for this person; ValidationError when there is none (the step was reached
         without its start: a failure for the operator's log, as a missing answer always was)."""
-        return cls.model_validate(_user_data(context).get(cls.key, {}))
+        return cls.model_validate(user_store(context).get(cls.key, {}))
 
     @classmethod
     def find(cls, context: InspectContext) -> Self | None:
@@ -44,8 +38,8 @@ class Draft(BaseModel):
             return None
 
     def save(self, context: InspectContext) -> None:
-        _user_data(context)[self.key] = self.model_dump(mode="json", exclude_none=True)
+        user_store(context)[self.key] = self.model_dump(mode="json", exclude_none=True)
 
     @classmethod
     def drop(cls, context: InspectContext) -> None:
-        _user_data(context).pop(cls.key, None)
+        user_store(context).pop(cls.key, None)

@@ -19,7 +19,7 @@ from handlers.context import Services
 from handlers.reminder_buttons import DigestList, ReminderDone, ReminderOpen, ReminderSnooze
 from handlers.render import button_text, case_title, kind_name, relative, rule_line, when
 from handlers.rendered import Rendered
-from handlers.timeline import case_timeline, hidden
+from handlers.timeline import deadlines_by_key, hidden
 from store import outbox
 from store.errors import InvalidInput
 from store.models import Case, CaseStatus, Person, Role
@@ -43,14 +43,6 @@ _LEADS = {
 
 #: Done buttons on one reminder message at most (the rest: /record).
 _DONE_BUTTONS = 3
-
-
-def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
-    """The case's deadlines by key ({} when its dates no longer make a timeline)."""
-    try:
-        return {d.key: d for d in case_timeline(case, services.calendar)}
-    except ValueError:
-        return {}
 
 
 def _is_late(row: OutboxRow, now: datetime, config: ReminderConfig) -> bool:
@@ -148,7 +140,7 @@ async def _line(
     assert case is not None
     if hidden(case, person, services.calendar, today):
         return None  # no reminder names a day of a visit kept from the provider (workflows.audience)
-    timeline = _timeline(case, services)
+    timeline = deadlines_by_key(case, services.calendar)
     deadline = timeline.get(str(p.get("key", "")))
     if row.template == OutboxTemplate.REMIND:
         if deadline is None or deadline.recorded is not None:

@@ -12,13 +12,13 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus
 from telegram.ext import ChatMemberHandler, CommandHandler, filters
 
-from handlers.context import Handler, InspectContext, Services
+from handlers.context import Handler, InspectContext
 from handlers.parsing import command_text, parse_ref
 from handlers.people import current_person, drop_buttons, reply
 from handlers.recorder import apply, ask_first
 from handlers.reminder_buttons import ReminderDid, ReminderDone, ReminderSnooze
 from handlers.render import case_title
-from handlers.timeline import case_timeline, hidden
+from handlers.timeline import deadlines_by_key, hidden
 from store.errors import InvalidInput, NotFound, PermissionDenied
 from store.models import Case, Person, Role
 from store.outbox import OutboxRow
@@ -32,13 +32,6 @@ _COMING = {
     Lead.DUE.value: "reminder: due that day",
     Lead.OVERDUE.value: "sent if it is still not done, as overdue",
 }
-
-
-def _timeline(case: Case, services: Services) -> dict[str, Deadline]:
-    try:
-        return {d.key: d for d in case_timeline(case, services.calendar)}
-    except ValueError:
-        return {}
 
 
 # ---------------------------------------------------------------- buttons (handlers/reminder_buttons.py)
@@ -70,7 +63,7 @@ async def done_pressed(update: Update, context: InspectContext) -> None:
         return
     _, row, case = pressed
     key = str(row.params.get("key"))
-    deadline = _timeline(case, context.services).get(key)
+    deadline = deadlines_by_key(case, context.services.calendar).get(key)
     label = escape(deadline.label) if deadline else escape(key)
     buttons = InlineKeyboardMarkup(
         [
@@ -156,7 +149,11 @@ async def reminders_command(update: Update, context: InspectContext) -> None:
             concealed = case is not None and hidden(case, person, services.calendar, services.today())
             # Nothing of a visit kept from the provider is listed, not even when it would be sent.
             cases[row.case_id] = (
-                None if concealed else (case_title(case), _timeline(case, services)) if case else ("", {})
+                None
+                if concealed
+                else (case_title(case), deadlines_by_key(case, services.calendar))
+                if case
+                else ("", {})
             )
             refs += [case.ref] if case and not concealed else []
         if row.kind == "digest":

@@ -95,7 +95,7 @@ def question_message(request_id: int, question: survey.Question) -> tuple[str, I
 
 
 def notice(request: Request, case: Case, event: str, who: str) -> tuple[str, InlineKeyboardMarkup | None]:
-    """A survey's outbox message (handlers.requests.render_request): the offer to the providers, with
+    """A survey's outbox message (handlers.request_messages.render_request): the offer to the providers, with
     Start / Not now while it still waits for them; the managers' word that it was finished."""
     title = case_title(case)
     if event == survey.FINISH:

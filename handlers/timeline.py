@@ -16,6 +16,15 @@ def case_timeline(case: Case, calendar: WorkingCalendar) -> list[Deadline]:
     return compute_timeline(get_kind(case.kind), case_dates(case), calendar)
 
 
+def deadlines_by_key(case: Case, calendar: WorkingCalendar) -> dict[str, Deadline]:
+    """The case's deadlines by key ({} when its dates no longer make a timeline: a reminder or its button
+    about such a case then has nothing to say)."""
+    try:
+        return {d.key: d for d in case_timeline(case, calendar)}
+    except ValueError:
+        return {}
+
+
 def hidden(case: Case, person: Person, calendar: WorkingCalendar, today: date) -> bool:
     """True while the case's visit is kept from `person` (a provider, before an unannounced visit
     begins: workflows.audience.hides_visit): nothing dated may be shown to them."""

@@ -770,7 +770,7 @@ async def tell_request(
 ) -> int:
     """A request moved (store.requests, in its transaction): one message to each person of the told
     parties ("provider", "inspector", "manager"), the mover excepted; rendered at send time from the
-    request as it then is (handlers/requests.py), so its buttons are offered only while still current.
+    request as it then is (handlers/request_messages.py), so its buttons are offered only while still current.
     Mutes don't apply: a mute stops reminders, not what someone asks of you. Returns the rows added."""
     people, managers = await _recipients(conn, case)
     wanted: list[int] = []
@@ -1311,7 +1311,7 @@ class OutboxRepository:
     async def unsent(self, person_id: int, case_id: int, template: str, now: datetime) -> bool:
         """Whether a message of `template` to this person on this case is due by `now` and not yet sent
         (pending or being sent): the survey offered with the draft waits for the draft's own notice, so
-        the two arrive in order (handlers/requests.py render_request)."""
+        the two arrive in order (handlers/request_messages.py render_request)."""
         async with self._db.reading() as conn:
             row = await first_row(
                 conn,
