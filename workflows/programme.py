@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol, TypeVar
 
 from workflows.dates import parse_date
 from workflows.errors import DateParseError
@@ -51,6 +52,40 @@ class RowProblem:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
+
+
+R = TypeVar("R")
+
+
+class CsvLines(Protocol):
+    """What `csv.reader` gives: its rows, and the line the last one ended on."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
+def read_rows(
+    reader: CsvLines, limit: int, read_row: Callable[[int, list[str]], R]
+) -> tuple[list[R], list[RowProblem]]:
+    """The rows after a CSV file's header, each read by `read_row(line, cells)` (a ValueError is that
+    line's problem), blank lines skipped, and reading stopped past `limit` rows: every good row and every
+    problem, so an import can name all of them at once (the programme and the settings register)."""
+    rows: list[R] = []
+    problems: list[RowProblem] = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(rows) + len(problems) >= limit:
+            problems.append(RowProblem(line, f"the file has more than {limit} rows: split it"))
+            break
+        try:
+            rows.append(read_row(line, cells))
+        except ValueError as error:
+            problems.append(RowProblem(line, str(error)))
+    return rows, problems
 
 
 def _day(text: str, today: date, column: str) -> date:
@@ -117,20 +152,7 @@ def read_programme(text: str, today: date) -> tuple[list[ProgrammeRow], list[Row
         return [], [
             RowProblem(1, f"the first line must be the header {','.join(ALL_COLUMNS)} (the last optional)")
         ]
-    rows: list[ProgrammeRow] = []
-    problems: list[RowProblem] = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) + len(problems) >= MAX_ROWS:
-            problems.append(RowProblem(line, f"the file has more than {MAX_ROWS} rows: split it"))
-            break
-        try:
-            rows.append(_row(line, cells, today, names))
-        except ValueError as error:
-            problems.append(RowProblem(line, str(error)))
-    return rows, problems
+    return read_rows(reader, MAX_ROWS, lambda line, cells: _row(line, cells, today, names))
 
 
 def write_programme(rows: Iterable[ProgrammeRow]) -> str:

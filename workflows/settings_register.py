@@ -14,7 +14,7 @@ from datetime import date
 
 from workflows.dates import parse_date
 from workflows.errors import DateParseError
-from workflows.programme import RowProblem
+from workflows.programme import RowProblem, read_rows
 from workflows.programme_windows import SettingKind
 
 COLUMNS = ("kind", "name", "urn", "registered")
@@ -88,17 +88,4 @@ def read_register(text: str, today: date) -> tuple[list[RegisterRow], list[RowPr
         return [], [
             RowProblem(1, f"the first line must be the header {','.join(COLUMNS)} (and, if given, {CONTACT})")
         ]
-    rows: list[RegisterRow] = []
-    problems: list[RowProblem] = []
-    for cells in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) + len(problems) >= MAX_ROWS:
-            problems.append(RowProblem(line, f"the file has more than {MAX_ROWS} rows: split it"))
-            break
-        try:
-            rows.append(_row(line, cells, today, header))
-        except ValueError as error:
-            problems.append(RowProblem(line, str(error)))
-    return rows, problems
+    return read_rows(reader, MAX_ROWS, lambda line, cells: _row(line, cells, today, header))
