@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.localapi import FakeBotApi
@@ -15,6 +17,33 @@ class BotReads:
     api: FakeBotApi
     db: Path
     log: Path
+
+    def _wait_first_poll(
+        self,
+        tag: str | None,
+        earlier: set[int],
+        timeout: float,
+        ended: Callable[[], str | None],
+        gave_up: Callable[[], object] = lambda: None,
+    ) -> None:
+        """Until the bot just started polls: its own first getUpdates (by its client `tag`), or any poll
+        not in `earlier` when the test pointed it elsewhere. `ended()` says why the bot is gone, if it is
+        (the wait then fails with that); `gave_up()` runs before a timeout is raised."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if tag is not None:
+                    self.api.wait_until_polling(timeout=0.25, client=tag)
+                else:
+                    self.api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=0.25)
+                return
+            except AssertionError:
+                why = ended()
+                if why is not None:
+                    raise AssertionError(why) from None
+                if time.monotonic() > deadline:
+                    gave_up()
+                    raise
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from itertools import count
 from pathlib import Path
 from types import TracebackType
@@ -72,20 +71,13 @@ class BotProcess(BotReads):
                 [INSPECTBOT, "run"], env=env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT
             )
         self.client = tag
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if tag is not None:
-                    self.api.wait_until_polling(timeout=0.25, client=tag)
-                else:
-                    self.api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=0.25)
-                return self
-            except AssertionError:
-                if self.proc.poll() is not None:
-                    message = f"inspectbot exited with {self.proc.returncode}:\n{self.log_text()}"
-                    raise AssertionError(message) from None
-                if time.monotonic() > deadline:
-                    raise
+        self._wait_first_poll(tag, earlier, timeout, self._exited_why)
+        return self
+
+    def _exited_why(self) -> str | None:
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        return f"inspectbot exited with {self.proc.returncode}:\n{self.log_text()}"
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
         """Stop the process (SIGKILL simulates a crash); returns its exit code."""

@@ -16,7 +16,6 @@ import asyncio
 import logging
 import signal
 import threading
-import time
 import traceback
 from itertools import count
 from pathlib import Path
@@ -107,21 +106,14 @@ class InProcessBot(BotReads):
         self._thread.start()
         ready.wait(timeout)
         self.client = tag
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if tag is not None:
-                    self.api.wait_until_polling(timeout=0.25, client=tag)
-                else:
-                    self.api.wait_for_call("getUpdates", lambda call: id(call) not in earlier, timeout=0.25)
-                return self
-            except AssertionError:
-                if not self._thread.is_alive():
-                    code = self._finish()
-                    raise AssertionError(f"inspectbot stopped with {code}:\n{self.log_text()}") from None
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise
+        self._wait_first_poll(tag, earlier, timeout, self._stopped_why, gave_up=self.stop)
+        return self
+
+    def _stopped_why(self) -> str | None:
+        if self._thread is None or self._thread.is_alive():
+            return None
+        code = self._finish()
+        return f"inspectbot stopped with {code}:\n{self.log_text()}"
 
     def _main(self, settings: Settings, ready: threading.Event) -> None:
         """The bot's thread: `serve` on a new event loop until `stop` is set."""
