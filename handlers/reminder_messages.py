@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from html import escape
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -157,15 +158,9 @@ async def _line(
             deadline,
         )
     if row.template == OutboxTemplate.MOVED:
-        label = escape(deadline.label) if deadline else escape(str(p["key"]))
-        days = int(p.get("working_days") or 0)
-        by = f" ({abs(days)} working day{'s' if abs(days) != 1 else ''} {'later' if days > 0 else 'earlier'})"
-        return (
-            f"A deadline moved on <b>{case_title(case)}</b>: {label}, "
-            f"{_day_text(p['from'], p.get('from_until'))} → <b>{_day_text(p['to'], p.get('to_until'))}</b>"
-            f"{by if days else ''}.",
-            None,
-        )
+        # one row a person and change (store.outbox._plan_told); a row written before that holds one move
+        moves = p.get("moves", [p])
+        return "\n".join(_moved_line(case, move, timeline) for move in moves), None
     if row.template == OutboxTemplate.ASSIGNED:  # store.cases.add_member: put on a case by someone else
         names = await services.db.people.names([int(p["by"])])
         by = escape(names.get(int(p["by"]), "A manager"))
@@ -199,6 +194,16 @@ async def _line(
             None,
         )
     return None
+
+
+def _moved_line(case: Case, move: dict[str, Any], timeline: dict[str, Deadline]) -> str:
+    """One deadline that moved, as its member is told."""
+    deadline = timeline.get(str(move.get("key", "")))
+    label = escape(deadline.label) if deadline else escape(str(move["key"]))
+    days = int(move.get("working_days") or 0)
+    by = f" ({abs(days)} working day{'s' if abs(days) != 1 else ''} {'later' if days > 0 else 'earlier'})"
+    frm, to = _day_text(move["from"], move.get("from_until")), _day_text(move["to"], move.get("to_until"))
+    return f"A deadline moved on <b>{case_title(case)}</b>: {label}, {frm} → <b>{to}</b>{by if days else ''}."
 
 
 # ---------------------------------------------------------------- the managers' morning digest

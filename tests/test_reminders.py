@@ -8,6 +8,7 @@ reminder falls 2 working days before: Wednesday 1 April.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import date, datetime, time
 
@@ -152,6 +153,37 @@ async def test_moving_the_end_date_moves_pending_reminders_and_tells_who_owns_th
     assert any("Draft report sent to the provider" in t and "Tuesday 14 April 2026" in t for t in moved), sent
     provider = [t for t in world.texts_to(PROVIDER) if "moved" in t]
     assert any("comments" in t for t in provider) and not any("quality assurance" in t for t in provider)
+
+
+async def test_a_member_is_told_every_deadline_a_change_moved_in_one_row_and_one_message(
+    world: World,
+) -> None:
+    """What one change moved for one person is one outbox row (issue 24: a closure moves ~5 deadlines a
+    case, and a row costs an insert into the outbox's indexes), sent as one line a deadline."""
+    await world.at(london(date(2026, 3, 11), 18))
+    await world.db.cases.record_event(world.inspector, world.case.ref, "start", date(2026, 3, 9))
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 16), date(2026, 3, 17))
+    told = world.rows(person_id=world.inspector.id, template="moved", state="pending")
+    assert len(told) == 1, told
+    moves = json.loads(told[0]["params"])["moves"]
+    assert len(moves) >= 2 and len({m["key"] for m in moves}) == len(moves), moves
+    sent = await world.at(london(date(2026, 3, 12), 10), INSPECTOR)
+    lines = [line for t in sent for line in t.splitlines() if line.startswith("A deadline moved")]
+    assert len(lines) == len(moves), sent
+    assert len([t for t in sent if "A deadline moved" in t]) == 1  # one message
+
+
+async def test_a_moved_row_written_before_rows_held_many_moves_still_reads(world: World) -> None:
+    """A row from the version that wrote one move a row (its move at the top of its parameters)."""
+    await world.at(london(date(2026, 3, 11), 18))
+    await world.db.cases.set_planned(world.boss, world.case.ref, date(2026, 3, 16), date(2026, 3, 17))
+    told = world.rows(person_id=world.inspector.id, template="moved", state="pending")
+    first = json.loads(told[0]["params"])["moves"][0]
+    async with world.db.transaction() as conn:
+        await conn.execute("UPDATE outbox SET params = ? WHERE id = ?", (json.dumps(first), told[0]["id"]))
+    sent = await world.at(london(date(2026, 3, 12), 10), INSPECTOR)
+    lines = [line for t in sent for line in t.splitlines() if line.startswith("A deadline moved")]
+    assert len(lines) == 1 and "working day" in lines[0], sent
 
 
 async def test_a_reminder_sent_for_a_day_is_not_sent_again_when_its_deadline_moves_back(world: World) -> None:
