@@ -16,7 +16,7 @@ from importlib import resources
 
 import aiosqlite
 
-from store import deadlines
+from store import deadlines, reminder_bases
 from store.codec import time_to_text
 from store.errors import SchemaTooNew
 from store.reads import first_row
@@ -74,8 +74,12 @@ MIGRATIONS = load()
 LATEST = MIGRATIONS[-1].version
 
 #: What SQL can't do, run in Python right after a migration's statements, in the same transaction:
-#: 5 fills the stored deadlines of the cases that existed before it (compute_timeline for each).
-FOLLOW_UPS: dict[int, Callable[[aiosqlite.Connection], Awaitable[object]]] = {5: deadlines.fill}
+#: 5 fills the stored deadlines of the cases that existed before it (compute_timeline for each); 13 moves
+#: each case's reminder basis into the shared texts (a digest each: SQL has no hash).
+FOLLOW_UPS: dict[int, Callable[[aiosqlite.Connection], Awaitable[object]]] = {
+    5: deadlines.fill,
+    13: reminder_bases.share,
+}
 #: Follow-ups that take a while on a big database: the bot refuses to start with these pending and more
 #: than `Database.open`'s `fill_limit` cases (`inspectbot migrate` runs them instead).
 SLOW_FOLLOW_UPS = frozenset({5})

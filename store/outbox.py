@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import aiosqlite
 
-from store import deadlines, guard
+from store import deadlines, guard, reminder_bases
 from store.case_rows import build_case
 from store.codec import day_from_text, opt_day, time_from_text, time_to_text
 from store.conditions import missed_on_sql
@@ -269,14 +269,14 @@ async def reconcile(
     """Bring the case's reminders in line with its timeline now (inside the change's transaction); the
     person who made the change (`changed_by`) saw what it moved in the reply and gets no notice of it.
     Reads the case with its own queries, then decides and writes as `reconcile_many` does."""
-    basis_row = await first_row(conn, "SELECT deadlines FROM reminder_basis WHERE case_id = ?", (case.id,))
+    basis = await reminder_bases.of_case(conn, case.id)
     people, _ = await _recipients(conn, case)  # managers: their morning digest (`plan_digests`)
     read = _Read(
         case.id,
         case.kind,
         case.status,
         case_dates(case),
-        [] if basis_row is None else _basis_from_text(basis_row[0]),
+        [] if basis is None else _basis_from_text(basis),
         await timeline_of(conn, case),
         people,
         {
@@ -341,11 +341,12 @@ async def reconcile_many(
     cases reconciled (those that exist)."""
     done = 0
     timelines: dict[tuple[str, str], list[Deadline]] = {}
+    texts: dict[str, str] = {}  # the bases' texts by digest
     plans = _Plans()
     for first in range(0, len(case_ids), BATCH):
         batch = json.dumps(list(case_ids[first : first + BATCH]))
         writes = _Writes()
-        for read in await _read_many(conn, batch, timelines):
+        for read in await _read_many(conn, batch, timelines, texts):
             _decide(read, reminding.config, now, None, writes, plans)
             done += 1
         await _write(conn, reminding, writes)
@@ -353,6 +354,8 @@ async def reconcile_many(
             plans = _Plans()  # bounded memory: cases of one programme come with few shapes
         if len(timelines) > SHAPES:
             timelines.clear()
+        if len(texts) > SHAPES:
+            texts.clear()
     return done
 
 
@@ -378,7 +381,10 @@ _DEADLINE_COLUMNS = (
 
 
 async def _read_many(
-    conn: aiosqlite.Connection, batch: str, timelines: dict[tuple[str, str], list[Deadline]]
+    conn: aiosqlite.Connection,
+    batch: str,
+    timelines: dict[tuple[str, str], list[Deadline]],
+    texts: dict[str, str],
 ) -> list[_Read]:
     """What `reconcile` reads, for the cases whose ids are the JSON array `batch`, in six queries. A
     case's stored deadlines come as one JSON text, made `Deadline`s once per kind and text (`timelines`):
@@ -394,12 +400,7 @@ async def _read_many(
         f"SELECT case_id, key, day FROM case_events WHERE case_id {among} ORDER BY case_id, key", (batch,)
     ):
         events.setdefault(case_id, {})[key] = day_from_text(day)
-    basis = {
-        int(r[0]): str(r[1])
-        for r in await conn.execute_fetchall(
-            f"SELECT case_id, deadlines FROM reminder_basis WHERE case_id {among}", (batch,)
-        )
-    }
+    basis = await reminder_bases.of_cases(conn, among, batch, texts)
     stored: dict[int, str] = {
         int(r[0]): str(r[1])
         for r in await conn.execute_fetchall(
@@ -691,10 +692,10 @@ async def _write(conn: aiosqlite.Connection, reminding: Reminding, writes: _Writ
     """Apply `_decide`'s writes, in the order `reconcile` always wrote them: the new basis, a closed
     case's rows cancelled, a hidden visit's provider rows cancelled, then the reminders brought in line
     and the notices added (a notice already there is not added again)."""
-    await conn.executemany(
-        "INSERT INTO reminder_basis (case_id, deadlines) VALUES (?, ?)"
-        " ON CONFLICT (case_id) DO UPDATE SET deadlines = excluded.deadlines",
-        writes.basis,
+    await reminder_bases.write(
+        conn,
+        {text for _, text in writes.basis},
+        [(case_id, reminder_bases.digest_of(text)) for case_id, text in writes.basis],
     )
     if writes.closed:
         await conn.executemany(

@@ -8,6 +8,7 @@
   request copy's row is how it is edited later. A closed case's rows are never read again.
 - Invitations redeemed or expired more than `invites` ago (the audit trail keeps who invited whom).
 - Failed invitation codes once outside the throttle's window (`store.invites.FAILURE_WINDOW`).
+- The reminders' shared basis texts no case names any more (`store.reminder_bases`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from store import reminder_bases
 from store.codec import time_to_text
 from store.invites import FAILURE_WINDOW
 
@@ -53,4 +55,5 @@ async def prune(db: Database, periods: Periods) -> dict[str, int]:
             "DELETE FROM invite_failures WHERE at <= ?", (time_to_text(now - FAILURE_WINDOW),)
         )
         counts["invite_failures"] = cursor.rowcount
+        counts["reminder_bases"] = await reminder_bases.prune(conn)
     return counts

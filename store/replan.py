@@ -204,14 +204,15 @@ async def _retime_snoozes(
 
 async def _cases_whose_deadlines_moved(conn: aiosqlite.Connection) -> list[int]:
     """Open cases whose stored deadlines (re-dated by `deadlines.recalendar`) are not those their
-    reminders were last planned from (`reminder_basis`): a last day moved, or a milestone came or went.
+    reminders were last planned from (`store.reminder_bases`): a last day moved, or a milestone came or went.
     Only when `recalendar` did not keep the cases it re-dated (`deadlines.redated`): about 3 s at
     100,000 cases."""
     rows = await conn.execute_fetchall(
-        "SELECT b.case_id FROM reminder_basis b JOIN cases c ON c.id = b.case_id WHERE c.status = 'open'"
-        " AND (json_array_length(b.deadlines)"
+        "SELECT b.case_id FROM case_bases b JOIN reminder_bases r ON r.digest = b.digest"
+        " JOIN cases c ON c.id = b.case_id WHERE c.status = 'open'"
+        " AND (json_array_length(r.deadlines)"
         "   != (SELECT COUNT(*) FROM case_deadlines d WHERE d.case_id = b.case_id)"
-        "  OR EXISTS (SELECT 1 FROM json_each(b.deadlines) j WHERE NOT EXISTS ("
+        "  OR EXISTS (SELECT 1 FROM json_each(r.deadlines) j WHERE NOT EXISTS ("
         "   SELECT 1 FROM case_deadlines d WHERE d.case_id = b.case_id"
         "   AND d.key = json_extract(j.value, '$.key') AND d.last_day"
         "    = coalesce(json_extract(j.value, '$.due_until'), json_extract(j.value, '$.due')))))"

@@ -166,7 +166,12 @@ def contents(
                 " created_at, sent_at FROM outbox"
             )
         }
-        bases = {int(r[0]): str(r[1]) for r in conn.execute("SELECT case_id, deadlines FROM reminder_basis")}
+        bases = {
+            int(r[0]): str(r[1])
+            for r in conn.execute(
+                "SELECT b.case_id, r.deadlines FROM case_bases b JOIN reminder_bases r ON r.digest = b.digest"
+            )
+        }
         stored: dict[int, list[tuple[object, ...]]] = {}
         for r in conn.execute("SELECT * FROM case_deadlines ORDER BY case_id, position"):
             stored.setdefault(int(r[0]), []).append(tuple(r))
