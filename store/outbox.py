@@ -42,9 +42,11 @@ from workflows.kinds import get_kind
 from workflows.reminders import (
     DIGEST_URGENT,
     Hours,
+    Lead,
     Recipient,
     digest_day,
     notices,
+    reminder_steps,
     wanted_reminders,
 )
 from workflows.rules import Actor, Condition
@@ -485,16 +487,24 @@ class _Plans:
 
     wanted: dict[tuple[Any, ...], tuple[str, tuple[_Want, ...]]] = field(default_factory=dict)
     told: dict[tuple[Any, ...], tuple[_Tell, ...]] = field(default_factory=dict)
+    #: The reminder steps of a timeline (`workflows.reminders.reminder_steps`) by (kind, stored deadlines'
+    #: text): shapes that differ only in their members share them.
+    steps: dict[tuple[str, str], list[tuple[Deadline, Lead, datetime]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.wanted) + len(self.told)
+        return len(self.wanted) + len(self.told) + len(self.steps)
 
 
 def _plan_wanted(
-    read: _Read, config: ReminderConfig, members: list[Recipient], hidden: bool, now: datetime
+    read: _Read,
+    config: ReminderConfig,
+    members: list[Recipient],
+    hidden: bool,
+    now: datetime,
+    steps: list[tuple[Deadline, Lead, datetime]] | None = None,
 ) -> tuple[str, tuple[_Want, ...]]:
-    """The basis to keep and the wanted reminders (`workflows.reminders.wanted_reminders`) of a case
-    whose members are numbered 0, 1, ... in `read.people`'s order."""
+    """The basis to keep and the wanted reminders (`workflows.reminders.wanted_reminders`, from `steps`
+    when worked out already) of a case whose members are numbered 0, 1, ... in `read.people`'s order."""
     hours, calendar = config.hours, config.calendar
     after = read.after
     wanted = tuple(
@@ -506,7 +516,9 @@ def _plan_wanted(
             _params_text(w.key, w.lead.value, w.day),
             _moment_text(w.due_at),
         )
-        for w in wanted_reminders(after, members, now, hours, calendar, hidden_from_provider=hidden)
+        for w in wanted_reminders(
+            after, members, now, hours, calendar, hidden_from_provider=hidden, steps=steps
+        )
     )
     return _basis_text(tuple(after)), wanted
 
@@ -604,7 +616,10 @@ def _decide(
         shape = (kind, after, pattern, hidden)
         found = plans.wanted.get(shape)
         if found is None:
-            found = plans.wanted[shape] = _plan_wanted(read, config, _numbered(people), hidden, now)
+            steps = plans.steps.get((kind, after))
+            if steps is None:
+                steps = plans.steps[(kind, after)] = reminder_steps(read.after, now, hours, calendar)
+            found = plans.wanted[shape] = _plan_wanted(read, config, _numbered(people), hidden, now, steps)
         basis, wanted_plan = found
         changer = -1
         if changed_by is not None:

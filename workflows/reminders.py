@@ -185,21 +185,14 @@ def told(people: Sequence[Recipient], hidden_from_provider: bool) -> list[Recipi
     return [p for p in people if not (hidden_from_provider and p.role is Role.PROVIDER)]
 
 
-def wanted_reminders(
-    timeline: Sequence[Deadline],
-    people: Sequence[Recipient],
-    now: datetime,
-    hours: Hours,
-    calendar: WorkingCalendar,
-    *,
-    hidden_from_provider: bool = False,
-) -> list[Wanted]:
-    """Every reminder the case should have now. One whose time has passed is wanted at once (the next
-    reminding moment) if its deadline has not passed; once it has, only the overdue one is. While the
-    visit is hidden from the provider, they are reminded of nothing (`told`). Managers who do not own a
-    deadline hear of it only in their morning digest (`digest_day`), not row by row here."""
-    people = told(people, hidden_from_provider)
-    wanted: list[Wanted] = []
+def reminder_steps(
+    timeline: Sequence[Deadline], now: datetime, hours: Hours, calendar: WorkingCalendar
+) -> list[tuple[Deadline, Lead, datetime]]:
+    """The reminders a timeline wants now, whoever they are for: (deadline, lead, moment), in the order
+    `wanted_reminders` gives them. One whose time has passed is wanted at once (the next reminding
+    moment) if its deadline has not passed; once it has, only the overdue one is. The same for every
+    case of one timeline (store.outbox works it out once for many)."""
+    wanted: list[tuple[Deadline, Lead, datetime]] = []
     for deadline in timeline:
         if deadline.recorded is not None or not deadline.recordable or deadline.extended:
             continue  # an extended deadline has no day to remind of until what it waits for is recorded
@@ -215,12 +208,31 @@ def wanted_reminders(
         for step, at in steps:
             if step in passed[:-1]:
                 continue
-            if at < now:
-                at = hours.next_reminding(now, calendar)
-            for person in people:
-                if not person.muted and reminds(person.role, deadline):
-                    wanted.append(Wanted(person.person_id, deadline.key, step.lead, deadline.last_day, at))
+            wanted.append((deadline, step.lead, hours.next_reminding(now, calendar) if at < now else at))
     return wanted
+
+
+def wanted_reminders(
+    timeline: Sequence[Deadline],
+    people: Sequence[Recipient],
+    now: datetime,
+    hours: Hours,
+    calendar: WorkingCalendar,
+    *,
+    hidden_from_provider: bool = False,
+    steps: Sequence[tuple[Deadline, Lead, datetime]] | None = None,
+) -> list[Wanted]:
+    """Every reminder the case should have now (`reminder_steps`, or `steps` when worked out already for
+    this timeline and moment), for each person it reminds. While the visit is hidden from the provider,
+    they are reminded of nothing (`told`). Managers who do not own a deadline hear of it only in their
+    morning digest (`digest_day`), not row by row here."""
+    people = told(people, hidden_from_provider)
+    return [
+        Wanted(person.person_id, deadline.key, lead, deadline.last_day, at)
+        for deadline, lead, at in (reminder_steps(timeline, now, hours, calendar) if steps is None else steps)
+        for person in people
+        if not person.muted and reminds(person.role, deadline)
+    ]
 
 
 #: The managers' morning digest: one message per manager per working morning that something of their
