@@ -138,6 +138,9 @@ async def _line(
             return None
         settings = "setting is" if count == 1 else "settings are"
         return f"{count} {settings} overdue for inspection: /programme overdue", None
+    if row.template == OutboxTemplate.MOVED and row.case_id is None:  # a change of settings, every case
+        across = await _moved_across(services, person, p, today)
+        return None if across is None else (across, None)
     assert case is not None
     if hidden(case, person, services.calendar, today):
         return None  # no reminder names a day of a visit kept from the provider (workflows.audience)
@@ -196,6 +199,41 @@ async def _line(
     return None
 
 
+#: Why a person's deadlines moved on all their cases at once (store.outbox.SettingsChange).
+_ACROSS_WHY = {
+    "closures": "The working days have changed (a closure day was added or taken off), so these deadlines"
+    " of yours moved:",
+    "rules": "This version of the bot counts some deadlines differently, so these deadlines of yours moved:",
+}
+
+
+async def _moved_across(services: Services, person: Person, p: dict[str, Any], today: date) -> str | None:
+    """A change of settings' notice (store.outbox._tell_across): each case's moves, a line each, for the
+    cases still open and not kept from this person; within one message, with how many more past it."""
+    lines: list[str] = []
+    used, more = 0, 0
+    for case_id, told in p.get("cases", []):
+        moves = told.get("moves", [])
+        if more:  # past one message's worth: counted, not read
+            more += len(moves)
+            continue
+        case = await services.db.outbox.case(int(case_id))
+        if case is None or case.status != CaseStatus.OPEN or hidden(case, person, services.calendar, today):
+            continue
+        timeline = deadlines_by_key(case, services.calendar)
+        for move in moves:
+            line = _moved_line(case, move, timeline)
+            if more or used + len(line) + 1 > _ACROSS_BUDGET:
+                more += 1
+                continue
+            lines.append(line)
+            used += len(line) + 1
+    if not lines:
+        return None
+    tail = [f"… and {more} more: send /cases to see your deadlines."] if more else []
+    return "\n".join([_ACROSS_WHY.get(str(p.get("why")), _ACROSS_WHY["closures"]), *lines, *tail])
+
+
 def _moved_line(case: Case, move: dict[str, Any], timeline: dict[str, Deadline]) -> str:
     """One deadline that moved, as its member is told."""
     deadline = timeline.get(str(move.get("key", "")))
@@ -212,6 +250,8 @@ def _moved_line(case: Case, move: dict[str, Any], timeline: dict[str, Deadline])
 #: late note and the HTML besides).
 MESSAGE_LIMIT = 4096
 _BUDGET = 3700
+#: A change of settings' notice: its lines, within `_BUDGET` with its first line and its last.
+_ACROSS_BUDGET = _BUDGET - 300
 #: Names in the digest are cut to this many characters (a setting's name may have 200): its size is
 #: bounded by the number of kinds, DIGEST_INSPECTORS and DIGEST_URGENT, never by the number of cases.
 _DIGEST_NAME = 60

@@ -333,15 +333,34 @@ def _params_text(key: str, lead: str, day: date) -> str:
     return json.dumps({"key": key, "lead": lead, "day": day.isoformat()}, sort_keys=True)
 
 
+class SettingsChange(StrEnum):
+    """What changed the deadlines `reconcile_many` re-plans (said in the notice of what moved)."""
+
+    CLOSURES = "closures"  # INSPECTBOT_CLOSURES
+    RULES = "rules"  # a new version's rules
+
+
+#: The batch of a person's notices of what a change of settings moved on all their cases (then the row's
+#: number: each is a message of its own).
+_ACROSS_BATCH = "notice:settings"
+
+
 async def reconcile_many(
-    conn: aiosqlite.Connection, reminding: Reminding, case_ids: Sequence[int], now: datetime
+    conn: aiosqlite.Connection,
+    reminding: Reminding,
+    case_ids: Sequence[int],
+    now: datetime,
+    *,
+    why: str = SettingsChange.CLOSURES,
 ) -> int:
     """`reconcile` for many cases at once (store.replan: every open case whose deadlines a new closure
     moved), with the same decisions (`_decide`) and the same writes, read and written in batches of
     BATCH cases: a few queries and one `executemany` per kind of write each, instead of about ten round
-    trips a case (1.4 ms a case). Nobody made the change: every member is told what moved. Returns the
-    cases reconciled (those that exist)."""
+    trips a case (1.4 ms a case). Nobody made the change (the settings did: `why`): each person is told
+    what moved on all their cases in one message (`_tell_across`), not one a case. Returns the cases
+    reconciled (those that exist)."""
     done = 0
+    across: dict[int, list[str]] = {}  # a person's moves, case by case (`_tell_across`)
     timelines: dict[tuple[str, str], list[Deadline]] = {}
     texts: dict[str, str] = {}  # the bases' texts by digest
     plans = _Plans()
@@ -351,6 +370,7 @@ async def reconcile_many(
         for read in await _read_many(conn, batch, timelines, texts):
             _decide(read, reminding.config, now, None, writes, plans)
             done += 1
+        writes.told = _gathered(writes.told, across)
         await _write(conn, reminding, writes)
         if len(plans) > SHAPES:
             plans = _Plans()  # bounded memory: cases of one programme come with few shapes
@@ -358,7 +378,72 @@ async def reconcile_many(
             timelines.clear()
         if len(texts) > SHAPES:
             texts.clear()
+    await _tell_across(conn, reminding, across, now, why)
     return done
+
+
+def _gathered(told: list[tuple[Any, ...]], across: dict[int, list[str]]) -> list[tuple[Any, ...]]:
+    """The notices of a batch but the moved deadlines, which go into `across` by person: the case's id and
+    its moves (the row's parameters, `{"moves": [...]}`) as one JSON text."""
+    kept: list[tuple[Any, ...]] = []
+    for row in told:
+        _, person, case_id, _, _, template, fields, _, _ = row
+        if template == "moved":
+            across.setdefault(person, []).append(f"[{case_id}, {fields}]")
+        else:
+            kept.append(row)
+    return kept
+
+
+#: Moves in one notice of a change of settings: a line each, one message's worth (about 150 characters a
+#: line, 4,096 a message); a person with more gets the next ones in the next message.
+MOVES_PER_NOTICE = 20
+
+
+def _moves_in(fields: str) -> int:
+    """How many moves a case's `{"moves": [...]}` text holds: each is one object whose first key, sorted,
+    is "from" (`_plan_told` writes them so)."""
+    return fields.count('{"from": ')
+
+
+async def _tell_across(
+    conn: aiosqlite.Connection, reminding: Reminding, across: dict[int, list[str]], now: datetime, why: str
+) -> None:
+    """A person's notice of every deadline of theirs a change of settings moved, case by case, in rows of
+    about MOVES_PER_NOTICE moves, one message each (a closure day moves ~5 deadlines on each of an
+    inspector's cases: a few messages, not one a case). A row's parameters: `{"cases": [[case id,
+    {"moves": [...]}], ...], "why": ...}`, made from the cases' own texts without reading them back."""
+    if not across:
+        return
+    created, at_once, _ = _clock_texts(now, reminding.config.hours)
+    reason = json.dumps(why)
+    rows: list[tuple[Any, ...]] = []
+    for person, cases in across.items():
+        chunks: list[list[str]] = [[]]
+        count = 0
+        for case in cases:
+            moves = _moves_in(case)
+            if chunks[-1] and count + moves > MOVES_PER_NOTICE:
+                chunks.append([])
+                count = 0
+            chunks[-1].append(case)
+            count += moves
+        rows += [
+            (
+                f"moved:settings:{created}:{person}:{number}",
+                person,
+                None,
+                Kind.NOTICE,
+                f"{_ACROSS_BATCH}:{number}",
+                "moved",
+                f'{{"cases": [{", ".join(chunk)}], "why": {reason}}}',
+                at_once,
+                created,
+            )
+            for number, chunk in enumerate(chunks, 1)
+        ]
+    await conn.executemany(_INSERT, rows)
+    reminding.wrote()
 
 
 #: Cases read and written together by `reconcile_many`, and the most shapes of case it keeps.

@@ -120,7 +120,10 @@ async def _replan(
     if was.get("closures") != wanted["closures"] or was.get("rules") != wanted["rules"]:
         kept = await deadlines.redated(conn)
         cases = await _cases_whose_deadlines_moved(conn) if kept is None else kept
-        await outbox.reconcile_many(conn, reminding, cases, now)
+        why = outbox.SettingsChange.CLOSURES
+        if was.get("closures") == wanted["closures"]:
+            why = outbox.SettingsChange.RULES
+        await outbox.reconcile_many(conn, reminding, cases, now, why=why)
     await _forget_redated(conn)
     return moved, cancelled, cases
 

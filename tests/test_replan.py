@@ -7,6 +7,7 @@ report due 18 working days later on Tuesday 7 April (over Easter), "due soon" on
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, time
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from zoneinfo import ZoneInfo
 from store import outbox, replan
 from store.codec import time_from_text
 from store.database import Database
-from tests.test_reminders import World, draft_rows, london, world
+from tests.test_reminders import INSPECTOR, World, draft_rows, london, world
 from workflows.calendar import WorkingCalendar
 from workflows.deadlines import LONDON
 from workflows.reminders import Hours, Lead, replanned
@@ -83,8 +84,10 @@ async def test_a_closure_added_for_tomorrow_moves_tomorrows_reminders_to_the_nex
     assert not [r for r in world.rows(state="pending", kind="remind") if local(r).startswith("2026-04-01")]
     world.sender.services = replace(world.sender.services, calendar=closed)  # the bot's, restarted
     world.db.reminding.config = restarted.reminding.config
-    told = await world.at(london(date(2026, 3, 31), 12, 6))  # those whose deadline moved are told
-    assert told and all(t.startswith("A deadline moved") for t in told)
+    # Those whose deadlines moved are told, in one message each listing every case's (issue 24).
+    told = await world.at(london(date(2026, 3, 31), 12, 6))
+    assert told and all(t.startswith("The working days have changed") for t in told), told
+    assert all(line.startswith("A deadline moved") for t in told for line in t.splitlines()[1:]), told
     assert await world.at(london(tomorrow, 9)) == []  # nothing on the closure day
     assert any("Draft report" in t for t in await world.at(london(date(2026, 4, 2), 9)))
 
@@ -151,3 +154,66 @@ def test_replanned_moves_a_step_off_a_new_closure_as_the_policy_places_it() -> N
     assert replanned("draft_report", Lead.OVERDUE, draft_due, now, hours, closed_after) == london(
         date(2026, 4, 9), 9
     )
+
+
+def _move(key: str, day: int) -> dict[str, object]:
+    return {
+        "from": f"2026-04-{day:02d}",
+        "from_until": None,
+        "key": key,
+        "to": f"2026-04-{day + 1:02d}",
+        "to_until": None,
+        "working_days": 1,
+    }
+
+
+async def test_a_change_of_settings_tells_each_person_in_rows_of_one_message_each(world: World) -> None:
+    """`_tell_across`: a person's moves on all their cases, about MOVES_PER_NOTICE a row (a case never
+    split), each row one message; what a closed case moved is left out when it is sent."""
+    await settle(world)
+    case_ids = [world.case.id, world.case.id + 1000]  # the second is no case: left out when sent
+    moves = [_move("draft_report", 1 + n) for n in range(12)]
+    across = {
+        world.inspector.id: [
+            f"[{case_id}, {json.dumps({'moves': moves}, sort_keys=True)}]"
+            for case_id in (*case_ids, case_ids[0])
+        ]
+    }
+    async with world.db.transaction(counted=False) as conn:
+        await outbox._tell_across(conn, world.db.reminding, across, world.clock.now, "rules")
+    rows = [
+        r for r in world.rows(person_id=world.inspector.id) if str(r["batch"]).startswith("notice:settings:")
+    ]
+    assert [len(json.loads(str(r["params"]))["cases"]) for r in rows] == [1, 1, 1]  # 12 + 12 > 20
+    sent = await world.at(london(date(2026, 3, 31), 12, 10), INSPECTOR)
+    assert len(sent) == 2, sent  # the row of no case says nothing
+    for text in sent:
+        first, *lines = text.splitlines()
+        assert first.startswith("This version of the bot counts some deadlines differently")
+        assert len(lines) == 12 and all(line.startswith("A deadline moved on <b>#") for line in lines)
+        assert "Wednesday 1 April 2026 → <b>Thursday 2 April 2026</b> (1 working day later)" in text
+
+
+async def test_a_notice_of_a_change_of_settings_keeps_within_one_message(world: World) -> None:
+    """A row written with more moves than one message holds (long names, an older version's rows) says
+    how many more and where to see them, within Telegram's limit."""
+    await settle(world)
+    moves = [_move("draft_report", 1 + n % 28) for n in range(60)]
+    params = json.dumps({"cases": [[world.case.id, {"moves": moves}]], "why": "closures"})
+    async with world.db.transaction(counted=False) as conn:
+        await conn.execute(
+            "INSERT INTO outbox (dedup, person_id, case_id, kind, batch, template, params, due_at,"
+            " created_at) VALUES ('moved:settings:t:1', ?, NULL, 'notice', 'notice:settings:1', 'moved',"
+            " ?, ?, ?)",
+            (
+                world.inspector.id,
+                params,
+                "2026-03-31T11:00:00.000000+00:00",
+                "2026-03-31T11:00:00.000000+00:00",
+            ),
+        )
+    [text] = await world.at(london(date(2026, 3, 31), 12, 10), INSPECTOR)
+    lines = text.splitlines()
+    assert lines[0].startswith("The working days have changed") and len(text) < 4096
+    shown = len(lines) - 2
+    assert 10 < shown < 60 and lines[-1] == f"… and {60 - shown} more: send /cases to see your deadlines."
