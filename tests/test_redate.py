@@ -184,3 +184,33 @@ def test_a_calendar_differing_outside_the_days_it_was_asked_about_answers_the_sa
     assert answer == questions[ask](WorkingCalendar(closures))
     if not watched.low <= other.toordinal() <= watched.high:
         assert questions[ask](changed) == answer
+
+
+def _case(kind: str, start: date) -> dict[str, object]:
+    """A `cases` row as `refresh_many` reads it: planned start only, not judged, open."""
+    return {
+        "kind": kind,
+        "planned_start": start.isoformat(),
+        "planned_end": None,
+        "judgement": None,
+        "concerns": 0,
+        "single_individual": 0,
+        "status": "open",
+    }
+
+
+def test_a_case_whose_on_site_days_move_flags_its_setting_s_window_though_no_row_it_reads_moves() -> None:
+    """A children's home inspection planned from Monday 2 March 2026, its last on-site day counted in
+    working days: a closure on Tuesday moves it (Wednesday to Thursday), and with it a window that counts
+    from it, though the case has no row a window reads; a one-day assurance visit is not moved."""
+    start, tuesday = date(2026, 3, 2), date(2026, 3, 3)
+    moved = [tuesday.toordinal()]
+    rows, change = deadlines._shape_change(
+        _case("ch-full", start), {}, deadlines._Watched([tuesday]), WorkingCalendar(), moved, True
+    )
+    assert change.rows and change.window
+    assert not {row[0] for row in rows} & deadlines.WINDOW_MILESTONES
+    _, same = deadlines._shape_change(
+        _case("ch-assurance", start), {}, deadlines._Watched([tuesday]), WorkingCalendar(), moved, True
+    )
+    assert not same.window
