@@ -380,28 +380,38 @@ def _shape_change(
     moved_days: list[int],
     current: bool,
 ) -> tuple[list[tuple[Any, ...]], _ShapeChange]:
-    """A shape's rows under `calendar` and how they differ from its rows under `dated_with`, the two
-    differing on `moved_days` (ordinals, sorted). Worked out with `dated_with` too only when `calendar` was
-    asked about one of those days: else the rows, and the on-site days, are the same."""
+    """How a shape's rows under `calendar` differ from its rows under `dated_with`, the two differing on
+    `moved_days` (ordinals, sorted), and its rows when its cases are all written again (else none made).
+    Worked out with `dated_with` too only when `calendar` was asked about one of those days: else the
+    rows, and the on-site days, are the same. The two timelines are compared deadline by deadline, and
+    only a changed deadline is made into its row under each."""
     calendar.watch()
-    rows = _shape_rows(case, known, calendar, current)
+    timeline = timeline_of(case, known, calendar)
     at = bisect_left(moved_days, calendar.low)
     if at == len(moved_days) or moved_days[at] > calendar.high:
-        return rows, _SAME
-    old = _shape_rows(case, known, dated_with, current)
+        return [], _SAME
+    old = timeline_of(case, known, dated_with)
     window = _on_site(case, known, calendar) != _on_site(case, known, dated_with)
-    if rows == old:
-        return rows, _ShapeChange([], window)
-    if not current or len(old) != len(rows) or any(a[:2] != b[:2] for a, b in zip(old, rows, strict=True)):
-        return rows, _ShapeChange(None, True)
+    if timeline == old:
+        return [], _ShapeChange([], window)
+    case_open = case["status"] == "open"
+    if (
+        not current
+        or len(old) != len(timeline)
+        or any(a.key != b.key for a, b in zip(old, timeline, strict=True))
+    ):
+        rows = [row[1:] for row in rows_of(0, timeline, case_open)]
+        return (rows if current else [row[:-1] for row in rows]), _ShapeChange(None, True)
     changed: list[tuple[tuple[int, ...], tuple[Any, ...], str]] = []
-    for a, b in zip(old, rows, strict=True):
-        if a != b:
+    for was, now in zip(old, timeline, strict=True):
+        if was != now:
+            a, b = rows_of(0, [was], case_open)[0][1:], rows_of(0, [now], case_open)[0][1:]
             columns = tuple(i for i in range(2, len(b)) if a[i] != b[i])
-            changed.append((columns, tuple(b[i] for i in columns), b[0]))
+            if columns:
+                changed.append((columns, tuple(b[i] for i in columns), b[0]))
             if b[0] in WINDOW_MILESTONES and (a[_DUE], a[_DUE_UNTIL]) != (b[_DUE], b[_DUE_UNTIL]):
                 window = True
-    return rows, _ShapeChange(changed, window)
+    return [], _ShapeChange(changed, window)
 
 
 def _on_site(case: Any, known: dict[str, date], calendar: WorkingCalendar) -> tuple[date, date] | None:
