@@ -235,7 +235,7 @@ async def refresh_many(
                 if change.window and windows_moved is not None:
                     windows_moved.append(case_id)
                 if change.rows is None:
-                    rewritten[case_id] = shape  # milestones came, went or moved in order: all written
+                    rewritten[case_id] = shape  # milestones came or went: all its rows written
                     continue
                 if not change.rows:
                     continue
@@ -316,17 +316,16 @@ def _shape_rows(
 _ROW_COLUMNS = (*_COLUMNS_BEFORE_8.split(", ")[1:], "extended")
 #: The milestones whose dates a setting's next-inspection window reads (store.setting_windows.MILESTONES).
 WINDOW_MILESTONES = frozenset(rule.milestone for rule in WINDOW_RULES.values() if rule.milestone is not None)
-_DUE, _DUE_UNTIL = _ROW_COLUMNS.index("due"), _ROW_COLUMNS.index("due_until")
 
 
 @dataclass(frozen=True)
 class _ShapeChange:
     """How a shape's rows differ from those it had under the calendar the stored rows were dated with.
 
-    `rows`: for each changed row, the indexes in `_ROW_COLUMNS` of its changed columns, their new values
-    and its key (empty when none changed); None when milestones came, went or changed order (the case's
-    rows are all written again). `window`: the case's setting's next-inspection window may move (its
-    on-site days moved, or a milestone the window reads moved, or its rows are all written again)."""
+    `rows`: for each changed row (its dates, or its place in the timeline), the indexes in `_ROW_COLUMNS`
+    of its changed columns, their new values and its key (empty when none changed); None when milestones
+    came or went (the case's rows are all written again). `window`: the case's setting's next-inspection
+    window may move (its on-site days moved, or the dates of a milestone the window reads)."""
 
     rows: list[tuple[tuple[int, ...], tuple[Any, ...], str]] | None
     window: bool
@@ -391,27 +390,33 @@ def _shape_change(
     if at == len(moved_days) or moved_days[at] > calendar.high:
         return [], _SAME
     old = timeline_of(case, known, dated_with)
-    window = _on_site(case, known, calendar) != _on_site(case, known, dated_with)
+    window = _on_site(case, known, calendar) != _on_site(case, known, dated_with) or _window_dates(
+        old
+    ) != _window_dates(timeline)
     if timeline == old:
         return [], _ShapeChange([], window)
     case_open = case["status"] == "open"
-    if (
-        not current
-        or len(old) != len(timeline)
-        or any(a.key != b.key for a, b in zip(old, timeline, strict=True))
-    ):
+    was = {d.key: (position, d) for position, d in enumerate(old)}
+    if not current or was.keys() != {d.key for d in timeline}:
         rows = [row[1:] for row in rows_of(0, timeline, case_open)]
-        return (rows if current else [row[:-1] for row in rows]), _ShapeChange(None, True)
+        return (rows if current else [row[:-1] for row in rows]), _ShapeChange(None, window)
+    # The same milestones (perhaps in another order): each changed one has its changed columns written.
     changed: list[tuple[tuple[int, ...], tuple[Any, ...], str]] = []
-    for was, now in zip(old, timeline, strict=True):
-        if was != now:
-            a, b = rows_of(0, [was], case_open)[0][1:], rows_of(0, [now], case_open)[0][1:]
-            columns = tuple(i for i in range(2, len(b)) if a[i] != b[i])
+    for position, d in enumerate(timeline):
+        old_position, old_d = was[d.key]
+        if position != old_position or old_d != d:
+            a = (d.key, old_position, *rows_of(0, [old_d], case_open)[0][3:])
+            b = (d.key, position, *rows_of(0, [d], case_open)[0][3:])
+            columns = tuple(i for i in range(1, len(b)) if a[i] != b[i])
             if columns:
-                changed.append((columns, tuple(b[i] for i in columns), b[0]))
-            if b[0] in WINDOW_MILESTONES and (a[_DUE], a[_DUE_UNTIL]) != (b[_DUE], b[_DUE_UNTIL]):
-                window = True
+                changed.append((columns, tuple(b[i] for i in columns), d.key))
     return [], _ShapeChange(changed, window)
+
+
+def _window_dates(timeline: Sequence[Deadline]) -> dict[str, tuple[date, date | None]]:
+    """What a setting's next-inspection window reads of a case's rows: the due dates (and window ends) of
+    WINDOW_MILESTONES (store.setting_windows.refresh)."""
+    return {d.key: (d.due, d.due_until) for d in timeline if d.key in WINDOW_MILESTONES}
 
 
 def _on_site(case: Any, known: dict[str, date], calendar: WorkingCalendar) -> tuple[date, date] | None:
