@@ -196,19 +196,21 @@ async def refresh_many(
         if not cases:
             return done
         first, last_id = cases[0]["id"], cases[-1]["id"]
-        events: dict[int, dict[str, date]] = {}
+        # Each case's events as (key, day text): made into dates only for a shape not yet worked out.
+        events: dict[int, list[tuple[str, str]]] = {}
         for case_id, key, day in await conn.execute_fetchall(
             "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
         ):
-            events.setdefault(case_id, {})[key] = day_from_text(day)
+            events.setdefault(case_id, []).append((key, day))
         shapes: dict[int, tuple[Any, ...]] = {}
         # This batch's shapes' rows and changes (kept if the caches are cleared mid-batch).
         mine: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         mine_changes: dict[tuple[Any, ...], _ShapeChange] = {}
         for case in cases:
-            known = events.get(case["id"], {})
-            shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
+            pairs = events.get(case["id"], [])
+            shape = (*tuple(case)[1:], *sorted(pairs))  # all but the id: kind, dates, status, events
             if shape not in timelines:
+                known = {key: day_from_text(day) for key, day in pairs}
                 if len(timelines) >= SHAPES:
                     timelines.clear()  # bounded memory: a programme's cases come in start order
                     texts.clear()
