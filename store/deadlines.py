@@ -339,11 +339,17 @@ _SAME = _ShapeChange([], False)
 class _Watched(WorkingCalendar):
     """A calendar that keeps the span of days it was asked about since `watch`: an answer depends only on
     whether the days between the day asked from and the day answered are working days, so a calendar
-    differing only outside that span answers every question the same, and a pure computation
-    (`compute_timeline`) asking only these questions gives the same result with it."""
+    whose closures differ only outside that span (the bank holidays are the same) answers every
+    question the same, and a pure computation (`compute_timeline`) gives the same result with it."""
 
     def watch(self) -> None:
         self.low, self.high = 10**9, 0
+
+    @property
+    def closures(self) -> frozenset[date]:
+        """The closures themselves: whoever reads them may depend on any day, so every day is kept."""
+        self.low, self.high = 0, 10**9
+        return super().closures
 
     def _saw(self, one: date, other: date) -> None:
         low, high = sorted((one.toordinal(), other.toordinal()))

@@ -214,3 +214,10 @@ def test_a_case_whose_on_site_days_move_flags_its_setting_s_window_though_no_row
         _case("ch-assurance", start), {}, deadlines._Watched([tuesday]), WorkingCalendar(), moved, True
     )
     assert not same.window
+
+
+def test_reading_the_closures_themselves_counts_as_asking_about_every_day() -> None:
+    watched = deadlines._Watched([date(2026, 12, 8)])
+    watched.watch()
+    assert watched.closures == frozenset({date(2026, 12, 8)})
+    assert watched.low <= date(1, 1, 1).toordinal() and watched.high >= date(9999, 12, 31).toordinal()
