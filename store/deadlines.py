@@ -352,8 +352,13 @@ class _Watched(WorkingCalendar):
         return super().closures
 
     def _saw(self, one: date, other: date) -> None:
-        low, high = sorted((one.toordinal(), other.toordinal()))
-        self.low, self.high = min(self.low, low), max(self.high, high)
+        low, high = one.toordinal(), other.toordinal()
+        if low > high:
+            low, high = high, low
+        if low < self.low:
+            self.low = low
+        if high > self.high:
+            self.high = high
 
     def is_working_day(self, day: date) -> bool:
         self._saw(day, day)
