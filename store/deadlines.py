@@ -570,7 +570,8 @@ async def _windows_stale(conn: aiosqlite.Connection, moved: list[int]) -> None:
     whose on-site days the calendar gives (a first or last day neither recorded nor planned). A window
     reads the calendar only through its cases' on-site days and the stored rows of WINDOW_MILESTONES (a
     closed case's are not re-dated), so every other window is what working it out again would give
-    (store.setting_windows.window_of); 45 of 33,333 moved at 100,000 cases, all were worked out again."""
+    (store.setting_windows.window_of). At 100,000 open cases, a closure on the next working day: 4,151
+    of 33,333 settings marked (45 windows moved), where all were worked out again before."""
     await conn.execute(
         "UPDATE settings SET window_stale = 1 WHERE window_stale = 0 AND id IN ("
         " SELECT setting_id FROM cases WHERE id IN (SELECT value FROM json_each(?))"
