@@ -27,8 +27,12 @@ from hypothesis import strategies as st
 
 from bench._world import build
 from store import deadlines, setting_windows
+from store.consistency import case_dates
 from store.database import Database
+from tests.storefixtures import Clock, first_manager
 from workflows.calendar import WorkingCalendar
+from workflows.deadlines import Deadline, compute_timeline
+from workflows.kinds import get_kind
 
 DAY = date(2026, 12, 3)
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
@@ -221,3 +225,34 @@ def test_reading_the_closures_themselves_counts_as_asking_about_every_day() -> N
     watched.watch()
     assert watched.closures == frozenset({date(2026, 12, 8)})
     assert watched.low <= date(1, 1, 1).toordinal() and watched.high >= date(9999, 12, 31).toordinal()
+
+
+async def test_cases_of_the_same_dates_whose_events_differ_are_re_dated_each_by_its_own_events(
+    tmp_path: Path,
+) -> None:
+    """Three children's home inspections planned from Monday 2 March 2026: one with nothing recorded,
+    one whose visit began a day late (Tuesday), one whose visit ended on the Tuesday. A closure on
+    Wednesday 4 March moves each differently (a shape is its kind, dates and events), and each case's
+    rows are then what its own timeline gives."""
+    path = tmp_path / "db.sqlite3"
+    async with await Database.open(path, clock=Clock()) as db:
+        boss = await first_manager(db)
+        refs = [(await db.cases.create(boss, "ch-full", f"Home {n}", date(2026, 3, 2))).ref for n in range(3)]
+        await db.cases.record_event(boss, refs[1], "start", date(2026, 3, 3))
+        await db.cases.record_event(boss, refs[2], "end", date(2026, 3, 3))
+        before = [await _rows(db, ref) for ref in refs]
+    closed = WorkingCalendar([date(2026, 3, 4)])
+    async with await Database.open(path, clock=Clock(), calendar=closed) as db:
+        boss = await first_manager(db)
+        after = [await _rows(db, ref) for ref in refs]
+        for ref, rows in zip(refs, after, strict=True):
+            case = await db.cases.get(boss, ref)
+            assert rows == compute_timeline(get_kind(case.kind), case_dates(case), closed)
+    assert all(a != b for a, b in zip(before, after, strict=True))
+    assert len({tuple(rows) for rows in after}) == 3
+
+
+async def _rows(db: Database, ref: int) -> list[Deadline]:
+    async with db.reading() as conn:
+        case_id = next(iter(await conn.execute_fetchall("SELECT id FROM cases WHERE ref = ?", (ref,))))[0]
+        return await deadlines.stored_deadlines(conn, int(case_id))
