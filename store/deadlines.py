@@ -173,6 +173,8 @@ async def refresh_many(
     texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
     changes: dict[tuple[Any, ...], _ShapeChange] = {}  # with `dated_with`: each shape's change from it
     watched = None if dated_with is None else _Watched(calendar.closures)
+    if dated_with is not None:
+        dated_with = _Remembering(dated_with.closures)
     moved_days = (
         []
         if dated_with is None
@@ -336,7 +338,29 @@ class _ShapeChange:
 _SAME = _ShapeChange([], False)
 
 
-class _Watched(WorkingCalendar):
+class _Remembering(WorkingCalendar):
+    """A calendar that remembers its answers to `add_working_days` and `next_working_day` (the questions
+    a timeline asks), for the many shapes of case re-dated together that ask the same ones."""
+
+    def __init__(self, closures: Iterable[date] = ()) -> None:
+        super().__init__(closures)
+        self._added: dict[tuple[date, int], date] = {}
+        self._next: dict[date, date] = {}
+
+    def add_working_days(self, day: date, n: int) -> date:
+        found = self._added.get((day, n))
+        if found is None:
+            found = self._added[day, n] = super().add_working_days(day, n)
+        return found
+
+    def next_working_day(self, day: date) -> date:
+        found = self._next.get(day)
+        if found is None:
+            found = self._next[day] = super().next_working_day(day)
+        return found
+
+
+class _Watched(_Remembering):
     """A calendar that keeps the span of days it was asked about since `watch`: an answer depends only on
     whether the days between the day asked from and the day answered are working days, so a calendar
     whose closures differ only outside that span (the bank holidays are the same) answers every
