@@ -59,27 +59,26 @@ def due_at_text(last_day: date, at: time | None) -> str:
 
 def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list[tuple[Any, ...]]:
     """The table's rows for one case's timeline."""
-    return [
-        (
-            case_id,
-            d.key,
-            position,
-            d.actor.value,
-            d.due.isoformat(),
-            opt_day_text(d.due_until),
-            d.last_day.isoformat(),
-            None if d.time is None else d.time.isoformat(),
-            due_at_text(d.last_day, d.time),
-            opt_day_text(d.opens),
-            opt_day_text(d.recorded),
-            int(d.recordable),
-            int(d.internal),
-            d.basis,
-            int(case_open),
-            int(d.extended),
-        )
-        for position, d in enumerate(timeline)
-    ]
+    return [(case_id, d.key, position, *_row_tail(d, case_open)) for position, d in enumerate(timeline)]
+
+
+def _row_tail(d: Deadline, case_open: bool) -> tuple[Any, ...]:
+    """A deadline's columns after its case, key and position (from `actor` to `extended`)."""
+    return (
+        d.actor.value,
+        d.due.isoformat(),
+        opt_day_text(d.due_until),
+        d.last_day.isoformat(),
+        None if d.time is None else d.time.isoformat(),
+        due_at_text(d.last_day, d.time),
+        opt_day_text(d.opens),
+        opt_day_text(d.recorded),
+        int(d.recordable),
+        int(d.internal),
+        d.basis,
+        int(case_open),
+        int(d.extended),
+    )
 
 
 def deadline_from_row(kind_id: str, row: aiosqlite.Row | Mapping[str, Any]) -> Deadline:
@@ -442,8 +441,8 @@ def _shape_change(
     for position, d in enumerate(timeline):
         old_position, old_d = was[d.key]
         if position != old_position or old_d != d:
-            a = (d.key, old_position, *rows_of(0, [old_d], case_open)[0][3:])
-            b = (d.key, position, *rows_of(0, [d], case_open)[0][3:])
+            a = (d.key, old_position, *_row_tail(old_d, case_open))
+            b = (d.key, position, *_row_tail(d, case_open))
             columns = tuple(i for i in range(1, len(b)) if a[i] != b[i])
             if columns:
                 changed.append((columns, tuple(b[i] for i in columns), d.key))
