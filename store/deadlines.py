@@ -171,6 +171,7 @@ async def refresh_many(
     timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
     changes: dict[tuple[Any, ...], _ShapeChange] = {}  # with `dated_with`: each shape's change from it
+    # With `dated_with`: the new calendar watched (`_shape_change`), both remembering their answers.
     watched = None if dated_with is None else _Watched(calendar.closures)
     if dated_with is not None:
         dated_with = _Remembering(dated_with.closures)
