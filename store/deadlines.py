@@ -217,6 +217,9 @@ async def refresh_many(
                     timelines.clear()  # bounded memory: a programme's cases come in start order
                     texts.clear()
                     changes.clear()
+                    for remembering in (watched, dated_with):
+                        if isinstance(remembering, _Remembering):
+                            remembering.forget()
                 if watched is None or dated_with is None:
                     timelines[shape] = _shape_rows(case, known, calendar, current)
                 else:
@@ -346,6 +349,11 @@ class _Remembering(WorkingCalendar):
         super().__init__(closures)
         self._added: dict[tuple[date, int], date] = {}
         self._next: dict[date, date] = {}
+
+    def forget(self) -> None:
+        """Its answers forgotten (bounded memory, with the shapes' caches)."""
+        self._added.clear()
+        self._next.clear()
 
     def add_working_days(self, day: date, n: int) -> date:
         found = self._added.get((day, n))

@@ -108,9 +108,12 @@ async def _worked_out_again(path: Path) -> tuple[list[tuple[object, ...]], list[
     return now
 
 
+@pytest.mark.parametrize("kept", [deadlines.SHAPES, 7])
 async def test_re_dating_for_closures_added_moved_and_taken_away_gives_what_working_all_out_gives(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept: int
 ) -> None:
+    """With the shapes' caches (and the calendars' answers) kept whole, and cleared every 7 shapes."""
+    monkeypatch.setattr(deadlines, "SHAPES", kept)
     path = tmp_path / "world.sqlite3"
     opened, closed = await asyncio.to_thread(_world, path, 7)  # it runs its own loop
     steps = [
