@@ -14,10 +14,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+from bisect import bisect_left
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 import aiosqlite
@@ -25,8 +27,10 @@ import aiosqlite
 from store.codec import day_from_text, opt_day, opt_day_text, time_to_text
 from store.reads import first_row
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline
+from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline, on_site_days
+from workflows.errors import TimelineError
 from workflows.kinds import KINDS
+from workflows.programme_windows import RULES as WINDOW_RULES
 from workflows.rules import END, START, Actor
 
 _COLUMNS_BEFORE_8 = (
@@ -55,27 +59,26 @@ def due_at_text(last_day: date, at: time | None) -> str:
 
 def rows_of(case_id: int, timeline: Sequence[Deadline], case_open: bool) -> list[tuple[Any, ...]]:
     """The table's rows for one case's timeline."""
-    return [
-        (
-            case_id,
-            d.key,
-            position,
-            d.actor.value,
-            d.due.isoformat(),
-            opt_day_text(d.due_until),
-            d.last_day.isoformat(),
-            None if d.time is None else d.time.isoformat(),
-            due_at_text(d.last_day, d.time),
-            opt_day_text(d.opens),
-            opt_day_text(d.recorded),
-            int(d.recordable),
-            int(d.internal),
-            d.basis,
-            int(case_open),
-            int(d.extended),
-        )
-        for position, d in enumerate(timeline)
-    ]
+    return [(case_id, d.key, position, *_row_tail(d, case_open)) for position, d in enumerate(timeline)]
+
+
+def _row_tail(d: Deadline, case_open: bool) -> tuple[Any, ...]:
+    """A deadline's columns after its case, key and position (from `actor` to `extended`)."""
+    return (
+        d.actor.value,
+        d.due.isoformat(),
+        opt_day_text(d.due_until),
+        d.last_day.isoformat(),
+        None if d.time is None else d.time.isoformat(),
+        due_at_text(d.last_day, d.time),
+        opt_day_text(d.opens),
+        opt_day_text(d.recorded),
+        int(d.recordable),
+        int(d.internal),
+        d.basis,
+        int(case_open),
+        int(d.extended),
+    )
 
 
 def deadline_from_row(kind_id: str, row: aiosqlite.Row | Mapping[str, Any]) -> Deadline:
@@ -148,6 +151,7 @@ async def refresh_many(
     changed_only: bool = False,
     written: list[int] | None = None,
     dated_with: WorkingCalendar | None = None,
+    windows_moved: list[int] | None = None,
 ) -> int:
     """Work out again the rows of every case matching `where` (SQL over `cases`), in batches of BATCH
     cases read with two queries each; inside the caller's transaction. With `changed_only`, the stored
@@ -157,22 +161,36 @@ async def refresh_many(
     `written` when given (`recalendar` keeps them for the re-planning of their reminders).
     With `changed_only` and `dated_with`, the calendar the stored rows were worked out with under the
     same rules, the stored rows are not read: they are what the rules give with that calendar (every
-    change writes them so), so each shape's rows are worked out with both calendars and compared."""
+    change writes them so), so each shape's rows are worked out with both calendars and compared (with
+    the old one only when the new one was asked about a day whose closure changed: `_Watched`); only the
+    changed columns of the changed rows are written, and the ids of the cases whose setting's window may
+    move (`_ShapeChange.window`) are added to `windows_moved` when given."""
     done = 0
     last_id = 0
     args = list(params)
     timelines: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
     texts: dict[tuple[Any, ...], str | None] = {}  # with `changed_only`: `_rows_text` of each shape's rows
-    olds: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}  # with `dated_with`: each shape's rows under it
+    changes: dict[tuple[Any, ...], _ShapeChange] = {}  # with `dated_with`: each shape's change from it
+    # With `dated_with`: the new calendar watched (`_shape_change`), both remembering their answers.
+    watched = None if dated_with is None else _Watched(calendar.closures)
+    if dated_with is not None:
+        dated_with = _Remembering(dated_with.closures)
+    moved_days = (
+        []
+        if dated_with is None
+        else sorted(day.toordinal() for day in calendar.closures ^ dated_with.closures)
+    )
     # Migration 5's follow-up runs before migration 8 added these columns: it writes what they default to.
     current = await _has_column(conn, "cases", "single_individual")
     single = "single_individual" if current else "0 AS single_individual"
     insert = _INSERT if current else _INSERT_BEFORE_8
     while True:
+        # NOT INDEXED: by rowid from the last batch on; with `cases_status` SQLite sorted every open case
+        # after it again for each batch (quadratic: 0.55 s at 100,000 cases, 11 ms a batch).
         cases = list(
             await conn.execute_fetchall(
                 f"SELECT id, kind, planned_start, planned_end, judgement, concerns, {single}, status"
-                f" FROM cases"
+                f" FROM cases NOT INDEXED"
                 f" WHERE id > ? AND ({where}) ORDER BY id LIMIT {BATCH}",
                 (last_id, *args),
             )
@@ -180,51 +198,62 @@ async def refresh_many(
         if not cases:
             return done
         first, last_id = cases[0]["id"], cases[-1]["id"]
-        events: dict[int, dict[str, date]] = {}
+        # Each case's events as (key, day text): made into dates only for a shape not yet worked out.
+        events: dict[int, list[tuple[str, str]]] = {}
         for case_id, key, day in await conn.execute_fetchall(
             "SELECT case_id, key, day FROM case_events WHERE case_id BETWEEN ? AND ?", (first, last_id)
         ):
-            events.setdefault(case_id, {})[key] = day_from_text(day)
+            events.setdefault(case_id, []).append((key, day))
         shapes: dict[int, tuple[Any, ...]] = {}
-        # This batch's shapes' rows (kept if `timelines` is cleared mid-batch), and under `dated_with`.
+        # This batch's shapes' rows and changes (kept if the caches are cleared mid-batch).
         mine: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-        mine_old: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        mine_changes: dict[tuple[Any, ...], _ShapeChange] = {}
         for case in cases:
-            known = events.get(case["id"], {})
-            shape = (*tuple(case)[1:], *sorted(known.items()))  # all but the id: kind, dates, status
+            pairs = events.get(case["id"], [])
+            shape = (*tuple(case)[1:], *sorted(pairs))  # all but the id: kind, dates, status, events
             if shape not in timelines:
+                known = {key: day_from_text(day) for key, day in pairs}
                 if len(timelines) >= SHAPES:
                     timelines.clear()  # bounded memory: a programme's cases come in start order
                     texts.clear()
-                    olds.clear()
-                timelines[shape] = _shape_rows(case, known, calendar, current)
-                if dated_with is not None:
-                    olds[shape] = _shape_rows(case, known, dated_with, current)
+                    changes.clear()
+                    for remembering in (watched, dated_with):
+                        if isinstance(remembering, _Remembering):
+                            remembering.forget()
+                if watched is None or dated_with is None:
+                    timelines[shape] = _shape_rows(case, known, calendar, current)
+                else:
+                    timelines[shape], changes[shape] = _shape_change(
+                        case, known, watched, dated_with, moved_days, current
+                    )
             mine[shape] = timelines[shape]
             if dated_with is not None:
-                mine_old[shape] = olds[shape]
+                mine_changes[shape] = changes[shape]
             shapes[case["id"]] = shape
         # A case's rows are made only if it is written (with `changed_only`, a third of the cases).
         wanted = _Wanted(mine, shapes)
         if changed_only and dated_with is not None:
             # Each shape's rows as stored (under `dated_with`) against its rows now: no stored row read.
-            moved = {shape for shape, rows in mine.items() if rows != mine_old[shape]}
-            wanted = _Wanted(mine, {case_id: shape for case_id, shape in shapes.items() if shape in moved})
-            changes: list[tuple[Any, ...]] = []
-            for case_id, shape in list(wanted.shapes.items()):
-                before, after = mine_old[shape], mine[shape]
-                if (
-                    not current
-                    or len(before) != len(after)
-                    or any(a[:2] != b[:2] for a, b in zip(before, after, strict=True))
-                ):
-                    continue  # milestones came, went or moved in order: all its rows written again
-                changes += [(*b[1:], case_id, b[0]) for a, b in zip(before, after, strict=True) if a != b]
+            # A changed row has only its changed columns written (one statement for each set of them).
+            by_columns: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+            rewritten: dict[int, tuple[Any, ...]] = {}
+            for case_id, shape in shapes.items():
+                change = mine_changes[shape]
+                if change.window and windows_moved is not None:
+                    windows_moved.append(case_id)
+                if change.rows is None:
+                    rewritten[case_id] = shape  # milestones came or went: all its rows written
+                    continue
+                if not change.rows:
+                    continue
+                for indexes, values, key in change.rows:
+                    by_columns.setdefault(indexes, []).append((*values, case_id, key))
                 done += 1
                 if written is not None:
                     written.append(case_id)
-                del wanted.shapes[case_id]
-            await conn.executemany(_UPDATE, changes)
+            for indexes, rows in by_columns.items():
+                await conn.executemany(_update_of(indexes), rows)
+            wanted = _Wanted(mine, rewritten)
             await conn.executemany(
                 "DELETE FROM case_deadlines WHERE case_id = ?", [(i,) for i in wanted.shapes]
             )
@@ -288,6 +317,171 @@ def _shape_rows(
     the `extended` column before migration 8."""
     rows = [row[1:] for row in rows_of(0, timeline_of(case, known, calendar), case["status"] == "open")]
     return rows if current else [row[:-1] for row in rows]
+
+
+#: The table's columns in a row as `rows_of` makes it, but its case id (the first).
+_ROW_COLUMNS = (*_COLUMNS_BEFORE_8.split(", ")[1:], "extended")
+#: The milestones whose dates a setting's next-inspection window reads (store.setting_windows.MILESTONES).
+WINDOW_MILESTONES = frozenset(rule.milestone for rule in WINDOW_RULES.values() if rule.milestone is not None)
+
+
+@dataclass(frozen=True)
+class _ShapeChange:
+    """How a shape's rows differ from those it had under the calendar the stored rows were dated with.
+
+    `rows`: for each changed row (its dates, or its place in the timeline), the indexes in `_ROW_COLUMNS`
+    of its changed columns, their new values and its key (empty when none changed); None when milestones
+    came or went (the case's rows are all written again). `window`: the case's setting's next-inspection
+    window may move (its on-site days moved, or the dates of a milestone the window reads)."""
+
+    rows: list[tuple[tuple[int, ...], tuple[Any, ...], str]] | None
+    window: bool
+
+
+_SAME = _ShapeChange([], False)
+
+
+class _Remembering(WorkingCalendar):
+    """A calendar that remembers its answers to `add_working_days` and `next_working_day` (the questions
+    a timeline asks), for the many shapes of case re-dated together that ask the same ones."""
+
+    def __init__(self, closures: Iterable[date] = ()) -> None:
+        super().__init__(closures)
+        self._added: dict[tuple[date, int], date] = {}
+        self._next: dict[date, date] = {}
+
+    def forget(self) -> None:
+        """Its answers forgotten (bounded memory, with the shapes' caches)."""
+        self._added.clear()
+        self._next.clear()
+
+    def add_working_days(self, day: date, n: int) -> date:
+        found = self._added.get((day, n))
+        if found is None:
+            found = self._added[day, n] = super().add_working_days(day, n)
+        return found
+
+    def next_working_day(self, day: date) -> date:
+        found = self._next.get(day)
+        if found is None:
+            found = self._next[day] = super().next_working_day(day)
+        return found
+
+
+class _Watched(_Remembering):
+    """A calendar that keeps the span of days it was asked about since `watch`: an answer depends only on
+    whether the days between the day asked from and the day answered are working days, so a calendar
+    whose closures differ only outside that span (the bank holidays are the same) answers every
+    question the same, and a pure computation (`compute_timeline`) gives the same result with it."""
+
+    def watch(self) -> None:
+        self.low, self.high = 10**9, 0
+
+    @property
+    def closures(self) -> frozenset[date]:
+        """The closures themselves: whoever reads them may depend on any day, so every day is kept."""
+        self.low, self.high = 0, 10**9
+        return super().closures
+
+    def _saw(self, one: date, other: date) -> None:
+        low, high = one.toordinal(), other.toordinal()
+        if low > high:
+            low, high = high, low
+        if low < self.low:
+            self.low = low
+        if high > self.high:
+            self.high = high
+
+    def is_working_day(self, day: date) -> bool:
+        self._saw(day, day)
+        return super().is_working_day(day)
+
+    def next_working_day(self, day: date) -> date:
+        found = super().next_working_day(day)
+        self._saw(day, found)
+        return found
+
+    def previous_working_day(self, day: date) -> date:
+        found = super().previous_working_day(day)
+        self._saw(day, found)
+        return found
+
+    def add_working_days(self, day: date, n: int) -> date:
+        found = super().add_working_days(day, n)
+        self._saw(day, found)
+        return found
+
+    def working_days_between(self, start: date, end: date) -> int:
+        self._saw(start, end)
+        return super().working_days_between(start, end)
+
+
+def _shape_change(
+    case: Any,
+    known: dict[str, date],
+    calendar: _Watched,
+    dated_with: WorkingCalendar,
+    moved_days: list[int],
+    current: bool,
+) -> tuple[list[tuple[Any, ...]], _ShapeChange]:
+    """How a shape's rows under `calendar` differ from its rows under `dated_with`, the two differing on
+    `moved_days` (ordinals, sorted), and its rows when its cases are all written again (else none made).
+    Worked out with `dated_with` too only when `calendar` was asked about one of those days: else the
+    rows, and the on-site days, are the same. The two timelines are compared deadline by deadline, and
+    only a changed deadline is made into its row under each."""
+    calendar.watch()
+    timeline = timeline_of(case, known, calendar)
+    at = bisect_left(moved_days, calendar.low)
+    if at == len(moved_days) or moved_days[at] > calendar.high:
+        return [], _SAME
+    old = timeline_of(case, known, dated_with)
+    window = _on_site(case, known, calendar) != _on_site(case, known, dated_with) or _window_dates(
+        old
+    ) != _window_dates(timeline)
+    if timeline == old:
+        return [], _ShapeChange([], window)
+    case_open = case["status"] == "open"
+    was = {d.key: (position, d) for position, d in enumerate(old)}
+    if not current or was.keys() != {d.key for d in timeline}:
+        rows = [row[1:] for row in rows_of(0, timeline, case_open)]
+        return (rows if current else [row[:-1] for row in rows]), _ShapeChange(None, window)
+    # The same milestones (perhaps in another order): each changed one has its changed columns written.
+    changed: list[tuple[tuple[int, ...], tuple[Any, ...], str]] = []
+    for position, d in enumerate(timeline):
+        old_position, old_d = was[d.key]
+        if position != old_position or old_d != d:
+            a = (d.key, old_position, *_row_tail(old_d, case_open))
+            b = (d.key, position, *_row_tail(d, case_open))
+            columns = tuple(i for i in range(1, len(b)) if a[i] != b[i])
+            if columns:
+                changed.append((columns, tuple(b[i] for i in columns), d.key))
+    return [], _ShapeChange(changed, window)
+
+
+def _window_dates(timeline: Sequence[Deadline]) -> dict[str, tuple[date, date | None]]:
+    """What a setting's next-inspection window reads of a case's rows: the due dates (and window ends) of
+    WINDOW_MILESTONES (store.setting_windows.refresh)."""
+    return {d.key: (d.due, d.due_until) for d in timeline if d.key in WINDOW_MILESTONES}
+
+
+def _on_site(case: Any, known: dict[str, date], calendar: WorkingCalendar) -> tuple[date, date] | None:
+    """A case's on-site days as a setting's window counts them (store.setting_windows._on_site, before it
+    asks whether the case was an inspection), else None."""
+    if case["kind"] not in KINDS:
+        return None
+    dates = CaseDates(opt_day(case["planned_start"]), opt_day(case["planned_end"]), known)
+    try:
+        return on_site_days(KINDS[case["kind"]], dates, calendar)
+    except TimelineError:
+        return None
+
+
+@cache
+def _update_of(columns: tuple[int, ...]) -> str:
+    """The statement writing these columns (indexes in `_ROW_COLUMNS`) of a row again, by case and key:
+    columns left out are left alone, and an index none of them is in is not touched."""
+    assignments = ", ".join(f"{_ROW_COLUMNS[i]} = ?" for i in columns)
+    return f"UPDATE case_deadlines SET {assignments} WHERE case_id = ? AND key = ?"
 
 
 @dataclass
@@ -402,6 +596,26 @@ async def _keeps_redated(conn: aiosqlite.Connection, dated_with: Any) -> bool:
     return (planned.get("closures"), planned.get("rules")) == (dated_with[0], dated_with[1])
 
 
+async def _windows_stale(conn: aiosqlite.Connection, moved: list[int]) -> None:
+    """After new closures (same rules): mark stale the next-inspection windows that may move, those of
+    the settings of the open cases in `moved` (`refresh_many`'s `windows_moved`) and of the closed cases
+    whose on-site days the calendar gives (a first or last day neither recorded nor planned). A window
+    reads the calendar only through its cases' on-site days and the stored rows of WINDOW_MILESTONES (a
+    closed case's are not re-dated), so every other window is what working it out again would give
+    (store.setting_windows.window_of). At 100,000 open cases, a closure on the next working day: 4,151
+    of 33,333 settings marked (45 windows moved), where all were worked out again before."""
+    await conn.execute(
+        "UPDATE settings SET window_stale = 1 WHERE window_stale = 0 AND id IN ("
+        " SELECT setting_id FROM cases WHERE id IN (SELECT value FROM json_each(?))"
+        " UNION SELECT setting_id FROM cases c WHERE status != 'open' AND ("
+        "  (planned_start IS NULL AND NOT EXISTS"
+        "   (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.key = ?))"
+        "  OR (planned_end IS NULL AND NOT EXISTS"
+        "   (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.key = ?))))",
+        (json.dumps(moved), START, END),
+    )
+
+
 async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now: datetime) -> int:
     """If the stored rows were worked out with other closures or other rules, work out the open cases'
     rows again with these (one transaction); returns how many cases were re-dated. Their ids join those
@@ -415,6 +629,7 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now:
         async with large_cache(conn):
             with no_collection():
                 written: list[int] = []
+                windows_moved: list[int] = []
                 # Under the same rules, the stored rows are what the closures they were dated with give.
                 same_rules = bool(rows) and rows[0][1] == wanted[1]
                 count = await refresh_many(
@@ -425,6 +640,7 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now:
                     changed_only=True,
                     written=written,
                     dated_with=await stored_calendar(conn) if same_rules else None,
+                    windows_moved=windows_moved,
                 )
                 if await _keeps_redated(conn, rows[0] if rows else None):
                     was = await redated(conn)
@@ -435,7 +651,10 @@ async def recalendar(conn: aiosqlite.Connection, calendar: WorkingCalendar, now:
                         (*REDATED, json.dumps(sorted({*written, *(was or ())})), time_to_text(now)),
                     )
         if await _has_column(conn, "settings", "window_stale"):  # the programme's windows read these rows
-            await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
+            if same_rules:
+                await _windows_stale(conn, windows_moved)
+            else:
+                await conn.execute("UPDATE settings SET window_stale = 1 WHERE window_stale = 0")
         await conn.execute(
             "INSERT INTO deadline_calendar (id, closures, rules) VALUES (1, ?, ?)"
             " ON CONFLICT (id) DO UPDATE SET closures = excluded.closures, rules = excluded.rules",

@@ -127,10 +127,11 @@ async def every_case(
     changed_only: bool = False,
     written: list[int] | None = None,
     dated_with: WorkingCalendar | None = None,
+    windows_moved: list[int] | None = None,
 ) -> int:
     """`deadlines.refresh_many` rewriting every case, changed or not (keeping no re-dated cases: the
-    re-planning searches for the cases whose deadlines moved)."""
-    return await _refresh_many(conn, where, params, calendar)
+    re-planning searches for the cases whose deadlines moved; every case's setting's window may move)."""
+    return await _refresh_many(conn, where, params, calendar, written=windows_moved)
 
 
 async def none_kept(conn: aiosqlite.Connection) -> None:
