@@ -30,7 +30,7 @@ from workflows.calendar import WorkingCalendar
 from workflows.deadlines import END_OF_DAY, Basis, CaseDates, Deadline, compute_timeline, on_site_days
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS
-from workflows.programme_windows import RULES as WINDOW_RULES
+from workflows.programme_windows import MILESTONES as WINDOW_MILESTONES_READ
 from workflows.rules import END, START, Actor
 
 _COLUMNS_BEFORE_8 = (
@@ -321,8 +321,8 @@ def _shape_rows(
 
 #: The table's columns in a row as `rows_of` makes it, but its case id (the first).
 _ROW_COLUMNS = (*_COLUMNS_BEFORE_8.split(", ")[1:], "extended")
-#: The milestones whose dates a setting's next-inspection window reads (store.setting_windows.MILESTONES).
-WINDOW_MILESTONES = frozenset(rule.milestone for rule in WINDOW_RULES.values() if rule.milestone is not None)
+#: The milestones whose dates a setting's next-inspection window reads.
+WINDOW_MILESTONES = frozenset(WINDOW_MILESTONES_READ)
 
 
 @dataclass(frozen=True)

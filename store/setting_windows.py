@@ -23,7 +23,7 @@ from workflows.deadlines import CaseDates, on_site_days
 from workflows.errors import TimelineError
 from workflows.kinds import KINDS, MANAGER_LEFT
 from workflows.programme_windows import (
-    RULES,
+    MILESTONES,
     Inspection,
     SettingKind,
     Window,
@@ -34,8 +34,6 @@ from workflows.rules import END, START
 
 #: Settings worked out per round of queries when many are stale.
 BATCH = 500
-#: The case timeline milestones the programme reads (workflows.programme_windows.RULES).
-MILESTONES = tuple(sorted({rule.milestone for rule in RULES.values() if rule.milestone is not None}))
 #: A case closed as a mistake or withdrawn was no inspection.
 NOT_INSPECTED = (CloseReason.MISTAKE, CloseReason.WITHDRAWN)
 

@@ -197,6 +197,11 @@ class Window:
         return self.due_by < today
 
 
+#: The case timeline milestones whose dates a window reads (store.setting_windows reads them; a re-dating
+#: that moves one moves the window: store.deadlines).
+MILESTONES = tuple(sorted({rule.milestone for rule in RULES.values() if rule.milestone is not None}))
+
+
 def inspection_year(day: date) -> int:
     """The calendar year in which the inspection year (1 April to 31 March) holding `day` begins."""
     return day.year if day.month >= 4 else day.year - 1
