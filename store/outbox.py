@@ -357,8 +357,8 @@ async def reconcile_many(
     moved), with the same decisions (`_decide`) and the same writes, read and written in batches of
     BATCH cases: a few queries and one `executemany` per kind of write each, instead of about ten round
     trips a case (1.4 ms a case). Nobody made the change (the settings did: `why`): each person is told
-    what moved on all their cases in one message (`_tell_across`), not one a case. Returns the cases
-    reconciled (those that exist)."""
+    what moved on all their cases together, a message of about MOVES_PER_NOTICE moves (`_tell_across`),
+    not one a case. Returns the cases reconciled (those that exist)."""
     done = 0
     across: dict[int, list[str]] = {}  # a person's moves, case by case (`_tell_across`)
     timelines: dict[tuple[str, str], list[Deadline]] = {}
