@@ -83,6 +83,20 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
     async def update_callback_data(self, data: Any) -> None:
         """Arbitrary callback data is off: buttons carry short strings only."""
 
+    def stage_data(
+        self,
+        chat_id: int | None,
+        chat_data: dict[str, Any] | None,
+        user_id: int | None,
+        user_data: dict[str, Any] | None,
+    ) -> None:
+        """What PTB's `update_persistence` stages for one update's chat and person (`update_chat_data`,
+        `update_user_data`; data gone or empty deletes the row), at once and without its tasks."""
+        if chat_id is not None:
+            self._stage(_CHAT, str(chat_id), json.dumps(chat_data) if chat_data else None)
+        if user_id is not None:
+            self._stage(_USER, str(user_id), json.dumps(user_data) if user_data else None)
+
     async def drop_chat_data(self, chat_id: int) -> None:
         self._stage(_CHAT, str(chat_id), None)
 
