@@ -185,18 +185,30 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
     persistence = SQLitePersistence(db.state)
 
     async def handled(update_id: int) -> None:
+        """Mark the update handled, unless it was with its state (`_persist_now`). Most updates (a question)
+        change no state: their mark is handed to the database's thread without waiting for it (issue 23),
+        or, while a transaction holds the writing connection, written and waited for."""
         read.forget(update_id)  # a guard stopped it before load_person took it
         if update_id in persistence.finished:
             persistence.finished.discard(update_id)  # marked with its state already
-        elif halt.reason is None:  # stopping on a storage failure: left for the next start
-            try:
-                await db.inbox.mark_done(update_id)  # stopped before the last group (a guard, an error)
+        elif halt.reason is None and not db.inbox.mark_done_soon(update_id, mark_failed):
+            try:  # stopping on a storage failure: left for the next start
+                await db.inbox.mark_done(update_id)
             except (sqlite3.Error, OSError) as exc:
                 reason = storage_failure(exc)
                 if reason is None:
                     raise
                 halt.stop(reason)
         sender.poke()  # a change may have written messages that are due now
+
+    def mark_failed(exc: BaseException) -> None:
+        """A mark handed over without waiting could not be written: that update is handled again at the
+        next start (a storage failure stops the bot, as a failed write does)."""
+        reason = storage_failure(exc)
+        if reason is None:
+            log.error("inbox: a done mark was not written (%s)", type(exc).__name__, exc_info=exc)
+        else:
+            halt.stop(reason)
 
     meters = metrics.Metrics()  # this application's counters, served at /metrics
     bot = LimitedBot(

@@ -128,7 +128,7 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
 
     async def commit_update(self, update_id: int, chat_id: int | None, user_id: int | None) -> None:
         """Write what one update changed (its chat's and its person's data and conversations), and mark
-        it handled, in one transaction.
+        it handled, in one transaction (when it changed nothing, neither: see `finished`).
 
         Updates of different people are handled at once, and PTB's `update_persistence` stages every
         changed entry, including those of updates still being handled. Only this update's own entries
@@ -138,6 +138,8 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         """
         ids = {i for i in (chat_id, user_id) if i is not None}
         mine = {key: value for key, value in self._pending.items() if _belongs(key, ids)}
+        if not mine:
+            return  # nothing to save: the processor marks it handled (bot.app), without waiting
         for key in mine:
             del self._pending[key]
         try:
