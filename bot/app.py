@@ -192,8 +192,8 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         if update_id in persistence.finished:
             persistence.finished.discard(update_id)  # marked with its state already
         elif halt.reason is None and not db.inbox.mark_done_soon(update_id, mark_failed):
-            try:  # stopping on a storage failure: left for the next start
-                await db.inbox.mark_done(update_id)
+            try:  # (stopping on a storage failure: left for the next start)
+                await db.inbox.mark_done(update_id)  # a transaction holds the writer: wait for the mark
             except (sqlite3.Error, OSError) as exc:
                 reason = storage_failure(exc)
                 if reason is None:
