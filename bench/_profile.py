@@ -52,8 +52,9 @@ def _py_spy() -> str:
 
 @contextmanager
 def sampling(pid: int, out: Path) -> Iterator[None]:
-    """Sample process `pid` (all its threads, 200 times a second) while the block runs; with
-    BENCH_PROFILE_GIL set, only the thread holding the GIL (Python's own CPU time, not waits for it)."""
+    """Sample process `pid` (all its threads, 200 times a second, or BENCH_PROFILE_RATE) while the block
+    runs; with BENCH_PROFILE_GIL set, only the thread holding the GIL (Python's own CPU time, not waits
+    for it)."""
     spy = subprocess.Popen(
         [
             _py_spy(),
@@ -61,7 +62,7 @@ def sampling(pid: int, out: Path) -> Iterator[None]:
             "--pid",
             str(pid),
             "--rate",
-            "200",
+            os.environ.get("BENCH_PROFILE_RATE", "200"),
             "--nonblocking",
             *(["--gil"] if os.environ.get("BENCH_PROFILE_GIL") else []),
             "--format",

@@ -83,6 +83,20 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
     async def update_callback_data(self, data: Any) -> None:
         """Arbitrary callback data is off: buttons carry short strings only."""
 
+    def stage_data(
+        self,
+        chat_id: int | None,
+        chat_data: dict[str, Any] | None,
+        user_id: int | None,
+        user_data: dict[str, Any] | None,
+    ) -> None:
+        """What PTB's `update_persistence` stages for one update's chat and person (`update_chat_data`,
+        `update_user_data`; data gone or empty deletes the row), at once and without its tasks."""
+        if chat_id is not None:
+            self._stage(_CHAT, str(chat_id), json.dumps(chat_data) if chat_data else None)
+        if user_id is not None:
+            self._stage(_USER, str(user_id), json.dumps(user_data) if user_data else None)
+
     async def drop_chat_data(self, chat_id: int) -> None:
         self._stage(_CHAT, str(chat_id), None)
 
@@ -114,7 +128,7 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
 
     async def commit_update(self, update_id: int, chat_id: int | None, user_id: int | None) -> None:
         """Write what one update changed (its chat's and its person's data and conversations), and mark
-        it handled, in one transaction.
+        it handled, in one transaction (when it changed nothing, neither: see `finished`).
 
         Updates of different people are handled at once, and PTB's `update_persistence` stages every
         changed entry, including those of updates still being handled. Only this update's own entries
@@ -124,6 +138,8 @@ class SQLitePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str
         """
         ids = {i for i in (chat_id, user_id) if i is not None}
         mine = {key: value for key, value in self._pending.items() if _belongs(key, ids)}
+        if not mine:
+            return  # nothing to save: the processor marks it handled (bot.app), without waiting
         for key in mine:
             del self._pending[key]
         try:

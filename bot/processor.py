@@ -15,8 +15,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -68,26 +67,41 @@ class PersonProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         """Nothing to free: locks go with their last user."""
 
-    @asynccontextmanager
-    async def _hold(self, key: LockKey) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
+    async def _take(self, key: LockKey) -> None:
+        """Wait for `key`'s lock (made on first use); `_give` releases it."""
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
         self._waiting[key] += 1
         try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key]
-                del self._locks[key]
+            await lock.acquire()
+        except BaseException:
+            self._forget(key)
+            raise
+
+    def _give(self, key: LockKey) -> None:
+        self._locks[key].release()
+        self._forget(key)
+
+    def _forget(self, key: LockKey) -> None:
+        """One user fewer; the lock goes with its last."""
+        self._waiting[key] -= 1
+        if not self._waiting[key]:
+            del self._waiting[key]
+            del self._locks[key]
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Holds the update's locks in a fixed order and then a running place. Plain acquire and release
+        rather than a context manager a lock (AsyncExitStack): the same order and the same releases on any
+        exit, for a few µs less an update (issue 23)."""
         if self._places is None:
             await self.initialize()
         assert self._places is not None
-        async with AsyncExitStack() as held:
+        held: list[LockKey] = []
+        try:
             for key in lock_keys(update):
-                await held.enter_async_context(self._hold(key))
+                await self._take(key)
+                held.append(key)
             async with self._places:
                 if not isinstance(update, Update):
                     await coroutine
@@ -99,3 +113,6 @@ class PersonProcessor(BaseUpdateProcessor):
                 self.meters.updates.inc()
                 if self.on_done is not None:
                     await self.on_done(update.update_id)
+        finally:
+            for key in reversed(held):
+                self._give(key)

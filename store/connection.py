@@ -142,6 +142,32 @@ class Connection:
         async with self._lock:
             await self._conn.execute(sql, params)
 
+    def write_soon(
+        self, write: Callable[[sqlite3.Connection], object], on_failure: Callable[[BaseException], object]
+    ) -> bool:
+        """Hand `write` (bookkeeping statements, each committing by itself, on plain sqlite3) to the writing
+        connection's thread and return at once: nobody waits for it, so its end wakes nothing (a hand-off's
+        way back, a thread waking the event loop, costs about as much CPU as its way there: issue 23). What
+        it raises goes to `on_failure`, on the event loop. Statements handed to the thread run in order, so
+        it runs before any transaction begun after it.
+
+        False, and nothing handed over, while a task holds the writing connection (a transaction must not
+        take these statements in) or once it is closed: the caller writes the usual way then."""
+        conn = self._conn
+        plain = conn._connection
+        if self._lock.locked() or direct() is not None or not conn._running or plain is None:
+            return False
+        loop = asyncio.get_running_loop()
+
+        def run() -> None:
+            try:
+                write(plain)
+            except BaseException as exc:
+                loop.call_soon_threadsafe(on_failure, exc)
+
+        conn._tx.put_nowait((None, run))
+        return True
+
     async def write_alone_returning(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
         """`write_alone` for a statement with `RETURNING`: the rows it gives, read in the same round trip."""
         inside = direct()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -35,6 +38,10 @@ class InboxRepository:
         #: Done marks waiting for the one being written (`mark_done`), and whether one is.
         self._marks: list[tuple[int, asyncio.Future[None]]] = []
         self._marking = False
+        #: Marks handed to the writing connection's thread and not yet written (`mark_done_soon`), shared
+        #: with that thread.
+        self._soon: list[int] = []
+        self._soon_lock = threading.Lock()
 
     async def store(self, items: list[InboxItem]) -> list[int]:
         """Keep every item (`INSERT OR IGNORE`: a repeated delivery changes nothing); returns the ids that
@@ -94,6 +101,35 @@ class InboxRepository:
             finally:
                 self._marking = False
         await mine
+
+    def mark_done_soon(self, update_id: int, on_failure: Callable[[BaseException], object]) -> bool:
+        """Mark one update handled without waiting for the mark to be written (`Connection.write_soon`):
+        marks handed over before the statement runs go in it together. A failure goes to `on_failure`
+        (the marks are then not written: those updates are handled again at the next start). False when
+        it can't be handed over now (a transaction holds the writing connection): `mark_done` then."""
+        with self._soon_lock:
+            self._soon.append(update_id)
+            if len(self._soon) > 1:
+                return True  # the statement handed over for the first of them has not run: it takes this one
+        if self._db.write_soon(self._write_marks_soon, on_failure):
+            return True
+        with self._soon_lock:  # no statement of this list was handed over, so the thread can't have taken it
+            self._soon.remove(update_id)
+        return False
+
+    def _write_marks_soon(self, conn: sqlite3.Connection) -> None:
+        """On the writing connection's thread: every mark handed over so far, a statement a group."""
+        with self._soon_lock:
+            marks, self._soon = self._soon, []
+        now = time_to_text(self._db.now())
+        for first in range(0, len(marks), _ROWS_A_STATEMENT * 3):
+            group = marks[first : first + _ROWS_A_STATEMENT * 3]
+            conn.execute(
+                "UPDATE inbox SET done_at = ? WHERE done_at IS NULL AND update_id IN ("
+                + ", ".join("?" * len(group))
+                + ")",
+                (now, *group),
+            )
 
     async def _write_marks(self) -> None:
         """Write the waiting marks, a statement a group, until none waits. A failure goes to every

@@ -2,7 +2,8 @@
 
 Each aiosqlite call is a hand-off to its connection's thread and back (15-20 µs of CPU against 1-3 µs for
 the query in plain sqlite3, and a thread switch): counted here by wrapping `aiosqlite.Connection._execute`,
-which every call on a connection and its cursors goes through. Only the hand-offs of the update's own path
+which every call on a connection and its cursors goes through, and `store.connection.Connection.write_soon`,
+which hands work over without waiting for it (the done mark). Only the hand-offs of the update's own path
 count: the poller storing it (task "inbox-polling") and PTB's task handling it (where the done mark is
 written too); the bot's timed jobs (the outbox sender, housekeeping) run in tasks of their own.
 """
@@ -20,6 +21,7 @@ import pytest
 
 from bot.localapi import FakeBotApi, FakeUser
 from store.cases import CaseRepository
+from store.connection import Connection
 from tests.e2e_helpers import CALENDAR, MANAGER, expected, today, typed
 from tests.inprocess import InProcessBot
 from workflows.dates import format_date
@@ -66,6 +68,15 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> Iterator[Trips]:
         return await handing_off(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    handing_over: Callable[..., bool] = Connection.write_soon
+
+    def counted_soon(self: Connection, write: Any, on_failure: Any) -> bool:
+        handed = handing_over(self, write, on_failure)
+        if handed:  # a hand-off not waited for (the done mark): one way, but a hand-off all the same
+            counter.note(getattr(write, "__name__", "?"))
+        return handed
+
+    monkeypatch.setattr(Connection, "write_soon", counted_soon)
     yield counter
 
 

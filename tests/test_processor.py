@@ -13,6 +13,7 @@ from bot.persistence import SQLitePersistence
 from bot.processor import PersonProcessor
 from store import changes
 from store.database import Database
+from store.inbox import InboxItem
 
 
 def _update(update_id: int, user_id: int, chat_id: int | None = None) -> Update:
@@ -87,3 +88,25 @@ async def test_commit_update_writes_only_that_updates_chat_and_person(db: Databa
     assert await db.state.get_all("conversation:newcase") == {json.dumps([10, 10]): "2"}
     await persistence.commit()  # the rest when its own update commits (or at shutdown)
     assert set(await db.state.get_all("user_data")) == {"10", "20"}
+
+
+async def test_stage_data_writes_a_person_s_data_once_and_drops_it_when_emptied(db: Database) -> None:
+    """`bot.app._persist_now` stages an update's chat and person data itself while no conversation step
+    waits (issue 23): what changed is written with the done mark, what did not is not written again."""
+    persistence = SQLitePersistence(db.state)
+    await db.inbox.store([InboxItem(n, "{}") for n in (1, 2, 3)])
+    persistence.stage_data(10, {}, 10, {"question": "when?"})
+    await persistence.commit_update(1, 10, 10)
+    assert await db.state.get_all("user_data") == {"10": json.dumps({"question": "when?"})}
+    assert await db.state.get_all("chat_data") == {}
+    assert await db.inbox.is_done(1)
+
+    persistence.stage_data(10, None, 10, {"question": "when?"})  # unchanged: nothing to write
+    assert not persistence._pending
+    await persistence.commit_update(2, 10, 10)
+    assert not await db.inbox.is_done(2) and 2 not in persistence.finished  # bot.app's processor marks it
+
+    persistence.stage_data(10, None, 10, {})  # emptied: the row goes
+    await persistence.commit_update(3, 10, 10)
+    assert await db.state.get_all("user_data") == {}
+    assert await db.inbox.is_done(3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -36,6 +38,35 @@ async def test_a_batch_of_updates_is_stored_in_one_statement(db: Database) -> No
     assert await db.inbox.store([InboxItem(i, "{}") for i in range(250)]) == list(range(250))
     assert sum(s.startswith("INSERT OR IGNORE INTO inbox") for s in statements) == 3  # 100 a statement
     assert await db.inbox.store([InboxItem(4, "{}"), InboxItem(300, "{}"), InboxItem(300, "{}")]) == [300]
+
+
+async def test_marks_handed_over_without_waiting_are_written_in_order_together(db: Database) -> None:
+    """`mark_done_soon` (issue 23): the marks go to the writing connection's thread in one statement, before
+    anything handed to it later; while a transaction holds that connection, nothing is handed over."""
+    statements: list[str] = []
+    async with db.transaction(counted=False) as conn:  # the writing connection
+        await conn.set_trace_callback(statements.append)
+        assert not db.inbox.mark_done_soon(1, lambda exc: pytest.fail(str(exc)))  # would land inside it
+    await db.inbox.store([InboxItem(i, "{}") for i in (1, 2, 3, 4)])
+    statements.clear()
+    failures: list[BaseException] = []
+    assert all(db.inbox.mark_done_soon(i, failures.append) for i in (1, 2, 3))
+    await db.inbox.mark_done(4)  # handed over after them: written after them
+    assert [i.update_id for i in await db.inbox.pending()] == []
+    marks = [s for s in statements if s.startswith("UPDATE inbox SET done_at")]
+    assert 2 <= len(marks) <= 4 and marks[-1].endswith("IN (4)"), marks
+    assert not failures
+
+
+async def test_a_mark_that_fails_on_the_thread_is_reported_on_the_event_loop(db: Database) -> None:
+    await db.inbox.store([InboxItem(1, "{}")])
+    await db.write_alone("PRAGMA query_only = ON", ())  # every write on the writing connection now fails
+    reported = asyncio.get_running_loop().create_future()
+    assert db.inbox.mark_done_soon(1, reported.set_result)
+    failure = await asyncio.wait_for(reported, 5)
+    await db.write_alone("PRAGMA query_only = OFF", ())
+    assert isinstance(failure, sqlite3.OperationalError)
+    assert [i.update_id for i in await db.inbox.pending()] == [1]  # handled again at the next start
 
 
 async def test_prune_forgets_old_handled_updates_but_keeps_the_offset(db: Database, clock: Clock) -> None:
