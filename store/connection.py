@@ -154,8 +154,10 @@ class Connection:
         False, and nothing handed over, while a task holds the writing connection (a transaction must not
         take these statements in) or once it is closed: the caller writes the usual way then."""
         conn = self._conn
-        plain = conn._connection
-        if self._lock.locked() or direct() is not None or not conn._running or plain is None:
+        # aiosqlite's own queue to its thread (0.22: a `(future or None, function)` pair); a version
+        # without these parts makes every mark take the waited way.
+        plain, running, queue = (getattr(conn, name, None) for name in ("_connection", "_running", "_tx"))
+        if self._lock.locked() or direct() is not None or not running or plain is None or queue is None:
             return False
         loop = asyncio.get_running_loop()
 
@@ -165,7 +167,7 @@ class Connection:
             except BaseException as exc:
                 loop.call_soon_threadsafe(on_failure, exc)
 
-        conn._tx.put_nowait((None, run))
+        queue.put_nowait((None, run))
         return True
 
     async def write_alone_returning(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
