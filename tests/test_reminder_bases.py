@@ -16,27 +16,25 @@ A = json.dumps([{"key": "draft_report", "due": "2026-03-20"}])
 B = json.dumps([{"key": "draft_report", "due": "2026-03-23"}])
 
 
-async def _second_and_third_cases(conn: aiosqlite.Connection) -> None:
-    for case_id in (2, 3):
-        await conn.execute(
+async def three_cases_at_version_12(path: Path, bases: list[tuple[int, str]]) -> Database:
+    """A database left at version 12 with cases 1 to 3 and these `reminder_basis` rows, opened (so
+    migrated) by this version."""
+    await at_version(path, 12)
+    async with aiosqlite.connect(path) as conn:
+        for sql, params in SEED_V1:  # case 1
+            await conn.execute(sql, params)
+        await conn.executemany(
             "INSERT INTO cases (id, ref, kind, setting_id, planned_start, planned_end, status, concerns,"
             " created_at) VALUES (?, ?, 'ch-full', 1, '2026-03-02', '2026-03-03', 'open', 0, ?)",
-            (case_id, case_id, T),
+            [(case_id, case_id, T) for case_id in (2, 3)],
         )
+        await conn.executemany("INSERT INTO reminder_basis (case_id, deadlines) VALUES (?, ?)", bases)
+        await conn.commit()
+    return await Database.open(path, clock=lambda: NOW)
 
 
 async def test_migration_13_keeps_each_cases_basis_and_each_text_once(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    await at_version(path, 12)
-    async with aiosqlite.connect(path) as conn:
-        for sql, params in SEED_V1:
-            await conn.execute(sql, params)
-        await _second_and_third_cases(conn)
-        await conn.executemany(
-            "INSERT INTO reminder_basis (case_id, deadlines) VALUES (?, ?)", [(1, A), (2, B), (3, A)]
-        )
-        await conn.commit()
-    db = await Database.open(path, clock=lambda: NOW)
+    db = await three_cases_at_version_12(tmp_path / "db.sqlite3", [(1, A), (2, B), (3, A)])
     try:
         async with db.reading() as conn:
             assert [await reminder_bases.of_case(conn, c) for c in (1, 2, 3, 4)] == [A, B, A, None]
@@ -49,14 +47,7 @@ async def test_migration_13_keeps_each_cases_basis_and_each_text_once(tmp_path: 
 
 
 async def test_a_text_no_case_names_is_pruned_and_the_others_stay(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite3"
-    await at_version(path, 12)
-    async with aiosqlite.connect(path) as conn:
-        for sql, params in SEED_V1:
-            await conn.execute(sql, params)
-        await _second_and_third_cases(conn)
-        await conn.commit()
-    db = await Database.open(path, clock=lambda: NOW)
+    db = await three_cases_at_version_12(tmp_path / "db.sqlite3", [])
     try:
         async with db.transaction(counted=False) as conn:
             await reminder_bases.write(
