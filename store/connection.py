@@ -9,25 +9,22 @@ another repository, what follows a case change, goes through `store.derived`.
 from __future__ import annotations
 
 import asyncio
-import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from store import changes
 from store.codec import time_to_text
-from store.reads import direct, drive_on, first_row, in_one_trip
+from store.reads import direct, first_row, in_one_trip
 from store.reminding import ReminderConfig, Reminding
 from workflows.calendar import WorkingCalendar
 
 T = TypeVar("T")
-
-log = logging.getLogger(__name__)
 
 
 class Connection:
@@ -47,11 +44,8 @@ class Connection:
         clock: Callable[[], datetime],
         readers: list[aiosqlite.Connection] | None = None,
         calendar: WorkingCalendar | None = None,
-        here: sqlite3.Connection | None = None,
     ) -> None:
         self._conn = conn
-        #: A plain sqlite3 connection of the event loop's own thread, for `write_together` (see there).
-        self._here = here
         self._lock = asyncio.Lock()
         self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
         self._all_readers = list(readers or [])
@@ -73,9 +67,6 @@ class Connection:
         async with self._lock:
             for _ in self._all_readers:
                 await (await self._readers.get()).close()
-            if self._here is not None:
-                self._here.close()
-                self._here = None
             await self._conn.close()
 
     def now(self) -> datetime:
@@ -195,46 +186,8 @@ class Connection:
             return await in_one_trip(conn, read)
 
     async def write_together(self, write: Callable[[], Coroutine[Any, Any, T]]) -> T:
-        """`read_together` for writing: bookkeeping `write_alone` statements and the reads that go with
-        them (the inbox's store and the senders' people: `bot.polling`); no transaction may be opened
-        inside. On the loop they are one transaction; on the writer's thread each statement commits by
-        itself, as before.
-
-        Done here, on the event loop's own connection, when the database is free at once: a hand-off to
-        the writer's thread and back, a sleeping thread woken each way, costs more CPU than the work
-        (issue 23: ~0.1 ms an update). Never waits: while this process's writer is busy (its lock held)
-        or another connection holds SQLite's write lock (`BEGIN IMMEDIATE` fails at once: no busy
-        timeout here), or if anything fails here (rolled back), it is done on the writer's thread as
-        before, which waits its turn and meets any failure in the usual place."""
-        done, result = self._write_here(write)
-        if done:
-            return cast(T, result)
+        """`read_together` on the writing connection, for bookkeeping `write_alone` statements and the
+        reads that go with them (the inbox's store and the senders' people: `bot.polling`). Each
+        statement commits by itself; no transaction may be opened inside."""
         async with self._lock:
             return await in_one_trip(self._conn, write)
-
-    def _write_here(self, write: Callable[[], Coroutine[Any, Any, T]]) -> tuple[bool, T | None]:
-        """`write_together` on the loop's connection, in one transaction; (False, None) when not done."""
-        here = self._here
-        if here is None or self._lock.locked() or direct() is not None:
-            return False, None
-        try:
-            here.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError:  # another connection is writing: not waited for here
-            return False, None
-        try:
-            result = drive_on(here, write)
-            here.execute("COMMIT")
-        except Exception as exc:
-            _roll_back(here)
-            log.info("store: a write done on the loop's connection was rolled back (%s)", type(exc).__name__)
-            return False, None
-        except BaseException:
-            _roll_back(here)
-            raise
-        return True, result
-
-
-def _roll_back(conn: sqlite3.Connection) -> None:
-    """Undo what a failed `_write_here` began (a failure SQLite undid itself leaves nothing to undo)."""
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")

@@ -53,26 +53,6 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def _connect_here(path: Path) -> sqlite3.Connection:
-    """The event loop's own connection (`Connection.write_together`): never waits for a lock (busy
-    timeout 0: a busy database sends the write to the writer's thread) and never checkpoints (the
-    writer's connection does, as it commits, off the event loop)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    try:
-        for pragma in (
-            "busy_timeout = 0",
-            "foreign_keys = ON",
-            "synchronous = NORMAL",
-            "wal_autocheckpoint = 0",
-        ):
-            conn.execute(f"PRAGMA {pragma}")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
 class MigrationNeeded(StoreError):
     """A big database whose pending migrations take long: `inspectbot migrate` runs them, not the bot."""
 
@@ -107,9 +87,8 @@ class Database(Connection):
         clock: Callable[[], datetime],
         readers: list[aiosqlite.Connection] | None = None,
         calendar: WorkingCalendar | None = None,
-        here: sqlite3.Connection | None = None,
     ) -> None:
-        super().__init__(conn, path, clock, readers, calendar, here)
+        super().__init__(conn, path, clock, readers, calendar)
         self.people = PeopleRepository(self)
         self.settings = SettingRepository(self)
         # What follows a case change in requests and reviews, which are built after cases (requests apply
@@ -171,17 +150,15 @@ class Database(Connection):
             await conn.close()
             raise
         readers: list[aiosqlite.Connection] = []
-        here: sqlite3.Connection | None = None
         try:
             for _ in range(READERS):
                 readers.append(await _connect(db_path))
-            here = _connect_here(db_path)
         except BaseException:
             for reader in readers:
                 await reader.close()
             await conn.close()
             raise
-        return cls(conn, db_path, clock, readers, calendar, here)
+        return cls(conn, db_path, clock, readers, calendar)
 
     async def __aenter__(self) -> Database:
         return self

@@ -63,23 +63,6 @@ def _drive(coroutine: Coroutine[Any, Any, T]) -> T:
     raise RuntimeError("a read done in one trip waited for something other than the database")
 
 
-def drive_on(
-    conn: sqlite3.Connection,
-    read: Callable[[], Coroutine[Any, Any, T]],
-    context: contextvars.Context | None = None,
-) -> T:
-    """Run `read` (store code) to its end here and now on plain sqlite3 `conn`, in a copy of the
-    caller's `context` (default: this one's): inside, `direct()` is `conn` (`Database.reading()` and
-    `write_alone` use it). `in_one_trip` runs it on an aiosqlite connection's thread;
-    `Connection.write_together` on the event loop's own connection."""
-
-    def run() -> T:
-        _DIRECT.set(cast(aiosqlite.Connection, _Direct(conn)))  # this copy of the context alone
-        return _drive(read())
-
-    return (context or contextvars.copy_context()).run(run)
-
-
 async def in_one_trip(conn: aiosqlite.Connection, read: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run `read` (store code, several queries and the Python between them) on `conn`'s thread in one
     hand-off: one round trip where each query would be one (22-24 µs of CPU each measured alone, against
@@ -89,5 +72,8 @@ async def in_one_trip(conn: aiosqlite.Connection, read: Callable[[], Coroutine[A
 
     The caller holds `conn` (a reading connection, or the writing one under the database's lock)."""
 
-    context = contextvars.copy_context()  # the caller's, not the thread's
-    return cast(T, await conn._execute(drive_on, conn._conn, read, context))  # type: ignore[no-untyped-call]
+    def run() -> T:
+        _DIRECT.set(cast(aiosqlite.Connection, _Direct(conn._conn)))  # this thread's context alone
+        return _drive(read())
+
+    return cast(T, await conn._execute(contextvars.copy_context().run, run))  # type: ignore[no-untyped-call]
