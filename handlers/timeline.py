@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from store.consistency import case_dates
 from store.models import Case, Person
 from workflows.audience import hides_visit, timeline_for
 from workflows.calendar import WorkingCalendar
-from workflows.deadlines import Deadline, compute_timeline
+from workflows.deadlines import CaseDates, Deadline, compute_timeline
 from workflows.kinds import get_kind
 
 
 def case_timeline(case: Case, calendar: WorkingCalendar) -> list[Deadline]:
-    return compute_timeline(get_kind(case.kind), case_dates(case), calendar)
+    """The case's deadlines from its kind and dates (`compute_timeline`), kept for the next question on
+    the same dates (~50 µs each: a case is asked about again and again, by each of its people)."""
+    dates = case_dates(case)
+    return list(
+        _timeline(
+            case.kind,
+            dates.start,
+            dates.end,
+            tuple(sorted(dates.records.items())),
+            dates.judgement,
+            dates.concerns,
+            dates.single_individual,
+            calendar,
+        )
+    )
+
+
+@lru_cache(maxsize=4_096)
+def _timeline(
+    kind: str,
+    start: date | None,
+    end: date | None,
+    records: tuple[tuple[str, date], ...],
+    judgement: str | None,
+    concerns: bool,
+    single_individual: bool,
+    calendar: WorkingCalendar,
+) -> tuple[Deadline, ...]:
+    """`compute_timeline` by every input it reads (the key holds `calendar` itself: a calendar is never
+    taken for another); a `Deadline` is frozen, so one kept tuple serves every caller."""
+    dates = CaseDates(start, end, dict(records), judgement, concerns, single_individual)
+    return tuple(compute_timeline(get_kind(kind), dates, calendar))
 
 
 def deadlines_by_key(case: Case, calendar: WorkingCalendar) -> dict[str, Deadline]:

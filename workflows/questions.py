@@ -964,6 +964,16 @@ _SOME_DAY = date(2026, 1, 7)
 def _read(text: str, today: date | None = None, calendar: WorkingCalendar | None = None) -> Question:
     """The reading of `text` with every candidate milestone key (not narrowed to a case's)."""
     case_ref, rest = _case_ref(text[:MAX_CHARS].lower())
+    reading = _read_words(rest, today, calendar)
+    return reading if case_ref is None else replace(reading, case_ref=case_ref)
+
+
+@lru_cache(maxsize=2_048)
+def _read_words(rest: str, today: date | None, calendar: WorkingCalendar | None) -> Question:
+    """The reading of a question without its case reference: the same for every case it is asked of
+    ("when is the draft due for #12?"), so kept for the next asker (a reading is ~50 µs; the key
+    holds `calendar` itself, so a new calendar is never taken for an old one)."""
+    case_ref = None
     raw = _words(rest)
     tokens = _tokens(raw)
     words = [t.word for t in tokens]
