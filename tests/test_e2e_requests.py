@@ -150,6 +150,17 @@ def _state(bot: InProcessBot) -> dict[str, list[tuple[object, ...]]]:
         return found
 
 
+def _changes(before: dict[str, list[tuple[object, ...]]], after: dict[str, list[tuple[object, ...]]]) -> str:
+    """What differs between two `_state`s, table by table: the rows only in one or the other."""
+    lines = []
+    for table in before:
+        gone = [row for row in before[table] if row not in after[table]]
+        came = [row for row in after[table] if row not in before[table]]
+        if gone or came:
+            lines.append(f"{table}: gone {gone}, came {came}")
+    return "\n".join(lines)
+
+
 def test_deferral_approved_declined_raced_and_an_old_button(api: FakeBotApi, tmp_path: Path) -> None:
     with running(api, tmp_path) as bot:
         manager = api.user(MANAGER, "Mia")
