@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.localapi import BotMessage, FakeUser, Match
@@ -54,3 +55,17 @@ def join(api_user: FakeUser, code: str, match: Match | None = None) -> BotMessag
 
 def says_date(message: BotMessage, day: date) -> bool:
     return format_date(day) in message.text
+
+
+def on_test_clock(workdir: Path, now: datetime, tick: str = "1", **env: str) -> dict[str, str]:
+    """The settings of a bot whose reminders follow a test clock (`workdir`/clock.txt, written here at
+    `now`; a test moves it by writing the file again), its outbox looking every `tick` seconds."""
+    clock = workdir / "clock.txt"
+    clock.write_text(now.isoformat())
+    return {
+        "INSPECTBOT_REMINDERS": "on",
+        "INSPECTBOT_TESTING": "1",
+        "INSPECTBOT_TEST_CLOCK_FILE": str(clock),
+        "INSPECTBOT_OUTBOX_TICK": tick,
+        **env,
+    }

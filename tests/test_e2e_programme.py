@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bot.localapi import BotMessage, FakeBotApi, FakeUser
-from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, typed, workday
+from tests.e2e_helpers import CALENDAR, INSPECTOR, MANAGER, invite_code, join, on_test_clock, typed, workday
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from workflows.dates import format_date
@@ -91,17 +91,8 @@ def test_the_programme_lists_settings_due_overdue_first(api: FakeBotApi, bot: In
 def test_a_setting_overdue_for_inspection_is_in_the_managers_morning_digest(
     api: FakeBotApi, tmp_path: Path
 ) -> None:
-    clock = tmp_path / "clock.txt"
-    clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
-    bot = InProcessBot(
-        api,
-        tmp_path,
-        admins=(MANAGER,),
-        INSPECTBOT_REMINDERS="on",
-        INSPECTBOT_TESTING="1",
-        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="1",
-    )
+    # Wednesday 11 March 2026, 10am: a working morning
+    bot = InProcessBot(api, tmp_path, admins=(MANAGER,), **on_test_clock(tmp_path, NOW))
     bot.start()  # creates the database and its first manager
     bot.stop()
     with closing(sqlite3.connect(bot.db)) as conn, conn:

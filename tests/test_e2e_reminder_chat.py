@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.localapi import FakeBotApi
+from tests.e2e_helpers import on_test_clock
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW, write_burst
 
@@ -62,17 +63,8 @@ def _final_report_reminder_now(bot: InProcessBot) -> None:
 
 
 def test_reminder_buttons_and_commands(api: FakeBotApi, tmp_path: Path) -> None:
+    bot = InProcessBot(api, tmp_path, admins=(MANAGER,), **on_test_clock(tmp_path, NOW))
     clock = tmp_path / "clock.txt"
-    clock.write_text(NOW.isoformat())
-    bot = InProcessBot(
-        api,
-        tmp_path,
-        admins=(MANAGER,),
-        INSPECTBOT_REMINDERS="on",
-        INSPECTBOT_TESTING="1",
-        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="1",
-    )
     bot.start()
     bot.stop()
     (provider_tid,) = write_burst(bot.db, 1)

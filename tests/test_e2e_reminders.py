@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.localapi import FakeBotApi
 from bot.outbox import IN_FLIGHT
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import MANAGER, typed
+from tests.e2e_helpers import MANAGER, on_test_clock, typed
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW, write_burst
 
@@ -22,16 +22,8 @@ PEOPLE = 150
 
 
 def reminder_bot(api: FakeBotApi, tmp_path: Path) -> BotProcess:
-    clock = tmp_path / "clock.txt"
-    clock.write_text(NOW.isoformat())
-    return BotProcess(
-        api,
-        tmp_path,
-        INSPECTBOT_REMINDERS="on",
-        INSPECTBOT_TESTING="1",
-        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="1",
-        INSPECTBOT_OUTBOX_CHAT_GAP="1",  # Telegram's pacing: the fake enforces its limits here
+    return BotProcess(  # Telegram's pacing (a chat gap of 1 s): the fake enforces its limits here
+        api, tmp_path, **on_test_clock(tmp_path, NOW, INSPECTBOT_OUTBOX_CHAT_GAP="1")
     )
 
 
@@ -85,17 +77,8 @@ def test_a_managers_morning_is_one_message_with_buttons_to_the_overdue_lists(
     """A case opened by a manager in January, nothing recorded: on the working morning of the test clock
     the manager gets one digest of what is overdue (no manager member on the case: every manager's), and
     its button sends `/cases overdue`'s first page as a new message, leaving the digest as it was."""
-    clock = tmp_path / "clock.txt"
-    clock.write_text(NOW.isoformat())  # Wednesday 11 March 2026, 10am: a working morning
-    bot = InProcessBot(  # restarted, never killed: in this process
-        api,
-        tmp_path,
-        admins=(MANAGER,),
-        INSPECTBOT_REMINDERS="on",
-        INSPECTBOT_TESTING="1",
-        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="1",
-    )
+    # Wednesday 11 March 2026, 10am: a working morning; restarted, never killed: in this process
+    bot = InProcessBot(api, tmp_path, admins=(MANAGER,), **on_test_clock(tmp_path, NOW))
     manager = api.user(MANAGER, "Mia", started=True)
     try:
         bot.start()

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from bot.localapi import BotMessage, FakeBotApi, FakeUser
 from tests.botprocess import BotProcess
-from tests.e2e_helpers import CALENDAR, invite_code, join
+from tests.e2e_helpers import CALENDAR, invite_code, join, on_test_clock
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from workflows.dates import format_date
@@ -30,17 +30,7 @@ _Bot = TypeVar("_Bot", InProcessBot, BotProcess)
 
 def _start(api: FakeBotApi, tmp_path: Path, kind: type[_Bot]) -> _Bot:
     """The bot (in this process, or `BotProcess` where a test kills it) on the test clock at NOW."""
-    clock = tmp_path / "clock.txt"
-    clock.write_text(NOW.isoformat())
-    bot = kind(
-        api,
-        tmp_path,
-        admins=(MANAGER,),
-        INSPECTBOT_REMINDERS="on",
-        INSPECTBOT_TESTING="1",
-        INSPECTBOT_TEST_CLOCK_FILE=str(clock),
-        INSPECTBOT_OUTBOX_TICK="0.25",
-    )
+    bot = kind(api, tmp_path, admins=(MANAGER,), **on_test_clock(tmp_path, NOW, tick="0.25"))
     bot.start()
     return bot
 

@@ -46,6 +46,7 @@ from bot.localapi.state import Chat
 from bot.outbox import OutboxSender
 from handlers.menu import KNOWN_COMMANDS
 from store.codec import time_to_text
+from tests.e2e_helpers import on_test_clock
 from tests.inprocess import InProcessBot
 from tests.outbox_world import NOW
 from tests.test_e2e_requests import MANAGER, _set_clock
@@ -848,17 +849,8 @@ def _running(api: FakeBotApi, tmp_path: Path) -> Iterator[InProcessBot]:
     it, with Telegram's overall limit of 30 messages a second off (INSPECTBOT_OVERALL_RATE=0, meant for a
     local server: it decides when a reply goes, never what it says, and held this test to 30 a second);
     after the test its log must show no failure (`assert_healthy`)."""
-    clock_file = tmp_path / "clock.txt"
-    clock_file.write_text(NOW.isoformat())
     bot = InProcessBot(
-        api,
-        tmp_path,
-        admins=(MANAGER,),
-        INSPECTBOT_REMINDERS="on",
-        INSPECTBOT_TESTING="1",
-        INSPECTBOT_TEST_CLOCK_FILE=str(clock_file),
-        INSPECTBOT_OUTBOX_TICK="1",
-        INSPECTBOT_OVERALL_RATE="0",
+        api, tmp_path, admins=(MANAGER,), **on_test_clock(tmp_path, NOW, INSPECTBOT_OVERALL_RATE="0")
     )
     bot.start()
     try:
