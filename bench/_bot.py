@@ -35,7 +35,7 @@ def bot_env(api_env: dict[str, str], workdir: Path, **extra: str) -> dict[str, s
         "INSPECTBOT_POLL_TIMEOUT": "1",
         "PYTHONUNBUFFERED": "1",
         "INSPECTBOT_REMINDERS": "off",
-        "NO_PROXY": "127.0.0.1,localhost",  # httpx would send loopback traffic to a configured proxy
+        "NO_PROXY": "127.0.0.1,localhost",  # the bot follows a configured proxy, loopback too
         "PYTHONPATH": str(ROOT),
         **extra,
     }

@@ -7,7 +7,10 @@ and so squeezed the ratio to the anchor toward 1.
 
 Setup (bench/_world.py): 500 cases of 250 settings, 40 inspectors and the settings' providers, written to
 the database before the bot starts. Then three loads, each on inspectbot and, in the same round, on the
-anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake server:
+anchor, a minimal python-telegram-bot echo bot (bench/_echo.py) on the same fake server, and on the same
+echo bot sending through inspectbot's own HTTP requests (`bot.aiohttp_request`, aiohttp where PTB's
+default is httpx): the first is the issue's anchor, the second shows what inspectbot's own work costs
+(the inbox, the saved state, the answer) with the HTTP library's share taken out:
 
 - alone (one at a time): 200 questions, one from each person, each sent when the last was answered;
 - paced: 2,000 questions ("when is the draft due for #12?", "what's the complaint deadline for #12?",
@@ -22,10 +25,10 @@ latency (median, p99) are beside it, and server_cpu_share, the fake server's CPU
 wall time (near 1, the server, one Python process, is what limits the throughput). A closed burst's
 latency measures the queue (the 200th question waits for the 199 before it), not the bot.
 
-Every load runs --rounds times (default ROUNDS) on each bot, the two taking turns (inspectbot then echo,
-then echo then inspectbot, ...; each round starts its bot afresh): the machine is shared and its speed
-drifts, so a ratio is only fair between loads run close together. Each figure is the median over the
-rounds of that round's own ratio, with the rounds' range beside it.
+Every load runs --rounds times (default ROUNDS) on each bot, the three taking turns (inspectbot, echo,
+echo on aiohttp, then the other way round, ...; each round starts its bot afresh): the machine is shared
+and its speed drifts, so a ratio is only fair between loads run close together. Each figure is the median
+over the rounds of that round's own ratio, with the rounds' range beside it.
 
 inspectbot's AIORateLimiter (30 messages a second overall by default, Telegram's own guidance) would cap
 burst throughput near 30 a second whatever the CPU cost, and the echo bot has none: so the bot runs here
@@ -176,6 +179,11 @@ def _drive_paced(server: ServerProcess, plan: dict[int, list[str]], rate: float)
     return Figures(len(latencies), time.time() - began, latencies, replies)
 
 
+#: The bots measured, in the order of even rounds (odd rounds go the other way): inspectbot, the echo bot
+#: (PTB's default requests, httpx) and the echo bot sending as inspectbot does (aiohttp).
+_SAME_TRANSPORT = "echo-aiohttp"
+_TURNS = ("inspectbot", "echo", _SAME_TRANSPORT)
+
 #: Questions each bot answers, one at a time, after its start and before the measured loads.
 WARM_UP = 40
 
@@ -241,7 +249,7 @@ def main(args: list[str]) -> int:
         parser.error("--rounds must be at least 1")
     people, questions = (100, 400) if options.quick else (200, 2_000)
     rng = random.Random(8)
-    ours, anchor = _Runs({}), _Runs({})
+    runs = {turn: _Runs({}) for turn in _TURNS}
     problems = ""
     server = ServerProcess()
     try:
@@ -266,17 +274,21 @@ def main(args: list[str]) -> int:
                 "burst": lambda: _drive(server, burst, len(burst)),
             }
             for round_ in range(options.rounds):
-                turns = ("inspectbot", "echo") if round_ % 2 == 0 else ("echo", "inspectbot")
-                for turn in turns:
-                    extra = {} if turn == "echo" else {"INSPECTBOT_OVERALL_RATE": f"{options.rate:g}"}
-                    bot = _bot.Bot(_bot.bot_env(server.env, workdir, **extra), workdir, echo=turn == "echo")
+                for turn in _TURNS if round_ % 2 == 0 else _TURNS[::-1]:
+                    echo = turn != "inspectbot"
+                    extra = (
+                        {"BENCH_ECHO_REQUEST": "aiohttp" if turn == _SAME_TRANSPORT else "httpx"}
+                        if echo
+                        else {"INSPECTBOT_OVERALL_RATE": f"{options.rate:g}"}
+                    )
+                    bot = _bot.Bot(_bot.bot_env(server.env, workdir, **extra), workdir, echo=echo)
                     _start(server, bot)
                     try:
                         _drive(server, warm, 1)  # not measured: see WARM_UP
                         measured = _run_loads(server.proc.pid, bot.pid, loads, f"{turn}.round{round_ + 1}")
                     finally:
                         bot.stop()
-                    (anchor if turn == "echo" else ours).add(measured)
+                    runs[turn].add(measured)
                     if turn == "inspectbot":
                         problems = problems or _problems(
                             bot, sum((f.replies for f in measured.values()), Counter[str]())
@@ -292,11 +304,11 @@ def main(args: list[str]) -> int:
         f"person asking again once answered; {options.rounds} round(s) on each bot taking turns",
         file=sys.stderr,
     )
-    replies = sum((f.replies for runs in ours.loads.values() for f in runs), Counter[str]())
+    replies = sum((f.replies for load in runs["inspectbot"].loads.values() for f in load), Counter[str]())
     print("chat: inspectbot's replies began with:", file=sys.stderr)
     for start, count in replies.most_common(8):
         print(f"  {count:5d}  {start!r}", file=sys.stderr)
-    _report(ours, anchor)
+    _report(runs["inspectbot"], runs["echo"], runs[_SAME_TRANSPORT])
     if problems:
         print(f"chat: {problems}", file=sys.stderr)
         return 1
@@ -340,28 +352,35 @@ _FIGURES: list[tuple[str, str, Callable[[Figures], float]]] = [
 _LOAD_NAMES = {"alone": "one at a time", "paced": "paced", "burst": "all at once"}
 
 
-def _report(ours: _Runs, anchor: _Runs) -> None:
+def _ratios(mine: list[float], theirs: list[float]) -> list[float]:
+    """Each round's own ratio, smallest first."""
+    return sorted(m / t for m, t in zip(mine, theirs, strict=True))
+
+
+def _report(ours: _Runs, anchor: _Runs, same: _Runs) -> None:
     """One line a figure: inspectbot's median over the rounds, the median of the rounds' own ratios to
-    the echo bot, and the ranges of both; then the echo bot's own. CPU per update comes first."""
+    the echo bot, and the ranges of both, then the same ratio to the echo bot on aiohttp; then each echo
+    bot's own figures. CPU per update comes first."""
     for load in ("alone", "paced", "burst"):
-        mine_rounds, their_rounds = ours.loads[load], anchor.loads[load]
         for name, unit, value in _FIGURES:
             if load == "alone" and name == "updates_per_s":
                 continue  # one at a time, the rate is just one over the latency
-            mine = [value(f) for f in mine_rounds]
-            theirs = [value(f) for f in their_rounds]
-            ratios = sorted(m / t for m, t in zip(mine, theirs, strict=True))
+            mine = [value(f) for f in ours.loads[load]]
+            ratios = _ratios(mine, [value(f) for f in anchor.loads[load]])
+            alike = _ratios(mine, [value(f) for f in same.loads[load]])
             print(
                 f"chat.{load}.{name}: {statistics.median(mine):,.2f} {unit} "
                 f"({statistics.median(ratios):.2f}x echo; rounds {min(mine):,.2f}-{max(mine):,.2f} {unit}, "
-                f"{ratios[0]:.2f}-{ratios[-1]:.2f}x)  [{_LOAD_NAMES[load]}]"
+                f"{ratios[0]:.2f}-{ratios[-1]:.2f}x; {statistics.median(alike):.2f}x echo on aiohttp, "
+                f"{alike[0]:.2f}-{alike[-1]:.2f}x)  [{_LOAD_NAMES[load]}]"
             )
-    for load in ("alone", "paced", "burst"):
-        for name, unit, value in _FIGURES:
-            if load == "alone" and name == "updates_per_s":
-                continue
-            theirs = [value(f) for f in anchor.loads[load]]
-            print(
-                f"anchor.echo.{load}.{name}: {statistics.median(theirs):,.2f} {unit} "
-                f"(rounds {min(theirs):,.2f}-{max(theirs):,.2f})"
-            )
+    for label, runs in (("echo", anchor), ("echo_aiohttp", same)):
+        for load in ("alone", "paced", "burst"):
+            for name, unit, value in _FIGURES:
+                if load == "alone" and name == "updates_per_s":
+                    continue
+                theirs = [value(f) for f in runs.loads[load]]
+                print(
+                    f"anchor.{label}.{load}.{name}: {statistics.median(theirs):,.2f} {unit} "
+                    f"(rounds {min(theirs):,.2f}-{max(theirs):,.2f})"
+                )

@@ -14,12 +14,11 @@ from typing import Any, cast
 from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 from tornado.httpserver import HTTPServer
 
 from bot import guards, metrics
+from bot.aiohttp_request import AiohttpRequest
 from bot.clock import make_clock
-from bot.connections import BotApiTransport
 from bot.jobs import JobsInFlight
 from bot.lock import AlreadyRunning, ProcessLock
 from bot.outbox import OutboxSender, Pacer
@@ -168,10 +167,10 @@ RUNNING_UPDATES = 16
 
 #: Keep-alive connections replies go out on (getUpdates has its own). Telegram takes about 30 messages a
 #: second from a bot, and AIORateLimiter lets no more out, so 8 connections carry that rate with up to
-#: 260 ms a request; while 16 updates run at once, the odd reply waits a moment for one. Every connection
-#: more is one more idle socket httpcore's pool checks before and after each request (and, against the
-#: fake server of `python -m bench chat`, one more server thread): 32 connections made bench chat's burst
-#: 0.40x to 0.61x of the echo bot's rate in six runs, 8 made it 0.72x and 0.69x, 4 0.89x and 0.83x.
+#: 260 ms a request; while 16 updates run at once, the odd reply waits a moment for one. Against the fake
+#: server of `python -m bench chat`, every connection more is one more server thread: with httpx (before
+#: `bot.aiohttp_request`), 32 connections made bench chat's burst 0.40x to 0.61x of the echo bot's rate in
+#: six runs, 8 made it 0.72x and 0.69x, 4 0.89x and 0.83x.
 REPLY_CONNECTIONS = 8
 #: How long a reply waits for one of them before it counts as never sent (and is tried again, bot.sending):
 #: as long as Telegram is given to answer it. PTB's 1 s default is for a pool that hardly ever waits.
@@ -216,12 +215,8 @@ def build_application(settings: Settings, db: Database) -> InspectApplication:
         token=settings.telegram_bot_token.get_secret_value(),
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
-        request=KeepsServerErrors(
-            connection_pool_size=REPLY_CONNECTIONS,
-            pool_timeout=CONNECTION_WAIT_S,
-            httpx_kwargs={"transport": BotApiTransport(REPLY_CONNECTIONS)},
-        ),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=KeepsServerErrors(connection_pool_size=REPLY_CONNECTIONS, pool_timeout=CONNECTION_WAIT_S),
+        get_updates_request=AiohttpRequest(connection_pool_size=1),
         rate_limiter=AIORateLimiter(overall_max_rate=settings.overall_max_rate),
         retry_pauses=settings.retry_pauses,
     )
@@ -446,7 +441,13 @@ async def _initialize(application: InspectApplication, settings: Settings) -> No
     from telegram.error import NetworkError
 
     try:
-        await application.initialize()
+        try:
+            await application.initialize()
+        except BaseException:
+            bot = application.bot
+            if isinstance(bot, LimitedBot):  # PTB shuts a bot's connections only once it started
+                await bot.close_connections()
+            raise
     except InvalidToken as exc:
         raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from exc
     except NetworkError as exc:

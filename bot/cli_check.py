@@ -77,9 +77,11 @@ async def check_telegram(settings: Settings) -> Outcome:
     """The Bot API answers at the configured URL and accepts the token (getMe)."""
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError, TelegramError
-    from telegram.request import HTTPXRequest
 
-    request = HTTPXRequest(connect_timeout=API_TIMEOUT, read_timeout=API_TIMEOUT)
+    from bot.aiohttp_request import AiohttpRequest
+
+    # the bot's own transport, so a check that passes means the bot gets through the same way
+    request = AiohttpRequest(connect_timeout=API_TIMEOUT, read_timeout=API_TIMEOUT)
     bot = Bot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.base_url,

@@ -152,4 +152,5 @@ _LIBRARY_FLOORS = {
     "aiosqlite": logging.WARNING,
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
+    "aiohttp": logging.WARNING,
 }

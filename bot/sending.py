@@ -31,9 +31,9 @@ from typing import Any
 from telegram import Message
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import ExtBot
-from telegram.request import HTTPXRequest
 
 from bot import limits, metrics
+from bot.aiohttp_request import AiohttpRequest
 from bot.settings import RETRY_PAUSES
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,8 @@ def fate_unknown(error: NetworkError) -> bool:
     return not isinstance(error, BadRequest) and not certainly_not_done(error)
 
 
-class KeepsServerErrors(HTTPXRequest):
-    """HTTPXRequest whose 5xx answers always say their status: PTB puts Telegram's description in the
+class KeepsServerErrors(AiohttpRequest):
+    """AiohttpRequest whose 5xx answers always say their status: PTB puts Telegram's description in the
     error instead ("Internal Server Error"), which would hide that nothing was done and can be retried."""
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
@@ -141,6 +141,11 @@ class LimitedBot(ExtBot[int]):
             #: The updates of the last getUpdates as Telegram sent them (JSON text by update id), for the
             #: inbox: writing them again from the parsed objects (`Update.to_dict`) costs about 0.3 ms each.
             self.raw_updates: dict[int, str] = {}
+
+    async def close_connections(self) -> None:
+        """Close both connection pools (getUpdates' and the rest's): after a start that failed (getMe
+        refused or unanswered), which PTB's `shutdown` skips, so none is left open behind the error."""
+        await asyncio.gather(*(request.shutdown() for request in self._request))
 
     async def _do_post(self, endpoint: str, data: Any, **kwargs: Any) -> Any:
         method = endpoint.lower()

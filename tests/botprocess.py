@@ -43,7 +43,7 @@ class BotProcess(BotReads):
             # No overall limit of 30 messages a second (AIORateLimiter): a test's chat of many commands
             # would wait on it; the fake enforces Telegram's limits only where a test asks it to.
             "INSPECTBOT_OVERALL_RATE": "0",
-            "NO_PROXY": "127.0.0.1,localhost",  # httpx would send loopback traffic to a configured proxy
+            "NO_PROXY": "127.0.0.1,localhost",  # the bot follows a configured proxy, loopback too
             **env,
         }
         self.proc: subprocess.Popen[bytes] | None = None

@@ -197,7 +197,7 @@ def test_listing_the_kinds_loads_neither_the_store_nor_the_bot() -> None:
         "from bot.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()): code = main(['timeline', '--list'])\n"
         "heavy = {'store', 'handlers', 'pydantic', 'pydantic_settings', 'holidays', 'telegram', 'asyncio',\n"
-        "         'aiosqlite', 'sqlite3', 'httpx'}\n"
+        "         'aiosqlite', 'sqlite3', 'httpx', 'aiohttp'}\n"
         "print(code, sorted({name.split('.')[0] for name in sys.modules} & heavy))\n"
     )
     done = subprocess.run(
