@@ -13,15 +13,19 @@ What PTB and `bot.sending` rely on is kept:
   `TimedOut` and a connection lost mid-request a `NetworkError`: their fate is unknown;
 - timeouts: `connect_timeout` and `pool_timeout` bound getting a connection, `read_timeout` each wait
   for the answer; a `write_timeout` (aiohttp has none of its own) adds to the bound on the whole request;
-- proxies from the environment (HTTPS_PROXY, NO_PROXY, ...) are honoured, as httpx honours them.
+- proxies from the environment (HTTPS_PROXY, NO_PROXY, ...) are honoured, as httpx honours them;
+- Telegram's certificate is checked against certifi's authorities, as httpx checks it (a slim image's
+  own store may be empty).
 """
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 from urllib.request import getproxies, proxy_bypass
 
 import aiohttp
+import certifi
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
@@ -39,6 +43,11 @@ def _proxy_for(url: str) -> str | None:
     if not proxy or proxy_bypass(host.split(":", 1)[0]):
         return None
     return proxy if "://" in proxy else f"http://{proxy}"
+
+
+def tls_context() -> ssl.SSLContext:
+    """Certificates checked against certifi's authorities (httpx's default), hostnames too."""
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class AiohttpRequest(BaseRequest):
@@ -75,7 +84,7 @@ class AiohttpRequest(BaseRequest):
         """The pool, made when first needed (it must be made on the running event loop)."""
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                connector=aiohttp.TCPConnector(limit=self._pool_size, ssl=tls_context()),
                 headers={"User-Agent": self.USER_AGENT},
                 # one answer is read whole and handed to PTB: no cookies, no redirects
                 cookie_jar=aiohttp.DummyCookieJar(),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -17,7 +18,7 @@ from telegram import Bot, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
-from bot.aiohttp_request import AiohttpRequest, _proxy_for
+from bot.aiohttp_request import AiohttpRequest, _proxy_for, tls_context
 from bot.localapi import FakeBotApi
 from bot.sending import KeepsServerErrors, certainly_not_done, fate_unknown
 
@@ -211,3 +212,9 @@ def test_proxies_come_from_the_environment_and_no_proxy_is_respected(monkeypatch
     assert _proxy_for("http://api.telegram.org") is None  # only https was given
     monkeypatch.setenv("NO_PROXY", "api.telegram.org")
     assert _proxy_for("https://api.telegram.org") is None
+
+
+def test_certificates_are_checked_against_certifis_authorities_with_the_hostname() -> None:
+    context = tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert len(context.get_ca_certs()) > 50  # certifi's bundle, not an empty store
