@@ -76,14 +76,19 @@ class InboxPoller:
         return len(pending)
 
     async def run(self) -> None:
-        """Poll until cancelled; failures are logged and retried, never fatal (but a wrong token)."""
+        """Poll until cancelled; failures are logged and retried, never fatal (but a wrong token).
+
+        The update types wanted (all of them) go with the first getUpdates and again after a failed one:
+        Telegram keeps them until told otherwise, and sent with every poll (20 names encoded as JSON, then
+        as a form) they cost about 0.06 of the 1.46 ms of CPU an update took one at a time (issue 23)."""
         pause = FIRST_PAUSE
+        types_told = False
         while True:
             try:
                 updates = await self._application.bot.get_updates(
                     offset=self._offset,
                     timeout=self._poll_timeout,
-                    allowed_updates=Update.ALL_TYPES,
+                    allowed_updates=None if types_told else Update.ALL_TYPES,
                 )
             except InvalidToken:
                 raise
@@ -94,6 +99,7 @@ class InboxPoller:
                         "inspectbot processes on one token but different databases is an operator error"
                     )
                     self._conflict_logged = True
+                types_told = False  # the other process may have told Telegram other types
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, LAST_PAUSE)
                 continue
@@ -104,10 +110,12 @@ class InboxPoller:
                 log.warning(
                     "telegram: getUpdates failed (%s); trying again in %.2f s", type(error).__name__, pause
                 )
+                types_told = False
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, LAST_PAUSE)
                 continue
             pause = FIRST_PAUSE
+            types_told = True
             if not updates:
                 continue
             await self._accept(updates)
