@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sqlite3
@@ -275,19 +276,20 @@ class StartupError(RuntimeError):
     """The bot could not start (or must stop); the message is one line for the operator."""
 
 
-async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
+async def serve(settings: Settings, stop: asyncio.Event | None = None, *, settle_heap: bool = False) -> None:
     """Long polling until SIGINT or SIGTERM, then a clean stop that keeps every state written; a database
     that can't be written (a full disk, a read-only or damaged file) stops it with one line.
 
     With `stop`, the bot stops when it is set instead, and no signal handler is installed: the tests run
     the bot this way in a thread of their own process (signal handlers belong to the main thread).
+    `settle_heap` (`inspectbot run`, a process of its own) freezes what the start left (`_settle_heap`).
     """
     lock = _lock(settings)
     try:
         db = await _open(settings)
         try:
             _cover(lock)
-            await _serve(settings, db, stop)
+            await _serve(settings, db, stop, settle_heap)
         except (sqlite3.Error, OSError) as exc:
             reason = storage_failure(exc)
             if reason is None:
@@ -299,7 +301,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
         lock.release()
 
 
-async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -> None:
+async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None, settle_heap: bool) -> None:
     await db.people.ensure_admins(settings.admins)
     released = await db.outbox.release_all()  # left 'sending' by a process that died: they go again
     if released:
@@ -328,7 +330,12 @@ async def _serve(settings: Settings, db: Database, stop: asyncio.Event | None) -
         halted = asyncio.create_task(halt.event.wait())
         await asyncio.sleep(0)  # the first getUpdates is on its way: warm up while Telegram answers it
         _warm(db.calendar, await db.lists.oldest_pending())
-        log.info("inspectbot is running as @%s", application.bot.username)
+        frozen = _settle_heap() if settle_heap else 0
+        log.info(
+            "inspectbot is running as @%s",
+            application.bot.username,
+            extra={"event": "started", "frozen_objects": frozen},
+        )
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({polling, stopped, halted}, return_when=asyncio.FIRST_COMPLETED)
         log.info("stopping")
@@ -457,6 +464,18 @@ async def _initialize(application: InspectApplication, settings: Settings) -> No
     services: Any = application.bot_data["services"]
     if not services.bot_username:
         install_services(application, _with_username(services, application.bot.username))
+
+
+def _settle_heap() -> int:
+    """Collect the start's garbage, then keep every object alive now out of the collector's full passes
+    (`gc.freeze`); returns how many. Those objects (modules, PTB's handlers, caches: about 100,000) live as
+    long as the process, yet each full pass walked them all: 20-31 ms with the event loop stopped, a few
+    times a minute under load (bench chat, paced: one round in three had a p99 of 10-39 ms against 3 ms).
+    Frozen, the passes walk only what came since: none over 3 ms in the same loads. Reference counting
+    frees frozen objects as before; only a cycle among them that is dropped later is kept."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def _with_username(services: Services, username: str) -> Services:

@@ -67,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
         secrets.append(settings.webhook_secret.get_secret_value())
     logs.configure(settings.log_level, settings.log_format, secrets=secrets)
     try:
-        asyncio.run(serve(settings))
+        asyncio.run(serve(settings, settle_heap=True))
     except StartupError as exc:
         print(f"inspectbot: {exc}", file=sys.stderr)
         return 1

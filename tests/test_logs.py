@@ -70,7 +70,9 @@ def test_the_bot_logs_key_value_lines_by_default(api: FakeBotApi, bot: BotProces
     _converse(api)
     bot.stop()
     lines = [line for line in bot.log_text().splitlines() if line.strip()]
-    assert any("inspectbot is running as @" in line for line in lines)
+    [started] = [line for line in lines if "inspectbot is running as @" in line]
+    frozen = re.search(r"\bfrozen_objects=(\d+)", started)
+    assert frozen and int(frozen.group(1)) > 10_000  # `inspectbot run` froze what its start left
     assert all(KV_LINE.match(line) for line in lines), lines
 
 
