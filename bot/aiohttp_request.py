@@ -2,13 +2,14 @@
 
 Every update costs the bot at least two HTTP requests (the getUpdates that brings it, the reply). Through
 PTB's default `HTTPXRequest` (httpx, httpcore, anyio, h11: pure Python), one small POST costs about
-550 µs of CPU on the development machine; through aiohttp (its HTTP parser in C) about 155 µs
-(issue 23; figures in bench/RESULTS.md). PTB lets a bot bring its own `BaseRequest`, so this is one.
+520 µs of CPU on the development machine; through aiohttp (its HTTP parser in C) about 150 µs
+(`python -m bench requests`, issue 23; figures in bench/RESULTS.md). PTB lets a bot bring its own
+`BaseRequest`, so this is one.
 
 What PTB and `bot.sending` rely on is kept:
 - answers of any status are returned as (status, body); PTB turns them into its errors;
-- a request that certainly never reached Telegram (no connection could be made, or none was free in
-  time) raises an error naming `ConnectError`, `ConnectTimeout` or `PoolTimeout`, which
+- a request that certainly never reached Telegram raises an error naming `ConnectError` (no connection
+  could be made) or `ConnectTimeout` (none made, or none free, in time), which
   `bot.sending.certainly_not_done` reads as safe to send again; a timeout after sending raises PTB's
   `TimedOut` and a connection lost mid-request a `NetworkError`: their fate is unknown;
 - timeouts: `connect_timeout` and `pool_timeout` bound getting a connection, `read_timeout` each wait
